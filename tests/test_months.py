@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from scalegate.registry.months import add_days, add_months, days_late, whole_months_between
+from scalegate.months import add_days, add_months, days_late, whole_months_between
 
 
 def at(text: str) -> datetime:

@@ -1,5 +1,9 @@
 """Canonical JSON and RFC 6962 hashing, the byte-level definitions the whole audit log rests on.
 
+It sits on the ground floor, beside ``jsonable``, because more than the log needs it: the store digests every
+row it writes, sign-offs bind to the digest of the state they approved, and reports hash their inputs. None of
+them should have to import the audit log to hash a value.
+
 Canonical JSON here means: keys sorted, no insignificant whitespace, UTF-8, no NaN/Infinity. Two equal
 documents always give the same bytes, so a hash of a record is a hash of its meaning.
 """

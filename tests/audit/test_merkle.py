@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scalegate.audit.canonical import leaf_hash, node_hash
 from scalegate.audit.merkle import (
     EMPTY_ROOT,
     TreeBuilder,
@@ -19,6 +18,7 @@ from scalegate.audit.merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from scalegate.canonical import leaf_hash, node_hash
 
 # The eight leaves and the roots of their prefixes from the Certificate Transparency reference tests
 # (merkle_tree_test.cc), which implement RFC 6962 section 2.1.

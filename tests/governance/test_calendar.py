@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from scalegate.actor import Actor
+from scalegate.calendar_types import CalendarItem
 from scalegate.clock import FixedClock
 from scalegate.errors import InputError, NotFoundError, PermissionDenied
 from scalegate.governance import calendar, noncompliance
-from scalegate.governance.calendar_types import CalendarItem
 from scalegate.governance.compliance import compliance_status, record_completion
 from scalegate.store.models.audit import AuditEntryRow
 from scalegate.store.models.registry import ComplianceFindingRow

@@ -11,9 +11,9 @@ import pytest
 from scalegate.actor import Actor
 from scalegate.clock import FixedClock
 from scalegate.errors import InputError, PermissionDenied
+from scalegate.months import add_months
 from scalegate.registry import service
 from scalegate.registry.firings import TriggerFiring, evaluate_triggers
-from scalegate.registry.months import add_months
 from scalegate.registry.specs import CheckpointSpec
 from scalegate.registry.triggers import mark_assessment_completed, request_assessment
 from scalegate.workspace import Workspace

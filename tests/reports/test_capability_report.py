@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from scalegate.assessment.service import assess
-from scalegate.audit.canonical import digest
+from scalegate.canonical import digest
 from scalegate.evidence.service import indicator_evidence
 from scalegate.gate.service import ACTIONS, evaluate_gate
 from scalegate.registry.service import resolve_checkpoint

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from scalegate.assessment.findings import EvidenceLike, ThresholdFinding, threshold_findings
 from scalegate.assessment.forecast import Forecast, ForecastPoint, forecast_indicator
 from scalegate.assessment.requirements import Requirements, required_levels
-from scalegate.audit.canonical import digest
+from scalegate.canonical import digest
 
 if TYPE_CHECKING:
     from scalegate.workspace import Workspace

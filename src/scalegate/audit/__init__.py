@@ -4,7 +4,6 @@ Writers use ``append`` through ``Workspace.record``. Readers and reviewers use `
 ``create_checkpoint`` and ``export_log``; ``scalegate.audit.offline`` verifies an export without scalegate.
 """
 
-from scalegate.audit.canonical import canonical_json, digest, leaf_hash, node_hash
 from scalegate.audit.checkpoints import Checkpoint, create_checkpoint, list_checkpoints
 from scalegate.audit.export import ExportResult, export_log
 from scalegate.audit.keys import KeyInfo, list_keys, rotate_key
@@ -12,6 +11,7 @@ from scalegate.audit.log import NewEntry, append, append_many, ensure_head, log_
 from scalegate.audit.proofs import ConsistencyProof, InclusionProof, consistency_proof, inclusion_proof
 from scalegate.audit.refs import deleted_row_ref
 from scalegate.audit.verify import Problem, VerifyReport, verify
+from scalegate.canonical import canonical_json, digest, leaf_hash, node_hash
 
 __all__ = [
     "Checkpoint",

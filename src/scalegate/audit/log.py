@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from scalegate.audit.canonical import canonical_json, leaf_hash
+from scalegate.canonical import canonical_json, leaf_hash
 from scalegate.store.models.audit import AuditEntryRow, AuditHeadRow
 
 __all__ = ["NewEntry", "append", "append_many", "ensure_head", "entry_body", "log_size"]

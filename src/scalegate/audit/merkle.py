@@ -3,7 +3,7 @@
 The tree over leaf hashes ``D[0:n]`` is defined recursively (RFC 6962 section 2.1): the root of the empty tree
 is SHA-256 of nothing, of one leaf is its leaf hash, and of ``n > 1`` leaves is ``node_hash(MTH(D[0:k]),
 MTH(D[k:n]))`` with ``k`` the largest power of two smaller than ``n``. Everything here takes *leaf hashes*
-(``leaf_hash(body)``, see ``scalegate.audit.canonical``), never raw bodies.
+(``leaf_hash(body)``, see ``scalegate.canonical``), never raw bodies.
 
 Why this module is written here rather than taken from ``pymerkle`` (7.0, which was evaluated):
 

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scalegate.audit.canonical import leaf_hash
 from scalegate.audit.checkpoints import Checkpoint
 from scalegate.audit.log import log_size
 from scalegate.audit.merkle import (
@@ -25,6 +24,7 @@ from scalegate.audit.merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from scalegate.canonical import leaf_hash
 from scalegate.errors import InputError, IntegrityError
 from scalegate.store.models.audit import AuditCheckpointRow, AuditEntryRow
 

@@ -29,8 +29,8 @@ from typing import Any, Literal
 from sqlalchemy import LargeBinary, cast, func, literal, select
 from sqlalchemy.orm import Session
 
-from scalegate.audit.canonical import canonical_json
 from scalegate.audit.merkle import TreeBuilder
+from scalegate.canonical import canonical_json
 from scalegate.store.models.audit import AuditEntryRow
 
 __all__ = ["BATCH", "Problem", "ProblemKind", "Replay", "RowClaim", "replay"]

@@ -30,11 +30,11 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from scalegate.actor import SYSTEM
-from scalegate.audit.canonical import canonical_json
 from scalegate.audit.checkpoints import Checkpoint, _all, create_checkpoint, log_origin, signature_valid
 from scalegate.audit.keys import key_id_of
 from scalegate.audit.log import log_size
 from scalegate.audit.replay import Problem, Replay, RowClaim, replay
+from scalegate.canonical import canonical_json
 from scalegate.errors import ScalegateError
 from scalegate.store.base import Base, row_digest
 from scalegate.store.models.audit import AuditKeyRow

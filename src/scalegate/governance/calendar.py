@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from scalegate.governance.calendar_types import CalendarItem, CalendarStatus
-from scalegate.registry.months import add_months, days_late
+from scalegate.calendar_types import CalendarItem, CalendarStatus
+from scalegate.months import add_months, days_late
 from scalegate.store.models.governance import (
     ComplianceEventRow,
     NoncomplianceReportRow,

@@ -18,11 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scalegate.actor import SYSTEM, Actor
+from scalegate.calendar_types import CalendarItem
 from scalegate.errors import InputError, NotFoundError
 from scalegate.governance.calendar import cadence_item_id, cadences, calendar_sources, next_due
-from scalegate.governance.calendar_types import CalendarItem
 from scalegate.governance.permissions import require
-from scalegate.registry.months import days_late
+from scalegate.months import days_late
 from scalegate.store.models.governance import ComplianceEventRow
 from scalegate.store.models.registry import ComplianceFindingRow
 

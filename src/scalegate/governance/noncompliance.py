@@ -317,7 +317,7 @@ def summarize(
     records the summary (fulfilling the summary cadence) and, with a notifier, sends it."""
     from scalegate.governance.calendar import cadences
     from scalegate.governance.compliance import complete_in
-    from scalegate.registry.months import add_months
+    from scalegate.months import add_months
 
     policy = workspace.policy()
     require(actor, "noncompliance.summary", policy)

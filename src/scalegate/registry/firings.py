@@ -19,8 +19,8 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from scalegate.months import add_days, add_months, whole_months_between
 from scalegate.policy.rules import AssessmentTriggers
-from scalegate.registry.months import add_days, add_months, whole_months_between
 from scalegate.store.models.registry import (
     AssessmentRow,
     CheckpointRow,

@@ -19,11 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scalegate.actor import SYSTEM, Actor
+from scalegate.calendar_types import CalendarItem
 from scalegate.errors import InputError, PermissionDenied
-from scalegate.governance.calendar_types import CalendarItem
+from scalegate.months import add_days, days_late
 from scalegate.registry._session import reading, writing
 from scalegate.registry.firings import TriggerFiring, calendar_firing, evaluate_triggers
-from scalegate.registry.months import add_days, days_late
 from scalegate.store.models.registry import (
     AssessmentKind,
     AssessmentRow,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from scalegate.audit.canonical import digest
+from scalegate.canonical import digest
 from scalegate.reports.document import Report
 from scalegate.reports.plots import Figure, ForecastPoint, IndicatorSeries, SeriesPoint, indicator_figure
 from scalegate.reports.provenance import Citation, build_provenance

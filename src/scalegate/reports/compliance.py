@@ -137,7 +137,7 @@ def _summaries(session: Session, lo: datetime, hi: datetime) -> list[dict[str, A
 
 def _decisions(workspace: Workspace, session: Session, lo: datetime, hi: datetime) -> list[dict[str, Any]]:
     """Decisions opened in the period, with their sign-off state as governance reports it."""
-    from scalegate.audit.canonical import digest
+    from scalegate.canonical import digest
     from scalegate.governance.decisions import status_of
     from scalegate.store.models.governance import DecisionRow
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from scalegate.audit.canonical import digest
+from scalegate.canonical import digest
 from scalegate.workspace import Workspace
 
 __all__ = ["Citation", "Provenance", "audit_state", "build_provenance"]

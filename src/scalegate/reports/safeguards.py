@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from scalegate.audit.canonical import digest
+from scalegate.canonical import digest
 from scalegate.errors import NotFoundError
 from scalegate.reports.document import Report
 from scalegate.reports.plots import Figure, MatrixCell, MatrixState, safeguards_matrix_figure

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scalegate.audit.canonical import digest
+from scalegate.calendar_types import CalendarItem
+from scalegate.canonical import digest
 from scalegate.errors import ConflictError, InputError, NotFoundError
 from scalegate.evidence.blobs import put_bytes
-from scalegate.governance.calendar_types import CalendarItem
+from scalegate.months import add_months
 from scalegate.policy import Policy
-from scalegate.registry.months import add_months
 from scalegate.store.models.safeguards import SafeguardEvidenceRow, SafeguardImplementationRow
 
 if TYPE_CHECKING:

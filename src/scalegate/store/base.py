@@ -10,6 +10,8 @@ from sqlalchemy import JSON, DateTime, MetaData, Table, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 
+from scalegate.canonical import digest
+
 __all__ = ["Base", "JSONDoc", "UTCDateTime", "row_digest", "row_ref", "row_values"]
 
 NAMING = {
@@ -73,8 +75,6 @@ def row_values(row: Base) -> dict[str, Any]:
 
 def row_digest(row: Base) -> str:
     """SHA-256 of a row's canonical JSON: what the audit log records for each row a change writes."""
-    from scalegate.audit.canonical import digest
-
     return digest(row_values(row))
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from scalegate.audit.canonical import canonical_json
+from scalegate.canonical import canonical_json
 from scalegate.reports.records import audit_entry
 from scalegate.reports.safety_case.model import Node, SafetyCase
 from scalegate.reports.safety_case.validate import CaseValidation, validate_case

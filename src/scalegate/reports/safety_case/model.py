@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from scalegate.audit.canonical import digest
+from scalegate.canonical import digest
 from scalegate.errors import InputError, NotFoundError
 
 __all__ = [
