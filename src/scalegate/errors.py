@@ -14,7 +14,8 @@ file:line, a field path, a record id). The CLI maps them to exit codes and the A
     ├── PermissionDenied               exit 2, HTTP 403   an actor who may not do this
     ├── AuthenticationError            exit 2, HTTP 401   no valid identity
     ├── StoreError                     exit 1, HTTP 503   the store is unreachable or inconsistent
-    └── IntegrityError                 exit 1, HTTP 500   the audit log or a row disagrees with the record
+    ├── IntegrityError                 exit 1, HTTP 500   the audit log or a row disagrees with the record
+    └── InternalError                  exit 1, HTTP 500   scalegate itself was used wrongly (a bug, not bad input)
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ __all__ = [
     "FitError",
     "InputError",
     "IntegrityError",
+    "InternalError",
     "NotFoundError",
     "PermissionDenied",
     "PolicyError",
@@ -119,3 +121,11 @@ class IntegrityError(ScalegateError):
     exit_code = 1
     http_status = 500
     code = "integrity_violation"
+
+
+class InternalError(ScalegateError):
+    """scalegate's own code was used against its contract (a bug): fail loudly rather than guess."""
+
+    exit_code = 1
+    http_status = 500
+    code = "internal_error"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from scalegate.actor import Actor
 from scalegate.audit.log import append, ensure_head
 from scalegate.clock import Clock, default_clock
+from scalegate.context import ActivePolicy, Context, PolicyLoader
 from scalegate.errors import ConflictError, NotFoundError, StoreError
 from scalegate.policy import Policy, content_hash, resolve_policy
 from scalegate.store.base import Base, row_ref
@@ -26,16 +26,7 @@ from scalegate.store.engine import make_engine, resolve_url
 from scalegate.store.models.workspace import PolicyVersionRow, SettingRow
 from scalegate.store.revision import HEAD_REVISION
 
-__all__ = ["ActivePolicy", "Workspace", "init_workspace", "open_workspace"]
-
-
-@dataclass(frozen=True)
-class ActivePolicy:
-    """The active policy and the identity of its version (recorded in every decision)."""
-
-    policy: Policy
-    version_id: int
-    content_hash: str
+__all__ = ["ActivePolicy", "Context", "Workspace", "init_workspace", "open_workspace"]
 
 
 class Workspace:
@@ -47,7 +38,7 @@ class Workspace:
         self.clock: Clock = clock or default_clock()
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._readers = sessionmaker(engine.execution_options(scalegate_read=True), expire_on_commit=False)
-        self._active: ActivePolicy | None = None
+        self._policies = PolicyLoader()
 
     @property
     def backend(self) -> str:
@@ -68,6 +59,22 @@ class Workspace:
         """A session for reading, in a deferred transaction (its objects stay usable after it ends)."""
         with self._begin(self._readers) as session:
             yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Context]:
+        """A ``Context`` for reading: a deferred transaction, the hash-checked policy, the time."""
+        with self._begin(self._readers) as session:
+            yield Context(session, self._policies.load(session), self.now(), self)
+
+    @contextmanager
+    def writing(self, actor: Actor) -> Iterator[Context]:
+        """A ``Context`` for a change by ``actor``: committed on success, rolled back on any error."""
+        with self._begin(self._sessions) as session:
+            yield Context(session, self._policies.load(session), self.now(), self, actor)
+
+    def active_in(self, session: Session) -> ActivePolicy:
+        """The hash-checked active policy as ``session`` sees it (for code handed a bare session)."""
+        return self._policies.load(session)
 
     @contextmanager
     def _begin(self, sessions: sessionmaker[Session]) -> Iterator[Session]:
@@ -112,49 +119,20 @@ class Workspace:
     # -- policy ----------------------------------------------------------------------------------------------
 
     def active(self) -> ActivePolicy:
-        """The active policy version (read once per workspace object)."""
-        if self._active is None:
-            with self.read() as session:
-                row = session.execute(
-                    select(PolicyVersionRow).where(PolicyVersionRow.status == "active")
-                ).scalar_one_or_none()
-                if row is None:
-                    raise NotFoundError("workspace has no active policy; run `scalegate init --policy ID`")
-                self._active = _load_active(row)
-        return self._active
+        """The active policy version, read and hash-checked in a short read transaction of its own."""
+        with self.read() as session:
+            return self._policies.load(session)
 
     def policy(self) -> Policy:
         """The active policy."""
         return self.active().policy
 
     def forget_policy(self) -> None:
-        """Drop the cached active policy (after a policy change)."""
-        self._active = None
+        """Drop the kept validated policy (the next read validates it again)."""
+        self._policies.forget()
 
     def close(self) -> None:
         self.engine.dispose()
-
-
-def _load_active(row: PolicyVersionRow) -> ActivePolicy:
-    """Validate the stored active policy and check it against its recorded hash (fail closed on either)."""
-    from pydantic import ValidationError
-
-    from scalegate.errors import IntegrityError
-
-    try:
-        policy = Policy.model_validate(row.document)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "policy"
-        raise IntegrityError(
-            f"stored active policy is invalid: {where}: {first['msg']}", where=f"policy_versions[{row.id}]"
-        ) from exc
-    if content_hash(policy) != row.content_hash:
-        raise IntegrityError(
-            f"stored active policy does not match its recorded hash {row.content_hash[:12]}",
-            where=f"policy_versions[{row.id}]",
-        )
-    return ActivePolicy(policy, row.id, row.content_hash)
 
 
 def open_workspace(url: str | None = None, clock: Clock | None = None) -> Workspace:

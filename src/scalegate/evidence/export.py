@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
 from scalegate.evidence.parsed import DISPERSION_METRICS, ScorerScores
-from scalegate.evidence.service import active_policy, evidence_scores, metric_estimate
+from scalegate.evidence.service import evidence_scores, metric_estimate
 from scalegate.store.models.evidence import EvidenceRow
 from scalegate.workspace import Workspace
 
@@ -116,7 +116,7 @@ def _result(
     if value is None or metric in DISPERSION_METRICS or metric.endswith("_stderr"):
         return None
     stderr_key = f"{metric}_stderr" if row.harness == "lm_eval" else "stderr"
-    statistics = active_policy(workspace, object_session(row)).statistics  # type: ignore[arg-type]
+    statistics = workspace.active_in(object_session(row)).policy.statistics  # type: ignore[arg-type]
     found = metric_estimate(
         scorer,
         metric,

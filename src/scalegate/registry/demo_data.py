@@ -14,7 +14,6 @@ from datetime import timedelta
 from typing import Any
 
 from scalegate.actor import Actor
-from scalegate.registry._session import writing
 from scalegate.registry.specs import CheckpointSpec, ReferencePoint
 
 __all__ = ["DEMO_LAW", "DemoFamily", "seed_demo_family"]
@@ -93,7 +92,7 @@ def seed_demo_family(
         report = service.register_checkpoint(workspace, actor, model, spec)
         created.checkpoints.append(report.checkpoint.ref)
         if k == 0:
-            with writing(workspace) as session:
+            with workspace.transaction() as session:
                 mark_assessment_completed(
                     workspace,
                     session,

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from scalegate.actor import Actor
 from scalegate.errors import FitError, InputError, NotFoundError
-from scalegate.registry._session import reading, writing
 from scalegate.registry.effective import active_fit, apply_estimate, estimate_for, law_of
 from scalegate.registry.scaling import ScalingLaw, aggregate_loss, fit_scaling_law
 from scalegate.registry.specs import ReferencePoint
@@ -99,7 +98,7 @@ def fit_family(
             for p, a in zip(points, aggregates, strict=True)
         ],
     }
-    with writing(workspace) as session:
+    with workspace.transaction() as session:
         row = _store(workspace, session, actor, family, law, inputs, source)
         superseded = _supersede(session, family, row.id)
         updated = _reestimate(session, family, row, statistics.bootstrap_seed)
@@ -193,7 +192,7 @@ def points_from_run(workspace: Workspace, model: str, run: str) -> list[Referenc
     """Reference points from a baseline-recipe run: each checkpoint's training FLOPs and held-out losses."""
     from scalegate.registry.service import get_model, get_run, model_checkpoints
 
-    with reading(workspace) as session:
+    with workspace.read() as session:
         run_row = get_run(session, get_model(session, model), run)
         rows = [c for c in model_checkpoints(session, model) if c.run_id == run_row.id and c.losses]
         return [
@@ -207,7 +206,7 @@ def scaling_summary(workspace: Workspace, family: str, *, curve_points: int = 40
     """The family's active fit, its curve over the reference range and the checkpoints placed on it."""
     from scalegate.registry.service import family_checkpoints
 
-    with reading(workspace) as session:
+    with workspace.read() as session:
         fit = active_fit(session, family)
         checkpoints = family_checkpoints(session, family)
         if fit is None and not checkpoints:

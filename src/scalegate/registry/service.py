@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from scalegate.actor import Actor
 from scalegate.errors import ConflictError, InputError, NotFoundError, ScalegateError
-from scalegate.registry._session import reading, writing
 from scalegate.registry.effective import apply_estimate, estimate_for
 from scalegate.registry.firings import TriggerFiring, evaluate_triggers
 from scalegate.registry.scaling import EffectiveComputeEstimate
@@ -99,7 +98,7 @@ def create_model(
     _check_name(family, "family")
     if not owner.strip():
         raise InputError("a model needs an owner", where="owner")
-    with writing(workspace) as session:
+    with workspace.transaction() as session:
         if session.execute(select(ModelRow.id).where(ModelRow.name == name)).first():
             raise ConflictError(f"model {name!r} already exists")
         row = ModelRow(
@@ -128,7 +127,7 @@ def get_model(session: Session, name: str) -> ModelRow:
 
 def list_models(workspace: Workspace, family: str | None = None) -> list[ModelRow]:
     """Every model, by family then name."""
-    with reading(workspace) as session:
+    with workspace.read() as session:
         query = select(ModelRow).order_by(ModelRow.family, ModelRow.name)
         if family:
             query = query.where(ModelRow.family == family)
@@ -151,7 +150,7 @@ def create_run(
         raise InputError(
             f"algorithmic multiplier must be positive, got {algorithmic_multiplier}", where="multiplier"
         )
-    with writing(workspace) as session:
+    with workspace.transaction() as session:
         owner = get_model(session, model)
         if session.execute(
             select(TrainingRunRow.id).where(TrainingRunRow.model_id == owner.id, TrainingRunRow.name == name)
@@ -197,7 +196,7 @@ def register_checkpoint(
     workspace: Workspace, actor: Actor, model: str, spec: CheckpointSpec
 ) -> CheckpointReport:
     """Register one checkpoint: effective compute, triggers, the assessments they open; one transaction."""
-    with writing(workspace) as session:
+    with workspace.transaction() as session:
         return add_checkpoint(workspace, session, actor, get_model(session, model), spec)
 
 
@@ -210,7 +209,7 @@ def register_checkpoints(
     """
     ordered = sorted(specs, key=lambda s: (s[1].recorded_at or workspace.now(), s[1].step))
     reports: list[CheckpointReport] = []
-    with writing(workspace) as session:
+    with workspace.transaction() as session:
         owner = get_model(session, model)
         for where, spec in ordered:
             try:
@@ -340,7 +339,7 @@ def set_stage(workspace: Workspace, actor: Actor, ref: str, stage: Stage) -> Che
     """Move a checkpoint to another stage (e.g. `deployed`) and re-evaluate its triggers."""
     if stage not in ("pretraining", "mid-training", "post-training", "deployed"):
         raise InputError(f"unknown stage {stage!r}", where="stage")
-    with writing(workspace) as session:
+    with workspace.transaction() as session:
         row = resolve_checkpoint(session, ref)
         before = row.stage
         row.stage = stage
@@ -373,7 +372,7 @@ def record_enhancement(
         raise InputError("enhancement ends before it starts", where="ended_at")
     if not description.strip():
         raise InputError("an enhancement needs a description", where="description")
-    with writing(workspace) as session:
+    with workspace.transaction() as session:
         owner = get_model(session, model)
         ckpt = resolve_checkpoint(session, f"{model}@{checkpoint}") if checkpoint else None
         row = EnhancementRow(
@@ -405,7 +404,7 @@ def checkpoint_dict(row: CheckpointRow) -> dict[str, Any]:
 
 def model_summary(workspace: Workspace, name: str) -> dict[str, Any]:
     """A model with its runs, checkpoints and post-training enhancements, as JSON."""
-    with reading(workspace) as session:
+    with workspace.read() as session:
         model = get_model(session, name)
         runs = (
             session.execute(
@@ -433,7 +432,7 @@ def model_summary(workspace: Workspace, name: str) -> dict[str, Any]:
 
 def checkpoint_status(workspace: Workspace, ref: str) -> dict[str, Any]:
     """A checkpoint, its triggers evaluated now, and the assessments recorded for it."""
-    with reading(workspace) as session:
+    with workspace.read() as session:
         row = resolve_checkpoint(session, ref)
         assessments = (
             session.execute(

@@ -22,7 +22,6 @@ from scalegate.actor import SYSTEM, Actor
 from scalegate.calendar_types import CalendarItem
 from scalegate.errors import InputError, PermissionDenied
 from scalegate.months import add_days, days_late
-from scalegate.registry._session import reading, writing
 from scalegate.registry.firings import TriggerFiring, calendar_firing, evaluate_triggers
 from scalegate.store.models.registry import (
     AssessmentKind,
@@ -165,7 +164,7 @@ def _plain(detail: dict[str, Any]) -> dict[str, Any]:
 def sync_assessments(workspace: Workspace, actor: Actor = SYSTEM) -> list[AssessmentRow]:
     """Open the calendar assessments whose month mark has passed (idempotent)."""
     opened: list[AssessmentRow] = []
-    with writing(workspace) as session:
+    with workspace.transaction() as session:
         for family in _families(session):
             firing = calendar_firing(workspace, session, family)
             if firing is None or not firing.fired or firing.key is None or _exists(session, firing.key):
@@ -199,7 +198,7 @@ def request_assessment(
     if not reason.strip():
         raise InputError("a discretionary request needs a reason", where="reason")
     triggers = workspace.policy().triggers
-    with writing(workspace) as session:
+    with workspace.transaction() as session:
         checkpoint = resolve_checkpoint(session, ref)
         now = workspace.now()
         deadline_clause = triggers.deadline_source.cite() if triggers.deadline_source else None
@@ -359,7 +358,7 @@ def record_prior_assessment(
             f"{actor.label} may not record a prior assessment: "
             f"needs role {', '.join(sorted(roles)) or '(none defined)'}"
         )
-    with writing(workspace) as session:
+    with workspace.transaction() as session:
         checkpoint = resolve_checkpoint(session, ref)
         return mark_assessment_completed(workspace, session, actor, checkpoint.id, completed_at)
 
@@ -370,7 +369,7 @@ def record_prior_assessment(
 def due_assessments(workspace: Workspace) -> list[DueAssessment]:
     """Every open assessment, and every calendar firing not yet recorded, with days left or days overdue."""
     now = workspace.now()
-    with reading(workspace) as session:
+    with workspace.read() as session:
         rows = session.execute(select(AssessmentRow).where(AssessmentRow.status == "open")).scalars().all()
         items = [_due_item(now, row) for row in rows]
         for family in _families(session):
@@ -429,7 +428,7 @@ def record_overdue_findings(workspace: Workspace) -> list[ComplianceFindingRow]:
     updated by this call (empty when nothing changed, so repeated calls are harmless)."""
     sync_assessments(workspace)
     changed: list[ComplianceFindingRow] = []
-    with writing(workspace) as session:
+    with workspace.transaction() as session:
         now = workspace.now()
         rows = session.execute(select(AssessmentRow).order_by(AssessmentRow.id)).scalars().all()
         for row in rows:
@@ -489,7 +488,7 @@ def _finding_for(
 
 def list_findings(workspace: Workspace, kind: str | None = None) -> list[ComplianceFindingRow]:
     """Compliance findings, oldest first."""
-    with reading(workspace) as session:
+    with workspace.read() as session:
         query = select(ComplianceFindingRow).order_by(
             ComplianceFindingRow.detected_at, ComplianceFindingRow.id
         )
@@ -502,7 +501,7 @@ def calendar_items(workspace: Workspace) -> list[CalendarItem]:
     """Assessment deadlines for the compliance calendar: upcoming marks, due, overdue, met and missed."""
     now = workspace.now()
     items: list[CalendarItem] = []
-    with reading(workspace) as session:
+    with workspace.read() as session:
         for row in session.execute(select(AssessmentRow).order_by(AssessmentRow.id)).scalars():
             items.append(_calendar_item(now, row))
         for family in _families(session):

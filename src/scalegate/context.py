@@ -1,0 +1,130 @@
+"""One unit of work: a session in one transaction, the active policy as that session sees it, the time, who acts.
+
+Every service function that reads or changes the store runs inside a ``Context``, opened by
+``Workspace.reading()`` (a deferred read transaction) or ``Workspace.writing(actor)`` (a write transaction that
+commits on success and rolls back on any error). The context is the only way to the active policy: it is read
+through the context's own session, validated, and checked against the content hash recorded when it was
+activated, so a policy edited in the store fails closed, and a policy activated by another process is seen by
+the next context rather than by none. Validating a policy costs milliseconds, so each workspace keeps the last
+validated version and reuses it while the store still names the same version with the same hash.
+
+Because the policy is read through the context's session, a service never opens a second transaction to learn
+it (on SQLite a second session inside a write transaction would only see the state before it).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scalegate.actor import Actor
+from scalegate.errors import IntegrityError, InternalError, NotFoundError
+from scalegate.policy import Policy, content_hash
+from scalegate.store.models.workspace import PolicyVersionRow
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from scalegate.store.base import Base
+    from scalegate.workspace import Workspace
+
+__all__ = ["ActivePolicy", "Context", "PolicyLoader"]
+
+
+@dataclass(frozen=True)
+class ActivePolicy:
+    """The active policy and the identity of its version (recorded in every decision)."""
+
+    policy: Policy
+    version_id: int
+    content_hash: str
+
+
+class PolicyLoader:
+    """Reads the active policy through a session; keeps the last validated version of one workspace."""
+
+    def __init__(self) -> None:
+        self._kept: ActivePolicy | None = None
+        self._lock = threading.Lock()
+
+    def load(self, session: Session) -> ActivePolicy:
+        """The active policy as ``session`` sees it, hash-checked (fail closed on a mismatch or a bad file)."""
+        found = session.execute(
+            select(PolicyVersionRow.id, PolicyVersionRow.content_hash).where(
+                PolicyVersionRow.status == "active"
+            )
+        ).first()
+        if found is None:
+            raise NotFoundError("workspace has no active policy", where="policy")
+        version_id, recorded = int(found[0]), str(found[1])
+        kept = self._kept
+        if kept is not None and kept.version_id == version_id and kept.content_hash == recorded:
+            return kept
+        row = session.get(PolicyVersionRow, version_id)
+        if row is None:  # pragma: no cover - the row was just read in this transaction
+            raise NotFoundError("workspace has no active policy", where="policy")
+        active = _validated(row)
+        with self._lock:
+            self._kept = active
+        return active
+
+    def forget(self) -> None:
+        """Drop the kept version (the next load validates again)."""
+        with self._lock:
+            self._kept = None
+
+
+def _validated(row: PolicyVersionRow) -> ActivePolicy:
+    """Validate the stored active policy and check it against its recorded hash."""
+    try:
+        policy = Policy.model_validate(row.document)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "policy"
+        raise IntegrityError(
+            f"stored active policy is invalid: {where}: {first['msg']}", where=f"policy_versions[{row.id}]"
+        ) from exc
+    if content_hash(policy) != row.content_hash:
+        raise IntegrityError(
+            f"stored active policy does not match its recorded hash {row.content_hash[:12]}",
+            where=f"policy_versions[{row.id}]",
+        )
+    return ActivePolicy(policy, row.id, row.content_hash)
+
+
+@dataclass(frozen=True, eq=False)
+class Context:
+    """A session in one transaction, with the hash-checked active policy, the time and the acting user.
+
+    ``now`` is read once when the context opens, so every rule applied within one unit of work sees the same
+    instant (a deadline cannot pass halfway through a verdict).
+    """
+
+    session: Session
+    active: ActivePolicy
+    now: datetime
+    workspace: Workspace
+    actor: Actor | None = None
+    """Who acts; None in a reading context."""
+
+    @property
+    def policy(self) -> Policy:
+        """The active policy."""
+        return self.active.policy
+
+    @property
+    def writable(self) -> bool:
+        """Whether this context may change the store (opened by ``Workspace.writing``)."""
+        return self.actor is not None
+
+    def record(self, event: str, subject: str, data: dict[str, Any], rows: Sequence[Base] = ()) -> int:
+        """Append the audit entry of a change made in this context, in its transaction, by its actor."""
+        if self.actor is None:
+            raise InternalError(f"{event}: a reading context cannot record a change")
+        return self.workspace.record(self.session, self.actor, event, subject, data, rows)
