@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Final
 
 from fastapi import Depends, Path, Query, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from scalegate.actor import Actor
-from scalegate.audit import log_size
-from scalegate.errors import NotFoundError
-from scalegate.store.models.audit import AuditEntryRow
+from scalegate.audit import entries as log_entries
 from scalegate.web.api._common import Limit, Offset, api_router, workspace_of
 from scalegate.web.auth import requires
 
@@ -41,17 +37,16 @@ class AuditPage(BaseModel):
     entries: list[AuditEntry]
 
 
-def entry_of(row: AuditEntryRow) -> AuditEntry:
-    """The API shape of a stored entry."""
-    body = json.loads(row.body)
+def entry_of(entry: log_entries.Entry) -> AuditEntry:
+    """The API shape of a log entry (every field read from the entry's body by the audit service)."""
     return AuditEntry(
-        seq=row.seq,
-        recorded_at=row.recorded_at.isoformat(),
-        event=row.event,
-        subject=row.subject,
-        actor=row.actor,
-        data=body.get("data", {}),
-        leaf_hash=row.leaf_hash.hex(),
+        seq=entry.seq,
+        recorded_at=entry.at,
+        event=entry.event,
+        subject=entry.subject,
+        actor=entry.actor,
+        data=entry.data,
+        leaf_hash=entry.leaf_hash,
     )
 
 
@@ -65,15 +60,8 @@ def entries(
     _: Actor = Depends(requires(READ)),
 ) -> AuditPage:
     """Entries newest first, optionally filtered by event or subject."""
-    query = select(AuditEntryRow).order_by(AuditEntryRow.seq.desc())
-    if event:
-        query = query.where(AuditEntryRow.event == event)
-    if subject:
-        query = query.where(AuditEntryRow.subject == subject)
-    with workspace_of(request).read() as session:
-        rows = session.execute(query.offset(offset).limit(limit)).scalars().all()
-        size = log_size(session)
-    return AuditPage(size=size, entries=[entry_of(r) for r in rows])
+    found = log_entries.page(workspace_of(request), offset=offset, limit=limit, event=event, subject=subject)
+    return AuditPage(size=found.size, entries=[entry_of(e) for e in found.entries])
 
 
 @router.get("/audit/entries/{seq}", summary="One audit log entry", response_model=AuditEntry)
@@ -83,11 +71,7 @@ def entry(
     _: Actor = Depends(requires(READ)),
 ) -> AuditEntry:
     """The entry at index ``seq``."""
-    with workspace_of(request).read() as session:
-        row = session.get(AuditEntryRow, seq)
-    if row is None:
-        raise NotFoundError(f"no audit entry {seq}", where="path.seq")
-    return entry_of(row)
+    return entry_of(log_entries.entry(workspace_of(request), seq))
 
 
 @router.get("/audit/verification", summary="Verify the audit log")

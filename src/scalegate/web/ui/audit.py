@@ -6,8 +6,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from scalegate.actor import Actor
-from scalegate.web.api.audit import entries as api_entries
+from scalegate.audit.entries import page as entries_page
 from scalegate.web.auth import requires
+from scalegate.web.ui.common import workspace
 from scalegate.web.ui.render import render
 
 __all__ = ["router"]
@@ -23,7 +24,7 @@ def audit_page(
     actor: Actor = Depends(requires("audit.read")),
 ) -> Response:
     """Entries newest first, 50 a page."""
-    page = api_entries(request, limit=50, offset=offset, event=event or None, subject=None, _=actor)
+    page = entries_page(workspace(request), offset=offset, limit=50, event=event or None)
     context = {"entries": page.entries, "size": page.size, "offset": offset, "event": event or ""}
     return render(request, "audit.html", "audit", context)
 

@@ -1,0 +1,90 @@
+"""The web door shows what the services say: the audit listing reads each entry's body (not the index columns),
+safeguard evidence and policy versions come from their services, and a token's expiry from governance."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from scalegate.actor import Actor
+from scalegate.web import create_app
+from scalegate.workspace import Workspace
+from tests.web.conftest import SETTINGS
+from tests.web.scenario import PASSWORD
+
+
+@pytest.fixture
+def root(minimal_ws: Workspace) -> Actor:
+    from scalegate.governance.identity import resolve_actor
+    from scalegate.governance.users import add_user
+
+    add_user(minimal_ws, Actor(name="root"), "root", admin=True, roles=["rso"], password=PASSWORD)
+    return resolve_actor(minimal_ws, "root")
+
+
+@pytest.fixture
+def headers(minimal_ws: Workspace, root: Actor) -> dict[str, str]:
+    from scalegate.governance.users import create_token
+
+    issued = create_token(minimal_ws, root, name="t", scopes=["*"])
+    return {"Authorization": f"Bearer {issued.secret}"}
+
+
+@pytest.fixture
+def api(minimal_ws: Workspace) -> Iterator[TestClient]:
+    with TestClient(create_app(minimal_ws, SETTINGS), raise_server_exceptions=False) as client:
+        yield client
+
+
+def _sign_in(client: TestClient, name: str) -> None:
+    form = client.get("/login").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token is not None
+    data = {"username": name, "password": PASSWORD, "csrf_token": token[1]}
+    assert client.post("/login", data=data, follow_redirects=False).status_code == 303
+
+
+def _sql(workspace: Workspace, statement: str) -> None:
+    """What someone with database access could do, behind scalegate's back."""
+    with workspace.engine.begin() as connection:
+        connection.execute(text(statement))
+
+
+def test_an_edited_audit_column_does_not_change_what_the_api_shows(
+    minimal_ws: Workspace, api: TestClient, headers: dict[str, str]
+) -> None:
+    before = api.get("/api/v1/audit/entries?limit=100", headers=headers).json()
+    added = next(e for e in before["entries"] if e["event"] == "user.added")
+    seq = added["seq"]
+    _sql(
+        minimal_ws,
+        f"UPDATE audit_entries SET actor = 'user:mallory', subject = 'user:mallory', "
+        f"event = 'user.removed' WHERE seq = {seq}",
+    )
+    after = api.get("/api/v1/audit/entries?limit=100", headers=headers).json()
+    shown = next(e for e in after["entries"] if e["seq"] == seq)
+    assert shown == added  # every field still comes from the body
+    one = api.get(f"/api/v1/audit/entries/{seq}", headers=headers).json()
+    assert one == added
+    # the columns still select: filtering uses the index, the body decides what is shown
+    edited = api.get("/api/v1/audit/entries?event=user.removed", headers=headers).json()
+    assert [e["event"] for e in edited["entries"]] == ["user.added"]
+
+
+def test_missing_audit_entry_names_the_field(api: TestClient, headers: dict[str, str]) -> None:
+    response = api.get("/api/v1/audit/entries/999999", headers=headers)
+    assert response.status_code == 404
+    assert response.json()["error"]["where"] == "seq"
+
+
+def test_the_audit_page_reads_bodies_too(minimal_ws: Workspace, root: Actor) -> None:
+    _sql(minimal_ws, "UPDATE audit_entries SET actor = 'user:mallory'")
+    with TestClient(create_app(minimal_ws, SETTINGS)) as client:
+        _sign_in(client, "root")
+        page = client.get("/audit")
+    assert page.status_code == 200
+    assert "user:mallory" not in page.text
