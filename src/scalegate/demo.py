@@ -110,7 +110,7 @@ def seed(state: DemoState) -> None:
 def evaluate(state: DemoState) -> None:
     """Real Inspect runs of the stand-in tasks, ingested as evidence for the latest checkpoint."""
     from scalegate.evidence.service import ingest_file
-    from scalegate.evidence.standin_tasks import run_standin
+    from scalegate.testing.standin_tasks import run_standin
 
     logs = state.directory / "inspect-logs"
     for task, accuracy, n in _EVALS:

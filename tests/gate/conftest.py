@@ -40,7 +40,7 @@ ELICITATION = ["helpful_only", "tool_use", "scaffolding"]
 @pytest.fixture(scope="session")
 def standin_logs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Real Inspect logs: WMDP-Bio-shaped at 74% accuracy (inside RSP's safety buffer), all others low."""
-    from scalegate.evidence.standin_tasks import run_standin
+    from scalegate.testing.standin_tasks import run_standin
 
     root = tmp_path_factory.mktemp("standin-logs")
     logs = {

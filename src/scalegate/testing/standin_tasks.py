@@ -6,7 +6,7 @@ metric shapes (multiple choice scored with ``accuracy``; SWE-bench-like exact an
 with generated questions, so the real Inspect runs them end to end on scalegate's offline test model
 (``scalegate/acc-P``). They demonstrate the pipeline; they measure nothing about any real model.
 
-Run one with ``inspect eval src/scalegate/evidence/standin_tasks.py@wmdp_bio --model scalegate/acc-0.74``.
+Run one with ``inspect eval src/scalegate/testing/standin_tasks.py@wmdp_bio --model scalegate/acc-0.74``.
 """
 
 from __future__ import annotations
