@@ -1,12 +1,12 @@
-"""One unit of work: a session in one transaction, the active policy as that session sees it, the time, who acts.
+"""One unit of work: a session in one transaction, the active policy that session sees, the time, the actor.
 
 Every service function that reads or changes the store runs inside a ``Context``, opened by
-``Workspace.reading()`` (a deferred read transaction) or ``Workspace.writing(actor)`` (a write transaction that
-commits on success and rolls back on any error). The context is the only way to the active policy: it is read
-through the context's own session, validated, and checked against the content hash recorded when it was
-activated, so a policy edited in the store fails closed, and a policy activated by another process is seen by
-the next context rather than by none. Validating a policy costs milliseconds, so each workspace keeps the last
-validated version and reuses it while the store still names the same version with the same hash.
+``Workspace.reading()`` (a deferred read transaction) or ``Workspace.writing(actor)`` (a write transaction
+that commits on success and rolls back on any error). The context is the only way to the active policy:
+it is read through the context's own session, validated, and checked against the content hash recorded when
+it was activated, so a policy edited in the store fails closed, and a policy activated by another process
+is seen by the next context rather than by none. Validating a policy costs milliseconds, so each workspace
+keeps the last validated version and reuses it while the store still names the same version and hash.
 
 Because the policy is read through the context's session, a service never opens a second transaction to learn
 it (on SQLite a second session inside a write transaction would only see the state before it).
@@ -54,7 +54,7 @@ class PolicyLoader:
         self._lock = threading.Lock()
 
     def load(self, session: Session) -> ActivePolicy:
-        """The active policy as ``session`` sees it, hash-checked (fail closed on a mismatch or a bad file)."""
+        """The active policy as ``session`` sees it, hash-checked (fails closed on a mismatch or bad file)."""
         found = session.execute(
             select(PolicyVersionRow.id, PolicyVersionRow.content_hash).where(
                 PolicyVersionRow.status == "active"

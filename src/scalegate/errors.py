@@ -15,7 +15,7 @@ file:line, a field path, a record id). The CLI maps them to exit codes and the A
     ├── AuthenticationError            exit 2, HTTP 401   no valid identity
     ├── StoreError                     exit 1, HTTP 503   the store is unreachable or inconsistent
     ├── IntegrityError                 exit 1, HTTP 500   the audit log or a row disagrees with the record
-    └── InternalError                  exit 1, HTTP 500   scalegate itself was used wrongly (a bug, not bad input)
+    └── InternalError                  exit 1, HTTP 500   scalegate's own code broke its contract (a bug)
 """
 
 from __future__ import annotations

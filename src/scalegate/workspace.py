@@ -19,7 +19,7 @@ from scalegate.actor import Actor
 from scalegate.audit.log import append, ensure_head
 from scalegate.clock import Clock, default_clock
 from scalegate.context import ActivePolicy, Context, PolicyLoader
-from scalegate.errors import ConflictError, NotFoundError, StoreError
+from scalegate.errors import ConflictError, StoreError
 from scalegate.policy import Policy, content_hash, resolve_policy
 from scalegate.store.base import Base, row_ref
 from scalegate.store.engine import make_engine, resolve_url

@@ -38,7 +38,6 @@ from scalegate.evidence.types import (
     LogFormat,
     ScorerSummary,
 )
-from scalegate.policy import Policy
 from scalegate.policy.thresholds import Indicator
 from scalegate.store.models.audit import AuditEntryRow
 from scalegate.store.models.evidence import (
@@ -50,7 +49,6 @@ from scalegate.workspace import Workspace
 
 __all__ = [
     "AllowStatus",
-    "active_policy",
     "blob_bytes",
     "evidence_scores",
     "get_evidence",
@@ -586,7 +584,7 @@ def _indicator_result(
     metric: str,
     stderr_key: str | None,
 ) -> IndicatorEvidence:
-    policy = active_policy(workspace, session)
+    policy = workspace.active_in(session).policy
     level = policy.statistics.confidence_level
     result = metric_estimate(
         scores,
@@ -665,23 +663,6 @@ def _rescale(value: float, low: float, high: float, stated: float, wanted: float
         return low, high
     ratio = z_value(wanted) / z_value(stated)
     return value - (value - low) * ratio, value + (high - value) * ratio
-
-
-def active_policy(workspace: Workspace, session: Session) -> Policy:
-    """The active policy, read through ``session`` unless the workspace has it cached.
-
-    ``Workspace.policy()`` opens a transaction of its own the first time; inside a caller's SQLite write
-    transaction that second transaction would wait for the first, so it is only used once cached.
-    """
-    if getattr(workspace, "_active", None) is not None:
-        return workspace.policy()
-    from scalegate.store.models.workspace import PolicyVersionRow
-
-    query = select(PolicyVersionRow).where(PolicyVersionRow.status == "active")
-    row = session.execute(query).scalar_one_or_none()
-    if row is None:
-        return workspace.policy()  # raises the NotFoundError that explains what to do
-    return Policy.model_validate(row.document)
 
 
 def _audit_seq(session: Session, row: EvidenceRow) -> int | None:

@@ -33,15 +33,13 @@ from scalegate.governance.permissions import require
 from scalegate.policy import Policy
 from scalegate.policy.rules import DecisionRule, DecisionType, Notification
 from scalegate.store.models.governance import DecisionRow, NotificationRow, SignatureRow, UserRow
-from scalegate.store.models.workspace import PolicyVersionRow
 
 if TYPE_CHECKING:
-    from scalegate.workspace import ActivePolicy, Workspace
+    from scalegate.workspace import Workspace
 
 __all__ = [
     "DECISION_TYPES",
     "DecisionStatus",
-    "active_in",
     "approving_roles",
     "consulted_roles",
     "decision_rule",
@@ -60,26 +58,6 @@ _KEY = re.compile(r"^[a-z][a-z0-9_\-]{0,49}$")
 
 
 # -- the policy behind a decision ----------------------------------------------------------------------------
-
-
-def active_in(workspace: Workspace, session: Session) -> ActivePolicy:
-    """The active policy as seen by ``session`` (another process may have activated a new version)."""
-    from scalegate.workspace import ActivePolicy
-
-    stmt = select(PolicyVersionRow.id).where(PolicyVersionRow.status == "active")
-    version_id = session.execute(stmt).scalar_one_or_none()
-    if version_id is None:
-        raise NotFoundError("workspace has no active policy; run `scalegate init --policy ID`")
-    # Peek at the workspace's cache rather than call ``workspace.active()``, which opens a second session: on
-    # SQLite (BEGIN IMMEDIATE) a second session inside this one would wait for a lock it can never get.
-    cached: ActivePolicy | None = workspace._active
-    if cached is not None and cached.version_id == version_id:
-        return cached
-    row = session.get(PolicyVersionRow, version_id)
-    assert row is not None
-    workspace.forget_policy()
-    workspace._active = ActivePolicy(Policy.model_validate(row.document), row.id, row.content_hash)
-    return workspace._active
 
 
 def decision_rule(policy: Policy, decision_type: str) -> DecisionRule | None:
@@ -155,7 +133,7 @@ def open_decision(
         )
     if not subject.strip():
         raise InputError("a decision needs a subject", where="subject")
-    active = active_in(workspace, session)
+    active = workspace.active_in(session)
     # Opening a policy change is proposing it: the proposers of change control may, and only they.
     require(actor, "policy.propose" if decision_type == "policy_change" else "decision.open", active.policy)
     rule = decision_rule(active.policy, decision_type)
@@ -262,7 +240,7 @@ def sign(
     if not approve and not (justification and justification.strip()):
         raise InputError("a rejection needs a justification", where="justification")
     with workspace.transaction() as session:
-        active = active_in(workspace, session)
+        active = workspace.active_in(session)
         policy = active.policy
         require(actor, "decision.sign", policy)
         decision = get_decision(session, decision_id)
@@ -448,7 +426,7 @@ def status_of(
     workspace: Workspace, session: Session, row: DecisionRow, current_state: dict[str, str] | None = None
 ) -> DecisionStatus:
     """The status of one decision (``current_state`` None: judged against the policy only)."""
-    active = active_in(workspace, session)
+    active = workspace.active_in(session)
     rule = decision_rule(active.policy, row.decision_type)
     required = list(rule.signoff_roles) if rule else []
     signatures = _signatures(session, row.id)

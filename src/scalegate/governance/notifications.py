@@ -463,7 +463,6 @@ def notify_decision(
     (delivered or failed).
     """
     from scalegate.governance.decisions import (
-        active_in,
         consulted_roles,
         decision_rule,
         get_decision,
@@ -472,7 +471,7 @@ def notify_decision(
 
     channel = _notifier(workspace, notifier)
     with workspace.read() as session:
-        active = active_in(workspace, session)
+        active = workspace.active_in(session)
         require(actor, "notification.send", active.policy)
         decision = get_decision(session, decision_id)
         rule = decision_rule(active.policy, decision.decision_type)
@@ -560,9 +559,8 @@ def government_notice_status(
     workspace: Workspace, session: Session, subject: str, required_levels: dict[str, str]
 ) -> dict[str, Any]:
     """Whether a notice is due for ``subject`` and whether it was delivered (for the gate and reports)."""
-    from scalegate.governance.decisions import active_in
 
-    policy = active_in(workspace, session).policy
+    policy = workspace.active_in(session).policy
     reasons = government_notice_due(policy, required_levels)
     sent = government_notice_sent(workspace, session, subject)
     return {

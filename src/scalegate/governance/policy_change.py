@@ -67,11 +67,11 @@ def propose(
 ) -> dict[str, Any]:
     """Propose ``new`` to replace the active policy from ``effective_at`` (default: its framework's effective
     date); opens the `policy_change` decision."""
-    from scalegate.governance.decisions import active_in, open_decision
+    from scalegate.governance.decisions import open_decision
 
     digest = content_hash(new)
     with workspace.transaction() as session:
-        active = active_in(workspace, session)
+        active = workspace.active_in(session)
         require(actor, "policy.propose", active.policy)
         if digest == active.content_hash:
             raise InputError("the proposed policy is identical to the active policy", where="policy")
@@ -267,10 +267,10 @@ def publish(workspace: Workspace, actor: Actor, change_id: int, *, url: str | No
 
 def activate(workspace: Workspace, actor: Actor, change_id: int) -> dict[str, Any]:
     """Make the proposal the active policy on or after its effective date."""
-    from scalegate.governance.decisions import active_in, status_of
+    from scalegate.governance.decisions import status_of
 
     with workspace.transaction() as session:
-        active = active_in(workspace, session)
+        active = workspace.active_in(session)
         policy = active.policy
         require(actor, "policy.activate", policy)
         change = _change(session, change_id)
