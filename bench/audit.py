@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from scalegate.actor import SYSTEM
-from scalegate.audit import NewEntry, append_many, create_checkpoint, verify
+from scalegate.audit import NewEntry, append_many, sign_tree_head, verify
 from scalegate.audit.log import entry_body
 from scalegate.clock import FixedClock
 from scalegate.workspace import Workspace, init_workspace
@@ -256,7 +256,7 @@ def main() -> None:
             (root / label).mkdir()
             ws = _workspace(root / label)
             _fill(ws, ENTRIES, payload)
-            create_checkpoint(ws)  # the steady state: every verify leaves a checkpoint at the head
+            sign_tree_head(ws)  # the steady state: every verify leaves a checkpoint at the head
             v = bench_verify(ws)
             ws.close()
             print(

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from scalegate.actor import SYSTEM
-from scalegate.audit import create_checkpoint, log_size, verify
+from scalegate.audit import sign_tree_head, log_size, verify
 from scalegate.clock import FixedClock
 from scalegate.store.models.audit import AuditEntryRow
 from scalegate.store.models.workspace import PolicyVersionRow
@@ -51,7 +51,7 @@ def _appender(url: str, run: int, sender: Connection) -> None:
             )
         sender.send((seq, i))
         if i % 7 == 6:
-            create_checkpoint(workspace)
+            sign_tree_head(workspace)
         i += 1
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from scalegate.actor import SYSTEM, Actor
-from scalegate.audit import create_checkpoint, export_log, list_keys, offline, rotate_key
+from scalegate.audit import sign_tree_head, export_log, list_keys, offline, rotate_key
 from scalegate.audit import export as export_module
-from scalegate.audit.checkpoints import checkpoint_text
+from scalegate.audit.tree_heads import tree_head_text
 from scalegate.errors import ConflictError, PermissionDenied
 from scalegate.workspace import Workspace
 from tests.audit.conftest import append_events, record_new_row
@@ -174,7 +174,7 @@ def test_an_export_checked_with_the_wrong_key_fails(workspace: Workspace, tmp_pa
 
 def test_after_rotation_either_key_establishes_the_other(workspace: Workspace, tmp_path: Path) -> None:
     append_events(workspace, 3)
-    create_checkpoint(workspace)
+    sign_tree_head(workspace)
     rotate_key(workspace, SYSTEM)
     append_events(workspace, 3)
     export = _export(workspace, tmp_path)
@@ -188,7 +188,7 @@ def test_after_rotation_either_key_establishes_the_other(workspace: Workspace, t
 def test_entries_after_the_last_trusted_checkpoint_are_reported(workspace: Workspace, tmp_path: Path) -> None:
     append_events(workspace, 3)
     export = tmp_path / "export"
-    create_checkpoint(workspace)
+    sign_tree_head(workspace)
     append_events(workspace, 2)
     result = export_log(workspace, export, SYSTEM, checkpoint=False)
     report = offline.verify_export(export, [offline.load_public_key(_public_key(workspace, tmp_path))])
@@ -208,16 +208,16 @@ def test_export_refuses_a_non_empty_directory_and_unauthorised_actors(
 
 
 def test_the_standalone_definitions_agree_with_the_package(workspace: Workspace) -> None:
-    cp = create_checkpoint(workspace)
+    cp = sign_tree_head(workspace)
     assert (
         offline.checkpoint_text(cp.to_dict())
-        == checkpoint_text(cp.origin, cp.size, cp.root, cp.created_at, cp.key_id)
+        == tree_head_text(cp.origin, cp.size, cp.root, cp.created_at, cp.key_id)
         == cp.text
     )
     assert offline.EXPORT_FORMAT == export_module.EXPORT_FORMAT
-    from scalegate.audit.checkpoints import CHECKPOINT_FORMAT
+    from scalegate.audit.tree_heads import TREE_HEAD_FORMAT
 
-    assert offline.CHECKPOINT_FORMAT == CHECKPOINT_FORMAT
+    assert offline.CHECKPOINT_FORMAT == TREE_HEAD_FORMAT
     source = Path(offline.__file__).read_text()
     imports = {
         line.split()[1].split(".")[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scalegate.audit import consistency_proof, create_checkpoint, inclusion_proof, leaf_hash
+from scalegate.audit import consistency_proof, sign_tree_head, inclusion_proof, leaf_hash
 from scalegate.audit.merkle import verify_consistency, verify_inclusion
 from scalegate.errors import InputError, IntegrityError
 from scalegate.workspace import Workspace
@@ -13,7 +13,7 @@ from tests.audit.conftest import append_events, body_of, sql
 
 def test_inclusion_proofs_verify_against_a_signed_checkpoint(workspace: Workspace) -> None:
     append_events(workspace, 12)
-    cp = create_checkpoint(workspace)
+    cp = sign_tree_head(workspace)
     for seq in range(cp.size):
         proof = inclusion_proof(workspace, seq, cp.size)
         assert proof.verify()
@@ -32,9 +32,9 @@ def test_inclusion_proofs_verify_against_a_signed_checkpoint(workspace: Workspac
 
 def test_consistency_proofs_link_old_checkpoints_to_new_ones(workspace: Workspace) -> None:
     append_events(workspace, 5)
-    old = create_checkpoint(workspace)
+    old = sign_tree_head(workspace)
     append_events(workspace, 9)
-    new = create_checkpoint(workspace)
+    new = sign_tree_head(workspace)
     proof = consistency_proof(workspace, old.size, new.size)
     assert proof.verify()
     assert (proof.old_root, proof.new_root) == (old.root, new.root)

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Table, func, select
 
 from scalegate.actor import SYSTEM
-from scalegate.audit import create_checkpoint, deleted_row_ref, leaf_hash, verify
+from scalegate.audit import sign_tree_head, deleted_row_ref, leaf_hash, verify
 from scalegate.audit.verify import VerifyReport
 from scalegate.clock import FixedClock
 from scalegate.store.base import Base, row_digest
@@ -56,7 +56,7 @@ def test_verify_signs_a_checkpoint_only_when_the_log_grew(workspace: Workspace) 
 def test_deep_verify_agrees_on_a_clean_log(workspace: Workspace) -> None:
     append_events(workspace, 4)
     record_new_row(workspace, "policy_versions")
-    create_checkpoint(workspace)
+    sign_tree_head(workspace)
     fast, deep = verify(workspace, checkpoint=False), verify(workspace, checkpoint=False, deep=True)
     assert fast.ok and deep.ok
     assert (fast.root, fast.entries, fast.bytes_hashed) == (deep.root, deep.entries, deep.bytes_hashed)
@@ -85,7 +85,7 @@ def test_a_flipped_byte_with_a_recomputed_leaf_hash_breaks_the_signed_checkpoint
     workspace: Workspace,
 ) -> None:
     append_events(workspace, 5)
-    cp = create_checkpoint(workspace)
+    cp = sign_tree_head(workspace)
     _flip_byte(workspace, 2)
     sql(
         workspace,
@@ -100,7 +100,7 @@ def test_a_flipped_byte_with_a_recomputed_leaf_hash_breaks_the_signed_checkpoint
 
 def test_a_deleted_entry_is_reported_as_a_gap(workspace: Workspace) -> None:
     append_events(workspace, 6)
-    create_checkpoint(workspace)
+    sign_tree_head(workspace)
     sql(workspace, "DELETE FROM audit_entries WHERE seq = 4")
     report = verify(workspace)
     assert seqs_of(report, "seq_gap") == {4}
@@ -130,7 +130,7 @@ def test_reordered_entries_are_reported_at_both_positions(workspace: Workspace, 
 
 def test_reordering_inside_a_checkpointed_prefix_breaks_the_checkpoint(workspace: Workspace) -> None:
     append_events(workspace, 6)
-    cp = create_checkpoint(workspace)
+    cp = sign_tree_head(workspace)
     a, b = body_of(workspace, 1), body_of(workspace, 4)
     for seq, body in ((1, b), (4, a)):
         sql(
@@ -148,7 +148,7 @@ def test_reordering_inside_a_checkpointed_prefix_breaks_the_checkpoint(workspace
 def test_truncate_then_extend_is_caught_by_an_earlier_checkpoint(workspace: Workspace) -> None:
     """Delete the tail and append other entries so that seqs, head and hashes are all self-consistent."""
     append_events(workspace, 8)
-    cp = create_checkpoint(workspace)
+    cp = sign_tree_head(workspace)
     size = cp.size
     sql(workspace, "DELETE FROM audit_entries WHERE seq >= :s", s=size - 3)
     sql(workspace, "UPDATE audit_head SET size = :s", s=size - 3)
@@ -161,7 +161,7 @@ def test_truncate_then_extend_is_caught_by_an_earlier_checkpoint(workspace: Work
 
 def test_truncation_below_a_checkpoint_is_reported(workspace: Workspace) -> None:
     append_events(workspace, 5)
-    cp = create_checkpoint(workspace)
+    cp = sign_tree_head(workspace)
     sql(workspace, "DELETE FROM audit_entries WHERE seq >= 3")
     sql(workspace, "UPDATE audit_head SET size = 3")
     report = verify(workspace)
@@ -182,7 +182,7 @@ def test_an_edited_index_column_is_caught_by_deep_verify(workspace: Workspace) -
 
 def test_a_forged_checkpoint_signature_is_reported(workspace: Workspace) -> None:
     append_events(workspace, 2)
-    cp = create_checkpoint(workspace)
+    cp = sign_tree_head(workspace)
     sql(workspace, "UPDATE audit_checkpoints SET signature = :s WHERE id = :i", s=bytes(64), i=cp.id)
     assert kinds(verify(workspace)) == {"checkpoint_signature"}
 
@@ -190,7 +190,7 @@ def test_a_forged_checkpoint_signature_is_reported(workspace: Workspace) -> None
 def test_a_checkpoint_root_rewritten_with_the_log_is_reported(workspace: Workspace) -> None:
     """Rewrite an entry and the checkpoint's root to match: the signature no longer verifies."""
     append_events(workspace, 4)
-    cp = create_checkpoint(workspace)
+    cp = sign_tree_head(workspace)
     _flip_byte(workspace, 1)
     sql(
         workspace,
@@ -211,7 +211,7 @@ def test_a_replaced_public_key_is_reported(workspace: Workspace) -> None:
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
     append_events(workspace, 2)
-    cp = create_checkpoint(workspace)
+    cp = sign_tree_head(workspace)
     other = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     sql(workspace, "UPDATE audit_keys SET public_key = :k WHERE key_id = :i", k=other, i=cp.key_id)
     report = verify(workspace)
@@ -220,7 +220,7 @@ def test_a_replaced_public_key_is_reported(workspace: Workspace) -> None:
 
 def test_a_deleted_key_row_is_reported(workspace: Workspace) -> None:
     append_events(workspace, 2)
-    cp = create_checkpoint(workspace)
+    cp = sign_tree_head(workspace)
     sql(workspace, "DELETE FROM audit_checkpoints")
     sql(workspace, "DELETE FROM audit_keys")
     report = verify(workspace, checkpoint=False)
@@ -372,7 +372,7 @@ def test_a_checkpoint_signed_by_a_retired_key_after_retirement_is_reported(
     from scalegate.audit import rotate_key
 
     append_events(workspace, 2)
-    create_checkpoint(workspace)
+    sign_tree_head(workspace)
     rotation = rotate_key(workspace, SYSTEM)
     assert rotation.retired is not None
     sql(

@@ -1,5 +1,6 @@
-"""The web door shows what the services say: the audit listing reads each entry's body (not the index columns),
-safeguard evidence and policy versions come from their services, and a token's expiry from governance."""
+"""The web door shows what the services say: the audit listing reads each entry's body (not the index
+columns), safeguard evidence and policy versions come from their services, and a token's expiry from
+governance."""
 
 from __future__ import annotations
 
@@ -88,3 +89,33 @@ def test_the_audit_page_reads_bodies_too(minimal_ws: Workspace, root: Actor) -> 
         page = client.get("/audit")
     assert page.status_code == 200
     assert "user:mallory" not in page.text
+
+
+def test_safeguard_evidence_comes_from_the_service(
+    minimal_ws: Workspace, root: Actor, api: TestClient, headers: dict[str, str]
+) -> None:
+    from scalegate.governance.identity import resolve_actor
+    from scalegate.governance.users import add_user
+    from scalegate.safeguards.service import Evidence, add_evidence, list_evidence, review_evidence
+
+    add_user(minimal_ws, root, "sol", roles=["security"], password=PASSWORD)
+    sol = resolve_actor(minimal_ws, "sol")
+    first = add_evidence(minimal_ws, sol, "l3-dep-red-team", title="red team", kind="link", uri="https://x")
+    add_evidence(minimal_ws, sol, "l2-sec-vendor", title="vendors", kind="link", uri="https://y")
+    review_evidence(minimal_ws, root, first.id, approve=True)
+
+    pending = list_evidence(minimal_ws, status="pending")
+    assert [type(e) for e in pending] == [Evidence] and pending[0].criterion_id == "l2-sec-vendor"
+    assert [e.id for e in list_evidence(minimal_ws)] == [first.id + 1, first.id]  # newest first
+    assert [e.id for e in list_evidence(minimal_ws, newest_first=False)] == [first.id, first.id + 1]
+
+    listed = api.get("/api/v1/safeguards/evidence?status=approved", headers=headers).json()
+    assert [(e["id"], e["reviewed_by"]) for e in listed] == [(first.id, "user:root")]
+    assert listed[0]["submitted_at"].endswith("+00:00") and listed[0]["uri"] == "https://x"
+    one = api.get("/api/v1/safeguards/evidence?criterion=l2-sec-vendor", headers=headers).json()
+    assert [e["status"] for e in one] == ["pending"]
+
+    with TestClient(create_app(minimal_ws, SETTINGS)) as client:
+        _sign_in(client, "root")
+        page = client.get("/safeguards")
+    assert page.status_code == 200 and "vendors" in page.text and "red team" not in page.text

@@ -1,20 +1,22 @@
-"""The tamper-evident audit log: canonical entries, RFC 6962 Merkle hashing, checkpoints and verification.
+"""The tamper-evident audit log: canonical entries, RFC 6962 Merkle hashing, signed tree heads, verification.
 
 Writers use ``append`` through ``Workspace.record``. Readers and reviewers use ``verify``, the proofs,
-``create_checkpoint`` and ``export_log``; ``scalegate.audit.offline`` verifies an export without scalegate.
+``sign_tree_head`` and ``export_log``; ``scalegate.audit.offline`` verifies an export without scalegate.
+The log knows no roles: doors reach the operations that need a permission through
+``scalegate.governance.audit_access``, which checks it first.
 """
 
-from scalegate.audit.checkpoints import Checkpoint, create_checkpoint, list_checkpoints
 from scalegate.audit.export import ExportResult, export_log
-from scalegate.audit.keys import KeyInfo, list_keys, rotate_key
+from scalegate.audit.keys import KeyInfo, list_keys
 from scalegate.audit.log import NewEntry, append, append_many, ensure_head, log_size
 from scalegate.audit.proofs import ConsistencyProof, InclusionProof, consistency_proof, inclusion_proof
 from scalegate.audit.refs import deleted_row_ref
+from scalegate.audit.tree_heads import Rotation, TreeHead, list_tree_heads, rotate_key, sign_tree_head
 from scalegate.audit.verify import Problem, VerifyReport, verify
 from scalegate.canonical import canonical_json, digest, leaf_hash, node_hash
 
 __all__ = [
-    "Checkpoint",
+    "TreeHead",
     "ConsistencyProof",
     "ExportResult",
     "InclusionProof",
@@ -26,14 +28,14 @@ __all__ = [
     "append_many",
     "canonical_json",
     "consistency_proof",
-    "create_checkpoint",
+    "sign_tree_head",
     "deleted_row_ref",
     "digest",
     "ensure_head",
     "export_log",
     "inclusion_proof",
     "leaf_hash",
-    "list_checkpoints",
+    "list_tree_heads",
     "list_keys",
     "log_size",
     "node_hash",

@@ -23,8 +23,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from scalegate.actor import SYSTEM, Actor
-from scalegate.audit.checkpoints import Checkpoint, _all, create_checkpoint
+from scalegate.actor import SYSTEM
+from scalegate.audit.tree_heads import TreeHead, _all, sign_tree_head
 from scalegate.audit.keys import KeyInfo
 from scalegate.audit.log import log_size
 from scalegate.audit.merkle import TreeBuilder
@@ -53,7 +53,7 @@ class ExportResult:
     size: int
     root: str
     files: dict[str, str]
-    checkpoint: Checkpoint | None
+    checkpoint: TreeHead | None
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -68,12 +68,12 @@ class ExportResult:
 
 
 def export_log(
-    workspace: Workspace, directory: str | Path, actor: Actor, *, checkpoint: bool = True
+    workspace: Workspace, directory: str | Path, *, checkpoint: bool = True
 ) -> ExportResult:
-    """Write the log to ``directory`` (new or empty); see the module docstring for the layout."""
-    from scalegate.governance.permissions import require
+    """Write the log to ``directory`` (new or empty); see the module docstring for the layout.
 
-    require(actor, "audit.verify", workspace.policy())
+    Permission to export is the caller's check (``scalegate.governance.audit_access``): the log knows no roles.
+    """
     target = Path(directory)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise ConflictError("export directory exists and is not empty", where=str(target))
@@ -81,7 +81,7 @@ def export_log(
     signed = None
     if checkpoint:
         try:
-            signed = create_checkpoint(workspace, SYSTEM)
+            signed = sign_tree_head(workspace, SYSTEM)
         except ScalegateError as exc:
             notes.append(f"no checkpoint signed for this export: {exc}")
     target.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scalegate.audit.checkpoints import Checkpoint
+from scalegate.audit.tree_heads import TreeHead
 from scalegate.audit.log import log_size
 from scalegate.audit.merkle import (
     consistency_path,
@@ -44,7 +44,7 @@ class InclusionProof:
     body: str
     root: bytes
     path: list[bytes]
-    checkpoint: Checkpoint | None
+    checkpoint: TreeHead | None
 
     def verify(self) -> bool:
         """Check the proof (and that the body hashes to the leaf)."""
@@ -74,8 +74,8 @@ class ConsistencyProof:
     old_root: bytes
     new_root: bytes
     path: list[bytes]
-    old_checkpoint: Checkpoint | None
-    new_checkpoint: Checkpoint | None
+    old_checkpoint: TreeHead | None
+    new_checkpoint: TreeHead | None
 
     def verify(self) -> bool:
         return verify_consistency(self.old_size, self.new_size, self.old_root, self.new_root, self.path)
@@ -162,7 +162,7 @@ def _leaves(session: Session, size: int) -> list[bytes]:
     return leaves
 
 
-def _checkpoint_at(session: Session, size: int) -> Checkpoint | None:
+def _checkpoint_at(session: Session, size: int) -> TreeHead | None:
     row = (
         session.execute(
             select(AuditCheckpointRow)
@@ -172,4 +172,4 @@ def _checkpoint_at(session: Session, size: int) -> Checkpoint | None:
         .scalars()
         .first()
     )
-    return Checkpoint.of(row) if row is not None else None
+    return TreeHead.of(row) if row is not None else None

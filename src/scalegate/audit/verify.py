@@ -30,7 +30,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from scalegate.actor import SYSTEM
-from scalegate.audit.checkpoints import Checkpoint, _all, create_checkpoint, log_origin, signature_valid
+from scalegate.audit.tree_heads import TreeHead, _all, sign_tree_head, log_origin, signature_valid
 from scalegate.audit.keys import key_id_of
 from scalegate.audit.log import log_size
 from scalegate.audit.replay import Problem, Replay, RowClaim, replay
@@ -57,7 +57,7 @@ class VerifyReport:
     checkpoints_checked: int = 0
     rows_checked: int = 0
     tables: list[str] = field(default_factory=list)
-    checkpoint: Checkpoint | None = None
+    checkpoint: TreeHead | None = None
     """The checkpoint this run signed, if it signed one."""
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -127,13 +127,13 @@ def _snapshot(session: Session) -> None:
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
-def _covered(checkpoints: list[Checkpoint], size: int) -> bool:
+def _covered(checkpoints: list[TreeHead], size: int) -> bool:
     return any(c.size == size for c in checkpoints)
 
 
 def _sign(workspace: Workspace, state: Replay, report: VerifyReport) -> None:
     try:
-        report.checkpoint = create_checkpoint(workspace, SYSTEM, verified=state)
+        report.checkpoint = sign_tree_head(workspace, SYSTEM, verified=state)
     except ScalegateError as exc:
         report.notes.append(f"no checkpoint signed: {exc}")
 
@@ -152,7 +152,7 @@ def _check_keys(keys: dict[str, AuditKeyRow]) -> list[Problem]:
 
 
 def _check_checkpoints(
-    checkpoints: list[Checkpoint], keys: dict[str, AuditKeyRow], state: Replay
+    checkpoints: list[TreeHead], keys: dict[str, AuditKeyRow], state: Replay
 ) -> list[Problem]:
     origin = log_origin(state.first_leaf) if state.first_leaf is not None else None
     problems: list[Problem] = []
@@ -162,7 +162,7 @@ def _check_checkpoints(
 
 
 def _check_checkpoint(
-    cp: Checkpoint, key: AuditKeyRow | None, state: Replay, origin: str | None
+    cp: TreeHead, key: AuditKeyRow | None, state: Replay, origin: str | None
 ) -> list[Problem]:
     def problem(kind: Any, message: str) -> Problem:
         return Problem(kind, message, checkpoint=cp.id)

@@ -64,7 +64,7 @@ def log_cmd(
     event: str | None = typer.Option(None, "--event", help="Only entries of this event type."),
 ) -> None:
     """List the newest entries (read from their canonical bodies)."""
-    from scalegate.audit.entries import recent_entries
+    from scalegate.governance.audit_access import recent_entries
 
     with guarded():
         ws = workspace_of(ctx)
@@ -82,11 +82,11 @@ def log_cmd(
 @audit_app.command("checkpoint")
 def checkpoint_cmd(ctx: typer.Context, json_out: bool = JSON) -> None:
     """Sign a checkpoint (tree head) of the current log with the active key."""
-    from scalegate.audit.checkpoints import create_checkpoint
+    from scalegate.governance.audit_access import sign_tree_head
 
     with guarded():
         ws = workspace_of(ctx)
-        cp = create_checkpoint(ws, actor_of(ctx))
+        cp = sign_tree_head(ws, actor_of(ctx))
     if json_out:
         emit_json(cp.to_dict())
     else:
@@ -154,7 +154,7 @@ def export_cmd(
     json_out: bool = JSON,
 ) -> None:
     """Export entries, checkpoints and public keys, with the standalone offline verifier."""
-    from scalegate.audit.export import export_log
+    from scalegate.governance.audit_access import export_log
 
     with guarded():
         ws = workspace_of(ctx)
@@ -174,7 +174,7 @@ def export_cmd(
 @keys_app.command("rotate")
 def keys_rotate_cmd(ctx: typer.Context, json_out: bool = JSON) -> None:
     """Retire the active signing key and create a new one (the old key signs a handover checkpoint)."""
-    from scalegate.audit.keys import rotate_key
+    from scalegate.governance.audit_access import rotate_key
 
     with guarded():
         ws = workspace_of(ctx)

@@ -257,7 +257,7 @@ def _stored_file(session: Any, sha256: str) -> bytes:
 
 
 def _add_audit(workspace: Workspace, stage: _Staging, actor: Actor) -> None:
-    from scalegate.audit.export import export_log
+    from scalegate.governance.audit_access import export_log
 
     result = export_log(workspace, stage.root / "audit", actor)
     stage.notes += result.notes

@@ -69,7 +69,7 @@ def _unique(citations: list[Citation]) -> list[Citation]:
 
 def audit_state(workspace: Workspace) -> dict[str, Any]:
     """The audit log's current tree head (size, RFC 6962 root) and its latest signed checkpoint, if any."""
-    from scalegate.audit.checkpoints import latest_checkpoint
+    from scalegate.audit.tree_heads import latest_tree_head
     from scalegate.audit.merkle import merkle_root
     from scalegate.store.models.audit import AuditEntryRow
 
@@ -78,7 +78,7 @@ def audit_state(workspace: Workspace) -> dict[str, Any]:
             bytes(h)
             for h in session.execute(select(AuditEntryRow.leaf_hash).order_by(AuditEntryRow.seq)).scalars()
         ]
-        checkpoint = latest_checkpoint(session)
+        checkpoint = latest_tree_head(session)
     signed = None
     if checkpoint is not None:
         signed = {

@@ -32,11 +32,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CriterionStatus",
+    "Evidence",
     "StandardStatus",
     "add_evidence",
     "calendar_items",
     "criteria_of",
     "evidence_set_digest",
+    "list_evidence",
     "propose_safeguards_determination",
     "record_implementation",
     "review_evidence",
@@ -249,6 +251,65 @@ def review_evidence(
             rows=[row],
         )
     return row
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One piece of safeguard evidence as submitted and reviewed: what a listing shows."""
+
+    id: int
+    criterion_id: str
+    kind: str
+    title: str
+    sha256: str | None
+    uri: str | None
+    result: dict[str, Any] | None
+    submitted_by: str
+    submitted_at: datetime
+    expires_at: datetime | None
+    status: str
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    review_note: str | None
+
+    @classmethod
+    def of(cls, row: SafeguardEvidenceRow) -> Evidence:
+        """The record of a stored row."""
+        return cls(
+            id=row.id,
+            criterion_id=row.criterion_id,
+            kind=row.kind,
+            title=row.title,
+            sha256=row.sha256,
+            uri=row.uri,
+            result=row.result,
+            submitted_by=row.submitted_by,
+            submitted_at=row.submitted_at,
+            expires_at=row.expires_at,
+            status=row.status,
+            reviewed_by=row.reviewed_by,
+            reviewed_at=row.reviewed_at,
+            review_note=row.review_note,
+        )
+
+
+def list_evidence(
+    workspace: Workspace,
+    *,
+    status: Literal["pending", "approved", "rejected"] | None = None,
+    criterion: str | None = None,
+    newest_first: bool = True,
+) -> list[Evidence]:
+    """Submitted safeguard evidence, optionally only that with ``status`` (``pending``: what awaits review) or
+    for one criterion. Every door lists it the same way; permission to read is the caller's check."""
+    order = SafeguardEvidenceRow.id.desc() if newest_first else SafeguardEvidenceRow.id
+    query = select(SafeguardEvidenceRow).order_by(order)
+    if status:
+        query = query.where(SafeguardEvidenceRow.status == status)
+    if criterion:
+        query = query.where(SafeguardEvidenceRow.criterion_id == criterion)
+    with workspace.read() as session:
+        return [Evidence.of(row) for row in session.execute(query).scalars()]
 
 
 def _valid_evidence(rows: list[SafeguardEvidenceRow], now: datetime) -> list[SafeguardEvidenceRow]:

@@ -58,7 +58,7 @@ class AuditKeyRow(Base):
 class AuditCheckpointRow(Base):
     """A signed tree head: the log had ``size`` entries with root ``root_hash`` at ``created_at``.
 
-    ``signature`` is Ed25519 over the checkpoint text (see ``scalegate.audit.checkpoints.checkpoint_text``).
+    ``signature`` is Ed25519 over the checkpoint text (see ``scalegate.audit.tree_heads.tree_head_text``).
     """
 
     __tablename__ = "audit_checkpoints"

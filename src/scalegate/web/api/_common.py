@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
+from sqlalchemy import inspect as orm_inspect
 
 from scalegate.web.errors import ERROR_RESPONSES
 from scalegate.workspace import Workspace
 
-__all__ = ["Limit", "Offset", "RecordId", "api_router", "workspace_of"]
+__all__ = ["Limit", "Offset", "RecordId", "api_router", "record", "workspace_of"]
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Most items to return.")]
 Offset = Annotated[int, Query(ge=0, le=2**53, description="Items to skip.")]
@@ -28,3 +31,25 @@ def workspace_of(request: Request) -> Workspace:
     workspace = request.app.state.workspace
     assert isinstance(workspace, Workspace)
     return workspace
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    return value
+
+
+def record(value: Any) -> dict[str, Any]:
+    """A record a service returned, as the API's JSON object: every field by name, bytes as hex and times as
+    ISO-8601 in UTC.
+
+    Serialisation belongs to the door. A service hands back a typed record (a dataclass) or, for a record it
+    has just written, the stored object itself; either is rendered field by field here, so no route reads
+    the store to describe what it got.
+    """
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _json_value(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    mapper = orm_inspect(value).mapper
+    return {attr.columns[0].name: _json_value(getattr(value, attr.key)) for attr in mapper.column_attrs}

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from scalegate.actor import Actor
-from scalegate.web.api._common import api_router, workspace_of
+from scalegate.web.api._common import api_router, record, workspace_of
 from scalegate.web.api.evidence import safe_filename
 from scalegate.web.auth import requires
 
@@ -138,7 +138,6 @@ def send_government_notice(request: Request, actor: Actor, ref: str) -> dict[str
     from scalegate.assessment.service import assess as run
     from scalegate.assessment.service import checkpoint_subject
     from scalegate.governance.notifications import notify_government
-    from scalegate.store.base import row_values
 
     workspace = workspace_of(request)
     assessment = run(workspace, ref)
@@ -153,7 +152,7 @@ def send_government_notice(request: Request, actor: Actor, ref: str) -> dict[str
     return {
         "checkpoint": assessment.ref,
         "due": row is not None,
-        "notification": row_values(row) if row else None,
+        "notification": record(row) if row else None,
     }
 
 

@@ -86,17 +86,17 @@ def verification(request: Request, _: Actor = Depends(requires("audit.verify")))
 @router.get("/audit/checkpoints", summary="Signed checkpoints of the log")
 def checkpoints(request: Request, _: Actor = Depends(requires("audit.read"))) -> list[dict[str, Any]]:
     """Every signed tree head (size, root, Ed25519 signature, key id)."""
-    from scalegate.audit.checkpoints import list_checkpoints
+    from scalegate.audit.tree_heads import list_tree_heads
 
-    return [c.to_dict() for c in list_checkpoints(workspace_of(request))]
+    return [c.to_dict() for c in list_tree_heads(workspace_of(request))]
 
 
 @router.post("/audit/checkpoints", summary="Sign a checkpoint of the log", status_code=201)
 def sign_checkpoint(request: Request, actor: Actor = Depends(requires("audit.checkpoint"))) -> dict[str, Any]:
     """Replay the log and sign its current head with the workspace's active key."""
-    from scalegate.audit.checkpoints import create_checkpoint
+    from scalegate.audit.tree_heads import sign_tree_head
 
-    return create_checkpoint(workspace_of(request), actor).to_dict()
+    return sign_tree_head(workspace_of(request), actor).to_dict()
 
 
 @router.get("/audit/keys", summary="Public keys that sign checkpoints")

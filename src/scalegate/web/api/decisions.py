@@ -9,7 +9,7 @@ from fastapi import Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from scalegate.actor import Actor
-from scalegate.web.api._common import RecordId, api_router, workspace_of
+from scalegate.web.api._common import RecordId, api_router, record, workspace_of
 from scalegate.web.auth import requires
 
 __all__ = ["router"]
@@ -85,7 +85,6 @@ def notify(
     """Send every notice the policy requires for the decision that was not yet delivered (e.g. the Board and
     the LTBT before a model proceeds), through the workspace's notifier, with proof of delivery."""
     from scalegate.governance.notifications import notify_decision
-    from scalegate.store.base import row_values
 
     notifier = request.app.state.settings.notifier
-    return [row_values(r) for r in notify_decision(workspace_of(request), actor, decision_id, notifier)]
+    return [record(r) for r in notify_decision(workspace_of(request), actor, decision_id, notifier)]

@@ -10,8 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from scalegate.actor import Actor
 from scalegate.registry.specs import NAME_PATTERN, CheckpointSpec, ReferencePoint
-from scalegate.store.base import row_values
-from scalegate.web.api._common import api_router, workspace_of
+from scalegate.web.api._common import api_router, record, workspace_of
 from scalegate.web.auth import requires
 
 __all__ = ["router"]
@@ -76,7 +75,7 @@ def list_models(
     """Every registered model, by family then name."""
     from scalegate.registry.service import list_models as models
 
-    return [row_values(m) for m in models(workspace_of(request), family or None)]
+    return [record(m) for m in models(workspace_of(request), family or None)]
 
 
 @router.post("/models", summary="Register a model", status_code=201)
@@ -86,9 +85,7 @@ def create_model(
     """Register a model in a family."""
     from scalegate.registry.service import create_model as create
 
-    return row_values(
-        create(workspace_of(request), actor, body.name, body.family, body.owner, body.description)
-    )
+    return record(create(workspace_of(request), actor, body.name, body.family, body.owner, body.description))
 
 
 @router.get("/models/{name}", summary="A model with its runs and checkpoints")
@@ -115,7 +112,7 @@ def create_run(
         started_at=body.started_at,
         notes=body.notes,
     )
-    return row_values(row)
+    return record(row)
 
 
 @router.post("/models/{name}/checkpoints", summary="Register a checkpoint", status_code=201)
@@ -175,4 +172,4 @@ def request_assessment(
     """Call for a comprehensive assessment at the discretion the policy grants (RSP: the RSO)."""
     from scalegate.registry.triggers import request_assessment as ask
 
-    return row_values(ask(workspace_of(request), actor, body.checkpoint, body.reason))
+    return record(ask(workspace_of(request), actor, body.checkpoint, body.reason))

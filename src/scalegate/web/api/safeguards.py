@@ -15,8 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from scalegate.actor import Actor
 from scalegate.errors import InputError, NotFoundError
-from scalegate.store.base import row_values
-from scalegate.web.api._common import RecordId, api_router, workspace_of
+from scalegate.web.api._common import RecordId, api_router, record, workspace_of
 from scalegate.web.api.assessments import decision_view
 from scalegate.web.api.evidence import safe_filename
 from scalegate.web.auth import requires
@@ -133,7 +132,7 @@ def implement(
         status=body.status,
         description=body.description,
     )
-    return row_values(row)
+    return record(row)
 
 
 @router.post(
@@ -186,7 +185,7 @@ async def add_evidence(
         )
     finally:
         shutil.rmtree(directory, ignore_errors=True)
-    return row_values(row)
+    return record(row)
 
 
 @router.post("/safeguards/evidence/{evidence_id}/review", summary="Approve or reject safeguard evidence")
@@ -199,7 +198,7 @@ def review(
     """Approve or reject submitted evidence (nobody reviews what they submitted)."""
     from scalegate.safeguards.service import review_evidence
 
-    return row_values(
+    return record(
         review_evidence(workspace_of(request), actor, evidence_id, approve=body.approve, note=body.note)
     )
 
@@ -224,14 +223,6 @@ def evidence(
     _: Actor = Depends(requires("safeguards.read")),
 ) -> list[dict[str, Any]]:
     """Evidence submitted for safeguard criteria, newest first (e.g. `status=pending`: what awaits review)."""
-    from sqlalchemy import select
+    from scalegate.safeguards.service import list_evidence
 
-    from scalegate.store.models.safeguards import SafeguardEvidenceRow
-
-    query = select(SafeguardEvidenceRow).order_by(SafeguardEvidenceRow.id.desc())
-    if status:
-        query = query.where(SafeguardEvidenceRow.status == status)
-    if criterion:
-        query = query.where(SafeguardEvidenceRow.criterion_id == criterion)
-    with workspace_of(request).read() as session:
-        return [row_values(r) for r in session.execute(query).scalars()]
+    return [record(e) for e in list_evidence(workspace_of(request), status=status, criterion=criterion)]

@@ -3,12 +3,11 @@ owns it; the gaps; and the evidence awaiting review, with approve/reject for tho
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from scalegate.actor import Actor
+from scalegate.safeguards.service import list_evidence
 from scalegate.web.api._common import RecordId
 from scalegate.web.api.safeguards import safeguards_matrix
 from scalegate.web.auth import requires
@@ -20,28 +19,13 @@ __all__ = ["router"]
 router = APIRouter(include_in_schema=False)
 
 
-def _pending(request: Request) -> list[dict[str, Any]]:
-    from sqlalchemy import select
-
-    from scalegate.store.base import row_values
-    from scalegate.store.models.safeguards import SafeguardEvidenceRow
-
-    query = (
-        select(SafeguardEvidenceRow)
-        .where(SafeguardEvidenceRow.status == "pending")
-        .order_by(SafeguardEvidenceRow.id)
-    )
-    with workspace(request).read() as session:
-        return [row_values(r) for r in session.execute(query).scalars()]
-
-
 @router.get("/safeguards")
 def matrix(request: Request, actor: Actor = Depends(requires("safeguards.read"))) -> Response:
     """Standards with their criteria and gaps."""
     standards = safeguards_matrix(request)
     context = {
         "standards": standards,
-        "pending": _pending(request),
+        "pending": list_evidence(workspace(request), status="pending", newest_first=False),
         "can_review": may(request, actor, "safeguards.approve"),
     }
     return render(request, "safeguards.html", "safeguards", context)

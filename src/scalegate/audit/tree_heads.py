@@ -39,19 +39,19 @@ if TYPE_CHECKING:
     from scalegate.workspace import Workspace
 
 __all__ = [
-    "CHECKPOINT_FORMAT",
-    "Checkpoint",
-    "checkpoint_text",
-    "create_checkpoint",
+    "TREE_HEAD_FORMAT",
+    "TreeHead",
+    "tree_head_text",
+    "sign_tree_head",
     "format_time",
-    "latest_checkpoint",
-    "list_checkpoints",
+    "latest_tree_head",
+    "list_tree_heads",
     "log_origin",
     "sign_current",
     "signature_valid",
 ]
 
-CHECKPOINT_FORMAT = "scalegate-audit-checkpoint/v1"
+TREE_HEAD_FORMAT = "scalegate-audit-checkpoint/v1"
 """First line of every checkpoint text; names the format version."""
 
 
@@ -65,10 +65,10 @@ def log_origin(first_leaf: bytes) -> str:
     return f"scalegate/{first_leaf.hex()[:32]}"
 
 
-def checkpoint_text(origin: str, size: int, root: bytes, at: datetime, key_id: str) -> bytes:
+def tree_head_text(origin: str, size: int, root: bytes, at: datetime, key_id: str) -> bytes:
     """The exact bytes a checkpoint signature covers."""
     lines = [
-        CHECKPOINT_FORMAT,
+        TREE_HEAD_FORMAT,
         f"origin {origin}",
         f"size {size}",
         f"root {root.hex()}",
@@ -79,7 +79,7 @@ def checkpoint_text(origin: str, size: int, root: bytes, at: datetime, key_id: s
 
 
 @dataclass(frozen=True)
-class Checkpoint:
+class TreeHead:
     """A stored signed tree head."""
 
     id: int
@@ -92,7 +92,7 @@ class Checkpoint:
     created_by: str
 
     @classmethod
-    def of(cls, row: AuditCheckpointRow) -> Checkpoint:
+    def of(cls, row: AuditCheckpointRow) -> TreeHead:
         return cls(
             row.id,
             row.origin,
@@ -106,7 +106,7 @@ class Checkpoint:
 
     @property
     def text(self) -> bytes:
-        return checkpoint_text(self.origin, self.size, self.root, self.created_at, self.key_id)
+        return tree_head_text(self.origin, self.size, self.root, self.created_at, self.key_id)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -122,7 +122,7 @@ class Checkpoint:
         }
 
 
-def signature_valid(checkpoint: Checkpoint, public_key: bytes) -> bool:
+def signature_valid(checkpoint: TreeHead, public_key: bytes) -> bool:
     """Whether the checkpoint's signature verifies under the raw Ed25519 ``public_key``."""
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -134,20 +134,20 @@ def signature_valid(checkpoint: Checkpoint, public_key: bytes) -> bool:
     return True
 
 
-def list_checkpoints(workspace: Workspace) -> list[Checkpoint]:
+def list_tree_heads(workspace: Workspace) -> list[TreeHead]:
     """Every stored checkpoint, by size then id."""
     with workspace.read() as session:
         return _all(session)
 
 
-def _all(session: Session) -> list[Checkpoint]:
+def _all(session: Session) -> list[TreeHead]:
     rows = session.execute(
         select(AuditCheckpointRow).order_by(AuditCheckpointRow.size, AuditCheckpointRow.id)
     )
-    return [Checkpoint.of(row) for row in rows.scalars()]
+    return [TreeHead.of(row) for row in rows.scalars()]
 
 
-def latest_checkpoint(session: Session) -> Checkpoint | None:
+def latest_tree_head(session: Session) -> TreeHead | None:
     """The checkpoint covering the most entries (the newest among equals)."""
     row = (
         session.execute(
@@ -156,12 +156,12 @@ def latest_checkpoint(session: Session) -> Checkpoint | None:
         .scalars()
         .first()
     )
-    return Checkpoint.of(row) if row is not None else None
+    return TreeHead.of(row) if row is not None else None
 
 
-def create_checkpoint(
+def sign_tree_head(
     workspace: Workspace, actor: Actor = SYSTEM, *, verified: Replay | None = None
-) -> Checkpoint:
+) -> TreeHead:
     """Sign the current tree head with the active key (creating the workspace's first key if need be).
 
     The log is replayed first, from ``verified`` when the caller has just verified a prefix (``audit verify``
@@ -183,7 +183,7 @@ def sign_current(
     key: tuple[AuditKeyRow, Ed25519PrivateKey],
     verified: Replay | None = None,
     at: datetime | None = None,
-) -> Checkpoint:
+) -> TreeHead:
     """Replay what is not yet verified, then sign and store the head, all in the caller's transaction.
 
     ``at`` is the checkpoint time (default: now); a rotation's handover uses the old key's retirement time.
@@ -199,7 +199,7 @@ def sign_current(
             f"first: {first.line()}); run `scalegate audit verify`"
         )
     assert state.first_leaf is not None
-    existing = latest_checkpoint(session)
+    existing = latest_tree_head(session)
     root = state.builder.root()
     row_key, private = key
     if existing is not None and (existing.size, existing.root, existing.key_id) == (
@@ -210,7 +210,7 @@ def sign_current(
         return existing
     at = at or workspace.now()
     origin = log_origin(state.first_leaf)
-    signature = private.sign(checkpoint_text(origin, head, root, at, row_key.key_id))
+    signature = private.sign(tree_head_text(origin, head, root, at, row_key.key_id))
     row = AuditCheckpointRow(
         origin=origin,
         size=head,
@@ -222,7 +222,7 @@ def sign_current(
     )
     session.add(row)
     session.flush()
-    return Checkpoint.of(row)
+    return TreeHead.of(row)
 
 
 def _continue(session: Session, head: int, verified: Replay | None) -> Replay:
