@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from scalegate.actor import SYSTEM
-from scalegate.audit import sign_tree_head, log_size, verify
+from scalegate.audit import log_size, sign_tree_head, verify
 from scalegate.clock import FixedClock
 from scalegate.store.models.audit import AuditEntryRow
 from scalegate.store.models.workspace import PolicyVersionRow

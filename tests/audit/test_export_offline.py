@@ -14,17 +14,18 @@ from pathlib import Path
 import pytest
 
 from scalegate.actor import SYSTEM, Actor
-from scalegate.audit import sign_tree_head, export_log, list_keys, offline, rotate_key
 from scalegate.audit import export as export_module
+from scalegate.audit import export_log, list_keys, offline, rotate_key, sign_tree_head
 from scalegate.audit.tree_heads import tree_head_text
 from scalegate.errors import ConflictError, PermissionDenied
+from scalegate.governance import audit_access
 from scalegate.workspace import Workspace
 from tests.audit.conftest import append_events, record_new_row
 
 
 def _export(workspace: Workspace, tmp_path: Path, name: str = "export") -> Path:
     target = tmp_path / name
-    result = export_log(workspace, target, SYSTEM)
+    result = export_log(workspace, target)
     assert result.notes == [] and result.checkpoint is not None
     return target
 
@@ -190,7 +191,7 @@ def test_entries_after_the_last_trusted_checkpoint_are_reported(workspace: Works
     export = tmp_path / "export"
     sign_tree_head(workspace)
     append_events(workspace, 2)
-    result = export_log(workspace, export, SYSTEM, checkpoint=False)
+    result = export_log(workspace, export, checkpoint=False)
     report = offline.verify_export(export, [offline.load_public_key(_public_key(workspace, tmp_path))])
     assert [p.kind for p in report.problems] == ["uncovered"]
     assert report.covered == result.size - 2
@@ -202,9 +203,9 @@ def test_export_refuses_a_non_empty_directory_and_unauthorised_actors(
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "file").write_text("x")
     with pytest.raises(ConflictError, match="not empty"):
-        export_log(workspace, tmp_path / "busy", SYSTEM)
+        export_log(workspace, tmp_path / "busy")
     with pytest.raises(PermissionDenied):
-        export_log(workspace, tmp_path / "new", Actor(name="mallory"))
+        audit_access.export_log(workspace, tmp_path / "new", Actor(name="mallory"))
 
 
 def test_the_standalone_definitions_agree_with_the_package(workspace: Workspace) -> None:

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from scalegate.actor import SYSTEM, Actor
-from scalegate.audit import sign_tree_head, list_tree_heads, list_keys, rotate_key, verify
-from scalegate.audit.tree_heads import tree_head_text, signature_valid
+from scalegate.audit import list_keys, list_tree_heads, rotate_key, sign_tree_head, verify
 from scalegate.audit.keys import KEY_DIR_ENV, key_dir, load_private_key, public_key_of
+from scalegate.audit.tree_heads import signature_valid, tree_head_text
 from scalegate.errors import IntegrityError, NotFoundError, PermissionDenied
+from scalegate.governance import audit_access
 from scalegate.workspace import Workspace, init_workspace
 from tests.audit.conftest import append_events
 from tests.conftest import MINIMAL_POLICY
@@ -104,11 +105,11 @@ def test_a_private_key_file_for_another_key_is_refused(workspace: Workspace, key
 def test_only_the_roles_the_policy_allows_sign_or_rotate(workspace: Workspace) -> None:
     nobody = Actor(name="mallory")
     with pytest.raises(PermissionDenied, match=r"audit\.checkpoint"):
-        sign_tree_head(workspace, nobody)
+        audit_access.sign_tree_head(workspace, nobody)
     with pytest.raises(PermissionDenied, match=r"audit\.checkpoint"):
-        rotate_key(workspace, nobody)
+        audit_access.rotate_key(workspace, nobody)
     rso = Actor(name="rita", roles=frozenset({"rso"}), user_id=1)
-    assert sign_tree_head(workspace, rso).created_by == "user:rita"
+    assert audit_access.sign_tree_head(workspace, rso).created_by == "user:rita"
 
 
 def test_public_key_lookup_by_prefix(workspace: Workspace) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scalegate.audit import consistency_proof, sign_tree_head, inclusion_proof, leaf_hash
+from scalegate.audit import consistency_proof, inclusion_proof, leaf_hash, sign_tree_head
 from scalegate.audit.merkle import verify_consistency, verify_inclusion
 from scalegate.errors import InputError, IntegrityError
 from scalegate.workspace import Workspace

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Table, func, select
 
 from scalegate.actor import SYSTEM
-from scalegate.audit import sign_tree_head, deleted_row_ref, leaf_hash, verify
+from scalegate.audit import deleted_row_ref, leaf_hash, sign_tree_head, verify
 from scalegate.audit.verify import VerifyReport
 from scalegate.clock import FixedClock
 from scalegate.store.base import Base, row_digest

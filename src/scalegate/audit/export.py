@@ -24,11 +24,11 @@ from typing import IO, TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from scalegate.actor import SYSTEM
-from scalegate.audit.tree_heads import TreeHead, _all, sign_tree_head
 from scalegate.audit.keys import KeyInfo
 from scalegate.audit.log import log_size
 from scalegate.audit.merkle import TreeBuilder
 from scalegate.audit.replay import BATCH, _body_bytes
+from scalegate.audit.tree_heads import TreeHead, _all, sign_tree_head
 from scalegate.errors import ConflictError, ScalegateError
 from scalegate.store.models.audit import AuditEntryRow, AuditKeyRow
 
@@ -72,7 +72,8 @@ def export_log(
 ) -> ExportResult:
     """Write the log to ``directory`` (new or empty); see the module docstring for the layout.
 
-    Permission to export is the caller's check (``scalegate.governance.audit_access``): the log knows no roles.
+    Permission to export is the caller's check (``scalegate.governance.audit_access``): the log knows no
+    roles.
     """
     target = Path(directory)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):

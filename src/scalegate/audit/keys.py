@@ -1,4 +1,4 @@
-"""The Ed25519 keys that sign checkpoints: key ids, where the private halves live, rotation.
+"""The Ed25519 keys that sign tree heads: key ids and where the private halves live.
 
 A key id is the hex SHA-256 of the raw 32-byte public key, so anyone holding a public key can compute its id
 and no registry is needed to match a signature to its key. Public keys are rows of ``audit_keys`` (created and
@@ -9,9 +9,8 @@ keys never enter the store: each is a PKCS#8 PEM file named ``<key id>.pem``, mo
 2. for a SQLite workspace, ``keys/`` beside the database file (``.scalegate/keys/`` by default);
 3. otherwise (PostgreSQL without the variable) ``.scalegate/keys/`` in the current directory.
 
-Rotation retires the active key and activates a new one in one transaction. When the old private key is still
-at hand it signs a last "handover" checkpoint that covers the rotation entry, which names the new public key:
-a reviewer who trusts the old key can thereby trust the new one, with no other channel.
+Rotation (``scalegate.audit.tree_heads.rotate_key``) lives with the tree heads, because its handover is a
+signed tree head; keys know nothing of tree heads, so the two modules do not import each other.
 """
 
 from __future__ import annotations
@@ -34,23 +33,22 @@ from scalegate.store.models.audit import AuditKeyRow
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from scalegate.audit.checkpoints import Checkpoint
     from scalegate.workspace import Workspace
 
 __all__ = [
     "ALGORITHM",
     "KEY_DIR_ENV",
     "KeyInfo",
-    "Rotation",
     "active_key",
     "ensure_signing_key",
+    "key_data",
     "key_dir",
     "key_id_of",
     "list_keys",
     "load_private_key",
+    "new_key",
     "public_key_of",
     "public_key_pem",
-    "rotate_key",
 ]
 
 ALGORITHM = "ed25519"
@@ -87,24 +85,6 @@ class KeyInfo:
             "created_at": self.created_at.isoformat(),
             "retired_at": self.retired_at.isoformat() if self.retired_at else None,
             "active": self.retired_at is None,
-        }
-
-
-@dataclass(frozen=True)
-class Rotation:
-    """The outcome of a rotation: the retired key, the new key, the handover checkpoint if one was signed."""
-
-    retired: KeyInfo | None
-    active: KeyInfo
-    handover: Checkpoint | None
-    note: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "retired": self.retired.to_dict() if self.retired else None,
-            "active": self.active.to_dict(),
-            "handover_checkpoint": self.handover.to_dict() if self.handover else None,
-            "note": self.note,
         }
 
 
@@ -193,7 +173,7 @@ def _write_private_key(workspace: Workspace, key: Ed25519PrivateKey, key_id: str
     return path
 
 
-def _new_key(workspace: Workspace, session: Session) -> tuple[AuditKeyRow, Ed25519PrivateKey]:
+def new_key(workspace: Workspace, session: Session) -> tuple[AuditKeyRow, Ed25519PrivateKey]:
     """Generate a key pair, write the private half, add the public row (not yet recorded)."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -213,7 +193,7 @@ def _new_key(workspace: Workspace, session: Session) -> tuple[AuditKeyRow, Ed255
     return row, private
 
 
-def _key_data(row: AuditKeyRow) -> dict[str, Any]:
+def key_data(row: AuditKeyRow) -> dict[str, Any]:
     return {"key_id": row.key_id, "algorithm": row.algorithm, "public_key": bytes(row.public_key).hex()}
 
 
@@ -224,38 +204,11 @@ def ensure_signing_key(
     row = active_key(session)
     if row is not None:
         return row, load_private_key(workspace, row.key_id)
-    row, private = _new_key(workspace, session)
+    row, private = new_key(workspace, session)
     workspace.record(
-        session, actor, "audit.key_created", f"audit-key:{row.key_id}", _key_data(row), rows=[row]
+        session, actor, "audit.key_created", f"audit-key:{row.key_id}", key_data(row), rows=[row]
     )
     return row, private
-
-
-def rotate_key(workspace: Workspace, actor: Actor) -> Rotation:
-    """Retire the active key and activate a new one; the old key signs a handover checkpoint if it can."""
-    from scalegate.audit.checkpoints import sign_current
-    from scalegate.governance.permissions import require
-
-    require(actor, "audit.checkpoint", workspace.policy())
-    with workspace.transaction() as session:
-        old = active_key(session)
-        old_private, note = None, None
-        if old is not None:
-            try:
-                old_private = load_private_key(workspace, old.key_id)
-            except (NotFoundError, IntegrityError) as exc:
-                note = f"no handover checkpoint: {exc.message}"
-        new, _ = _new_key(workspace, session)
-        data = {**_key_data(new), "retired_key_id": old.key_id if old is not None else None}
-        rows = [new] if old is None else [old, new]
-        if old is not None:
-            old.retired_at = workspace.now()
-            session.flush()
-        workspace.record(session, actor, "audit.key_rotated", f"audit-key:{new.key_id}", data, rows=rows)
-        handover: Checkpoint | None = None
-        if old is not None and old_private is not None:
-            handover = sign_current(workspace, session, actor, key=(old, old_private), at=old.retired_at)
-        return Rotation(KeyInfo.of(old) if old else None, KeyInfo.of(new), handover, note)
 
 
 def public_key_of(workspace: Workspace, key_id: str | None = None) -> KeyInfo:

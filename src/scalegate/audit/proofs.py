@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scalegate.audit.tree_heads import TreeHead
 from scalegate.audit.log import log_size
 from scalegate.audit.merkle import (
     consistency_path,
@@ -24,6 +23,7 @@ from scalegate.audit.merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from scalegate.audit.tree_heads import TreeHead
 from scalegate.canonical import leaf_hash
 from scalegate.errors import InputError, IntegrityError
 from scalegate.store.models.audit import AuditCheckpointRow, AuditEntryRow

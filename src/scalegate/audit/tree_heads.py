@@ -1,9 +1,14 @@
-"""Signed tree heads ("checkpoints"): the log had ``size`` entries with this root, says key ``key_id``.
+"""Signed tree heads (RFC 6962 section 3.5): the log had ``size`` entries with this root, says key ``key_id``.
 
-A checkpoint is what makes the log tamper-evident against someone with write access to the store: to rewrite
-history they would have to forge an Ed25519 signature, and a checkpoint held outside the store (an export, a
-reviewer's copy) pins every entry before it. The signed bytes are the checkpoint text, UTF-8, every line
-ending in a newline (``docs/audit.md`` gives the byte-level format)::
+The command line and the stored table call them "checkpoints" (``scalegate audit checkpoint``,
+``audit_checkpoints``), as does the signed text's first line; in the code they are tree heads, so that
+"checkpoint" means a model checkpoint everywhere else. Key rotation lives here too: its handover is a tree
+head signed by the retiring key.
+
+A signed tree head is what makes the log tamper-evident against someone with write access to the store: to
+rewrite history they would have to forge an Ed25519 signature, and a tree head held outside the store (an
+export, a reviewer's copy) pins every entry before it. The signed bytes are the tree head text, UTF-8, every
+line ending in a newline (``docs/audit.md`` gives the byte-level format)::
 
     scalegate-audit-checkpoint/v1
     origin scalegate/<first 32 hex digits of the leaf hash of entry 0>
@@ -27,10 +32,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scalegate.actor import SYSTEM, Actor
-from scalegate.audit.keys import ensure_signing_key
+from scalegate.audit.keys import KeyInfo, active_key, ensure_signing_key, key_data, load_private_key, new_key
 from scalegate.audit.log import log_size
 from scalegate.audit.replay import Replay, replay
-from scalegate.errors import ConflictError, IntegrityError
+from scalegate.errors import ConflictError, IntegrityError, NotFoundError
 from scalegate.store.models.audit import AuditCheckpointRow, AuditKeyRow
 
 if TYPE_CHECKING:
@@ -40,15 +45,17 @@ if TYPE_CHECKING:
 
 __all__ = [
     "TREE_HEAD_FORMAT",
+    "Rotation",
     "TreeHead",
-    "tree_head_text",
-    "sign_tree_head",
     "format_time",
     "latest_tree_head",
     "list_tree_heads",
     "log_origin",
+    "rotate_key",
     "sign_current",
+    "sign_tree_head",
     "signature_valid",
+    "tree_head_text",
 ]
 
 TREE_HEAD_FORMAT = "scalegate-audit-checkpoint/v1"
@@ -76,6 +83,24 @@ def tree_head_text(origin: str, size: int, root: bytes, at: datetime, key_id: st
         f"key {key_id}",
     ]
     return "".join(line + "\n" for line in lines).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """The outcome of a rotation: the retired key, the new key, the handover tree head if one was signed."""
+
+    retired: KeyInfo | None
+    active: KeyInfo
+    handover: TreeHead | None
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "retired": self.retired.to_dict() if self.retired else None,
+            "active": self.active.to_dict(),
+            "handover_checkpoint": self.handover.to_dict() if self.handover else None,
+            "note": self.note,
+        }
 
 
 @dataclass(frozen=True)
@@ -165,11 +190,9 @@ def sign_tree_head(
     """Sign the current tree head with the active key (creating the workspace's first key if need be).
 
     The log is replayed first, from ``verified`` when the caller has just verified a prefix (``audit verify``
-    passes its replay), so a checkpoint never vouches for entries whose bodies do not match their hashes.
+    passes its replay), so a tree head never vouches for entries whose bodies do not match their hashes. Who
+    may sign is the caller's check (``scalegate.governance.audit_access``): the log knows no roles.
     """
-    from scalegate.governance.permissions import require
-
-    require(actor, "audit.checkpoint", workspace.policy())
     with workspace.transaction() as session:
         key = ensure_signing_key(workspace, session, actor)
         return sign_current(workspace, session, actor, key=key, verified=verified)
@@ -233,3 +256,29 @@ def _continue(session: Session, head: int, verified: Replay | None) -> Replay:
     more.first_leaf = verified.first_leaf
     more.bytes_hashed += verified.bytes_hashed
     return more
+
+
+def rotate_key(workspace: Workspace, actor: Actor) -> Rotation:
+    """Retire the active key and activate a new one; the old key signs a handover tree head if it can.
+
+    Who may rotate is the caller's check (``scalegate.governance.audit_access``): the log knows no roles.
+    """
+    with workspace.transaction() as session:
+        old = active_key(session)
+        old_private, note = None, None
+        if old is not None:
+            try:
+                old_private = load_private_key(workspace, old.key_id)
+            except (NotFoundError, IntegrityError) as exc:
+                note = f"no handover checkpoint: {exc.message}"
+        new, _ = new_key(workspace, session)
+        data = {**key_data(new), "retired_key_id": old.key_id if old is not None else None}
+        rows = [new] if old is None else [old, new]
+        if old is not None:
+            old.retired_at = workspace.now()
+            session.flush()
+        workspace.record(session, actor, "audit.key_rotated", f"audit-key:{new.key_id}", data, rows=rows)
+        handover: TreeHead | None = None
+        if old is not None and old_private is not None:
+            handover = sign_current(workspace, session, actor, key=(old, old_private), at=old.retired_at)
+        return Rotation(KeyInfo.of(old) if old else None, KeyInfo.of(new), handover, note)

@@ -30,10 +30,10 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from scalegate.actor import SYSTEM
-from scalegate.audit.tree_heads import TreeHead, _all, sign_tree_head, log_origin, signature_valid
 from scalegate.audit.keys import key_id_of
 from scalegate.audit.log import log_size
 from scalegate.audit.replay import Problem, Replay, RowClaim, replay
+from scalegate.audit.tree_heads import TreeHead, _all, log_origin, sign_tree_head, signature_valid
 from scalegate.canonical import canonical_json
 from scalegate.errors import ScalegateError
 from scalegate.store.base import Base, row_digest

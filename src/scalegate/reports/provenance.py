@@ -69,8 +69,8 @@ def _unique(citations: list[Citation]) -> list[Citation]:
 
 def audit_state(workspace: Workspace) -> dict[str, Any]:
     """The audit log's current tree head (size, RFC 6962 root) and its latest signed checkpoint, if any."""
-    from scalegate.audit.tree_heads import latest_tree_head
     from scalegate.audit.merkle import merkle_root
+    from scalegate.audit.tree_heads import latest_tree_head
     from scalegate.store.models.audit import AuditEntryRow
 
     with workspace.read() as session:
