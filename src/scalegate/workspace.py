@@ -185,10 +185,12 @@ def init_workspace(
     policy = resolve_policy(policy_ref or DEFAULT_POLICY_ID)
     resolved = resolve_url(url)
     engine = make_engine(resolved)
-    from scalegate.store.migrate import upgrade
-
     try:
-        upgrade(engine)
+        # A store already at head (reopened, or copied from a migrated template) needs no Alembic import.
+        if _stored_revision(engine) != HEAD_REVISION:
+            from scalegate.store.migrate import upgrade
+
+            upgrade(engine)
     except SQLAlchemyError as exc:
         engine.dispose()
         raise StoreError(f"cannot create store: {getattr(exc, 'orig', exc)}", where=_hide(resolved)) from exc
