@@ -294,8 +294,8 @@ def _report(state: DemoState, stage: str, out: Any) -> None:
 
 
 def _print_family(state: DemoState, out: Any) -> None:
+    from scalegate.registry.assessments_due import due_assessments
     from scalegate.registry.fits import scaling_summary
-    from scalegate.registry.triggers import due_assessments
 
     ws = state.workspace
     summary = scaling_summary(ws, "aurora")

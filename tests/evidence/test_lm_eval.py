@@ -122,7 +122,7 @@ def test_ingest_lm_eval_results_and_read_the_policy_indicator(workspace: Workspa
     policy_indicator = next(
         i for _, i in workspace.policy().indicators() if i.evaluation.harness == "lm_eval"
     )
-    from scalegate.registry.service import resolve_checkpoint
+    from scalegate.registry.lookup import resolve_checkpoint
 
     with workspace.read() as session:
         found = indicator_evidence(

@@ -44,7 +44,7 @@ def indicator(
 
 
 def evidence_for(workspace: Workspace, ref: str, ind: Indicator) -> Any:
-    from scalegate.registry.service import resolve_checkpoint
+    from scalegate.registry.lookup import resolve_checkpoint
 
     workspace.policy()
     with workspace.read() as session:

@@ -21,8 +21,9 @@ def _findings(flow: Flow, ref: str) -> dict[str, str]:
 
 
 def test_rsp_2_2_flow(flow_for: Any, standin_logs: dict[str, Path]) -> None:
+    from scalegate.registry.assessments_due import record_prior_assessment
+
     from scalegate.assessment.service import assess
-    from scalegate.registry.triggers import record_prior_assessment
 
     flow: Flow = flow_for("anthropic-rsp-2.2")
     flow.register("c1", 1.0e24)
@@ -101,7 +102,7 @@ def test_rsp_2_2_flow(flow_for: Any, standin_logs: dict[str, Path]) -> None:
 
 
 def test_overdue_assessment_pauses_training(flow_for: Any, standin_logs: dict[str, Path]) -> None:
-    from scalegate.registry.triggers import record_prior_assessment
+    from scalegate.registry.assessments_due import record_prior_assessment
 
     flow: Flow = flow_for("anthropic-rsp-2.2")
     flow.register("c1", 1.0e24)

@@ -7,11 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-
-from scalegate.clock import FixedClock
-from scalegate.registry import service
-from scalegate.registry.specs import CheckpointSpec
-from scalegate.registry.triggers import (
+from scalegate.registry.assessments_due import (
     OVERDUE_FINDING,
     calendar_items,
     due_assessments,
@@ -19,6 +15,10 @@ from scalegate.registry.triggers import (
     mark_assessment_completed,
     record_overdue_findings,
 )
+
+from scalegate.clock import FixedClock
+from scalegate.registry import lookup, service
+from scalegate.registry.specs import CheckpointSpec
 from scalegate.workspace import Workspace, init_workspace
 from tests.registry.conftest import RSO, checkpoint, days, family_with_fit
 
@@ -68,7 +68,7 @@ def test_training_run_crossing_4x_makes_an_assessment_due_then_overdue(
 
     clock.set(crossed_at + days(35))
     with workspace.transaction() as session:
-        c5 = service.resolve_checkpoint(session, "m1@c5")
+        c5 = lookup.resolve_checkpoint(session, "m1@c5")
         mark_assessment_completed(workspace, session, RSO, c5.id, clock.now())
     (final,) = list_findings(workspace, OVERDUE_FINDING)
     assert final.id == finding.id and final.days_late == 5 and final.detail["state"] == "completed_late"
@@ -129,7 +129,7 @@ def test_rsp_v1_evaluation_completed_three_days_after_the_three_month_mark(
 
     clock.set(datetime(2024, 4, 18, 12, tzinfo=UTC))
     with ws.transaction() as session:
-        apr = service.resolve_checkpoint(session, "frontier-x@apr")
+        apr = lookup.resolve_checkpoint(session, "frontier-x@apr")
         mark_assessment_completed(ws, session, RSO, apr.id, clock.now())
     (finding,) = list_findings(ws, OVERDUE_FINDING)
     assert finding.days_late == 3
@@ -153,7 +153,7 @@ def test_rsp_v1_overdue_calendar_assessment_is_found_before_it_is_done(
     assert recorded.id is not None and recorded.due_at == datetime(2024, 4, 15, 12, tzinfo=UTC)
     clock.set(datetime(2024, 4, 18, 12, tzinfo=UTC))
     with ws.transaction() as session:
-        jan = service.resolve_checkpoint(session, "frontier-x@jan")
+        jan = lookup.resolve_checkpoint(session, "frontier-x@jan")
         mark_assessment_completed(ws, session, RSO, jan.id, clock.now())
     (final,) = list_findings(ws, OVERDUE_FINDING)
     assert final.id == finding.id and final.days_late == 3

@@ -7,15 +7,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from scalegate.registry.assessments_due import mark_assessment_completed, request_assessment
 
 from scalegate.actor import Actor
 from scalegate.clock import FixedClock
 from scalegate.errors import InputError, PermissionDenied
 from scalegate.months import add_months
-from scalegate.registry import service
-from scalegate.registry.firings import TriggerFiring, evaluate_triggers
+from scalegate.registry import lookup, service
 from scalegate.registry.specs import CheckpointSpec
-from scalegate.registry.triggers import mark_assessment_completed, request_assessment
+from scalegate.registry.triggers import TriggerFiring, evaluate_triggers
 from scalegate.workspace import Workspace
 from tests.conftest import MINIMAL_POLICY
 from tests.registry.conftest import RSO, STAFF, days
@@ -52,7 +52,7 @@ def firings_at_ratio(ws: Workspace, ratio: float, name: str = "next") -> dict[st
     )
     service.register_checkpoint(ws, RSO, "m", spec)
     with ws.read() as session:
-        found = evaluate_triggers(ws, session, service.resolve_checkpoint(session, f"m@{name}"))
+        found = evaluate_triggers(ws, session, lookup.resolve_checkpoint(session, f"m@{name}"))
     return {f.trigger: f for f in found}
 
 
@@ -172,7 +172,7 @@ def test_discretionary_request_by_allowed_role_only(
     assert row.trigger == "discretionary" and row.requested_by == "y"
     with ws.read() as session:
         found = {
-            f.trigger: f for f in evaluate_triggers(ws, session, service.resolve_checkpoint(session, "m"))
+            f.trigger: f for f in evaluate_triggers(ws, session, lookup.resolve_checkpoint(session, "m"))
         }
     assert found["discretionary"].fired and "looks stronger" in found["discretionary"].text
     deadline = ws.policy().triggers.deadline_days
@@ -234,11 +234,11 @@ def test_a_firing_already_assessed_reads_as_satisfied(variant_workspace: Make) -
     later = firings_at_ratio(ws, 6.0, "bigger")["effective_compute"]
     assert later.deadline == crossing.deadline and later.detail["first_fired_on"] == "m@big"
     with ws.transaction() as session:
-        big = service.resolve_checkpoint(session, "m@big")
+        big = lookup.resolve_checkpoint(session, "m@big")
         mark_assessment_completed(ws, session, RSO, big.id, T0 + days(3))  # before the baseline's: it stays
         with pytest.raises(InputError, match="after the completion time"):
             mark_assessment_completed(ws, session, RSO, big.id, T0)
     with ws.read() as session:
-        again = evaluate_triggers(ws, session, service.resolve_checkpoint(session, "m@big"))
+        again = evaluate_triggers(ws, session, lookup.resolve_checkpoint(session, "m@big"))
     ratio = next(f for f in again if f.trigger == "effective_compute")
     assert not ratio.fired and "assessed: m@big" in ratio.text and ratio.deadline is None

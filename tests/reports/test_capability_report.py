@@ -15,7 +15,7 @@ from scalegate.assessment.service import assess
 from scalegate.canonical import digest
 from scalegate.evidence.service import indicator_evidence
 from scalegate.gate.service import ACTIONS, evaluate_gate
-from scalegate.registry.service import resolve_checkpoint
+from scalegate.registry.lookup import resolve_checkpoint
 from scalegate.reports.capability import capability_report
 from scalegate.reports.document import lookup
 from scalegate.reports.render import format_value, render_html, render_markdown

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scalegate.registry.assessments_due import due_assessments, mark_assessment_completed
 
 from scalegate.clock import FixedClock
-from scalegate.registry import service
+from scalegate.registry import lookup, service
 from scalegate.registry.specs import CheckpointSpec
-from scalegate.registry.triggers import due_assessments, mark_assessment_completed
 from scalegate.sdk import Client
 from scalegate.workspace import Workspace, init_workspace
 from tests.registry.conftest import RSO, policy_variant
@@ -118,7 +118,7 @@ def test_trainer_stops_at_the_step_the_gate_pauses(training_ws: Workspace, tmp_p
     assert verdict is not None and verdict.exit_code == 3 and verdict.checkpoint == "tiny@step-4"
     assert "comprehensive assessment due" in verdict.explain()
     with training_ws.read() as session:
-        reported = service.model_checkpoints(session, "tiny")
+        reported = lookup.model_checkpoints(session, "tiny")
     assert [c.name for c in reported] == ["step-0", "step-1", "step-2", "step-3", "step-4"]
     assert [c.effective_compute for c in reported] == [FLOPS_PER_STEP * max(s, 1) for s in range(5)]
     assert reported[4].losses[0].dataset == "eval" and reported[4].losses[0].loss > 0

@@ -119,3 +119,34 @@ def test_safeguard_evidence_comes_from_the_service(
         _sign_in(client, "root")
         page = client.get("/safeguards")
     assert page.status_code == 200 and "vendors" in page.text and "red team" not in page.text
+
+
+def test_policy_versions_come_from_the_service(
+    minimal_ws: Workspace, api: TestClient, headers: dict[str, str]
+) -> None:
+    from scalegate.policy_versions import policy_version, policy_versions
+
+    stored = policy_versions(minimal_ws)
+    assert [v.status for v in stored] == ["active"]
+    assert policy_version(minimal_ws, stored[0].id).policy().id == minimal_ws.policy().id
+    listed = api.get("/api/v1/policy-versions", headers=headers).json()
+    assert [v["id"] for v in listed] == [stored[0].id]
+    one = api.get(f"/api/v1/policy-versions/{stored[0].id}", headers=headers).json()
+    assert one["content_hash"] == stored[0].content_hash and one["policy"] == stored[0].document
+    missing = api.get("/api/v1/policy-versions/999", headers=headers)
+    assert missing.status_code == 404 and missing.json()["error"]["where"] == "version_id"
+    alone = api.get(f"/api/v1/policy-versions/{stored[0].id}/diff", headers=headers)
+    assert alone.status_code == 404 and alone.json()["error"]["where"] == "against"
+    same = api.get(f"/api/v1/policy-versions/{stored[0].id}/diff?against={stored[0].id}", headers=headers)
+    assert same.status_code == 200, same.text
+
+
+def test_an_edited_policy_version_is_not_diffed(
+    minimal_ws: Workspace, api: TestClient, headers: dict[str, str]
+) -> None:
+    from scalegate.policy_versions import policy_versions
+
+    version_id = policy_versions(minimal_ws)[0].id
+    _sql(minimal_ws, f"UPDATE policy_versions SET content_hash = '{'0' * 64}' WHERE id = {version_id}")
+    response = api.get(f"/api/v1/policy-versions/{version_id}/diff?against={version_id}", headers=headers)
+    assert response.status_code == 500 and response.json()["error"]["code"] == "integrity_violation"

@@ -161,7 +161,7 @@ def sign_decision(
     assessment is complete (it becomes the baseline for the next effective-compute and calendar triggers), in
     the same transaction as the signature."""
     from scalegate.governance.decisions import sign
-    from scalegate.registry.triggers import mark_assessment_completed
+    from scalegate.registry.assessments_due import mark_assessment_completed
 
     workspace.policy()  # cache the policy before the write transaction opens
 

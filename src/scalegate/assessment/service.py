@@ -148,7 +148,7 @@ def assess_in_session(
     (the gate uses this for continued training: the policy gives the assessment until its deadline).
     """
     from scalegate.registry import triggers as trigger_rules
-    from scalegate.registry.service import resolve_checkpoint
+    from scalegate.registry.lookup import resolve_checkpoint
 
     policy = workspace.policy()
     active = workspace.active()
@@ -218,7 +218,7 @@ def _latest_assessed_earlier(
     workspace: Workspace, session: Session, checkpoint: Any
 ) -> tuple[Any, dict[str, EvidenceLike | None]] | None:
     """The model's latest earlier checkpoint with results, and those results."""
-    from scalegate.registry.service import family_checkpoints
+    from scalegate.registry.lookup import family_checkpoints
 
     candidates = [
         c
@@ -236,7 +236,7 @@ def _latest_assessed_earlier(
 
 def _forecasts(workspace: Workspace, session: Session, checkpoint: Any, model: Any) -> list[Forecast]:
     from scalegate.evidence.service import indicator_evidence
-    from scalegate.registry.service import family_checkpoints
+    from scalegate.registry.lookup import family_checkpoints
 
     policy = workspace.policy()
     family = [

@@ -170,7 +170,7 @@ def evidence_indicators(
 ) -> None:
     """Show what the evidence says for each indicator of the active policy: estimate, interval, flags."""
     from scalegate.evidence.service import indicator_evidence
-    from scalegate.registry.service import resolve_checkpoint
+    from scalegate.registry.lookup import resolve_checkpoint
 
     with guarded():
         workspace = workspace_of(ctx)

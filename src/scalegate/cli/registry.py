@@ -429,7 +429,7 @@ def scaling_show(
 @assessments_app.command("due")
 def assessments_due(ctx: typer.Context, json_out: bool = JSON_OPT) -> None:
     """List assessments that are due or overdue, with deadlines and days overdue."""
-    from scalegate.registry.triggers import due_assessments
+    from scalegate.registry.assessments_due import due_assessments
 
     with guarded():
         ws = workspace_of(ctx)
@@ -468,7 +468,7 @@ def assessments_request(
     json_out: bool = JSON_OPT,
 ) -> None:
     """Request an assessment at discretion (only the roles the policy names, e.g. the RSO)."""
-    from scalegate.registry.triggers import request_assessment
+    from scalegate.registry.assessments_due import request_assessment
     from scalegate.store.base import row_values
 
     with guarded():
@@ -489,7 +489,7 @@ def assessments_record_prior(
     json_out: bool = JSON_OPT,
 ) -> None:
     """Record a comprehensive assessment completed outside scalegate (sets the family's baseline)."""
-    from scalegate.registry.triggers import record_prior_assessment
+    from scalegate.registry.assessments_due import record_prior_assessment
     from scalegate.store.base import row_values
 
     with guarded():
@@ -505,7 +505,7 @@ def assessments_record_prior(
 @assessments_app.command("check")
 def assessments_check(ctx: typer.Context, json_out: bool = JSON_OPT) -> None:
     """Open calendar assessments whose time has come and record overdue ones as compliance findings."""
-    from scalegate.registry.triggers import record_overdue_findings
+    from scalegate.registry.assessments_due import record_overdue_findings
     from scalegate.store.base import row_values
 
     with guarded():
@@ -522,7 +522,7 @@ def assessments_check(ctx: typer.Context, json_out: bool = JSON_OPT) -> None:
 @assessments_app.command("findings")
 def assessments_findings(ctx: typer.Context, json_out: bool = JSON_OPT) -> None:
     """List compliance findings about overdue assessments."""
-    from scalegate.registry.triggers import OVERDUE_FINDING, list_findings
+    from scalegate.registry.assessments_due import OVERDUE_FINDING, list_findings
     from scalegate.store.base import row_values
 
     with guarded():

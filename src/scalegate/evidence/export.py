@@ -41,7 +41,7 @@ def export_every_eval_ever(
     current_only: bool = True,
 ) -> list[dict[str, Any]]:
     """One Every Eval Ever document per evidence record (of a checkpoint, or the ids given, or all)."""
-    from scalegate.registry.service import resolve_checkpoint
+    from scalegate.registry.lookup import resolve_checkpoint
 
     with workspace.read() as session:
         query = select(EvidenceRow).order_by(EvidenceRow.id)

@@ -82,7 +82,7 @@ def run_policy_evals(
     display: str = "none",
 ) -> EvalRun:
     """Run the policy's Inspect indicator tasks on ``model`` and ingest every log for the checkpoint."""
-    from scalegate.registry.service import resolve_checkpoint
+    from scalegate.registry.lookup import resolve_checkpoint
 
     with workspace.read() as session:
         resolve_checkpoint(session, checkpoint_ref)  # fail before running anything

@@ -210,7 +210,7 @@ def _ingest_once(
     declared: list[str],
     extra: dict[str, Any],
 ) -> list[IngestResult]:
-    from scalegate.registry.service import resolve_checkpoint
+    from scalegate.registry.lookup import resolve_checkpoint
 
     out: list[IngestResult] = []
     with workspace.transaction() as session:
@@ -429,7 +429,7 @@ def list_evidence(
     workspace: Workspace, checkpoint_ref: str | None = None, *, current_only: bool = False
 ) -> list[EvidenceRecord]:
     """Evidence records, newest first, for one checkpoint (``MODEL@CKPT``) or all."""
-    from scalegate.registry.service import resolve_checkpoint
+    from scalegate.registry.lookup import resolve_checkpoint
 
     with workspace.read() as session:
         query = select(EvidenceRow).order_by(EvidenceRow.id.desc())

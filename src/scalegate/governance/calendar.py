@@ -50,7 +50,7 @@ __all__ = [
     "item_status",
 ]
 
-PROVIDERS: tuple[str, ...] = ("scalegate.registry.triggers", "scalegate.safeguards.service")
+PROVIDERS: tuple[str, ...] = ("scalegate.registry.assessments_due", "scalegate.safeguards.service")
 """Modules whose ``calendar_items(workspace)`` the calendar merges with governance's own."""
 
 DUE_WINDOW_DAYS = 30

@@ -6,7 +6,7 @@ Public entry points (import them from their modules; this package stays light to
   ``family_checkpoints``), post-training enhancements.
 - ``scalegate.registry.scaling``: the scaling-law fit L(C) = E + A·C^(-alpha) and effective compute intervals.
 - ``scalegate.registry.fits``: storing a family's fit and re-deriving its checkpoints' effective compute.
-- ``scalegate.registry.triggers``: trigger evaluation, assessment records, deadlines, overdue findings and
+- ``scalegate.registry.assessments_due``: trigger evaluation, assessment records, deadlines, overdue findings and
   calendar items.
 - ``scalegate.registry.importer``: bulk import of a training run's metrics from CSV or JSON.
 """

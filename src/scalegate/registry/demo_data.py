@@ -59,7 +59,7 @@ def seed_demo_family(
 ) -> DemoFamily:
     """Register the demo family: fit, model, run, eight checkpoints, the assessed baseline. Prints nothing."""
     from scalegate.registry import fits, service
-    from scalegate.registry.triggers import mark_assessment_completed
+    from scalegate.registry.assessments_due import mark_assessment_completed
 
     points = [
         ReferencePoint(compute=c, losses={"heldout": _loss(c) * (1 + n)})

@@ -160,7 +160,7 @@ def _supersede(session: Session, family: str, keep: int) -> list[ScalingFitRow]:
 
 
 def _reestimate(session: Session, family: str, fit: ScalingFitRow, seed: int) -> list[CheckpointRow]:
-    from scalegate.registry.service import family_checkpoints
+    from scalegate.registry.lookup import family_checkpoints
 
     updated: list[CheckpointRow] = []
     for checkpoint in family_checkpoints(session, family):
@@ -190,7 +190,7 @@ def _reevaluate(
 
 def points_from_run(workspace: Workspace, model: str, run: str) -> list[ReferencePoint]:
     """Reference points from a baseline-recipe run: each checkpoint's training FLOPs and held-out losses."""
-    from scalegate.registry.service import get_model, get_run, model_checkpoints
+    from scalegate.registry.lookup import get_model, get_run, model_checkpoints
 
     with workspace.read() as session:
         run_row = get_run(session, get_model(session, model), run)
@@ -204,7 +204,7 @@ def points_from_run(workspace: Workspace, model: str, run: str) -> list[Referenc
 
 def scaling_summary(workspace: Workspace, family: str, *, curve_points: int = 40) -> dict[str, Any]:
     """The family's active fit, its curve over the reference range and the checkpoints placed on it."""
-    from scalegate.registry.service import family_checkpoints
+    from scalegate.registry.lookup import family_checkpoints
 
     with workspace.read() as session:
         fit = active_fit(session, family)

@@ -7,7 +7,6 @@ training callback, importer) calls these functions.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,11 +17,12 @@ from sqlalchemy.orm import Session
 
 from scalegate.actor import Actor
 from scalegate.errors import ConflictError, InputError, NotFoundError, ScalegateError
+from scalegate.registry.assessments_due import open_assessments
 from scalegate.registry.effective import apply_estimate, estimate_for
-from scalegate.registry.firings import TriggerFiring, evaluate_triggers
+from scalegate.registry.lookup import checkpoint_dict, get_model, get_run, resolve_checkpoint
 from scalegate.registry.scaling import EffectiveComputeEstimate
 from scalegate.registry.specs import NAME_PATTERN, CheckpointSpec
-from scalegate.registry.triggers import open_assessments
+from scalegate.registry.triggers import TriggerFiring, evaluate_triggers
 from scalegate.store.base import row_values
 from scalegate.store.models.registry import (
     AssessmentRow,
@@ -39,21 +39,15 @@ from scalegate.workspace import Workspace
 __all__ = [
     "CheckpointReport",
     "add_checkpoint",
-    "checkpoint_dict",
     "checkpoint_status",
     "create_model",
     "create_run",
     "evaluate_and_open",
-    "family_checkpoints",
-    "get_model",
-    "get_run",
     "list_models",
-    "model_checkpoints",
     "model_summary",
     "record_enhancement",
     "register_checkpoint",
     "register_checkpoints",
-    "resolve_checkpoint",
     "set_stage",
 ]
 
@@ -117,14 +111,6 @@ def create_model(
     return row
 
 
-def get_model(session: Session, name: str) -> ModelRow:
-    """A model by name; NotFoundError otherwise."""
-    row = session.execute(select(ModelRow).where(ModelRow.name == name)).scalar_one_or_none()
-    if row is None:
-        raise NotFoundError(f"no model {name!r}; register it with `scalegate model add`")
-    return row
-
-
 def list_models(workspace: Workspace, family: str | None = None) -> list[ModelRow]:
     """Every model, by family then name."""
     with workspace.read() as session:
@@ -173,18 +159,6 @@ def create_run(
             f"model:{model}",
             {"run": name, "algorithmic_multiplier": algorithmic_multiplier},
             rows=[row],
-        )
-    return row
-
-
-def get_run(session: Session, model: ModelRow, name: str) -> TrainingRunRow:
-    """A run of a model by name; NotFoundError otherwise."""
-    row = session.execute(
-        select(TrainingRunRow).where(TrainingRunRow.model_id == model.id, TrainingRunRow.name == name)
-    ).scalar_one_or_none()
-    if row is None:
-        raise NotFoundError(
-            f"no run {name!r} for model {model.name!r}; register it with `scalegate model add-run`"
         )
     return row
 
@@ -279,62 +253,6 @@ def evaluate_and_open(
     return CheckpointReport(row, estimate, firings, opened)
 
 
-_REF = re.compile(r"^(?P<model>[^@\s]+)(?:@(?P<checkpoint>[^@\s]+))?$")
-
-
-def resolve_checkpoint(session: Session, ref: str) -> CheckpointRow:
-    """``MODEL`` (its latest checkpoint by recorded date, then step) or ``MODEL@CHECKPOINT``."""
-    match = _REF.match(ref.strip()) if ref else None
-    if match is None:
-        raise NotFoundError(f"{ref!r} is not a checkpoint reference: use MODEL or MODEL@CHECKPOINT")
-    model = get_model(session, match["model"])
-    query = select(CheckpointRow).where(CheckpointRow.model_id == model.id)
-    if match["checkpoint"]:
-        row = session.execute(query.where(CheckpointRow.name == match["checkpoint"])).scalar_one_or_none()
-        if row is None:
-            raise NotFoundError(f"model {model.name!r} has no checkpoint {match['checkpoint']!r}")
-        return row
-    latest = (
-        session.execute(
-            query.order_by(
-                CheckpointRow.recorded_at.desc(), CheckpointRow.step.desc(), CheckpointRow.id.desc()
-            ).limit(1)
-        )
-        .scalars()
-        .first()
-    )
-    if latest is None:
-        raise NotFoundError(f"model {model.name!r} has no checkpoints yet")
-    return latest
-
-
-def model_checkpoints(session: Session, model: str) -> list[CheckpointRow]:
-    """A model's checkpoints in recorded order."""
-    owner = get_model(session, model)
-    return list(
-        session.execute(
-            select(CheckpointRow)
-            .where(CheckpointRow.model_id == owner.id)
-            .order_by(CheckpointRow.recorded_at, CheckpointRow.step, CheckpointRow.id)
-        ).scalars()
-    )
-
-
-def family_checkpoints(session: Session, family: str) -> list[CheckpointRow]:
-    """Every checkpoint of every model in ``family``, by effective compute (unknown last), then date."""
-    rows = (
-        session.execute(
-            select(CheckpointRow)
-            .join(ModelRow, CheckpointRow.model_id == ModelRow.id)
-            .where(ModelRow.family == family)
-            .order_by(CheckpointRow.recorded_at, CheckpointRow.step, CheckpointRow.id)
-        )
-        .scalars()
-        .all()
-    )
-    return sorted(rows, key=lambda r: (r.effective_compute is None, r.effective_compute or 0.0))
-
-
 def set_stage(workspace: Workspace, actor: Actor, ref: str, stage: Stage) -> CheckpointReport:
     """Move a checkpoint to another stage (e.g. `deployed`) and re-evaluate its triggers."""
     if stage not in ("pretraining", "mid-training", "post-training", "deployed"):
@@ -388,18 +306,6 @@ def record_enhancement(
         session.flush()
         workspace.record(session, actor, "enhancement.recorded", f"model:{model}", {"kind": kind}, rows=[row])
     return row
-
-
-def checkpoint_dict(row: CheckpointRow) -> dict[str, Any]:
-    """A checkpoint as JSON: its columns, its reference, model, family and losses."""
-    values = row_values(row)
-    values |= {
-        "ref": row.ref,
-        "model": row.model.name,
-        "family": row.model.family,
-        "losses": {m.dataset: {"loss": m.loss, "weight": m.weight} for m in row.losses},
-    }
-    return values
 
 
 def model_summary(workspace: Workspace, name: str) -> dict[str, Any]:

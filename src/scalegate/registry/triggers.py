@@ -1,559 +1,492 @@
-"""Assessment triggers turned into records: what is due, by when, what was done late.
+"""Which assessment triggers fire for a checkpoint, with their numbers, deadlines and clauses.
 
-A fired trigger opens an assessment record with its deadline (``open_assessments``); a completed comprehensive
-assessment closes the records it satisfies and becomes the family's new baseline
-(``mark_assessment_completed``);
-an assessment past its deadline becomes a compliance finding with the exact number of days late
-(``record_overdue_findings``). Calendar triggers fire with the passage of time, not with a checkpoint, so
-``sync_assessments`` opens them when their month mark has passed; ``due_assessments`` shows them even before.
+Every number comes from the active policy's ``triggers`` section, never from code: the effective-compute ratio
+since the last comprehensive assessment, the calendar interval, the safety buffer, who may call for an
+assessment at their discretion, and how many days the assessment may take. The baseline is the checkpoint of
+the family's last completed comprehensive assessment (RSP v2.2 §3.1: "notably more capable than the last model
+that underwent a comprehensive assessment").
+
+Evaluation is fail-closed: with no assessed baseline, or an effective compute that is unknown, the compute
+trigger fires and says why, because "not notably more capable" cannot be shown.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scalegate.actor import SYSTEM, Actor
-from scalegate.calendar_types import CalendarItem
-from scalegate.errors import InputError, PermissionDenied
-from scalegate.months import add_days, days_late
-from scalegate.registry.firings import TriggerFiring, calendar_firing, evaluate_triggers
+from scalegate.months import add_days, add_months, whole_months_between
+from scalegate.policy.rules import AssessmentTriggers
 from scalegate.store.models.registry import (
-    AssessmentKind,
     AssessmentRow,
     CheckpointRow,
-    ComplianceFindingRow,
+    EnhancementRow,
     ModelRow,
 )
 from scalegate.workspace import Workspace
 
 __all__ = [
-    "OVERDUE_FINDING",
-    "DueAssessment",
+    "RATIO_TOLERANCE",
+    "Baseline",
+    "FiringName",
     "TriggerFiring",
-    "calendar_items",
-    "due_assessments",
+    "calendar_firing",
     "evaluate_triggers",
-    "list_findings",
-    "mark_assessment_completed",
-    "open_assessments",
-    "record_overdue_findings",
-    "record_prior_assessment",
-    "request_assessment",
-    "sync_assessments",
+    "family_baseline",
+    "latest_family_checkpoint",
 ]
 
-OVERDUE_FINDING = "assessment_overdue"
-"""``compliance_findings.kind`` of an assessment completed after, or still open past, its deadline."""
+FiringName = Literal["effective_compute", "calendar", "safety_buffer", "discretionary", "event"]
+"""The triggers a policy can state (``rules.AssessmentTriggers``)."""
 
-DueStatus = Literal["due", "overdue"]
+RATIO_TOLERANCE = 1e-9
+"""Relative slack on ratio comparisons: 4x computed as 3.9999999999 still counts as 4x (fail closed)."""
 
 
 @dataclass(frozen=True)
-class DueAssessment:
-    """An assessment that is due or overdue now (``id`` None: a calendar firing not yet recorded)."""
+class TriggerFiring:
+    """One trigger evaluated for a checkpoint: whether it fired, the numbers behind it, and the deadline."""
 
-    id: int | None
-    model: str
-    family: str
-    checkpoint: str
-    kind: str
-    trigger: str
-    triggered_at: datetime
-    due_at: datetime
-    status: DueStatus
-    days_overdue: int
-    days_left: int
-    clause: str
+    trigger: FiringName
+    fired: bool
     text: str
+    clause: str | None
+    value: float | None = None
+    threshold: float | None = None
+    unit: str = ""
+    triggered_at: datetime | None = None
+    deadline: datetime | None = None
+    deadline_clause: str | None = None
+    key: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id,
-            "model": self.model,
-            "family": self.family,
-            "checkpoint": self.checkpoint,
-            "kind": self.kind,
             "trigger": self.trigger,
-            "triggered_at": self.triggered_at.isoformat(),
-            "due_at": self.due_at.isoformat(),
-            "status": self.status,
-            "days_overdue": self.days_overdue,
-            "days_left": self.days_left,
-            "clause": self.clause,
+            "kind": self.trigger,
+            "fired": self.fired,
             "text": self.text,
+            "clause": self.clause,
+            "value": self.value,
+            "threshold": self.threshold,
+            "unit": self.unit,
+            "triggered_at": _iso(self.triggered_at),
+            "deadline": _iso(self.deadline),
+            "deadline_clause": self.deadline_clause,
+            "detail": self.detail,
         }
 
 
-# -- opening -------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Baseline:
+    """The family's last completed comprehensive assessment and its checkpoint."""
+
+    assessment: AssessmentRow
+    checkpoint: CheckpointRow
+
+    @property
+    def anchor(self) -> datetime:
+        """When the calendar interval starts counting: the completion of that assessment."""
+        assert self.assessment.completed_at is not None
+        return self.assessment.completed_at
 
 
-def open_assessments(
-    workspace: Workspace,
-    session: Session,
-    actor: Actor,
-    checkpoint: CheckpointRow,
-    firings: Sequence[TriggerFiring],
-) -> list[AssessmentRow]:
-    """Open one comprehensive assessment per fired trigger not yet recorded (idempotent by trigger key)."""
-    opened: list[AssessmentRow] = []
-    for firing in firings:
-        if not firing.fired or firing.key is None or _exists(session, firing.key):
-            continue
-        subject = checkpoint
-        if "checkpoint_id" in firing.detail:
-            subject = session.get(CheckpointRow, firing.detail["checkpoint_id"]) or checkpoint
-        opened.append(_open(workspace, session, actor, subject, firing))
-    return opened
-
-
-def _exists(session: Session, key: str) -> bool:
-    return (
-        session.execute(select(AssessmentRow.id).where(AssessmentRow.trigger_key == key)).first() is not None
-    )
-
-
-def _open(
-    workspace: Workspace, session: Session, actor: Actor, checkpoint: CheckpointRow, firing: TriggerFiring
-) -> AssessmentRow:
-    assert firing.triggered_at is not None and firing.deadline is not None
-    row = AssessmentRow(
-        model_id=checkpoint.model_id,
-        checkpoint_id=checkpoint.id,
-        kind="comprehensive",
-        trigger=firing.trigger,
-        trigger_key=firing.key,
-        triggered_at=firing.triggered_at,
-        due_at=firing.deadline,
-        completed_at=None,
-        status="open",
-        clause=firing.clause or "",
-        requested_by=None,
-        created_at=workspace.now(),
-        detail={
-            "text": firing.text,
-            "value": firing.value,
-            "threshold": firing.threshold,
-            "unit": firing.unit,
-            "deadline_clause": firing.deadline_clause,
-            **_plain(firing.detail),
-        },
-    )
-    session.add(row)
-    session.flush()
-    workspace.record(
-        session,
-        actor,
-        "assessment.opened",
-        f"checkpoint:{checkpoint.ref}",
-        {"trigger": firing.trigger, "due_at": row.due_at.isoformat(), "text": firing.text},
-        rows=[row],
-    )
-    return row
-
-
-def _plain(detail: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in detail.items() if k != "checkpoint_id"}
-
-
-def sync_assessments(workspace: Workspace, actor: Actor = SYSTEM) -> list[AssessmentRow]:
-    """Open the calendar assessments whose month mark has passed (idempotent)."""
-    opened: list[AssessmentRow] = []
-    with workspace.transaction() as session:
-        for family in _families(session):
-            firing = calendar_firing(workspace, session, family)
-            if firing is None or not firing.fired or firing.key is None or _exists(session, firing.key):
-                continue
-            subject = session.get(CheckpointRow, firing.detail["checkpoint_id"])
-            assert subject is not None
-            opened.append(_open(workspace, session, actor, subject, firing))
-    return opened
-
-
-def _families(session: Session) -> list[str]:
-    return list(session.execute(select(ModelRow.family).distinct().order_by(ModelRow.family)).scalars())
-
-
-def request_assessment(
-    workspace: Workspace, actor: Actor, ref: str, reason: str, kind: AssessmentKind = "comprehensive"
-) -> AssessmentRow:
-    """A discretionary request for an assessment; only the roles the policy names may make one."""
-    from scalegate.registry.service import resolve_checkpoint
-
-    rule = workspace.policy().triggers.discretionary
-    if rule is None:
-        raise PermissionDenied(
-            f"policy {workspace.policy().id} grants no one a discretionary assessment trigger"
+def family_baseline(session: Session, family: str) -> Baseline | None:
+    """The last completed comprehensive assessment in ``family`` (latest completion wins)."""
+    row = session.execute(
+        select(AssessmentRow)
+        .join(ModelRow, AssessmentRow.model_id == ModelRow.id)
+        .where(
+            ModelRow.family == family,
+            AssessmentRow.kind == "comprehensive",
+            AssessmentRow.status == "completed",
         )
-    if not actor.roles & set(rule.roles):
-        raise PermissionDenied(
-            f"{actor.label} may not request an assessment: the policy allows roles {', '.join(rule.roles)} "
-            f"({rule.source.cite()})"
-        )
-    if not reason.strip():
-        raise InputError("a discretionary request needs a reason", where="reason")
-    triggers = workspace.policy().triggers
-    with workspace.transaction() as session:
-        checkpoint = resolve_checkpoint(session, ref)
-        now = workspace.now()
-        deadline_clause = triggers.deadline_source.cite() if triggers.deadline_source else None
-        row = AssessmentRow(
-            model_id=checkpoint.model_id,
-            checkpoint_id=checkpoint.id,
-            kind=kind,
-            trigger="discretionary",
-            trigger_key=None,
-            triggered_at=now,
-            due_at=add_days(now, triggers.deadline_days),
-            completed_at=None,
-            status="open",
-            clause=rule.source.cite(),
-            requested_by=actor.name,
-            created_at=now,
-            detail={
-                "reason": reason.strip(),
-                "deadline_clause": deadline_clause,
-                "checkpoint": checkpoint.ref,
-            },
-        )
-        session.add(row)
-        session.flush()
-        workspace.record(
-            session,
-            actor,
-            "assessment.requested",
-            f"checkpoint:{checkpoint.ref}",
-            {"kind": kind, "reason": reason.strip(), "due_at": row.due_at.isoformat()},
-            rows=[row],
-        )
-    return row
-
-
-# -- completing ----------------------------------------------------------------------------------------------
-
-
-def mark_assessment_completed(
-    workspace: Workspace,
-    session: Session,
-    actor: Actor,
-    checkpoint_id: int,
-    completed_at: datetime,
-    kind: AssessmentKind = "comprehensive",
-) -> AssessmentRow:
-    """Record that ``checkpoint_id`` completed an assessment at ``completed_at``, in the caller's transaction.
-
-    Open assessments it satisfies are closed (same checkpoint; an earlier checkpoint of the same model; any
-    checkpoint of the family with no more effective compute). A comprehensive completion makes this checkpoint
-    the family's new baseline. Completions after a deadline are recorded as findings with the days late.
-    Returns the record of this checkpoint's assessment.
-    """
-    checkpoint = session.get(CheckpointRow, checkpoint_id)
-    if checkpoint is None:
-        raise InputError(f"no checkpoint with id {checkpoint_id}", where="checkpoint_id")
-    if completed_at.tzinfo is None:
-        raise InputError("completion time must be timezone-aware", where="completed_at")
-    if completed_at > workspace.now():
-        raise InputError(f"completion time {completed_at.isoformat()} is in the future", where="completed_at")
-    if completed_at < checkpoint.recorded_at:
-        raise InputError(
-            f"{checkpoint.ref} was recorded {checkpoint.recorded_at.isoformat()}, after the completion time",
-            where="completed_at",
-        )
-    if kind == "comprehensive":
-        _open_missed_calendar(workspace, session, actor, checkpoint.model.family, completed_at)
-    closed = [
-        row for row in _open_rows(session, checkpoint.model.family, kind) if _satisfies(checkpoint, row)
-    ]
-    own = next((row for row in closed if row.checkpoint_id == checkpoint.id), None)
-    if own is None:
-        own = AssessmentRow(
-            model_id=checkpoint.model_id,
-            checkpoint_id=checkpoint.id,
-            kind=kind,
-            trigger="unscheduled",
-            trigger_key=None,
-            triggered_at=completed_at,
-            due_at=completed_at,
-            completed_at=None,
-            status="open",
-            clause="",
-            requested_by=None,
-            created_at=workspace.now(),
-            detail={"checkpoint": checkpoint.ref},
-        )
-        session.add(own)
-        closed.append(own)
-    for row in closed:
-        row.completed_at, row.status = completed_at, "completed"
-    session.flush()
-    workspace.record(
-        session,
-        actor,
-        "assessment.completed",
-        f"checkpoint:{checkpoint.ref}",
-        {"kind": kind, "completed_at": completed_at.isoformat(), "closed": [r.id for r in closed]},
-        rows=closed,
-    )
-    for row in closed:
-        _finding_for(workspace, session, actor, row)
-    return own
-
-
-def _open_missed_calendar(
-    workspace: Workspace, session: Session, actor: Actor, family: str, before: datetime
-) -> None:
-    """Record the calendar assessment whose mark passed before this completion, so its lateness counts."""
-    firing = calendar_firing(workspace, session, family)
-    if firing is None or not firing.fired or firing.key is None or _exists(session, firing.key):
-        return
-    if firing.triggered_at is not None and firing.triggered_at <= before:
-        subject = session.get(CheckpointRow, firing.detail["checkpoint_id"])
-        assert subject is not None
-        _open(workspace, session, actor, subject, firing)
-
-
-def _open_rows(session: Session, family: str, kind: str) -> list[AssessmentRow]:
-    return list(
-        session.execute(
-            select(AssessmentRow)
-            .join(ModelRow, AssessmentRow.model_id == ModelRow.id)
-            .where(ModelRow.family == family, AssessmentRow.status == "open", AssessmentRow.kind == kind)
-            .order_by(AssessmentRow.id)
-        ).scalars()
-    )
-
-
-def _satisfies(assessed: CheckpointRow, row: AssessmentRow) -> bool:
-    other = row.checkpoint
-    if other.id == assessed.id:
-        return True
-    if other.model_id == assessed.model_id and other.recorded_at <= assessed.recorded_at:
-        return True
-    return (
-        other.effective_compute is not None
-        and assessed.effective_compute is not None
-        and other.effective_compute <= assessed.effective_compute
-    )
-
-
-def record_prior_assessment(
-    workspace: Workspace, actor: Actor, ref: str, completed_at: datetime
-) -> AssessmentRow:
-    """Record a comprehensive assessment completed before scalegate tracked it (sets the baseline).
-
-    Only the roles allowed to call for assessments or to sign capability determinations may record one.
-    """
-    from scalegate.registry.service import resolve_checkpoint
-
-    policy = workspace.policy()
-    rule, signers = policy.triggers.discretionary, policy.decision_rule("capability_determination")
-    roles = set(rule.roles if rule else []) | set(signers.signoff_roles if signers else [])
-    if not actor.roles & roles:
-        raise PermissionDenied(
-            f"{actor.label} may not record a prior assessment: "
-            f"needs role {', '.join(sorted(roles)) or '(none defined)'}"
-        )
-    with workspace.transaction() as session:
-        checkpoint = resolve_checkpoint(session, ref)
-        return mark_assessment_completed(workspace, session, actor, checkpoint.id, completed_at)
-
-
-# -- what is due, findings, calendar -------------------------------------------------------------------------
-
-
-def due_assessments(workspace: Workspace) -> list[DueAssessment]:
-    """Every open assessment, and every calendar firing not yet recorded, with days left or days overdue."""
-    now = workspace.now()
-    with workspace.read() as session:
-        rows = session.execute(select(AssessmentRow).where(AssessmentRow.status == "open")).scalars().all()
-        items = [_due_item(now, row) for row in rows]
-        for family in _families(session):
-            firing = calendar_firing(workspace, session, family)
-            if firing is not None and firing.fired and firing.key and not _exists(session, firing.key):
-                items.append(_pending_item(now, session, family, firing))
-    return sorted(items, key=lambda i: (i.due_at, i.model, i.trigger))
-
-
-def _due_item(now: datetime, row: AssessmentRow) -> DueAssessment:
-    late = days_late(row.due_at, now)
-    return DueAssessment(
-        id=row.id,
-        model=row.checkpoint.model.name,
-        family=row.checkpoint.model.family,
-        checkpoint=row.checkpoint.ref,
-        kind=row.kind,
-        trigger=row.trigger,
-        triggered_at=row.triggered_at,
-        due_at=row.due_at,
-        status="overdue" if late else "due",
-        days_overdue=late,
-        days_left=_days_left(now, row.due_at),
-        clause=row.detail.get("deadline_clause") or row.clause,
-        text=row.detail.get("text") or row.detail.get("reason") or "",
-    )
-
-
-def _pending_item(now: datetime, session: Session, family: str, firing: TriggerFiring) -> DueAssessment:
-    checkpoint = session.get(CheckpointRow, firing.detail["checkpoint_id"])
-    assert checkpoint is not None and firing.triggered_at is not None and firing.deadline is not None
-    late = days_late(firing.deadline, now)
-    return DueAssessment(
-        id=None,
-        model=checkpoint.model.name,
-        family=family,
-        checkpoint=checkpoint.ref,
-        kind="comprehensive",
-        trigger="calendar",
-        triggered_at=firing.triggered_at,
-        due_at=firing.deadline,
-        status="overdue" if late else "due",
-        days_overdue=late,
-        days_left=_days_left(now, firing.deadline),
-        clause=firing.deadline_clause or firing.clause or "",
-        text=firing.text,
-    )
-
-
-def _days_left(now: datetime, due: datetime) -> int:
-    return max(0, (due.date() - now.date()).days) if due >= now else 0
-
-
-def record_overdue_findings(workspace: Workspace) -> list[ComplianceFindingRow]:
-    """Record one ``assessment_overdue`` finding per assessment past its deadline; returns those created or
-    updated by this call (empty when nothing changed, so repeated calls are harmless)."""
-    sync_assessments(workspace)
-    changed: list[ComplianceFindingRow] = []
-    with workspace.transaction() as session:
-        now = workspace.now()
-        rows = session.execute(select(AssessmentRow).order_by(AssessmentRow.id)).scalars().all()
-        for row in rows:
-            late = row.completed_at is not None and row.completed_at > row.due_at
-            if late or (row.completed_at is None and now > row.due_at):
-                finding = _finding_for(workspace, session, SYSTEM, row)
-                if finding is not None:
-                    changed.append(finding)
-    return changed
-
-
-def _finding_for(
-    workspace: Workspace, session: Session, actor: Actor, row: AssessmentRow
-) -> ComplianceFindingRow | None:
-    """Create or finalise the finding of one late assessment; None when nothing is late or nothing changed."""
-    done = row.completed_at
-    late = days_late(row.due_at, done or workspace.now())
-    if late == 0:
-        return None
-    subject = f"assessment:{row.id}"
-    detail = {
-        "assessment_id": row.id,
-        "model": row.checkpoint.model.name,
-        "checkpoint": row.checkpoint.ref,
-        "trigger": row.trigger,
-        "triggered_at": row.triggered_at.isoformat(),
-        "due_at": row.due_at.isoformat(),
-        "completed_at": done.isoformat() if done else None,
-        "state": "completed_late" if done else "open",
-    }
-    finding = session.execute(
-        select(ComplianceFindingRow).where(
-            ComplianceFindingRow.kind == OVERDUE_FINDING, ComplianceFindingRow.subject == subject
-        )
+        .order_by(AssessmentRow.completed_at.desc(), AssessmentRow.id.desc())
+        .limit(1)
     ).scalar_one_or_none()
-    if finding is not None and (finding.detail.get("state") == "completed_late" or finding.detail == detail):
-        return None
-    event = "finding.recorded" if finding is None else "finding.updated"
-    if finding is None:
-        finding = ComplianceFindingRow(
-            kind=OVERDUE_FINDING,
-            subject=subject,
-            detected_at=workspace.now(),
-            clause=row.detail.get("deadline_clause") or row.clause,
-            detail=detail,
-            days_late=late,
-        )
-        session.add(finding)
-    else:
-        finding.detail, finding.days_late = detail, late
-    session.flush()
-    workspace.record(
-        session, actor, event, subject, {"kind": OVERDUE_FINDING, "days_late": late}, rows=[finding]
+    return None if row is None else Baseline(row, row.checkpoint)
+
+
+def latest_family_checkpoint(
+    session: Session, family: str, at_or_before: datetime | None = None
+) -> CheckpointRow | None:
+    """The most recently recorded checkpoint of a family (optionally as of a moment)."""
+    query = (
+        select(CheckpointRow)
+        .join(ModelRow, CheckpointRow.model_id == ModelRow.id)
+        .where(ModelRow.family == family)
     )
-    return finding
-
-
-def list_findings(workspace: Workspace, kind: str | None = None) -> list[ComplianceFindingRow]:
-    """Compliance findings, oldest first."""
-    with workspace.read() as session:
-        query = select(ComplianceFindingRow).order_by(
-            ComplianceFindingRow.detected_at, ComplianceFindingRow.id
-        )
-        if kind:
-            query = query.where(ComplianceFindingRow.kind == kind)
-        return list(session.execute(query).scalars())
-
-
-def calendar_items(workspace: Workspace) -> list[CalendarItem]:
-    """Assessment deadlines for the compliance calendar: upcoming marks, due, overdue, met and missed."""
-    now = workspace.now()
-    items: list[CalendarItem] = []
-    with workspace.read() as session:
-        for row in session.execute(select(AssessmentRow).order_by(AssessmentRow.id)).scalars():
-            items.append(_calendar_item(now, row))
-        for family in _families(session):
-            firing = calendar_firing(workspace, session, family)
-            if firing is not None and firing.key and not _exists(session, firing.key):
-                items.append(_pending_calendar_item(now, workspace, family, firing))
-    return sorted(items, key=lambda i: (i.due_at, i.id))
-
-
-def _calendar_item(now: datetime, row: AssessmentRow) -> CalendarItem:
-    done = row.completed_at
-    late = days_late(row.due_at, done or now)
-    if done is not None:
-        status: Any = "missed" if late else "met"
-    else:
-        status = "overdue" if late else "due"
-    return CalendarItem(
-        id=f"assessment:{row.trigger_key or row.id}",
-        kind="assessment",
-        title=f"{row.kind.capitalize()} assessment of {row.checkpoint.ref} ({row.trigger.replace('_', ' ')})",
-        due_at=row.due_at,
-        status=status,
-        clause=row.detail.get("deadline_clause") or row.clause or "",
-        subject=row.checkpoint.ref,
-        completed_at=done,
-        days_overdue=late,
-        details={
-            "assessment_id": row.id,
-            "trigger": row.trigger,
-            "triggered_at": row.triggered_at.isoformat(),
-        },
+    if at_or_before is not None:
+        query = query.where(CheckpointRow.recorded_at <= at_or_before)
+    query = query.order_by(
+        CheckpointRow.recorded_at.desc(), CheckpointRow.step.desc(), CheckpointRow.id.desc()
     )
+    return session.execute(query.limit(1)).scalars().first()
 
 
-def _pending_calendar_item(
-    now: datetime, workspace: Workspace, family: str, firing: TriggerFiring
-) -> CalendarItem:
-    from datetime import datetime as _dt
-
+def evaluate_triggers(
+    workspace: Workspace, session: Session, checkpoint: CheckpointRow
+) -> list[TriggerFiring]:
+    """Every trigger of the active policy, evaluated for ``checkpoint`` as of the workspace clock."""
     triggers = workspace.policy().triggers
-    mark = _dt.fromisoformat(firing.detail["mark"])
-    due = firing.deadline or add_days(mark, triggers.deadline_days)
-    late = days_late(due, now)
-    status: Any = ("overdue" if late else "due") if firing.fired else "upcoming"
-    return CalendarItem(
-        id=f"assessment:{firing.key}",
-        kind="assessment",
-        title=f"Comprehensive assessment of family {family} (every {int(firing.threshold or 0)} months)",
-        due_at=due,
-        status=status,
-        clause=firing.deadline_clause or firing.clause or "",
-        subject=firing.detail.get("checkpoint"),
-        days_overdue=late,
-        details={"family": family, "mark": firing.detail["mark"], "since": firing.detail["since"]},
+    baseline = family_baseline(session, checkpoint.model.family)
+    firings: list[TriggerFiring] = []
+    if triggers.effective_compute:
+        firings.append(_compute_firing(triggers, checkpoint, baseline, workspace.now()))
+    if triggers.calendar:
+        firings.append(_calendar_for_checkpoint(workspace, session, triggers, checkpoint, baseline))
+    if triggers.safety_buffer:
+        firings.append(_buffer_firing(triggers, checkpoint, baseline))
+    if triggers.discretionary:
+        firings.append(_discretionary_firing(session, triggers, checkpoint))
+    firings += [
+        _event_firing(workspace, session, triggers, checkpoint, i) for i in range(len(triggers.events))
+    ]
+    return [_as_recorded(session, f) for f in firings]
+
+
+def _as_recorded(session: Session, firing: TriggerFiring) -> TriggerFiring:
+    """A firing already recorded as an assessment keeps the moment it first fired and that deadline: a later,
+    larger checkpoint does not push the obligation back."""
+    if not firing.fired or firing.key is None:
+        return firing
+    row = session.execute(
+        select(AssessmentRow).where(AssessmentRow.trigger_key == firing.key)
+    ).scalar_one_or_none()
+    if row is None:
+        return firing
+    if row.completed_at is not None:
+        done = f"; assessed: {row.checkpoint.ref}, completed {row.completed_at.date().isoformat()}"
+        detail = {**firing.detail, "assessment_id": row.id}
+        return replace(
+            firing, fired=False, text=firing.text + done, triggered_at=None, deadline=None, detail=detail
+        )
+    detail = {**firing.detail, "assessment_id": row.id, "first_fired_on": row.checkpoint.ref}
+    return replace(firing, triggered_at=row.triggered_at, deadline=row.due_at, detail=detail)
+
+
+# -- effective compute ---------------------------------------------------------------------------------------
+
+
+def _ratio(checkpoint: CheckpointRow, baseline: Baseline | None) -> tuple[float | None, str]:
+    """Effective-compute ratio to the baseline, or None with the reason it cannot be computed."""
+    if baseline is None:
+        return (
+            None,
+            f"no checkpoint of family {checkpoint.model.family!r} has completed a comprehensive assessment",
+        )
+    if checkpoint.effective_compute is None:
+        return (
+            None,
+            f"effective compute of {checkpoint.ref} is unknown (no loss with a fit, no declared multiplier)",
+        )
+    base = baseline.checkpoint.effective_compute
+    if base is None or base <= 0:
+        return None, f"effective compute of the assessed baseline {baseline.checkpoint.ref} is unknown"
+    return checkpoint.effective_compute / base, ""
+
+
+def _compute_firing(
+    triggers: AssessmentTriggers, checkpoint: CheckpointRow, baseline: Baseline | None, now: datetime
+) -> TriggerFiring:
+    """The ratio trigger. A measured crossing fires when the checkpoint was taken; a ratio that cannot be
+    computed fires (fail closed) when scalegate learns of the checkpoint, which cannot be late before then."""
+    rule = triggers.effective_compute
+    assert rule is not None
+    ratio, why = _ratio(checkpoint, baseline)
+    base_id = baseline.assessment.id if baseline else "none"
+    key = f"effective_compute:{checkpoint.model.name}:after:{base_id}"
+    at = checkpoint.recorded_at
+    if ratio is None:
+        text = f"{why}: cannot show it is below {rule.ratio:g}x, so an assessment is due"
+        fired, at = True, max(at, now)
+    else:
+        fired = ratio >= rule.ratio * (1 - RATIO_TOLERANCE)
+        assert baseline is not None
+        text = (
+            f"effective compute {checkpoint.effective_compute:.4g} FLOP is {ratio:.2f}x that of the last "
+            f"comprehensively assessed checkpoint {baseline.checkpoint.ref}; "
+            f"{'at or above' if fired else 'below'} the {rule.ratio:g}x trigger"
+        )
+    return _fired_at(
+        triggers,
+        "effective_compute",
+        fired,
+        text,
+        rule.source.cite(),
+        at,
+        key,
+        value=ratio,
+        threshold=rule.ratio,
+        unit="x",
+        detail=_compute_detail(checkpoint, baseline),
     )
+
+
+def _compute_detail(checkpoint: CheckpointRow, baseline: Baseline | None) -> dict[str, Any]:
+    detail: dict[str, Any] = {
+        "checkpoint": checkpoint.ref,
+        "effective_compute": checkpoint.effective_compute,
+        "method": checkpoint.effective_compute_method,
+    }
+    if baseline is not None:
+        base = baseline.checkpoint
+        detail |= {
+            "baseline": base.ref,
+            "baseline_effective_compute": base.effective_compute,
+            "baseline_assessment_id": baseline.assessment.id,
+        }
+        if checkpoint.effective_compute_high is not None and base.effective_compute_low:
+            detail["ratio_high"] = checkpoint.effective_compute_high / base.effective_compute_low
+        if checkpoint.effective_compute_low is not None and base.effective_compute_high:
+            detail["ratio_low"] = checkpoint.effective_compute_low / base.effective_compute_high
+    return detail
+
+
+# -- calendar ------------------------------------------------------------------------------------------------
+
+
+def calendar_firing(workspace: Workspace, session: Session, family: str) -> TriggerFiring | None:
+    """The calendar trigger of a family as of now (None when the policy has no calendar trigger or the family
+    has no assessed baseline to count from)."""
+    triggers = workspace.policy().triggers
+    baseline = family_baseline(session, family)
+    if triggers.calendar is None or baseline is None:
+        return None
+    rule = triggers.calendar
+    now = workspace.now()
+    mark = add_months(baseline.anchor, rule.months)
+    months = whole_months_between(baseline.anchor, now)
+    fired = now >= mark
+    subject = latest_family_checkpoint(session, family, at_or_before=mark) or baseline.checkpoint
+    text = (
+        f"{months} month(s) since the last comprehensive assessment of family {family!r} "
+        f"({baseline.checkpoint.ref}, completed {baseline.anchor.date().isoformat()}); "
+        "the policy calls for one "
+        f"every {rule.months} months ({'reached' if fired else 'next'} on {mark.date().isoformat()})"
+    )
+    detail: dict[str, Any] = {
+        "family": family,
+        "basis": rule.basis,
+        "since": baseline.anchor.isoformat(),
+        "mark": mark.isoformat(),
+        "baseline": baseline.checkpoint.ref,
+        "checkpoint": subject.ref,
+        "checkpoint_id": subject.id,
+    }
+    if rule.basis == "post_training_accumulated":
+        detail["enhancements_since"] = _enhancements_since(session, family, baseline.anchor)
+    return _fired_at(
+        triggers,
+        "calendar",
+        fired,
+        text,
+        rule.source.cite(),
+        mark,
+        f"calendar:{family}:after:{baseline.assessment.id}",
+        value=float(months),
+        threshold=float(rule.months),
+        unit="months",
+        detail=detail,
+    )
+
+
+def _calendar_for_checkpoint(
+    workspace: Workspace,
+    session: Session,
+    triggers: AssessmentTriggers,
+    checkpoint: CheckpointRow,
+    baseline: Baseline | None,
+) -> TriggerFiring:
+    rule = triggers.calendar
+    assert rule is not None
+    found = calendar_firing(workspace, session, checkpoint.model.family)
+    if found is not None:
+        return found
+    if triggers.effective_compute is not None:
+        text = "no comprehensive assessment to count months from; the effective-compute trigger applies"
+        return TriggerFiring(
+            "calendar", False, text, rule.source.cite(), threshold=float(rule.months), unit="months"
+        )
+    text = (
+        f"no comprehensive assessment of family {checkpoint.model.family!r} on record: an assessment is due"
+    )
+    key = f"calendar:{checkpoint.model.family}:after:none"
+    return _fired_at(
+        triggers,
+        "calendar",
+        True,
+        text,
+        rule.source.cite(),
+        checkpoint.recorded_at,
+        key,
+        threshold=float(rule.months),
+        unit="months",
+        detail={"checkpoint": checkpoint.ref},
+    )
+
+
+def _enhancements_since(session: Session, family: str, since: datetime) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(EnhancementRow, ModelRow.name)
+        .join(ModelRow, EnhancementRow.model_id == ModelRow.id)
+        .where(ModelRow.family == family)
+        .where((EnhancementRow.ended_at.is_(None)) | (EnhancementRow.ended_at >= since))
+        .order_by(EnhancementRow.started_at)
+    ).all()
+    return [
+        {"model": name, "kind": e.kind, "description": e.description, "started_at": e.started_at.isoformat()}
+        for e, name in rows
+    ]
+
+
+# -- safety buffer, discretion, events -----------------------------------------------------------------------
+
+
+def _buffer_firing(
+    triggers: AssessmentTriggers, checkpoint: CheckpointRow, baseline: Baseline | None
+) -> TriggerFiring:
+    rule = triggers.safety_buffer
+    assert rule is not None
+    buffer, clause = rule.effective_compute_multiple, rule.source.cite()
+    interval = triggers.effective_compute.ratio if triggers.effective_compute else None
+    if interval is not None and interval >= buffer:
+        text = (
+            f"the assessment interval {interval:g}x is not below the {buffer:g}x safety buffer: "
+            "the next assessment point would exceed the buffer"
+        )
+        return TriggerFiring("safety_buffer", True, text, clause, value=interval, threshold=buffer, unit="x")
+    ratio, why = _ratio(checkpoint, baseline)
+    if ratio is None:
+        text = f"{why}; the buffer cannot be checked (the effective-compute trigger covers this checkpoint)"
+        return TriggerFiring("safety_buffer", False, text, clause, threshold=buffer, unit="x")
+    fired = ratio >= buffer * (1 - RATIO_TOLERANCE)
+    assert baseline is not None
+    text = (
+        f"{ratio:.2f}x effective compute since the last comprehensive assessment "
+        f"{'exceeds' if fired else 'is within'} the {buffer:g}x safety buffer"
+        + ("" if interval is None else f" (assessments are due every {interval:g}x)")
+    )
+    key = f"safety_buffer:{checkpoint.model.name}:after:{baseline.assessment.id}"
+    return _fired_at(
+        triggers,
+        "safety_buffer",
+        fired,
+        text,
+        clause,
+        checkpoint.recorded_at,
+        key,
+        value=ratio,
+        threshold=buffer,
+        unit="x",
+        detail={"headroom": buffer / ratio},
+    )
+
+
+def _discretionary_firing(
+    session: Session, triggers: AssessmentTriggers, checkpoint: CheckpointRow
+) -> TriggerFiring:
+    rule = triggers.discretionary
+    assert rule is not None
+    request = session.execute(
+        select(AssessmentRow)
+        .where(
+            AssessmentRow.model_id == checkpoint.model_id,
+            AssessmentRow.trigger == "discretionary",
+            AssessmentRow.status == "open",
+        )
+        .order_by(AssessmentRow.triggered_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    roles = ", ".join(rule.roles)
+    if request is None:
+        return TriggerFiring("discretionary", False, f"no open request by {roles}", rule.source.cite())
+    when = request.triggered_at.date().isoformat()
+    text = f"requested by {request.requested_by} on {when}: {request.detail.get('reason', '')}"
+    return TriggerFiring(
+        "discretionary",
+        True,
+        text,
+        rule.source.cite(),
+        triggered_at=request.triggered_at,
+        deadline=request.due_at,
+        deadline_clause=request.detail.get("deadline_clause"),
+        detail={"assessment_id": request.id},
+    )
+
+
+def _event_firing(
+    workspace: Workspace,
+    session: Session,
+    triggers: AssessmentTriggers,
+    checkpoint: CheckpointRow,
+    index: int,
+) -> TriggerFiring:
+    event = triggers.events[index]
+    clause = event.source.cite()
+    if event.event != "before_deployment":
+        return TriggerFiring(
+            "event",
+            False,
+            f"{event.id}: not detected automatically; request an assessment when it happens",
+            clause,
+            detail={"event": event.id},
+        )
+    assessed = session.execute(
+        select(AssessmentRow.id).where(
+            AssessmentRow.checkpoint_id == checkpoint.id,
+            AssessmentRow.kind == "comprehensive",
+            AssessmentRow.status == "completed",
+        )
+    ).first()
+    fired = checkpoint.stage == "deployed" and assessed is None
+    text = f"{event.id}: {checkpoint.ref} is {checkpoint.stage}" + (
+        " without a completed assessment"
+        if fired
+        else ("" if checkpoint.stage != "deployed" else ", assessed")
+    )
+    return _fired_at(
+        triggers,
+        "event",
+        fired,
+        text,
+        clause,
+        workspace.now(),
+        f"event:{event.id}:{checkpoint.ref}",
+        detail={"event": event.id},
+    )
+
+
+def _fired_at(
+    triggers: AssessmentTriggers,
+    name: FiringName,
+    fired: bool,
+    text: str,
+    clause: str,
+    at: datetime,
+    key: str,
+    **extra: Any,
+) -> TriggerFiring:
+    """A firing with its deadline: the firing moment plus the policy's ``deadline_days`` (none: at once)."""
+    deadline_clause = triggers.deadline_source.cite() if triggers.deadline_source else None
+    if not fired:
+        return TriggerFiring(name, False, text, clause, deadline_clause=deadline_clause, key=key, **extra)
+    return TriggerFiring(
+        name,
+        True,
+        text,
+        clause,
+        triggered_at=at,
+        deadline=add_days(at, triggers.deadline_days),
+        deadline_clause=deadline_clause,
+        key=key,
+        **extra,
+    )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()

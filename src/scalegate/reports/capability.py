@@ -79,7 +79,7 @@ def capability_data(workspace: Workspace, ref: str) -> tuple[dict[str, Any], lis
 def _basis_evidence(workspace: Workspace, session: Session, assessment: Assessment) -> dict[str, Any]:
     """Each indicator's evidence on the checkpoint the findings rest on, as the evidence domain returns it."""
     from scalegate.evidence.service import indicator_evidence
-    from scalegate.registry.service import resolve_checkpoint
+    from scalegate.registry.lookup import resolve_checkpoint
 
     basis = resolve_checkpoint(session, assessment.basis["checkpoint"])
     out: dict[str, Any] = {}
@@ -94,7 +94,7 @@ def _series(
 ) -> dict[str, list[dict[str, Any]]]:
     """Per indicator, the measured points of the model family with their intervals (what the plots draw)."""
     from scalegate.evidence.service import indicator_evidence
-    from scalegate.registry.service import resolve_checkpoint
+    from scalegate.registry.lookup import resolve_checkpoint
 
     indicators = {i.id: i for _, i in workspace.policy().indicators()}
     out: dict[str, list[dict[str, Any]]] = {}

@@ -55,17 +55,17 @@ class LocalTransport:
         self._gate_fn = gate_fn
 
     def ensure_model(self, name: str, family: str, owner: str) -> dict[str, Any]:
-        from scalegate.registry import service
+        from scalegate.registry import lookup, service
 
         try:
             row = service.create_model(self.workspace, self.actor, name, family, owner)
         except ConflictError:
             with self.workspace.read() as session:
-                row = service.get_model(session, name)
+                row = lookup.get_model(session, name)
         return {"name": row.name, "family": row.family, "owner": row.owner}
 
     def report_checkpoint(self, model: str, payload: dict[str, Any]) -> dict[str, Any]:
-        from scalegate.registry import service
+        from scalegate.registry import lookup, service
         from scalegate.registry.specs import CheckpointSpec, validated
 
         spec = validated(CheckpointSpec, payload, "checkpoint")

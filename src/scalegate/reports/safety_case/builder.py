@@ -56,7 +56,7 @@ def build_inability_case(
 ) -> SafetyCase:
     """The inability argument for one threshold of checkpoint ``ref``."""
     from scalegate.assessment.service import assess
-    from scalegate.registry.service import resolve_checkpoint
+    from scalegate.registry.lookup import resolve_checkpoint
 
     policy = workspace.policy()
     try:

@@ -160,7 +160,7 @@ def fit(
 @router.get("/assessments/due", summary="Assessments due")
 def due(request: Request, _: Actor = Depends(requires("assessment.read"))) -> list[dict[str, Any]]:
     """Every open comprehensive assessment with its deadline, days left or days overdue."""
-    from scalegate.registry.triggers import due_assessments
+    from scalegate.registry.assessments_due import due_assessments
 
     return [d.to_dict() for d in due_assessments(workspace_of(request))]
 
@@ -170,6 +170,6 @@ def request_assessment(
     request: Request, body: AssessmentRequest, actor: Actor = Depends(requires("assessment.request"))
 ) -> dict[str, Any]:
     """Call for a comprehensive assessment at the discretion the policy grants (RSP: the RSO)."""
-    from scalegate.registry.triggers import request_assessment as ask
+    from scalegate.registry.assessments_due import request_assessment as ask
 
     return record(ask(workspace_of(request), actor, body.checkpoint, body.reason))

@@ -6,11 +6,9 @@ from typing import Any, Final
 
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
+from scalegate import policy_versions as stored
 from scalegate.actor import Actor
-from scalegate.errors import NotFoundError
-from scalegate.store.models.workspace import PolicyVersionRow
 from scalegate.web.api._common import RecordId, api_router, workspace_of
 from scalegate.web.auth import requires
 
@@ -34,26 +32,18 @@ class PolicyVersion(BaseModel):
     supersedes_id: int | None = Field(description="Version it replaced.")
 
 
-def _version(row: PolicyVersionRow) -> PolicyVersion:
+def _version(found: stored.PolicyVersion) -> PolicyVersion:
     return PolicyVersion(
-        id=row.id,
-        policy_id=row.policy_id,
-        version=row.version,
-        status=row.status,
-        content_hash=row.content_hash,
-        origin=row.origin,
-        created_at=row.created_at.isoformat(),
-        activated_at=row.activated_at.isoformat() if row.activated_at else None,
-        supersedes_id=row.supersedes_id,
+        id=found.id,
+        policy_id=found.policy_id,
+        version=found.version,
+        status=found.status,
+        content_hash=found.content_hash,
+        origin=found.origin,
+        created_at=found.created_at.isoformat(),
+        activated_at=found.activated_at.isoformat() if found.activated_at else None,
+        supersedes_id=found.supersedes_id,
     )
-
-
-def _row(request: Request, version_id: RecordId) -> PolicyVersionRow:
-    with workspace_of(request).read() as session:
-        row = session.get(PolicyVersionRow, version_id)
-    if row is None:
-        raise NotFoundError(f"no policy version {version_id}", where="path.version_id")
-    return row
 
 
 @router.get("/policy", summary="The active policy, summarised")
@@ -89,16 +79,14 @@ def builtin(_: Actor = Depends(requires(READ))) -> list[dict[str, Any]]:
 )
 def versions(request: Request, _: Actor = Depends(requires(READ))) -> list[PolicyVersion]:
     """Every policy version the workspace has stored, oldest first."""
-    with workspace_of(request).read() as session:
-        rows = session.execute(select(PolicyVersionRow).order_by(PolicyVersionRow.id)).scalars().all()
-    return [_version(r) for r in rows]
+    return [_version(v) for v in stored.policy_versions(workspace_of(request))]
 
 
 @router.get("/policy-versions/{version_id}", summary="One policy version, whole")
 def version(request: Request, version_id: RecordId, _: Actor = Depends(requires(READ))) -> dict[str, Any]:
     """A stored version with its whole document."""
-    row = _row(request, version_id)
-    return {**_version(row).model_dump(), "policy": row.document}
+    found = stored.policy_version(workspace_of(request), version_id)
+    return {**_version(found).model_dump(), "policy": found.document}
 
 
 @router.get("/policy-versions/{version_id}/diff", summary="What changed between two versions")
@@ -111,14 +99,4 @@ def version_diff(
     _: Actor = Depends(requires(READ)),
 ) -> dict[str, Any]:
     """The changes from ``against`` (or the superseded version) to ``version_id``, in policy terms."""
-    from scalegate.policy import Policy
-    from scalegate.policy.service import diff_summary
-
-    new = _row(request, version_id)
-    base_id = against if against is not None else new.supersedes_id
-    if base_id is None:
-        raise NotFoundError(
-            f"policy version {version_id} supersedes nothing; pass ?against=ID", where="query.against"
-        )
-    old = _row(request, base_id)
-    return diff_summary(Policy.model_validate(old.document), Policy.model_validate(new.document))
+    return stored.version_diff(workspace_of(request), version_id, against)

@@ -23,7 +23,7 @@ router = APIRouter(include_in_schema=False)
 
 
 def _checkpoints(request: Request, name: str) -> list[dict[str, Any]]:
-    from scalegate.registry.service import model_checkpoints
+    from scalegate.registry.lookup import model_checkpoints
 
     with workspace(request).read() as session:
         return [

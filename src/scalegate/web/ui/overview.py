@@ -33,7 +33,7 @@ def achieved_levels(matrix: list[dict[str, Any]]) -> dict[str, str | None]:
 
 
 def _model_row(request: Request, model: Any) -> dict[str, Any]:
-    from scalegate.registry.service import resolve_checkpoint
+    from scalegate.registry.lookup import resolve_checkpoint
 
     with workspace(request).read() as session:
         try:
@@ -61,8 +61,8 @@ def _model_row(request: Request, model: Any) -> dict[str, Any]:
 @router.get("/")
 def overview(request: Request, actor: Actor = Depends(requires("registry.read"))) -> Response:
     """The front page."""
+    from scalegate.registry.assessments_due import due_assessments
     from scalegate.registry.service import list_models
-    from scalegate.registry.triggers import due_assessments
 
     ws = workspace(request)
     rows = [_model_row(request, m) for m in list_models(ws)]

@@ -33,7 +33,7 @@ def heat_map(
 ) -> Response:
     """Rows: thresholds and their indicators; columns: checkpoints; cells: the finding at that checkpoint."""
     from scalegate.assessment.service import assess
-    from scalegate.registry.service import model_checkpoints
+    from scalegate.registry.lookup import model_checkpoints
 
     name, names = chosen_model(request, model)
     columns: list[dict[str, Any]] = []
