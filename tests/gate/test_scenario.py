@@ -21,9 +21,8 @@ def _findings(flow: Flow, ref: str) -> dict[str, str]:
 
 
 def test_rsp_2_2_flow(flow_for: Any, standin_logs: dict[str, Path]) -> None:
-    from scalegate.registry.assessments_due import record_prior_assessment
-
     from scalegate.assessment.service import assess
+    from scalegate.registry.assessments_due import record_prior_assessment
 
     flow: Flow = flow_for("anthropic-rsp-2.2")
     flow.register("c1", 1.0e24)

@@ -7,6 +7,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+
+from scalegate.clock import FixedClock
+from scalegate.registry import lookup, service
 from scalegate.registry.assessments_due import (
     OVERDUE_FINDING,
     calendar_items,
@@ -15,9 +18,6 @@ from scalegate.registry.assessments_due import (
     mark_assessment_completed,
     record_overdue_findings,
 )
-
-from scalegate.clock import FixedClock
-from scalegate.registry import lookup, service
 from scalegate.registry.specs import CheckpointSpec
 from scalegate.workspace import Workspace, init_workspace
 from tests.registry.conftest import RSO, checkpoint, days, family_with_fit

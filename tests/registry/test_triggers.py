@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from scalegate.registry.assessments_due import mark_assessment_completed, request_assessment
 
 from scalegate.actor import Actor
 from scalegate.clock import FixedClock
 from scalegate.errors import InputError, PermissionDenied
 from scalegate.months import add_months
 from scalegate.registry import lookup, service
+from scalegate.registry.assessments_due import mark_assessment_completed, request_assessment
 from scalegate.registry.specs import CheckpointSpec
 from scalegate.registry.triggers import TriggerFiring, evaluate_triggers
 from scalegate.workspace import Workspace

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scalegate.registry.assessments_due import due_assessments, mark_assessment_completed
 
 from scalegate.clock import FixedClock
 from scalegate.registry import lookup, service
+from scalegate.registry.assessments_due import due_assessments, mark_assessment_completed
 from scalegate.registry.specs import CheckpointSpec
 from scalegate.sdk import Client
 from scalegate.workspace import Workspace, init_workspace

@@ -23,7 +23,7 @@ from scalegate.calendar_types import CalendarItem
 from scalegate.errors import InputError, PermissionDenied
 from scalegate.months import add_days, days_late
 from scalegate.registry.lookup import resolve_checkpoint
-from scalegate.registry.triggers import TriggerFiring, calendar_firing, evaluate_triggers
+from scalegate.registry.triggers import TriggerFiring, calendar_firing
 from scalegate.store.models.registry import (
     AssessmentKind,
     AssessmentRow,

@@ -1,4 +1,5 @@
-"""Finding registry rows: a model or run by name, a checkpoint by reference, a model's or family's checkpoints.
+"""Finding registry rows: a model or run by name, a checkpoint by reference, a model's or family's
+checkpoints.
 
 These reads are what every other registry module, and every domain above it, needs first. They sit apart from
 the write services (``service``: registering; ``assessments_due``: assessment records and deadlines) so that

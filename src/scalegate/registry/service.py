@@ -7,6 +7,7 @@ training callback, importer) calls these functions.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,10 +17,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scalegate.actor import Actor
-from scalegate.errors import ConflictError, InputError, NotFoundError, ScalegateError
+from scalegate.errors import ConflictError, InputError, ScalegateError
 from scalegate.registry.assessments_due import open_assessments
 from scalegate.registry.effective import apply_estimate, estimate_for
-from scalegate.registry.lookup import checkpoint_dict, get_model, get_run, resolve_checkpoint
+from scalegate.registry.lookup import (
+    checkpoint_dict,
+    get_model,
+    get_run,
+    model_checkpoints,
+    resolve_checkpoint,
+)
 from scalegate.registry.scaling import EffectiveComputeEstimate
 from scalegate.registry.specs import NAME_PATTERN, CheckpointSpec
 from scalegate.registry.triggers import TriggerFiring, evaluate_triggers

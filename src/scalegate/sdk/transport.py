@@ -65,7 +65,7 @@ class LocalTransport:
         return {"name": row.name, "family": row.family, "owner": row.owner}
 
     def report_checkpoint(self, model: str, payload: dict[str, Any]) -> dict[str, Any]:
-        from scalegate.registry import lookup, service
+        from scalegate.registry import service
         from scalegate.registry.specs import CheckpointSpec, validated
 
         spec = validated(CheckpointSpec, payload, "checkpoint")
