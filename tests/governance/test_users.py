@@ -98,8 +98,10 @@ def test_tokens_are_hashed_scoped_and_expire(
     with workspace.read() as session:
         row = session.execute(select(ApiTokenRow)).scalar_one()
     assert issued.secret not in str(row.__dict__) and row.secret_sha256 != issued.secret
-    actor = authenticate_token(workspace, issued.secret)
+    found = authenticate_token(workspace, issued.secret)
+    actor = found.actor
     assert actor.name == "rita" and actor.roles == {"rso"}
+    assert found.token_id == issued.id and found.expires_at.isoformat() == issued.expires_at
     assert actor.scopes == frozenset({"gate.read", "decision.*"})
     with pytest.raises(AuthenticationError, match="invalid API token"):
         authenticate_token(workspace, issued.secret[:-2] + "xx")
@@ -125,4 +127,4 @@ def test_tokens_can_be_revoked_and_are_owned(workspace: Workspace, people: dict[
     with pytest.raises(InputError, match="expiry must be"):
         create_token(workspace, people["rita"], name="x", scopes=["gate.read"], expires_in_days=400)
     for_sam = create_token(workspace, people["root"], name="svc", scopes=["gate.read"], user="sam")
-    assert authenticate_token(workspace, for_sam.secret).name == "sam"
+    assert authenticate_token(workspace, for_sam.secret).actor.name == "sam"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -150,3 +151,22 @@ def test_an_edited_policy_version_is_not_diffed(
     _sql(minimal_ws, f"UPDATE policy_versions SET content_hash = '{'0' * 64}' WHERE id = {version_id}")
     response = api.get(f"/api/v1/policy-versions/{version_id}/diff?against={version_id}", headers=headers)
     assert response.status_code == 500 and response.json()["error"]["code"] == "integrity_violation"
+
+
+def test_governance_says_who_a_session_or_token_is(minimal_ws: Workspace, root: Actor) -> None:
+    from scalegate.governance.identity import session_actor
+    from scalegate.governance.users import add_user, authenticate_token, create_token
+
+    add_user(minimal_ws, root, "rita", roles=["rso"], password=PASSWORD)
+    issued = create_token(minimal_ws, root, name="t", scopes=["gate.read"], user="rita", expires_in_days=3)
+    found = authenticate_token(minimal_ws, issued.secret)
+    assert (found.actor.name, found.token_id) == ("rita", issued.id)
+    assert found.expires_at == minimal_ws.now() + timedelta(days=3)
+    rita_id = found.actor.user_id
+    assert rita_id is not None
+    session_rita = session_actor(minimal_ws, rita_id)
+    assert session_rita is not None and session_rita.roles == {"rso"}
+    _sql(minimal_ws, f"UPDATE users SET active = false WHERE id = {rita_id}")
+    assert session_actor(minimal_ws, rita_id) is None  # a deactivated user is nobody
+    assert session_actor(minimal_ws, 10_000) is None
+    assert authenticate_token(minimal_ws, issued.secret).actor.roles == frozenset()

@@ -1,4 +1,5 @@
-"""Resolving a named user to an ``Actor`` with the roles recorded in the workspace."""
+"""Resolving a named user, or the user id a signed-in session holds, to an ``Actor`` with the roles recorded
+in the workspace."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from scalegate.store.models.governance import UserRow
 if TYPE_CHECKING:
     from scalegate.workspace import Workspace
 
-__all__ = ["resolve_actor"]
+__all__ = ["resolve_actor", "session_actor"]
 
 
 def resolve_actor(workspace: Workspace, name: str) -> Actor:
@@ -27,4 +28,19 @@ def resolve_actor(workspace: Workspace, name: str) -> Actor:
         user = session.execute(select(UserRow).where(UserRow.name == name)).scalar_one_or_none()
         if user is None:
             return Actor(name=name)
+        return actor_for(session, user)
+
+
+def session_actor(workspace: Workspace, user_id: int) -> Actor | None:
+    """The actor of a signed-in user, with the roles held now; None when the user is gone or deactivated.
+
+    A deactivated user is nobody: the session that signed them in ends, rather than continuing as a user
+    without roles, so deactivating someone also signs them out everywhere.
+    """
+    from scalegate.governance.users import actor_for
+
+    with workspace.read() as session:
+        user = session.get(UserRow, user_id)
+        if user is None or not user.active:
+            return None
         return actor_for(session, user)

@@ -18,7 +18,7 @@ import re
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ADMIN_ROLE",
     "IssuedToken",
+    "TokenIdentity",
     "actor_for",
     "add_user",
     "authenticate_password",
@@ -402,8 +403,26 @@ def revoke_token(workspace: Workspace, actor: Actor, token_id: int) -> None:
         )
 
 
-def authenticate_token(workspace: Workspace, secret: str) -> Actor:
-    """The actor a token stands for, limited to the token's scopes."""
+@dataclass(frozen=True)
+class TokenIdentity:
+    """Whom a presented token stands for, and until when that answer holds.
+
+    A caller that keeps the answer (the web door keeps it per request state) must ask again once
+    ``expires_at`` has passed; revocation or a change of roles is a state change it must also watch for.
+    """
+
+    actor: Actor
+    """The token's user with the roles held now, limited to the token's scopes."""
+    token_id: int
+    expires_at: datetime
+
+
+def authenticate_token(workspace: Workspace, secret: str) -> TokenIdentity:
+    """The actor a token stands for, limited to the token's scopes, with the token's expiry.
+
+    Refused (``AuthenticationError``) when the token is malformed, unknown, revoked or expired; a deactivated
+    user's token authenticates but holds no roles (see ``actor_for``).
+    """
     parts = secret.removeprefix(TOKEN_PREFIX).split("_", 1)
     if not secret.startswith(TOKEN_PREFIX) or len(parts) != 2:
         raise AuthenticationError("malformed API token")
@@ -417,4 +436,5 @@ def authenticate_token(workspace: Workspace, secret: str) -> Actor:
             raise AuthenticationError(f"API token {row.id} expired at {row.expires_at.isoformat()}")
         user = session.get(UserRow, row.user_id)
         assert user is not None
-        return actor_for(session, user, scopes=frozenset(row.scopes))
+        actor = actor_for(session, user, scopes=frozenset(row.scopes))
+        return TokenIdentity(actor=actor, token_id=row.id, expires_at=row.expires_at)

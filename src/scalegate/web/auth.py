@@ -24,7 +24,6 @@ another account.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import hmac
 import secrets
@@ -37,7 +36,7 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from scalegate.actor import ANONYMOUS, Actor
-from scalegate.errors import AuthenticationError, PermissionDenied, ScalegateError
+from scalegate.errors import AuthenticationError, PermissionDenied
 from scalegate.governance.permissions import Action, allowed, require
 from scalegate.web.state import request_version
 
@@ -214,8 +213,7 @@ def _resolve(request: Request) -> Identity:
             )
         actor, expires_at = _actor_for_token(workspace, token.strip())
         identity = Identity(actor, "token")
-        if expires_at is not None:
-            cache.store(key, version, identity, expires_at)
+        cache.store(key, version, identity, expires_at)
         return identity
     user_id = request.session.get("uid") if "session" in request.scope else None
     if isinstance(user_id, int):
@@ -228,32 +226,20 @@ def _resolve(request: Request) -> Identity:
     return Identity(ANONYMOUS, "none")
 
 
-def _actor_for_token(workspace: Workspace, token: str) -> tuple[Actor, datetime | None]:
-    """The token's actor (governance checks the secret, revocation, expiry and the user's roles) and when the
-    token expires (from governance's token list), after which it must be checked again."""
-    from scalegate.governance.users import authenticate_token, list_tokens
+def _actor_for_token(workspace: Workspace, token: str) -> tuple[Actor, datetime]:
+    """The token's actor and when the token expires, after which it must be checked again (governance checks
+    the secret, revocation, expiry and the user's roles)."""
+    from scalegate.governance.users import authenticate_token
 
-    actor = authenticate_token(workspace, token)
-    prefix = token.removeprefix("sgt_").split("_", 1)[0]
-    # the user's own token list, read as the user (not narrowed by this token's scopes), only for the expiry
-    try:
-        owner = dataclasses.replace(actor, scopes=None)
-        mine = [t for t in list_tokens(workspace, owner) if t["prefix"] == prefix and t["valid"]]
-    except ScalegateError:
-        return actor, None  # not kept: every request asks governance again
-    return actor, (mine[0]["expires_at"] if len(mine) == 1 else None)
+    found = authenticate_token(workspace, token)
+    return found.actor, found.expires_at
 
 
 def _actor_for_session(workspace: Workspace, user_id: int) -> Actor | None:
-    """The actor of a signed-in user with the roles held now; None when the user is gone or deactivated."""
-    from scalegate.governance.users import actor_for
-    from scalegate.store.models.governance import UserRow
+    """The actor of a signed-in user; None when governance says the user is nobody (gone or deactivated)."""
+    from scalegate.governance.identity import session_actor
 
-    with workspace.read() as session:
-        user = session.get(UserRow, user_id)
-        if user is None or not user.active:
-            return None
-        return actor_for(session, user)
+    return session_actor(workspace, user_id)
 
 
 # -- sessions and CSRF ---------------------------------------------------------------------------------------
