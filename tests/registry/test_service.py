@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from scalegate.audit import log_size
 from scalegate.errors import ConflictError, FitError, InputError, NotFoundError
-from scalegate.registry import fits, service
+from scalegate.registry import fits, lookup, service
 from scalegate.store.models.audit import AuditEntryRow
 from scalegate.store.models.registry import CheckpointRow, ScalingFitRow
 from scalegate.workspace import Workspace
@@ -30,14 +30,14 @@ def test_resolve_checkpoint_by_model_and_by_name(workspace: Workspace) -> None:
     service.register_checkpoint(workspace, RSO, "m1", checkpoint("c1", 100, 1e20, now - days(2)))
     service.register_checkpoint(workspace, RSO, "m1", checkpoint("c3", 300, 3e20, now - days(1)))
     with workspace.read() as session:
-        assert service.resolve_checkpoint(session, "m1").name == "c3"  # same date, higher step
-        assert service.resolve_checkpoint(session, "m1@c1").step == 100
+        assert lookup.resolve_checkpoint(session, "m1").name == "c3"  # same date, higher step
+        assert lookup.resolve_checkpoint(session, "m1@c1").step == 100
         with pytest.raises(NotFoundError, match="model 'm1' has no checkpoint 'nope'"):
-            service.resolve_checkpoint(session, "m1@nope")
+            lookup.resolve_checkpoint(session, "m1@nope")
         with pytest.raises(NotFoundError, match="no model 'm9'"):
-            service.resolve_checkpoint(session, "m9@c1")
+            lookup.resolve_checkpoint(session, "m9@c1")
         with pytest.raises(NotFoundError, match="not a checkpoint reference"):
-            service.resolve_checkpoint(session, "m1@c1@x")
+            lookup.resolve_checkpoint(session, "m1@c1@x")
 
 
 def test_duplicate_checkpoint_is_a_conflict_and_writes_nothing(workspace: Workspace) -> None:
@@ -106,7 +106,7 @@ def test_new_fit_re_derives_effective_compute_and_supersedes_the_old(workspace: 
     report = fits.fit_family(workspace, RSO, "fam", reference_points(steeper))
     assert [c.ref for c in report.updated] == ["m1@c1"]
     with workspace.read() as session:
-        row = service.resolve_checkpoint(session, "m1@c1")
+        row = lookup.resolve_checkpoint(session, "m1@c1")
         statuses = session.execute(select(ScalingFitRow.status).order_by(ScalingFitRow.id)).scalars().all()
     assert row.fit_id == report.fit.id
     assert row.effective_compute == pytest.approx(((law_loss(5e21) - 1.7) / 400.0) ** (-1 / 0.16), rel=1e-6)
@@ -136,7 +136,7 @@ def test_family_checkpoints_are_ordered_by_effective_compute(workspace: Workspac
     service.register_checkpoint(workspace, RSO, "m2", checkpoint("c", 2, 1e20, now))  # unknown: last
     service.register_checkpoint(workspace, RSO, "m1", checkpoint("d", 2, 1e20, now, compute_for_loss=4e21))
     with workspace.read() as session:
-        refs = [c.ref for c in service.family_checkpoints(session, "fam")]
+        refs = [c.ref for c in lookup.family_checkpoints(session, "fam")]
     assert refs == ["m2@b", "m1@d", "m1@a", "m2@c"]
 
 
