@@ -32,8 +32,8 @@ def _time(cmd: list[str], env: dict[str, str], runs: int) -> float:
 def _workspace(directory: Path) -> str:
     """A demo-like workspace: the default policy, a model family with checkpoints (no evaluations needed)."""
     from scalegate.actor import Actor
-    from scalegate.registry.demo_data import seed_demo_family
     from scalegate.store.engine import default_url
+    from scalegate.testing.demo_data import seed_demo_family
     from scalegate.workspace import init_workspace
 
     url = default_url(directory)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from scalegate.registry.assessments_due import calendar_items, due_assessments
-from scalegate.registry.demo_data import DEMO_LAW, seed_demo_family
 from scalegate.registry.fits import scaling_summary
+from scalegate.testing.demo_data import DEMO_LAW, seed_demo_family
 from scalegate.workspace import Workspace
 from tests.registry.conftest import RSO, days
 

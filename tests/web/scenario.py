@@ -149,7 +149,7 @@ def _configure(s: Scenario) -> None:
 def build(url: str, clock: FixedClock, tmp: Path, notifier: Notifier | None = None) -> Scenario:
     """The whole scenario in a fresh workspace at ``url``."""
     from scalegate.assessment.determination import propose_determination
-    from scalegate.registry.demo_data import seed_demo_family
+    from scalegate.testing.demo_data import seed_demo_family
 
     workspace = init_workspace(url, "anthropic-rsp-2.2", clock=clock)
     s = Scenario(workspace, clock, notifier or InMemoryNotifier())

@@ -1,12 +1,20 @@
-"""``scalegate demo``: build the demo workspace and walk the RSP scenario on it."""
+"""``scalegate demo``: build the demo workspace and walk the RSP scenario on it, printing each stage.
+
+The scenario itself (``scalegate.testing.demo``) builds and walks and prints nothing; printing the verdicts
+and serving the dashboard belong to this door.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from scalegate.cli._output import console, guarded
+
+if TYPE_CHECKING:
+    from scalegate.testing.demo import DemoState
 
 
 def register(root: typer.Typer) -> None:
@@ -22,7 +30,121 @@ def demo(
     port: int = typer.Option(8000, "--port", help="Dashboard port when serving."),
 ) -> None:
     """Create a fresh demo workspace (SQLite) with the default policy and walk the scenario."""
-    from scalegate.demo import run_demo
-
     with guarded():
         run_demo(directory, console(), serve=serve, port=port)
+
+
+def run_demo(directory: Path, out: Any, *, serve: bool = True, port: int = 8000) -> DemoState:
+    """Walk the scenario (``scalegate.testing.demo``), printing what happens after each stage; optionally
+    serve the dashboard on the result, leaving the last stage to the people in the browser."""
+    from scalegate.testing.demo import STAGES, fresh_state, walk
+
+    state = fresh_state(directory)
+    workspace = state.workspace
+    out.rule("[bold]scalegate demo[/bold]")
+    active = workspace.active()
+    out.print(
+        f"Workspace {workspace.safe_url}\nPolicy {active.policy.title} ({active.policy.id}, "
+        f"hash {active.content_hash[:12]})"
+    )
+    walk(state, until=STAGES[-2] if serve else STAGES[-1], after=lambda stage: _report(state, stage, out))
+    _finish(state, out, serve=serve, port=port)
+    return state
+
+
+def _verdict(state: DemoState, action: str) -> dict[str, Any]:
+    from scalegate.gate.service import evaluate_gate
+
+    return evaluate_gate(state.workspace, state.ref, action).to_dict()
+
+
+def _report(state: DemoState, stage: str, out: Any) -> None:
+    from scalegate.assessment.service import assess
+
+    ws = state.workspace
+    titles = {
+        "seed": "1. Model family registered; effective compute and assessment triggers",
+        "evaluate": "2. Inspect evaluations ingested; findings",
+        "safeguard": "3. Safeguards implemented, evidenced and determined",
+        "propose": "4. Capability determination proposed; government notified",
+        "sign": "5. RSO and CEO sign; board and LTBT notified",
+    }
+    out.rule(titles[stage])
+    if stage == "seed":
+        _print_family(state, out)
+    if stage == "evaluate":
+        from scalegate.cli.assessment import print_assessment
+
+        print_assessment(assess(ws, state.ref).to_dict())
+    for action in ("continue-training", "deploy-external"):
+        verdict = _verdict(state, action)
+        state.verdicts.append((stage, verdict))
+        colour = {"allow": "green", "restrict": "yellow", "pause": "red"}[verdict["outcome"]]
+        out.print(f"gate {action:<17} -> [bold {colour}]{verdict['outcome'].upper()}[/bold {colour}]")
+        for reason in [r for r in verdict["reasons"] if r["effect"] == "blocks"][:4]:
+            out.print(f"    x {reason['text']}  [dim][{reason['clause']}][/dim]")
+
+
+def _print_family(state: DemoState, out: Any) -> None:
+    from scalegate.registry.assessments_due import due_assessments
+    from scalegate.registry.fits import scaling_summary
+
+    ws = state.workspace
+    summary = scaling_summary(ws, "aurora")
+    fit = summary.get("fit") or {}
+    params = fit.get("params") or fit
+    out.print(
+        f"Scaling law of the baseline recipe: L(C) = {params.get('E', 0):.3f} + {params.get('A', 0):.1f}"
+        f"·C^-{params.get('alpha', 0):.3f}"
+    )
+    for cp in summary.get("checkpoints", []):
+        ec = cp.get("effective_compute")
+        out.print(
+            f"  {cp.get('ref', cp.get('name'))}: training {cp.get('training_flops', 0):.2e} FLOP, "
+            f"effective {ec:.2e}"
+            if ec
+            else f"  {cp.get('name')}: effective compute unknown"
+        )
+    for due in due_assessments(ws):
+        item = due.to_dict() if hasattr(due, "to_dict") else dict(due.__dict__)
+        due_at = str(item.get("due_at") or "")[:10]
+        out.print(
+            f"  comprehensive assessment due: {item.get('checkpoint') or item.get('subject')} "
+            f"({item.get('trigger')} trigger), deadline {due_at}"
+        )
+
+
+def _finish(state: DemoState, out: Any, *, serve: bool, port: int) -> None:
+    from scalegate.audit.verify import verify
+    from scalegate.testing.demo import DEMO_USERS
+
+    ws = state.workspace
+    try:
+        from scalegate.reports.service import write_capability_report
+
+        paths = write_capability_report(ws, state.ref, state.directory / "reports")
+        out.rule("Capability Report")
+        for fmt, path in paths.items():
+            out.print(f"  {fmt}: {path.resolve()}")
+    except Exception as exc:  # the demo goes on; the report's absence is printed
+        out.print(f"[red]Capability Report not written: {exc}[/red]")
+    report = verify(ws)
+    out.print(
+        f"Audit log: {'verified' if report.ok else 'PROBLEMS: ' + '; '.join(map(str, report.problems[:3]))}"
+    )
+    if not serve:
+        return
+    out.rule("Dashboard")
+    out.print(f"Serving http://127.0.0.1:{port}/  (Ctrl-C to stop)")
+    out.print(
+        "Logins (password demo-<name>-password): "
+        + ", ".join(f"{n} ({', '.join(r)})" for n, (r, _) in DEMO_USERS.items())
+    )
+    out.print(
+        f"Sign the capability determination #{state.decision_id} as rita (RSO) and carl (CEO) to watch "
+        "the gate change from PAUSE to ALLOW."
+    )
+    from scalegate.web import create_app
+    from scalegate.web.server import serve_app
+
+    serve_app(create_app(ws), host="127.0.0.1", port=port)

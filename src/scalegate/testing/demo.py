@@ -12,12 +12,15 @@ Stages (each a function, so tests and the dashboard can stop at any of them):
    notice sent (ASL-3 exceeds ASL-2).
 5. ``sign``: RSO and CEO sign, the board and LTBT are notified: the gate allows deployment.
 
-The verdict is printed after each stage. With a dashboard the last stage is left to the people in the browser.
+This module is the scenario only: it builds and walks, and prints nothing. ``scalegate demo``
+(``scalegate.cli.demo``) is its door: it prints the verdict after each stage and, with a dashboard, leaves the
+last stage to the people in the browser.
 """
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -27,7 +30,7 @@ from scalegate.actor import SYSTEM, Actor
 from scalegate.store.engine import default_url
 from scalegate.workspace import Workspace, init_workspace
 
-__all__ = ["DEMO_USERS", "DemoState", "build_demo", "run_demo"]
+__all__ = ["DEMO_USERS", "STAGES", "DemoState", "build_demo", "fresh_state", "walk"]
 
 DEMO_USERS: dict[str, tuple[list[str], str]] = {
     "admin": (["admin"], "Workspace administrator"),
@@ -75,7 +78,7 @@ def seed(state: DemoState) -> None:
     """People and the model family."""
     from scalegate.governance.identity import resolve_actor
     from scalegate.governance.users import add_user
-    from scalegate.registry.demo_data import seed_demo_family
+    from scalegate.testing.demo_data import seed_demo_family
 
     ws = state.workspace
     roles = ws.policy().role_ids()
@@ -216,142 +219,31 @@ def sign(state: DemoState) -> None:
     notify_decision(ws, state.people["rita"], state.decision_id, state.outbox)
 
 
-def build_demo(directory: Path, *, until: str = "sign", clock: Any = None) -> DemoState:
-    """Create the demo workspace in ``directory`` (replacing any earlier one); run stages up to ``until``."""
-
-    if until not in STAGES:
-        raise ValueError(f"unknown stage {until!r}; stages: {', '.join(STAGES)}")
+def fresh_state(directory: Path, *, clock: Any = None) -> DemoState:
+    """A new demo workspace (SQLite) in ``directory``, replacing any earlier one, with no stage run yet."""
     if (directory / ".scalegate").exists():
         shutil.rmtree(directory / ".scalegate")
     directory.mkdir(parents=True, exist_ok=True)
-    workspace = init_workspace(default_url(directory), clock=clock)
-    state = DemoState(workspace, directory)
+    return DemoState(init_workspace(default_url(directory), clock=clock), directory)
+
+
+def walk(state: DemoState, *, until: str = "sign", after: Callable[[str], None] | None = None) -> DemoState:
+    """Run the stages in order up to ``until``, calling ``after(stage)`` when each is done (the door prints
+    there)."""
+    if until not in STAGES:
+        raise ValueError(f"unknown stage {until!r}; stages: {', '.join(STAGES)}")
     for stage in STAGES:
         _STEPS[stage](state)
+        if after is not None:
+            after(stage)
         if stage == until:
             break
     return state
 
 
+def build_demo(directory: Path, *, until: str = "sign", clock: Any = None) -> DemoState:
+    """Create the demo workspace in ``directory`` (replacing any earlier one); run stages up to ``until``."""
+    return walk(fresh_state(directory, clock=clock), until=until)
+
+
 _STEPS = {"seed": seed, "evaluate": evaluate, "safeguard": safeguard, "propose": propose, "sign": sign}
-
-
-def run_demo(directory: Path, out: Any, *, serve: bool = True, port: int = 8000) -> DemoState:
-    """Walk the scenario, printing what happens; optionally serve the dashboard on the result."""
-
-    if (directory / ".scalegate").exists():
-        shutil.rmtree(directory / ".scalegate")
-    directory.mkdir(parents=True, exist_ok=True)
-    workspace = init_workspace(default_url(directory))
-    state = DemoState(workspace, directory)
-    out.rule("[bold]scalegate demo[/bold]")
-    active = workspace.active()
-    out.print(
-        f"Workspace {workspace.safe_url}\nPolicy {active.policy.title} ({active.policy.id}, "
-        f"hash {active.content_hash[:12]})"
-    )
-    last = STAGES[-2] if serve else STAGES[-1]
-    for stage in STAGES:
-        _STEPS[stage](state)
-        _report(state, stage, out)
-        if stage == last:
-            break
-    _finish(state, out, serve=serve, port=port)
-    return state
-
-
-def _verdict(state: DemoState, action: str) -> dict[str, Any]:
-    from scalegate.gate.service import evaluate_gate
-
-    return evaluate_gate(state.workspace, state.ref, action).to_dict()
-
-
-def _report(state: DemoState, stage: str, out: Any) -> None:
-    from scalegate.assessment.service import assess
-
-    ws = state.workspace
-    titles = {
-        "seed": "1. Model family registered; effective compute and assessment triggers",
-        "evaluate": "2. Inspect evaluations ingested; findings",
-        "safeguard": "3. Safeguards implemented, evidenced and determined",
-        "propose": "4. Capability determination proposed; government notified",
-        "sign": "5. RSO and CEO sign; board and LTBT notified",
-    }
-    out.rule(titles[stage])
-    if stage == "seed":
-        _print_family(state, out)
-    if stage == "evaluate":
-        from scalegate.cli.assessment import print_assessment
-
-        print_assessment(assess(ws, state.ref).to_dict())
-    for action in ("continue-training", "deploy-external"):
-        verdict = _verdict(state, action)
-        state.verdicts.append((stage, verdict))
-        colour = {"allow": "green", "restrict": "yellow", "pause": "red"}[verdict["outcome"]]
-        out.print(f"gate {action:<17} -> [bold {colour}]{verdict['outcome'].upper()}[/bold {colour}]")
-        for reason in [r for r in verdict["reasons"] if r["effect"] == "blocks"][:4]:
-            out.print(f"    x {reason['text']}  [dim][{reason['clause']}][/dim]")
-
-
-def _print_family(state: DemoState, out: Any) -> None:
-    from scalegate.registry.assessments_due import due_assessments
-    from scalegate.registry.fits import scaling_summary
-
-    ws = state.workspace
-    summary = scaling_summary(ws, "aurora")
-    fit = summary.get("fit") or {}
-    params = fit.get("params") or fit
-    out.print(
-        f"Scaling law of the baseline recipe: L(C) = {params.get('E', 0):.3f} + {params.get('A', 0):.1f}"
-        f"·C^-{params.get('alpha', 0):.3f}"
-    )
-    for cp in summary.get("checkpoints", []):
-        ec = cp.get("effective_compute")
-        out.print(
-            f"  {cp.get('ref', cp.get('name'))}: training {cp.get('training_flops', 0):.2e} FLOP, "
-            f"effective {ec:.2e}"
-            if ec
-            else f"  {cp.get('name')}: effective compute unknown"
-        )
-    for due in due_assessments(ws):
-        item = due.to_dict() if hasattr(due, "to_dict") else dict(due.__dict__)
-        due_at = str(item.get("due_at") or "")[:10]
-        out.print(
-            f"  comprehensive assessment due: {item.get('checkpoint') or item.get('subject')} "
-            f"({item.get('trigger')} trigger), deadline {due_at}"
-        )
-
-
-def _finish(state: DemoState, out: Any, *, serve: bool, port: int) -> None:
-    from scalegate.audit.verify import verify
-
-    ws = state.workspace
-    try:
-        from scalegate.reports.service import write_capability_report
-
-        paths = write_capability_report(ws, state.ref, state.directory / "reports")
-        out.rule("Capability Report")
-        for fmt, path in paths.items():
-            out.print(f"  {fmt}: {path.resolve()}")
-    except Exception as exc:  # the demo goes on; the report's absence is printed
-        out.print(f"[red]Capability Report not written: {exc}[/red]")
-    report = verify(ws)
-    out.print(
-        f"Audit log: {'verified' if report.ok else 'PROBLEMS: ' + '; '.join(map(str, report.problems[:3]))}"
-    )
-    if not serve:
-        return
-    out.rule("Dashboard")
-    out.print(f"Serving http://127.0.0.1:{port}/  (Ctrl-C to stop)")
-    out.print(
-        "Logins (password demo-<name>-password): "
-        + ", ".join(f"{n} ({', '.join(r)})" for n, (r, _) in DEMO_USERS.items())
-    )
-    out.print(
-        f"Sign the capability determination #{state.decision_id} as rita (RSO) and carl (CEO) to watch "
-        "the gate change from PAUSE to ALLOW."
-    )
-    from scalegate.web import create_app
-    from scalegate.web.server import serve_app
-
-    serve_app(create_app(ws), host="127.0.0.1", port=port)
