@@ -1,7 +1,8 @@
 """Regenerate the initial migration from the models (used while the schema is pre-release).
 
-Run: ``python -m scalegate.store.regen_migration``. It autogenerates ``0001_initial`` against an empty SQLite
-database, so the file always matches the models; a test checks that it does.
+Run: ``python scripts/regen_migration.py``. It autogenerates ``0001_initial`` against an empty SQLite
+database, so the file always matches the models; a test checks that it does. It is a developer tool, so it
+lives beside the repository's other scripts and does not ship in the package.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from scalegate.store.migrate import _HERE, _config
 
 
 def main() -> None:
+    """Write ``store/migrations/versions/0001_initial.py`` afresh from the models."""
     target = _HERE / "versions" / "0001_initial.py"
     target.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
