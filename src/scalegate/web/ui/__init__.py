@@ -1,33 +1,49 @@
-"""The dashboard: server-rendered pages (Jinja2 + htmx), one module per page."""
+"""The dashboard: server-rendered pages (Jinja2 + htmx), one module per page.
+
+The page routers are imported by name, so a reader (and "go to definition") sees every page the dashboard has.
+"""
 
 from __future__ import annotations
 
-import importlib
+from types import ModuleType
 
 from fastapi import APIRouter
 
+from scalegate.web.ui import (
+    audit,
+    calendar,
+    login,
+    models,
+    overview,
+    report,
+    safeguards,
+    signoffs,
+    thresholds,
+    trends,
+)
+
 __all__ = ["UI_MODULES", "ui_routers"]
 
-UI_MODULES = [
-    "login",
-    "overview",
-    "models",
-    "thresholds",
-    "trends",
-    "safeguards",
-    "signoffs",
-    "calendar",
-    "report",
-    "audit",
-]
-"""Page modules of ``scalegate.web.ui``."""
+UI_MODULES: tuple[ModuleType, ...] = (
+    login,
+    overview,
+    models,
+    thresholds,
+    trends,
+    safeguards,
+    signoffs,
+    calendar,
+    report,
+    audit,
+)
+"""Page modules of ``scalegate.web.ui``, in the order their routes are mounted."""
 
 
 def ui_routers() -> list[APIRouter]:
-    """Every page router."""
+    """Every page router, in ``UI_MODULES`` order."""
     routers = []
-    for name in UI_MODULES:
-        router = importlib.import_module(f"scalegate.web.ui.{name}").router
+    for module in UI_MODULES:
+        router = module.router
         assert isinstance(router, APIRouter)
         routers.append(router)
     return routers
