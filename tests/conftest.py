@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import itertools
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from scalegate.clock import FixedClock
 from scalegate.workspace import Workspace, init_workspace
+from tests.support.templates import SqliteTemplate, create_database, drop_database, migrate_postgres_template
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINIMAL_POLICY = FIXTURES / "policies" / "minimal.yaml"
-_counter = itertools.count()
 
 
 @pytest.fixture(scope="session")
@@ -36,27 +34,44 @@ def postgres_url() -> Iterator[str]:
         server.stop()
 
 
-def _fresh_postgres_db(admin_url: str) -> str:
-    name = f"sg_test_{os.getpid()}_{next(_counter)}"
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return admin_url.rsplit("/", 1)[0] + f"/{name}"
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
+    """A SQLite store migrated once for the session; ``url_at(path)`` copies it to ``path``."""
+    return SqliteTemplate(tmp_path_factory.mktemp("sqlite-template"))
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_url: str) -> Iterator[str]:
+    """URL of a PostgreSQL database migrated once for the session, cloned by each test's ``db_url``."""
+    url = migrate_postgres_template(postgres_url)
+    yield url
+    if os.environ.get("SCALEGATE_TEST_PG_URL"):  # a server of our own is deleted whole at the end
+        drop_database(postgres_url, url)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh, empty store URL on each backend."""
+    """A fresh store on each backend, its schema already at head (cloned from the session's template)."""
+    if request.param == "sqlite":
+        template: SqliteTemplate = request.getfixturevalue("sqlite_template")
+        return template.url_at(tmp_path / "scalegate.db")
+    return create_database(
+        request.getfixturevalue("postgres_url"), request.getfixturevalue("postgres_template")
+    )
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty store on each backend: for the tests of the migrations themselves."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'scalegate.db'}"
-    return _fresh_postgres_db(request.getfixturevalue("postgres_url"))
+    return create_database(request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    """A fresh SQLite store URL (for tests that exercise a door rather than the store)."""
-    return f"sqlite:///{tmp_path / 'scalegate.db'}"
+def sqlite_url(tmp_path: Path, sqlite_template: SqliteTemplate) -> str:
+    """A fresh SQLite store at head (for tests that exercise a door rather than the store)."""
+    return sqlite_template.url_at(tmp_path / "scalegate.db")
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from scalegate.registry import fits, service
 from scalegate.registry.specs import CheckpointSpec, ReferencePoint
 from scalegate.workspace import Workspace, init_workspace
 from tests.conftest import MINIMAL_POLICY
+from tests.support.templates import SqliteTemplate
 
 RSO = Actor(name="rita", roles=frozenset({"rso"}))
 STAFF = Actor(name="sam", roles=frozenset({"staff"}))
@@ -68,12 +69,15 @@ def family_with_fit(workspace: Workspace, model: str = "m1", family: str = "fam"
 
 
 @pytest.fixture
-def variant_workspace(tmp_path: Path, clock: FixedClock) -> Iterator[Callable[[Any], Workspace]]:
-    """Make a SQLite workspace with a built-in policy id or a policy file."""
+def variant_workspace(
+    tmp_path: Path, clock: FixedClock, sqlite_template: SqliteTemplate
+) -> Iterator[Callable[[Any], Workspace]]:
+    """Make a SQLite workspace (from the migrated template) with a built-in policy id or a policy file."""
     opened: list[Workspace] = []
 
     def make(policy: Any) -> Workspace:
-        ws = init_workspace(f"sqlite:///{tmp_path / f'ws{len(opened)}.db'}", str(policy), clock=clock)
+        url = sqlite_template.url_at(tmp_path / f"ws{len(opened)}.db")
+        ws = init_workspace(url, str(policy), clock=clock)
         opened.append(ws)
         return ws
 

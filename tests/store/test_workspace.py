@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from scalegate.actor import SYSTEM
 from scalegate.audit import log_size
+from scalegate.clock import FixedClock
 from scalegate.errors import ConflictError, StoreError
 from scalegate.policy import content_hash, load_policy
 from scalegate.store.migrate import current_revision, head_revision, pending_differences
@@ -27,7 +28,18 @@ def test_init_records_active_policy_by_content_hash(workspace: Workspace) -> Non
     assert active.content_hash in entry.body
 
 
-def test_migrations_are_at_head_and_match_models(workspace: Workspace) -> None:
+def test_migrations_from_empty_reach_head_and_match_models(empty_db_url: str, clock: FixedClock) -> None:
+    """Runs the migrations themselves on an empty store (other tests start from the migrated template)."""
+    workspace = init_workspace(empty_db_url, str(MINIMAL_POLICY), clock=clock)
+    try:
+        assert current_revision(workspace.engine) == head_revision()
+        assert pending_differences(workspace.engine) == []
+        assert workspace.active().policy.id == "test-minimal"
+    finally:
+        workspace.close()
+
+
+def test_the_workspace_fixture_starts_at_head(workspace: Workspace) -> None:
     assert current_revision(workspace.engine) == head_revision()
     assert pending_differences(workspace.engine) == []
 
