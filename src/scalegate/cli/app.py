@@ -1,40 +1,92 @@
 """The ``scalegate`` command line: a thin door that parses arguments, calls the service layer and prints.
 
-Each command group lives in its own module exposing ``register(root)``; the list below is the whole CLI.
+The top level is listed in ``scalegate.cli.catalog`` (name, one-line help, defining module). The root group
+below imports a group's module only when that group is invoked, so ``scalegate audit log`` does not pay for
+the reports, the web server or the evaluation runner.
 """
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Iterator, MutableMapping
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
+from typer.main import get_command, get_group
 
 from scalegate import __version__
+from scalegate.cli import catalog
 from scalegate.cli._context import state
 
-__all__ = ["GROUP_MODULES", "app"]
+__all__ = ["app"]
 
-GROUP_MODULES = [
-    "workspace",  # init, status
-    "policy",  # policy list/show/validate/diff
-    "registry",  # model, checkpoint, run, scaling
-    "evidence",  # evidence ingest/list, evals run
-    "assessment",  # assess, assessments due
-    "safeguards",  # safeguards status/record/approve
-    "gate",  # gate
-    "governance",  # users, tokens, signoff, policy-change, noncompliance, compliance
-    "audit",  # audit verify/log/checkpoint/proof
-    "reports",  # report, export
-    "web",  # serve
-    "demo",  # demo
-]
+
+def _click_command(name: str) -> Any:
+    """Build the click command of top-level entry ``name`` (importing its module)."""
+    found = catalog.entry(name)
+    if found is None:
+        return None
+    target = found.load()
+    if isinstance(target, typer.Typer):
+        group = get_group(target)
+        group.name = name
+        return group
+    assert callable(target), f"{found.module.__name__}: {found.attribute} is not a command"
+    single = typer.Typer()
+    single.command(name)(target)
+    return get_command(single)
+
+
+class _LazyCommands(MutableMapping[str, Any]):
+    """The root's sub-commands: every name is known up front, each command is built on first access."""
+
+    def __init__(self) -> None:
+        self._built: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            command = _click_command(name)
+            if command is None:
+                raise KeyError(name)
+            self._built[name] = command
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from (e.name for e in catalog.COMMANDS)
+        yield from (n for n in self._built if catalog.entry(n) is None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and (catalog.entry(name) is not None or name in self._built)
+
+
+class _LazyRoot(TyperGroup):
+    """The root group: sub-commands from the catalogue, loaded lazily; help from the catalogue too, so that
+    ``scalegate --help`` prints the same text with or without Typer (``scalegate.cli.fast``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = _LazyCommands()
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [e.name for e in catalog.COMMANDS]
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        formatter.write(catalog.root_help())
+
 
 app = typer.Typer(
     name="scalegate",
-    help=(
-        "Run a frontier-AI safety framework as code: "
-        "evidence, findings, safeguards, the gate, sign-offs, audit."
-    ),
+    cls=_LazyRoot,
+    help=catalog.DESCRIPTION,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -64,7 +116,3 @@ def main(
     st = state(ctx)
     st.db = db
     st.user = user
-
-
-for _name in GROUP_MODULES:
-    importlib.import_module(f"scalegate.cli.{_name}").register(app)

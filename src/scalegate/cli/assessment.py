@@ -20,14 +20,6 @@ interim_app = typer.Typer(
 )
 
 
-def register(root: typer.Typer) -> None:
-    """Add ``assess``, ``determination``, ``affirmative-case`` and ``interim``."""
-    root.command("assess")(assess_command)
-    root.add_typer(determination_app, name="determination")
-    root.add_typer(case_app, name="affirmative-case")
-    root.add_typer(interim_app, name="interim")
-
-
 def assess_command(
     ctx: typer.Context,
     ref: str = typer.Argument(..., help="MODEL or MODEL@CHECKPOINT."),
@@ -144,7 +136,7 @@ def sign(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ) -> None:
     """Sign (or reject) a decision; a fully signed capability determination completes the assessment."""
-    from scalegate.assessment.determination import sign_decision
+    from scalegate.governance.decisions import sign as sign_decision
 
     with guarded():
         row = sign_decision(

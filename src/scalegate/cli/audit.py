@@ -16,12 +16,7 @@ audit_app = typer.Typer(
 )
 keys_app = typer.Typer(help="Checkpoint-signing keys.", no_args_is_help=True)
 JSON = typer.Option(False, "--json", help="Print one JSON document.")
-
-
-def register(root: typer.Typer) -> None:
-    """Add the ``audit`` group."""
-    audit_app.add_typer(keys_app, name="keys")
-    root.add_typer(audit_app, name="audit")
+audit_app.add_typer(keys_app, name="keys")
 
 
 @audit_app.command("verify")

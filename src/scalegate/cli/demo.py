@@ -17,11 +17,6 @@ if TYPE_CHECKING:
     from scalegate.testing.demo import DemoState
 
 
-def register(root: typer.Typer) -> None:
-    """Add ``demo``."""
-    root.command("demo")(demo)
-
-
 def demo(
     directory: Path = typer.Option(
         Path("demo-workspace"), "--dir", help="Where to create the demo workspace."

@@ -1,7 +1,9 @@
 """The console-script entry point.
 
 Kept tiny on purpose: the gate is called by training pipelines on every evaluation step, so ``scalegate gate``
-takes a fast path that avoids importing the full CLI (Typer, Rich) and the engine unless it must.
+takes a fast path that avoids importing the full CLI (Typer, Rich) and the engine unless it must; ``--help``,
+``--version`` and ``policy list --json`` are answered the same way (``scalegate.cli.fast``). Everything else
+goes to the Typer application, which imports only the command group that is invoked.
 """
 
 from __future__ import annotations
@@ -21,6 +23,11 @@ def main() -> None:
             pass
         else:
             raise SystemExit(gate_main(args[1:]))
+    from scalegate.cli.fast import answer
+
+    code = answer(args)
+    if code is not None:
+        raise SystemExit(code)
     from scalegate.cli.app import app
 
     app()

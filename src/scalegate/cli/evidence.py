@@ -35,12 +35,6 @@ ELICITATION_OPT = typer.Option(
 )
 
 
-def register(root: typer.Typer) -> None:
-    """Add the ``evidence`` and ``evals`` groups."""
-    root.add_typer(evidence_app, name="evidence")
-    root.add_typer(evals_app, name="evals")
-
-
 # -- evidence -----------------------------------------------------------------------------------------------
 
 

@@ -7,11 +7,6 @@ import typer
 from scalegate.cli._context import state
 
 
-def register(root: typer.Typer) -> None:
-    """Add ``gate``."""
-    root.command("gate")(gate)
-
-
 def gate(
     ctx: typer.Context,
     ref: str = typer.Argument(..., help="MODEL or MODEL@CHECKPOINT."),

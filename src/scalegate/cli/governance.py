@@ -33,21 +33,6 @@ drill_app = typer.Typer(help="Readiness drills.", no_args_is_help=True)
 JSON = typer.Option(False, "--json", help="Print one JSON document.")
 
 
-def register(root: typer.Typer) -> None:
-    """Add the governance groups and commands."""
-    root.add_typer(user_app, name="user")
-    root.add_typer(token_app, name="token")
-    root.add_typer(decision_app, name="decision")
-    root.command("signoff")(signoff)
-    root.add_typer(notify_app, name="notify")
-    root.add_typer(change_app, name="policy-change")
-    root.add_typer(nc_app, name="noncompliance")
-    root.command("compliance")(compliance)
-    root.add_typer(cadence_app, name="cadence")
-    root.add_typer(drill_app, name="drill")
-    root.command("permissions")(permissions)
-
-
 def _done(result: Any, json_out: bool, text: str) -> None:
     if json_out:
         emit_json(result)

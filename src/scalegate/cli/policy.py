@@ -11,11 +11,6 @@ from scalegate.cli._output import console, emit_json, guarded, table
 policy_app = typer.Typer(help="Inspect, validate and compare policies.", no_args_is_help=True)
 
 
-def register(root: typer.Typer) -> None:
-    """Add the ``policy`` group."""
-    root.add_typer(policy_app, name="policy")
-
-
 @policy_app.command("list")
 def list_policies(json_out: bool = typer.Option(False, "--json", help="Print one JSON document.")) -> None:
     """List the built-in policies."""

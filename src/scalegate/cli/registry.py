@@ -30,14 +30,6 @@ assessments_app = typer.Typer(
 JSON_OPT = typer.Option(False, "--json", help="Print one JSON document.")
 
 
-def register(root: typer.Typer) -> None:
-    """Add the ``model``, ``checkpoint``, ``scaling`` and ``assessments`` groups."""
-    root.add_typer(model_app, name="model")
-    root.add_typer(checkpoint_app, name="checkpoint")
-    root.add_typer(scaling_app, name="scaling")
-    root.add_typer(assessments_app, name="assessments")
-
-
 # -- parsing helpers -----------------------------------------------------------------------------------------
 
 

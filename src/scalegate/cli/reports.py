@@ -27,13 +27,6 @@ INVALID_EXIT = 3
 """Exit status of `safety-case validate` for an invalid or stale case (0 valid, 2 bad input)."""
 
 
-def register(root: typer.Typer) -> None:
-    """Add the ``report``, ``safety-case`` and ``export`` groups."""
-    root.add_typer(report_app, name="report")
-    root.add_typer(case_app, name="safety-case")
-    root.add_typer(export_app, name="export")
-
-
 # -- reports -------------------------------------------------------------------------------------------------
 
 

@@ -15,11 +15,6 @@ safeguards_app = typer.Typer(
 )
 
 
-def register(root: typer.Typer) -> None:
-    """Add the ``safeguards`` group."""
-    root.add_typer(safeguards_app, name="safeguards")
-
-
 @safeguards_app.command("status")
 def status(
     ctx: typer.Context,

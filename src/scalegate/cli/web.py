@@ -8,11 +8,6 @@ from scalegate.cli._context import state
 from scalegate.cli._output import console, guarded
 
 
-def register(root: typer.Typer) -> None:
-    """Add ``serve``."""
-    root.command("serve")(serve)
-
-
 def serve(
     ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on (loopback by default)."),

@@ -13,12 +13,6 @@ if TYPE_CHECKING:
     from scalegate.workspace import Workspace
 
 
-def register(root: typer.Typer) -> None:
-    """Add ``init`` and ``status``."""
-    root.command("init")(init)
-    root.command("status")(status)
-
-
 def init(
     ctx: typer.Context,
     policy: str = typer.Option(

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from pathlib import Path
 from typing import Any
 
-from scalegate.policy.builtin import builtin_ids, load_builtin
+from scalegate.jsonable import json_default
+from scalegate.policy.builtin import builtin_ids, builtin_path, load_builtin
 from scalegate.policy.diff import diff_policies
 from scalegate.policy.loader import content_hash
 from scalegate.policy.schema import Policy
 
-__all__ = ["builtin_summaries", "diff_summary", "policy_summary"]
+__all__ = [
+    "builtin_index",
+    "builtin_summaries",
+    "diff_summary",
+    "index_path",
+    "policy_summary",
+    "write_builtin_index",
+]
 
 
 def policy_summary(policy: Policy, digest: str | None = None) -> dict[str, Any]:
@@ -85,3 +96,38 @@ def diff_summary(old: Policy, new: Policy) -> dict[str, Any]:
         "to": {"id": new.id, "version": new.framework.version, "content_hash": content_hash(new)},
         "changes": [c.to_dict() for c in diff_policies(old, new)],
     }
+
+
+INDEX_NAME = "index.txt"
+"""File next to the built-in policies holding ``builtin_index()``."""
+
+
+def builtin_index() -> str:
+    """The built-in summaries exactly as ``scalegate policy list --json`` prints them, after the SHA-256 of
+    each policy file they were computed from.
+
+    Loading the policies takes pydantic and YAML, about half a second; ``scalegate policy list --json`` prints
+    this index instead (``scalegate.cli.fast``), after checking every file's hash, so an index that is out of
+    date costs only speed. Plain text, so that reading it needs no JSON parser. The test
+    ``tests/policy/test_builtin_index.py`` keeps the shipped copy current.
+    """
+    lines = [
+        "# The built-in policies' summaries, for `scalegate policy list --json` without loading them:",
+        "# SHA-256 and name of each policy file, a blank line, then the JSON document. The CLI uses it",
+        "# only while every hash matches. Rewrite: scalegate.policy.service.write_builtin_index()",
+    ]
+    lines += [f"{hashlib.sha256(builtin_path(i).read_bytes()).hexdigest()} {i}.yaml" for i in builtin_ids()]
+    document = json.dumps(builtin_summaries(), indent=2, default=json_default, ensure_ascii=False)
+    return "\n".join(lines) + "\n\n" + document + "\n"
+
+
+def index_path() -> Path:
+    """Where the index of the built-in policies is stored."""
+    return builtin_path(builtin_ids()[0]).with_name(INDEX_NAME)
+
+
+def write_builtin_index() -> Path:
+    """Rewrite the index of the built-in policies (after editing one of them)."""
+    path = index_path()
+    path.write_text(builtin_index(), encoding="utf-8")
+    return path

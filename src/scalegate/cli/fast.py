@@ -1,0 +1,82 @@
+"""Answers that need no Typer, no Rich and no engine: ``scalegate --help``, ``--version`` and
+``scalegate policy list --json``.
+
+Importing Typer alone costs several times the interpreter's own start-up, so these answers are given from the
+standard library: the root help from ``scalegate.cli.catalog`` (the Typer root prints the same text), the
+built-in policies from the index stored next to them (``scalegate.policy.service.builtin_index``), used only
+when every policy file still has the hash recorded there. Anything else returns ``None`` and the caller runs
+the full CLI, which gives the same answers the slow way.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+__all__ = ["answer", "builtin_summaries"]
+
+_GLOBAL_WITH_VALUE = ("--db", "--as")
+
+
+def _command_words(args: list[str]) -> list[str] | None:
+    """``args`` without the root options that do not change these answers, or None if something else is
+    there (an option the full CLI must judge)."""
+    out: list[str] = []
+    it = iter(args)
+    for arg in it:
+        if arg in _GLOBAL_WITH_VALUE and not out:
+            if next(it, None) is None:
+                return None
+        elif arg.startswith(tuple(f"{o}=" for o in _GLOBAL_WITH_VALUE)) and not out:
+            continue
+        else:
+            out.append(arg)
+    return out
+
+
+def builtin_summaries() -> str | None:
+    """``scalegate policy list --json`` from the index of the built-in policies, or None if the index is
+    missing or any policy file differs from the one it was computed from (``policy.service.builtin_index``).
+    """
+    import hashlib
+
+    directory = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "policy", "builtin")
+    try:
+        with open(os.path.join(directory, "index.txt"), encoding="utf-8") as fh:
+            head, sep, document = fh.read().partition("\n\n")
+        listed = [line.split(" ", 1) for line in head.splitlines() if not line.startswith("#")]
+        if not sep or sorted(n for _, n in listed) != sorted(
+            n for n in os.listdir(directory) if n.endswith(".yaml")
+        ):
+            return None
+        for digest, name in listed:
+            with open(os.path.join(directory, name), "rb") as fh:
+                if hashlib.sha256(fh.read()).hexdigest() != digest:
+                    return None
+    except (OSError, ValueError):
+        return None
+    return document
+
+
+def answer(args: list[str]) -> int | None:
+    """Print the answer to ``args`` and return the exit code, or return None to run the full CLI."""
+    words = _command_words(args)
+    if words is None:
+        return None
+    if words in ([], ["--help"]):
+        from scalegate.cli.catalog import root_help
+
+        sys.stdout.write(root_help() + "\n")
+        return 0 if words else 2  # no command: click's "no arguments is help" exit status
+    if words == ["--version"]:
+        from scalegate import __version__
+
+        sys.stdout.write(f"scalegate {__version__}\n")
+        return 0
+    if words == ["policy", "list", "--json"]:
+        document = builtin_summaries()
+        if document is None:
+            return None
+        sys.stdout.write(document)
+        return 0
+    return None
