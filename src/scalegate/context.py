@@ -15,6 +15,8 @@ it (on SQLite a second session inside a write transaction would only see the sta
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -34,7 +36,7 @@ if TYPE_CHECKING:
     from scalegate.store.base import Base
     from scalegate.workspace import Workspace
 
-__all__ = ["ActivePolicy", "Context", "PolicyLoader"]
+__all__ = ["ActivePolicy", "Context", "PolicyLoader", "reading"]
 
 
 @dataclass(frozen=True)
@@ -128,3 +130,18 @@ class Context:
         if self.actor is None:
             raise InternalError(f"{event}: a reading context cannot record a change")
         return self.workspace.record(self.session, self.actor, event, subject, data, rows)
+
+
+@contextmanager
+def reading(where: Workspace | Context) -> Iterator[Context]:
+    """The caller's context, or a new reading one on ``where``.
+
+    A service that reads takes either a workspace (it opens and closes its own transaction) or a context (it
+    joins the caller's unit of work, seeing the same snapshot, policy and time), so no service needs an
+    ``_in_session`` twin.
+    """
+    if isinstance(where, Context):
+        yield where
+    else:
+        with where.reading() as ctx:
+            yield ctx

@@ -229,5 +229,13 @@ def flow_for(db_url: str, tmp_path: Path) -> Iterator[object]:
 
 
 def blocking(verdict: dict) -> list[str]:  # type: ignore[type-arg]
-    """The texts of the reasons that block."""
-    return [r["text"] for r in verdict["reasons"] if r["effect"] == "blocks"]
+    """The codes of the reasons that block, with the standard's kind and level where the reason names one
+    (``standard.unmet:deployment:ASL-3``): tests match on codes and numbers, never on English text."""
+    out = []
+    for reason in verdict["reasons"]:
+        if reason["effect"] != "blocks":
+            continue
+        data = reason.get("data") or {}
+        named = [data["kind"], data["level"]] if "kind" in data and "level" in data else []
+        out.append(":".join([reason["code"], *named]))
+    return out

@@ -31,7 +31,7 @@ def test_unreachable_store_pauses() -> None:
 
     verdict = gate_for_url("postgresql://nobody@127.0.0.1:1/none", C1, "continue-training")
     assert verdict.outcome == "pause" and verdict.exit_code == 3
-    assert "store unavailable" in verdict.reasons[0].text
+    assert verdict.reasons[0].code == "store.unavailable"
     done = subprocess.run(
         [
             SCALEGATE,

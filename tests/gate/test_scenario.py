@@ -33,19 +33,20 @@ def test_rsp_2_2_flow(flow_for: Any, standin_logs: dict[str, Path]) -> None:
     flow.clock.advance(timedelta(days=20))
     flow.register("c2", 3.9e24)
     assert not any(
-        t["fired"] for t in assess(flow.workspace, f"{MODEL}@c2").triggers if t["kind"] == "effective_compute"
+        t.fired for t in assess(flow.workspace, f"{MODEL}@c2").triggers if t.trigger == "effective_compute"
     )
     flow.clock.advance(timedelta(days=5))
     flow.register("c3", 4.1e24)
     ref = f"{MODEL}@c3"
-    fired = {t["kind"]: t for t in assess(flow.workspace, ref).triggers if t["fired"]}
-    assert "effective_compute" in fired and fired["effective_compute"]["value"] >= 4.0
+    fired = {t.trigger: t for t in assess(flow.workspace, ref).triggers if t.fired}
+    assert "effective_compute" in fired
+    assert fired["effective_compute"].value is not None and fired["effective_compute"].value >= 4.0
 
     # A notably more capable checkpoint with no results: deployment waits for its assessment; training may go
     # on until the deadline on the strength of the last assessment.
     verdict = flow.gate(ref, "deploy-external")
     assert verdict["outcome"] == "pause" and verdict["exit_code"] == 3
-    assert any("comprehensive assessment due" in t for t in blocking(verdict))
+    assert "trigger.assessment_due" in blocking(verdict)
     assert flow.gate(ref, "continue-training")["outcome"] == "allow"
 
     flow.ingest(ref, standin_logs, ["wmdp_bio", *LOW])
@@ -66,12 +67,12 @@ def test_rsp_2_2_flow(flow_for: Any, standin_logs: dict[str, Path]) -> None:
     # ASL-3 required and not in place: training pauses too (training-pause rule), and deployment pauses.
     training = flow.gate(ref, "continue-training")
     assert training["outcome"] == "pause"
-    assert any("training pause" in t for t in blocking(training))
+    assert "training_pause:security:ASL-3" in blocking(training)
     deploy = flow.gate(ref, "deploy-external")
     texts = blocking(deploy)
-    assert any("required deployment standard ASL-3" in t for t in texts)
-    assert any("required security standard ASL-3" in t for t in texts)
-    assert any("no capability determination" in t for t in texts)
+    assert "standard.unmet:deployment:ASL-3" in texts
+    assert "standard.unmet:security:ASL-3" in texts
+    assert "decision.missing" in texts
     assert all(r["clause"] for r in deploy["reasons"] if r["effect"] == "blocks"), deploy["reasons"]
 
     # Security first: training may continue once ASL-3 security is met.
@@ -81,12 +82,12 @@ def test_rsp_2_2_flow(flow_for: Any, standin_logs: dict[str, Path]) -> None:
 
     flow.meet_standard("deployment", "ASL-3")
     after_safeguards = blocking(flow.gate(ref, "deploy-external"))
-    assert not any("standard ASL-3" in t for t in after_safeguards)
-    assert any("no capability determination" in t for t in after_safeguards)
+    assert not any(t.startswith("standard.unmet") for t in after_safeguards)
+    assert "decision.missing" in after_safeguards
 
     flow.determine(ref)
     government = blocking(flow.gate(ref, "deploy-external"))
-    assert any("must be notified" in t for t in government), government
+    assert "government_notice.due" in government, government
     flow.notify_government(ref, levels)
     final = flow.gate(ref, "deploy-external")
     assert final["outcome"] == "allow" and final["exit_code"] == 0, blocking(final)
@@ -97,7 +98,7 @@ def test_rsp_2_2_flow(flow_for: Any, standin_logs: dict[str, Path]) -> None:
     flow.ingest(ref, standin_logs, ["wmdp_bio_rerun"])
     stale = flow.gate(ref, "deploy-external")
     assert stale["outcome"] == "pause"
-    assert any("stale" in t for t in blocking(stale)), blocking(stale)
+    assert "decision.stale" in blocking(stale), blocking(stale)
 
 
 def test_overdue_assessment_pauses_training(flow_for: Any, standin_logs: dict[str, Path]) -> None:
@@ -113,7 +114,7 @@ def test_overdue_assessment_pauses_training(flow_for: Any, standin_logs: dict[st
     flow.clock.advance(timedelta(days=31))
     verdict = flow.gate(C2, "continue-training")
     assert verdict["outcome"] == "pause"
-    assert any("has passed without a completed assessment" in t for t in blocking(verdict))
+    assert "trigger.overdue" in blocking(verdict)
 
 
 def test_interim_measures_turn_pause_into_restrict(flow_for: Any, standin_logs: dict[str, Path]) -> None:
@@ -169,8 +170,9 @@ def test_less_conservative_determination_needs_a_justification_and_is_flagged(
     )
     flow.sign_all(int(decision.id), ["rso", "ceo"])
     verdict = flow.gate(C1, "continue-training")
-    flags = [r["text"] for r in verdict["reasons"] if r["text"].startswith("FLAG")]
-    assert flags and "expert red-teaming" in flags[0]
+    flags = [r for r in verdict["reasons"] if r["code"] == "determination.less_conservative"]
+    assert flags and flags[0]["data"]["decision_id"] == int(decision.id)
+    assert "expert red-teaming" in flags[0]["text"]
     assert verdict["required"] == {"deployment": "ASL-2", "security": "ASL-2"}
 
 

@@ -1,28 +1,58 @@
-"""The assessment of a checkpoint: triggers, findings, forecast, required safeguards, determination, gaps.
+"""The assessment of a checkpoint: triggers, findings, forecast, required safeguards, decisions, gaps.
 
-``assess`` is what the CLI (`scalegate assess`), the API and the reports show, and what the gate decides on.
+``assess`` is what the CLI (`scalegate assess`), the API and the reports show, and what the gate decides on:
+one typed ``Assessment`` per checkpoint, computed once and then decided for each action
+(``scalegate.gate.decide``). It is turned into JSON only at the doors (``Assessment.to_dict``).
+
 Evidence basis: a checkpoint's own results when it has any; otherwise, while no assessment trigger has fired,
 the results of the model's latest earlier checkpoint that has results (it is not notably more capable than
 that). Once a trigger fires, only the checkpoint's own results count: with none, nothing can be ruled out.
+Continued training is the one exception the policies make: while fired triggers are within their deadlines,
+the last results stand for training (``Assessment.while_pending``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
 from scalegate.assessment.findings import EvidenceLike, ThresholdFinding, threshold_findings
 from scalegate.assessment.forecast import Forecast, ForecastPoint, forecast_indicator
-from scalegate.assessment.requirements import Requirements, required_levels
+from scalegate.assessment.requirements import RequiredLevel, Requirements, required_levels
+from scalegate.audit.log import log_size
 from scalegate.canonical import digest
+from scalegate.context import Context, reading
+from scalegate.evidence.service import indicator_evidence
+from scalegate.evidence.types import QualityFlag
+from scalegate.governance.decisions import DecisionStatus, decision_status
+from scalegate.governance.notifications import government_notice_sent
+from scalegate.registry.lookup import family_checkpoints, resolve_checkpoint
+from scalegate.registry.triggers import TriggerFiring, evaluate_triggers
+from scalegate.safeguards.service import StandardStatus, standard_status
+from scalegate.store.models.evidence import EvidenceBlobChunkRow, EvidenceBlobRow
+from scalegate.store.models.registry import CheckpointRow
 
 if TYPE_CHECKING:
     from scalegate.workspace import Workspace
 
-__all__ = ["Assessment", "assess", "assess_in_session", "checkpoint_subject"]
+__all__ = [
+    "Assessment",
+    "Basis",
+    "CheckpointInfo",
+    "PolicyIdentity",
+    "RequiredStandard",
+    "assess",
+    "checkpoint_subject",
+]
+
+ALWAYS_READ_DECISIONS = ("affirmative_case", "interim_measures")
+"""Decision types about a checkpoint every assessment reads. With those the policy's action rules require,
+they bind to the checkpoint's findings only (the capability determination binds to the findings and the
+evidence set; safeguards determinations are about a standard, not a checkpoint)."""
 
 
 def checkpoint_subject(checkpoint_id: int) -> str:
@@ -30,98 +60,257 @@ def checkpoint_subject(checkpoint_id: int) -> str:
     return f"checkpoint:{checkpoint_id}"
 
 
+@dataclass(frozen=True)
+class CheckpointInfo:
+    """The assessed checkpoint, as recorded in the registry."""
+
+    id: int
+    model: str
+    family: str
+    name: str
+    step: int | None
+    stage: str
+    training_flops: float | None
+    recorded_at: datetime
+    effective_compute: float | None
+    effective_compute_low: float | None
+    effective_compute_high: float | None
+    effective_compute_method: str | None
+
+    @property
+    def ref(self) -> str:
+        return f"{self.model}@{self.name}"
+
+    @classmethod
+    def of(cls, row: CheckpointRow) -> CheckpointInfo:
+        return cls(
+            id=row.id,
+            model=row.model.name,
+            family=row.model.family,
+            name=row.name,
+            step=row.step,
+            stage=row.stage,
+            training_flops=row.training_flops,
+            recorded_at=row.recorded_at,
+            effective_compute=row.effective_compute,
+            effective_compute_low=row.effective_compute_low,
+            effective_compute_high=row.effective_compute_high,
+            effective_compute_method=row.effective_compute_method,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        out["ref"] = self.ref
+        out["recorded_at"] = self.recorded_at.isoformat()
+        return out
+
+
+@dataclass(frozen=True)
+class Basis:
+    """Whose results the findings rest on, and why."""
+
+    checkpoint: str
+    """``MODEL@CHECKPOINT`` whose results were used."""
+    checkpoint_id: int
+    carried_over: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class PolicyIdentity:
+    """The policy version an assessment was made under."""
+
+    id: str
+    version: str
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class RequiredStandard:
+    """A required level of one kind and the status of its standard."""
+
+    required: RequiredLevel
+    status: StandardStatus
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"required": self.required.to_dict(), **self.status.to_dict()}
+
+
 @dataclass
 class Assessment:
-    """Everything the engine concludes about one checkpoint, with its numbers."""
+    """Everything the engine concludes about one checkpoint, with its numbers, typed."""
 
-    ref: str
-    checkpoint: dict[str, Any]
-    basis: dict[str, Any]
-    triggers: list[dict[str, Any]]
+    checkpoint: CheckpointInfo
+    basis: Basis
+    triggers: list[TriggerFiring]
     findings: list[ThresholdFinding]
     requirements: Requirements
     forecasts: list[Forecast]
-    safeguards: dict[str, dict[str, Any]]
-    determination: dict[str, Any] | None
+    safeguards: dict[str, RequiredStandard]
+    determination: DecisionStatus | None
+    """The capability determination, judged against the current findings and evidence set."""
+    decisions: dict[str, DecisionStatus | None]
+    """The other decisions about this checkpoint (``ALWAYS_READ_DECISIONS`` and those the action rules
+    require), judged against the findings."""
+    government_notified: bool
     bound_state: dict[str, str]
-    policy: dict[str, str]
+    policy: PolicyIdentity
     assessed_at: datetime
+    state_version: int
+    """The audit log's size in the snapshot this assessment was made from (every change appends to it)."""
     errors: list[str] = field(default_factory=list)
     valid_until: datetime | None = None
+    """The earliest time at which the safeguards part could change by itself (an expiry, a re-approval)."""
+    while_pending: Assessment | None = None
+    """For continued training: the assessment on the last results while fired triggers are within their
+    deadlines (None when it would be the same as this one)."""
+
+    @property
+    def ref(self) -> str:
+        return self.checkpoint.ref
 
     @property
     def checkpoint_id(self) -> int:
-        return int(self.checkpoint["id"])
+        return self.checkpoint.id
+
+    @property
+    def fired(self) -> list[TriggerFiring]:
+        return [t for t in self.triggers if t.fired]
 
     def to_dict(self) -> dict[str, Any]:
+        """The assessment as the doors show it (JSON)."""
         return {
             "ref": self.ref,
             "assessed_at": self.assessed_at.isoformat(),
-            "policy": self.policy,
-            "checkpoint": self.checkpoint,
-            "basis": self.basis,
-            "triggers": self.triggers,
+            "policy": dataclasses.asdict(self.policy),
+            "checkpoint": self.checkpoint.to_dict(),
+            "basis": {
+                "checkpoint": self.basis.checkpoint,
+                "carried_over": self.basis.carried_over,
+                "reason": self.basis.reason,
+            },
+            "triggers": [t.to_dict() for t in self.triggers],
             "findings": [f.to_dict() for f in self.findings],
             "requirements": self.requirements.to_dict(),
             "forecasts": [f.to_dict() for f in self.forecasts],
-            "safeguards": self.safeguards,
-            "determination": self.determination,
+            "safeguards": {k: v.to_dict() for k, v in self.safeguards.items()},
+            "determination": self.determination.to_dict() if self.determination else None,
             "bound_state": self.bound_state,
             "errors": self.errors,
         }
 
 
-def assess(workspace: Workspace, ref: str, *, with_forecasts: bool = True) -> Assessment:
-    """Assess a checkpoint (``MODEL`` or ``MODEL@CHECKPOINT``); forecasts are optional because they fit a
-    trend per indicator across the family, which pages that show only findings do not need."""
-    with workspace.read() as session:
-        return assess_in_session(workspace, session, ref, with_forecasts=with_forecasts)
+def assess(where: Workspace | Context, ref: str, *, with_forecasts: bool = True) -> Assessment:
+    """Assess a checkpoint (``MODEL`` or ``MODEL@CHECKPOINT``) in the caller's context or a new reading one.
+
+    Forecasts are optional because they fit a trend per indicator across the family, which the gate and the
+    pages that show only findings do not need.
+    """
+    with reading(where) as ctx:
+        checkpoint = resolve_checkpoint(ctx.session, ref)
+        firings = evaluate_triggers(ctx.workspace, ctx.session, checkpoint)
+        fired = [f for f in firings if f.fired]
+        evidence = _evidence_map(ctx, checkpoint.id)
+        info = CheckpointInfo.of(checkpoint)
+        basis = Basis(info.ref, info.id, False, "results of this checkpoint")
+        pending: tuple[Basis, dict[str, EvidenceLike | None]] | None = None
+        if not any(evidence.values()):
+            within = all(f.deadline is None or f.deadline > ctx.now for f in fired)
+            earlier = _latest_assessed_earlier(ctx, checkpoint) if within else None
+            if fired:
+                basis = dataclasses.replace(
+                    basis,
+                    reason="an assessment trigger fired and this checkpoint has no results: "
+                    "nothing can be ruled out",
+                )
+                if earlier is not None:
+                    pending = _carried(earlier, info, "an assessment is due but its deadline has not passed")
+            elif earlier is not None:
+                basis, evidence = _carried(earlier, info, "no assessment trigger has fired")
+        forecasts = _forecasts(ctx, checkpoint) if with_forecasts else []
+        assessment = _conclude(ctx, info, basis, evidence, firings, forecasts)
+        if pending is not None:
+            assessment.while_pending = _conclude(ctx, info, *pending, firings, forecasts)
+        return assessment
 
 
-def _checkpoint_info(checkpoint: Any, model: Any) -> dict[str, Any]:
+def _carried(
+    earlier: tuple[CheckpointRow, dict[str, EvidenceLike | None]], info: CheckpointInfo, why: str
+) -> tuple[Basis, dict[str, EvidenceLike | None]]:
+    row, evidence = earlier
+    ref = f"{info.model}@{row.name}"
+    reason = f"no results for this checkpoint and {why}: the results of {ref} stand"
+    return Basis(ref, row.id, True, reason), evidence
+
+
+def _conclude(
+    ctx: Context,
+    info: CheckpointInfo,
+    basis: Basis,
+    evidence: dict[str, EvidenceLike | None],
+    firings: list[TriggerFiring],
+    forecasts: list[Forecast],
+) -> Assessment:
+    """Findings, requirements, safeguards and decisions from one evidence basis."""
+    policy = ctx.policy
+    findings = threshold_findings(policy, evidence)
+    requirements = required_levels(policy, findings)
+    safeguards = {
+        kind: RequiredStandard(required, standard_status(ctx.workspace, ctx.session, kind, required.level))
+        for kind, required in requirements.levels.items()
+    }
+    bounds = [s.status.valid_until for s in safeguards.values() if s.status.valid_until]
+    used = sorted({e.sha256 for e in evidence.values() if e is not None})
+    findings_digest = digest(
+        [
+            (f.threshold_id, f.state, [(i.indicator_id, i.state, i.evidence_id) for i in f.indicators])
+            for f in findings
+        ]
+    )
+    bound_state = {"findings": findings_digest, "evidence_set": digest(used)}
+    subject = checkpoint_subject(info.id)
+    determination = decision_status(
+        ctx.workspace, ctx.session, "capability_determination", subject, bound_state
+    )
+    kinds = {*ALWAYS_READ_DECISIONS, *(d for rule in policy.actions for d in rule.requires_decisions)}
+    kinds -= {"capability_determination", "safeguards_determination"}
+    decisions = {
+        kind: decision_status(ctx.workspace, ctx.session, kind, subject, {"findings": findings_digest})
+        for kind in sorted(kinds)
+    }
+    return Assessment(
+        checkpoint=info,
+        basis=basis,
+        triggers=firings,
+        findings=findings,
+        requirements=requirements,
+        forecasts=forecasts,
+        safeguards=safeguards,
+        determination=determination,
+        decisions=decisions,
+        government_notified=government_notice_sent(ctx.workspace, ctx.session, subject) is not None,
+        bound_state=bound_state,
+        policy=PolicyIdentity(policy.id, policy.framework.version, ctx.active.content_hash),
+        assessed_at=ctx.now,
+        state_version=log_size(ctx.session),
+        valid_until=min(bounds) if bounds else None,
+    )
+
+
+def _evidence_map(ctx: Context, checkpoint_id: int) -> dict[str, EvidenceLike | None]:
     return {
-        "id": checkpoint.id,
-        "model": model.name,
-        "family": model.family,
-        "name": checkpoint.name,
-        "ref": f"{model.name}@{checkpoint.name}",
-        "step": checkpoint.step,
-        "stage": checkpoint.stage,
-        "training_flops": checkpoint.training_flops,
-        "recorded_at": checkpoint.recorded_at.isoformat(),
-        "effective_compute": checkpoint.effective_compute,
-        "effective_compute_low": checkpoint.effective_compute_low,
-        "effective_compute_high": checkpoint.effective_compute_high,
-        "effective_compute_method": checkpoint.effective_compute_method,
+        indicator.id: _present(ctx, indicator_evidence(ctx.workspace, ctx.session, checkpoint_id, indicator))
+        for _, indicator in ctx.policy.indicators()
     }
 
 
-def _evidence_map(
-    workspace: Workspace, session: Session, checkpoint_id: int
-) -> dict[str, EvidenceLike | None]:
-    from scalegate.evidence.service import indicator_evidence
-
-    found = {
-        indicator.id: indicator_evidence(workspace, session, checkpoint_id, indicator)
-        for _, indicator in workspace.policy().indicators()
-    }
-    return {key: _present(session, value) for key, value in found.items()}
-
-
-def _present(session: Session, evidence: Any) -> Any:
+def _present(ctx: Context, evidence: Any) -> Any:
     """The evidence, flagged insufficient when its stored file is gone or incomplete (fail closed: a result
     whose file cannot be produced cannot support a decision)."""
-    import dataclasses
-
-    from sqlalchemy import func, select
-
-    from scalegate.evidence.types import QualityFlag
-    from scalegate.store.models.evidence import EvidenceBlobChunkRow, EvidenceBlobRow
-
     if evidence is None:
         return None
-    blob = session.get(EvidenceBlobRow, evidence.sha256)
-    chunks = session.execute(
+    blob = ctx.session.get(EvidenceBlobRow, evidence.sha256)
+    chunks = ctx.session.execute(
         select(func.count())
         .select_from(EvidenceBlobChunkRow)
         .where(EvidenceBlobChunkRow.sha256 == evidence.sha256)
@@ -134,121 +323,36 @@ def _present(session: Session, evidence: Any) -> Any:
     return dataclasses.replace(evidence, flags=[*evidence.flags, flag])
 
 
-def assess_in_session(
-    workspace: Workspace,
-    session: Session,
-    ref: str,
-    *,
-    carry_over_pending: bool = False,
-    with_forecasts: bool = True,
-) -> Assessment:
-    """``assess`` inside an open session (the gate reuses its session).
-
-    ``carry_over_pending``: while fired triggers are still within their deadlines, let the last results stand
-    (the gate uses this for continued training: the policy gives the assessment until its deadline).
-    """
-    from scalegate.registry import triggers as trigger_rules
-    from scalegate.registry.lookup import resolve_checkpoint
-
-    policy = workspace.policy()
-    active = workspace.active()
-    checkpoint = resolve_checkpoint(session, ref)
-    model = checkpoint.model
-    firings = trigger_rules.evaluate_triggers(workspace, session, checkpoint)
-    fired = [f for f in firings if f.fired]
-    evidence = _evidence_map(workspace, session, checkpoint.id)
-    basis: dict[str, Any] = {
-        "checkpoint": f"{model.name}@{checkpoint.name}",
-        "carried_over": False,
-        "reason": "results of this checkpoint",
-    }
-    pending = carry_over_pending and all(f.deadline is None or f.deadline > workspace.now() for f in fired)
-    if not any(evidence.values()) and (not fired or pending):
-        found = _latest_assessed_earlier(workspace, session, checkpoint)
-        if found is not None:
-            earlier, evidence = found
-            why = (
-                "an assessment is due but its deadline has not passed"
-                if fired
-                else "no assessment trigger has fired"
-            )
-            basis = {
-                "checkpoint": f"{model.name}@{earlier.name}",
-                "carried_over": True,
-                "reason": f"no results for this checkpoint and {why}: the results of "
-                f"{model.name}@{earlier.name} stand",
-            }
-    if not any(evidence.values()) and fired and not basis["carried_over"]:
-        basis["reason"] = (
-            "an assessment trigger fired and this checkpoint has no results: nothing can be ruled out"
-        )
-    findings = threshold_findings(policy, evidence)
-    requirements = required_levels(policy, findings)
-    forecasts = _forecasts(workspace, session, checkpoint, model) if with_forecasts else []
-    safeguards, valid_until = _safeguards(workspace, session, requirements)
-    used = sorted({e.sha256 for e in evidence.values() if e is not None})
-    bound_state = {
-        "findings": digest(
-            [
-                (f.threshold_id, f.state, [(i.indicator_id, i.state, i.evidence_id) for i in f.indicators])
-                for f in findings
-            ]
-        ),
-        "evidence_set": digest(used),
-    }
-    determination = _determination(workspace, session, checkpoint.id, bound_state)
-    return Assessment(
-        ref=f"{model.name}@{checkpoint.name}",
-        checkpoint=_checkpoint_info(checkpoint, model),
-        basis=basis,
-        triggers=[f.to_dict() for f in firings],
-        findings=findings,
-        requirements=requirements,
-        forecasts=forecasts,
-        safeguards=safeguards,
-        determination=determination,
-        bound_state=bound_state,
-        policy={"id": policy.id, "version": policy.framework.version, "content_hash": active.content_hash},
-        assessed_at=workspace.now(),
-        valid_until=valid_until,
-    )
-
-
 def _latest_assessed_earlier(
-    workspace: Workspace, session: Session, checkpoint: Any
-) -> tuple[Any, dict[str, EvidenceLike | None]] | None:
+    ctx: Context, checkpoint: CheckpointRow
+) -> tuple[CheckpointRow, dict[str, EvidenceLike | None]] | None:
     """The model's latest earlier checkpoint with results, and those results."""
-    from scalegate.registry.lookup import family_checkpoints
-
     candidates = [
         c
-        for c in family_checkpoints(session, checkpoint.model.family)
+        for c in family_checkpoints(ctx.session, checkpoint.model.family)
         if c.model_id == checkpoint.model_id
         and c.id != checkpoint.id
         and c.recorded_at <= checkpoint.recorded_at
     ]
     for candidate in sorted(candidates, key=lambda c: (c.recorded_at, c.step or 0), reverse=True):
-        evidence = _evidence_map(workspace, session, candidate.id)
+        evidence = _evidence_map(ctx, candidate.id)
         if any(evidence.values()):
             return candidate, evidence
     return None
 
 
-def _forecasts(workspace: Workspace, session: Session, checkpoint: Any, model: Any) -> list[Forecast]:
-    from scalegate.evidence.service import indicator_evidence
-    from scalegate.registry.lookup import family_checkpoints
-
-    policy = workspace.policy()
+def _forecasts(ctx: Context, checkpoint: CheckpointRow) -> list[Forecast]:
+    policy = ctx.policy
     family = [
         (c, float(c.effective_compute))
-        for c in family_checkpoints(session, model.family)
+        for c in family_checkpoints(ctx.session, checkpoint.model.family)
         if c.effective_compute
     ]
     out = []
     for _, indicator in policy.indicators():
         points = []
         for c, compute in family:
-            ev = indicator_evidence(workspace, session, c.id, indicator)
+            ev = indicator_evidence(ctx.workspace, ctx.session, c.id, indicator)
             if ev is not None and not ev.flags:
                 points.append(ForecastPoint(f"{c.model.name}@{c.name}", compute, ev.estimate))
         out.append(
@@ -263,29 +367,3 @@ def _forecasts(workspace: Workspace, session: Session, checkpoint: Any, model: A
             )
         )
     return out
-
-
-def _safeguards(
-    workspace: Workspace, session: Session, requirements: Requirements
-) -> tuple[dict[str, dict[str, Any]], datetime | None]:
-    from scalegate.safeguards.service import standard_status
-
-    out: dict[str, dict[str, Any]] = {}
-    bounds: list[datetime] = []
-    for kind, required in requirements.levels.items():
-        status = standard_status(workspace, session, kind, required.level)
-        out[kind] = {"required": required.to_dict(), **status.to_dict()}
-        if status.valid_until:
-            bounds.append(status.valid_until)
-    return out, (min(bounds) if bounds else None)
-
-
-def _determination(
-    workspace: Workspace, session: Session, checkpoint_id: int, bound_state: dict[str, str]
-) -> dict[str, Any] | None:
-    from scalegate.governance.decisions import decision_status
-
-    status = decision_status(
-        workspace, session, "capability_determination", checkpoint_subject(checkpoint_id), bound_state
-    )
-    return status.to_dict() if status else None

@@ -15,9 +15,10 @@ import sqlite3
 import sys
 import time
 
+from scalegate.vocabulary import ACTIONS
+
 __all__ = ["cached", "main"]
 
-_ACTIONS = ("continue-training", "deploy-internal", "deploy-external")
 _USAGE = (
     "usage: scalegate gate MODEL[@CHECKPOINT] --action continue-training|deploy-internal|deploy-external "
     "[--json] [--db URL]"
@@ -54,8 +55,8 @@ def _parse(args: list[str]) -> tuple[str, str, bool, str | None] | str:
         return "missing MODEL[@CHECKPOINT]"
     if action is None:
         return "missing --action"
-    if action not in _ACTIONS:
-        return f"unknown action {action!r}; expected one of {', '.join(_ACTIONS)}"
+    if action not in ACTIONS:
+        return f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}"
     return ref, action, as_json, db
 
 
@@ -120,15 +121,26 @@ def main(args: list[str]) -> int:
 
 
 def _decide(ref: str, action: str, as_json: bool, db: str | None) -> int:
-    """The full engine (and the cache it fills)."""
+    """The full engine, and the cache it fills (the gate's door is the only writer of the cache)."""
     import json
 
     from scalegate.errors import ScalegateError
+    from scalegate.gate.cache import remember
     from scalegate.gate.render import render_text
-    from scalegate.gate.service import gate_for_url
+    from scalegate.gate.service import evaluate_gate, gate_for_url
+    from scalegate.workspace import open_workspace
 
     try:
-        verdict = gate_for_url(db, ref, action)
+        try:
+            workspace = open_workspace(db)
+        except ScalegateError:
+            verdict = gate_for_url(db, ref, action)  # says why the store is unavailable, as a pause
+        else:
+            try:
+                verdict = evaluate_gate(workspace, ref, action)
+                remember(workspace, ref, verdict)
+            finally:
+                workspace.close()
     except ScalegateError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return exc.exit_code

@@ -1,5 +1,11 @@
 """The gate: may this checkpoint continue training, be deployed internally, or externally? And why.
 
+``decide(assessment, action, ctx)`` turns one typed ``Assessment`` into the verdict for one action, so a page
+or a report that shows all three actions assesses once and decides three times. ``evaluate_gate`` is
+``decide(assess(ctx, ref), action, ctx)`` in one read transaction: the verdict and the audit-log size it is
+labelled with (``Verdict.state_version``) come from the same snapshot, so no concurrent change can slip
+between deciding and labelling.
+
 Rules come from the active policy (``actions``, ``training_pause``, ``decisions``, ``government_notice``,
 ``interim_measures``); nothing framework-specific is written here. The gate fails closed: any error while
 deciding, missing data or an unreachable store gives ``pause`` with the reason.
@@ -7,70 +13,78 @@ deciding, missing data or an unreachable store gives ``pause`` with the reason.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, get_args
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
-
-from scalegate.assessment.service import Assessment, assess_in_session, checkpoint_subject
+from scalegate.assessment.requirements import RequiredLevel, required_levels
+from scalegate.assessment.service import Assessment, RequiredStandard, assess
+from scalegate.clock import default_clock
+from scalegate.context import Context
 from scalegate.errors import InputError, NotFoundError, ScalegateError
-from scalegate.gate.verdict import EXIT_CODES, Effect, Outcome, Reason, Verdict
-from scalegate.policy.rules import Action
+from scalegate.gate.verdict import ACTIONS, EXIT_CODES, Effect, Outcome, Reason, Verdict
+from scalegate.governance.decisions import DecisionStatus
+from scalegate.safeguards.service import StandardStatus, standard_status
 
 if TYPE_CHECKING:
     from scalegate.workspace import Workspace
 
-__all__ = ["ACTIONS", "evaluate_gate", "gate_for_url"]
+__all__ = ["ACTIONS", "decide", "evaluate_gate", "gate_for_url"]
 
-ACTIONS: tuple[str, ...] = get_args(Action)
+
+def check_action(action: str) -> None:
+    """Refuse an action the gate does not know (bad input, not a pause)."""
+    if action not in ACTIONS:
+        raise InputError(f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}", where="action")
 
 
 def evaluate_gate(workspace: Workspace, ref: str, action: str) -> Verdict:
     """Decide ``action`` for checkpoint ``ref``. Bad input raises ``InputError``/``NotFoundError``; everything
     else that goes wrong yields a ``pause`` verdict that says what went wrong."""
-    if action not in ACTIONS:
-        raise InputError(f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}", where="--action")
+    check_action(action)
     try:
-        with workspace.read() as session:
-            verdict = _decide(workspace, session, ref, action)
+        with workspace.reading() as ctx:
+            return decide(assess(ctx, ref, with_forecasts=False), action, ctx)
     except (InputError, NotFoundError):
         raise
     except ScalegateError as exc:
-        return _failed(workspace, ref, action, f"{type(exc).__name__}: {exc}")
+        return _failed(workspace.now(), ref, action, f"{type(exc).__name__}: {exc}")
     except Exception as exc:  # fail closed on any bug, and say so
-        return _failed(
-            workspace, ref, action, f"internal error while deciding: {type(exc).__name__}: {exc}", code=1
-        )
-    _cache(workspace, ref, verdict)
-    return verdict
+        message = f"internal error while deciding: {type(exc).__name__}: {exc}"
+        return _failed(workspace.now(), ref, action, message, code=1)
 
 
-def _failed(workspace: Workspace, ref: str, action: str, message: str, code: int = 3) -> Verdict:
-    return _paused(workspace.now(), ref, action, f"cannot decide, so pause: {message}", message, code)
+def decide(assessment: Assessment, action: str, ctx: Context) -> Verdict:
+    """The verdict for ``action`` on an assessment made in ``ctx`` (fails closed on any error)."""
+    check_action(action)
+    try:
+        return _decide(assessment, action, ctx)
+    except Exception as exc:  # fail closed on any bug, and say so
+        message = f"internal error while deciding: {type(exc).__name__}: {exc}"
+        return _failed(ctx.now, assessment.ref, action, message, code=1)
 
 
-def _paused(now: datetime, ref: str, action: str, text: str, message: str, code: int = 3) -> Verdict:
+def _failed(now: datetime, ref: str, action: str, message: str, code: int = 3) -> Verdict:
+    return _paused(now, ref, action, f"cannot decide, so pause: {message}", message, code)
+
+
+def _paused(
+    now: datetime, ref: str, action: str, text: str, message: str, code: int = 3, *, unavailable: bool = False
+) -> Verdict:
     """A fail-closed verdict: pause, for the reason given, with the error recorded."""
-    return Verdict(
-        ref, action, "pause", [Reason(text, None, "blocks")], now, errors=[message], exit_code=code
-    )
+    reason = Reason("store.unavailable" if unavailable else "gate.error", text, None, "blocks")
+    return Verdict(ref, action, "pause", [reason], now, errors=[message], exit_code=code)
 
 
 def gate_for_url(url: str | None, ref: str, action: str) -> Verdict:
     """Open the workspace and decide; an unreachable or invalid store is a ``pause`` (fail closed)."""
-    from datetime import UTC
-
-    from scalegate.clock import default_clock
     from scalegate.workspace import open_workspace
 
     try:
         workspace = open_workspace(url)
     except ScalegateError as exc:
         now = default_clock().now().astimezone(UTC)
-        return _paused(now, ref, action, f"store unavailable, so pause: {exc}", str(exc))
+        return _paused(now, ref, action, f"store unavailable, so pause: {exc}", str(exc), unavailable=True)
     try:
         return evaluate_gate(workspace, ref, action)
     finally:
@@ -80,54 +94,56 @@ def gate_for_url(url: str | None, ref: str, action: str) -> Verdict:
 # -- the rules -----------------------------------------------------------------------------------------------
 
 
-def _decide(workspace: Workspace, session: Session, ref: str, action: str) -> Verdict:
-    policy = workspace.policy()
-    assessment = assess_in_session(
-        workspace, session, ref, carry_over_pending=action == "continue-training", with_forecasts=False
-    )
-    now = workspace.now()
+def _decide(assessment: Assessment, action: str, ctx: Context) -> Verdict:
+    policy = ctx.policy
+    now = ctx.now
+    if action == "continue-training" and assessment.while_pending is not None:
+        assessment = assessment.while_pending
     rule = next((a for a in policy.actions if a.action == action), None)
     reasons: list[Reason] = []
     bounds: list[datetime] = [assessment.valid_until] if assessment.valid_until else []
     if rule is None:
         reasons.append(
-            Reason(f"policy {policy.id} has no rule for {action}: cannot allow it", None, "blocks")
+            Reason(
+                "policy.no_action_rule",
+                f"policy {policy.id} has no rule for {action}: cannot allow it",
+                None,
+                "blocks",
+            )
         )
     reasons += _trigger_reasons(assessment, action, now, bounds)
     reasons += _finding_reasons(assessment)
-    from scalegate.assessment.requirements import required_levels
-
-    scoped = required_levels(policy, assessment.findings, action)
-    required = _effective_required(workspace, assessment, reasons, scoped)
+    required = _effective_required(assessment, action, ctx, reasons)
     if rule is not None:
-        safeguard_reasons = (
-            _training_reasons(workspace, session, assessment, required)
-            if action == "continue-training" and policy.training_pause is not None
-            else _kind_reasons(
-                workspace, session, assessment, required, rule.requires_kinds, rule.source.cite()
-            )
-        )
-        reasons += safeguard_reasons
+        if action == "continue-training" and policy.training_pause is not None:
+            reasons += _training_reasons(assessment, required, ctx)
+        else:
+            reasons += _kind_reasons(assessment, required, rule.requires_kinds, rule.source.cite(), ctx)
         for decision in rule.requires_decisions:
             if decision == "capability_determination":
-                reasons += _determination_reasons(workspace, assessment)
+                reasons += _determination_reasons(assessment, ctx)
             elif decision != "safeguards_determination":  # covered by each standard's status
-                reasons += _decision_reasons(workspace, session, decision, assessment)
-        reasons += _affirmative_case_reasons(workspace, session, assessment)
+                reasons += _decision_reasons(assessment, decision, ctx)
+        reasons += _affirmative_case_reasons(assessment, ctx)
         if action != "continue-training":
-            reasons += _government_reasons(workspace, session, assessment, required)
-    outcome, restrictions = _outcome(workspace, session, assessment, action, reasons, bounds)
+            reasons += _government_reasons(assessment, required, ctx)
+    outcome, restrictions = _outcome(assessment, action, reasons, bounds, ctx)
     return Verdict(
         assessment.ref,
         action,
         outcome,
         reasons,
         now,
-        policy=assessment.policy,
+        policy={
+            "id": assessment.policy.id,
+            "version": assessment.policy.version,
+            "content_hash": assessment.policy.content_hash,
+        },
         restrictions=restrictions,
-        required={k: v for k, v in required.items()},
+        required=required,
         valid_until=min(bounds) if bounds else None,
         exit_code=EXIT_CODES[outcome],
+        state_version=assessment.state_version,
     )
 
 
@@ -135,41 +151,21 @@ def _trigger_reasons(
     assessment: Assessment, action: str, now: datetime, bounds: list[datetime]
 ) -> list[Reason]:
     out = []
-    for firing in assessment.triggers:
-        if not firing.get("fired"):
-            continue
-        deadline = firing.get("deadline")
-        due = datetime.fromisoformat(deadline) if deadline else None
-        text = f"comprehensive assessment due: {firing.get('text') or firing.get('kind')}"
+    for firing in assessment.fired:
+        due = firing.deadline
+        data = firing.to_dict()
+        text = f"comprehensive assessment due: {firing.text or firing.trigger}"
         if due and due <= now:
-            out.append(
-                Reason(
-                    f"{text}; deadline {due.date()} has passed without a completed assessment",
-                    firing.get("clause"),
-                    "blocks",
-                    firing,
-                )
-            )
+            text += f"; deadline {due.date()} has passed without a completed assessment"
+            out.append(Reason("trigger.overdue", text, firing.clause, "blocks", data))
         elif action == "continue-training":
             if due:
                 bounds.append(due)
-            out.append(
-                Reason(
-                    f"{text}; training may continue until the deadline {due.date() if due else '-'}",
-                    firing.get("clause"),
-                    "info",
-                    firing,
-                )
-            )
+            text += f"; training may continue until the deadline {due.date() if due else '-'}"
+            out.append(Reason("trigger.pending", text, firing.clause, "info", data))
         else:
-            out.append(
-                Reason(
-                    f"{text}; a notably more capable model cannot be deployed before its assessment",
-                    firing.get("clause"),
-                    "blocks",
-                    firing,
-                )
-            )
+            text += "; a notably more capable model cannot be deployed before its assessment"
+            out.append(Reason("trigger.assessment_due", text, firing.clause, "blocks", data))
     return out
 
 
@@ -178,10 +174,11 @@ def _finding_reasons(assessment: Assessment) -> list[Reason]:
     for finding in assessment.findings:
         children = [
             Reason(
+                "finding.indicator",
                 f"{i.indicator_id}: {i.state}: {i.reason}",
                 i.clause,
                 "info",
-                {k: v for k, v in i.to_dict().items() if k not in ("flags",)},
+                {k: v for k, v in i.to_dict().items() if k != "flags"},
             )
             for i in finding.indicators
         ]
@@ -194,6 +191,7 @@ def _finding_reasons(assessment: Assessment) -> list[Reason]:
             )
         out.append(
             Reason(
+                "finding",
                 f"{text}: {finding.reason}",
                 finding.clause,
                 "info",
@@ -205,243 +203,186 @@ def _finding_reasons(assessment: Assessment) -> list[Reason]:
 
 
 def _effective_required(
-    workspace: Workspace, assessment: Assessment, reasons: list[Reason], scoped: Any
+    assessment: Assessment, action: str, ctx: Context, reasons: list[Reason]
 ) -> dict[str, str]:
     """Engine levels for this action, replaced by a signed, current human determination (flagged if less
     conservative than the engine)."""
+    scoped = required_levels(ctx.policy, assessment.findings, action)
     required = {k: v.level for k, v in scoped.levels.items()}
     det = assessment.determination
-    if det and det.get("approved") and not det.get("stale"):
-        determined = dict(det.get("payload", {}).get("determined") or {})
-        if determined:
-            if det.get("payload", {}).get("less_conservative"):
-                reasons.append(
-                    Reason(
-                        "FLAG: the signed determination is less conservative than the engine "
-                        f"({'; '.join(det['payload'].get('less_conservative_details', []))}); justification: "
-                        f"{det['payload'].get('justification')}",
-                        None,
-                        "info",
-                        {"decision_id": det.get("decision_id")},
-                    )
-                )
-            required.update(determined)
+    if det is None or not det.approved or det.stale:
+        return required
+    determined = dict(det.payload.get("determined") or {})
+    if not determined:
+        return required
+    if det.payload.get("less_conservative"):
+        details = "; ".join(det.payload.get("less_conservative_details", []))
+        reasons.append(
+            Reason(
+                "determination.less_conservative",
+                f"FLAG: the signed determination is less conservative than the engine ({details}); "
+                f"justification: {det.payload.get('justification')}",
+                None,
+                "info",
+                {"decision_id": det.decision_id},
+            )
+        )
+    required.update(determined)
     return required
 
 
-def _standard_reason(
-    workspace: Workspace, session: Session, assessment: Assessment, kind: str, level: str, effect: Effect
-) -> Reason | None:
-    from scalegate.safeguards.service import standard_status
+def _standard(assessment: Assessment, kind: str, level: str, ctx: Context) -> RequiredStandard:
+    """The required standard as the assessment has it, or its status at another level (an action-scoped or
+    human-determined requirement differs from the most conservative view the assessment holds)."""
+    held = assessment.safeguards.get(kind)
+    if held is not None and held.status.level == level:
+        return held
+    lv = ctx.policy.level(kind, level)
+    required = RequiredLevel(kind, lv.id, lv.rank, [], [lv.source.cite()], False, lv.criteria_published)
+    return RequiredStandard(required, standard_status(ctx.workspace, ctx.session, kind, level))
 
-    status = assessment.safeguards.get(kind)
-    if status is None or status.get("level") != level:
-        clause = workspace.policy().level(kind, level).source.cite()
-        status = {
-            "required": {"because": [], "clauses": [clause]},
-            **standard_status(workspace, session, kind, level).to_dict(),
-        }
-    if status["met"]:
+
+def _standard_reason(
+    assessment: Assessment, kind: str, level: str, effect: Effect, ctx: Context
+) -> Reason | None:
+    held = _standard(assessment, kind, level, ctx)
+    status = held.status
+    if status.met:
         return None
     children = [
         Reason(
-            f"{c['criterion_id']} ({c['level']}): {c['reason']}",
-            c["clause"],
+            "standard.criterion_unmet",
+            f"{c.criterion_id} ({c.level}): {c.reason}",
+            c.clause,
             "info",
-            {"criterion": c["criterion_id"]},
+            {"criterion": c.criterion_id},
         )
-        for c in status["criteria"]
-        if not c["met"]
+        for c in status.gaps
     ]
-    children += [Reason(r["text"], r["clause"], "info") for r in status["reasons"]]
-    req = status.get("required", {})
-    why = ", ".join(req.get("because") or []) or "baseline"
+    children += [Reason("standard.note", r["text"], r["clause"], "info") for r in status.reasons]
+    why = ", ".join(held.required.because) or "baseline"
     return Reason(
+        "standard.unmet",
         f"required {kind} standard {level} (because: {why}) is not met",
-        ", ".join(req.get("clauses", [])) or None,
+        ", ".join(held.required.clauses) or None,
         effect,
-        {"kind": kind, "level": level, "gaps": status["gaps"]},
+        {"kind": kind, "level": level, "gaps": [c.criterion_id for c in status.gaps], "safeguards": True},
         children,
     )
 
 
 def _kind_reasons(
-    workspace: Workspace,
-    session: Session,
-    assessment: Assessment,
-    required: dict[str, str],
-    kinds: Sequence[str],
-    clause: str,
+    assessment: Assessment, required: dict[str, str], kinds: Sequence[str], clause: str, ctx: Context
 ) -> list[Reason]:
     out = []
     for kind in kinds:
         level = required.get(kind)
         if level is None:
             continue
-        reason = _standard_reason(workspace, session, assessment, kind, level, "blocks")
+        reason = _standard_reason(assessment, kind, level, "blocks", ctx)
         if reason is None:
-            out.append(Reason(f"required {kind} standard {level} is met", clause, "satisfied"))
+            text = f"required {kind} standard {level} is met"
+            out.append(Reason("standard.met", text, clause, "satisfied"))
         else:
-            reason.data["safeguards"] = True
             out.append(reason)
     return out
 
 
-def _training_reasons(
-    workspace: Workspace, session: Session, assessment: Assessment, required: dict[str, str]
-) -> list[Reason]:
+def _training_reasons(assessment: Assessment, required: dict[str, str], ctx: Context) -> list[Reason]:
     """The training-pause rule (RSP v2.2 §6): no training at >= N x the effective compute of a model whose
     required security standard is not met; a sufficient level (ASL-3 security) lets training continue."""
-    from scalegate.safeguards.service import standard_status
-
-    policy = workspace.policy()
+    policy = ctx.policy
     rule = policy.training_pause
-    assert rule is not None
+    if rule is None:
+        return []
     clause = rule.source.cite()
     level = required.get(rule.kind)
     if level is None:
         return []
-    reason = _standard_reason(workspace, session, assessment, rule.kind, level, "blocks")
+    reason = _standard_reason(assessment, rule.kind, level, "blocks", ctx)
     if reason is None:
-        return [
-            Reason(
-                f"required {rule.kind} standard {level} is met: training may continue", clause, "satisfied"
-            )
-        ]
+        text = f"required {rule.kind} standard {level} is met: training may continue"
+        return [Reason("training_pause.met", text, clause, "satisfied")]
     if rule.sufficient_level:
         sufficient = policy.level(rule.kind, rule.sufficient_level)
         if policy.level(rule.kind, level).rank >= sufficient.rank:
-            status = standard_status(workspace, session, rule.kind, sufficient.id)
+            status: StandardStatus = _standard(assessment, rule.kind, sufficient.id, ctx).status
             if status.met:
-                return [
-                    Reason(
-                        f"{rule.kind} standard {sufficient.id} is met, which suffices to continue training "
-                        f"although {level} is required",
-                        clause,
-                        "satisfied",
-                    )
-                ]
+                text = (
+                    f"{rule.kind} standard {sufficient.id} is met, which suffices to continue training "
+                    f"although {level} is required"
+                )
+                return [Reason("training_pause.sufficient", text, clause, "satisfied")]
             reason.text += f"; neither is {sufficient.id}, which would suffice to continue training"
-    ec = assessment.checkpoint.get("effective_compute")
+    ec = assessment.checkpoint.effective_compute
     reason.text = (
         f"training pause: this run is at {rule.effective_compute_multiple:g}x or more of the effective "
         f"compute ({ec:.3g}) of a model whose "
         if ec
         else "training pause: "
     ) + reason.text
+    reason.code = "training_pause"
     reason.clause = clause
-    reason.data["safeguards"] = True
     return [reason]
 
 
-def _determination_reasons(workspace: Workspace, assessment: Assessment) -> list[Reason]:
-    policy = workspace.policy()
-    rule = policy.decision_rule("capability_determination")
+def _determination_reasons(assessment: Assessment, ctx: Context) -> list[Reason]:
+    rule = ctx.policy.decision_rule("capability_determination")
     clause = rule.source.cite() if rule else None
     det = assessment.determination
-    roles = ", ".join(rule.signoff_roles) if rule else "the roles the policy names"
     if det is None:
-        return [
-            Reason(
-                f"no capability determination for {assessment.ref} (to be signed by {roles})",
-                clause,
-                "blocks",
-            )
-        ]
+        roles = ", ".join(rule.signoff_roles) if rule else "the roles the policy names"
+        text = f"no capability determination for {assessment.ref} (to be signed by {roles})"
+        return [Reason("decision.missing", text, clause, "blocks", {"decision": "capability_determination"})]
     return _status_reasons("capability determination", det, clause)
 
 
-def _status_reasons(name: str, status: dict[str, Any], clause: str | None) -> list[Reason]:
-    ident = f"{name} #{status.get('decision_id')}"
-    if status.get("stale"):
-        return [
-            Reason(
-                f"{ident} is stale: {', '.join(status.get('stale_keys', []))} changed since it was signed",
-                clause,
-                "blocks",
-                {"decision_id": status.get("decision_id")},
-            )
-        ]
-    if status.get("rejected_by"):
-        return [Reason(f"{ident} was rejected by {', '.join(status['rejected_by'])}", clause, "blocks")]
-    if not status.get("approved"):
-        return [
-            Reason(
-                f"{ident} awaits sign-off by {', '.join(status.get('missing_roles', []))}",
-                clause,
-                "blocks",
-                {"decision_id": status.get("decision_id")},
-            )
-        ]
-    if not status.get("notified"):
-        return [
-            Reason(
-                f"{ident} is signed but {', '.join(status.get('missing_notifications', []))} "
-                "must be notified before proceeding",
-                clause,
-                "blocks",
-                {"decision_id": status.get("decision_id")},
-            )
-        ]
-    return [
-        Reason(
-            f"{ident} signed and notified", clause, "satisfied", {"decision_id": status.get("decision_id")}
-        )
-    ]
+def _status_reasons(name: str, status: DecisionStatus, clause: str | None) -> list[Reason]:
+    ident = f"{name} #{status.decision_id}"
+    data: dict[str, Any] = {"decision_id": status.decision_id, "decision": status.decision_type}
+    if status.stale:
+        text = f"{ident} is stale: {', '.join(status.stale_keys)} changed since it was signed"
+        return [Reason("decision.stale", text, clause, "blocks", data)]
+    if status.rejected_by:
+        text = f"{ident} was rejected by {', '.join(status.rejected_by)}"
+        return [Reason("decision.rejected", text, clause, "blocks", data)]
+    if not status.approved:
+        text = f"{ident} awaits sign-off by {', '.join(status.missing_roles)}"
+        return [Reason("decision.unsigned", text, clause, "blocks", data)]
+    if not status.notified:
+        missing = ", ".join(status.missing_notifications)
+        text = f"{ident} is signed but {missing} must be notified before proceeding"
+        return [Reason("decision.unnotified", text, clause, "blocks", data)]
+    return [Reason("decision.complete", f"{ident} signed and notified", clause, "satisfied", data)]
 
 
-def _decision_reasons(
-    workspace: Workspace, session: Session, decision: str, assessment: Assessment
-) -> list[Reason]:
-    from scalegate.governance.decisions import decision_status
-
-    rule = workspace.policy().decision_rule(decision)
+def _decision_reasons(assessment: Assessment, decision: str, ctx: Context) -> list[Reason]:
+    rule = ctx.policy.decision_rule(decision)
     clause = rule.source.cite() if rule else None
-    status = decision_status(
-        workspace,
-        session,
-        decision,
-        checkpoint_subject(assessment.checkpoint_id),
-        {"findings": assessment.bound_state["findings"]},
-    )
+    status = assessment.decisions.get(decision)
     if status is None:
-        return [Reason(f"no {decision.replace('_', ' ')} decision for {assessment.ref}", clause, "blocks")]
-    return _status_reasons(decision.replace("_", " "), status.to_dict(), clause)
+        text = f"no {decision.replace('_', ' ')} decision for {assessment.ref}"
+        return [Reason("decision.missing", text, clause, "blocks", {"decision": decision})]
+    return _status_reasons(decision.replace("_", " "), status, clause)
 
 
-def _affirmative_case_reasons(workspace: Workspace, session: Session, assessment: Assessment) -> list[Reason]:
-    from scalegate.governance.decisions import decision_status
-
+def _affirmative_case_reasons(assessment: Assessment, ctx: Context) -> list[Reason]:
     needed = assessment.requirements.affirmative_case_for
     if not needed:
         return []
-    policy = workspace.policy()
-    clause = ", ".join(policy.threshold(t).source.cite() for t in needed)
-    status = decision_status(
-        workspace,
-        session,
-        "affirmative_case",
-        checkpoint_subject(assessment.checkpoint_id),
-        {"findings": assessment.bound_state["findings"]},
-    )
+    clause = ", ".join(ctx.policy.threshold(t).source.cite() for t in needed)
+    status = assessment.decisions.get("affirmative_case")
     if status is None:
-        return [
-            Reason(
-                f"{', '.join(needed)} cannot be ruled out: an affirmative case (risks from models pursuing "
-                "misaligned goals and their mitigations), reviewed and signed, is required before proceeding",
-                clause,
-                "blocks",
-            )
-        ]
-    if status.stale and status.stale_keys == ["document"]:
-        pass
-    return _status_reasons("affirmative case", status.to_dict(), clause)
+        text = (
+            f"{', '.join(needed)} cannot be ruled out: an affirmative case (risks from models pursuing "
+            "misaligned goals and their mitigations), reviewed and signed, is required before proceeding"
+        )
+        return [Reason("affirmative_case.missing", text, clause, "blocks", {"thresholds": needed})]
+    return _status_reasons("affirmative case", status, clause)
 
 
-def _government_reasons(
-    workspace: Workspace, session: Session, assessment: Assessment, required: dict[str, str]
-) -> list[Reason]:
-    policy = workspace.policy()
+def _government_reasons(assessment: Assessment, required: dict[str, str], ctx: Context) -> list[Reason]:
+    policy = ctx.policy
     notice = policy.government_notice
     if notice is None:
         return []
@@ -453,36 +394,25 @@ def _government_reasons(
     ]
     if not exceeds:
         return []
-    from scalegate.governance.notifications import government_notice_sent
-
     clause = notice.source.cite()
-    sent = government_notice_sent(workspace, session, checkpoint_subject(assessment.checkpoint_id))
-    if sent:
-        return [Reason(f"{notice.recipient} notified ({'; '.join(exceeds)})", clause, "satisfied")]
-    return [
-        Reason(
-            f"{notice.recipient} must be notified: "
-            f"required level exceeds the notice level ({'; '.join(exceeds)})",
-            clause,
-            "blocks",
-        )
-    ]
+    if assessment.government_notified:
+        text = f"{notice.recipient} notified ({'; '.join(exceeds)})"
+        return [Reason("government_notice.sent", text, clause, "satisfied")]
+    text = (
+        f"{notice.recipient} must be notified: required level exceeds the notice level ({'; '.join(exceeds)})"
+    )
+    return [Reason("government_notice.due", text, clause, "blocks")]
 
 
 def _outcome(
-    workspace: Workspace,
-    session: Session,
-    assessment: Assessment,
-    action: str,
-    reasons: list[Reason],
-    bounds: list[datetime],
+    assessment: Assessment, action: str, reasons: list[Reason], bounds: list[datetime], ctx: Context
 ) -> tuple[Outcome, list[dict[str, Any]]]:
     blocking = [r for r in reasons if r.effect == "blocks"]
     if not blocking:
         return "allow", []
     if not all(r.data.get("safeguards") for r in blocking):
         return "pause", []
-    interim = _interim(workspace, session, assessment, action)
+    interim = _interim(assessment, action, ctx)
     if interim is None:
         return "pause", []
     for r in blocking:
@@ -490,40 +420,26 @@ def _outcome(
     expires = interim.get("expires_at")
     if expires:
         bounds.append(datetime.fromisoformat(expires))
-    reasons.append(
-        Reason(
-            f"approved interim measures #{interim['decision_id']} allow {action} within their scope: "
-            f"{interim['scope']}",
-            interim["clause"],
-            "restricts",
-            interim,
-        )
+    text = (
+        f"approved interim measures #{interim['decision_id']} allow {action} within their scope: "
+        f"{interim['scope']}"
     )
+    reasons.append(Reason("interim_measures.apply", text, interim["clause"], "restricts", interim))
     return "restrict", [interim]
 
 
-def _interim(
-    workspace: Workspace, session: Session, assessment: Assessment, action: str
-) -> dict[str, Any] | None:
-    from scalegate.governance.decisions import decision_status
-
-    policy = workspace.policy()
+def _interim(assessment: Assessment, action: str, ctx: Context) -> dict[str, Any] | None:
+    policy = ctx.policy
     if policy.interim_measures is None or action not in policy.interim_measures.actions:
         return None
-    status = decision_status(
-        workspace,
-        session,
-        "interim_measures",
-        checkpoint_subject(assessment.checkpoint_id),
-        {"findings": assessment.bound_state["findings"]},
-    )
+    status = assessment.decisions.get("interim_measures")
     if status is None or not status.approved or status.stale:
         return None
     payload = status.payload
     if action not in payload.get("actions", []):
         return None
     expires = payload.get("expires_at")
-    if expires and datetime.fromisoformat(expires) <= workspace.now():
+    if expires and datetime.fromisoformat(expires) <= ctx.now:
         return None
     return {
         "decision_id": status.decision_id,
@@ -532,29 +448,3 @@ def _interim(
         "expires_at": expires,
         "clause": policy.interim_measures.source.cite(),
     }
-
-
-# -- the verdict cache used by the fast path -----------------------------------------------------------------
-
-
-def _cache(workspace: Workspace, ref: str, verdict: Verdict) -> None:
-    """Remember the verdict for the log size it was computed at (see ``scalegate.gate.fast``)."""
-    from scalegate.audit.log import log_size
-    from scalegate.store.models.safeguards import GateVerdictRow
-
-    try:
-        with workspace.transaction() as session:
-            size = log_size(session)
-            row = session.get(GateVerdictRow, (ref, verdict.action)) or GateVerdictRow(
-                ref=ref, action=verdict.action
-            )
-            from scalegate.gate.render import render_text
-
-            document = verdict.to_dict()
-            row.outcome, row.exit_code = verdict.outcome, verdict.exit_code
-            row.document, row.text = json.dumps(document, indent=2) + "\n", render_text(document)
-            row.audit_size, row.computed_at, row.valid_until = size, verdict.decided_at, verdict.valid_until
-            row.valid_until_epoch = verdict.valid_until.timestamp() if verdict.valid_until else None
-            session.merge(row)
-    except (ScalegateError, SQLAlchemyError):
-        pass  # a cache that cannot be written (e.g. two writers racing on one key) only costs speed

@@ -2,30 +2,72 @@
 
 Like a Cedar or OPA decision, a verdict is never a bare boolean: it says what was decided, which rules decided
 it, with which numbers, and what went wrong while deciding. Unlike Cedar, a rule that errors yields ``pause``.
+
+Every reason carries a stable ``code`` (``ReasonCode``): programs and tests match on the code, people read the
+text, and rewording a text changes no meaning a program relies on.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-__all__ = ["EXIT_CODES", "Outcome", "Reason", "Verdict"]
+from scalegate.vocabulary import ACTIONS, EXIT_CODES, Action, Outcome
 
-Outcome = Literal["allow", "restrict", "pause"]
-"""`allow`: proceed; `restrict`: proceed only within approved interim measures; `pause`: do not proceed."""
+__all__ = [
+    "ACTIONS",
+    "EXIT_CODES",
+    "REASON_CODES",
+    "Action",
+    "Effect",
+    "Outcome",
+    "Reason",
+    "ReasonCode",
+    "Verdict",
+]
 
 Effect = Literal["blocks", "restricts", "satisfied", "info"]
 """What a reason does to the outcome."""
 
-EXIT_CODES: dict[str, int] = {"allow": 0, "pause": 3, "restrict": 4}
-"""Exit codes of `scalegate gate` (2 is bad input, 1 an internal error)."""
+ReasonCode = Literal[
+    "gate.error",
+    "store.unavailable",
+    "policy.no_action_rule",
+    "trigger.overdue",
+    "trigger.pending",
+    "trigger.assessment_due",
+    "finding",
+    "finding.indicator",
+    "determination.less_conservative",
+    "standard.met",
+    "standard.unmet",
+    "standard.criterion_unmet",
+    "standard.note",
+    "training_pause",
+    "training_pause.met",
+    "training_pause.sufficient",
+    "decision.missing",
+    "decision.stale",
+    "decision.rejected",
+    "decision.unsigned",
+    "decision.unnotified",
+    "decision.complete",
+    "affirmative_case.missing",
+    "government_notice.due",
+    "government_notice.sent",
+    "interim_measures.apply",
+]
+"""The stable codes of a verdict's reasons; ``docs/gate.md`` explains each one (a test checks it does)."""
+
+REASON_CODES: tuple[ReasonCode, ...] = get_args(ReasonCode)
 
 
 @dataclass
 class Reason:
     """One node of the explanation tree."""
 
+    code: ReasonCode
     text: str
     clause: str | None = None
     effect: Effect = "info"
@@ -34,12 +76,17 @@ class Reason:
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "code": self.code,
             "text": self.text,
             "clause": self.clause,
             "effect": self.effect,
             "data": self.data,
             "children": [c.to_dict() for c in self.children],
         }
+
+    def walk(self) -> list[Reason]:
+        """This reason and all below it, depth first."""
+        return [self, *(r for c in self.children for r in c.walk())]
 
 
 @dataclass
@@ -57,10 +104,16 @@ class Verdict:
     required: dict[str, str] = field(default_factory=dict)
     valid_until: datetime | None = None
     exit_code: int = 3
+    state_version: int | None = None
+    """The audit log's size in the snapshot the verdict was decided from; None when it could not be read."""
 
     def __post_init__(self) -> None:
         if self.exit_code == 3 and self.outcome != "pause":
             self.exit_code = EXIT_CODES[self.outcome]
+
+    def codes(self, effect: Effect | None = None) -> list[ReasonCode]:
+        """The codes of every reason in the tree (with ``effect``, only of those with that effect)."""
+        return [r.code for top in self.reasons for r in top.walk() if effect is None or r.effect == effect]
 
     def to_dict(self) -> dict[str, Any]:
         return {

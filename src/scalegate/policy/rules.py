@@ -7,10 +7,10 @@ from typing import Literal
 from pydantic import Field
 
 from scalegate.policy._base import PolicyModel, Source
-from scalegate.policy.standards import Action, SafeguardKind, SafeguardRequirement
+from scalegate.policy.standards import SafeguardKind, SafeguardRequirement
+from scalegate.vocabulary import Action
 
 __all__ = [
-    "Action",
     "ActionRule",
     "AssessmentTriggers",
     "CalendarTrigger",

@@ -7,9 +7,9 @@ from typing import Literal
 from pydantic import Field
 
 from scalegate.policy._base import PolicyModel, Source
+from scalegate.vocabulary import Action
 
 __all__ = [
-    "Action",
     "Criterion",
     "SafeguardKind",
     "SafeguardLevel",
@@ -19,10 +19,6 @@ __all__ = [
 
 SafeguardKind = Literal["deployment", "security"]
 """The two kinds of safeguard standard: deployment (misuse by users) and security (theft of model weights)."""
-
-Action = Literal["continue-training", "deploy-internal", "deploy-external"]
-"""What the gate is asked about."""
-
 
 class Criterion(PolicyModel):
     """One criterion a safeguard standard requires; it needs approved, unexpired evidence to count as met."""

@@ -11,7 +11,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from scalegate.assessment.service import Assessment, assess
 from scalegate.canonical import digest
+from scalegate.evidence.series import family_series
+from scalegate.evidence.service import indicator_evidence
+from scalegate.gate.service import decide
+from scalegate.gate.verdict import ACTIONS
 from scalegate.reports.document import Report
 from scalegate.reports.plots import Figure, ForecastPoint, IndicatorSeries, SeriesPoint, indicator_figure
 from scalegate.reports.provenance import Citation, build_provenance
@@ -19,7 +24,7 @@ from scalegate.reports.provenance import Citation, build_provenance
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from scalegate.assessment.service import Assessment
+    from scalegate.context import Context
     from scalegate.workspace import Workspace
 
 __all__ = ["capability_data", "capability_report"]
@@ -42,16 +47,14 @@ def capability_report(workspace: Workspace, ref: str, *, figures: bool = True) -
 
 
 def capability_data(workspace: Workspace, ref: str) -> tuple[dict[str, Any], list[Citation]]:
-    """The data block of the Capability Report and the records it cites."""
-    from scalegate.assessment.service import assess
-    from scalegate.gate.service import ACTIONS, evaluate_gate
-
-    assessment = assess(workspace, ref)
-    verdicts = {action: evaluate_gate(workspace, assessment.ref, action).to_dict() for action in ACTIONS}
-    with workspace.read() as session:
-        evidence = _basis_evidence(workspace, session, assessment)
-        series = _series(workspace, session, assessment)
-        governance = _governance(workspace, session, assessment)
+    """The data block of the Capability Report and the records it cites: one assessment, decided for every
+    action, read in one snapshot."""
+    with workspace.reading() as ctx:
+        assessment = assess(ctx, ref)
+        verdicts = {action: decide(assessment, action, ctx).to_dict() for action in ACTIONS}
+        evidence = _basis_evidence(ctx, assessment)
+        series = _series(ctx, assessment)
+        governance = _governance(ctx.workspace, ctx.session, assessment)
     data = {
         "report": "capability",
         "assessment": assessment.to_dict(),
@@ -65,56 +68,47 @@ def capability_data(workspace: Workspace, ref: str) -> tuple[dict[str, Any], lis
         for e in evidence.values()
         if e is not None
     ]
-    det = assessment.determination
+    det = assessment.determination.to_dict() if assessment.determination else None
     if det:
-        cited.append(Citation("decision", str(det.get("decision_id")), digest(det)))
+        cited.append(Citation("decision", str(det["decision_id"]), digest(det)))
     cited += [
         Citation("decision", str(d["decision_id"]), digest(d))
         for d in governance["decisions"]
-        if det is None or d["decision_id"] != det.get("decision_id")
+        if det is None or d["decision_id"] != det["decision_id"]
     ]
     return data, cited
 
 
-def _basis_evidence(workspace: Workspace, session: Session, assessment: Assessment) -> dict[str, Any]:
+def _basis_evidence(ctx: Context, assessment: Assessment) -> dict[str, Any]:
     """Each indicator's evidence on the checkpoint the findings rest on, as the evidence domain returns it."""
-    from scalegate.evidence.service import indicator_evidence
-    from scalegate.registry.lookup import resolve_checkpoint
-
-    basis = resolve_checkpoint(session, assessment.basis["checkpoint"])
     out: dict[str, Any] = {}
-    for _, indicator in workspace.policy().indicators():
-        found = indicator_evidence(workspace, session, basis.id, indicator)
+    for _, indicator in ctx.policy.indicators():
+        found = indicator_evidence(ctx.workspace, ctx.session, assessment.basis.checkpoint_id, indicator)
         out[indicator.id] = found.to_dict() if found is not None else None
     return out
 
 
-def _series(
-    workspace: Workspace, session: Session, assessment: Assessment
-) -> dict[str, list[dict[str, Any]]]:
-    """Per indicator, the measured points of the model family with their intervals (what the plots draw)."""
-    from scalegate.evidence.service import indicator_evidence
-    from scalegate.registry.lookup import resolve_checkpoint
-
-    indicators = {i.id: i for _, i in workspace.policy().indicators()}
-    out: dict[str, list[dict[str, Any]]] = {}
-    for forecast in assessment.forecasts:
-        points = []
-        for point in forecast.points:
-            checkpoint = resolve_checkpoint(session, point.checkpoint)
-            ev = indicator_evidence(workspace, session, checkpoint.id, indicators[forecast.indicator_id])
-            points.append(
-                {
-                    "checkpoint": point.checkpoint,
-                    "effective_compute": point.effective_compute,
-                    "estimate": point.estimate,
-                    "ci_low": ev.ci_low if ev is not None else None,
-                    "ci_high": ev.ci_high if ev is not None else None,
-                    "evidence_id": ev.evidence_id if ev is not None else None,
-                }
-            )
-        out[forecast.indicator_id] = points
-    return out
+def _series(ctx: Context, assessment: Assessment) -> dict[str, list[dict[str, Any]]]:
+    """Per indicator, the measured points of the model family with their intervals (what the plots draw and
+    the forecast fits), read for the whole family at once."""
+    if not assessment.forecasts:
+        return {}
+    family = family_series(ctx.session, ctx.policy, assessment.checkpoint.family)
+    return {
+        forecast.indicator_id: [
+            {
+                "checkpoint": p.ref,
+                "effective_compute": p.effective_compute,
+                "estimate": p.estimate,
+                "ci_low": p.ci_low,
+                "ci_high": p.ci_high,
+                "evidence_id": p.evidence_id,
+            }
+            for p in family.get(forecast.indicator_id, [])
+            if p.sufficient and p.effective_compute
+        ]
+        for forecast in assessment.forecasts
+    }
 
 
 def _governance(workspace: Workspace, session: Session, assessment: Assessment) -> dict[str, Any]:

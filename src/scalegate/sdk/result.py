@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
+
+from scalegate.vocabulary import EXIT_CODES, Outcome
 
 __all__ = ["EXIT_CODES", "GateOutcome", "GateResult"]
 
-GateOutcome = Literal["allow", "restrict", "pause"]
+GateOutcome = Outcome
 """allow: proceed; restrict: proceed under approved interim measures; pause: stop."""
-
-EXIT_CODES: dict[str, int] = {"allow": 0, "pause": 3, "restrict": 4}
-"""The exit codes of `scalegate gate` for each outcome."""
 
 
 @dataclass(frozen=True)

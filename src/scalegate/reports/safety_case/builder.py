@@ -56,23 +56,22 @@ def build_inability_case(
 ) -> SafetyCase:
     """The inability argument for one threshold of checkpoint ``ref``."""
     from scalegate.assessment.service import assess
-    from scalegate.registry.lookup import resolve_checkpoint
 
     policy = workspace.policy()
     try:
         threshold = policy.threshold(threshold_id)
     except KeyError:
         raise NotFoundError(
-            f"policy {policy.id} has no threshold {threshold_id!r}", where="--threshold"
+            f"policy {policy.id} has no threshold {threshold_id!r}", where="threshold"
         ) from None
     assessment = assess(workspace, ref)
     findings = {f.threshold_id: f for f in assessment.findings}
     finding = findings[threshold.id]
     nodes: list[Node] = []
     with workspace.read() as session:
-        basis = resolve_checkpoint(session, assessment.basis["checkpoint"])
         argued = findings[finding.ruled_out_by] if finding.ruled_out_by else finding
-        goals = _indicator_goals(workspace, session, argued, basis.id, assessment.basis["checkpoint"], nodes)
+        basis = assessment.basis
+        goals = _indicator_goals(workspace, session, argued, basis.checkpoint_id, basis.checkpoint, nodes)
     level = f"{policy.statistics.confidence_level:.0%}"
     checkpoint = assessment.checkpoint
     top = Node(
@@ -91,9 +90,9 @@ def build_inability_case(
             id="C2",
             kind="context",
             text=f"Checkpoint {assessment.ref}, effective compute "
-            f"{_fmt(checkpoint.get('effective_compute'))}; "
-            f"evidence basis {assessment.basis['checkpoint']}: {assessment.basis['reason']}",
-            data={"effective_compute": checkpoint.get("effective_compute")},
+            f"{_fmt(checkpoint.effective_compute)}; "
+            f"evidence basis {assessment.basis.checkpoint}: {assessment.basis.reason}",
+            data={"effective_compute": checkpoint.effective_compute},
         ),
         Node(
             id="A1",
@@ -277,7 +276,7 @@ def build_control_case(
     try:
         lv = policy.level(kind, level)
     except KeyError:
-        raise NotFoundError(f"policy {policy.id} has no {kind} level {level!r}", where="--standard") from None
+        raise NotFoundError(f"policy {policy.id} has no {kind} level {level!r}", where="standard") from None
     nodes: list[Node] = []
     with workspace.read() as session:
         status = standard_status(workspace, session, kind, level)
@@ -453,5 +452,5 @@ def parse_standard(value: str) -> tuple[str, str]:
     """`deployment:ASL-3` -> ("deployment", "ASL-3")."""
     kind, sep, level = value.partition(":")
     if not sep or kind not in ("deployment", "security") or not level:
-        raise InputError(f"expected KIND:LEVEL such as deployment:ASL-3, got {value!r}", where="--standard")
+        raise InputError(f"expected KIND:LEVEL such as deployment:ASL-3, got {value!r}", where="standard")
     return kind, level

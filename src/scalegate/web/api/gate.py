@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import Depends, Query, Request
 from fastapi.responses import Response
@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from scalegate.actor import Actor
 from scalegate.clock import parse_instant
+from scalegate.vocabulary import ACTIONS, Action
 from scalegate.web.api._common import api_router, workspace_of
 from scalegate.web.auth import requires
 from scalegate.web.state import VersionedCache, request_version
@@ -26,8 +27,8 @@ __all__ = ["ACTIONS", "GateAction", "router", "verdict_document", "verdict_json"
 
 router = api_router("gate")
 
-GateAction = Literal["continue-training", "deploy-internal", "deploy-external"]
-ACTIONS: tuple[GateAction, ...] = ("continue-training", "deploy-internal", "deploy-external")
+GateAction = Action
+"""The gate's actions as the API validates them (the one definition is ``scalegate.vocabulary``)."""
 
 
 def _valid_until(body: bytes) -> datetime | None:

@@ -11,8 +11,11 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from scalegate.actor import Actor
+from scalegate.assessment.service import assess, checkpoint_subject
+from scalegate.gate.service import decide
+from scalegate.gate.verdict import ACTIONS
+from scalegate.governance.notifications import government_notice_status
 from scalegate.web.api.assessments import send_government_notice
-from scalegate.web.api.gate import ACTIONS, verdict_document
 from scalegate.web.auth import requires
 from scalegate.web.ui.common import act, may, workspace
 from scalegate.web.ui.render import render
@@ -32,19 +35,6 @@ def _checkpoints(request: Request, name: str) -> list[dict[str, Any]]:
         ]
 
 
-def _notice(request: Request, assessment: dict[str, Any]) -> dict[str, Any]:
-    """Whether the checkpoint's government notice is due and whether it went out."""
-    from scalegate.assessment.service import checkpoint_subject
-    from scalegate.governance.notifications import government_notice_status
-
-    levels = {k: v["level"] for k, v in assessment["requirements"]["levels"].items()}
-    ws = workspace(request)
-    with ws.read() as session:
-        return government_notice_status(
-            ws, session, checkpoint_subject(assessment["checkpoint"]["id"]), levels
-        )
-
-
 @router.get("/models/{name}")
 def model_page(
     request: Request,
@@ -52,28 +42,32 @@ def model_page(
     checkpoint: str | None = Query(None, max_length=200),
     actor: Actor = Depends(requires("assessment.read")),
 ) -> Response:
-    """The gate and the assessment of one checkpoint (the latest by default)."""
-    from scalegate.assessment.service import assess
-
+    """The gate and the assessment of one checkpoint (the latest by default): assessed once, in one snapshot,
+    and decided for every action from that one assessment."""
     ref = f"{name}@{checkpoint}" if checkpoint else name
     checkpoints = _checkpoints(request, name)
     if not checkpoints:
         context: dict[str, Any] = {"name": name, "checkpoints": [], "assessment": None}
         return render(request, "model.html", "overview", context)
-    assessment = assess(workspace(request), ref).to_dict()
-    verdicts = {action: verdict_document(request, ref, action) for action in ACTIONS}
+    with workspace(request).reading() as ctx:
+        assessed = assess(ctx, ref)
+        verdicts = {action: decide(assessed, action, ctx).to_dict() for action in ACTIONS}
+        levels = {k: v.level for k, v in assessed.requirements.levels.items()}
+        subject = checkpoint_subject(assessed.checkpoint_id)
+        notice = government_notice_status(ctx.workspace, ctx.session, subject, levels)
+    assessment = assessed.to_dict()
     context = {
         "name": name,
-        "ref": assessment["ref"],
+        "ref": assessed.ref,
         "checkpoints": checkpoints,
-        "selected": assessment["ref"].split("@", 1)[1],
+        "selected": assessed.checkpoint.name,
         "assessment": assessment,
         "verdicts": verdicts,
         "actions": ACTIONS,
         "can_open": may(request, actor, "decision.open"),
         "can_notify": may(request, actor, "notification.send"),
         "can_report": may(request, actor, "report.generate"),
-        "notice": _notice(request, assessment),
+        "notice": notice,
     }
     return render(request, "model.html", "overview", context)
 
