@@ -143,9 +143,7 @@ def open_workspace(url: str | None = None, clock: Clock | None = None) -> Worksp
 
         path = Path(resolved.removeprefix("sqlite:///"))
         if not path.exists():
-            raise StoreError(
-                f"no workspace at {path}; run `scalegate init` or pass --db / SCALEGATE_DATABASE_URL"
-            )
+            raise StoreError(f"no workspace at {path} (none was initialised there)")
     engine = make_engine(resolved)
     try:
         revision = _stored_revision(engine)
@@ -154,7 +152,7 @@ def open_workspace(url: str | None = None, clock: Clock | None = None) -> Worksp
         raise StoreError(f"cannot open store: {getattr(exc, 'orig', exc)}", where=_hide(resolved)) from exc
     if revision is None:
         engine.dispose()
-        raise StoreError("store is not a scalegate workspace; run `scalegate init`", where=_hide(resolved))
+        raise StoreError("store is not an initialised scalegate workspace", where=_hide(resolved))
     if revision != HEAD_REVISION:
         from scalegate.store.migrate import upgrade
 

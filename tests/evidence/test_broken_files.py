@@ -148,7 +148,8 @@ def test_error_status_is_refused_unless_allowed(
     workspace: Workspace, checkpoint: str, inspect_logs: dict[str, Path]
 ) -> None:
     before = count_rows(workspace)
-    with pytest.raises(EvidenceError, match=r"status 'error' .*--allow-status error") as caught:
+    refused = r"status 'error' .*only when status 'error' is allowed"
+    with pytest.raises(EvidenceError, match=refused) as caught:
         ingest_file(workspace, EVALUATOR, inspect_logs["error_status"], checkpoint)
     assert "sample runs ended in an error" in str(caught.value)
     assert count_rows(workspace) == before

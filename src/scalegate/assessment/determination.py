@@ -42,17 +42,17 @@ def propose_determination(
         try:
             rank = policy.level(kind, level).rank
         except KeyError:
-            raise InputError(f"no {kind} level {level!r} in policy {policy.id}", where="--level") from None
+            raise InputError(f"no {kind} level {level!r} in policy {policy.id}", where="level") from None
         if kind in engine and rank < policy.level(kind, engine[kind]).rank:
             weaker.append(f"{kind} {level} < engine {engine[kind]}")
     missing = [k for k in engine if k not in chosen]
     if missing:
-        raise InputError(f"the determination must name a level for {', '.join(missing)}", where="--level")
+        raise InputError(f"the determination must name a level for {', '.join(missing)}", where="level")
     if weaker and not (justification and justification.strip()):
         raise InputError(
             f"determination is less conservative than the engine ({'; '.join(weaker)}): "
             "a written justification is required",
-            where="--justification",
+            where="justification",
         )
     payload = {
         "checkpoint": assessment.ref,
@@ -125,10 +125,10 @@ def approve_interim_measures(
     if bad:
         raise InputError(
             f"interim measures may cover only {', '.join(sorted(allowed))}, not {', '.join(bad)}",
-            where="--action",
+            where="action",
         )
     if not scope.strip():
-        raise InputError("interim measures need a scope describing the restriction", where="--scope")
+        raise InputError("interim measures need a scope describing the restriction", where="scope")
     assessment = assess(workspace, ref)
     payload = {
         "checkpoint": assessment.ref,

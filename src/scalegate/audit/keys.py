@@ -217,7 +217,9 @@ def public_key_of(workspace: Workspace, key_id: str | None = None) -> KeyInfo:
     if key_id is None:
         active = [k for k in keys if k.retired_at is None]
         if not active:
-            raise NotFoundError("the workspace has no signing key yet; run `scalegate audit checkpoint`")
+            raise NotFoundError(
+                "the workspace has no signing key yet (one is made when the first checkpoint is signed)"
+            )
         return active[-1]
     found = [k for k in keys if k.key_id.startswith(key_id.lower())]
     if len(found) != 1:

@@ -102,7 +102,7 @@ def inclusion_proof(workspace: Workspace, seq: int, size: int | None = None) -> 
         leaves = _leaves(session, size)
         entry = session.get(AuditEntryRow, seq)
         if entry is None or leaf_hash(entry.body.encode("utf-8")) != leaves[seq]:
-            raise IntegrityError(f"entry {seq} does not match its leaf hash; run `scalegate audit verify`")
+            raise IntegrityError(f"entry {seq} does not match its leaf hash: the log does not verify")
         return InclusionProof(
             seq,
             size,
@@ -153,11 +153,11 @@ def _leaves(session: Session, size: int) -> list[bytes]:
     leaves: list[bytes] = []
     for expected, (seq, leaf) in enumerate(rows):
         if seq != expected:
-            raise IntegrityError(f"entry {expected} is missing from the log; run `scalegate audit verify`")
+            raise IntegrityError(f"entry {expected} is missing from the log: the log does not verify")
         leaves.append(bytes(leaf))
     if len(leaves) != size:
         raise IntegrityError(
-            f"the log holds {len(leaves)} of its {size} entries; run `scalegate audit verify`"
+            f"the log holds {len(leaves)} of its {size} entries: the log does not verify"
         )
     return leaves
 

@@ -219,7 +219,7 @@ def sign_current(
         first = state.problems[0]
         raise IntegrityError(
             f"refusing to sign a checkpoint: the log fails verification ({len(state.problems)} problems; "
-            f"first: {first.line()}); run `scalegate audit verify`"
+            f"first: {first.line()})"
         )
     assert state.first_leaf is not None
     existing = latest_tree_head(session)

@@ -120,7 +120,7 @@ def _selected(workspace: Workspace, indicator_ids: Sequence[str]) -> list[Indica
     known = {i.id: i for i in indicators}
     unknown = [i for i in indicator_ids if i not in known]
     if unknown:
-        raise InputError(f"the active policy has no indicator {', '.join(unknown)}", where="--indicator")
+        raise InputError(f"the active policy has no indicator {', '.join(unknown)}", where="indicator")
     return [known[i] for i in indicator_ids]
 
 

@@ -226,7 +226,7 @@ def _check_results(source: _Source, allow_status: AllowStatus) -> None:
             because = _status_reason(result)
             raise EvidenceError(
                 f"task {result.task} has status {result.status!r}{because}; "
-                f"pass --allow-status {result.status} to ingest it as insufficient evidence",
+                f"it is ingested (as insufficient evidence) only when status {result.status!r} is allowed",
                 where=source.where,
             )
         if not result.scorers:

@@ -189,7 +189,7 @@ def record_completion(
     now = workspace.now()
     done = at or now
     if done > now:
-        raise InputError(f"completion time {done.isoformat()} is in the future", where="--at")
+        raise InputError(f"completion time {done.isoformat()} is in the future", where="at")
     with workspace.transaction() as session:
         row, rows, due = complete_in(
             workspace, session, actor, cadence, done, note=note, evidence_uri=evidence_uri

@@ -283,7 +283,7 @@ def configure_notifier(
     if smtp is not None:
         host, _, port = smtp.rpartition(":")
         if not host or not port.isdigit():
-            raise InputError(f"SMTP server must be host:port, got {smtp!r}", where="--smtp")
+            raise InputError(f"SMTP server must be host:port, got {smtp!r}", where="smtp")
         values[SMTP_SETTING] = json.dumps(
             {"host": host, "port": int(port), "sender": sender or "scalegate@localhost"}
         )
@@ -294,10 +294,13 @@ def configure_notifier(
         values[GOVERNMENT_SETTING] = government
     if outbox is not None:
         if not outbox.strip():
-            raise InputError("outbox directory must not be empty", where="--outbox")
+            raise InputError("outbox directory must not be empty", where="outbox")
         values[OUTBOX_SETTING] = str(Path(outbox).resolve())
     if not values:
-        raise InputError("nothing to configure: pass --smtp, --webhook, --outbox or --government")
+        raise InputError(
+            "nothing to configure: name an SMTP server, a webhook, an outbox directory or a government "
+            "notice address"
+        )
     with workspace.transaction() as session:
         rows = [session.merge(SettingRow(key=k, value=v)) for k, v in values.items()]
         workspace.record(
@@ -328,7 +331,9 @@ def _notifier(workspace: Workspace, notifier: Notifier | None) -> Notifier:
     found = notifier or configured_notifier(workspace)
     if found is None:
         raise ConflictError(
-            "no notifier configured: run `scalegate notify configure --smtp HOST:PORT` or `--webhook URL`"
+            "no notifier configured: the workspace names no SMTP server, webhook or outbox to send notices "
+            "through",
+            where="notifier",
         )
     return found
 
@@ -599,8 +604,7 @@ def notify_government(
         return sent
     if not target:
         raise ConflictError(
-            "no government notice address configured: run `scalegate notify configure "
-            "--government ADDRESS` or pass --address"
+            "no government notice address: the workspace names none and none was given", where="address"
         )
     notice = policy.government_notice
     body = (

@@ -158,7 +158,7 @@ def add_user(
     with workspace.transaction() as session:
         first = session.execute(select(func.count()).select_from(UserRow)).scalar_one() == 0
         if first and ADMIN_ROLE not in wanted:
-            raise ConflictError("the first user of a workspace must be an admin (pass --admin)")
+            raise ConflictError("the first user of a workspace must be an admin", where="admin")
         if not first:
             require(actor, "users.admin", policy)
         if session.execute(select(UserRow.id).where(UserRow.name == name)).first():

@@ -32,7 +32,7 @@ def get_model(session: Session, name: str) -> ModelRow:
     """A model by name; NotFoundError otherwise."""
     row = session.execute(select(ModelRow).where(ModelRow.name == name)).scalar_one_or_none()
     if row is None:
-        raise NotFoundError(f"no model {name!r}; register it with `scalegate model add`")
+        raise NotFoundError(f"no model {name!r} is registered")
     return row
 
 
@@ -42,9 +42,7 @@ def get_run(session: Session, model: ModelRow, name: str) -> TrainingRunRow:
         select(TrainingRunRow).where(TrainingRunRow.model_id == model.id, TrainingRunRow.name == name)
     ).scalar_one_or_none()
     if row is None:
-        raise NotFoundError(
-            f"no run {name!r} for model {model.name!r}; register it with `scalegate model add-run`"
-        )
+        raise NotFoundError(f"no run {name!r} for model {model.name!r} is registered")
     return row
 
 

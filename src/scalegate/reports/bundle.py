@@ -108,7 +108,7 @@ def export_bundle(
     if out.exists() and (as_zip or not out.is_dir() or any(out.iterdir())):
         raise ConflictError("bundle target exists and is not an empty directory", where=str(out))
     if audience not in ("reviewer", "public"):
-        raise InputError(f"unknown audience {audience!r}; expected reviewer or public", where="--audience")
+        raise InputError(f"unknown audience {audience!r}; expected reviewer or public", where="audience")
     with tempfile.TemporaryDirectory(prefix=".bundle-", dir=_parent(out)) as tmp:
         stage = _Staging(Path(tmp) / "bundle")
         stage.root.mkdir()
@@ -175,7 +175,7 @@ def _reports(
 
     if audience == "public":
         if ref is None:
-            raise InputError("a public bundle needs a MODEL@CHECKPOINT for its summary", where="--ref")
+            raise InputError("a public bundle needs a MODEL@CHECKPOINT for its summary", where="ref")
         return [public_summary(workspace, ref)]
     out: list[Report] = []
     if ref is not None:

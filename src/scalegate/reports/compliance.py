@@ -31,7 +31,7 @@ __all__ = ["compliance_data", "compliance_report", "period_bounds"]
 def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """[start 00:00 UTC, end+1 00:00 UTC): the end date is included."""
     if end < start:
-        raise InputError(f"period ends ({end}) before it starts ({start})", where="--to")
+        raise InputError(f"period ends ({end}) before it starts ({start})", where="to")
     return datetime.combine(start, time(0), UTC), datetime.combine(end + timedelta(days=1), time(0), UTC)
 
 

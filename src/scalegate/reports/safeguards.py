@@ -54,7 +54,7 @@ def safeguards_data(
     try:
         lv = policy.level(kind, level)
     except KeyError:
-        raise NotFoundError(f"policy {policy.id} has no {kind} level {level!r}", where="--standard") from None
+        raise NotFoundError(f"policy {policy.id} has no {kind} level {level!r}", where="standard") from None
     with workspace.read() as session:
         status = standard_status(workspace, session, kind, level)
         criteria_ids = [c.criterion_id for c in status.criteria]

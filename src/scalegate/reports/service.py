@@ -59,12 +59,12 @@ def _check_formats(formats: Iterable[str]) -> list[Format]:
     for fmt in formats:
         if fmt not in FORMATS:
             raise InputError(
-                f"unknown report format {fmt!r}; expected one of {', '.join(FORMATS)}", where="--format"
+                f"unknown report format {fmt!r}; expected one of {', '.join(FORMATS)}", where="format"
             )
         if fmt not in wanted:
             wanted.append(fmt)
     if not wanted:
-        raise InputError("no report format given", where="--format")
+        raise InputError("no report format given", where="format")
     return wanted
 
 
