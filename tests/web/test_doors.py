@@ -170,3 +170,14 @@ def test_governance_says_who_a_session_or_token_is(minimal_ws: Workspace, root: 
     assert session_actor(minimal_ws, rita_id) is None  # a deactivated user is nobody
     assert session_actor(minimal_ws, 10_000) is None
     assert authenticate_token(minimal_ws, issued.secret).actor.roles == frozenset()
+
+
+def test_service_errors_name_the_field_not_a_flag(
+    minimal_ws: Workspace, api: TestClient, headers: dict[str, str]
+) -> None:
+    future = (minimal_ws.now() + timedelta(days=1)).isoformat()
+    body = {"cadence": "procedural-review", "at": future}
+    response = api.post("/api/v1/compliance/completions", headers=headers, json=body)
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["where"] == "at" and "scalegate " not in error["message"]
