@@ -1,0 +1,128 @@
+"""The layering of ``src/scalegate``, checked from its source: no import cycles and no upward imports.
+
+The graph comes from ``scripts/import_graph.py`` (``ast`` only; nothing is imported). It counts imports made
+inside functions, because they run too, only later, and they hide an arrow from a reader of the module's top;
+it skips those under ``if TYPE_CHECKING:``, which never run.
+
+``LAYERS`` is the house as ``docs/architecture.md`` draws it, lowest floor first. A package may import its own
+floor and any floor below, never one above. A new top-level package or module must be placed here.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+LAYERS: list[tuple[tuple[str, ...], str]] = [
+    (
+        (
+            "scalegate",
+            "errors",
+            "clock",
+            "actor",
+            "jsonable",
+            "canonical",
+            "months",
+            "calendar_types",
+            "vocabulary",
+        ),
+        "ground: errors, time, who acts, JSON and hashing, month arithmetic, the calendar item shape and the "
+        "gate's words; nothing of scalegate below them",
+    ),
+    (("store",), "tables, engines and migrations; knows no domain"),
+    (("audit",), "the tamper-evident log every change is recorded in; knows no roles"),
+    (("policy",), "the policy schema, loader and built-ins; pure data"),
+    (
+        ("context", "workspace", "policy_versions"),
+        "one store + the hash-checked active policy + the clock: the unit of work every service runs in",
+    ),
+    (("registry",), "models, checkpoints, effective compute, the triggers and the assessments they open"),
+    (("governance",), "people, roles, permissions, sign-offs, notifications, the compliance calendar"),
+    (("evidence",), "evaluation evidence: Inspect and lm-eval ingestion, statistics, quality flags"),
+    (("safeguards",), "safeguard criteria, their evidence and determinations"),
+    (("assessment",), "findings, forecasts, required levels, capability determinations"),
+    (("gate",), "allow / restrict / pause with reasons"),
+    (("reports",), "capability, safeguards and compliance reports, safety cases, bundles"),
+    (("wiring",), "the composition root: installs every domain's governance hooks"),
+    (("testing",), "test doubles and the demo scenario; the engine never imports them"),
+    (("cli", "web", "sdk"), "the doors: parse, call, print; they may use each other"),
+]
+"""Floors, lowest first: (packages and top-level modules on that floor, what the floor is for)."""
+
+ALLOWED_UPWARD: dict[tuple[str, str], str] = {}
+"""Upward imports tolerated for now, as (importing module, imported module) -> why. Keep it short."""
+
+ALLOWED_CYCLES: dict[tuple[str, ...], str] = {
+    (
+        "scalegate.governance.decisions",
+        "scalegate.governance.policy_change",
+    ): "the sign-off engine still special-cases policy changes; being replaced by governance hooks",
+}
+"""Module cycles tolerated for now, as the sorted members of the cycle -> why."""
+
+
+def _load_graph_module() -> ModuleType:
+    path = ROOT / "scripts" / "import_graph.py"
+    spec = importlib.util.spec_from_file_location("scalegate_import_graph", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+ig = _load_graph_module()
+
+
+@pytest.fixture(scope="module")
+def graph() -> Any:
+    return ig.build_graph(ROOT / "src" / "scalegate")
+
+
+def test_every_package_has_a_floor(graph: Any) -> None:
+    placed = {package for layer, _ in LAYERS for package in layer}
+    present = {ig.package_of(m) for m in graph.modules}
+    assert not present - placed, f"place these in LAYERS: {sorted(present - placed)}"
+    assert not placed - present, f"no longer in src/scalegate, drop from LAYERS: {sorted(placed - present)}"
+
+
+def test_no_module_import_cycles(graph: Any) -> None:
+    cycles = {tuple(group) for group in ig.module_cycles(graph)}
+    unexpected = sorted(cycles - ALLOWED_CYCLES.keys())
+    assert not unexpected, "import cycles between modules:\n" + "\n".join(" <-> ".join(c) for c in unexpected)
+    for gone in sorted(ALLOWED_CYCLES.keys() - cycles):
+        print(f"cycle gone, drop it from ALLOWED_CYCLES: {' <-> '.join(gone)}")
+
+
+def test_no_package_import_cycles(graph: Any) -> None:
+    assert ig.package_cycles(graph) == []
+
+
+def test_no_upward_imports(graph: Any) -> None:
+    upward = ig.upward_imports(graph, [layer for layer, _ in LAYERS])
+    found = {(e.source, e.target) for e in upward}
+    unexpected = sorted(e for e in upward if (e.source, e.target) not in ALLOWED_UPWARD)
+    assert not unexpected, "upward imports (a lower floor importing a higher one):\n" + "\n".join(
+        f"{e.source}:{e.line} -> {e.target}" for e in unexpected
+    )
+    for gone in sorted(ALLOWED_UPWARD.keys() - found):
+        print(f"upward import gone, drop it from ALLOWED_UPWARD: {gone[0]} -> {gone[1]}")
+
+
+def test_function_level_imports_are_counted(graph: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    """Imports of scalegate modules inside functions hide arrows; each should be justified by start-up time
+    (the gate's fast path, the CLI entry) or by a heavy optional dependency behind it."""
+    found = graph.function_import_statements
+    by_package: dict[str, int] = {}
+    for module, _line in found:
+        by_package[ig.package_of(module)] = by_package.get(ig.package_of(module), 0) + 1
+    with capsys.disabled():
+        print(f"\nfunction-level imports of scalegate modules: {len(found)}", sorted(by_package.items()))
+    assert len(found) > 0
