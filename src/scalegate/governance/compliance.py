@@ -9,7 +9,6 @@ deadline.
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -19,24 +18,26 @@ from sqlalchemy.orm import Session
 
 from scalegate.actor import SYSTEM, Actor
 from scalegate.calendar_types import CalendarItem
-from scalegate.errors import InputError, NotFoundError
+from scalegate.errors import InputError, InternalError, NotFoundError
 from scalegate.governance.calendar import cadence_item_id, cadences, calendar_sources, next_due
+from scalegate.governance.hooks import CalendarSource
 from scalegate.governance.permissions import require
 from scalegate.months import days_late
 from scalegate.store.models.governance import ComplianceEventRow
 from scalegate.store.models.registry import ComplianceFindingRow
 
 if TYPE_CHECKING:
+    from scalegate.context import Context
     from scalegate.policy.governance import ReviewCadence
     from scalegate.workspace import Workspace
 
 __all__ = [
-    "complete_in",
     "compliance_status",
     "finding_kind",
     "list_findings",
     "record_completion",
     "record_overdue_findings",
+    "write_completion",
 ]
 
 
@@ -121,24 +122,18 @@ def _finding_view(row: ComplianceFindingRow) -> dict[str, Any]:
     }
 
 
-def _self_recording(module: str) -> Any:
-    """A provider's own ``record_overdue_findings(workspace)``, if it has one."""
-    own = getattr(sys.modules.get(module), "record_overdue_findings", None)
-    return own if callable(own) and module != "scalegate.governance.calendar" else None
-
-
-def _record_all(workspace: Workspace, sources: list[tuple[str, list[CalendarItem]]]) -> int:
-    """Record findings for overdue items. A provider that records findings of its own kind (the registry's
+def _record_all(workspace: Workspace, sources: list[tuple[CalendarSource, list[CalendarItem]]]) -> int:
+    """Record findings for overdue items. A source that records findings of its own kind (the registry's
     ``record_overdue_findings`` for assessments) does so itself, so no finding is recorded twice."""
     written = 0
-    for module, items in sources:
-        own = _self_recording(module)
+    for source, items in sources:
+        own = source.record_findings
         written += len(own(workspace) if own else record_overdue_findings(workspace, items))
     return written
 
 
 def compliance_status(workspace: Workspace, actor: Actor) -> dict[str, Any]:
-    """The calendar with every provider's deadlines; overdue items are recorded as findings on the way.
+    """The calendar with every source's deadlines; overdue items are recorded as findings on the way.
 
     Each finding carries ``open``: whether its item is overdue now (None for findings another domain records
     under its own subjects, such as the registry's `assessment_overdue`).
@@ -149,7 +144,7 @@ def compliance_status(workspace: Workspace, actor: Actor) -> dict[str, Any]:
     items = sorted((i for _, found in sources for i in found), key=lambda i: (i.due_at, i.id))
     counts = Counter(i.status for i in items)
     overdue = {(finding_kind(i.kind), i.id[:300]) for i in items if i.status == "overdue"}
-    elsewhere = {finding_kind(i.kind) for module, found in sources if _self_recording(module) for i in found}
+    elsewhere = {finding_kind(i.kind) for source, found in sources if source.record_findings for i in found}
     findings = list_findings(workspace, actor)
     for f in findings:
         f["open"] = None if f["kind"] in elsewhere else (f["kind"], f["subject"]) in overdue
@@ -190,13 +185,9 @@ def record_completion(
     done = at or now
     if done > now:
         raise InputError(f"completion time {done.isoformat()} is in the future", where="at")
-    with workspace.transaction() as session:
-        row, rows, due = complete_in(
-            workspace, session, actor, cadence, done, note=note, evidence_uri=evidence_uri
-        )
-        workspace.record(
-            session,
-            actor,
+    with workspace.writing(actor) as ctx:
+        row, rows, due = write_completion(ctx, cadence, done, note=note, evidence_uri=evidence_uri)
+        ctx.record(
             "compliance.completed",
             f"cadence:{cadence.id}",
             {
@@ -220,25 +211,26 @@ def record_completion(
         }
 
 
-def complete_in(
-    workspace: Workspace,
-    session: Session,
-    actor: Actor,
+def write_completion(
+    ctx: Context,
     cadence: ReviewCadence,
     done: datetime,
     *,
     note: str = "",
     evidence_uri: str | None = None,
 ) -> tuple[ComplianceEventRow, list[Any], datetime]:
-    """Write the completion of a cadence in the caller's transaction (the caller records the audit entry with
-    the rows returned); returns the row, every row written and the deadline it met or missed."""
+    """Write the completion of a cadence in the caller's writing context (the caller records the audit entry
+    with the rows returned); returns the row, every row written and the deadline it met or missed."""
+    if ctx.actor is None:
+        raise InternalError("a compliance completion needs a writing context")
+    session = ctx.session
     due, _ = next_due(session, cadence)
     row = ComplianceEventRow(
         cadence_id=cadence.id,
         kind=cadence.kind,
         completed_at=done,
-        recorded_at=workspace.now(),
-        recorded_by=actor.label,
+        recorded_at=ctx.now,
+        recorded_by=ctx.actor.label,
         note=note,
         evidence_uri=evidence_uri,
     )

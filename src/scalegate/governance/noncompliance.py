@@ -316,14 +316,15 @@ def summarize(
     """Roll up reports without material risk received since the last summary into counts for the Board;
     records the summary (fulfilling the summary cadence) and, with a notifier, sends it."""
     from scalegate.governance.calendar import cadences
-    from scalegate.governance.compliance import complete_in
+    from scalegate.governance.compliance import write_completion
     from scalegate.months import add_months
 
     policy = workspace.policy()
     require(actor, "noncompliance.summary", policy)
     months = policy.governance.noncompliance.summary_interval_months or 3
     end = period_end or workspace.now()
-    with workspace.transaction() as session:
+    with workspace.writing(actor) as ctx:
+        session = ctx.session
         last = session.execute(
             select(NoncomplianceSummaryRow).order_by(NoncomplianceSummaryRow.period_end.desc()).limit(1)
         ).scalar_one_or_none()
@@ -344,17 +345,10 @@ def summarize(
         done: list[Any] = []
         cadence = next((c for c in cadences(policy) if c.kind == "summary"), None)
         if cadence is not None:
-            _, done, _ = complete_in(
-                workspace,
-                session,
-                actor,
-                cadence,
-                workspace.now(),
-                note=f"noncompliance summary #{summary.id}",
+            _, done, _ = write_completion(
+                ctx, cadence, ctx.now, note=f"noncompliance summary #{summary.id}"
             )
-        workspace.record(
-            session,
-            actor,
+        ctx.record(
             "noncompliance.summarized",
             f"noncompliance-summary:{summary.id}",
             {"summary_id": summary.id, "counts": counts},
