@@ -1,17 +1,60 @@
-"""Printing for the CLI: one JSON document with ``--json``, else Rich tables; one-line errors on stderr."""
+"""Printing for the CLI: one JSON document with ``--json``, else Rich tables; one-line errors on stderr.
+
+``command`` is the shape every command shares: the body parses its arguments and calls the service, returning
+what it got; the decorator turns service errors into one-line messages with their exit codes, then prints the
+result as JSON under ``--json`` or with the command's ``render`` otherwise.
+"""
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from scalegate.errors import ScalegateError
 from scalegate.jsonable import json_default
 
-__all__ = ["console", "emit_json", "fail", "guarded", "table"]
+__all__ = [
+    "FIELD_FLAGS",
+    "as_dict",
+    "as_dicts",
+    "command",
+    "console",
+    "emit_json",
+    "fail",
+    "guarded",
+    "table",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+FIELD_FLAGS: Mapping[str, str] = {
+    "action": "--action",
+    "actions": "--action",
+    "at": "--at",
+    "audience": "--audience",
+    "format": "--format",
+    "formats": "--format",
+    "indicator": "--indicator",
+    "indicator_ids": "--indicator",
+    "indicators": "--indicator",
+    "justification": "--justification",
+    "level": "--level",
+    "levels": "--level",
+    "outbox": "--outbox",
+    "ref": "--ref",
+    "scope": "--scope",
+    "smtp": "--smtp",
+    "standard": "--standard",
+    "threshold": "--threshold",
+    "to": "--to",
+    "end": "--to",
+}
+"""Service fields that a command line sets with a flag of another name or form. Services name the field they
+check (``where="action"``); the CLI says which flag the user typed (``--action``), when the command has it."""
 
 
 def emit_json(document: Any) -> None:
@@ -47,10 +90,82 @@ def fail(message: str, code: int = 2) -> None:
     raise SystemExit(code)
 
 
+def _message(exc: ScalegateError, flags: Mapping[str, str] | None) -> str:
+    """The error's one-line message, naming the flag where the service named the field it sets."""
+    text = str(exc)
+    where = exc.where
+    if where and not where.startswith("-") and text.startswith(f"{where}: "):
+        flag = FIELD_FLAGS.get(where)
+        if flag is not None and (flags is None or flag in flags):
+            text = f"{flag}: {text[len(where) + 2 :]}"
+    return text.replace("\n", " ")
+
+
 @contextmanager
-def guarded() -> Iterator[None]:
-    """Turn ``ScalegateError`` into a one-line message and its exit code."""
+def guarded(flags: Mapping[str, str] | None = None) -> Iterator[None]:
+    """Turn ``ScalegateError`` into a one-line message and its exit code. ``flags``: the running command's
+    long options, when known, so that a field is rendered as a flag only where the command has that flag."""
     try:
         yield
     except ScalegateError as exc:
-        fail(str(exc).replace("\n", " "), exc.exit_code)
+        fail(_message(exc, flags), exc.exit_code)
+
+
+def _flags_of(args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, str] | None:
+    """The long options of the command being run, from its Typer context argument if it takes one."""
+    ctx = kwargs.get("ctx") or next((a for a in args if hasattr(a, "command")), None)
+    command = getattr(ctx, "command", None)
+    if command is None:
+        return None
+    options = (opt for param in command.params for opt in getattr(param, "opts", ()))
+    return {opt: opt for opt in options if opt.startswith("--")}
+
+
+def as_dict(result: Any) -> Any:
+    """``to_json=`` for results that serialise themselves (``result.to_dict()``)."""
+    return result.to_dict()
+
+
+def as_dicts(results: Any) -> list[Any]:
+    """``to_json=`` for lists of results that serialise themselves."""
+    return [r.to_dict() for r in results]
+
+
+def command(
+    render: Callable[[Any], None] | None = None,
+    *,
+    text: Callable[[Any], str] | None = None,
+    to_json: Callable[[Any], Any] | None = None,
+    exit_code: Callable[[Any], int] | None = None,
+) -> Callable[[F], F]:
+    """Decorate a command body that parses, calls the service and returns the result.
+
+    Service errors raised by the body become a one-line message and the error's exit code. The result is
+    then printed: under ``--json`` (a ``json_out`` parameter) as one JSON document, ``to_json(result)`` or
+    the result itself; otherwise by ``render(result)``, or as the Rich-markup line ``text(result)``. Last,
+    the command exits with ``exit_code(result)`` when that is not 0 (``audit verify`` exits 1 on a broken
+    log). A body that returns None prints nothing. Typer still sees the body's own signature and docstring.
+    """
+
+    def decorate(body: F) -> F:
+        @functools.wraps(body)
+        def run(*args: Any, **kwargs: Any) -> None:
+            with guarded(_flags_of(args, kwargs)):
+                result = body(*args, **kwargs)
+            if result is None:
+                return
+            if kwargs.get("json_out"):
+                emit_json(to_json(result) if to_json else result)
+            elif render is not None:
+                render(result)
+            elif text is not None:
+                console().print(text(result))
+            else:
+                emit_json(to_json(result) if to_json else result)
+            code = exit_code(result) if exit_code else 0
+            if code:
+                raise SystemExit(code)
+
+        return run  # type: ignore[return-value]
+
+    return decorate

@@ -9,7 +9,7 @@ from typing import Any
 import typer
 
 from scalegate.cli._context import actor_of, workspace_of
-from scalegate.cli._output import console, emit_json, guarded, table
+from scalegate.cli._output import as_dict, as_dicts, command, console, table
 
 audit_app = typer.Typer(
     help="The tamper-evident audit log: verify, read, checkpoints, proofs, export.", no_args_is_help=True
@@ -19,7 +19,21 @@ JSON = typer.Option(False, "--json", help="Print one JSON document.")
 audit_app.add_typer(keys_app, name="keys")
 
 
+def _print_verify(report: Any) -> None:
+    for problem in report.problems:
+        typer.echo(problem.line())
+    for note in report.notes:
+        typer.echo(f"note: {note}")
+    verdict = "ok" if report.ok else f"FAILED: {len(report.problems)} problems"
+    signed = f"; signed checkpoint {report.checkpoint.id}" if report.checkpoint else ""
+    typer.echo(
+        f"{verdict}: {report.entries} entries, root {report.root}, {report.checkpoints_checked} "
+        f"checkpoints, {report.rows_checked} rows in {len(report.tables)} tables{signed}"
+    )
+
+
 @audit_app.command("verify")
+@command(render=_print_verify, to_json=as_dict, exit_code=lambda report: 0 if report.ok else 1)
 def verify_cmd(
     ctx: typer.Context,
     json_out: bool = JSON,
@@ -27,46 +41,14 @@ def verify_cmd(
     checkpoint: bool = typer.Option(
         True, "--checkpoint/--no-checkpoint", help="Sign a checkpoint when the log verifies and has grown."
     ),
-) -> None:
+) -> Any:
     """Replay the log and check checkpoints and covered rows; exit 1 listing each problem."""
     from scalegate.audit.verify import verify
 
-    with guarded():
-        report = verify(workspace_of(ctx), checkpoint=checkpoint, deep=deep)
-    if json_out:
-        emit_json(report.to_dict())
-    else:
-        for problem in report.problems:
-            typer.echo(problem.line())
-        for note in report.notes:
-            typer.echo(f"note: {note}")
-        verdict = "ok" if report.ok else f"FAILED: {len(report.problems)} problems"
-        signed = f"; signed checkpoint {report.checkpoint.id}" if report.checkpoint else ""
-        typer.echo(
-            f"{verdict}: {report.entries} entries, root {report.root}, {report.checkpoints_checked} "
-            f"checkpoints, {report.rows_checked} rows in {len(report.tables)} tables{signed}"
-        )
-    if not report.ok:
-        raise typer.Exit(1)
+    return verify(workspace_of(ctx), checkpoint=checkpoint, deep=deep)
 
 
-@audit_app.command("log")
-def log_cmd(
-    ctx: typer.Context,
-    json_out: bool = JSON,
-    limit: int = typer.Option(20, "--limit", min=1, help="How many entries (newest first)."),
-    subject: str | None = typer.Option(None, "--subject", help="Only entries about this subject."),
-    event: str | None = typer.Option(None, "--event", help="Only entries of this event type."),
-) -> None:
-    """List the newest entries (read from their canonical bodies)."""
-    from scalegate.governance.audit_access import recent_entries
-
-    with guarded():
-        ws = workspace_of(ctx)
-        entries = recent_entries(ws, actor_of(ctx), limit=limit, subject=subject, event=event)
-    if json_out:
-        emit_json({"entries": [e.to_dict() for e in entries]})
-        return
+def _print_log(entries: list[Any]) -> None:
     rows = [
         [e.seq, e.at, e.event, e.subject, e.actor, json.dumps(e.data, ensure_ascii=False)[:60]]
         for e in entries
@@ -74,23 +56,43 @@ def log_cmd(
     table("Audit log", ["seq", "at", "event", "subject", "actor", "data"], rows)
 
 
+@audit_app.command("log")
+@command(render=_print_log, to_json=lambda entries: {"entries": as_dicts(entries)})
+def log_cmd(
+    ctx: typer.Context,
+    json_out: bool = JSON,
+    limit: int = typer.Option(20, "--limit", min=1, help="How many entries (newest first)."),
+    subject: str | None = typer.Option(None, "--subject", help="Only entries about this subject."),
+    event: str | None = typer.Option(None, "--event", help="Only entries of this event type."),
+) -> list[Any]:
+    """List the newest entries (read from their canonical bodies)."""
+    from scalegate.governance.audit_access import recent_entries
+
+    return recent_entries(workspace_of(ctx), actor_of(ctx), limit=limit, subject=subject, event=event)
+
+
+def _print_tree_head(cp: Any) -> None:
+    typer.echo(f"checkpoint {cp.id}: {cp.size} entries, root {cp.root.hex()}, key {cp.key_id[:16]}")
+    typer.echo(cp.text.decode("utf-8"), nl=False)
+    typer.echo(f"signature {cp.signature.hex()}")
+
+
 @audit_app.command("checkpoint")
-def checkpoint_cmd(ctx: typer.Context, json_out: bool = JSON) -> None:
+@command(render=_print_tree_head, to_json=as_dict)
+def checkpoint_cmd(ctx: typer.Context, json_out: bool = JSON) -> Any:
     """Sign a checkpoint (tree head) of the current log with the active key."""
     from scalegate.governance.audit_access import sign_tree_head
 
-    with guarded():
-        ws = workspace_of(ctx)
-        cp = sign_tree_head(ws, actor_of(ctx))
-    if json_out:
-        emit_json(cp.to_dict())
-    else:
-        typer.echo(f"checkpoint {cp.id}: {cp.size} entries, root {cp.root.hex()}, key {cp.key_id[:16]}")
-        typer.echo(cp.text.decode("utf-8"), nl=False)
-        typer.echo(f"signature {cp.signature.hex()}")
+    return sign_tree_head(workspace_of(ctx), actor_of(ctx))
 
 
 @audit_app.command("proof")
+@command(
+    render=lambda proof: _print_proof(
+        proof.to_dict(), "audit_path", f"entry {proof.seq} in tree of {proof.size}"
+    ),
+    to_json=as_dict,
+)
 def proof_cmd(
     ctx: typer.Context,
     seq: int = typer.Argument(..., help="Entry sequence number."),
@@ -98,34 +100,30 @@ def proof_cmd(
         None, "--size", help="Tree size to prove against (default: the whole log)."
     ),
     json_out: bool = JSON,
-) -> None:
+) -> Any:
     """Inclusion proof (RFC 9162 audit path) of entry SEQ in the tree of the first --size entries."""
     from scalegate.audit.proofs import inclusion_proof
 
-    with guarded():
-        proof = inclusion_proof(workspace_of(ctx), seq, size)
-    if json_out:
-        emit_json(proof.to_dict())
-        return
-    _print_proof(proof.to_dict(), "audit_path", f"entry {proof.seq} in tree of {proof.size}")
+    return inclusion_proof(workspace_of(ctx), seq, size)
 
 
 @audit_app.command("consistency")
+@command(
+    render=lambda proof: _print_proof(
+        proof.to_dict(), "consistency_path", f"tree {proof.old_size} -> tree {proof.new_size}"
+    ),
+    to_json=as_dict,
+)
 def consistency_cmd(
     ctx: typer.Context,
     old: int = typer.Argument(..., help="The older tree size."),
     new: int | None = typer.Argument(None, help="The newer tree size (default: the whole log)."),
     json_out: bool = JSON,
-) -> None:
+) -> Any:
     """Consistency proof that the tree of OLD entries is a prefix of the tree of NEW entries."""
     from scalegate.audit.proofs import consistency_proof
 
-    with guarded():
-        proof = consistency_proof(workspace_of(ctx), old, new)
-    if json_out:
-        emit_json(proof.to_dict())
-        return
-    _print_proof(proof.to_dict(), "consistency_path", f"tree {proof.old_size} -> tree {proof.new_size}")
+    return consistency_proof(workspace_of(ctx), old, new)
 
 
 def _print_proof(doc: dict[str, Any], path_key: str, title: str) -> None:
@@ -142,21 +140,7 @@ def _print_proof(doc: dict[str, Any], path_key: str, title: str) -> None:
             out.print(f"{key}: {value}")
 
 
-@audit_app.command("export")
-def export_cmd(
-    ctx: typer.Context,
-    directory: Path = typer.Argument(..., help="New or empty directory to write."),
-    json_out: bool = JSON,
-) -> None:
-    """Export entries, checkpoints and public keys, with the standalone offline verifier."""
-    from scalegate.governance.audit_access import export_log
-
-    with guarded():
-        ws = workspace_of(ctx)
-        result = export_log(ws, directory, actor_of(ctx))
-    if json_out:
-        emit_json(result.to_dict())
-        return
+def _print_export(result: Any) -> None:
     for note in result.notes:
         typer.echo(f"note: {note}")
     typer.echo(f"exported {result.size} entries (root {result.root}) to {result.directory}")
@@ -166,17 +150,20 @@ def export_cmd(
     )
 
 
-@keys_app.command("rotate")
-def keys_rotate_cmd(ctx: typer.Context, json_out: bool = JSON) -> None:
-    """Retire the active signing key and create a new one (the old key signs a handover checkpoint)."""
-    from scalegate.governance.audit_access import rotate_key
+@audit_app.command("export")
+@command(render=_print_export, to_json=as_dict)
+def export_cmd(
+    ctx: typer.Context,
+    directory: Path = typer.Argument(..., help="New or empty directory to write."),
+    json_out: bool = JSON,
+) -> Any:
+    """Export entries, checkpoints and public keys, with the standalone offline verifier."""
+    from scalegate.governance.audit_access import export_log
 
-    with guarded():
-        ws = workspace_of(ctx)
-        rotation = rotate_key(ws, actor_of(ctx))
-    if json_out:
-        emit_json(rotation.to_dict())
-        return
+    return export_log(workspace_of(ctx), directory, actor_of(ctx))
+
+
+def _print_rotation(rotation: Any) -> None:
     if rotation.retired:
         typer.echo(f"retired key {rotation.retired.key_id}")
     typer.echo(f"active key  {rotation.active.key_id}")
@@ -186,16 +173,16 @@ def keys_rotate_cmd(ctx: typer.Context, json_out: bool = JSON) -> None:
         typer.echo(f"note: {rotation.note}")
 
 
-@keys_app.command("list")
-def keys_list_cmd(ctx: typer.Context, json_out: bool = JSON) -> None:
-    """List signing keys (public halves) with their PEM."""
-    from scalegate.audit.keys import list_keys
+@keys_app.command("rotate")
+@command(render=_print_rotation, to_json=as_dict)
+def keys_rotate_cmd(ctx: typer.Context, json_out: bool = JSON) -> Any:
+    """Retire the active signing key and create a new one (the old key signs a handover checkpoint)."""
+    from scalegate.governance.audit_access import rotate_key
 
-    with guarded():
-        keys = list_keys(workspace_of(ctx))
-    if json_out:
-        emit_json({"keys": [k.to_dict() for k in keys]})
-        return
+    return rotate_key(workspace_of(ctx), actor_of(ctx))
+
+
+def _print_keys(keys: list[Any]) -> None:
     table(
         "Signing keys",
         ["key id", "created", "retired"],
@@ -206,13 +193,22 @@ def keys_list_cmd(ctx: typer.Context, json_out: bool = JSON) -> None:
     )
 
 
+@keys_app.command("list")
+@command(render=_print_keys, to_json=lambda keys: {"keys": as_dicts(keys)})
+def keys_list_cmd(ctx: typer.Context, json_out: bool = JSON) -> list[Any]:
+    """List signing keys (public halves) with their PEM."""
+    from scalegate.audit.keys import list_keys
+
+    return list_keys(workspace_of(ctx))
+
+
 @keys_app.command("public")
+@command(render=lambda key: typer.echo(key.pem, nl=False))
 def keys_public_cmd(
     ctx: typer.Context,
     key_id: str | None = typer.Argument(None, help="Key id or prefix (default: the active key)."),
-) -> None:
+) -> Any:
     """Print a public key as PEM (what reviewers pass to the offline verifier)."""
     from scalegate.audit.keys import public_key_of
 
-    with guarded():
-        typer.echo(public_key_of(workspace_of(ctx), key_id).pem, nl=False)
+    return public_key_of(workspace_of(ctx), key_id)

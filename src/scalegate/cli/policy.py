@@ -6,21 +6,12 @@ from typing import Any
 
 import typer
 
-from scalegate.cli._output import console, emit_json, guarded, table
+from scalegate.cli._output import command, console, table
 
 policy_app = typer.Typer(help="Inspect, validate and compare policies.", no_args_is_help=True)
 
 
-@policy_app.command("list")
-def list_policies(json_out: bool = typer.Option(False, "--json", help="Print one JSON document.")) -> None:
-    """List the built-in policies."""
-    from scalegate.policy.service import builtin_summaries
-
-    with guarded():
-        rows = builtin_summaries()
-    if json_out:
-        emit_json(rows)
-        return
+def _print_list(rows: list[dict[str, Any]]) -> None:
     table(
         "Built-in policies",
         ["id", "title", "version", "effective", "thresholds", "hash"],
@@ -31,57 +22,69 @@ def list_policies(json_out: bool = typer.Option(False, "--json", help="Print one
     )
 
 
+@policy_app.command("list")
+@command(render=_print_list)
+def list_policies(
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
+) -> list[dict[str, Any]]:
+    """List the built-in policies."""
+    from scalegate.policy.service import builtin_summaries
+
+    return builtin_summaries()
+
+
 @policy_app.command("show")
+@command(
+    render=lambda policy: print_policy_summary(_summary_of(policy)),
+    to_json=lambda policy: {"content_hash": _hash_of(policy), "policy": policy.model_dump(mode="json")},
+)
 def show(
     ref: str = typer.Argument(..., help="Built-in policy id or policy file."),
     json_out: bool = typer.Option(False, "--json", help="Print the whole normalised policy as JSON."),
-) -> None:
+) -> Any:
     """Show a policy: the whole normalised document with --json, a summary otherwise."""
-    from scalegate.policy import content_hash, resolve_policy
+    from scalegate.policy import resolve_policy
+
+    return resolve_policy(ref)
+
+
+def _summary_of(policy: Any) -> dict[str, Any]:
     from scalegate.policy.service import policy_summary
 
-    with guarded():
-        policy = resolve_policy(ref)
-    if json_out:
-        emit_json({"content_hash": content_hash(policy), "policy": policy.model_dump(mode="json")})
-        return
-    print_policy_summary(policy_summary(policy))
+    return policy_summary(policy)
+
+
+def _hash_of(policy: Any) -> str:
+    from scalegate.policy import content_hash
+
+    return content_hash(policy)
+
+
+def _without_framework(result: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in result.items() if k != "framework"}
 
 
 @policy_app.command("validate")
+@command(text=lambda r: f"{r['file']}: valid policy {r['id']} ({r['framework']})", to_json=_without_framework)
 def validate(
     path: str = typer.Argument(..., help="Policy file to validate."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> None:
+) -> dict[str, Any]:
     """Validate a policy file; errors are reported with file:line:column."""
     from scalegate.policy import content_hash, load_policy
 
-    with guarded():
-        policy = load_policy(path)
-    result = {"valid": True, "file": path, "id": policy.id, "content_hash": content_hash(policy)}
-    if json_out:
-        emit_json(result)
-    else:
-        console().print(
-            f"{path}: valid policy {policy.id} ({policy.framework.name} {policy.framework.version})"
-        )
+    policy = load_policy(path)
+    framework = f"{policy.framework.name} {policy.framework.version}"
+    return {
+        "valid": True,
+        "file": path,
+        "id": policy.id,
+        "content_hash": content_hash(policy),
+        "framework": framework,
+    }
 
 
-@policy_app.command("diff")
-def diff(
-    old: str = typer.Argument(..., help="Old policy (built-in id or file)."),
-    new: str = typer.Argument(..., help="New policy (built-in id or file)."),
-    json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> None:
-    """Show what changed between two policy versions, in policy terms."""
-    from scalegate.policy import resolve_policy
-    from scalegate.policy.service import diff_summary
-
-    with guarded():
-        result = diff_summary(resolve_policy(old), resolve_policy(new))
-    if json_out:
-        emit_json(result)
-        return
+def _print_diff(result: dict[str, Any]) -> None:
     out = console()
     out.print(
         f"[bold]{result['from']['id']}[/bold] -> [bold]{result['to']['id']}[/bold]: "
@@ -90,6 +93,20 @@ def diff(
     marks = {"added": "[green]+[/green]", "removed": "[red]-[/red]", "changed": "[yellow]~[/yellow]"}
     for change in result["changes"]:
         out.print(f" {marks[change['kind']]} {change['description']}")
+
+
+@policy_app.command("diff")
+@command(render=_print_diff)
+def diff(
+    old: str = typer.Argument(..., help="Old policy (built-in id or file)."),
+    new: str = typer.Argument(..., help="New policy (built-in id or file)."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
+) -> dict[str, Any]:
+    """Show what changed between two policy versions, in policy terms."""
+    from scalegate.policy import resolve_policy
+    from scalegate.policy.service import diff_summary
+
+    return diff_summary(resolve_policy(old), resolve_policy(new))
 
 
 def print_policy_summary(summary: dict[str, Any]) -> None:

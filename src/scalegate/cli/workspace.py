@@ -7,43 +7,37 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from scalegate.cli._context import state, workspace_of
-from scalegate.cli._output import console, emit_json, guarded
+from scalegate.cli._output import command, console
 
 if TYPE_CHECKING:
     from scalegate.workspace import Workspace
 
 
+def _print_ready(summary: dict[str, Any]) -> None:
+    console().print(f"[bold]Workspace ready[/bold] at {summary['store']}")
+    _print_summary(summary)
+
+
+@command(render=_print_ready)
 def init(
     ctx: typer.Context,
     policy: str = typer.Option(
         None, "--policy", help="Built-in policy id or policy file (default: anthropic-rsp-2.2)."
     ),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> None:
+) -> dict[str, Any]:
     """Create a workspace (SQLite in ./.scalegate by default) and activate a policy."""
     from scalegate.workspace import init_workspace
 
-    with guarded():
-        ws = init_workspace(state(ctx).db, policy)
-        summary = _summary(ws)
-    if json_out:
-        emit_json(summary)
-    else:
-        out = console()
-        out.print(f"[bold]Workspace ready[/bold] at {summary['store']}")
-        _print_summary(summary)
+    return _summary(init_workspace(state(ctx).db, policy))
 
 
+@command(render=lambda summary: _print_summary(summary))
 def status(
     ctx: typer.Context, json_out: bool = typer.Option(False, "--json", help="Print one JSON document.")
-) -> None:
+) -> dict[str, Any]:
     """Summarise the workspace: store, active policy, its thresholds and standards."""
-    with guarded():
-        summary = _summary(workspace_of(ctx))
-    if json_out:
-        emit_json(summary)
-    else:
-        _print_summary(summary)
+    return _summary(workspace_of(ctx))
 
 
 def _summary(ws: Workspace) -> dict[str, Any]:
