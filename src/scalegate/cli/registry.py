@@ -11,7 +11,7 @@ from typing import Any
 import typer
 
 from scalegate.cli._context import actor_of, workspace_of
-from scalegate.cli._output import console, emit_json, guarded, table
+from scalegate.cli._output import command, console, table
 from scalegate.errors import InputError
 
 model_app = typer.Typer(
@@ -72,7 +72,18 @@ def _when(value: datetime | None) -> str:
 # -- model ---------------------------------------------------------------------------------------------------
 
 
+def _registry_json(result: Any) -> Any:
+    """A registry row, or a list of them, as JSON (``registry.service.document``)."""
+    from scalegate.registry.service import document
+
+    return [document(r) for r in result] if isinstance(result, list) else document(result)
+
+
 @model_app.command("add")
+@command(
+    text=lambda row: f"registered model [bold]{row.name}[/bold] (family {row.family}, owner {row.owner})",
+    to_json=_registry_json,
+)
 def model_add(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="Model name (letters, digits, '.', '_', '-')."),
@@ -82,34 +93,14 @@ def model_add(
     owner: str = typer.Option(..., "--owner", help="Team or person accountable for the model."),
     description: str = typer.Option("", "--description", help="Free text."),
     json_out: bool = JSON_OPT,
-) -> None:
+) -> Any:
     """Register a model in a family."""
     from scalegate.registry import service
-    from scalegate.store.base import row_values
 
-    with guarded():
-        row = service.create_model(workspace_of(ctx), actor_of(ctx), name, family, owner, description)
-    if json_out:
-        emit_json(row_values(row))
-    else:
-        console().print(f"registered model [bold]{row.name}[/bold] (family {row.family}, owner {row.owner})")
+    return service.create_model(workspace_of(ctx), actor_of(ctx), name, family, owner, description)
 
 
-@model_app.command("list")
-def model_list(
-    ctx: typer.Context,
-    family: str | None = typer.Option(None, "--family", help="Only this family."),
-    json_out: bool = JSON_OPT,
-) -> None:
-    """List models."""
-    from scalegate.registry import service
-    from scalegate.store.base import row_values
-
-    with guarded():
-        rows = service.list_models(workspace_of(ctx), family)
-    if json_out:
-        emit_json([row_values(r) for r in rows])
-        return
+def _print_models(rows: list[Any]) -> None:
     table(
         "Models",
         ["name", "family", "owner", "registered"],
@@ -117,18 +108,20 @@ def model_list(
     )
 
 
-@model_app.command("show")
-def model_show(
-    ctx: typer.Context, name: str = typer.Argument(..., help="Model name."), json_out: bool = JSON_OPT
-) -> None:
-    """Show a model with its runs, checkpoints and enhancements."""
+@model_app.command("list")
+@command(render=_print_models, to_json=_registry_json)
+def model_list(
+    ctx: typer.Context,
+    family: str | None = typer.Option(None, "--family", help="Only this family."),
+    json_out: bool = JSON_OPT,
+) -> list[Any]:
+    """List models."""
     from scalegate.registry import service
 
-    with guarded():
-        summary = service.model_summary(workspace_of(ctx), name)
-    if json_out:
-        emit_json(summary)
-        return
+    return list(service.list_models(workspace_of(ctx), family))
+
+
+def _print_model(summary: dict[str, Any]) -> None:
     m = summary["model"]
     console().print(f"[bold]{m['name']}[/bold]  family {m['family']}  owner {m['owner']}")
     table(
@@ -145,7 +138,22 @@ def model_show(
         )
 
 
+@model_app.command("show")
+@command(render=_print_model)
+def model_show(
+    ctx: typer.Context, name: str = typer.Argument(..., help="Model name."), json_out: bool = JSON_OPT
+) -> dict[str, Any]:
+    """Show a model with its runs, checkpoints and enhancements."""
+    from scalegate.registry import service
+
+    return service.model_summary(workspace_of(ctx), name)
+
+
 @model_app.command("add-run")
+@command(
+    text=lambda done: f"registered run [bold]{done['row'].name}[/bold] of {done['model']}",
+    to_json=lambda done: _registry_json(done["row"]),
+)
 def model_add_run(
     ctx: typer.Context,
     model: str = typer.Argument(..., help="Model name."),
@@ -158,28 +166,27 @@ def model_add_run(
     started_at: str | None = typer.Option(None, "--started-at", help="ISO-8601 start time."),
     notes: str = typer.Option("", "--notes", help="Free text."),
     json_out: bool = JSON_OPT,
-) -> None:
+) -> Any:
     """Register a training run of a model."""
     from scalegate.registry import service
-    from scalegate.store.base import row_values
 
-    with guarded():
-        row = service.create_run(
-            workspace_of(ctx),
-            actor_of(ctx),
-            model,
-            run,
-            algorithmic_multiplier=multiplier,
-            started_at=_instant(started_at, "--started-at"),
-            notes=notes,
-        )
-    if json_out:
-        emit_json(row_values(row))
-    else:
-        console().print(f"registered run [bold]{row.name}[/bold] of {model}")
+    row = service.create_run(
+        workspace_of(ctx),
+        actor_of(ctx),
+        model,
+        run,
+        algorithmic_multiplier=multiplier,
+        started_at=_instant(started_at, "--started-at"),
+        notes=notes,
+    )
+    return {"row": row, "model": model}
 
 
 @model_app.command("add-enhancement")
+@command(
+    text=lambda done: f"recorded {done['row'].kind} enhancement of {done['model']}",
+    to_json=lambda done: _registry_json(done["row"]),
+)
 def model_add_enhancement(
     ctx: typer.Context,
     model: str = typer.Argument(..., help="Model name."),
@@ -189,34 +196,30 @@ def model_add_enhancement(
     ended_at: str | None = typer.Option(None, "--ended-at", help="ISO-8601 end (omit while ongoing)."),
     checkpoint: str | None = typer.Option(None, "--checkpoint", help="Checkpoint it was applied to."),
     json_out: bool = JSON_OPT,
-) -> None:
+) -> Any:
     """Record a post-training enhancement applied to a model."""
     from scalegate.registry import service
-    from scalegate.store.base import row_values
 
-    with guarded():
-        start = _instant(started_at, "--started-at")
-        assert start is not None
-        row = service.record_enhancement(
-            workspace_of(ctx),
-            actor_of(ctx),
-            model,
-            kind,  # type: ignore[arg-type]
-            description,
-            start,
-            _instant(ended_at, "--ended-at"),
-            checkpoint,
-        )
-    if json_out:
-        emit_json(row_values(row))
-    else:
-        console().print(f"recorded {row.kind} enhancement of {model}")
+    start = _instant(started_at, "--started-at")
+    assert start is not None
+    row = service.record_enhancement(
+        workspace_of(ctx),
+        actor_of(ctx),
+        model,
+        kind,  # type: ignore[arg-type]
+        description,
+        start,
+        _instant(ended_at, "--ended-at"),
+        checkpoint,
+    )
+    return {"row": row, "model": model}
 
 
 # -- checkpoint ----------------------------------------------------------------------------------------------
 
 
 @checkpoint_app.command("add")
+@command(render=lambda document: _print_report(document))
 def checkpoint_add(
     ctx: typer.Context,
     model: str = typer.Argument(..., help="Model name."),
@@ -233,108 +236,108 @@ def checkpoint_add(
         None, "--weight", help="DATASET=WEIGHT in the aggregate (repeatable)."
     ),
     json_out: bool = JSON_OPT,
-) -> None:
+) -> dict[str, Any]:
     """Register a checkpoint: effective compute, triggers fired and assessments opened."""
     from scalegate.registry import service
     from scalegate.registry.specs import CheckpointSpec, validated
 
-    with guarded():
-        data: dict[str, Any] = {
-            "name": name,
-            "step": step,
-            "training_flops": flops,
-            "stage": stage,
-            "run": run,
-            "recorded_at": _instant(recorded_at, "--recorded-at"),
-            "losses": _pairs(loss, "--loss"),
-            "weights": _pairs(weight, "--weight"),
-        }
-        spec = validated(CheckpointSpec, data, "checkpoint")
-        report = service.register_checkpoint(workspace_of(ctx), actor_of(ctx), model, spec)
-    document = report.to_dict()
-    if json_out:
-        emit_json(document)
-        return
-    _print_report(document)
+    data: dict[str, Any] = {
+        "name": name,
+        "step": step,
+        "training_flops": flops,
+        "stage": stage,
+        "run": run,
+        "recorded_at": _instant(recorded_at, "--recorded-at"),
+        "losses": _pairs(loss, "--loss"),
+        "weights": _pairs(weight, "--weight"),
+    }
+    spec = validated(CheckpointSpec, data, "checkpoint")
+    return service.register_checkpoint(workspace_of(ctx), actor_of(ctx), model, spec).to_dict()
 
 
 @checkpoint_app.command("list")
+@command(render=lambda rows: _checkpoint_table(rows))
 def checkpoint_list(
     ctx: typer.Context, model: str = typer.Argument(..., help="Model name."), json_out: bool = JSON_OPT
-) -> None:
+) -> list[dict[str, Any]]:
     """List a model's checkpoints with their effective compute."""
     from scalegate.registry import service
 
-    with guarded():
-        rows = service.model_summary(workspace_of(ctx), model)["checkpoints"]
-    if json_out:
-        emit_json(rows)
-        return
-    _checkpoint_table(rows)
+    rows: list[dict[str, Any]] = service.model_summary(workspace_of(ctx), model)["checkpoints"]
+    return rows
 
 
-@checkpoint_app.command("show")
-def checkpoint_show(
-    ctx: typer.Context,
-    ref: str = typer.Argument(..., help="MODEL or MODEL@CHECKPOINT."),
-    json_out: bool = JSON_OPT,
-) -> None:
-    """Show a checkpoint, its triggers as of now, and its assessments."""
-    from scalegate.registry import service
-
-    with guarded():
-        status = service.checkpoint_status(workspace_of(ctx), ref)
-    if json_out:
-        emit_json(status)
-        return
+def _print_status(status: dict[str, Any]) -> None:
     _checkpoint_table([status["checkpoint"]])
     _trigger_table(status["triggers"])
 
 
+@checkpoint_app.command("show")
+@command(render=_print_status)
+def checkpoint_show(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., help="MODEL or MODEL@CHECKPOINT."),
+    json_out: bool = JSON_OPT,
+) -> dict[str, Any]:
+    """Show a checkpoint, its triggers as of now, and its assessments."""
+    from scalegate.registry import service
+
+    return service.checkpoint_status(workspace_of(ctx), ref)
+
+
+def _print_import(result: dict[str, Any]) -> None:
+    documents = result["checkpoints"]
+    _checkpoint_table([d["checkpoint"] for d in documents])
+    opened = [a for d in documents for a in d["assessments_opened"]]
+    console().print(f"imported {len(documents)} checkpoint(s); {len(opened)} assessment(s) opened")
+
+
 @checkpoint_app.command("import")
+@command(render=_print_import)
 def checkpoint_import(
     ctx: typer.Context,
     path: str = typer.Argument(..., help="CSV, JSON or JSON Lines file of a run's checkpoints and losses."),
     model: str = typer.Option(..., "--model", help="Model the checkpoints belong to."),
     run: str | None = typer.Option(None, "--run", help="Run for rows that name none."),
     json_out: bool = JSON_OPT,
-) -> None:
+) -> dict[str, Any]:
     """Import a training run's checkpoints and losses (all or nothing)."""
     from scalegate.registry.importer import import_checkpoints
 
-    with guarded():
-        reports = import_checkpoints(workspace_of(ctx), actor_of(ctx), model, path, run=run)
+    reports = import_checkpoints(workspace_of(ctx), actor_of(ctx), model, path, run=run)
     documents = [r.to_dict() for r in reports]
-    if json_out:
-        emit_json({"imported": len(documents), "checkpoints": documents})
-        return
-    _checkpoint_table([d["checkpoint"] for d in documents])
-    opened = [a for d in documents for a in d["assessments_opened"]]
-    console().print(f"imported {len(documents)} checkpoint(s); {len(opened)} assessment(s) opened")
+    return {"imported": len(documents), "checkpoints": documents}
 
 
 @checkpoint_app.command("stage")
+@command(render=lambda document: _print_report(document))
 def checkpoint_stage(
     ctx: typer.Context,
     ref: str = typer.Argument(..., help="MODEL@CHECKPOINT."),
     stage: str = typer.Argument(..., help="pretraining, mid-training, post-training or deployed."),
     json_out: bool = JSON_OPT,
-) -> None:
+) -> dict[str, Any]:
     """Move a checkpoint to another stage and re-evaluate its triggers."""
     from scalegate.registry import service
 
-    with guarded():
-        report = service.set_stage(workspace_of(ctx), actor_of(ctx), ref, stage)  # type: ignore[arg-type]
-    if json_out:
-        emit_json(report.to_dict())
-    else:
-        _print_report(report.to_dict())
+    return service.set_stage(workspace_of(ctx), actor_of(ctx), ref, stage).to_dict()  # type: ignore[arg-type]
 
 
 # -- scaling -------------------------------------------------------------------------------------------------
 
 
+def _print_fit(document: dict[str, Any]) -> None:
+    f, se = document["fit"], document["standard_errors"]
+    console().print(
+        f"fitted {f['family']}: L(C) = {f['E']:.4g} + {f['A']:.4g}·C^(-{f['alpha']:.4g})  "
+        f"(±{se['E']:.2g} on E, ±{se['alpha']:.2g} on alpha; {f['n_points']} points, "
+        f"rmse {f['rmse_log']:.2g} in ln L)"
+    )
+    console().print(f"re-derived effective compute of {len(document['updated_checkpoints'])} checkpoint(s)")
+
+
 @scaling_app.command("fit")
+@command(render=_print_fit)
 def scaling_fit(
     ctx: typer.Context,
     family: str = typer.Argument(..., help="Model family whose baseline recipe is fitted."),
@@ -346,52 +349,30 @@ def scaling_fit(
         None, "--weight", help="DATASET=WEIGHT in the aggregate (repeatable)."
     ),
     json_out: bool = JSON_OPT,
-) -> None:
+) -> dict[str, Any]:
     """Fit L(C) = E + A*C^(-alpha) for a family and re-derive its checkpoints' effective compute."""
     from scalegate.registry import fits
     from scalegate.registry.importer import read_reference_points
 
-    with guarded():
-        if (points is None) == (from_run is None):
-            raise InputError("give exactly one of --points FILE or --from-run MODEL/RUN")
-        ws = workspace_of(ctx)
-        if points is not None:
-            refs, source = read_reference_points(points), f"points:{points}"
-        else:
-            assert from_run is not None
-            model, sep, run = from_run.partition("/")
-            if not sep:
-                raise InputError(f"{from_run!r} is not MODEL/RUN", where="--from-run")
-            refs, source = fits.points_from_run(ws, model, run), f"run:{from_run}"
-        report = fits.fit_family(
-            ws, actor_of(ctx), family, refs, weights=_pairs(weight, "--weight"), source=source
-        )
-    document = report.to_dict()
-    if json_out:
-        emit_json(document)
-        return
-    f, se = document["fit"], document["standard_errors"]
-    console().print(
-        f"fitted {family}: L(C) = {f['E']:.4g} + {f['A']:.4g}·C^(-{f['alpha']:.4g})  "
-        f"(±{se['E']:.2g} on E, ±{se['alpha']:.2g} on alpha; {f['n_points']} points, "
-        f"rmse {f['rmse_log']:.2g} in ln L)"
+    if (points is None) == (from_run is None):
+        raise InputError("give exactly one of --points FILE or --from-run MODEL/RUN")
+    ws = workspace_of(ctx)
+    if points is not None:
+        refs, source = read_reference_points(points), f"points:{points}"
+    else:
+        assert from_run is not None
+        model, sep, run = from_run.partition("/")
+        if not sep:
+            raise InputError(f"{from_run!r} is not MODEL/RUN", where="--from-run")
+        refs, source = fits.points_from_run(ws, model, run), f"run:{from_run}"
+    report = fits.fit_family(
+        ws, actor_of(ctx), family, refs, weights=_pairs(weight, "--weight"), source=source
     )
-    console().print(f"re-derived effective compute of {len(document['updated_checkpoints'])} checkpoint(s)")
+    return report.to_dict()
 
 
-@scaling_app.command("show")
-def scaling_show(
-    ctx: typer.Context, family: str = typer.Argument(..., help="Model family."), json_out: bool = JSON_OPT
-) -> None:
-    """Show the family's fit, its curve and where each checkpoint sits on it."""
-    from scalegate.registry.fits import scaling_summary
-
-    with guarded():
-        summary = scaling_summary(workspace_of(ctx), family)
-    if json_out:
-        emit_json(summary)
-        return
-    fit = summary["fit"]
+def _print_scaling(summary: dict[str, Any]) -> None:
+    fit, family = summary["fit"], summary["family"]
     if fit:
         console().print(
             f"{family}: L(C) = {fit['E']:.4g} + {fit['A']:.4g}·C^(-{fit['alpha']:.4g})  ({fit['source']})"
@@ -415,21 +396,22 @@ def scaling_show(
     )
 
 
+@scaling_app.command("show")
+@command(render=_print_scaling)
+def scaling_show(
+    ctx: typer.Context, family: str = typer.Argument(..., help="Model family."), json_out: bool = JSON_OPT
+) -> dict[str, Any]:
+    """Show the family's fit, its curve and where each checkpoint sits on it."""
+    from scalegate.registry.fits import scaling_summary
+
+    return scaling_summary(workspace_of(ctx), family)
+
+
 # -- assessments ---------------------------------------------------------------------------------------------
 
 
-@assessments_app.command("due")
-def assessments_due(ctx: typer.Context, json_out: bool = JSON_OPT) -> None:
-    """List assessments that are due or overdue, with deadlines and days overdue."""
-    from scalegate.registry.assessments_due import due_assessments
-
-    with guarded():
-        ws = workspace_of(ctx)
-        items = [i.to_dict() for i in due_assessments(ws)]
-        now = ws.now().isoformat()
-    if json_out:
-        emit_json({"as_of": now, "assessments": items})
-        return
+def _print_due(result: dict[str, Any]) -> None:
+    items, now = result["assessments"], result["as_of"]
     if not items:
         console().print("no assessment is due")
         return
@@ -451,77 +433,73 @@ def assessments_due(ctx: typer.Context, json_out: bool = JSON_OPT) -> None:
     )
 
 
+@assessments_app.command("due")
+@command(render=_print_due)
+def assessments_due(ctx: typer.Context, json_out: bool = JSON_OPT) -> dict[str, Any]:
+    """List assessments that are due or overdue, with deadlines and days overdue."""
+    from scalegate.registry.assessments_due import due_assessments
+
+    ws = workspace_of(ctx)
+    items = [i.to_dict() for i in due_assessments(ws)]
+    return {"as_of": ws.now().isoformat(), "assessments": items}
+
+
 @assessments_app.command("request")
+@command(
+    text=lambda row: f"assessment {row.id} requested; due {_when(row.due_at)} ({row.clause})",
+    to_json=_registry_json,
+)
 def assessments_request(
     ctx: typer.Context,
     ref: str = typer.Argument(..., help="MODEL or MODEL@CHECKPOINT."),
     reason: str = typer.Option(..., "--reason", help="Why an assessment is warranted."),
     kind: str = typer.Option("comprehensive", "--kind", help="comprehensive or preliminary."),
     json_out: bool = JSON_OPT,
-) -> None:
+) -> Any:
     """Request an assessment at discretion (only the roles the policy names, e.g. the RSO)."""
     from scalegate.registry.assessments_due import request_assessment
-    from scalegate.store.base import row_values
 
-    with guarded():
-        if kind not in ("comprehensive", "preliminary"):
-            raise InputError(f"unknown kind {kind!r}: comprehensive or preliminary", where="--kind")
-        row = request_assessment(workspace_of(ctx), actor_of(ctx), ref, reason, kind)  # type: ignore[arg-type]
-    if json_out:
-        emit_json(row_values(row))
-    else:
-        console().print(f"assessment {row.id} requested; due {_when(row.due_at)} ({row.clause})")
+    if kind not in ("comprehensive", "preliminary"):
+        raise InputError(f"unknown kind {kind!r}: comprehensive or preliminary", where="--kind")
+    return request_assessment(workspace_of(ctx), actor_of(ctx), ref, reason, kind)  # type: ignore[arg-type]
 
 
 @assessments_app.command("record-prior")
+@command(
+    text=lambda row: f"recorded comprehensive assessment {row.id}, completed {_when(row.completed_at)}",
+    to_json=_registry_json,
+)
 def assessments_record_prior(
     ctx: typer.Context,
     ref: str = typer.Argument(..., help="MODEL@CHECKPOINT that was comprehensively assessed."),
     completed_at: str = typer.Option(..., "--completed-at", help="ISO-8601 completion time."),
     json_out: bool = JSON_OPT,
-) -> None:
+) -> Any:
     """Record a comprehensive assessment completed outside scalegate (sets the family's baseline)."""
     from scalegate.registry.assessments_due import record_prior_assessment
-    from scalegate.store.base import row_values
 
-    with guarded():
-        done = _instant(completed_at, "--completed-at")
-        assert done is not None
-        row = record_prior_assessment(workspace_of(ctx), actor_of(ctx), ref, done)
-    if json_out:
-        emit_json(row_values(row))
-    else:
-        console().print(f"recorded comprehensive assessment {row.id}, completed {_when(row.completed_at)}")
+    done = _instant(completed_at, "--completed-at")
+    assert done is not None
+    return record_prior_assessment(workspace_of(ctx), actor_of(ctx), ref, done)
 
 
-@assessments_app.command("check")
-def assessments_check(ctx: typer.Context, json_out: bool = JSON_OPT) -> None:
-    """Open calendar assessments whose time has come and record overdue ones as compliance findings."""
-    from scalegate.registry.assessments_due import record_overdue_findings
-    from scalegate.store.base import row_values
-
-    with guarded():
-        rows = record_overdue_findings(workspace_of(ctx))
-    if json_out:
-        emit_json({"recorded": [row_values(r) for r in rows]})
-        return
+def _print_recorded(rows: list[Any]) -> None:
     if not rows:
         console().print("no new overdue assessment")
     for r in rows:
         console().print(f"finding {r.id}: {r.subject} {r.days_late} day(s) late ({r.clause})")
 
 
-@assessments_app.command("findings")
-def assessments_findings(ctx: typer.Context, json_out: bool = JSON_OPT) -> None:
-    """List compliance findings about overdue assessments."""
-    from scalegate.registry.assessments_due import OVERDUE_FINDING, list_findings
-    from scalegate.store.base import row_values
+@assessments_app.command("check")
+@command(render=_print_recorded, to_json=lambda rows: {"recorded": _registry_json(rows)})
+def assessments_check(ctx: typer.Context, json_out: bool = JSON_OPT) -> list[Any]:
+    """Open calendar assessments whose time has come and record overdue ones as compliance findings."""
+    from scalegate.registry.assessments_due import record_overdue_findings
 
-    with guarded():
-        rows = list_findings(workspace_of(ctx), OVERDUE_FINDING)
-    if json_out:
-        emit_json([row_values(r) for r in rows])
-        return
+    return list(record_overdue_findings(workspace_of(ctx)))
+
+
+def _print_findings(rows: list[Any]) -> None:
     table(
         "Overdue assessments",
         ["id", "subject", "checkpoint", "due", "days late", "clause"],
@@ -537,6 +515,15 @@ def assessments_findings(ctx: typer.Context, json_out: bool = JSON_OPT) -> None:
             for r in rows
         ],
     )
+
+
+@assessments_app.command("findings")
+@command(render=_print_findings, to_json=_registry_json)
+def assessments_findings(ctx: typer.Context, json_out: bool = JSON_OPT) -> list[Any]:
+    """List compliance findings about overdue assessments."""
+    from scalegate.registry.assessments_due import OVERDUE_FINDING, list_findings
+
+    return list(list_findings(workspace_of(ctx), OVERDUE_FINDING))
 
 
 # -- printing ------------------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from scalegate.registry.lookup import (
 from scalegate.registry.scaling import EffectiveComputeEstimate
 from scalegate.registry.specs import NAME_PATTERN, CheckpointSpec
 from scalegate.registry.triggers import TriggerFiring, evaluate_triggers
-from scalegate.store.base import row_values
+from scalegate.store.base import Base, row_values
 from scalegate.store.models.registry import (
     AssessmentRow,
     CheckpointRow,
@@ -49,6 +49,7 @@ __all__ = [
     "checkpoint_status",
     "create_model",
     "create_run",
+    "document",
     "evaluate_and_open",
     "list_models",
     "model_summary",
@@ -359,3 +360,10 @@ def checkpoint_status(workspace: Workspace, ref: str) -> dict[str, Any]:
             "triggers": [f.to_dict() for f in evaluate_triggers(workspace, session, row)],
             "assessments": [row_values(a) for a in assessments],
         }
+
+
+def document(row: Base) -> dict[str, Any]:
+    """A registry row (model, run, enhancement, assessment, compliance finding) as the JSON document the doors
+    print: every column, times in ISO-8601, bytes as hex. The doors call this rather than the store's
+    ``row_values``, so that what a registry record looks like outside is decided here."""
+    return row_values(row)
