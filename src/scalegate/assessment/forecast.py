@@ -27,6 +27,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from scalegate.evidence.series import audit_root, family_series
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
@@ -414,8 +416,6 @@ def family_forecasts(
     compute) is fitted once per audit root; a call whose root is unchanged costs one SQL statement and only
     places the current checkpoint on the kept trends.
     """
-    from scalegate.evidence.series import audit_root, family_series
-
     root = audit_root(session)
     key = (session.get_bind(), family, id(policy))
     with _lock:

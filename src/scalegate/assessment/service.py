@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from scalegate.assessment.findings import EvidenceLike, ThresholdFinding, threshold_findings
-from scalegate.assessment.forecast import Forecast, ForecastPoint, forecast_indicator
+from scalegate.assessment.forecast import Forecast, family_forecasts
 from scalegate.assessment.requirements import RequiredLevel, Requirements, required_levels
 from scalegate.audit.log import log_size
 from scalegate.canonical import digest
@@ -342,28 +342,6 @@ def _latest_assessed_earlier(
 
 
 def _forecasts(ctx: Context, checkpoint: CheckpointRow) -> list[Forecast]:
-    policy = ctx.policy
-    family = [
-        (c, float(c.effective_compute))
-        for c in family_checkpoints(ctx.session, checkpoint.model.family)
-        if c.effective_compute
-    ]
-    out = []
-    for _, indicator in policy.indicators():
-        points = []
-        for c, compute in family:
-            ev = indicator_evidence(ctx.workspace, ctx.session, c.id, indicator)
-            if ev is not None and not ev.flags:
-                points.append(ForecastPoint(f"{c.model.name}@{c.name}", compute, ev.estimate))
-        out.append(
-            forecast_indicator(
-                indicator.id,
-                points,
-                threshold=indicator.threshold,
-                alert=indicator.alert,
-                higher_is_more_capable=indicator.direction == "higher_is_more_capable",
-                current_effective_compute=checkpoint.effective_compute,
-                confidence_level=policy.statistics.confidence_level,
-            )
-        )
-    return out
+    """Each indicator's trend across the family: the series is read in a constant number of statements and
+    fitted once per audit root (``scalegate.evidence.series``), so the cost does not grow with the family."""
+    return family_forecasts(ctx.session, ctx.policy, checkpoint.model.family, checkpoint.effective_compute)

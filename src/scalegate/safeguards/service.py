@@ -34,6 +34,7 @@ __all__ = [
     "CriterionStatus",
     "Evidence",
     "StandardStatus",
+    "standard_report",
     "add_evidence",
     "calendar_items",
     "criteria_of",
@@ -549,3 +550,15 @@ def propose_safeguards_determination(workspace: Workspace, actor: Actor, kind: s
             },
             bound_state={"evidence_set": status.evidence_digest},
         )
+
+
+def standard_report(workspace: Workspace, kind: str, level: str) -> StandardStatus:
+    """Whether the standard (kind, level) of the active policy is met now, criterion by criterion, read in a
+    transaction of its own: what the doors show. ``NotFoundError`` when the policy has no such level, so that
+    a typo is not reported as a standard that is not met."""
+    try:
+        workspace.policy().level(kind, level)
+    except KeyError:
+        raise NotFoundError(f"no {kind} level {level!r} in the active policy") from None
+    with workspace.read() as session:
+        return standard_status(workspace, session, kind, level)
