@@ -9,12 +9,15 @@ from pathlib import Path
 
 import pytest
 
+from scalegate import wiring
 from scalegate.clock import FixedClock
 from scalegate.workspace import Workspace, init_workspace
 from tests.support.templates import SqliteTemplate, create_database, drop_database, migrate_postgres_template
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINIMAL_POLICY = FIXTURES / "policies" / "minimal.yaml"
+
+wiring.install()  # the governance hooks, as every door installs them when it opens a workspace
 
 
 @pytest.fixture(scope="session")

@@ -171,7 +171,7 @@ class Flow:
             self.meet_standard(req.kind, req.level)
 
     def sign_all(self, decision_id: int, roles: list[str]) -> None:
-        from scalegate.assessment.determination import sign_decision
+        from scalegate.governance.decisions import sign as sign_decision
 
         for role in roles:
             sign_decision(self.workspace, self.person(role), decision_id, role, justification="reviewed")

@@ -13,11 +13,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
-from scalegate.actor import Actor
+from scalegate.actor import SYSTEM, Actor
 from scalegate.clock import FixedClock
 from scalegate.governance.identity import resolve_actor
 from scalegate.governance.users import add_user
+from scalegate.registry import service
+from scalegate.registry.specs import CheckpointSpec
+from scalegate.store.models.registry import CheckpointRow
 from scalegate.workspace import Workspace, init_workspace
 
 
@@ -29,6 +33,25 @@ def make_people(workspace: Workspace, people: dict[str, list[str]]) -> dict[str,
     for name, roles in people.items():
         add_user(workspace, admin, name, roles=roles, email=f"{name}@example.org")
     return {"root": admin, **{name: resolve_actor(workspace, name) for name in people}}
+
+
+def checkpoint(workspace: Workspace, number: int | None = None) -> str:
+    """The decision subject of a checkpoint the registry knows: ``checkpoint:<number>``, registering
+    checkpoints of model `m` up to that id if need be (None: a new one).
+
+    An approved capability determination completes its checkpoint's assessment (the hook of
+    ``assessment.determination``), and is refused when its subject names no checkpoint, so the determinations
+    these tests sign name real ones.
+    """
+    with workspace.read() as session:
+        top = session.execute(select(func.max(CheckpointRow.id))).scalar_one() or 0
+    if top == 0:
+        service.create_model(workspace, SYSTEM, "m", "fam", "team")
+    wanted = top + 1 if number is None else number
+    for n in range(top + 1, wanted + 1):
+        spec = CheckpointSpec(name=f"c{n}", step=n, training_flops=1e20)
+        assert service.register_checkpoint(workspace, SYSTEM, "m", spec).checkpoint.id == n
+    return f"checkpoint:{wanted}"
 
 
 @pytest.fixture

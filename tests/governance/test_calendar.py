@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,8 +10,8 @@ from sqlalchemy import select
 from scalegate.actor import Actor
 from scalegate.calendar_types import CalendarItem
 from scalegate.clock import FixedClock
-from scalegate.errors import InputError, NotFoundError, PermissionDenied
-from scalegate.governance import calendar, noncompliance
+from scalegate.errors import InputError, InternalError, NotFoundError, PermissionDenied
+from scalegate.governance import calendar, hooks, noncompliance
 from scalegate.governance.compliance import compliance_status, record_completion
 from scalegate.store.models.audit import AuditEntryRow
 from scalegate.store.models.registry import ComplianceFindingRow
@@ -116,35 +114,52 @@ def test_drills_and_reviews_of_the_rsp(rsp: Workspace, clock: FixedClock) -> Non
     assert finding.days_late == 9 and "met_at" in finding.detail
 
 
-def test_other_domains_deadlines_are_merged_and_failures_show(
-    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    good = types.ModuleType("calendar_test_good")
+def test_other_domains_deadlines_are_merged_and_failures_show(workspace: Workspace) -> None:
     due = workspace.now() - timedelta(days=3)
-    good.calendar_items = lambda ws: [  # type: ignore[attr-defined]
-        CalendarItem(
-            id="assessment:7",
-            kind="assessment",
-            title="Assess checkpoint 7",
-            due_at=due,
-            status="overdue",
-            clause="TSP v1.0 §3.2",
-            days_overdue=3,
-        )
-    ]
-    broken = types.ModuleType("calendar_test_broken")
+
+    def good(ws: Workspace) -> list[CalendarItem]:
+        return [
+            CalendarItem(
+                id="assessment:7",
+                kind="assessment",
+                title="Assess checkpoint 7",
+                due_at=due,
+                status="overdue",
+                clause="TSP v1.0 §3.2",
+                days_overdue=3,
+            )
+        ]
 
     def explode(ws: Workspace) -> list[CalendarItem]:
         raise RuntimeError("database on fire")
 
-    broken.calendar_items = explode  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "calendar_test_good", good)
-    monkeypatch.setitem(sys.modules, "calendar_test_broken", broken)
-    monkeypatch.setattr(
-        calendar, "PROVIDERS", ("calendar_test_good", "calendar_test_broken", "calendar_test_absent")
-    )
-    merged = {i.id: i for i in calendar.compliance_calendar(workspace)}
+    sources = hooks.Hooks.of(hooks.CalendarSource("good", good), hooks.CalendarSource("broken", explode))
+    with hooks.installed_as(sources):
+        found = calendar.calendar_sources(workspace)
+        merged = {i.id: i for i in calendar.compliance_calendar(workspace)}
+    assert [source.name for source, _ in found] == ["governance", "good", "broken"]
     assert merged["assessment:7"].status == "overdue"
-    assert merged["provider-error:calendar_test_broken"].status == "overdue"
-    assert "database on fire" in merged["provider-error:calendar_test_broken"].title
-    assert not any("calendar_test_absent" in i for i in merged)
+    assert merged["source-error:broken"].status == "overdue"
+    assert "database on fire" in merged["source-error:broken"].title
+
+
+def test_sources_replace_the_cadences_they_compute(workspace: Workspace) -> None:
+    """A source that computes a kind of cadence itself (safeguards: `reapproval`) takes it from governance."""
+    with hooks.installed_as(hooks.Hooks()):
+        assert "procedural-review" in {i.details.get("cadence") for i in calendar.calendar_items(workspace)}
+    owner = hooks.CalendarSource("reviews", lambda ws: [], cadence_kinds=frozenset({"review"}))
+    with hooks.installed_as(hooks.Hooks(calendar=(owner,))):
+        kinds = {i.kind for i in calendar.calendar_items(workspace)}
+    assert "review" not in kinds and "summary" in kinds
+
+
+def test_the_installed_sources_are_the_registry_and_safeguards() -> None:
+    installed = hooks.installed()
+    assert [s.name for s in installed.calendar] == ["assessments", "safeguards"]
+    assert installed.cadence_kinds() == {"reapproval"}
+    assert installed.calendar[0].record_findings is not None  # the registry records its own findings
+
+
+def test_a_calendar_without_installed_sources_is_refused(workspace: Workspace) -> None:
+    with hooks.installed_as(None), pytest.raises(InternalError, match="hooks are not installed"):
+        calendar.compliance_calendar(workspace)

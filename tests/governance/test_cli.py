@@ -196,7 +196,7 @@ def test_policy_change_through_the_cli(cli: Cli, tmp_path: Any) -> None:
 
 def test_notify_over_a_real_smtp_server(cli: Cli, workspace: Workspace, smtp_server: Any) -> None:
     decision_id = open_cd(workspace, SYSTEM)
-    for name in ("rita", "carl"):  # signed directly: a checkpoint subject the registry does not know
+    for name in ("rita", "carl"):  # signed through the service, as every door does
         from scalegate.governance.decisions import sign
         from scalegate.governance.identity import resolve_actor
 

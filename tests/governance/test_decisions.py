@@ -21,6 +21,7 @@ from scalegate.store.models.audit import AuditEntryRow
 from scalegate.store.models.governance import DecisionRow
 from scalegate.workspace import Workspace
 from tests.conftest import MINIMAL_POLICY
+from tests.governance.conftest import checkpoint
 
 
 def h(text: str) -> str:
@@ -28,6 +29,8 @@ def h(text: str) -> str:
 
 
 def open_cd(workspace: Workspace, actor: Actor, findings: str = "f1", subject: str = "checkpoint:1") -> int:
+    """Open a capability determination about a checkpoint the registry knows (``checkpoint:<id>``)."""
+    checkpoint(workspace, int(subject.removeprefix("checkpoint:")))
     with workspace.transaction() as session:
         row = open_decision(
             workspace,

@@ -30,7 +30,7 @@ from scalegate.governance.permissions import (
 from scalegate.governance.users import add_user, create_token, list_users
 from scalegate.policy import Policy, load_builtin
 from scalegate.workspace import Workspace, init_workspace
-from tests.governance.conftest import make_people
+from tests.governance.conftest import checkpoint, make_people
 from tests.governance.test_decisions import h
 
 RSP_ROLES = [
@@ -66,7 +66,7 @@ class World:
                 session,
                 SYSTEM,
                 decision_type=decision_type,
-                subject=f"checkpoint:{self.n()}",
+                subject=checkpoint(self.ws),
                 payload={},
                 bound_state={"findings": h(str(self.n()))},
             ).id

@@ -114,7 +114,8 @@ def evaluate(s: Scenario) -> None:
 
 def determine(s: Scenario) -> int:
     """Stage `determined`: the capability determination proposed, signed by RSO and CEO, board notified."""
-    from scalegate.assessment.determination import propose_determination, sign_decision
+    from scalegate.assessment.determination import propose_determination
+    from scalegate.governance.decisions import sign as sign_decision
     from scalegate.governance.notifications import InMemoryNotifier, notify_decision
 
     row = propose_determination(s.workspace, s.evaluator, REF)

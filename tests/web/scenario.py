@@ -102,7 +102,7 @@ def _evidence(s: Scenario, tmp: Path) -> None:
 
 
 def _safeguards(s: Scenario, tmp: Path) -> None:
-    from scalegate.assessment.determination import sign_decision
+    from scalegate.governance.decisions import sign as sign_decision
     from scalegate.governance.notifications import notify_decision
     from scalegate.safeguards.service import (
         add_evidence,

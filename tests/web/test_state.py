@@ -78,7 +78,7 @@ def test_revoked_role_takes_effect_on_the_next_request(
 
 
 def test_gate_verdict_follows_state_and_time(tmp_path: Path, clock: FixedClock) -> None:
-    from scalegate.assessment.determination import sign_decision
+    from scalegate.governance.decisions import sign as sign_decision
     from scalegate.gate.service import evaluate_gate
     from tests.web.scenario import build
 

@@ -13,13 +13,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scalegate.assessment.service import assess, checkpoint_subject
-from scalegate.errors import InputError
+from scalegate.errors import ConflictError, InputError, InternalError
+from scalegate.governance.hooks import DecisionHooks
+from scalegate.registry.assessments_due import mark_assessment_completed
 
 if TYPE_CHECKING:
     from scalegate.actor import Actor
+    from scalegate.context import Context
+    from scalegate.store.base import Base
+    from scalegate.store.models.governance import DecisionRow
     from scalegate.workspace import Workspace
 
-__all__ = ["approve_interim_measures", "propose_affirmative_case", "propose_determination", "sign_decision"]
+__all__ = [
+    "HOOKS",
+    "approve_interim_measures",
+    "complete_assessment",
+    "propose_affirmative_case",
+    "propose_determination",
+]
 
 
 def propose_determination(
@@ -148,36 +159,27 @@ def approve_interim_measures(
         )
 
 
-def sign_decision(
-    workspace: Workspace,
-    actor: Actor,
-    decision_id: int,
-    role: str,
-    *,
-    approve: bool = True,
-    justification: str | None = None,
-) -> Any:
-    """Sign a decision; when a capability determination becomes fully approved, the checkpoint's comprehensive
-    assessment is complete (it becomes the baseline for the next effective-compute and calendar triggers), in
-    the same transaction as the signature."""
-    from scalegate.governance.decisions import sign
-    from scalegate.registry.assessments_due import mark_assessment_completed
+def complete_assessment(ctx: Context, decision: DecisionRow) -> list[Base]:
+    """When a capability determination is approved, the checkpoint's comprehensive assessment is complete:
+    it becomes the baseline for the next effective-compute and calendar triggers, and the assessments it
+    satisfies close (the ``on_closed`` hook, run in the transaction of the signature that approved it).
 
-    workspace.policy()  # cache the policy before the write transaction opens
+    A determination whose subject names no checkpoint of this workspace is refused rather than approved with
+    nothing completed. The completion records its own audit entry, so no rows are returned.
+    """
+    if decision.status != "approved":
+        return []
+    kind, _, key = decision.subject.partition(":")
+    if kind != "checkpoint" or not key.isdigit():
+        raise ConflictError(
+            f"capability determination {decision.id} is about {decision.subject!r}, not a checkpoint: "
+            "there is no assessment for its approval to complete"
+        )
+    if ctx.actor is None:
+        raise InternalError("a capability determination is approved only in a writing context")
+    mark_assessment_completed(ctx.workspace, ctx.session, ctx.actor, int(key), ctx.now)
+    return []
 
-    def complete(session: Any, decision: Any) -> None:
-        if decision.decision_type == "capability_determination" and decision.subject.startswith(
-            "checkpoint:"
-        ):
-            checkpoint_id = int(decision.subject.split(":", 1)[1])
-            mark_assessment_completed(workspace, session, actor, checkpoint_id, workspace.now())
 
-    return sign(
-        workspace,
-        actor,
-        decision_id,
-        role,
-        approve=approve,
-        justification=justification,
-        on_approved=complete,
-    )
+HOOKS = DecisionHooks("capability_determination", on_closed=complete_assessment)
+"""Approving a capability determination completes its assessment; installed by ``scalegate.wiring``."""

@@ -32,11 +32,14 @@ def state(ctx: typer.Context) -> CliState:
 
 
 def workspace_of(ctx: typer.Context) -> Workspace:
-    """Open the workspace named by ``--db`` / ``SCALEGATE_DATABASE_URL`` / ``./.scalegate``."""
+    """Open the workspace named by ``--db`` / ``SCALEGATE_DATABASE_URL`` / ``./.scalegate``, with the
+    governance hooks installed (``scalegate.wiring``)."""
+    from scalegate import wiring
     from scalegate.workspace import Workspace, open_workspace
 
     st = state(ctx)
     if st._workspace is None:
+        wiring.install()
         st._workspace = open_workspace(st.db)
     assert isinstance(st._workspace, Workspace)
     return st._workspace

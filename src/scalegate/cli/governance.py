@@ -301,8 +301,11 @@ def signoff(
     json_out: bool = JSON,
 ) -> None:
     """Sign (approve or reject) a decision in one of your roles."""
+    from scalegate.governance.decisions import sign
+
     with guarded():
-        row = _sign(workspace_of(ctx), actor_of(ctx), decision_id, role, not reject, justification)
+        ws, actor = workspace_of(ctx), actor_of(ctx)
+        row = sign(ws, actor, decision_id, role, approve=not reject, justification=justification)
     result = {
         "decision_id": decision_id,
         "signature_id": row.id,
@@ -313,18 +316,6 @@ def signoff(
         "bound_state": row.bound_state,
     }
     _done(result, json_out, f"{'Rejected' if reject else 'Signed'} decision #{decision_id} as {role}")
-
-
-def _sign(
-    workspace: Any, actor: Any, decision_id: int, role: str, approve: bool, justification: str | None
-) -> Any:
-    """Sign through the assessment domain when present, so that a completed determination completes its
-    assessment too; otherwise sign directly."""
-    try:
-        from scalegate.assessment.determination import sign_decision
-    except ImportError:
-        from scalegate.governance.decisions import sign as sign_decision
-    return sign_decision(workspace, actor, decision_id, role, approve=approve, justification=justification)
 
 
 # -- notifications -------------------------------------------------------------------------------------------

@@ -1,22 +1,22 @@
 """The compliance calendar: every deadline the policy implies, from every domain, in one list.
 
-Each domain that creates deadlines exposes ``calendar_items(workspace) -> list[CalendarItem]``. Governance
-adds its own (this module's ``calendar_items``): the recurring obligations of ``governance.cadences`` (annual
-procedural review, public updates, quarterly noncompliance summaries, readiness drills), publication and
-activation of approved policy changes, and prompt notice of material-risk noncompliance.
-``compliance_calendar`` merges them with the registry's (assessments due) and safeguards' (re-approval within
-12 months) providers, imported lazily: a provider whose module does not exist is skipped; a provider that
-fails shows up as an overdue item (fail closed: a calendar that silently lost a source would look compliant).
+Each domain that creates deadlines declares a ``CalendarSource`` (``governance.hooks``): a callable
+returning ``CalendarItem``s. Governance has its own (this module's ``calendar_items``): the recurring
+obligations of ``governance.cadences`` (annual procedural review, public updates, quarterly noncompliance
+summaries, readiness drills), publication and activation of approved policy changes, and prompt notice of
+material-risk noncompliance. ``compliance_calendar`` merges them with the sources installed by
+``scalegate.wiring``: the registry's (assessments due) and safeguards' (re-approval within 12 months). A
+source that fails shows up as an overdue item, and a calendar asked for before any source was installed is
+refused (fail closed: a calendar that silently lost a source would look compliant).
 
 A cadence never carried out counts from the workspace's creation. "Promptly" (material-risk noncompliance) is
 read as within one day, and an approved change is to be activated within a day of its effective date; the
-policy texts give no number, so these are scalegate's choices. Cadences of kind `reapproval` are left to the
-safeguards provider, which knows when each determination was signed.
+policy texts give no number, so these are scalegate's choices. Cadences of a kind an installed source computes
+itself (`reapproval`, by safeguards, which knows when each determination was signed) are left to that source.
 """
 
 from __future__ import annotations
 
-import importlib
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scalegate.calendar_types import CalendarItem, CalendarStatus
+from scalegate.governance.hooks import CalendarSource, installed
 from scalegate.months import add_months, days_late
 from scalegate.store.models.governance import (
     ComplianceEventRow,
@@ -40,8 +41,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DUE_WINDOW_DAYS",
+    "GOVERNANCE",
     "PROMPTLY",
-    "PROVIDERS",
     "cadences",
     "calendar_items",
     "calendar_sources",
@@ -49,9 +50,6 @@ __all__ = [
     "deadline_item",
     "item_status",
 ]
-
-PROVIDERS: tuple[str, ...] = ("scalegate.registry.assessments_due", "scalegate.safeguards.service")
-"""Modules whose ``calendar_items(workspace)`` the calendar merges with governance's own."""
 
 DUE_WINDOW_DAYS = 30
 """An item within this many days of its deadline is `due` rather than `upcoming`."""
@@ -150,7 +148,9 @@ def cadence_item_id(cadence_id: str, due_at: datetime) -> str:
     return f"cadence:{cadence_id}:{due_at.date().isoformat()}"
 
 
-def _cadence_items(session: Session, policy: Policy, now: datetime, skip: set[str]) -> list[CalendarItem]:
+def _cadence_items(
+    session: Session, policy: Policy, now: datetime, skip: frozenset[str]
+) -> list[CalendarItem]:
     items = []
     for cadence in cadences(policy):
         if cadence.kind in skip:
@@ -238,23 +238,10 @@ def _noncompliance_items(session: Session, policy: Policy, now: datetime) -> lis
     return items
 
 
-def _provider_present(module: str) -> bool:
-    try:
-        importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and module.startswith(exc.name):
-            return False
-        raise
-    return True
-
-
 def calendar_items(workspace: Workspace) -> list[CalendarItem]:
     """Governance's own deadlines (cadences, policy changes, prompt noncompliance notices)."""
     policy, now = workspace.policy(), workspace.now()
-    try:
-        skip = {"reapproval"} if _provider_present("scalegate.safeguards.service") else set()
-    except ImportError:
-        skip = set()
+    skip = installed().cadence_kinds()
     with workspace.read() as session:
         return (
             _cadence_items(session, policy, now, skip)
@@ -263,35 +250,40 @@ def calendar_items(workspace: Workspace) -> list[CalendarItem]:
         )
 
 
-def _from_provider(workspace: Workspace, module: str) -> list[CalendarItem]:
+GOVERNANCE = CalendarSource("governance", calendar_items)
+"""Governance's own source, always first; the other domains' are installed through ``governance.hooks``."""
+
+
+def _from_source(workspace: Workspace, source: CalendarSource) -> list[CalendarItem]:
     try:
-        if not _provider_present(module):
-            return []
-        items = importlib.import_module(module).calendar_items(workspace)
-        return list(items)
+        return list(source.items(workspace))
     except Exception as exc:
         now = workspace.now()
         return [
             CalendarItem(
-                id=f"provider-error:{module}",
-                kind="provider-error",
-                title=f"Deadlines from {module} could not be read: {type(exc).__name__}: {exc}",
+                id=f"source-error:{source.name}",
+                kind="source-error",
+                title=f"Deadlines from {source.name} could not be read: {type(exc).__name__}: {exc}",
                 due_at=now,
                 status="overdue",
                 clause="scalegate (fail closed)",
-                subject=module,
+                subject=source.name,
                 details={"error": str(exc)},
             )
         ]
 
 
-def calendar_sources(workspace: Workspace) -> list[tuple[str, list[CalendarItem]]]:
-    """The items of each source, governance's own first: (module, items)."""
-    sources = [(__name__, calendar_items(workspace))]
-    return sources + [(module, _from_provider(workspace, module)) for module in PROVIDERS]
+def calendar_sources(workspace: Workspace) -> list[tuple[CalendarSource, list[CalendarItem]]]:
+    """The items of each source, governance's own first, then the installed sources in order.
+
+    Refused with ``InternalError`` when no hooks were installed: a calendar without the other domains'
+    deadlines would look compliant.
+    """
+    sources = installed().calendar
+    return [(GOVERNANCE, calendar_items(workspace))] + [(s, _from_source(workspace, s)) for s in sources]
 
 
 def compliance_calendar(workspace: Workspace) -> list[CalendarItem]:
-    """Every deadline from every provider, soonest first."""
+    """Every deadline from every source, soonest first."""
     items = [item for _, found in calendar_sources(workspace) for item in found]
     return sorted(items, key=lambda i: (i.due_at, i.id))

@@ -14,12 +14,16 @@ Who signs comes from the policy's ``DecisionRule`` for the decision type. Separa
 For a policy change the approving roles are the change-control approvers (the Board); the proposers' own roles
 (CEO, RSO) sign as co-proposers, as RSP v2.2 §7.1 has it ("proposed by the CEO and the RSO and approved by the
 Board"). For every other decision type every sign-off role approves.
+
+The engine knows nothing of what a decision sets off. The domain that does registers it as a hook
+(``governance.hooks``): a policy change is checked before approval and carried over to its change when closed;
+an approved capability determination completes its checkpoint's assessment. ``sign`` runs those hooks in the
+signature's own transaction, so every door signs through this one function.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, get_args
@@ -29,12 +33,14 @@ from sqlalchemy.orm import Session
 
 from scalegate.actor import Actor
 from scalegate.errors import ConflictError, InputError, NotFoundError, PermissionDenied
+from scalegate.governance.hooks import installed
 from scalegate.governance.permissions import require
 from scalegate.policy import Policy
 from scalegate.policy.rules import DecisionRule, DecisionType, Notification
 from scalegate.store.models.governance import DecisionRow, NotificationRow, SignatureRow, UserRow
 
 if TYPE_CHECKING:
+    from scalegate.store.base import Base
     from scalegate.workspace import Workspace
 
 __all__ = [
@@ -230,17 +236,21 @@ def sign(
     *,
     approve: bool = True,
     justification: str | None = None,
-    on_approved: Callable[[Session, DecisionRow], None] | None = None,
 ) -> SignatureRow:
     """Sign (approve or reject) a decision in one role; audit-logged in the same transaction.
 
-    ``on_approved`` runs inside that transaction when this signature completes the approval, so what the
-    approval sets off (e.g. completing the checkpoint's assessment) commits or fails together with it.
+    This is the one way to sign, whatever the door. What a decision type's own domain adds runs through its
+    installed hooks (``governance.hooks``), in this transaction: an ``on_ready`` check may refuse an approving
+    signature (a policy change before its consultation), and when this signature closes the decision the
+    ``on_closed`` handlers carry the outcome over (the policy change is approved or rejected; an approved
+    capability determination completes its checkpoint's assessment). A handler that fails rolls the signature
+    back with it. Refused with ``InternalError`` when no hooks were installed.
     """
     if not approve and not (justification and justification.strip()):
         raise InputError("a rejection needs a justification", where="justification")
-    with workspace.transaction() as session:
-        active = workspace.active_in(session)
+    hooks = installed()
+    with workspace.writing(actor) as ctx:
+        session, active = ctx.session, ctx.active
         policy = active.policy
         require(actor, "decision.sign", policy)
         decision = get_decision(session, decision_id)
@@ -259,13 +269,12 @@ def sign(
         _check_signable(decision, active.content_hash)
         signatures = _signatures(session, decision.id)
         _check_duties(policy, rule, decision, user, role, signatures)
-        if decision.decision_type == "policy_change" and role in approving_roles(policy, rule):
-            from scalegate.governance.policy_change import check_ready_for_approval
-
+        approving = role in approving_roles(policy, rule)
+        if decision.decision_type == "policy_change" and approving:
             require(actor, "policy.approve", policy)
-            if approve:
-                check_ready_for_approval(session, policy, decision)
-        now = workspace.now()
+        if approve and approving:
+            for check in hooks.ready_checks(decision.decision_type):
+                check(ctx, decision)
         signature = SignatureRow(
             decision_id=decision.id,
             role=role,
@@ -275,13 +284,14 @@ def sign(
             justification=justification,
             bound_state=dict(decision.bound_state),
             policy_version_id=active.version_id,
-            signed_at=now,
+            signed_at=ctx.now,
         )
         session.add(signature)
-        extra = _close_if_complete(session, workspace, decision, rule, [*signatures, signature], now)
-        workspace.record(
-            session,
-            actor,
+        extra: list[Base] = []
+        if _close_if_complete(decision, rule, [*signatures, signature], ctx.now):
+            for handler in hooks.closed_handlers(decision.decision_type):
+                extra.extend(handler(ctx, decision))
+        ctx.record(
             "decision.signed",
             f"decision:{decision.id}",
             {
@@ -293,8 +303,6 @@ def sign(
             },
             rows=[signature, decision, *extra],
         )
-        if on_approved is not None and decision.status == "approved":
-            on_approved(session, decision)
         return signature
 
 
@@ -332,25 +340,17 @@ def _check_duties(
 
 
 def _close_if_complete(
-    session: Session,
-    workspace: Workspace,
-    decision: DecisionRow,
-    rule: DecisionRule,
-    signatures: list[SignatureRow],
-    now: datetime,
-) -> list[Any]:
+    decision: DecisionRow, rule: DecisionRule, signatures: list[SignatureRow], now: datetime
+) -> bool:
+    """Close the decision when a signature rejects it or every role has approved; whether it closed."""
     if any(not s.approve for s in signatures):
         decision.status = "rejected"
     elif {s.role for s in signatures} >= set(rule.signoff_roles):
         decision.status = "approved"
     else:
-        return []
+        return False
     decision.closed_at = now
-    if decision.decision_type == "policy_change":
-        from scalegate.governance.policy_change import on_decision_closed
-
-        return on_decision_closed(session, decision, now)
-    return []
+    return True
 
 
 # -- status --------------------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ LTBT, and the public version is updated before any change takes effect. scalegat
    `proposed` policy version, its diff against the active policy is computed, and a `policy_change` decision
    is opened bound to the proposal's content hash;
 2. ``consult``: each consulted role (the LTBT) records its response; the approvers cannot sign before;
-3. approval: the decision's sign-off roles sign (``decisions.sign``); a rejection rejects the proposal;
+3. approval: the decision's sign-off roles sign (``decisions.sign``); this module's ``HOOKS`` refuse the
+   approvers' signatures before consultation and carry the outcome over: a rejection rejects the proposal;
 4. ``publish``: the approved text is published, strictly before the effective date when the policy says so;
 5. ``activate``: on or after the effective date, the proposal becomes the active version and the old one is
    superseded. Every decision opened from then on records the new version; decisions opened under the old one
@@ -25,15 +26,20 @@ from sqlalchemy.orm import Session
 
 from scalegate.actor import Actor
 from scalegate.errors import ConflictError, InputError, NotFoundError, PermissionDenied
+from scalegate.governance.decisions import open_decision, status_of
+from scalegate.governance.hooks import DecisionHooks
 from scalegate.governance.permissions import require
 from scalegate.policy import Policy, content_hash, diff_policies
 from scalegate.store.models.governance import DecisionRow, PolicyChangeRow, PolicyConsultationRow
 from scalegate.store.models.workspace import PolicyVersionRow
 
 if TYPE_CHECKING:
+    from scalegate.context import Context
+    from scalegate.store.base import Base
     from scalegate.workspace import Workspace
 
 __all__ = [
+    "HOOKS",
     "activate",
     "check_ready_for_approval",
     "consult",
@@ -67,8 +73,6 @@ def propose(
 ) -> dict[str, Any]:
     """Propose ``new`` to replace the active policy from ``effective_at`` (default: its framework's effective
     date); opens the `policy_change` decision."""
-    from scalegate.governance.decisions import open_decision
-
     digest = content_hash(new)
     with workspace.transaction() as session:
         active = workspace.active_in(session)
@@ -199,8 +203,9 @@ def consult(
         return _view(session, change)
 
 
-def check_ready_for_approval(session: Session, policy: Policy, decision: DecisionRow) -> None:
-    """Refuse approval of a policy change until every consulted role has responded."""
+def check_ready_for_approval(ctx: Context, decision: DecisionRow) -> None:
+    """Refuse approval of a policy change until every consulted role has responded (the ``on_ready`` hook)."""
+    session, policy = ctx.session, ctx.policy
     change = session.execute(
         select(PolicyChangeRow).where(PolicyChangeRow.decision_id == decision.id)
     ).scalar_one_or_none()
@@ -220,20 +225,26 @@ def check_ready_for_approval(session: Session, policy: Policy, decision: Decisio
         )
 
 
-def on_decision_closed(session: Session, decision: DecisionRow, now: datetime) -> list[Any]:
-    """Carry the approval or rejection of a `policy_change` decision over to the change; returns rows."""
+def on_decision_closed(ctx: Context, decision: DecisionRow) -> list[Base]:
+    """Carry the approval or rejection of a `policy_change` decision over to the change (the ``on_closed``
+    hook); returns the rows changed, which the signature's audit entry records."""
+    session = ctx.session
     change = session.execute(
         select(PolicyChangeRow).where(PolicyChangeRow.decision_id == decision.id)
     ).scalar_one_or_none()
     if change is None:
         return []
     if decision.status == "approved":
-        change.status, change.approved_at = "approved", now
+        change.status, change.approved_at = "approved", ctx.now
         return [change]
     version = session.get(PolicyVersionRow, change.proposed_version_id)
     assert version is not None
     change.status, version.status = "rejected", "rejected"
     return [change, version]
+
+
+HOOKS = DecisionHooks("policy_change", on_ready=check_ready_for_approval, on_closed=on_decision_closed)
+"""How a policy change's sign-off reaches the change itself; installed by ``scalegate.wiring``."""
 
 
 def publish(workspace: Workspace, actor: Actor, change_id: int, *, url: str | None = None) -> dict[str, Any]:
@@ -267,8 +278,6 @@ def publish(workspace: Workspace, actor: Actor, change_id: int, *, url: str | No
 
 def activate(workspace: Workspace, actor: Actor, change_id: int) -> dict[str, Any]:
     """Make the proposal the active policy on or after its effective date."""
-    from scalegate.governance.decisions import status_of
-
     with workspace.transaction() as session:
         active = workspace.active_in(session)
         policy = active.policy

@@ -22,6 +22,7 @@ from scalegate.calendar_types import CalendarItem
 from scalegate.canonical import digest
 from scalegate.errors import ConflictError, InputError, NotFoundError
 from scalegate.evidence.blobs import put_bytes
+from scalegate.governance.hooks import CalendarSource
 from scalegate.months import add_months
 from scalegate.policy import Policy
 from scalegate.store.models.safeguards import SafeguardEvidenceRow, SafeguardImplementationRow
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from scalegate.workspace import Workspace
 
 __all__ = [
+    "CALENDAR",
     "CriterionStatus",
     "Evidence",
     "StandardStatus",
@@ -523,6 +525,12 @@ def calendar_items(workspace: Workspace) -> list[CalendarItem]:
                 )
             )
     return items
+
+
+CALENDAR = CalendarSource("safeguards", calendar_items, cadence_kinds=frozenset({"reapproval"}))
+"""Re-approval deadlines for the compliance calendar (they replace governance's `reapproval` cadences, counted
+from each determination's signature rather than from the workspace's creation); installed by
+``scalegate.wiring``."""
 
 
 def propose_safeguards_determination(workspace: Workspace, actor: Actor, kind: str, level: str) -> Any:

@@ -47,9 +47,12 @@ class Transport(Protocol):
 
 
 class LocalTransport:
-    """Calls the service layer of a workspace in this process."""
+    """Calls the service layer of a workspace in this process (with the governance hooks installed)."""
 
     def __init__(self, workspace: Workspace, actor: Actor, gate_fn: GateFunction | None = None) -> None:
+        from scalegate import wiring
+
+        wiring.install()
         self.workspace = workspace
         self.actor = actor
         self._gate_fn = gate_fn

@@ -26,6 +26,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from scalegate import wiring
 from scalegate.actor import SYSTEM, Actor
 from scalegate.store.engine import default_url
 from scalegate.workspace import Workspace, init_workspace
@@ -122,7 +123,7 @@ def evaluate(state: DemoState) -> None:
 
 
 def _meet(state: DemoState, kind: str, level: str, done: set[str]) -> None:
-    from scalegate.assessment.determination import sign_decision
+    from scalegate.governance.decisions import sign as sign_decision
     from scalegate.safeguards.service import (
         add_evidence,
         criteria_of,
@@ -205,7 +206,7 @@ def propose(state: DemoState) -> None:
 
 def sign(state: DemoState) -> None:
     """RSO and CEO sign; the board and the LTBT are notified before proceeding."""
-    from scalegate.assessment.determination import sign_decision
+    from scalegate.governance.decisions import sign as sign_decision
     from scalegate.governance.notifications import notify_decision
 
     assert state.decision_id is not None
@@ -220,7 +221,9 @@ def sign(state: DemoState) -> None:
 
 
 def fresh_state(directory: Path, *, clock: Any = None) -> DemoState:
-    """A new demo workspace (SQLite) in ``directory``, replacing any earlier one, with no stage run yet."""
+    """A new demo workspace (SQLite) in ``directory``, replacing any earlier one, with no stage run yet; the
+    governance hooks are installed (``scalegate.wiring``)."""
+    wiring.install()
     if (directory / ".scalegate").exists():
         shutil.rmtree(directory / ".scalegate")
     directory.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from scalegate import __version__
+from scalegate import __version__, wiring
 from scalegate.governance.notifications import Notifier
 from scalegate.web.auth import check_declared
 from scalegate.web.errors import install_error_handlers
@@ -64,9 +64,12 @@ class WebSettings:
 
 
 def create_app(workspace: Workspace | str | None = None, settings: WebSettings | None = None) -> FastAPI:
-    """The app over ``workspace`` (an open ``Workspace``, a store URL, or None for the default store)."""
+    """The app over ``workspace`` (an open ``Workspace``, a store URL, or None for the default store), with
+    the governance hooks installed (``scalegate.wiring``)."""
     from scalegate.web.api import api_routers
     from scalegate.web.ui import ui_routers
+
+    wiring.install()
 
     ws = workspace if isinstance(workspace, Workspace) else open_workspace(workspace)
     conf = settings or WebSettings()

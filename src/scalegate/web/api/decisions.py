@@ -68,8 +68,8 @@ def sign(
 ) -> dict[str, Any]:
     """Approve or reject in one role (separation of duties applies); a fully approved capability determination
     completes the checkpoint's assessment."""
-    from scalegate.assessment.determination import sign_decision
     from scalegate.governance.decisions import show_decision as show
+    from scalegate.governance.decisions import sign as sign_decision
 
     workspace = workspace_of(request)
     sign_decision(

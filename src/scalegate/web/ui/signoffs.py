@@ -51,7 +51,7 @@ async def sign(
     actor: Actor = Depends(requires("decision.sign")),
 ) -> Response:
     """Approve or reject a decision in one role."""
-    from scalegate.assessment.determination import sign_decision
+    from scalegate.governance.decisions import sign as sign_decision
 
     approve = decision == "approve"
     verb = "approved" if approve else "rejected"
