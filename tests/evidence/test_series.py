@@ -24,7 +24,7 @@ from scalegate.evidence.manual import ManualResult
 from scalegate.evidence.series import SeriesPoint, clear_series_cache, family_series
 from scalegate.evidence.service import indicator_evidence, ingest_file, ingest_manual
 from scalegate.registry.lookup import family_checkpoints
-from scalegate.registry.service import create_model, register_checkpoint
+from scalegate.registry.service import create_model, create_run, register_checkpoint
 from scalegate.registry.specs import CheckpointSpec
 from scalegate.workspace import Workspace, init_workspace
 from tests.conftest import MINIMAL_POLICY
@@ -69,13 +69,17 @@ def series_workspace(tmp_path: Path, clock: FixedClock, inspect_logs: dict[str, 
     create_model(ws, EVALUATOR, "m1", "fam", "evals team")
     create_model(ws, EVALUATOR, "m2", "fam", "evals team")
     create_model(ws, EVALUATOR, "x1", "other", "evals team")
-    for model, name, flops in [
-        ("m1", "c1", 1e21), ("m1", "c2", 4e21), ("m1", "c3", 2e22), ("m2", "c4", 8e22),
-        ("m2", "c5", 3e23), ("m2", "c6", 1e24), ("x1", "c1", 5e21),
+    # m2's recipe counts for a tenth of m1's, so the family's order by effective compute interleaves the two
+    # models; m2@c6 has no run, so no effective compute (last in the order).
+    create_run(ws, EVALUATOR, "m1", "r1", algorithmic_multiplier=1.0)
+    create_run(ws, EVALUATOR, "m2", "r2", algorithmic_multiplier=0.1)
+    for model, name, flops, run in [
+        ("m1", "c1", 1e21, "r1"), ("m1", "c2", 4e21, "r1"), ("m1", "c3", 2e22, "r1"),
+        ("m2", "c4", 8e22, "r2"), ("m2", "c5", 3e23, "r2"), ("m2", "c6", 1e24, None),
+        ("x1", "c1", 5e21, None),
     ]:  # fmt: skip
-        register_checkpoint(
-            ws, EVALUATOR, model, CheckpointSpec(name=name, step=int(flops / 1e18), training_flops=flops)
-        )
+        spec = CheckpointSpec(name=name, step=int(flops / 1e18), training_flops=flops, run=run)
+        register_checkpoint(ws, EVALUATOR, model, spec)
     logs = inspect_logs
     plan: list[tuple[str, str, dict[str, Any]]] = [
         ("m1@c1", "success", {}),
@@ -184,6 +188,9 @@ def test_family_series_agrees_with_indicator_evidence_point_by_point(series_work
     assert found["absent"] == []
     assert all("x1@" not in p.ref for ps in found.values() for p in ps)
     assert len({p.checkpoint_id for p in found["bio-mcq"]}) == len(found["bio-mcq"]) >= 4
+    computes = [p.effective_compute for p in found["bio-mcq"]]
+    assert computes == sorted(computes, key=lambda c: (c is None, c or 0.0)) and computes[0] is not None
+    assert [p.ref for p in found["red-team"]] == ["m1@c1", "m1@c2", "m2@c4"]
 
 
 def test_family_series_costs_the_same_statements_for_any_family_size(
@@ -195,7 +202,10 @@ def test_family_series_costs_the_same_statements_for_any_family_size(
     for i in range(7, 17):
         clock.advance(timedelta(minutes=1))
         register_checkpoint(
-            ws, EVALUATOR, "m2", CheckpointSpec(name=f"c{i}", step=i * 1000, training_flops=i * 1e24)
+            ws,
+            EVALUATOR,
+            "m2",
+            CheckpointSpec(name=f"c{i}", step=i * 1000, training_flops=i * 1e24, run="r2"),
         )
         ingest_file(ws, EVALUATOR, inspect_logs["success"], f"m2@c{i}")
         ingest_file(ws, EVALUATOR, inspect_logs["partial"], f"m2@c{i}")
