@@ -59,12 +59,7 @@ LAYERS: list[tuple[tuple[str, ...], str]] = [
 ALLOWED_UPWARD: dict[tuple[str, str], str] = {}
 """Upward imports tolerated for now, as (importing module, imported module) -> why. Keep it short."""
 
-ALLOWED_CYCLES: dict[tuple[str, ...], str] = {
-    (
-        "scalegate.governance.decisions",
-        "scalegate.governance.policy_change",
-    ): "the sign-off engine still special-cases policy changes; being replaced by governance hooks",
-}
+ALLOWED_CYCLES: dict[tuple[str, ...], str] = {}
 """Module cycles tolerated for now, as the sorted members of the cycle -> why."""
 
 
