@@ -9,7 +9,7 @@ from typing import Any
 import typer
 
 from scalegate.cli._context import actor_of, workspace_of
-from scalegate.cli._output import console, emit_json, guarded, table
+from scalegate.cli._output import command, console, table
 
 determination_app = typer.Typer(help="Capability determinations: propose and sign.", no_args_is_help=True)
 case_app = typer.Typer(
@@ -20,20 +20,16 @@ interim_app = typer.Typer(
 )
 
 
+@command(render=lambda result: print_assessment(result))
 def assess_command(
     ctx: typer.Context,
     ref: str = typer.Argument(..., help="MODEL or MODEL@CHECKPOINT."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> None:
+) -> dict[str, Any]:
     """Show a checkpoint's triggers, findings, forecast, required levels and safeguard gaps."""
     from scalegate.assessment.service import assess
 
-    with guarded():
-        result = assess(workspace_of(ctx), ref).to_dict()
-    if json_out:
-        emit_json(result)
-        return
-    print_assessment(result)
+    return assess(workspace_of(ctx), ref).to_dict()
 
 
 def print_assessment(result: dict[str, Any]) -> None:
@@ -106,7 +102,17 @@ def _levels(values: list[str]) -> dict[str, str] | None:
     return out
 
 
+def _opened(row: Any) -> dict[str, Any]:
+    return {"decision_id": row.id, "decision_type": row.decision_type, "subject": row.subject}
+
+
+def _opened_text(opened: dict[str, Any]) -> str:
+    kind = opened["decision_type"].replace("_", " ")
+    return f"Opened {kind} #{opened['decision_id']} for {opened['subject']}; awaiting sign-off"
+
+
 @determination_app.command("propose")
+@command(text=_opened_text)
 def propose(
     ctx: typer.Context,
     ref: str = typer.Argument(..., help="MODEL or MODEL@CHECKPOINT."),
@@ -115,18 +121,21 @@ def propose(
         None, "--justification", help="Required when less conservative than the engine."
     ),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> None:
+) -> dict[str, Any]:
     """Open a capability determination for sign-off (the engine's levels unless --level overrides)."""
     from scalegate.assessment.determination import propose_determination
 
-    with guarded():
-        row = propose_determination(
+    return _opened(
+        propose_determination(
             workspace_of(ctx), actor_of(ctx), ref, levels=_levels(level), justification=justification
         )
-    _print_decision(row, json_out)
+    )
 
 
 @determination_app.command("sign")
+@command(
+    text=lambda r: f"{'Signed' if r['approve'] else 'Rejected'} decision #{r['decision_id']} as {r['role']}"
+)
 def sign(
     ctx: typer.Context,
     decision_id: int = typer.Argument(..., help="Decision id."),
@@ -134,48 +143,43 @@ def sign(
     reject: bool = typer.Option(False, "--reject", help="Reject instead of approving."),
     justification: str = typer.Option(None, "--justification", help="Why (recorded with the signature)."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> None:
+) -> dict[str, Any]:
     """Sign (or reject) a decision; a fully signed capability determination completes the assessment."""
     from scalegate.governance.decisions import sign as sign_decision
 
-    with guarded():
-        row = sign_decision(
-            workspace_of(ctx),
-            actor_of(ctx),
-            decision_id,
-            role,
-            approve=not reject,
-            justification=justification,
-        )
-    result = {
+    row = sign_decision(
+        workspace_of(ctx),
+        actor_of(ctx),
+        decision_id,
+        role,
+        approve=not reject,
+        justification=justification,
+    )
+    return {
         "decision_id": decision_id,
         "role": role,
         "approve": not reject,
         "signature_id": getattr(row, "id", None),
     }
-    if json_out:
-        emit_json(result)
-    else:
-        console().print(f"{'Rejected' if reject else 'Signed'} decision #{decision_id} as {role}")
 
 
 @case_app.command("propose")
+@command(text=_opened_text)
 def propose_case(
     ctx: typer.Context,
     ref: str = typer.Argument(..., help="MODEL or MODEL@CHECKPOINT."),
     document: Path = typer.Argument(..., help="The affirmative case document."),
     summary: str = typer.Option("", "--summary", help="One-paragraph summary."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> None:
+) -> dict[str, Any]:
     """Open an affirmative case for sign-off, bound to the document's hash."""
     from scalegate.assessment.determination import propose_affirmative_case
 
-    with guarded():
-        row = propose_affirmative_case(workspace_of(ctx), actor_of(ctx), ref, document, summary=summary)
-    _print_decision(row, json_out)
+    return _opened(propose_affirmative_case(workspace_of(ctx), actor_of(ctx), ref, document, summary=summary))
 
 
 @interim_app.command("propose")
+@command(text=_opened_text)
 def propose_interim(
     ctx: typer.Context,
     ref: str = typer.Argument(..., help="MODEL or MODEL@CHECKPOINT."),
@@ -183,24 +187,14 @@ def propose_interim(
     scope: str = typer.Option(..., "--scope", help="What the restriction is."),
     expires: str = typer.Option(None, "--expires", help="ISO date the measures lapse."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> None:
+) -> dict[str, Any]:
     """Open interim measures for sign-off."""
     from scalegate.assessment.determination import approve_interim_measures
     from scalegate.clock import parse_instant
 
-    with guarded():
-        when: datetime | None = parse_instant(expires) if expires else None
-        row = approve_interim_measures(
+    when: datetime | None = parse_instant(expires) if expires else None
+    return _opened(
+        approve_interim_measures(
             workspace_of(ctx), actor_of(ctx), ref, actions=action, scope=scope, expires_at=when
         )
-    _print_decision(row, json_out)
-
-
-def _print_decision(row: Any, json_out: bool) -> None:
-    result = {"decision_id": row.id, "decision_type": row.decision_type, "subject": row.subject}
-    if json_out:
-        emit_json(result)
-    else:
-        console().print(
-            f"Opened {row.decision_type.replace('_', ' ')} #{row.id} for {row.subject}; awaiting sign-off"
-        )
+    )

@@ -4,41 +4,22 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from scalegate.cli._context import actor_of, workspace_of
-from scalegate.cli._output import console, emit_json, guarded, table
+from scalegate.cli._output import command, console, table
 
 safeguards_app = typer.Typer(
     help="Safeguard standards: implementation, evidence, status.", no_args_is_help=True
 )
 
 
-@safeguards_app.command("status")
-def status(
-    ctx: typer.Context,
-    kind: str = typer.Argument(..., help="deployment or security."),
-    level: str = typer.Argument(..., help="Level id, e.g. ASL-3."),
-    json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> None:
-    """Whether a standard is met, criterion by criterion (cumulative with lower levels)."""
-    from scalegate.safeguards.service import standard_status
-
-    with guarded():
-        ws = workspace_of(ctx)
-        try:
-            ws.policy().level(kind, level)
-        except KeyError:
-            from scalegate.errors import NotFoundError
-
-            raise NotFoundError(f"no {kind} level {level!r} in the active policy") from None
-        with ws.read() as session:
-            result = standard_status(ws, session, kind, level).to_dict()
-    if json_out:
-        emit_json(result)
-        return
-    console().print(f"[bold]{kind} {level}[/bold]: {'met' if result['met'] else 'NOT met'}")
+def _print_status(result: dict[str, Any]) -> None:
+    console().print(
+        f"[bold]{result['kind']} {result['level']}[/bold]: {'met' if result['met'] else 'NOT met'}"
+    )
     table(
         None,
         ["criterion", "level", "met", "owner", "reason"],
@@ -51,35 +32,52 @@ def status(
         console().print(f"  - {reason['text']} [{reason['clause']}]")
 
 
+@safeguards_app.command("status")
+@command(render=_print_status)
+def status(
+    ctx: typer.Context,
+    kind: str = typer.Argument(..., help="deployment or security."),
+    level: str = typer.Argument(..., help="Level id, e.g. ASL-3."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
+) -> dict[str, Any]:
+    """Whether a standard is met, criterion by criterion (cumulative with lower levels)."""
+    from scalegate.safeguards.service import standard_report
+
+    return standard_report(workspace_of(ctx), kind, level).to_dict()
+
+
 @safeguards_app.command("implement")
+@command(text=lambda done: f"Recorded implementation of {done[0]} ({done[1]})")
 def implement(
     ctx: typer.Context,
     criterion: str = typer.Argument(..., help="Criterion id."),
     owner: str = typer.Option(..., "--owner", help="Who owns the implementation."),
     status_: str = typer.Option("implemented", "--status", help="planned | in_progress | implemented."),
     description: str = typer.Option("", "--description", help="How it is implemented."),
-) -> None:
+) -> tuple[str, str]:
     """Record how a criterion is implemented."""
     from scalegate.errors import InputError
     from scalegate.safeguards.service import record_implementation
 
-    with guarded():
-        if status_ not in ("planned", "in_progress", "implemented"):
-            raise InputError(
-                f"--status must be planned, in_progress or implemented, not {status_!r}", where="--status"
-            )
-        record_implementation(
-            workspace_of(ctx),
-            actor_of(ctx),
-            criterion,
-            owner=owner,
-            status=status_,  # type: ignore[arg-type]
-            description=description,
+    if status_ not in ("planned", "in_progress", "implemented"):
+        raise InputError(
+            f"--status must be planned, in_progress or implemented, not {status_!r}", where="--status"
         )
-    console().print(f"Recorded implementation of {criterion} ({status_})")
+    record_implementation(
+        workspace_of(ctx),
+        actor_of(ctx),
+        criterion,
+        owner=owner,
+        status=status_,  # type: ignore[arg-type]
+        description=description,
+    )
+    return criterion, status_
 
 
 @safeguards_app.command("evidence")
+@command(
+    text=lambda r: f"Submitted evidence #{r['evidence_id']} for {r['criterion_id']}; awaiting review",
+)
 def evidence(
     ctx: typer.Context,
     criterion: str = typer.Argument(..., help="Criterion id."),
@@ -89,67 +87,65 @@ def evidence(
     result: str = typer.Option(None, "--result", help="A test result as JSON."),
     expires: str = typer.Option(None, "--expires", help="ISO date after which it no longer counts."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> None:
+) -> dict[str, Any]:
     """Submit evidence for a criterion; it counts once someone else approves it."""
     from scalegate.clock import parse_instant
     from scalegate.errors import InputError
     from scalegate.safeguards.service import EvidenceKind, add_evidence
 
-    with guarded():
-        kind: EvidenceKind = "document" if file else ("link" if uri else "test_result")
-        try:
-            parsed = json.loads(result) if result else None
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                f"--result is not JSON: {exc.msg} at column {exc.colno}", where="--result"
-            ) from exc
-        row = add_evidence(
-            workspace_of(ctx),
-            actor_of(ctx),
-            criterion,
-            title=title,
-            kind=kind,
-            path=file,
-            uri=uri,
-            result=parsed,
-            expires_at=parse_instant(expires) if expires else None,
-        )
-    if json_out:
-        emit_json(
-            {"evidence_id": row.id, "criterion_id": criterion, "sha256": row.sha256, "status": row.status}
-        )
-    else:
-        console().print(f"Submitted evidence #{row.id} for {criterion}; awaiting review")
+    kind: EvidenceKind = "document" if file else ("link" if uri else "test_result")
+    try:
+        parsed = json.loads(result) if result else None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"--result is not JSON: {exc.msg} at column {exc.colno}", where="--result") from exc
+    row = add_evidence(
+        workspace_of(ctx),
+        actor_of(ctx),
+        criterion,
+        title=title,
+        kind=kind,
+        path=file,
+        uri=uri,
+        result=parsed,
+        expires_at=parse_instant(expires) if expires else None,
+    )
+    return {"evidence_id": row.id, "criterion_id": criterion, "sha256": row.sha256, "status": row.status}
 
 
 @safeguards_app.command("review")
+@command(text=lambda row: f"Evidence #{row.id} {row.status}")
 def review(
     ctx: typer.Context,
     evidence_id: int = typer.Argument(..., help="Evidence id."),
     reject: bool = typer.Option(False, "--reject", help="Reject instead of approving."),
     note: str = typer.Option(None, "--note", help="Review note."),
-) -> None:
+) -> Any:
     """Approve (or reject) submitted evidence; the submitter cannot review their own."""
     from scalegate.safeguards.service import review_evidence
 
-    with guarded():
-        row = review_evidence(workspace_of(ctx), actor_of(ctx), evidence_id, approve=not reject, note=note)
-    console().print(f"Evidence #{row.id} {row.status}")
+    return review_evidence(workspace_of(ctx), actor_of(ctx), evidence_id, approve=not reject, note=note)
 
 
 @safeguards_app.command("determine")
+@command(
+    text=lambda r: (
+        f"Opened safeguards determination #{r['decision_id']} for {r['standard']}; awaiting sign-off"
+    ),
+    to_json=lambda r: {k: v for k, v in r.items() if k != "standard"},
+)
 def determine(
     ctx: typer.Context,
     kind: str = typer.Argument(..., help="deployment or security."),
     level: str = typer.Argument(..., help="Level id."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> None:
+) -> dict[str, Any]:
     """Open the safeguards determination for a standard, bound to its current evidence set."""
     from scalegate.safeguards.service import propose_safeguards_determination
 
-    with guarded():
-        row = propose_safeguards_determination(workspace_of(ctx), actor_of(ctx), kind, level)
-    if json_out:
-        emit_json({"decision_id": row.id, "decision_type": row.decision_type, "subject": row.subject})
-    else:
-        console().print(f"Opened safeguards determination #{row.id} for {kind} {level}; awaiting sign-off")
+    row = propose_safeguards_determination(workspace_of(ctx), actor_of(ctx), kind, level)
+    return {
+        "decision_id": row.id,
+        "decision_type": row.decision_type,
+        "subject": row.subject,
+        "standard": f"{kind} {level}",
+    }
