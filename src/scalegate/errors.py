@@ -15,6 +15,7 @@ file:line, a field path, a record id). The CLI maps them to exit codes and the A
     ├── AuthenticationError            exit 2, HTTP 401   no valid identity
     ├── StoreError                     exit 1, HTTP 503   the store is unreachable or inconsistent
     ├── IntegrityError                 exit 1, HTTP 500   the audit log or a row disagrees with the record
+    ├── MissingExtraError              exit 1, HTTP 501   an optional dependency is missing (an ImportError)
     └── InternalError                  exit 1, HTTP 500   scalegate's own code broke its contract (a bug)
 """
 
@@ -28,6 +29,7 @@ __all__ = [
     "InputError",
     "IntegrityError",
     "InternalError",
+    "MissingExtraError",
     "NotFoundError",
     "PermissionDenied",
     "PolicyError",
@@ -121,6 +123,18 @@ class IntegrityError(ScalegateError):
     exit_code = 1
     http_status = 500
     code = "integrity_violation"
+
+
+class MissingExtraError(ScalegateError, ImportError):
+    """A feature needs an optional dependency that is not installed; the message names the extra to install.
+
+    It is also an ``ImportError``, so code that already treats a missing module as "feature unavailable" keeps
+    working. Raised through ``scalegate.extras.requires_extra``.
+    """
+
+    exit_code = 1
+    http_status = 501
+    code = "missing_extra"
 
 
 class InternalError(ScalegateError):

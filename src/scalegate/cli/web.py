@@ -17,10 +17,9 @@ def serve(
     ),
 ) -> None:
     """Serve the REST API (/api/v1) and the dashboard (/) for the workspace until interrupted."""
-    from scalegate.web.server import serve_app
-
-    with guarded():
+    with guarded():  # also turns a missing `web` extra into one line naming it
         from scalegate.web import create_app
+        from scalegate.web.server import serve_app
 
         app = create_app(state(ctx).db)
     console().print(f"scalegate dashboard for {app.state.workspace.safe_url} on http://{host}:{port}/")

@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from scalegate.extras import requires_extra
+
 __all__ = ["ContainerError", "ZipContainer", "is_zip", "iter_json_array"]
 
 CHUNK = 1 << 16
@@ -135,7 +137,8 @@ class _ZstdFrames:
     """Decompresses a zstd stream that may hold several frames one after another."""
 
     def __init__(self) -> None:
-        import zstandard
+        with requires_extra("inspect", "reading a zstd-compressed Inspect log"):
+            import zstandard
 
         self._dctx = zstandard.ZstdDecompressor()
         self._obj = self._dctx.decompressobj()

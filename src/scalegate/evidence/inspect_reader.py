@@ -27,6 +27,7 @@ from scalegate.errors import EvidenceError
 from scalegate.evidence.container import ContainerError, ZipContainer, is_zip
 from scalegate.evidence.parsed import DISPERSION_METRICS, ParsedResult, ScorerScores, check_finite
 from scalegate.evidence.types import LogFormat
+from scalegate.extras import requires_extra
 
 __all__ = [
     "KNOWN_VERSIONS",
@@ -133,9 +134,9 @@ def _check_known(header: Any) -> None:
 
 def _read_with_inspect(path: Path, fmt: LogFormat, reason: str) -> ParsedResult:
     """Read a log scalegate does not know through inspect_ai's public API (imported only here)."""
-    try:
+    with requires_extra("inspect", f"reading {path.name} ({reason})"):
         from inspect_ai.log import read_eval_log, read_eval_log_sample_summaries
-
+    try:
         log = read_eval_log(str(path), header_only=True)
         summaries = read_eval_log_sample_summaries(str(path))
     except Exception as exc:

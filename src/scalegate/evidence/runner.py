@@ -21,6 +21,7 @@ from scalegate.actor import Actor
 from scalegate.errors import EvidenceError, InputError
 from scalegate.evidence.service import AllowStatus, ingest_file
 from scalegate.evidence.types import IngestResult
+from scalegate.extras import requires_extra
 from scalegate.policy.thresholds import Indicator
 from scalegate.workspace import Workspace
 
@@ -140,7 +141,8 @@ def _eval_set(
     display: str,
     run: EvalRun,
 ) -> list[str]:
-    from inspect_ai import eval_set
+    with requires_extra("inspect", "running Inspect evaluations"):
+        from inspect_ai import eval_set
 
     try:
         success, logs = eval_set(

@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from scalegate.actor import Actor
 from scalegate.errors import AuthenticationError, InputError
+from scalegate.extras import requires_extra
 from scalegate.store.models.governance import UserRow
 
 if TYPE_CHECKING:
@@ -88,7 +89,8 @@ class OIDCClient:
         return self._metadata
 
     def _oauth(self) -> Any:
-        from authlib.integrations.httpx_client import OAuth2Client
+        with requires_extra("web", "single sign-on (OIDC)"):
+            from authlib.integrations.httpx_client import OAuth2Client
 
         return OAuth2Client(
             client_id=self.config.client_id,
@@ -101,7 +103,8 @@ class OIDCClient:
 
     def begin(self) -> LoginRequest:
         """Where to send the browser, and what to remember for ``finish``."""
-        from authlib.common.security import generate_token
+        with requires_extra("web", "single sign-on (OIDC)"):
+            from authlib.common.security import generate_token
 
         nonce, verifier = generate_token(32), generate_token(48)
         with self._oauth() as oauth:

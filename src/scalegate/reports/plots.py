@@ -15,6 +15,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from scalegate.extras import requires_extra
+
 __all__ = [
     "Figure",
     "ForecastPoint",
@@ -94,7 +96,8 @@ class MatrixCell:
 
 
 def _pyplot() -> Any:
-    import matplotlib
+    with requires_extra("reports", "report figures"):
+        import matplotlib
 
     matplotlib.use("Agg")
     matplotlib.rcParams["svg.hashsalt"] = "scalegate"

@@ -15,6 +15,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from scalegate.extras import requires_extra
 from scalegate.reports.document import Report, lookup
 
 __all__ = [
@@ -54,7 +55,8 @@ def format_when(value: Any) -> str:
 
 @cache
 def _environment(markdown: bool) -> Any:
-    from jinja2 import Environment, PackageLoader, StrictUndefined
+    with requires_extra("reports", "rendering reports"):
+        from jinja2 import Environment, PackageLoader, StrictUndefined
 
     env = Environment(
         loader=PackageLoader("scalegate.reports", "templates"),
@@ -135,7 +137,8 @@ def render_markdown(report: Report, asset_prefix: str = "") -> tuple[str, dict[s
 
 def render_pdf(report: Report, html: str | None = None) -> bytes:
     """The report as PDF (WeasyPrint), with the data and provenance JSON attached to the file."""
-    from weasyprint import HTML, Attachment
+    with requires_extra("reports", "PDF reports"):
+        from weasyprint import HTML, Attachment
 
     source = html if html is not None else render_html(report)
     attachments = [

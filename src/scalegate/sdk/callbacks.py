@@ -15,7 +15,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
+from scalegate.extras import requires_extra
+
+with requires_extra("ml", "the Hugging Face Trainer callback"):
+    from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
 from scalegate.sdk.client import Client
 from scalegate.sdk.loop import check_and_report

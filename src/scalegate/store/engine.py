@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from scalegate.extras import requires_extra
+
 __all__ = ["DEFAULT_DIR", "default_url", "make_engine", "resolve_url"]
 
 DEFAULT_DIR = ".scalegate"
@@ -48,7 +50,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+    with requires_extra("postgres", "a PostgreSQL store"):
+        return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
 def _configure_sqlite(engine: Engine) -> None:
