@@ -29,7 +29,7 @@ from scalegate.safeguards.service import StandardStatus, standard_status
 if TYPE_CHECKING:
     from scalegate.workspace import Workspace
 
-__all__ = ["ACTIONS", "decide", "evaluate_gate", "gate_for_url"]
+__all__ = ["ACTIONS", "decide", "evaluate_actions", "evaluate_gate", "gate_for_url"]
 
 
 def check_action(action: str) -> None:
@@ -41,17 +41,25 @@ def check_action(action: str) -> None:
 def evaluate_gate(workspace: Workspace, ref: str, action: str) -> Verdict:
     """Decide ``action`` for checkpoint ``ref``. Bad input raises ``InputError``/``NotFoundError``; everything
     else that goes wrong yields a ``pause`` verdict that says what went wrong."""
-    check_action(action)
+    return evaluate_actions(workspace, ref, (action,))[action]
+
+
+def evaluate_actions(workspace: Workspace, ref: str, actions: Sequence[str] = ACTIONS) -> dict[str, Verdict]:
+    """The verdict for each of ``actions`` on checkpoint ``ref``, from one assessment in one snapshot."""
+    for action in actions:
+        check_action(action)
     try:
         with workspace.reading() as ctx:
-            return decide(assess(ctx, ref, with_forecasts=False), action, ctx)
+            assessment = assess(ctx, ref, with_forecasts=False)
+            return {action: decide(assessment, action, ctx) for action in actions}
     except (InputError, NotFoundError):
         raise
     except ScalegateError as exc:
-        return _failed(workspace.now(), ref, action, f"{type(exc).__name__}: {exc}")
+        message = f"{type(exc).__name__}: {exc}"
+        return {a: _failed(workspace.now(), ref, a, message) for a in actions}
     except Exception as exc:  # fail closed on any bug, and say so
         message = f"internal error while deciding: {type(exc).__name__}: {exc}"
-        return _failed(workspace.now(), ref, action, message, code=1)
+        return {a: _failed(workspace.now(), ref, a, message, code=1) for a in actions}
 
 
 def decide(assessment: Assessment, action: str, ctx: Context) -> Verdict:

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from scalegate.actor import Actor
 from scalegate.clock import parse_instant
+from scalegate.gate.service import evaluate_actions
 from scalegate.vocabulary import ACTIONS, Action
 from scalegate.web.api._common import api_router, workspace_of
 from scalegate.web.auth import requires
@@ -43,15 +44,25 @@ def verdict_document(request: Request, ref: str, action: str) -> dict[str, Any]:
 
 
 def verdict_json(request: Request, ref: str, action: str) -> bytes:
-    """The verdict's JSON bytes (kept serialised: a pipeline asks again and again)."""
-    from scalegate.gate.service import evaluate_gate
+    """The verdict's JSON bytes (kept serialised: a pipeline asks again and again).
+
+    A miss assesses the checkpoint once and keeps the verdicts of every action, each under the state version
+    it was decided at, so a page that shows all three actions costs one assessment."""
 
     workspace = workspace_of(request)
+    cache: VersionedCache = request.app.state.cache
 
     def compute() -> bytes:
-        return json.dumps(evaluate_gate(workspace, ref, action).to_dict(), default=str).encode("utf-8")
+        verdicts = evaluate_actions(workspace, ref)
+        bodies = {
+            other: json.dumps(verdict.to_dict(), default=str).encode("utf-8")
+            for other, verdict in verdicts.items()
+        }
+        for other, verdict in verdicts.items():
+            if other != action and verdict.state_version is not None:
+                cache.store(("gate", ref, other), verdict.state_version, bodies[other], verdict.valid_until)
+        return bodies[action]
 
-    cache: VersionedCache = request.app.state.cache
     body: bytes = cache.get(("gate", ref, action), compute, _valid_until, request_version(request))
     return body
 
