@@ -32,9 +32,10 @@ LAYERS: list[tuple[tuple[str, ...], str]] = [
             "months",
             "calendar_types",
             "vocabulary",
+            "extras",
         ),
-        "ground: errors, time, who acts, JSON and hashing, month arithmetic, the calendar item shape and the "
-        "gate's words; nothing of scalegate below them",
+        "ground: errors, time, who acts, JSON and hashing, month arithmetic, the calendar item shape, the "
+        "gate's words and the optional extras; nothing of scalegate below them",
     ),
     (("store",), "tables, engines and migrations; knows no domain"),
     (("audit",), "the tamper-evident log every change is recorded in; knows no roles"),
