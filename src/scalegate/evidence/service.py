@@ -53,6 +53,7 @@ __all__ = [
     "evidence_scores",
     "get_evidence",
     "indicator_evidence",
+    "indicator_report",
     "ingest_bytes",
     "ingest_file",
     "ingest_files",
@@ -696,3 +697,16 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_json_safe(v) for v in value]
     return value
+
+
+def indicator_report(
+    workspace: Workspace, checkpoint_ref: str
+) -> list[tuple[str, str, IndicatorEvidence | None]]:
+    """(threshold id, indicator id, what the evidence says) for every indicator of the active policy on a
+    checkpoint, in policy order: what ``scalegate evidence indicators`` shows."""
+    from scalegate.registry.lookup import resolve_checkpoint
+
+    indicators = workspace.policy().indicators()  # read before the session: it opens its own
+    with workspace.read() as session:
+        row = resolve_checkpoint(session, checkpoint_ref)
+        return [(t.id, i.id, indicator_evidence(workspace, session, row.id, i)) for t, i in indicators]
