@@ -180,3 +180,22 @@ def test_only_consulted_roles_consult(rsp: Workspace, rsp_people: dict[str, Acto
     change = policy_change.propose(rsp, rsp_people["rita"], amended(), effective_at=EFFECTIVE)
     with pytest.raises(PermissionDenied, match=r"may not policy\.consult"):
         policy_change.consult(rsp, rsp_people["bea"], change["id"], "I am the board")
+
+
+def test_sign_change_picks_the_change_control_role(rsp: Workspace, rsp_people: dict[str, Actor]) -> None:
+    """Without a role, an approver signs as approver (before any proposer role they hold); a person holding no
+    change-control role is told to name one. Either way the signature goes through ``decisions.sign`` and its
+    hooks: the Board cannot approve before the LTBT is consulted."""
+    p = rsp_people
+    change = policy_change.propose(rsp, p["rita"], amended(), effective_at=EFFECTIVE)
+    with pytest.raises(InputError, match="holds no approving or proposing role") as refused:
+        policy_change.sign_change(rsp, p["lena"], change["id"])
+    assert refused.value.where == "role"
+    with pytest.raises(ConflictError, match="cannot be approved before ltbt is consulted"):
+        policy_change.sign_change(rsp, p["bob"], change["id"])
+    policy_change.consult(rsp, p["lena"], change["id"], "No objection.")
+    policy_change.sign_change(rsp, p["carl"], change["id"])  # the CEO co-signs as proposer
+    signed = policy_change.sign_change(rsp, p["bea"], change["id"])
+    assert signed["status"] == "proposed"  # the RSO has not co-signed yet
+    signed = policy_change.sign_change(rsp, p["rita"], change["id"], role="rso")
+    assert signed["status"] == "approved"

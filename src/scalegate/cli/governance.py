@@ -496,22 +496,11 @@ def change_approve(
     json_out: bool = JSON,
 ) -> None:
     """Sign the change's decision: approvers approve, proposers co-sign."""
-    from scalegate.errors import InputError
-    from scalegate.governance.decisions import sign
-    from scalegate.governance.policy_change import show_change
+    from scalegate.governance.policy_change import sign_change
 
     with guarded():
         ws, actor = workspace_of(ctx), actor_of(ctx)
-        change = show_change(ws, actor, change_id)
-        cc = ws.policy().governance.change_control
-        mine = [r for r in [*cc.approver_roles, *cc.proposer_roles] if r in actor.roles]
-        chosen = role or (mine[0] if mine else None)
-        if chosen is None:
-            raise InputError(
-                f"{actor.label} holds no approving or proposing role; pass --role", where="--role"
-            )
-        sign(ws, actor, change["decision_id"], chosen, approve=not reject, justification=justification)
-        change = show_change(ws, actor, change_id)
+        change = sign_change(ws, actor, change_id, role=role, approve=not reject, justification=justification)
     _done(change, json_out, _change_text(change))
 
 

@@ -8,8 +8,9 @@ LTBT, and the public version is updated before any change takes effect. scalegat
    `proposed` policy version, its diff against the active policy is computed, and a `policy_change` decision
    is opened bound to the proposal's content hash;
 2. ``consult``: each consulted role (the LTBT) records its response; the approvers cannot sign before;
-3. approval: the decision's sign-off roles sign (``decisions.sign``); this module's ``HOOKS`` refuse the
-   approvers' signatures before consultation and carry the outcome over: a rejection rejects the proposal;
+3. approval: the decision's sign-off roles sign (``decisions.sign``, or ``sign_change`` naming the change);
+   this module's ``HOOKS`` refuse the approvers' signatures before consultation and carry the outcome over: a
+   rejection rejects the proposal;
 4. ``publish``: the approved text is published, strictly before the effective date when the policy says so;
 5. ``activate``: on or after the effective date, the proposal becomes the active version and the old one is
    superseded. Every decision opened from then on records the new version; decisions opened under the old one
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from scalegate.actor import Actor
 from scalegate.errors import ConflictError, InputError, NotFoundError, PermissionDenied
-from scalegate.governance.decisions import open_decision, status_of
+from scalegate.governance.decisions import open_decision, sign, status_of
 from scalegate.governance.hooks import DecisionHooks
 from scalegate.governance.permissions import require
 from scalegate.policy import Policy, content_hash, diff_policies
@@ -48,6 +49,7 @@ __all__ = [
     "propose",
     "publish",
     "show_change",
+    "sign_change",
 ]
 
 
@@ -245,6 +247,34 @@ def on_decision_closed(ctx: Context, decision: DecisionRow) -> list[Base]:
 
 HOOKS = DecisionHooks("policy_change", on_ready=check_ready_for_approval, on_closed=on_decision_closed)
 """How a policy change's sign-off reaches the change itself; installed by ``scalegate.wiring``."""
+
+
+def sign_change(
+    workspace: Workspace,
+    actor: Actor,
+    change_id: int,
+    *,
+    role: str | None = None,
+    approve: bool = True,
+    justification: str | None = None,
+) -> dict[str, Any]:
+    """Sign a change's decision (``decisions.sign``) and return the change. Without ``role``, the actor signs
+    in the first change-control role they hold, approvers before proposers: approvers approve, proposers
+    co-sign."""
+    require(actor, "policy.read", workspace.policy())
+    with workspace.read() as session:
+        decision_id = _change(session, change_id).decision_id
+    if role is None:
+        cc = workspace.policy().governance.change_control
+        mine = [r for r in [*cc.approver_roles, *cc.proposer_roles] if r in actor.roles]
+        if not mine:
+            raise InputError(
+                f"{actor.label} holds no approving or proposing role of change control; name a role",
+                where="role",
+            )
+        role = mine[0]
+    sign(workspace, actor, decision_id, role, approve=approve, justification=justification)
+    return show_change(workspace, actor, change_id)
 
 
 def publish(workspace: Workspace, actor: Actor, change_id: int, *, url: str | None = None) -> dict[str, Any]:
