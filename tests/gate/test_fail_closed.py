@@ -112,7 +112,7 @@ def _cli(db: str, *args: str, now: str = "2025-06-02T10:00:00Z") -> subprocess.C
 
 
 def test_cli_exit_codes_and_cache(flow_for: Any, standin_logs: dict[str, Path], db_url: str) -> None:
-    from scalegate.store.models.safeguards import GateVerdictRow
+    from scalegate.store.models.gate import GateVerdictRow
 
     flow = _assessed_low(flow_for, standin_logs)
     first = _cli(db_url, C1, "--action", "continue-training", "--json")

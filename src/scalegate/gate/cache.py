@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from scalegate.errors import ScalegateError
 from scalegate.gate.render import render_text
 from scalegate.gate.verdict import Verdict
-from scalegate.store.models.safeguards import GateVerdictRow
+from scalegate.store.models.gate import GateVerdictRow
 
 if TYPE_CHECKING:
     from scalegate.workspace import Workspace
