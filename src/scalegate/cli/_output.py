@@ -121,6 +121,17 @@ def _flags_of(args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, str] |
     return {opt: opt for opt in options if opt.startswith("--")}
 
 
+class Said:
+    """A result with the confirmation line to print instead of it without ``--json`` (``Said(row, "Added")``),
+    for commands whose line names what the user typed rather than what the service returned."""
+
+    __slots__ = ("document", "line")
+
+    def __init__(self, document: Any, line: str) -> None:
+        self.document = document
+        self.line = line
+
+
 def as_dict(result: Any) -> Any:
     """``to_json=`` for results that serialise themselves (``result.to_dict()``)."""
     return result.to_dict()
@@ -144,7 +155,8 @@ def command(
     then printed: under ``--json`` (a ``json_out`` parameter) as one JSON document, ``to_json(result)`` or
     the result itself; otherwise by ``render(result)``, or as the Rich-markup line ``text(result)``. Last,
     the command exits with ``exit_code(result)`` when that is not 0 (``audit verify`` exits 1 on a broken
-    log). A body that returns None prints nothing. Typer still sees the body's own signature and docstring.
+    log). A body that returns None prints nothing; one that returns ``Said(document, line)`` prints the
+    document under ``--json`` and the line otherwise. Typer still sees the body's own signature and docstring.
     """
 
     def decorate(body: F) -> F:
@@ -153,6 +165,12 @@ def command(
             with guarded(_flags_of(args, kwargs)):
                 result = body(*args, **kwargs)
             if result is None:
+                return
+            if isinstance(result, Said):
+                if kwargs.get("json_out"):
+                    emit_json(to_json(result.document) if to_json else result.document)
+                else:
+                    console().print(result.line)
                 return
             if kwargs.get("json_out"):
                 emit_json(to_json(result) if to_json else result)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from scalegate.cli._context import actor_of, workspace_of
-from scalegate.cli._output import console, emit_json, guarded, table
+from scalegate.cli._output import as_dict, command, console, emit_json, table
 from scalegate.errors import InputError
 
 if TYPE_CHECKING:
@@ -38,7 +38,22 @@ ELICITATION_OPT = typer.Option(
 # -- evidence -----------------------------------------------------------------------------------------------
 
 
+def _print_ingested(pairs: list[tuple[Path, Any]]) -> None:
+    out = console()
+    for path, result in pairs:
+        for record in result.records:
+            verb = "ingested" if result.created else "already ingested"
+            replaces = (
+                f", supersedes {record.supersedes_id}" if record.supersedes_id and result.created else ""
+            )
+            out.print(
+                f"{verb} {path.name}: evidence {record.id} ({record.harness} {record.task}, "
+                f"sha256 {record.sha256[:12]}{replaces})"
+            )
+
+
 @evidence_app.command("ingest")
+@command(render=_print_ingested, to_json=lambda pairs: [r.to_dict() for _, r in pairs])
 def evidence_ingest(
     ctx: typer.Context,
     files: list[Path] = typer.Argument(
@@ -52,53 +67,23 @@ def evidence_ingest(
     ),
     elicitation: list[str] | None = ELICITATION_OPT,
     json_out: bool = JSON_OPT,
-) -> None:
+) -> list[tuple[Path, Any]]:
     """Ingest result files for a checkpoint (all or none; re-ingesting the same file changes nothing)."""
     from scalegate.evidence.service import ingest_files
 
     metadata = {"elicitation": list(elicitation)} if elicitation else None
-    with guarded():
-        results = ingest_files(
-            workspace_of(ctx),
-            actor_of(ctx),
-            files,
-            checkpoint,
-            allow_status=allow_status or False,
-            metadata=metadata,
-        )
-    if json_out:
-        emit_json([r.to_dict() for r in results])
-        return
-    out = console()
-    for path, result in zip(files, results, strict=True):
-        for record in result.records:
-            verb = "ingested" if result.created else "already ingested"
-            replaces = (
-                f", supersedes {record.supersedes_id}" if record.supersedes_id and result.created else ""
-            )
-            out.print(
-                f"{verb} {path.name}: evidence {record.id} ({record.harness} {record.task}, "
-                f"sha256 {record.sha256[:12]}{replaces})"
-            )
+    results = ingest_files(
+        workspace_of(ctx),
+        actor_of(ctx),
+        files,
+        checkpoint,
+        allow_status=allow_status or False,
+        metadata=metadata,
+    )
+    return list(zip(files, results, strict=True))
 
 
-@evidence_app.command("list")
-def evidence_list(
-    ctx: typer.Context,
-    checkpoint: str | None = typer.Option(
-        None, "--checkpoint", "-c", help="Only this checkpoint (MODEL@CKPT)."
-    ),
-    current: bool = typer.Option(False, "--current", help="Hide superseded records."),
-    json_out: bool = JSON_OPT,
-) -> None:
-    """List evidence records, newest first."""
-    from scalegate.evidence.service import list_evidence
-
-    with guarded():
-        records = list_evidence(workspace_of(ctx), checkpoint, current_only=current)
-    if json_out:
-        emit_json([_brief(r) for r in records])
-        return
+def _print_records(records: list[EvidenceRecord]) -> None:
     table(
         None,
         ["id", "checkpoint", "harness", "task", "model", "status", "n", "headline", "sha256", "state"],
@@ -120,20 +105,23 @@ def evidence_list(
     )
 
 
-@evidence_app.command("show")
-def evidence_show(
+@evidence_app.command("list")
+@command(render=_print_records, to_json=lambda records: [_brief(r) for r in records])
+def evidence_list(
     ctx: typer.Context,
-    evidence_id: int = typer.Argument(..., help="Evidence record id."),
+    checkpoint: str | None = typer.Option(
+        None, "--checkpoint", "-c", help="Only this checkpoint (MODEL@CKPT)."
+    ),
+    current: bool = typer.Option(False, "--current", help="Hide superseded records."),
     json_out: bool = JSON_OPT,
-) -> None:
-    """Show one evidence record: identity, configuration, counts and every scorer's metrics."""
-    from scalegate.evidence.service import get_evidence
+) -> Any:
+    """List evidence records, newest first."""
+    from scalegate.evidence.service import list_evidence
 
-    with guarded():
-        record = get_evidence(workspace_of(ctx), evidence_id)
-    if json_out:
-        emit_json(record.to_dict())
-        return
+    return list(list_evidence(workspace_of(ctx), checkpoint, current_only=current))
+
+
+def _print_record(record: EvidenceRecord) -> None:
     out = console()
     out.print(
         f"[bold]evidence {record.id}[/bold]  {record.harness} {record.task} "
@@ -156,27 +144,20 @@ def evidence_show(
     )
 
 
-@evidence_app.command("indicators")
-def evidence_indicators(
+@evidence_app.command("show")
+@command(render=_print_record, to_json=as_dict)
+def evidence_show(
     ctx: typer.Context,
-    checkpoint: str = typer.Argument(..., help="MODEL or MODEL@CKPT."),
+    evidence_id: int = typer.Argument(..., help="Evidence record id."),
     json_out: bool = JSON_OPT,
-) -> None:
-    """Show what the evidence says for each indicator of the active policy: estimate, interval, flags."""
-    from scalegate.evidence.service import indicator_evidence
-    from scalegate.registry.lookup import resolve_checkpoint
+) -> Any:
+    """Show one evidence record: identity, configuration, counts and every scorer's metrics."""
+    from scalegate.evidence.service import get_evidence
 
-    with guarded():
-        workspace = workspace_of(ctx)
-        indicators = workspace.policy().indicators()  # read before the session: it opens its own
-        with workspace.read() as session:
-            row = resolve_checkpoint(session, checkpoint)
-            found = [(t.id, i.id, indicator_evidence(workspace, session, row.id, i)) for t, i in indicators]
-    if json_out:
-        emit_json(
-            [{"threshold": t, "indicator": i, "evidence": e.to_dict() if e else None} for t, i, e in found]
-        )
-        return
+    return get_evidence(workspace_of(ctx), evidence_id)
+
+
+def _print_indicators(found: list[tuple[str, str, IndicatorEvidence | None]]) -> None:
     table(
         None,
         ["threshold", "indicator", "evidence", "estimate", "interval", "n", "method", "flags"],
@@ -184,7 +165,32 @@ def evidence_indicators(
     )
 
 
+@evidence_app.command("indicators")
+@command(
+    render=_print_indicators,
+    to_json=lambda found: [
+        {"threshold": t, "indicator": i, "evidence": e.to_dict() if e else None} for t, i, e in found
+    ],
+)
+def evidence_indicators(
+    ctx: typer.Context,
+    checkpoint: str = typer.Argument(..., help="MODEL or MODEL@CKPT."),
+    json_out: bool = JSON_OPT,
+) -> Any:
+    """Show what the evidence says for each indicator of the active policy: estimate, interval, flags."""
+    from scalegate.evidence.service import indicator_report
+
+    return indicator_report(workspace_of(ctx), checkpoint)
+
+
+def _manual_text(outcome: Any) -> str:
+    record = outcome.record
+    verb = "recorded" if outcome.created else "already recorded"
+    return f"{verb} manual result {record.task}: evidence {record.id} (sha256 {record.sha256[:12]})"
+
+
 @evidence_app.command("manual")
+@command(text=_manual_text, to_json=as_dict)
 def evidence_manual(
     ctx: typer.Context,
     checkpoint: str = CHECKPOINT_OPT,
@@ -213,50 +219,54 @@ def evidence_manual(
     refusals: int = typer.Option(0, "--refusals", help="Sample runs the model refused."),
     description: str | None = typer.Option(None, "--description", help="What was done."),
     json_out: bool = JSON_OPT,
-) -> None:
+) -> Any:
     """Record a manual result (a red-team uplift trial, an expert-graded task) and its supporting document."""
     from pydantic import ValidationError
 
     from scalegate.evidence.manual import ManualResult, read_samples_table
     from scalegate.evidence.service import ingest_manual
 
-    with guarded():
-        try:
-            result = ManualResult(
-                task=task,
-                metric=metric,
-                value=value,
-                n=n,
-                stderr=stderr,
-                model=model,
-                run_id=run_id,
-                task_version=task_version,
-                epochs=epochs,
-                attempted=attempted,
-                errors=errors,
-                refusals=refusals,
-                description=description,
-                elicitation=list(elicitation or []),
-                interval={"low": ci[0], "high": ci[1], "level": level} if ci else None,
-                samples=read_samples_table(samples) if samples else [],
-            )
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            raise InputError(
-                first["msg"], where=".".join(str(p) for p in first["loc"]) or "manual result"
-            ) from exc
-        outcome = ingest_manual(workspace_of(ctx), actor_of(ctx), result, checkpoint, document=document)
-    if json_out:
-        emit_json(outcome.to_dict())
-    else:
-        record = outcome.record
-        verb = "recorded" if outcome.created else "already recorded"
-        console().print(
-            f"{verb} manual result {record.task}: evidence {record.id} (sha256 {record.sha256[:12]})"
+    try:
+        result = ManualResult(
+            task=task,
+            metric=metric,
+            value=value,
+            n=n,
+            stderr=stderr,
+            model=model,
+            run_id=run_id,
+            task_version=task_version,
+            epochs=epochs,
+            attempted=attempted,
+            errors=errors,
+            refusals=refusals,
+            description=description,
+            elicitation=list(elicitation or []),
+            interval={"low": ci[0], "high": ci[1], "level": level} if ci else None,
+            samples=read_samples_table(samples) if samples else [],
         )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InputError(
+            first["msg"], where=".".join(str(p) for p in first["loc"]) or "manual result"
+        ) from exc
+    return ingest_manual(workspace_of(ctx), actor_of(ctx), result, checkpoint, document=document)
+
+
+def _write_export(result: tuple[list[dict[str, Any]], Path | None]) -> None:
+    documents, out = result
+    if out is None:
+        emit_json(documents)
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    for document in documents:
+        evidence_id = document["source_metadata"]["additional_details"]["evidence_id"]
+        (out / f"evidence-{evidence_id}.json").write_text(json.dumps(document, indent=2) + "\n")
+    console().print(f"wrote {len(documents)} Every Eval Ever document(s) to {out}")
 
 
 @evidence_app.command("export")
+@command(render=_write_export)
 def evidence_export(
     ctx: typer.Context,
     format: str = typer.Option("every-eval-ever", "--format", help="Export format: every-eval-ever."),
@@ -272,32 +282,36 @@ def evidence_export(
         "--relationship",
         help="Evaluator and model: first_party, third_party, collaborative, other.",
     ),
-) -> None:
+) -> tuple[list[dict[str, Any]], Path | None]:
     """Export current evidence records as Every Eval Ever documents."""
     from scalegate.evidence.export import export_every_eval_ever
 
-    with guarded():
-        if format != "every-eval-ever":
-            raise InputError(f"unknown export format {format!r}; use every-eval-ever", where="--format")
-        if relationship not in ("first_party", "third_party", "collaborative", "other"):
-            raise InputError(f"unknown relationship {relationship!r}", where="--relationship")
-        documents = export_every_eval_ever(
-            workspace_of(ctx), checkpoint_ref=checkpoint, organization=organization, relationship=relationship
-        )
-    if out is None:
-        emit_json(documents)
-        return
-    out.mkdir(parents=True, exist_ok=True)
-    for document in documents:
-        evidence_id = document["source_metadata"]["additional_details"]["evidence_id"]
-        (out / f"evidence-{evidence_id}.json").write_text(json.dumps(document, indent=2) + "\n")
-    console().print(f"wrote {len(documents)} Every Eval Ever document(s) to {out}")
+    if format != "every-eval-ever":
+        raise InputError(f"unknown export format {format!r}; use every-eval-ever", where="--format")
+    if relationship not in ("first_party", "third_party", "collaborative", "other"):
+        raise InputError(f"unknown relationship {relationship!r}", where="--relationship")
+    documents = export_every_eval_ever(
+        workspace_of(ctx), checkpoint_ref=checkpoint, organization=organization, relationship=relationship
+    )
+    return documents, out
 
 
 # -- evals --------------------------------------------------------------------------------------------------
 
 
+def _print_run(run: Any) -> None:
+    out = console()
+    for result in run.ingested:
+        for record in result.records:
+            out.print(
+                f"{'ingested' if result.created else 'already had'} {record.task}: evidence {record.id}"
+            )
+    for error in run.errors:
+        out.print(f"[red]not ingested[/red]: {error}")
+
+
 @evals_app.command("run")
+@command(render=_print_run, to_json=as_dict, exit_code=lambda run: 0 if run.success else 1)
 def evals_run(
     ctx: typer.Context,
     checkpoint: str = typer.Argument(..., help="MODEL@CHECKPOINT the results are for."),
@@ -323,38 +337,24 @@ def evals_run(
     ),
     elicitation: list[str] | None = ELICITATION_OPT,
     json_out: bool = JSON_OPT,
-) -> None:
+) -> Any:
     """Run the active policy's Inspect evaluations on a model and ingest the logs for the checkpoint."""
     from scalegate.evidence.runner import run_policy_evals
 
-    with guarded():
-        run = run_policy_evals(
-            workspace_of(ctx),
-            actor_of(ctx),
-            checkpoint,
-            model=model,
-            log_dir=log_dir,
-            task_file=task_file,
-            indicator_ids=list(indicator or []),
-            epochs=epochs,
-            limit=limit,
-            model_args=_model_args(model_arg),
-            allow_status=allow_status or False,
-            elicitation=list(elicitation or []),
-        )
-    if json_out:
-        emit_json(run.to_dict())
-    else:
-        out = console()
-        for result in run.ingested:
-            for record in result.records:
-                out.print(
-                    f"{'ingested' if result.created else 'already had'} {record.task}: evidence {record.id}"
-                )
-        for error in run.errors:
-            out.print(f"[red]not ingested[/red]: {error}")
-    if not run.success:
-        raise typer.Exit(1)
+    return run_policy_evals(
+        workspace_of(ctx),
+        actor_of(ctx),
+        checkpoint,
+        model=model,
+        log_dir=log_dir,
+        task_file=task_file,
+        indicator_ids=list(indicator or []),
+        epochs=epochs,
+        limit=limit,
+        model_args=_model_args(model_arg),
+        allow_status=allow_status or False,
+        elicitation=list(elicitation or []),
+    )
 
 
 # -- helpers ------------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import Any
 import typer
 
 from scalegate.cli._context import actor_of, workspace_of
-from scalegate.cli._output import console, emit_json, guarded, table
+from scalegate.cli._output import Said, command, console, table
 
 user_app = typer.Typer(help="Workspace users and their roles.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens: scoped, expiring, stored hashed.", no_args_is_help=True)
@@ -33,13 +33,6 @@ drill_app = typer.Typer(help="Readiness drills.", no_args_is_help=True)
 JSON = typer.Option(False, "--json", help="Print one JSON document.")
 
 
-def _done(result: Any, json_out: bool, text: str) -> None:
-    if json_out:
-        emit_json(result)
-    else:
-        console().print(text)
-
-
 def _instant(value: str | None, option: str) -> datetime | None:
     from scalegate.clock import parse_instant
     from scalegate.errors import InputError
@@ -56,6 +49,7 @@ def _instant(value: str | None, option: str) -> datetime | None:
 
 
 @user_app.command("add")
+@command()
 def user_add(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="User name."),
@@ -69,35 +63,34 @@ def user_add(
         False, "--password-stdin", help="Read a password from standard input."
     ),
     json_out: bool = JSON,
-) -> None:
+) -> Any:
     """Add a user with roles."""
     from scalegate.governance.users import add_user
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
-    with guarded():
-        user = add_user(
-            workspace_of(ctx),
-            actor_of(ctx),
-            name,
-            email=email,
-            display_name=display_name,
-            roles=role,
-            admin=admin,
-            password=password,
-        )
-    _done(user, json_out, f"Added user {name} ({', '.join(user['roles']) or 'no roles'})")
+    user = add_user(
+        workspace_of(ctx),
+        actor_of(ctx),
+        name,
+        email=email,
+        display_name=display_name,
+        roles=role,
+        admin=admin,
+        password=password,
+    )
+    return Said(user, f"Added user {name} ({', '.join(user['roles']) or 'no roles'})")
 
 
 @user_app.command("list")
-def user_list(ctx: typer.Context, json_out: bool = JSON) -> None:
+@command(render=lambda result: _print_users(result))
+def user_list(ctx: typer.Context, json_out: bool = JSON) -> Any:
     """List users and their roles."""
     from scalegate.governance.users import list_users
 
-    with guarded():
-        users = list_users(workspace_of(ctx), actor_of(ctx))
-    if json_out:
-        emit_json(users)
-        return
+    return list_users(workspace_of(ctx), actor_of(ctx))
+
+
+def _print_users(users: list[dict[str, Any]]) -> None:
     table(
         "Users",
         ["name", "roles", "email", "password", "oidc"],
@@ -109,43 +102,44 @@ def user_list(ctx: typer.Context, json_out: bool = JSON) -> None:
 
 
 @user_app.command("grant")
+@command()
 def user_grant(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="User name."),
     role: str = typer.Argument(..., help="Role id."),
     json_out: bool = JSON,
-) -> None:
+) -> Any:
     """Grant a role to a user (admins only; never to themselves)."""
     from scalegate.governance.users import grant_role
 
-    with guarded():
-        user = grant_role(workspace_of(ctx), actor_of(ctx), name, role)
-    _done(user, json_out, f"{name} now holds {', '.join(user['roles'])}")
+    user = grant_role(workspace_of(ctx), actor_of(ctx), name, role)
+    return Said(user, f"{name} now holds {', '.join(user['roles'])}")
 
 
 @user_app.command("revoke")
+@command()
 def user_revoke(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="User name."),
     role: str = typer.Argument(..., help="Role id."),
     json_out: bool = JSON,
-) -> None:
+) -> Any:
     """Take a role away from a user."""
     from scalegate.governance.users import revoke_role
 
-    with guarded():
-        user = revoke_role(workspace_of(ctx), actor_of(ctx), name, role)
-    _done(user, json_out, f"{name} now holds {', '.join(user['roles']) or 'no roles'}")
+    user = revoke_role(workspace_of(ctx), actor_of(ctx), name, role)
+    return Said(user, f"{name} now holds {', '.join(user['roles']) or 'no roles'}")
 
 
 @user_app.command("passwd")
+@command()
 def user_passwd(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="User name."),
     password_stdin: bool = typer.Option(
         False, "--password-stdin", help="Read the password from standard input."
     ),
-) -> None:
+) -> Any:
     """Set a user's password (yourself, or anyone as admin)."""
     from scalegate.governance.users import set_password
 
@@ -153,12 +147,12 @@ def user_passwd(
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
-    with guarded():
-        set_password(workspace_of(ctx), actor_of(ctx), name, password)
-    console().print(f"Password of {name} set")
+    set_password(workspace_of(ctx), actor_of(ctx), name, password)
+    return Said(None, f"Password of {name} set")
 
 
 @token_app.command("create")
+@command()
 def token_create(
     ctx: typer.Context,
     name: str = typer.Option(..., "--name", help="What the token is for."),
@@ -168,31 +162,30 @@ def token_create(
     expires_days: int = typer.Option(90, "--expires-days", help="Days until it expires (1-365)."),
     user: str = typer.Option(None, "--user", help="Owner (admins only; default: yourself)."),
     json_out: bool = JSON,
-) -> None:
+) -> Any:
     """Create an API token; the secret is printed once."""
     from scalegate.governance.users import create_token
 
-    with guarded():
-        issued = create_token(
-            workspace_of(ctx), actor_of(ctx), name=name, scopes=scope, expires_in_days=expires_days, user=user
-        )
-    _done(issued.to_dict(), json_out, f"Token #{issued.id} (expires {issued.expires_at}):\n{issued.secret}")
+    issued = create_token(
+        workspace_of(ctx), actor_of(ctx), name=name, scopes=scope, expires_in_days=expires_days, user=user
+    )
+    return Said(issued.to_dict(), f"Token #{issued.id} (expires {issued.expires_at}):\n{issued.secret}")
 
 
 @token_app.command("list")
+@command(render=lambda result: _print_tokens(result))
 def token_list(
     ctx: typer.Context,
     user: str = typer.Option(None, "--user", help="Whose tokens (admins only; default: yours)."),
     json_out: bool = JSON,
-) -> None:
+) -> Any:
     """List API tokens (never their secrets)."""
     from scalegate.governance.users import list_tokens
 
-    with guarded():
-        tokens = list_tokens(workspace_of(ctx), actor_of(ctx), user)
-    if json_out:
-        emit_json(tokens)
-        return
+    return list_tokens(workspace_of(ctx), actor_of(ctx), user)
+
+
+def _print_tokens(tokens: list[dict[str, Any]]) -> None:
     table(
         "API tokens",
         ["id", "name", "user", "scopes", "expires", "valid"],
@@ -211,15 +204,15 @@ def token_list(
 
 
 @token_app.command("revoke")
+@command()
 def token_revoke(
     ctx: typer.Context, token_id: int = typer.Argument(..., help="Token id."), json_out: bool = JSON
-) -> None:
+) -> Any:
     """Revoke an API token."""
     from scalegate.governance.users import revoke_token
 
-    with guarded():
-        revoke_token(workspace_of(ctx), actor_of(ctx), token_id)
-    _done({"id": token_id, "revoked": True}, json_out, f"Token #{token_id} revoked")
+    revoke_token(workspace_of(ctx), actor_of(ctx), token_id)
+    return Said({"id": token_id, "revoked": True}, f"Token #{token_id} revoked")
 
 
 # -- decisions and sign-offs ---------------------------------------------------------------------------------
@@ -239,23 +232,23 @@ def _decision_line(d: dict[str, Any]) -> list[Any]:
 
 
 @decision_app.command("list")
+@command(render=lambda result: _print_decisions(result))
 def decision_list(
     ctx: typer.Context,
     decision_type: str = typer.Option(None, "--type", help="Only this decision type."),
     subject: str = typer.Option(None, "--subject", help="Only this subject (e.g. checkpoint:12)."),
     status: str = typer.Option(None, "--status", help="open | approved | rejected | superseded."),
     json_out: bool = JSON,
-) -> None:
+) -> Any:
     """List decisions, newest first."""
     from scalegate.governance.decisions import list_decisions
 
-    with guarded():
-        rows = list_decisions(
-            workspace_of(ctx), actor_of(ctx), decision_type=decision_type, subject=subject, status=status
-        )
-    if json_out:
-        emit_json(rows)
-        return
+    return list_decisions(
+        workspace_of(ctx), actor_of(ctx), decision_type=decision_type, subject=subject, status=status
+    )
+
+
+def _print_decisions(rows: list[dict[str, Any]]) -> None:
     table(
         "Decisions",
         ["id", "type", "subject", "state", "awaiting", "to notify", "opened"],
@@ -264,17 +257,17 @@ def decision_list(
 
 
 @decision_app.command("show")
+@command(render=lambda result: _print_decision(result))
 def decision_show(
     ctx: typer.Context, decision_id: int = typer.Argument(..., help="Decision id."), json_out: bool = JSON
-) -> None:
+) -> Any:
     """Show a decision: what it is bound to, who signed, who was told."""
     from scalegate.governance.decisions import show_decision
 
-    with guarded():
-        d = show_decision(workspace_of(ctx), actor_of(ctx), decision_id)
-    if json_out:
-        emit_json(d)
-        return
+    return show_decision(workspace_of(ctx), actor_of(ctx), decision_id)
+
+
+def _print_decision(d: dict[str, Any]) -> None:
     out = console()
     out.print(
         f"[bold]Decision #{d['decision_id']}[/bold] {d['decision_type']} about {d['subject']}: {d['status']}"
@@ -292,6 +285,7 @@ def decision_show(
         out.print(f"  notice to {n['role']} via {n['channel']}: {n['status']} {n['delivered_at'] or ''}")
 
 
+@command()
 def signoff(
     ctx: typer.Context,
     decision_id: int = typer.Argument(..., help="Decision id."),
@@ -299,13 +293,12 @@ def signoff(
     reject: bool = typer.Option(False, "--reject", help="Reject instead of approving."),
     justification: str = typer.Option(None, "--justification", help="Why (required to reject)."),
     json_out: bool = JSON,
-) -> None:
+) -> Any:
     """Sign (approve or reject) a decision in one of your roles."""
     from scalegate.governance.decisions import sign
 
-    with guarded():
-        ws, actor = workspace_of(ctx), actor_of(ctx)
-        row = sign(ws, actor, decision_id, role, approve=not reject, justification=justification)
+    ws, actor = workspace_of(ctx), actor_of(ctx)
+    row = sign(ws, actor, decision_id, role, approve=not reject, justification=justification)
     result = {
         "decision_id": decision_id,
         "signature_id": row.id,
@@ -315,7 +308,7 @@ def signoff(
         "signed_at": row.signed_at,
         "bound_state": row.bound_state,
     }
-    _done(result, json_out, f"{'Rejected' if reject else 'Signed'} decision #{decision_id} as {role}")
+    return Said(result, f"{'Rejected' if reject else 'Signed'} decision #{decision_id} as {role}")
 
 
 # -- notifications -------------------------------------------------------------------------------------------
@@ -356,6 +349,7 @@ WEBHOOK = typer.Option(None, "--webhook", help="Webhook URL (default: the config
 
 
 @notify_app.command("configure")
+@command()
 def notify_configure(
     ctx: typer.Context,
     smtp: str = typer.Option(None, "--smtp", help="SMTP server host:port."),
@@ -364,46 +358,45 @@ def notify_configure(
     government: str = typer.Option(None, "--government", help="Where government notices go."),
     outbox: str = typer.Option(None, "--outbox", help="Directory that receives each notice as an .eml file."),
     json_out: bool = JSON,
-) -> None:
+) -> Any:
     """Configure the workspace's notifier (admins only)."""
     from scalegate.governance.notifications import configure_notifier
 
-    with guarded():
-        values = configure_notifier(
-            workspace_of(ctx),
-            actor_of(ctx),
-            smtp=smtp,
-            sender=sender,
-            webhook=webhook,
-            government=government,
-            outbox=outbox,
-        )
-    _done(values, json_out, f"Configured {', '.join(sorted(values))}")
+    values = configure_notifier(
+        workspace_of(ctx),
+        actor_of(ctx),
+        smtp=smtp,
+        sender=sender,
+        webhook=webhook,
+        government=government,
+        outbox=outbox,
+    )
+    return Said(values, f"Configured {', '.join(sorted(values))}")
 
 
 @notify_app.command("decision")
+@command()
 def notify_decision_command(
     ctx: typer.Context,
     decision_id: int = typer.Argument(..., help="Decision id."),
     smtp: str = SMTP,
     webhook: str = WEBHOOK,
     json_out: bool = JSON,
-) -> None:
+) -> Any:
     """Send the notices a decision requires (board, LTBT...) that were not delivered yet."""
     from scalegate.governance.notifications import notify_decision
 
-    with guarded():
-        rows = notify_decision(workspace_of(ctx), actor_of(ctx), decision_id, _notifier(smtp, webhook))
+    rows = notify_decision(workspace_of(ctx), actor_of(ctx), decision_id, _notifier(smtp, webhook))
     result = [_notification(r) for r in rows]
-    _done(
+    return Said(
         result,
-        json_out,
         "\n".join(f"{r['role']}: {r['status']} ({', '.join(r['recipients'])})" for r in result)
         or "Nothing left to notify",
     )
 
 
 @notify_app.command("government")
+@command()
 def notify_government_command(
     ctx: typer.Context,
     subject: str = typer.Argument(..., help="What the notice concerns, e.g. checkpoint:12."),
@@ -412,20 +405,19 @@ def notify_government_command(
     smtp: str = SMTP,
     webhook: str = WEBHOOK,
     json_out: bool = JSON,
-) -> None:
+) -> Any:
     """Send the government notice when a required level exceeds the policy's notice level."""
     from scalegate.errors import InputError
     from scalegate.governance.notifications import notify_government
 
-    with guarded():
-        levels = dict(item.split("=", 1) for item in level if "=" in item)
-        if len(levels) != len(level):
-            raise InputError("--level must be KIND=LEVEL, e.g. security=ASL-3", where="--level")
-        row = notify_government(
-            workspace_of(ctx), actor_of(ctx), subject, levels, _notifier(smtp, webhook), address=address
-        )
+    levels = dict(item.split("=", 1) for item in level if "=" in item)
+    if len(levels) != len(level):
+        raise InputError("--level must be KIND=LEVEL, e.g. security=ASL-3", where="--level")
+    row = notify_government(
+        workspace_of(ctx), actor_of(ctx), subject, levels, _notifier(smtp, webhook), address=address
+    )
     result = _notification(row) if row else {"due": False}
-    _done(result, json_out, f"Government notice: {row.status}" if row else "No government notice is due")
+    return Said(result, f"Government notice: {row.status}" if row else "No government notice is due")
 
 
 # -- policy changes ------------------------------------------------------------------------------------------
@@ -439,6 +431,7 @@ def _change_text(c: dict[str, Any]) -> str:
 
 
 @change_app.command("propose")
+@command(render=lambda result: _print_change(result))
 def change_propose(
     ctx: typer.Context,
     policy: str = typer.Argument(..., help="The new policy: a file or a built-in id."),
@@ -447,46 +440,45 @@ def change_propose(
     ),
     rationale: str = typer.Option("", "--rationale", help="Why the change."),
     json_out: bool = JSON,
-) -> None:
+) -> Any:
     """Propose a new policy version; prints its diff against the active one."""
     from scalegate.governance.policy_change import propose
     from scalegate.policy import resolve_policy
 
-    with guarded():
-        new = resolve_policy(policy)
-        change = propose(
-            workspace_of(ctx),
-            actor_of(ctx),
-            new,
-            effective_at=_instant(effective, "--effective"),
-            rationale=rationale,
-            origin=policy,
-        )
-    if json_out:
-        emit_json(change)
-        return
+    return propose(
+        workspace_of(ctx),
+        actor_of(ctx),
+        resolve_policy(policy),
+        effective_at=_instant(effective, "--effective"),
+        rationale=rationale,
+        origin=policy,
+    )
+
+
+def _print_change(change: dict[str, Any]) -> None:
     console().print(_change_text(change))
     for item in change["diff"]:
         console().print(f"  {item['kind']}: {item['description']}")
 
 
 @change_app.command("consult")
+@command()
 def change_consult(
     ctx: typer.Context,
     change_id: int = typer.Argument(..., help="Policy change id."),
     response: str = typer.Option(..., "--response", help="The consulted body's response."),
     role: str = typer.Option(None, "--role", help="Consulted role you answer for (if you hold several)."),
     json_out: bool = JSON,
-) -> None:
+) -> Any:
     """Record a consulted role's response (the LTBT under RSP v2.2)."""
     from scalegate.governance.policy_change import consult
 
-    with guarded():
-        change = consult(workspace_of(ctx), actor_of(ctx), change_id, response, role=role)
-    _done(change, json_out, _change_text(change))
+    change = consult(workspace_of(ctx), actor_of(ctx), change_id, response, role=role)
+    return Said(change, _change_text(change))
 
 
 @change_app.command("approve")
+@command()
 def change_approve(
     ctx: typer.Context,
     change_id: int = typer.Argument(..., help="Policy change id."),
@@ -494,53 +486,52 @@ def change_approve(
     reject: bool = typer.Option(False, "--reject", help="Reject the change."),
     justification: str = typer.Option(None, "--justification", help="Why (required to reject)."),
     json_out: bool = JSON,
-) -> None:
+) -> Any:
     """Sign the change's decision: approvers approve, proposers co-sign."""
     from scalegate.governance.policy_change import sign_change
 
-    with guarded():
-        ws, actor = workspace_of(ctx), actor_of(ctx)
-        change = sign_change(ws, actor, change_id, role=role, approve=not reject, justification=justification)
-    _done(change, json_out, _change_text(change))
+    ws, actor = workspace_of(ctx), actor_of(ctx)
+    change = sign_change(ws, actor, change_id, role=role, approve=not reject, justification=justification)
+    return Said(change, _change_text(change))
 
 
 @change_app.command("publish")
+@command()
 def change_publish(
     ctx: typer.Context,
     change_id: int = typer.Argument(..., help="Policy change id."),
     url: str = typer.Option(None, "--url", help="Where the public version is."),
     json_out: bool = JSON,
-) -> None:
+) -> Any:
     """Record publication of an approved change (before its effective date)."""
     from scalegate.governance.policy_change import publish
 
-    with guarded():
-        change = publish(workspace_of(ctx), actor_of(ctx), change_id, url=url)
-    _done(change, json_out, _change_text(change))
+    change = publish(workspace_of(ctx), actor_of(ctx), change_id, url=url)
+    return Said(change, _change_text(change))
 
 
 @change_app.command("activate")
+@command()
 def change_activate(
     ctx: typer.Context, change_id: int = typer.Argument(..., help="Policy change id."), json_out: bool = JSON
-) -> None:
+) -> Any:
     """Make an approved, published change the active policy on its effective date."""
     from scalegate.governance.policy_change import activate
 
-    with guarded():
-        change = activate(workspace_of(ctx), actor_of(ctx), change_id)
-    _done(change, json_out, _change_text(change))
+    change = activate(workspace_of(ctx), actor_of(ctx), change_id)
+    return Said(change, _change_text(change))
 
 
 @change_app.command("list")
-def change_list(ctx: typer.Context, json_out: bool = JSON) -> None:
+@command(render=lambda result: _print_changes(result))
+def change_list(ctx: typer.Context, json_out: bool = JSON) -> Any:
     """List policy changes, newest first."""
     from scalegate.governance.policy_change import list_changes
 
-    with guarded():
-        changes = list_changes(workspace_of(ctx), actor_of(ctx))
-    if json_out:
-        emit_json(changes)
-        return
+    return list_changes(workspace_of(ctx), actor_of(ctx))
+
+
+def _print_changes(changes: list[dict[str, Any]]) -> None:
     table(
         "Policy changes",
         ["id", "policy", "version", "status", "effective", "decision", "changes"],
@@ -560,20 +551,18 @@ def change_list(ctx: typer.Context, json_out: bool = JSON) -> None:
 
 
 @change_app.command("show")
+@command(render=lambda result: _print_change_shown(result))
 def change_show(
     ctx: typer.Context, change_id: int = typer.Argument(..., help="Policy change id."), json_out: bool = JSON
-) -> None:
+) -> Any:
     """Show a policy change with its diff and consultations."""
     from scalegate.governance.policy_change import show_change
 
-    with guarded():
-        change = show_change(workspace_of(ctx), actor_of(ctx), change_id)
-    if json_out:
-        emit_json(change)
-        return
-    console().print(_change_text(change))
-    for item in change["diff"]:
-        console().print(f"  {item['kind']}: {item['description']}")
+    return show_change(workspace_of(ctx), actor_of(ctx), change_id)
+
+
+def _print_change_shown(change: dict[str, Any]) -> None:
+    _print_change(change)
     for c in change["consultations"]:
         console().print(f"  consulted {c['role']} ({c['consultee']}): {c['response']}")
 
@@ -582,6 +571,7 @@ def change_show(
 
 
 @nc_app.command("report")
+@command()
 def nc_report(
     ctx: typer.Context,
     description: str = typer.Option(..., "--description", help="What happened."),
@@ -591,33 +581,32 @@ def nc_report(
     ),
     named: bool = typer.Option(False, "--named", help="Report under your name (default: anonymous)."),
     json_out: bool = JSON,
-) -> None:
+) -> Any:
     """Report potential noncompliance, anonymously unless --named (no identity is read or stored)."""
     from scalegate.governance.noncompliance import report
 
-    with guarded():
-        workspace = workspace_of(ctx)
-        reporter = actor_of(ctx) if named else None
-        receipt = report(
-            workspace,
-            description=description,
-            concerning_role=concerning,
-            material_risk=material_risk,
-            reporter=reporter,
-        )
-    _done(receipt, json_out, f"Report #{receipt['id']} received; routed to {receipt['routed_to']}")
+    workspace = workspace_of(ctx)
+    reporter = actor_of(ctx) if named else None
+    receipt = report(
+        workspace,
+        description=description,
+        concerning_role=concerning,
+        material_risk=material_risk,
+        reporter=reporter,
+    )
+    return Said(receipt, f"Report #{receipt['id']} received; routed to {receipt['routed_to']}")
 
 
 @nc_app.command("list")
-def nc_list(ctx: typer.Context, json_out: bool = JSON) -> None:
+@command(render=lambda result: _print_reports(result))
+def nc_list(ctx: typer.Context, json_out: bool = JSON) -> Any:
     """List the reports routed to your roles."""
     from scalegate.governance.noncompliance import list_reports
 
-    with guarded():
-        reports = list_reports(workspace_of(ctx), actor_of(ctx))
-    if json_out:
-        emit_json(reports)
-        return
+    return list_reports(workspace_of(ctx), actor_of(ctx))
+
+
+def _print_reports(reports: list[dict[str, Any]]) -> None:
     table(
         "Noncompliance reports",
         ["id", "received", "status", "routed to", "concerning", "material risk"],
@@ -636,17 +625,17 @@ def nc_list(ctx: typer.Context, json_out: bool = JSON) -> None:
 
 
 @nc_app.command("show")
+@command(render=lambda result: _print_report(result))
 def nc_show(
     ctx: typer.Context, report_id: int = typer.Argument(..., help="Report id."), json_out: bool = JSON
-) -> None:
+) -> Any:
     """Show one report and its history."""
     from scalegate.governance.noncompliance import show_report
 
-    with guarded():
-        r = show_report(workspace_of(ctx), actor_of(ctx), report_id)
-    if json_out:
-        emit_json(r)
-        return
+    return show_report(workspace_of(ctx), actor_of(ctx), report_id)
+
+
+def _print_report(r: dict[str, Any]) -> None:
     console().print(
         f"[bold]Report #{r['id']}[/bold] {r['status']} (routed to {r['routed_to']}; next: "
         f"{', '.join(r['next']) or '-'})\n{r['description']}"
@@ -656,6 +645,7 @@ def nc_show(
 
 
 @nc_app.command("transition")
+@command()
 def nc_transition(
     ctx: typer.Context,
     report_id: int = typer.Argument(..., help="Report id."),
@@ -667,34 +657,32 @@ def nc_transition(
         None, "--material-risk/--no-material-risk", help="Flag material risk (notifies the board promptly)."
     ),
     json_out: bool = JSON,
-) -> None:
+) -> Any:
     """Move a report along its lifecycle."""
     from scalegate.governance.noncompliance import transition
 
-    with guarded():
-        r = transition(
-            workspace_of(ctx), actor_of(ctx), report_id, status, note=note, material_risk=material_risk
-        )
-    _done(r, json_out, f"Report #{report_id} is {r['status']}")
+    r = transition(
+        workspace_of(ctx), actor_of(ctx), report_id, status, note=note, material_risk=material_risk
+    )
+    return Said(r, f"Report #{report_id} is {r['status']}")
 
 
 @nc_app.command("summary")
+@command()
 def nc_summary(
     ctx: typer.Context,
     public: bool = typer.Option(False, "--public", help="Only aggregate counts for public disclosure."),
     json_out: bool = JSON,
-) -> None:
+) -> Any:
     """Record the periodic summary of minimal-risk reports, or print public aggregate counts."""
     from scalegate.governance.noncompliance import disclosure, summarize
     from scalegate.governance.notifications import configured_notifier
 
-    with guarded():
-        ws, actor = workspace_of(ctx), actor_of(ctx)
-        result = disclosure(ws, actor) if public else summarize(ws, actor, notifier=configured_notifier(ws))
+    ws, actor = workspace_of(ctx), actor_of(ctx)
+    result = disclosure(ws, actor) if public else summarize(ws, actor, notifier=configured_notifier(ws))
     counts = result if public else result["counts"]
-    _done(
+    return Said(
         result,
-        json_out,
         f"{counts['total']} reports; substantiated {counts['substantiated']}; "
         + ", ".join(f"{k} {v}" for k, v in counts["by_status"].items()),
     )
@@ -703,15 +691,15 @@ def nc_summary(
 # -- compliance ----------------------------------------------------------------------------------------------
 
 
-def compliance(ctx: typer.Context, json_out: bool = JSON) -> None:
+@command(render=lambda result: _print_compliance(result))
+def compliance(ctx: typer.Context, json_out: bool = JSON) -> Any:
     """The compliance calendar; overdue items are recorded as compliance findings."""
     from scalegate.governance.compliance import compliance_status
 
-    with guarded():
-        result = compliance_status(workspace_of(ctx), actor_of(ctx))
-    if json_out:
-        emit_json(result)
-        return
+    return compliance_status(workspace_of(ctx), actor_of(ctx))
+
+
+def _print_compliance(result: dict[str, Any]) -> None:
     c = result["counts"]
     console().print(
         f"[bold]Compliance[/bold] as of {result['as_of'].isoformat()}: {c['overdue']} overdue, "
@@ -733,18 +721,18 @@ def compliance(ctx: typer.Context, json_out: bool = JSON) -> None:
 
 
 @cadence_app.command("list")
-def cadence_list(ctx: typer.Context, json_out: bool = JSON) -> None:
+@command(render=lambda result: _print_cadences(result))
+def cadence_list(ctx: typer.Context, json_out: bool = JSON) -> Any:
     """List the policy's recurring obligations with their next deadline."""
     from scalegate.governance.calendar import calendar_items
     from scalegate.governance.permissions import require
 
-    with guarded():
-        ws, actor = workspace_of(ctx), actor_of(ctx)
-        require(actor, "compliance.read", ws.policy())
-        items = [i.to_dict() for i in calendar_items(ws) if i.id.startswith("cadence:")]
-    if json_out:
-        emit_json(items)
-        return
+    ws, actor = workspace_of(ctx), actor_of(ctx)
+    require(actor, "compliance.read", ws.policy())
+    return [i.to_dict() for i in calendar_items(ws) if i.id.startswith("cadence:")]
+
+
+def _print_cadences(items: list[dict[str, Any]]) -> None:
     table(
         "Cadences",
         ["cadence", "kind", "due", "status", "responsible", "last done"],
@@ -769,22 +757,20 @@ def _record(
     note: str,
     evidence: str | None,
     kind: str | None,
-    json_out: bool,
-) -> None:
+) -> Said:
     from scalegate.governance.compliance import record_completion
 
-    with guarded():
-        done = record_completion(
-            workspace_of(ctx),
-            actor_of(ctx),
-            cadence,
-            at=_instant(at, "--at"),
-            note=note,
-            evidence_uri=evidence,
-            kind=kind,
-        )
+    done = record_completion(
+        workspace_of(ctx),
+        actor_of(ctx),
+        cadence,
+        at=_instant(at, "--at"),
+        note=note,
+        evidence_uri=evidence,
+        kind=kind,
+    )
     late = f", {done['days_late']} days late" if done["days_late"] else ", on time"
-    _done(done, json_out, f"Recorded {cadence} at {done['completed_at'].isoformat()}{late}")
+    return Said(done, f"Recorded {cadence} at {done['completed_at'].isoformat()}{late}")
 
 
 AT = typer.Option(None, "--at", help="When it was done (default: now).")
@@ -793,6 +779,7 @@ EVIDENCE = typer.Option(None, "--evidence", help="Link to the record (report, mi
 
 
 @cadence_app.command("record")
+@command()
 def cadence_record(
     ctx: typer.Context,
     cadence: str = typer.Argument(..., help="Cadence id, e.g. procedural-review."),
@@ -800,12 +787,13 @@ def cadence_record(
     note: str = NOTE,
     evidence: str = EVIDENCE,
     json_out: bool = JSON,
-) -> None:
+) -> Any:
     """Record that a recurring obligation was carried out."""
-    _record(ctx, cadence, at, note, evidence, None, json_out)
+    return _record(ctx, cadence, at, note, evidence, None)
 
 
 @drill_app.command("record")
+@command()
 def drill_record(
     ctx: typer.Context,
     drill: str = typer.Argument(..., help="Drill id, e.g. drill-training-pause."),
@@ -813,21 +801,21 @@ def drill_record(
     note: str = NOTE,
     evidence: str = EVIDENCE,
     json_out: bool = JSON,
-) -> None:
+) -> Any:
     """Record that a readiness drill was run."""
-    _record(ctx, drill, at, note, evidence, "drill", json_out)
+    return _record(ctx, drill, at, note, evidence, "drill")
 
 
-def permissions(ctx: typer.Context, json_out: bool = JSON) -> None:
+@command(render=lambda result: _print_permissions(result))
+def permissions(ctx: typer.Context, json_out: bool = JSON) -> Any:
     """The permission matrix of the active policy: who may do what, and why."""
     from scalegate.governance.permissions import rules_for
 
-    with guarded():
-        rules = rules_for(workspace_of(ctx).policy())
-    result = {action: [r.to_dict() for r in rs] for action, rs in rules.items()}
-    if json_out:
-        emit_json(result)
-        return
+    rules = rules_for(workspace_of(ctx).policy())
+    return {action: [r.to_dict() for r in rs] for action, rs in rules.items()}
+
+
+def _print_permissions(result: dict[str, list[dict[str, Any]]]) -> None:
     table(
         "Permissions",
         ["action", "roles", "reason", "source"],
