@@ -1,15 +1,18 @@
-"""Fixtures of the evidence tests: real Inspect logs written by inspect_ai in this session, and checkpoints.
+"""Fixtures of the evidence tests: real Inspect logs written by inspect_ai, and checkpoints.
 
-The logs come from running the small tasks of ``tests/fixtures/evidence/inspect_tasks.py`` on scalegate's
-offline test model (``scalegate/acc-P``) with the real ``inspect_ai.eval``: a plain success, several epochs, a
-``max`` reducer, two scorers with errored samples, a run that ended in error, partial-credit scores, refusals,
-token limits hit, and a ``.json`` log. Two older shapes are derived from them: the same ``.eval`` with deflate
-members (what Inspect wrote before zstd) and a ``.json`` log in the pre-``scores`` results layout.
+The logs are the committed golden logs of ``tests/fixtures/inspect_logs/evidence``, made by running the small
+tasks of ``tests/fixtures/evidence/inspect_tasks.py`` on scalegate's offline test model (``scalegate/acc-P``)
+with the real ``inspect_ai.eval`` (``python -m tests.fixtures.inspect_logs.make_logs``; the slow lane re-runs
+it and checks they still match): a plain success, several epochs, a ``max`` reducer, two scorers with errored
+samples, a run that ended in error, partial-credit scores, refusals, token limits hit, and a ``.json`` log.
+Three older shapes are derived from them here: the same ``.eval`` with deflate members (what Inspect wrote
+before zstd), a ``.json`` log in the pre-``scores`` results layout, and a header from a future log version.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,60 +23,18 @@ import pytest
 from scalegate.actor import Actor
 from scalegate.workspace import Workspace
 from tests.conftest import FIXTURES
+from tests.fixtures.inspect_logs.make_logs import committed
 
 TASKS = FIXTURES / "evidence" / "inspect_tasks.py"
 EVIDENCE_FIXTURES = FIXTURES / "evidence"
 EVALUATOR = Actor(name="eve", roles=frozenset({"evaluator"}))
 
 
-def run_inspect(log_dir: Path, task: str, model: str, **options: Any) -> Path:
-    """Run one task of the fixture task file with inspect_ai and return its log file."""
-    from inspect_ai import eval
-
-    [log] = eval([f"{TASKS}@{task}"], model=model, log_dir=str(log_dir), display="none", **options)
-    return Path(log.location)
-
-
 @pytest.fixture(scope="session")
 def inspect_logs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Real Inspect logs, by scenario name."""
-    from inspect_ai import Epochs
-
+    """Real Inspect logs, by scenario name: the committed golden logs, copied, and three older shapes."""
     root = tmp_path_factory.mktemp("inspect-logs")
-    logs = {
-        "success": run_inspect(root / "success", "tiny_bio", "scalegate/acc-0.7"),
-        "epochs": run_inspect(root / "epochs", "tiny_bio", "scalegate/acc-0.7", epochs=3),
-        "max_reducer": run_inspect(root / "max", "tiny_bio", "scalegate/acc-0.7", epochs=Epochs(3, "max")),
-        "scorers_errors": run_inspect(
-            root / "errors",
-            "tiny_match",
-            "scalegate/acc-0.6",
-            model_args={"error_rate": 0.2},
-            fail_on_error=False,
-        ),
-        "error_status": run_inspect(
-            root / "status",
-            "tiny_match",
-            "scalegate/acc-0.6",
-            model_args={"error_rate": 0.5},
-            fail_on_error=0.1,
-            continue_on_fail=True,
-        ),
-        "partial": run_inspect(root / "partial", "tiny_partial", "scalegate/acc-0.5"),
-        "refusals": run_inspect(
-            root / "refusals", "tiny_refusal", "scalegate/acc-0.9", model_args={"refusal_rate": 0.3}
-        ),
-        "limits": run_inspect(
-            root / "limits", "tiny_bio", "scalegate/acc-0.7", model_args={"limit_rate": 0.3}, token_limit=5000
-        ),
-        "json": run_inspect(
-            root / "json",
-            "tiny_bio",
-            "scalegate/acc-0.7",
-            log_format="json",
-            metadata={"elicitation": ["best_of_n"]},
-        ),
-    }
+    logs = {name: Path(shutil.copy(path, root / path.name)) for name, path in committed("evidence").items()}
     logs["deflate"] = deflate_copy(logs["success"], root / "old" / "deflate.eval")
     logs["legacy_json"] = legacy_results_copy(logs["json"], root / "old" / "legacy.json")
     logs["future_version"] = with_header(

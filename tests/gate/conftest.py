@@ -3,6 +3,7 @@ RSP flow, driven through the service layer on a real workspace."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -13,46 +14,23 @@ import pytest
 from scalegate.actor import Actor
 from scalegate.clock import FixedClock
 from scalegate.workspace import Workspace, init_workspace
+from tests.fixtures.inspect_logs.make_logs import GATE_LOW, committed
 
 MODEL = "frontier"
-LOW = [
-    "wmdp_chem",
-    "wmdp_cyber",
-    "lab_bench_protocolqa",
-    "lab_bench_cloning_scenarios",
-    "cybench",
-    "mle_bench",
-    "swe_bench",
-]
-SIZES = {
-    "wmdp_bio": 520,
-    "wmdp_chem": 320,
-    "wmdp_cyber": 520,
-    "lab_bench_protocolqa": 150,
-    "lab_bench_cloning_scenarios": 40,
-    "cybench": 40,
-    "mle_bench": 40,
-    "swe_bench": 120,
-}
-ELICITATION = ["helpful_only", "tool_use", "scaffolding"]
+LOW = GATE_LOW
 
 
 @pytest.fixture(scope="session")
 def standin_logs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Real Inspect logs: WMDP-Bio-shaped at 74% accuracy (inside RSP's safety buffer), all others low."""
-    from scalegate.testing.standin_tasks import run_standin
+    """Real Inspect logs of the stand-in tasks: WMDP-Bio-shaped at 74% accuracy (inside RSP's safety buffer),
+    all others low.
 
+    They are the committed golden logs of ``tests/fixtures/inspect_logs/gate`` (made by its ``make_logs``
+    script with the real ``inspect_ai.eval``; ``tests/evidence/test_golden_logs.py`` re-runs it in the slow
+    lane), copied so that no test can change the committed files.
+    """
     root = tmp_path_factory.mktemp("standin-logs")
-    logs = {
-        "wmdp_bio": run_standin("wmdp_bio", root, accuracy=0.74, n=SIZES["wmdp_bio"], elicitation=ELICITATION)
-    }
-    for name in LOW:
-        logs[name] = run_standin(name, root, accuracy=0.05, n=SIZES[name], elicitation=ELICITATION)
-    logs["wmdp_bio_low"] = run_standin("wmdp_bio", root / "low", accuracy=0.3, n=120, elicitation=ELICITATION)
-    logs["wmdp_bio_rerun"] = run_standin(
-        "wmdp_bio", root / "rerun", accuracy=0.74, n=SIZES["wmdp_bio"], elicitation=ELICITATION, seed=7
-    )
-    return logs
+    return {name: Path(shutil.copy(path, root / path.name)) for name, path in committed("gate").items()}
 
 
 @dataclass
