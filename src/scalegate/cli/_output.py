@@ -34,6 +34,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 FIELD_FLAGS: Mapping[str, str] = {
     "action": "--action",
     "actions": "--action",
+    "address": "--address",
+    "admin": "--admin",
     "at": "--at",
     "audience": "--audience",
     "format": "--format",
