@@ -150,6 +150,7 @@ def command(
     text: Callable[[Any], str] | None = None,
     to_json: Callable[[Any], Any] | None = None,
     exit_code: Callable[[Any], int] | None = None,
+    each: bool = False,
 ) -> Callable[[F], F]:
     """Decorate a command body that parses, calls the service and returns the result.
 
@@ -158,7 +159,8 @@ def command(
     the result itself; otherwise by ``render(result)``, or as the Rich-markup line ``text(result)``. Last,
     the command exits with ``exit_code(result)`` when that is not 0 (``audit verify`` exits 1 on a broken
     log). A body that returns None prints nothing; one that returns ``Said(document, line)`` prints the
-    document under ``--json`` and the line otherwise. Typer still sees the body's own signature and docstring.
+    document under ``--json`` and the line otherwise. With ``each``, the result is a list printed item by
+    item (one JSON document each). Typer still sees the body's own signature and docstring.
     """
 
     def decorate(body: F) -> F:
@@ -168,13 +170,20 @@ def command(
                 result = body(*args, **kwargs)
             if result is None:
                 return
+            for item in result if each else [result]:
+                _print(item, bool(kwargs.get("json_out")))
+            code = exit_code(result) if exit_code else 0
+            if code:
+                raise SystemExit(code)
+
+        def _print(result: Any, json_out: bool) -> None:
             if isinstance(result, Said):
-                if kwargs.get("json_out"):
+                if json_out:
                     emit_json(to_json(result.document) if to_json else result.document)
                 else:
                     console().print(result.line)
                 return
-            if kwargs.get("json_out"):
+            if json_out:
                 emit_json(to_json(result) if to_json else result)
             elif render is not None:
                 render(result)
@@ -182,9 +191,6 @@ def command(
                 console().print(text(result))
             else:
                 emit_json(to_json(result) if to_json else result)
-            code = exit_code(result) if exit_code else 0
-            if code:
-                raise SystemExit(code)
 
         return run  # type: ignore[return-value]
 

@@ -13,7 +13,7 @@ from typing import Any, cast
 import typer
 
 from scalegate.cli._context import actor_of, workspace_of
-from scalegate.cli._output import console, emit_json, fail, guarded
+from scalegate.cli._output import as_dict, command, console, fail
 
 report_app = typer.Typer(help="Generate reports from the record (HTML, PDF, Markdown).", no_args_is_help=True)
 case_app = typer.Typer(help="Build, validate and draw GSN safety cases.", no_args_is_help=True)
@@ -40,47 +40,47 @@ def _target(out: Path, formats: list[str]) -> tuple[Path, list[str], str | None]
     return out, formats or ["html", "pdf"], None
 
 
-def _write(ctx: typer.Context, build: Any, out: Path, formats: list[str], json_out: bool) -> None:
+def _write(ctx: typer.Context, build: Any, out: Path, formats: list[str]) -> dict[str, Any]:
+    """Build a report, write it in each format and record it; returns what was written."""
     from scalegate.reports.service import describe, write_report
 
     directory, fmts, stem = _target(out, formats)
-    with guarded():
-        workspace = workspace_of(ctx)
-        report = build(workspace)
-        if stem:
-            report.name = stem
-        paths = write_report(workspace, report, directory, fmts, actor_of(ctx))
-        files = describe(paths)
-    if json_out:
-        emit_json(
-            {
-                "kind": report.kind,
-                "subject": report.subject,
-                "data_sha256": report.provenance.data_sha256,
-                "files": files,
-            }
-        )
-        return
+    workspace = workspace_of(ctx)
+    report = build(workspace)
+    if stem:
+        report.name = stem
+    paths = write_report(workspace, report, directory, fmts, actor_of(ctx))
+    return {
+        "kind": report.kind,
+        "subject": report.subject,
+        "data_sha256": report.provenance.data_sha256,
+        "files": describe(paths),
+    }
+
+
+def _print_written(written: dict[str, Any]) -> None:
     out_console = console()
-    for fmt, info in files.items():
+    for fmt, info in written["files"].items():
         out_console.print(f"wrote {fmt:<5} {info['path']}  sha256 {info['sha256'][:16]}")
 
 
 @report_app.command("capability")
+@command(render=_print_written)
 def report_capability(
     ctx: typer.Context,
     ref: str = typer.Argument(..., help="MODEL or MODEL@CHECKPOINT."),
     formats: list[str] = typer.Option([], "--format", "-f", help=FORMAT_HELP),
     out: Path = typer.Option(Path("."), "--out", "-o", help=OUT_HELP),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> None:
+) -> dict[str, Any]:
     """The Capability Report of a checkpoint: triggers, findings, forecasts, determination, gate."""
     from scalegate.reports.capability import capability_report
 
-    _write(ctx, lambda ws: capability_report(ws, ref), out, formats, json_out)
+    return _write(ctx, lambda ws: capability_report(ws, ref), out, formats)
 
 
 @report_app.command("safeguards")
+@command(render=_print_written, each=True)
 def report_safeguards(
     ctx: typer.Context,
     ref: str | None = typer.Argument(None, help="MODEL@CHECKPOINT: report on each standard it requires."),
@@ -88,28 +88,28 @@ def report_safeguards(
     formats: list[str] = typer.Option([], "--format", "-f", help=FORMAT_HELP),
     out: Path = typer.Option(Path("."), "--out", "-o", help=OUT_HELP),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> None:
+) -> list[dict[str, Any]]:
     """The Safeguards Report of one standard, or of every standard a checkpoint requires."""
     from scalegate.reports.safeguards import safeguards_report
     from scalegate.reports.safety_case.builder import parse_standard
 
-    with guarded():
-        if standard is not None:
-            standards = [parse_standard(standard)]
-        elif ref is not None:
-            from scalegate.assessment.service import assess
+    if standard is not None:
+        standards = [parse_standard(standard)]
+    elif ref is not None:
+        from scalegate.assessment.service import assess
 
-            levels = assess(workspace_of(ctx), ref).requirements.levels
-            standards = [(kind, lv.level) for kind, lv in levels.items()]
-        else:
-            fail("give a MODEL@CHECKPOINT or --standard KIND:LEVEL")
-    for kind, level in standards:
-        _write(
-            ctx, lambda ws, k=kind, lv=level: safeguards_report(ws, k, lv, ref=ref), out, formats, json_out
-        )
+        levels = assess(workspace_of(ctx), ref).requirements.levels
+        standards = [(kind, lv.level) for kind, lv in levels.items()]
+    else:
+        fail("give a MODEL@CHECKPOINT or --standard KIND:LEVEL")
+    return [
+        _write(ctx, lambda ws, k=kind, lv=level: safeguards_report(ws, k, lv, ref=ref), out, formats)
+        for kind, level in standards
+    ]
 
 
 @report_app.command("compliance")
+@command(render=_print_written)
 def report_compliance(
     ctx: typer.Context,
     start: str = typer.Option(..., "--from", help="First day of the period (YYYY-MM-DD)."),
@@ -117,26 +117,27 @@ def report_compliance(
     formats: list[str] = typer.Option([], "--format", "-f", help=FORMAT_HELP),
     out: Path = typer.Option(Path("."), "--out", "-o", help=OUT_HELP),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> None:
+) -> dict[str, Any]:
     """The compliance review of a period: deadlines met and missed, noncompliance, policy changes."""
     from scalegate.reports.compliance import compliance_report
 
     first, last = _date(start, "--from"), _date(end, "--to")
-    _write(ctx, lambda ws: compliance_report(ws, first, last, actor_of(ctx)), out, formats, json_out)
+    return _write(ctx, lambda ws: compliance_report(ws, first, last, actor_of(ctx)), out, formats)
 
 
 @report_app.command("public")
+@command(render=_print_written)
 def report_public(
     ctx: typer.Context,
     ref: str = typer.Argument(..., help="MODEL or MODEL@CHECKPOINT."),
     formats: list[str] = typer.Option([], "--format", "-f", help=FORMAT_HELP),
     out: Path = typer.Option(Path("."), "--out", "-o", help=OUT_HELP),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> None:
+) -> dict[str, Any]:
     """The public summary of a checkpoint, redacted as the policy's `redaction` says."""
     from scalegate.reports.public import public_summary
 
-    _write(ctx, lambda ws: public_summary(ws, ref), out, formats or ["html", "md"], json_out)
+    return _write(ctx, lambda ws: public_summary(ws, ref), out, formats or ["html", "md"])
 
 
 def _date(value: str, option: str) -> date:
@@ -150,7 +151,16 @@ def _date(value: str, option: str) -> date:
 # -- safety cases --------------------------------------------------------------------------------------------
 
 
+def _print_built(results: list[dict[str, Any]]) -> None:
+    for r in results:
+        state = "valid" if r["valid"] else f"{r['errors']} errors"
+        console().print(
+            f"wrote {r['path']} ({r['case']}, {state}, sha256 {r['sha256'][:16]}, audit #{r['audit_seq']})"
+        )
+
+
 @case_app.command("build")
+@command(render=_print_built)
 def case_build(
     ctx: typer.Context,
     ref: str | None = typer.Argument(None, help="MODEL@CHECKPOINT the case argues about."),
@@ -166,7 +176,7 @@ def case_build(
     ),
     out: Path = typer.Option(..., "--out", "-o", help="Case file (.json), or a directory with --all."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> None:
+) -> list[dict[str, Any]]:
     """Build safety cases from the record and record each file in the audit log by hash."""
     from scalegate.reports.safety_case.model import CasePurpose
     from scalegate.reports.safety_case.service import build_case, cases_for, record_case, validate, write_case
@@ -174,53 +184,59 @@ def case_build(
     if purpose not in ("review", "deploy"):
         fail(f"--purpose must be review or deploy, not {purpose!r}")
     results: list[dict[str, Any]] = []
-    with guarded():
-        workspace = workspace_of(ctx)
-        if all_cases:
-            if ref is None:
-                fail("--all needs a MODEL@CHECKPOINT")
-            cases = cases_for(workspace, str(ref), cast(CasePurpose, purpose))
-            targets = [out / f"{_case_stem(c.id)}.json" for c in cases]
-        else:
-            cases = [
-                build_case(
-                    workspace,
-                    ref=ref,
-                    threshold=threshold,
-                    standard=standard,
-                    purpose=cast(CasePurpose, purpose),
-                )
-            ]
-            targets = [out]
-        for case, path in zip(cases, targets, strict=True):
-            sha = write_case(case, path)
-            seq = record_case(workspace, case, sha, actor_of(ctx))
-            check = validate(workspace, case)
-            results.append(
-                {
-                    "case": case.id,
-                    "path": str(path),
-                    "sha256": sha,
-                    "audit_seq": seq,
-                    "valid": check.valid,
-                    "errors": len(check.errors),
-                }
+    workspace = workspace_of(ctx)
+    if all_cases:
+        if ref is None:
+            fail("--all needs a MODEL@CHECKPOINT")
+        cases = cases_for(workspace, str(ref), cast(CasePurpose, purpose))
+        targets = [out / f"{_case_stem(c.id)}.json" for c in cases]
+    else:
+        cases = [
+            build_case(
+                workspace,
+                ref=ref,
+                threshold=threshold,
+                standard=standard,
+                purpose=cast(CasePurpose, purpose),
             )
-    if json_out:
-        emit_json(results)
-        return
-    for r in results:
-        state = "valid" if r["valid"] else f"{r['errors']} errors"
-        console().print(
-            f"wrote {r['path']} ({r['case']}, {state}, sha256 {r['sha256'][:16]}, audit #{r['audit_seq']})"
+        ]
+        targets = [out]
+    for case, path in zip(cases, targets, strict=True):
+        sha = write_case(case, path)
+        seq = record_case(workspace, case, sha, actor_of(ctx))
+        check = validate(workspace, case)
+        results.append(
+            {
+                "case": case.id,
+                "path": str(path),
+                "sha256": sha,
+                "audit_seq": seq,
+                "valid": check.valid,
+                "errors": len(check.errors),
+            }
         )
+    return results
 
 
 def _case_stem(case_id: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in case_id)
 
 
+def _print_validation(checked: tuple[Any, Any]) -> None:
+    case, result = checked
+    out_console = console()
+    for d in result.diagnostics:
+        out_console.print(f"{d.severity}: {d.code} {d.node or '-'}: {d.message}")
+    verdict = "valid" if result.valid else f"INVALID ({len(result.errors)} errors)"
+    out_console.print(f"{case.id}: {verdict}, {len(result.warnings)} warnings")
+
+
 @case_app.command("validate")
+@command(
+    render=_print_validation,
+    to_json=lambda checked: checked[1].to_dict(),
+    exit_code=lambda checked: 0 if checked[1].valid else INVALID_EXIT,
+)
 def case_validate(
     ctx: typer.Context,
     path: Path = typer.Argument(..., help="Safety case file (.json)."),
@@ -231,101 +247,53 @@ def case_validate(
         False, "--offline", help="Structure only; do not check evidence against the store."
     ),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> None:
+) -> tuple[Any, Any]:
     """Validate a case (gsn2x's checks, evidence bindings, freshness); exit 0 valid, 3 invalid or stale."""
     from scalegate.reports.safety_case.model import load_case
     from scalegate.reports.safety_case.service import validate
 
-    with guarded():
-        case = load_case(path)
-        result = validate(None if offline else workspace_of(ctx), case, for_deploy=for_deploy or None)
-    if json_out:
-        emit_json(result.to_dict())
-    else:
-        out_console = console()
-        for d in result.diagnostics:
-            out_console.print(f"{d.severity}: {d.code} {d.node or '-'}: {d.message}")
-        verdict = "valid" if result.valid else f"INVALID ({len(result.errors)} errors)"
-        out_console.print(f"{case.id}: {verdict}, {len(result.warnings)} warnings")
-    if not result.valid:
-        raise typer.Exit(INVALID_EXIT)
+    case = load_case(path)
+    result = validate(None if offline else workspace_of(ctx), case, for_deploy=for_deploy or None)
+    return case, result
 
 
 @case_app.command("render")
+@command(text=lambda r: f"wrote {r['path']} ({r['case']}, {'valid' if r['valid'] else 'invalid'})")
 def case_render(
     ctx: typer.Context,
     path: Path = typer.Argument(..., help="Safety case file (.json)."),
     out: Path = typer.Option(..., "--out", "-o", help="Output file: .svg, .dot or .gsn.yaml (gsn2x syntax)."),
     offline: bool = typer.Option(False, "--offline", help="Do not check evidence against the store."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> None:
+) -> dict[str, Any]:
     """Draw a case as a GSN diagram (Graphviz SVG); stale or invalid elements are outlined in red."""
     from scalegate.reports.safety_case.diagram import to_dot
     from scalegate.reports.safety_case.model import load_case
     from scalegate.reports.safety_case.service import render_case, validate
 
-    with guarded():
-        case = load_case(path)
-        check = validate(None if offline else workspace_of(ctx), case)
-        name = out.name.lower()
-        if name.endswith(".gsn.yaml") or name.endswith(".yaml"):
-            data = case.to_gsn_yaml().encode("utf-8")
-        elif name.endswith(".dot"):
-            data = to_dot(case).encode("utf-8")
-        elif name.endswith(".svg"):
-            data = render_case(case, check)
-        else:
-            fail("--out must end in .svg, .dot or .gsn.yaml")
-        try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_bytes(data)
-        except OSError as exc:
-            fail(f"{out}: cannot write: {exc.strerror}")
-    if json_out:
-        emit_json({"case": case.id, "path": str(out), "valid": check.valid, "errors": len(check.errors)})
+    case = load_case(path)
+    check = validate(None if offline else workspace_of(ctx), case)
+    name = out.name.lower()
+    if name.endswith(".gsn.yaml") or name.endswith(".yaml"):
+        data = case.to_gsn_yaml().encode("utf-8")
+    elif name.endswith(".dot"):
+        data = to_dot(case).encode("utf-8")
+    elif name.endswith(".svg"):
+        data = render_case(case, check)
     else:
-        console().print(f"wrote {out} ({case.id}, {'valid' if check.valid else 'invalid'})")
+        fail("--out must end in .svg, .dot or .gsn.yaml")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(data)
+    except OSError as exc:
+        fail(f"{out}: cannot write: {exc.strerror}")
+    return {"case": case.id, "path": str(out), "valid": check.valid, "errors": len(check.errors)}
 
 
 # -- exports -------------------------------------------------------------------------------------------------
 
 
-@export_app.command("bundle")
-def export_bundle_cmd(
-    ctx: typer.Context,
-    target: Path = typer.Argument(..., help="New directory, or a path ending in .zip."),
-    ref: str | None = typer.Option(
-        None, "--ref", help="MODEL@CHECKPOINT whose reports and cases to include."
-    ),
-    audience: str = typer.Option(
-        "reviewer", "--audience", help="reviewer (everything) or public (redacted)."
-    ),
-    start: str | None = typer.Option(None, "--from", help="Compliance review from (default: a year ago)."),
-    end: str | None = typer.Option(None, "--to", help="Compliance review to (default: today)."),
-    json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> None:
-    """A reviewer bundle: reports, evidence files, the audit-log slice, and a verifier that needs only it."""
-    from scalegate.reports.bundle import Audience, export_bundle
-
-    if audience not in ("reviewer", "public"):
-        fail(f"--audience must be reviewer or public, not {audience!r}")
-    period = None
-    if start or end:
-        if not (start and end):
-            fail("give both --from and --to, or neither")
-        period = (_date(str(start), "--from"), _date(str(end), "--to"))
-    with guarded():
-        result = export_bundle(
-            workspace_of(ctx),
-            target,
-            actor=actor_of(ctx),
-            ref=ref,
-            audience=cast(Audience, audience),
-            period=period,
-        )
-    if json_out:
-        emit_json(result.to_dict())
-        return
+def _print_bundle(result: Any) -> None:
     out_console = console()
     out_console.print(
         f"wrote {result.path}: {result.files} files, manifest sha256 {result.manifest_sha256[:16]}"
@@ -339,18 +307,59 @@ def export_bundle_cmd(
     )
 
 
+@export_app.command("bundle")
+@command(render=_print_bundle, to_json=as_dict)
+def export_bundle_cmd(
+    ctx: typer.Context,
+    target: Path = typer.Argument(..., help="New directory, or a path ending in .zip."),
+    ref: str | None = typer.Option(
+        None, "--ref", help="MODEL@CHECKPOINT whose reports and cases to include."
+    ),
+    audience: str = typer.Option(
+        "reviewer", "--audience", help="reviewer (everything) or public (redacted)."
+    ),
+    start: str | None = typer.Option(None, "--from", help="Compliance review from (default: a year ago)."),
+    end: str | None = typer.Option(None, "--to", help="Compliance review to (default: today)."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
+) -> Any:
+    """A reviewer bundle: reports, evidence files, the audit-log slice, and a verifier that needs only it."""
+    from scalegate.reports.bundle import Audience, export_bundle
+
+    if audience not in ("reviewer", "public"):
+        fail(f"--audience must be reviewer or public, not {audience!r}")
+    period = None
+    if start or end:
+        if not (start and end):
+            fail("give both --from and --to, or neither")
+        period = (_date(str(start), "--from"), _date(str(end), "--to"))
+    result = export_bundle(
+        workspace_of(ctx),
+        target,
+        actor=actor_of(ctx),
+        ref=ref,
+        audience=cast(Audience, audience),
+        period=period,
+    )
+    return result
+
+
+def _print_library(result: dict[str, Any]) -> None:
+    for shown in result["files"].values():
+        console().print(f"wrote {shown}")
+
+
 @export_app.command("ciso-assistant")
+@command(render=_print_library)
 def export_ciso(
     policy: str = typer.Argument(..., help="Built-in policy id or policy file."),
     out: Path = typer.Option(Path("."), "--out", "-o", help="Directory for the library files."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> None:
+) -> dict[str, Any]:
     """The policy's safeguard standards as a CISO Assistant library, with mapping hints (ISO 42001, NIST)."""
     from scalegate.policy import resolve_policy
     from scalegate.reports.ciso import export_ciso_assistant
 
-    with guarded():
-        files = export_ciso_assistant(resolve_policy(policy))
+    files = export_ciso_assistant(resolve_policy(policy))
     written = {}
     for name, text in files.items():
         path = out / name
@@ -360,8 +369,4 @@ def export_ciso(
         except OSError as exc:
             fail(f"{path}: cannot write: {exc.strerror}")
         written[name] = str(path)
-    if json_out:
-        emit_json({"policy": policy, "files": written})
-        return
-    for shown in written.values():
-        console().print(f"wrote {shown}")
+    return {"policy": policy, "files": written}
