@@ -22,9 +22,9 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from scalegate.assessment.forecast import clear_forecast_cache
 from scalegate.assessment.service import assess
 from scalegate.clock import FixedClock
-from scalegate.evidence.series import clear_series_cache
 from scalegate.evidence.service import ingest_files
 from scalegate.registry.service import create_model, create_run, register_checkpoints
 from scalegate.registry.specs import CheckpointSpec
@@ -83,7 +83,7 @@ def counting(ws: Workspace) -> Iterator[list[str]]:
 
 def _assess_counts(ws: Workspace, ref: str) -> tuple[int, int]:
     """Statements of the first assessment (nothing kept) and of a second one."""
-    clear_series_cache()
+    clear_forecast_cache()
     with counting(ws) as cold:
         first = assess(ws, ref)
     with counting(ws) as warm:

@@ -210,9 +210,13 @@ def test_family_series_costs_the_same_statements_for_any_family_size(
         ingest_file(ws, EVALUATOR, inspect_logs["success"], f"m2@c{i}")
         ingest_file(ws, EVALUATOR, inspect_logs["partial"], f"m2@c{i}")
     grown, bigger = _counted_series(ws)
-    assert cold == 4  # audit root, checkpoints, current evidence, scores
+    assert cold == 5  # audit root, checkpoints, current records, their facts, their scores
     assert warm == 1  # audit root: unchanged, so the kept series is used
-    assert bigger == 4  # ten more checkpoints with results: the same four
+    assert bigger == 5  # ten more checkpoints with results: the same five
+    clock.advance(timedelta(minutes=1))
+    register_checkpoint(ws, EVALUATOR, "m2", CheckpointSpec(name="c99", step=99_000, training_flops=1e26))
+    _, unchanged_records = _counted_series(ws)
+    assert unchanged_records == 3  # a new root, but every current record's facts are already known
     assert len(grown["bio-mcq"]) == len(_expected(ws)["bio-mcq"])
     assert grown == _expected(ws)
 

@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from scalegate.evidence.series import audit_root, family_series
+from scalegate.evidence.series import audit_root, clear_series_cache, family_series
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -41,6 +41,7 @@ __all__ = [
     "ForecastPoint",
     "Reach",
     "Trend",
+    "clear_forecast_cache",
     "family_forecasts",
     "fit_trend",
     "forecast_indicator",
@@ -405,6 +406,13 @@ NoTrend = tuple[str, FitKind | None, list[ForecastPoint]]
 """Why there is no trend, the fit kind if one was chosen, and the usable points."""
 _fits: OrderedDict[tuple[Any, str, int], tuple[Any, Policy, dict[str, Trend | NoTrend]]] = OrderedDict()
 _lock = threading.Lock()
+
+
+def clear_forecast_cache() -> None:
+    """Forget every kept fit and series (the next forecast reads and fits again)."""
+    with _lock:
+        _fits.clear()
+    clear_series_cache()
 
 
 def family_forecasts(

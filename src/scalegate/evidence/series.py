@@ -4,7 +4,7 @@ A forecast fits an indicator's estimates against effective compute over every ch
 reports and dashboard pages draw the same points with their intervals. Reading them one checkpoint at a time
 through ``indicator_evidence`` costs about four statements per checkpoint and indicator, so an assessment
 grew linearly with the family (20,000 statements at 1,000 checkpoints). ``family_series`` reads the family's
-checkpoints, the current records of every indicator's evaluation and their scores in three statements,
+checkpoints, the current records of every indicator's evaluation and their scores in at most five statements,
 whatever the number of checkpoints or indicators, and applies the same choice, estimate and quality flags as
 ``indicator_evidence``: for every checkpoint, its point is exactly what ``indicator_evidence`` returns.
 
@@ -12,16 +12,22 @@ The result depends only on audited state (checkpoints, evidence, scores) and the
 store, family and policy, under the audit log's root (its size and last leaf hash). Any audited change makes
 the next read fresh; while nothing changes, assessing every checkpoint of a family reads the series once. A
 direct SQL edit outside the log is not seen until the next audited change, and ``audit verify`` reports it.
+
+A fresh read decodes JSON only for records it has not seen: evidence records are immutable, so each one's
+facts and estimates are kept (per store) under its identity, and after an audited change the read costs the
+checkpoints and the identities of the current records, plain columns. Decoding is most of the cost of a
+first read (about 5 KB of JSON per record and scorer); it decodes only what the series needs.
 """
 
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, case, exists, null, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from scalegate.evidence.parsed import ScorerScores
@@ -83,8 +89,10 @@ def family_series(session: Session, policy: Policy, family: str) -> Series:
     """Per indicator id of ``policy``, the family's points in the order of ``family_checkpoints`` (effective
     compute, unknown last, then date): one per checkpoint that has a result for the indicator.
 
-    One statement reads the audit root; when the family's series under that root is kept, that is all;
-    otherwise three more read checkpoints, current evidence and scores.
+    One statement reads the audit root; when the family's series under that root is kept, that is all.
+    Otherwise two more read the checkpoints and the identities of the current records, and, for records not
+    seen before (a record is immutable, so what was computed from it is kept), two more read their facts and
+    scores.
     """
     root = audit_root(session)
     key = (session.get_bind(), family, id(policy))
@@ -110,59 +118,106 @@ def audit_root(session: Session) -> tuple[int, bytes] | None:
     return (int(found[0]), bytes(found[1])) if found is not None else None
 
 
+@dataclass(frozen=True, slots=True)
+class _Record:
+    """What the series needs of one evidence record: its facts and its scorers' summaries (no samples)."""
+
+    status: str
+    epochs: int
+    counts: dict[str, Any]
+    task_version: str | None
+    elicitation: list[str]
+    interval: Any
+    """A manual result's stated interval (``info["interval"]``); None otherwise."""
+    harness: str
+    scorers: list[ScorerScores]
+    """By position; each carries ``reported_n`` = its stored sample count, so ``n_samples`` holds."""
+
+
+_Identity = tuple[int, int, str, str, Any]
+"""(evidence id, checkpoint id, content key, task, ingested at): a record is immutable, so its facts and
+estimates are kept under this identity; an id reused after a rolled-back write has another identity."""
+_EstimateKey = tuple[_Identity, int, str, str | None, float, int, int]
+"""(record, scorer position, metric, stderr key, confidence level, resamples, seed)."""
+
+_MEMO_LIMIT = 500_000
+_records: weakref.WeakKeyDictionary[Any, dict[_Identity, _Record]] = weakref.WeakKeyDictionary()
+_estimates: weakref.WeakKeyDictionary[Any, dict[_EstimateKey, tuple[Estimate, bool]]] = (
+    weakref.WeakKeyDictionary()
+)
+_BY_ID_LIMIT = 500
+"""Records to load by id in one statement; more than that are loaded with the family's filter instead."""
+
+
 def _read_series(session: Session, policy: Policy, family: str) -> Series:
+    """Read and compute the family's series: the checkpoints, the identities of the current records (no JSON
+    decoded), then, in two more statements, only the records and scores not seen before."""
     indicators = [indicator for _, indicator in policy.indicators()]
     if not indicators:
         return {}
-    checkpoints = _checkpoints(session, family)
-    rows, scores = _current_records(session, indicators, family)
+    engine = session.get_bind()
     stats = policy.statistics
-    estimates: dict[tuple[int, int, str, str | None], tuple[Estimate, bool]] = {}
+    stat_key = (stats.confidence_level, stats.bootstrap_resamples, stats.bootstrap_seed)
+    checkpoints = _checkpoints(session, family)
+    conditions = _conditions(indicators, family)
+    current = _identities(session, conditions)
+    with _lock:
+        records = _records.setdefault(engine, {})
+        estimates = _estimates.setdefault(engine, {})
+        if len(records) > _MEMO_LIMIT or len(estimates) > _MEMO_LIMIT:
+            records.clear()
+            estimates.clear()
+    wanted: list[tuple[Indicator, tuple[str, str]]] = [
+        (i, (i.evaluation.harness, task_key(i.evaluation.harness, i.evaluation.task))) for i in indicators
+    ]
+    by_key: dict[tuple[str, str], list[Indicator]] = {}
+    for indicator, key in wanted:
+        by_key.setdefault(key, []).append(indicator)
 
-    def estimate_of(
-        row: EvidenceRow, scorer: ScorerScores, position: int, metric: str, key: str | None
-    ) -> tuple[Estimate, bool]:
-        """The estimate and whether it has an interval; indicators reading the same scorer share it (a
-        bootstrap is the costly part)."""
-        memo = (row.id, position, metric, key)
-        if memo not in estimates:
-            result = metric_estimate(
-                scorer,
-                metric,
-                key,
-                row,
-                stats.confidence_level,
-                stats.bootstrap_resamples,
-                stats.bootstrap_seed,
-            )
-            has_interval = result is not None
-            if result is None:
-                value = float(scorer.metrics[metric] or 0.0)
-                result = Estimate(value, value, value, "reported", scorer.n_samples)
-            estimates[memo] = (result, has_interval)
-        return estimates[memo]
+    def needs_samples(identity: _Identity, key: tuple[str, str]) -> bool:
+        record = records.get(identity)
+        if record is None:
+            return True
+        for indicator in by_key.get(key, []):
+            chosen = _choose(record.scorers, record.harness, indicator.metric, indicator.evaluation.scorer)
+            if chosen is not None:
+                position = _position(record, chosen[0])
+                if (identity, position, chosen[1], chosen[2], *stat_key) not in estimates:
+                    return True
+        return False
 
+    missing = {identity: key for identity, key in current if needs_samples(identity, key)}
+    if missing:
+        for identity, (fresh, samples) in _load(session, conditions, list(missing)).items():
+            records[identity] = fresh
+            for indicator in by_key.get(missing[identity], []):
+                _estimate(identity, fresh, samples, indicator, stat_key, estimates)
+    rows: dict[tuple[int, str, str], list[_Identity]] = {}
+    for identity, key in current:
+        rows.setdefault((identity[1], *key), []).append(identity)
     out: Series = {}
-    for indicator in indicators:
-        evaluation = indicator.evaluation
-        wanted = (evaluation.harness, task_key(evaluation.harness, evaluation.task))
+    for indicator, key in wanted:
         points: list[SeriesPoint] = []
         for checkpoint_id, ref, compute in checkpoints:
-            for row in rows.get((checkpoint_id, *wanted), ()):
-                scorers = scores.get(row.id, [])
-                chosen = _choose([s for _, s in scorers], row.harness, indicator.metric, evaluation.scorer)
+            for identity in rows.get((checkpoint_id, *key), ()):
+                record = records.get(identity)
+                if record is None:  # pragma: no cover - every current record was loaded above
+                    continue
+                chosen = _choose(
+                    record.scorers, record.harness, indicator.metric, indicator.evaluation.scorer
+                )
                 if chosen is None:
                     continue
                 scorer, metric, stderr_key = chosen
-                position = next(p for p, s in scorers if s is scorer)
-                result, has_interval = estimate_of(row, scorer, position, metric, stderr_key)
+                position = _position(record, scorer)
+                result, has_interval = estimates[(identity, position, metric, stderr_key, *stat_key)]
                 facts = ResultFacts(
-                    status=row.status,
+                    status=record.status,
                     n_samples=scorer.n_samples,
-                    epochs=row.epochs,
-                    counts=dict(row.counts),
-                    task_version=row.task_version,
-                    elicitation=list(row.elicitation),
+                    epochs=record.epochs,
+                    counts=dict(record.counts),
+                    task_version=record.task_version,
+                    elicitation=list(record.elicitation),
                     has_interval=has_interval,
                 )
                 flags = tuple(f.code for f in quality_flags(facts, indicator, policy.elicitation))
@@ -175,13 +230,46 @@ def _read_series(session: Session, policy: Policy, family: str) -> Series:
                         result.low,
                         result.high,
                         result.method,
-                        row.id,
+                        identity[0],
                         flags,
                     )
                 )
                 break
         out[indicator.id] = points
     return out
+
+
+def _position(record: _Record, scorer: ScorerScores) -> int:
+    """The position of the scorer ``_choose`` picked (by identity: two scorers may have equal summaries)."""
+    return next(i for i, s in enumerate(record.scorers) if s is scorer)
+
+
+def _estimate(
+    identity: _Identity,
+    record: _Record,
+    samples: list[ScorerScores],
+    indicator: Indicator,
+    stat_key: tuple[float, int, int],
+    estimates: dict[_EstimateKey, tuple[Estimate, bool]],
+) -> None:
+    """Compute and keep the estimate ``indicator`` reads from a record, as ``indicator_evidence`` does."""
+    chosen = _choose(record.scorers, record.harness, indicator.metric, indicator.evaluation.scorer)
+    if chosen is None:
+        return
+    summary, metric, stderr_key = chosen
+    position = _position(record, summary)
+    key = (identity, position, metric, stderr_key, *stat_key)
+    if key in estimates:
+        return
+    scorer = samples[position]
+    level, resamples, seed = stat_key
+    row = EvidenceRow(harness=record.harness, info={"interval": record.interval} if record.interval else {})
+    result = metric_estimate(scorer, metric, stderr_key, row, level, resamples, seed)
+    has_interval = result is not None
+    if result is None:
+        value = float(scorer.metrics[metric] or 0.0)
+        result = Estimate(value, value, value, "reported", scorer.n_samples)
+    estimates[key] = (result, has_interval)
 
 
 def _checkpoints(session: Session, family: str) -> list[tuple[int, str, float | None]]:
@@ -196,52 +284,127 @@ def _checkpoints(session: Session, family: str) -> list[tuple[int, str, float | 
     return [(int(r[0]), f"{r[1]}@{r[2]}", None if r[3] is None else float(r[3])) for r in ordered]
 
 
-def _current_records(
-    session: Session, indicators: list[Indicator], family: str
-) -> tuple[dict[tuple[int, str, str], list[EvidenceRow]], dict[int, list[tuple[int, ScorerScores]]]]:
-    """The family's current (not superseded) records of the indicators' evaluations, newest first per
-    (checkpoint, harness, task key), and their scorers by position: two statements."""
+def _conditions(indicators: list[Indicator], family: str) -> list[ColumnElement[bool]]:
+    """The family's current (not superseded) records of the indicators' evaluations (joined with checkpoints
+    and models)."""
     keys = sorted(
         {(i.evaluation.harness, task_key(i.evaluation.harness, i.evaluation.task)) for i in indicators}
     )
     later = aliased(EvidenceRow)
-    conditions: list[ColumnElement[bool]] = [
+    return [
         ModelRow.family == family,
         or_(*(and_(EvidenceRow.harness == h, EvidenceRow.task_key == k) for h, k in keys)),
         ~exists().where(later.supersedes_id == EvidenceRow.id),
     ]
-    evidence = session.execute(
-        select(EvidenceRow)
+
+
+def _identities(
+    session: Session, conditions: list[ColumnElement[bool]]
+) -> list[tuple[_Identity, tuple[str, str]]]:
+    """The current records' identities and (harness, task key), newest first: plain columns, no JSON."""
+    found = session.execute(
+        select(
+            EvidenceRow.id,
+            EvidenceRow.checkpoint_id,
+            EvidenceRow.content_key,
+            EvidenceRow.task,
+            EvidenceRow.ingested_at,
+            EvidenceRow.harness,
+            EvidenceRow.task_key,
+        )
         .join(CheckpointRow, EvidenceRow.checkpoint_id == CheckpointRow.id)
         .join(ModelRow, CheckpointRow.model_id == ModelRow.id)
         .where(*conditions)
         .order_by(EvidenceRow.ingested_at.desc(), EvidenceRow.id.desc())
-    ).scalars()
-    rows: dict[tuple[int, str, str], list[EvidenceRow]] = {}
-    for row in evidence:
-        rows.setdefault((row.checkpoint_id, row.harness, row.task_key), []).append(row)
-    found = session.execute(
-        select(
-            EvidenceScoreRow.evidence_id,
-            EvidenceScoreRow.position,
-            EvidenceScoreRow.name,
-            EvidenceScoreRow.scorer,
-            EvidenceScoreRow.reducer,
-            EvidenceScoreRow.metrics,
-            EvidenceScoreRow.samples,
-        )
-        .join(EvidenceRow, EvidenceScoreRow.evidence_id == EvidenceRow.id)
-        .join(CheckpointRow, EvidenceRow.checkpoint_id == CheckpointRow.id)
-        .join(ModelRow, CheckpointRow.model_id == ModelRow.id)
-        .where(*conditions)
-        .order_by(EvidenceScoreRow.evidence_id, EvidenceScoreRow.position)
     ).all()
-    scores: dict[int, list[tuple[int, ScorerScores]]] = {}
-    for evidence_id, position, name, scorer, reducer, metrics, samples in found:
-        scores.setdefault(int(evidence_id), []).append(
-            (
-                int(position),
-                ScorerScores(name=name, scorer=scorer, reducer=reducer, metrics=dict(metrics), **samples),
+    return [((int(r[0]), int(r[1]), str(r[2]), str(r[3]), r[4]), (str(r[5]), str(r[6]))) for r in found]
+
+
+def _load(
+    session: Session, conditions: list[ColumnElement[bool]], wanted: list[_Identity]
+) -> dict[_Identity, tuple[_Record, list[ScorerScores]]]:
+    """The facts and scores (with samples) of ``wanted`` records: two statements, by id when they are few,
+    else with the family's filter. Only the JSON the series needs is decoded: a manual result's stated
+    interval rather than the whole ``info``, and per-sample values without the sample ids (each sample's
+    position stands for its id, and the stored sample count is kept)."""
+    ids = {identity[0]: identity for identity in wanted}
+    if len(ids) <= _BY_ID_LIMIT:
+        where: list[ColumnElement[bool]] = [EvidenceRow.id.in_(sorted(ids))]
+        joined = False
+    else:
+        where, joined = conditions, True
+
+    def scoped(query: Any) -> Any:
+        if joined:
+            query = query.join(CheckpointRow, EvidenceRow.checkpoint_id == CheckpointRow.id).join(
+                ModelRow, CheckpointRow.model_id == ModelRow.id
+            )
+        return query.where(*where)
+
+    interval = case((EvidenceRow.harness == "manual", EvidenceRow.info["interval"]), else_=null())
+    facts = session.execute(
+        scoped(
+            select(
+                EvidenceRow.id,
+                EvidenceRow.status,
+                EvidenceRow.epochs,
+                EvidenceRow.counts,
+                EvidenceRow.task_version,
+                EvidenceRow.elicitation,
+                interval,
+                EvidenceRow.harness,
             )
         )
-    return rows, scores
+    ).all()
+    samples = EvidenceScoreRow.samples
+    scores = session.execute(
+        scoped(
+            select(
+                EvidenceScoreRow.evidence_id,
+                EvidenceScoreRow.name,
+                EvidenceScoreRow.scorer,
+                EvidenceScoreRow.reducer,
+                EvidenceScoreRow.metrics,
+                EvidenceScoreRow.n_samples,
+                samples["values"],
+                samples["reduced"],
+                samples["sample_metric"],
+            ).join(EvidenceRow, EvidenceScoreRow.evidence_id == EvidenceRow.id)
+        ).order_by(EvidenceScoreRow.evidence_id, EvidenceScoreRow.position)
+    ).all()
+    by_record: dict[int, list[tuple[ScorerScores, ScorerScores]]] = {}
+    for evidence_id, name, scorer, reducer, metrics, n_samples, values, reduced, sample_metric in scores:
+        if int(evidence_id) not in ids:
+            continue
+        values = list(values or [])
+        summary = ScorerScores(name, scorer, reducer, dict(metrics), reported_n=int(n_samples))
+        full = ScorerScores(
+            name,
+            scorer,
+            reducer,
+            dict(metrics),
+            sample_ids=[""] * len(values),
+            values=values,
+            reduced=reduced,
+            reported_n=int(n_samples),
+            sample_metric=sample_metric,
+        )
+        by_record.setdefault(int(evidence_id), []).append((summary, full))
+    out: dict[_Identity, tuple[_Record, list[ScorerScores]]] = {}
+    for evidence_id, status, epochs, counts, version, elicitation, stated, harness in facts:
+        identity = ids.get(int(evidence_id))
+        if identity is None:
+            continue
+        pairs = by_record.get(int(evidence_id), [])
+        record = _Record(
+            str(status),
+            int(epochs),
+            dict(counts),
+            version,
+            list(elicitation),
+            stated,
+            str(harness),
+            [summary for summary, _ in pairs],
+        )
+        out[identity] = (record, [full for _, full in pairs])
+    return out
