@@ -21,9 +21,12 @@ first read (about 5 KB of JSON per record and scorer); it decodes only what the 
 
 from __future__ import annotations
 
+import gc
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -188,10 +191,11 @@ def _read_series(session: Session, policy: Policy, family: str) -> Series:
 
     missing = {identity: key for identity, key in current if needs_samples(identity, key)}
     if missing:
-        for identity, (fresh, samples) in _load(session, conditions, list(missing)).items():
-            records[identity] = fresh
-            for indicator in by_key.get(missing[identity], []):
-                _estimate(identity, fresh, samples, indicator, stat_key, estimates)
+        with _no_collection():
+            for identity, (fresh, samples) in _load(session, conditions, list(missing)).items():
+                records[identity] = fresh
+                for indicator in by_key.get(missing[identity], []):
+                    _estimate(identity, fresh, samples, indicator, stat_key, estimates)
     rows: dict[tuple[int, str, str], list[_Identity]] = {}
     for identity, key in current:
         rows.setdefault((identity[1], *key), []).append(identity)
@@ -237,6 +241,20 @@ def _read_series(session: Session, policy: Policy, family: str) -> Series:
                 break
         out[indicator.id] = points
     return out
+
+
+@contextmanager
+def _no_collection() -> Iterator[None]:
+    """Pause the cyclic garbage collector while records are decoded: decoding allocates hundreds of
+    thousands of small lists and dicts that form no cycles, and each collection they trigger re-scans the
+    whole heap (it tripled the time of a first read of 2,000 records)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _position(record: _Record, scorer: ScorerScores) -> int:

@@ -48,6 +48,7 @@ __all__ = [
     "Hooks",
     "Plugin",
     "ReadyCheck",
+    "defer",
     "install",
     "installed",
     "installed_as",
@@ -129,6 +130,7 @@ class Hooks:
 
 
 _installed: Hooks | None = None
+_deferred: Callable[[], Hooks] | None = None
 
 
 def install(*plugins: Plugin) -> Hooks:
@@ -138,8 +140,21 @@ def install(*plugins: Plugin) -> Hooks:
     return _installed
 
 
+def defer(loader: Callable[[], Hooks]) -> None:
+    """Have ``installed()`` call ``loader`` (``scalegate.wiring.install``) the first time the hooks are needed.
+
+    For a door that starts a process per command, most of which never sign or read the calendar: importing
+    every plugin's domain costs such a command (``scalegate evidence ingest``) a large share of its run time.
+    It still fails closed: with neither ``install`` nor ``defer``, ``installed()`` refuses.
+    """
+    global _deferred
+    _deferred = loader
+
+
 def installed() -> Hooks:
     """The installed hooks; ``InternalError`` if none were (the door never called ``scalegate.wiring``)."""
+    if _installed is None and _deferred is not None:
+        _deferred()
     if _installed is None:
         raise InternalError(
             "governance hooks are not installed: call scalegate.wiring.install() when opening a workspace "
@@ -151,10 +166,10 @@ def installed() -> Hooks:
 @contextmanager
 def installed_as(hooks: Hooks | None) -> Iterator[Hooks | None]:
     """Run a block with ``hooks`` installed (None: none), then put back what was there (for tests)."""
-    global _installed
-    before = _installed
-    _installed = hooks
+    global _installed, _deferred
+    before, deferred = _installed, _deferred
+    _installed, _deferred = hooks, None
     try:
         yield hooks
     finally:
-        _installed = before
+        _installed, _deferred = before, deferred
