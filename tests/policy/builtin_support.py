@@ -12,8 +12,9 @@ from scalegate.policy import Policy, Source, builtin_path, load_policy
 
 __all__ = ["REFERENCE", "WORKFLOW_ROLES", "builtin_policy", "squash", "walk_sources"]
 
-REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "policies"
-"""The published framework texts the built-in policies quote."""
+REFERENCE = Path(__file__).resolve().parents[1] / "fixtures" / "reference" / "policies"
+"""The published framework texts the built-in policies quote: public documents, vendored with their README
+and manifest so that the verbatim-quote checks run, and never skip, on any clone."""
 
 WORKFLOW_ROLES = {"evaluator", "safeguards_owner", "security", "staff", "external_reviewer", "auditor"}
 """Roles scalegate's workflows need beyond a framework's own; no text names them, so they carry no source."""
