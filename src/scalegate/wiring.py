@@ -14,7 +14,7 @@ governance and does not import it.
 
 from __future__ import annotations
 
-from scalegate.assessment import determination
+from scalegate.assessment import completion
 from scalegate.governance import hooks, policy_change
 from scalegate.registry import assessments_due
 from scalegate.safeguards import service as safeguards
@@ -23,7 +23,7 @@ __all__ = ["PLUGINS", "install"]
 
 PLUGINS: tuple[hooks.Plugin, ...] = (
     policy_change.HOOKS,
-    determination.HOOKS,
+    completion.HOOKS,
     hooks.CalendarSource(
         "assessments",
         assessments_due.calendar_items,

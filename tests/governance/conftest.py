@@ -40,7 +40,7 @@ def checkpoint(workspace: Workspace, number: int | None = None) -> str:
     checkpoints of model `m` up to that id if need be (None: a new one).
 
     An approved capability determination completes its checkpoint's assessment (the hook of
-    ``assessment.determination``), and is refused when its subject names no checkpoint, so the determinations
+    ``assessment.completion``), and is refused when its subject names no checkpoint, so the determinations
     these tests sign name real ones.
     """
     with workspace.read() as session:

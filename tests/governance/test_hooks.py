@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from scalegate import wiring
 from scalegate.actor import SYSTEM, Actor
-from scalegate.assessment import determination
+from scalegate.assessment import completion
 from scalegate.audit import log_size
 from scalegate.context import Context
 from scalegate.errors import ConflictError, InternalError
@@ -71,7 +71,7 @@ def test_a_failing_handler_rolls_the_signature_back(workspace: Workspace, people
     sign(workspace, people["rita"], decision_id, "rso")
 
     def complete_then_fail(ctx: Context, decision: DecisionRow) -> Sequence[Base]:
-        determination.complete_assessment(ctx, decision)
+        completion.complete_assessment(ctx, decision)
         raise RuntimeError("the reaction failed after completing")
 
     failing = hooks.Hooks.of(
@@ -148,7 +148,7 @@ def test_the_wiring_installs_every_domain_hook() -> None:
     installed = wiring.install()
     assert installed.ready_checks("policy_change") == [policy_change.check_ready_for_approval]
     assert installed.closed_handlers("policy_change") == [policy_change.on_decision_closed]
-    assert installed.closed_handlers("capability_determination") == [determination.complete_assessment]
+    assert installed.closed_handlers("capability_determination") == [completion.complete_assessment]
     assert installed.closed_handlers("safeguards_determination") == []
     with pytest.raises(InternalError, match="installed twice: safeguards"):
         hooks.Hooks.of(*wiring.PLUGINS, hooks.CalendarSource("safeguards", lambda ws: []))

@@ -3,7 +3,7 @@
 The engine recommends; people decide (RSP v2.2 §3.3: the CEO and RSO make the determination). A determination
 binds to the findings and evidence set it was made on; if either changes, its sign-offs no longer count. A
 determination less conservative than the engine's recommendation needs a written justification and carries a
-flag wherever it is shown.
+flag wherever it is shown. What its approval sets off (the assessment is complete) is in ``completion``.
 """
 
 from __future__ import annotations
@@ -13,24 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scalegate.assessment.service import assess, checkpoint_subject
-from scalegate.errors import ConflictError, InputError, InternalError
-from scalegate.governance.hooks import DecisionHooks
-from scalegate.registry.assessments_due import mark_assessment_completed
+from scalegate.errors import InputError
 
 if TYPE_CHECKING:
     from scalegate.actor import Actor
-    from scalegate.context import Context
-    from scalegate.store.base import Base
-    from scalegate.store.models.governance import DecisionRow
     from scalegate.workspace import Workspace
 
-__all__ = [
-    "HOOKS",
-    "approve_interim_measures",
-    "complete_assessment",
-    "propose_affirmative_case",
-    "propose_determination",
-]
+__all__ = ["approve_interim_measures", "propose_affirmative_case", "propose_determination"]
 
 
 def propose_determination(
@@ -157,29 +146,3 @@ def approve_interim_measures(
             payload=payload,
             bound_state={"findings": assessment.bound_state["findings"]},
         )
-
-
-def complete_assessment(ctx: Context, decision: DecisionRow) -> list[Base]:
-    """When a capability determination is approved, the checkpoint's comprehensive assessment is complete:
-    it becomes the baseline for the next effective-compute and calendar triggers, and the assessments it
-    satisfies close (the ``on_closed`` hook, run in the transaction of the signature that approved it).
-
-    A determination whose subject names no checkpoint of this workspace is refused rather than approved with
-    nothing completed. The completion records its own audit entry, so no rows are returned.
-    """
-    if decision.status != "approved":
-        return []
-    kind, _, key = decision.subject.partition(":")
-    if kind != "checkpoint" or not key.isdigit():
-        raise ConflictError(
-            f"capability determination {decision.id} is about {decision.subject!r}, not a checkpoint: "
-            "there is no assessment for its approval to complete"
-        )
-    if ctx.actor is None:
-        raise InternalError("a capability determination is approved only in a writing context")
-    mark_assessment_completed(ctx.workspace, ctx.session, ctx.actor, int(key), ctx.now)
-    return []
-
-
-HOOKS = DecisionHooks("capability_determination", on_closed=complete_assessment)
-"""Approving a capability determination completes its assessment; installed by ``scalegate.wiring``."""
