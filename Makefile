@@ -1,11 +1,13 @@
 # The two commands: `make demo` and `make test`. Both set up everything they need.
+# `make test` runs everything (CI calls it); `make test-fast` is the lane to run all day: no slow, PostgreSQL or
+# browser tests.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 APT_PACKAGES := postgresql chromium chromium-driver poppler-utils graphviz libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 
-.PHONY: demo test lint typecheck system-deps venv bench clean
+.PHONY: demo test test-fast lint typecheck system-deps venv bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +34,11 @@ demo: system-deps $(STAMP)
 
 test: system-deps $(STAMP)
 	$(BIN)/python -m pytest -q
+
+FAST := not slow and not postgres and not browser
+
+test-fast: system-deps $(STAMP)
+	$(BIN)/python -m pytest -q -m "$(FAST)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -20,6 +20,40 @@ MINIMAL_POLICY = FIXTURES / "policies" / "minimal.yaml"
 wiring.install()  # the governance hooks, as every door installs them when it opens a workspace
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that reaches the PostgreSQL server is marked ``postgres``, so ``-m "not postgres"`` (the
+    fast lane) never starts one; ``db_url``'s PostgreSQL parameter carries the mark itself."""
+    for item in items:
+        if "postgres_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
+
+
+def _no_silent_skip(report: pytest.TestReport | pytest.CollectReport) -> None:
+    """Turn a skip into a failure that gives the skip's reason."""
+    if report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped, and this suite does not skip silently: {reason}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
+    """A skipped test fails: a check that cannot run (a missing tool, file or package) must say so loudly, or
+    CI goes green without it. Leave a test out with ``-m`` instead; ``make system-deps venv`` installs
+    everything the suite needs."""
+    report: pytest.TestReport = yield
+    _no_silent_skip(report)
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[pytest.CollectReport]:
+    """A module that skips itself at import (``pytest.importorskip``) fails the same way."""
+    report: pytest.CollectReport = yield
+    _no_silent_skip(report)
+    return report
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """Admin URL of a real PostgreSQL server on loopback, started for this test session."""
