@@ -38,6 +38,8 @@ class Edge:
     target: str
     line: int
     in_function: bool
+    implicit: bool = False
+    """An arrow to a package the import runs first: ``import a.b.c`` runs ``a/b/__init__.py`` before ``c``."""
 
 
 @dataclass
@@ -112,6 +114,16 @@ def _targets(
     return found
 
 
+def _parents(module: str) -> list[str]:
+    """The packages Python initialises before ``module``: ``a.b.c`` -> ``a``, ``a.b``.
+
+    A module's own ancestors are left out by the caller: they are initialised (or initialising) before it
+    runs, so an arrow to one of them cannot start a circle at run time.
+    """
+    parts = module.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]
+
+
 def build_graph(src: Path = SRC) -> Graph:
     """Parse every module under ``src`` and collect its scalegate imports and value-shape counts."""
     graph = Graph()
@@ -128,7 +140,13 @@ def build_graph(src: Path = SRC) -> Graph:
                 targets = _targets(node, module, is_package, graph.modules)
                 if targets and in_function:
                     graph.function_import_statements.append((module, node.lineno))
-                graph.edges.extend(Edge(module, t, node.lineno, in_function) for t in targets if t != module)
+                for target in targets:
+                    if target != module:
+                        graph.edges.append(Edge(module, target, node.lineno, in_function))
+                    for parent in _parents(target):
+                        own = parent == module or module.startswith(parent + ".")
+                        if parent in graph.modules and not own:
+                            graph.edges.append(Edge(module, parent, node.lineno, in_function, implicit=True))
         for node in ast.walk(tree):
             if (
                 isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)

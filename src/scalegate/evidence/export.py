@@ -18,6 +18,7 @@ from sqlalchemy.orm import object_session
 
 from scalegate.evidence.parsed import DISPERSION_METRICS, ScorerScores
 from scalegate.evidence.service import evidence_scores, metric_estimate
+from scalegate.registry.lookup import resolve_checkpoint
 from scalegate.store.models.evidence import EvidenceRow
 from scalegate.workspace import Workspace
 
@@ -41,8 +42,6 @@ def export_every_eval_ever(
     current_only: bool = True,
 ) -> list[dict[str, Any]]:
     """One Every Eval Ever document per evidence record (of a checkpoint, or the ids given, or all)."""
-    from scalegate.registry.lookup import resolve_checkpoint
-
     with workspace.read() as session:
         query = select(EvidenceRow).order_by(EvidenceRow.id)
         if checkpoint_ref:

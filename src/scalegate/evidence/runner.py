@@ -23,6 +23,7 @@ from scalegate.evidence.service import AllowStatus, ingest_file
 from scalegate.evidence.types import IngestResult
 from scalegate.extras import requires_extra
 from scalegate.policy.thresholds import Indicator
+from scalegate.registry.lookup import resolve_checkpoint
 from scalegate.workspace import Workspace
 
 __all__ = ["EvalRun", "planned_tasks", "run_policy_evals"]
@@ -83,8 +84,6 @@ def run_policy_evals(
     display: str = "none",
 ) -> EvalRun:
     """Run the policy's Inspect indicator tasks on ``model`` and ingest every log for the checkpoint."""
-    from scalegate.registry.lookup import resolve_checkpoint
-
     with workspace.read() as session:
         resolve_checkpoint(session, checkpoint_ref)  # fail before running anything
     plan = planned_tasks(

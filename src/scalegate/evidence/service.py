@@ -26,9 +26,10 @@ from scalegate.actor import Actor
 from scalegate.errors import EvidenceError, NotFoundError
 from scalegate.evidence.blobs import CHUNK_SIZE, blob_bytes, iter_blob, store_blob, verify_blobs
 from scalegate.evidence.inspect_reader import normalise_elicitation
-from scalegate.evidence.manual import ManualResult
+from scalegate.evidence.manual import ManualResult, to_parsed
 from scalegate.evidence.parsed import ParsedResult, ScorerScores
 from scalegate.evidence.quality import ResultFacts, quality_flags
+from scalegate.evidence.readers import read_results
 from scalegate.evidence.statistics import Estimate, estimate, normal_interval, z_value
 from scalegate.evidence.types import (
     EvidenceRecord,
@@ -39,6 +40,7 @@ from scalegate.evidence.types import (
     ScorerSummary,
 )
 from scalegate.policy.thresholds import Indicator
+from scalegate.registry.lookup import resolve_checkpoint
 from scalegate.store.models.audit import AuditEntryRow
 from scalegate.store.models.evidence import (
     EvidenceBlobRow,
@@ -128,8 +130,6 @@ def ingest_manual(
     document: str | Path | None = None,
 ) -> IngestResult:
     """Record a manual result, with the document that supports it stored by its SHA-256."""
-    from scalegate.evidence.manual import to_parsed
-
     attachments: dict[str, bytes] = {}
     if document is not None:
         doc = Path(document)
@@ -177,8 +177,6 @@ def local_path(location: str | Path) -> Path:
 
 
 def _file_source(path: Path) -> _Source:
-    from scalegate.evidence.readers import read_results
-
     sha256, size = _digest_file(path)
     results = read_results(path)
     return _Source(path.name, sha256, size, lambda: _file_chunks(path), results, str(path))
@@ -211,8 +209,6 @@ def _ingest_once(
     declared: list[str],
     extra: dict[str, Any],
 ) -> list[IngestResult]:
-    from scalegate.registry.lookup import resolve_checkpoint
-
     out: list[IngestResult] = []
     with workspace.transaction() as session:
         checkpoint = resolve_checkpoint(session, checkpoint_ref)
@@ -430,8 +426,6 @@ def list_evidence(
     workspace: Workspace, checkpoint_ref: str | None = None, *, current_only: bool = False
 ) -> list[EvidenceRecord]:
     """Evidence records, newest first, for one checkpoint (``MODEL@CKPT``) or all."""
-    from scalegate.registry.lookup import resolve_checkpoint
-
     with workspace.read() as session:
         query = select(EvidenceRow).order_by(EvidenceRow.id.desc())
         if checkpoint_ref:
@@ -704,8 +698,6 @@ def indicator_report(
 ) -> list[tuple[str, str, IndicatorEvidence | None]]:
     """(threshold id, indicator id, what the evidence says) for every indicator of the active policy on a
     checkpoint, in policy order: what ``scalegate evidence indicators`` shows."""
-    from scalegate.registry.lookup import resolve_checkpoint
-
     indicators = workspace.policy().indicators()  # read before the session: it opens its own
     with workspace.read() as session:
         row = resolve_checkpoint(session, checkpoint_ref)

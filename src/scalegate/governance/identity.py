@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from scalegate.actor import Actor
+from scalegate.governance.users import actor_for
 from scalegate.store.models.governance import UserRow
 
 if TYPE_CHECKING:
@@ -22,8 +23,6 @@ def resolve_actor(workspace: Workspace, name: str) -> Actor:
     An unknown name, or a deactivated user, has no roles, so anything that needs a role is refused; it is not
     an error here because reading the policy or asking the gate needs no role.
     """
-    from scalegate.governance.users import actor_for
-
     with workspace.read() as session:
         user = session.execute(select(UserRow).where(UserRow.name == name)).scalar_one_or_none()
         if user is None:
@@ -37,8 +36,6 @@ def session_actor(workspace: Workspace, user_id: int) -> Actor | None:
     A deactivated user is nobody: the session that signed them in ends, rather than continuing as a user
     without roles, so deactivating someone also signs them out everywhere.
     """
-    from scalegate.governance.users import actor_for
-
     with workspace.read() as session:
         user = session.get(UserRow, user_id)
         if user is None or not user.active:

@@ -25,7 +25,11 @@ from sqlalchemy.orm import Session
 
 from scalegate.actor import ANONYMOUS, SYSTEM, Actor
 from scalegate.errors import ConflictError, InputError, NotFoundError, PermissionDenied, ScalegateError
+from scalegate.governance.calendar import cadences
+from scalegate.governance.compliance import write_completion
+from scalegate.governance.notifications import notify_role
 from scalegate.governance.permissions import require
+from scalegate.months import add_months
 from scalegate.store.models.governance import (
     NoncomplianceEventRow,
     NoncomplianceReportRow,
@@ -154,8 +158,6 @@ def report(
 
 def _escalate(workspace: Workspace, report_id: int, notifier: Notifier | None) -> bool:
     """Promptly tell the material-risk role; a failure leaves the notice pending on the calendar."""
-    from scalegate.governance.notifications import notify_role
-
     policy = workspace.policy()
     role = policy.governance.noncompliance.material_risk_notify_role
     if role is None:
@@ -315,10 +317,6 @@ def summarize(
 ) -> dict[str, Any]:
     """Roll up reports without material risk received since the last summary into counts for the Board;
     records the summary (fulfilling the summary cadence) and, with a notifier, sends it."""
-    from scalegate.governance.calendar import cadences
-    from scalegate.governance.compliance import write_completion
-    from scalegate.months import add_months
-
     policy = workspace.policy()
     require(actor, "noncompliance.summary", policy)
     months = policy.governance.noncompliance.summary_interval_months or 3
@@ -357,8 +355,6 @@ def summarize(
         view = {"id": summary.id, "period_start": start, "period_end": end, "counts": counts}
     role = policy.governance.noncompliance.material_risk_notify_role
     if notifier is not None and role is not None:
-        from scalegate.governance.notifications import notify_role
-
         body = (
             f"Quarterly summary of noncompliance reports without material risk, "
             f"{start.date()} to {end.date()}"

@@ -27,7 +27,9 @@ from sqlalchemy import select
 
 from scalegate.actor import Actor
 from scalegate.errors import ConflictError, InputError
+from scalegate.governance.decisions import consulted_roles, decision_rule, get_decision, status_of
 from scalegate.governance.permissions import require
+from scalegate.governance.users import role_holders
 from scalegate.store.models.governance import NotificationRow
 from scalegate.store.models.workspace import SettingRow
 
@@ -222,7 +224,6 @@ class WebhookNotifier:
     With ``secret`` the request carries ``X-Scalegate-Signature: sha256=<HMAC of the body>`` so the receiver
     can check it came from this workspace.
     """
-
     channel = "webhook"
 
     def __init__(self, url: str, *, timeout: float = 10.0, secret: str | None = None) -> None:
@@ -398,8 +399,6 @@ def deliver(
 
 
 def _addresses(session: Session, role: str) -> list[str]:
-    from scalegate.governance.users import role_holders
-
     return sorted({u.email for u in role_holders(session, role) if u.email})
 
 
@@ -467,13 +466,6 @@ def notify_decision(
     approval (the LTBT on a policy change) are told while it is still open. Returns the rows written
     (delivered or failed).
     """
-    from scalegate.governance.decisions import (
-        consulted_roles,
-        decision_rule,
-        get_decision,
-        status_of,
-    )
-
     channel = _notifier(workspace, notifier)
     with workspace.read() as session:
         active = workspace.active_in(session)

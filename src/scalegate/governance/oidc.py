@@ -23,6 +23,7 @@ from sqlalchemy import select
 from scalegate.actor import Actor
 from scalegate.errors import AuthenticationError, InputError
 from scalegate.extras import requires_extra
+from scalegate.governance.users import actor_for
 from scalegate.store.models.governance import UserRow
 
 if TYPE_CHECKING:
@@ -178,8 +179,6 @@ def _json(response: Any, what: str) -> dict[str, Any]:
 
 def oidc_login(workspace: Workspace, issuer: str, claims: dict[str, Any]) -> Actor:
     """The workspace actor for verified ID-token claims; ``AuthenticationError`` if no user matches."""
-    from scalegate.governance.users import actor_for
-
     subject = str(claims.get("sub") or "")
     if not subject:
         raise AuthenticationError("OIDC claims carry no subject")

@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session
 from scalegate.actor import Actor
 from scalegate.errors import FitError, InputError, NotFoundError
 from scalegate.registry.effective import active_fit, apply_estimate, estimate_for, law_of
+from scalegate.registry.lookup import family_checkpoints, get_model, get_run, model_checkpoints
 from scalegate.registry.scaling import ScalingLaw, aggregate_loss, fit_scaling_law
+from scalegate.registry.service import evaluate_and_open
 from scalegate.registry.specs import ReferencePoint
 from scalegate.store.base import row_values
 from scalegate.store.models.registry import CheckpointRow, ScalingFitRow, TrainingRunRow
@@ -160,8 +162,6 @@ def _supersede(session: Session, family: str, keep: int) -> list[ScalingFitRow]:
 
 
 def _reestimate(session: Session, family: str, fit: ScalingFitRow, seed: int) -> list[CheckpointRow]:
-    from scalegate.registry.lookup import family_checkpoints
-
     updated: list[CheckpointRow] = []
     for checkpoint in family_checkpoints(session, family):
         if not checkpoint.losses:
@@ -180,8 +180,6 @@ def _reestimate(session: Session, family: str, fit: ScalingFitRow, seed: int) ->
 def _reevaluate(
     workspace: Workspace, session: Session, actor: Actor, updated: list[CheckpointRow]
 ) -> list[int]:
-    from scalegate.registry.service import evaluate_and_open
-
     opened: list[int] = []
     for checkpoint in sorted(updated, key=lambda c: (c.recorded_at, c.step)):
         opened += [a.id for a in evaluate_and_open(workspace, session, actor, checkpoint).opened]
@@ -190,8 +188,6 @@ def _reevaluate(
 
 def points_from_run(workspace: Workspace, model: str, run: str) -> list[ReferencePoint]:
     """Reference points from a baseline-recipe run: each checkpoint's training FLOPs and held-out losses."""
-    from scalegate.registry.lookup import get_model, get_run, model_checkpoints
-
     with workspace.read() as session:
         run_row = get_run(session, get_model(session, model), run)
         rows = [c for c in model_checkpoints(session, model) if c.run_id == run_row.id and c.losses]
@@ -204,8 +200,6 @@ def points_from_run(workspace: Workspace, model: str, run: str) -> list[Referenc
 
 def scaling_summary(workspace: Workspace, family: str, *, curve_points: int = 40) -> dict[str, Any]:
     """The family's active fit, its curve over the reference range and the checkpoints placed on it."""
-    from scalegate.registry.lookup import family_checkpoints
-
     with workspace.read() as session:
         fit = active_fit(session, family)
         checkpoints = family_checkpoints(session, family)

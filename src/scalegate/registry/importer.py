@@ -24,6 +24,7 @@ from typing import Any
 
 from scalegate.actor import Actor
 from scalegate.errors import InputError
+from scalegate.registry.service import register_checkpoints
 from scalegate.registry.specs import CheckpointSpec, ReferencePoint, validated
 from scalegate.workspace import Workspace
 
@@ -47,8 +48,6 @@ def import_checkpoints(
     workspace: Workspace, actor: Actor, model: str, path: str | Path, *, run: str | None = None
 ) -> list[Any]:
     """Read, validate and register every checkpoint of ``path`` for ``model`` (all or nothing)."""
-    from scalegate.registry.service import register_checkpoints
-
     specs = read_checkpoints(path, run=run)
     if not specs:
         raise InputError("no checkpoints in file", where=str(path))

@@ -36,7 +36,15 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from scalegate.actor import Actor
 from scalegate.errors import ConflictError, InputError, NotFoundError
+from scalegate.evidence.service import blob_bytes
+from scalegate.governance.audit_access import export_log
+from scalegate.governance.permissions import require
 from scalegate.reports.bundle_verify import BUNDLE_FORMAT, MANIFEST
+from scalegate.reports.capability import capability_report
+from scalegate.reports.compliance import compliance_report
+from scalegate.reports.public import public_summary
+from scalegate.reports.safeguards import safeguards_report
+from scalegate.reports.safety_case.service import cases_for, record_case_entry, render_case, validate
 
 if TYPE_CHECKING:
     from scalegate.reports.document import Report
@@ -100,8 +108,6 @@ def export_bundle(
     period: tuple[date, date] | None = None,
 ) -> BundleResult:
     """Write the bundle to ``target`` (a new directory, or a path ending in ``.zip``)."""
-    from scalegate.governance.permissions import require
-
     require(actor, "report.export", workspace.policy())
     out = Path(target)
     as_zip = out.suffix.lower() == ".zip"
@@ -168,11 +174,6 @@ def _reports(
     actor: Actor,
     period: tuple[date, date] | None,
 ) -> list[Report]:
-    from scalegate.reports.capability import capability_report
-    from scalegate.reports.compliance import compliance_report
-    from scalegate.reports.public import public_summary
-    from scalegate.reports.safeguards import safeguards_report
-
     if audience == "public":
         if ref is None:
             raise InputError("a public bundle needs a MODEL@CHECKPOINT for its summary", where="ref")
@@ -202,8 +203,6 @@ def _add_report(
 
 
 def _add_cases(workspace: Workspace, stage: _Staging, ref: str, actor: Actor) -> None:
-    from scalegate.reports.safety_case.service import cases_for, record_case_entry, render_case, validate
-
     for case in cases_for(workspace, ref):
         stem = case.id.replace(":", "_").replace("@", "_").replace("/", "_").replace(" ", "_")
         data = case.to_json().encode("utf-8")
@@ -251,14 +250,10 @@ def _add_evidence(workspace: Workspace, stage: _Staging, reports: list[Report], 
 
 def _stored_file(session: Any, sha256: str) -> bytes:
     """An ingested evaluation file or a stored safeguard document, by hash (verified on read)."""
-    from scalegate.evidence.service import blob_bytes
-
     return blob_bytes(session, sha256)
 
 
 def _add_audit(workspace: Workspace, stage: _Staging, actor: Actor) -> None:
-    from scalegate.governance.audit_access import export_log
-
     result = export_log(workspace, stage.root / "audit", actor)
     stage.notes += result.notes
     for path in sorted((stage.root / "audit").iterdir()):

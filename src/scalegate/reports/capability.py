@@ -11,15 +11,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from scalegate.assessment.service import Assessment, assess
+from scalegate.assessment.service import Assessment, assess, checkpoint_subject
 from scalegate.canonical import digest
 from scalegate.evidence.series import family_series
 from scalegate.evidence.service import indicator_evidence
 from scalegate.gate.service import decide
 from scalegate.gate.verdict import ACTIONS
+from scalegate.governance.decisions import status_of
+from scalegate.governance.notifications import government_notice_status
 from scalegate.reports.document import Report
 from scalegate.reports.plots import Figure, ForecastPoint, IndicatorSeries, SeriesPoint, indicator_figure
 from scalegate.reports.provenance import Citation, build_provenance
+from scalegate.store.models.governance import DecisionRow
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -116,10 +119,6 @@ def _governance(workspace: Workspace, session: Session, assessment: Assessment) 
     received) and notifications, and the government notice status, as the governance domain reports them."""
     from sqlalchemy import select
 
-    from scalegate.assessment.service import checkpoint_subject
-    from scalegate.governance.decisions import status_of
-    from scalegate.governance.notifications import government_notice_status
-    from scalegate.store.models.governance import DecisionRow
 
     subject = checkpoint_subject(assessment.checkpoint_id)
     rows = session.execute(

@@ -16,9 +16,17 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from scalegate.actor import Actor
+from scalegate.canonical import digest
 from scalegate.errors import InputError
+from scalegate.governance.calendar import compliance_calendar
+from scalegate.governance.compliance import list_findings
+from scalegate.governance.decisions import status_of
+from scalegate.governance.noncompliance import disclosure
+from scalegate.governance.policy_change import list_changes
 from scalegate.reports.document import Report
 from scalegate.reports.provenance import Citation, build_provenance
+from scalegate.store.models.audit import AuditEntryRow
+from scalegate.store.models.governance import DecisionRow, NoncomplianceSummaryRow
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -51,11 +59,6 @@ def compliance_data(
     workspace: Workspace, start: date, end: date, actor: Actor
 ) -> tuple[dict[str, Any], list[Citation]]:
     """The data block of the compliance review and the records it cites."""
-    from scalegate.governance.calendar import compliance_calendar
-    from scalegate.governance.compliance import list_findings
-    from scalegate.governance.noncompliance import disclosure
-    from scalegate.governance.policy_change import list_changes
-
     lo, hi = period_bounds(start, end)
     items = [
         i.to_dict()
@@ -113,8 +116,6 @@ def _change_in(change: dict[str, Any], lo: datetime, hi: datetime) -> bool:
 
 
 def _summaries(session: Session, lo: datetime, hi: datetime) -> list[dict[str, Any]]:
-    from scalegate.store.models.governance import NoncomplianceSummaryRow
-
     rows = session.execute(
         select(NoncomplianceSummaryRow)
         .where(
@@ -137,10 +138,6 @@ def _summaries(session: Session, lo: datetime, hi: datetime) -> list[dict[str, A
 
 def _decisions(workspace: Workspace, session: Session, lo: datetime, hi: datetime) -> list[dict[str, Any]]:
     """Decisions opened in the period, with their sign-off state as governance reports it."""
-    from scalegate.canonical import digest
-    from scalegate.governance.decisions import status_of
-    from scalegate.store.models.governance import DecisionRow
-
     rows = session.execute(
         select(DecisionRow)
         .where(DecisionRow.created_at >= lo, DecisionRow.created_at < hi)
@@ -168,8 +165,6 @@ def _decisions(workspace: Workspace, session: Session, lo: datetime, hi: datetim
 
 def _activity(session: Session, lo: datetime, hi: datetime) -> dict[str, Any]:
     """Audit-log entries recorded in the period, counted by event, with first and last sequence numbers."""
-    from scalegate.store.models.audit import AuditEntryRow
-
     rows = session.execute(
         select(AuditEntryRow.seq, AuditEntryRow.event)
         .where(AuditEntryRow.recorded_at >= lo, AuditEntryRow.recorded_at < hi)

@@ -15,7 +15,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from scalegate import __version__
+from scalegate.audit.merkle import merkle_root
+from scalegate.audit.tree_heads import latest_tree_head
 from scalegate.canonical import digest
+from scalegate.store.models.audit import AuditEntryRow
 from scalegate.workspace import Workspace
 
 __all__ = ["Citation", "Provenance", "audit_state", "build_provenance"]
@@ -69,10 +73,6 @@ def _unique(citations: list[Citation]) -> list[Citation]:
 
 def audit_state(workspace: Workspace) -> dict[str, Any]:
     """The audit log's current tree head (size, RFC 6962 root) and its latest signed checkpoint, if any."""
-    from scalegate.audit.merkle import merkle_root
-    from scalegate.audit.tree_heads import latest_tree_head
-    from scalegate.store.models.audit import AuditEntryRow
-
     with workspace.read() as session:
         leaves = [
             bytes(h)
@@ -93,8 +93,6 @@ def build_provenance(
     workspace: Workspace, data: dict[str, Any], cited: list[Citation], generator: str | None = None
 ) -> Provenance:
     """Provenance for a report whose machine-readable content is ``data``."""
-    from scalegate import __version__
-
     active = workspace.active()
     return Provenance(
         generated_at=workspace.now(),

@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from scalegate.actor import ANONYMOUS
+from scalegate.governance.noncompliance import disclosure
+from scalegate.reports.capability import capability_data
 from scalegate.reports.document import Report
 from scalegate.reports.provenance import Citation, build_provenance
 
@@ -38,9 +40,6 @@ def public_summary(workspace: Workspace, ref: str) -> Report:
 
 def public_data(workspace: Workspace, ref: str) -> tuple[dict[str, Any], list[Citation]]:
     """The redacted data block and what it may cite publicly."""
-    from scalegate.governance.noncompliance import disclosure
-    from scalegate.reports.capability import capability_data
-
     full, cited = capability_data(workspace, ref)
     policy = workspace.policy()
     data = redact_capability(full, policy.redaction, {t.id: (t.name, t.domain) for t in policy.thresholds})

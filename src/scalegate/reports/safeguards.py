@@ -12,13 +12,16 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from scalegate.assessment.service import assess
 from scalegate.canonical import digest
 from scalegate.errors import NotFoundError
 from scalegate.reports.document import Report
 from scalegate.reports.plots import Figure, MatrixCell, MatrixState, safeguards_matrix_figure
 from scalegate.reports.provenance import Citation, build_provenance
 from scalegate.reports.records import find_entry
-from scalegate.store.base import row_values
+from scalegate.safeguards.service import standard_status
+from scalegate.store.base import row_digest, row_values
+from scalegate.store.models.safeguards import SafeguardEvidenceRow, SafeguardImplementationRow
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -48,8 +51,6 @@ def safeguards_data(
     workspace: Workspace, kind: str, level: str, *, ref: str | None = None
 ) -> tuple[dict[str, Any], list[Citation]]:
     """The data block of the Safeguards Report and the records it cites."""
-    from scalegate.safeguards.service import standard_status
-
     policy = workspace.policy()
     try:
         lv = policy.level(kind, level)
@@ -90,8 +91,6 @@ def safeguards_data(
 
 
 def _implementations(session: Session, criteria: list[str]) -> dict[str, Any]:
-    from scalegate.store.models.safeguards import SafeguardImplementationRow
-
     rows = session.execute(
         select(SafeguardImplementationRow).where(SafeguardImplementationRow.criterion_id.in_(criteria))
     ).scalars()
@@ -100,9 +99,6 @@ def _implementations(session: Session, criteria: list[str]) -> dict[str, Any]:
 
 def _evidence(session: Session, criteria: list[str]) -> dict[str, list[dict[str, Any]]]:
     """Every piece of evidence per criterion (approved, pending, rejected) and the entry recording it."""
-    from scalegate.store.base import row_digest
-    from scalegate.store.models.safeguards import SafeguardEvidenceRow
-
     out: dict[str, list[dict[str, Any]]] = {c: [] for c in criteria}
     rows = session.execute(
         select(SafeguardEvidenceRow)
@@ -128,8 +124,6 @@ def _evidence(session: Session, criteria: list[str]) -> dict[str, list[dict[str,
 
 def _required_by(workspace: Workspace, ref: str, kind: str, level: str) -> dict[str, Any]:
     """Which thresholds of checkpoint ``ref`` require this standard, per the assessment."""
-    from scalegate.assessment.service import assess
-
     assessment = assess(workspace, ref)
     required = assessment.requirements.levels.get(kind)
     return {

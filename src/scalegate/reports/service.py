@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from scalegate.actor import SYSTEM, Actor
 from scalegate.errors import InputError
+from scalegate.governance.permissions import require
+from scalegate.reports.capability import capability_report
+from scalegate.reports.compliance import compliance_report
 from scalegate.reports.document import FORMATS, Format, Report
+from scalegate.reports.public import public_summary
+from scalegate.reports.render import render_html, render_markdown, render_pdf
+from scalegate.reports.safeguards import safeguards_report
 
 if TYPE_CHECKING:
     from scalegate.workspace import Workspace
@@ -37,8 +43,6 @@ RenderedFile = tuple[str, bytes, str]
 
 def render_files(report: Report, formats: Iterable[str]) -> list[RenderedFile]:
     """Render ``report`` in each format, in memory. Markdown brings its figure PNGs along."""
-    from scalegate.reports.render import render_html, render_markdown, render_pdf
-
     wanted = _check_formats(formats)
     html = render_html(report)
     out: list[RenderedFile] = []
@@ -76,8 +80,6 @@ def write_report(
     actor: Actor = SYSTEM,
 ) -> dict[str, Path]:
     """Render, write and record ``report``; returns format -> path (figure PNGs as `png:<name>`)."""
-    from scalegate.governance.permissions import require
-
     require(actor, "report.generate", workspace.policy())
     rendered = render_files(report, formats)
     out_dir = Path(out_dir)
@@ -137,8 +139,6 @@ def write_capability_report(
     actor: Actor = SYSTEM,
 ) -> dict[str, Path]:
     """Write the Capability Report of ``ref`` (HTML and PDF by default) into ``out_dir``; return the paths."""
-    from scalegate.reports.capability import capability_report
-
     return write_report(workspace, capability_report(workspace, ref), out_dir, formats, actor)
 
 
@@ -152,8 +152,6 @@ def write_safeguards_report(
     ref: str | None = None,
 ) -> dict[str, Path]:
     """Write the Safeguards Report of one standard."""
-    from scalegate.reports.safeguards import safeguards_report
-
     return write_report(
         workspace, safeguards_report(workspace, kind, level, ref=ref), out_dir, formats, actor
     )
@@ -168,8 +166,6 @@ def write_compliance_report(
     actor: Actor = SYSTEM,
 ) -> dict[str, Path]:
     """Write the compliance review of a period."""
-    from scalegate.reports.compliance import compliance_report
-
     return write_report(workspace, compliance_report(workspace, start, end, actor), out_dir, formats, actor)
 
 
@@ -181,8 +177,6 @@ def write_public_summary(
     actor: Actor = SYSTEM,
 ) -> dict[str, Path]:
     """Write the redacted public summary of a checkpoint."""
-    from scalegate.reports.public import public_summary
-
     return write_report(workspace, public_summary(workspace, ref), out_dir, formats, actor)
 
 

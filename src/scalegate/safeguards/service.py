@@ -22,7 +22,10 @@ from scalegate.calendar_types import CalendarItem
 from scalegate.canonical import digest
 from scalegate.errors import ConflictError, InputError, NotFoundError
 from scalegate.evidence.blobs import put_bytes
+from scalegate.governance.calendar import deadline_item
+from scalegate.governance.decisions import decision_status, open_decision
 from scalegate.governance.hooks import CalendarSource
+from scalegate.governance.permissions import require
 from scalegate.months import add_months
 from scalegate.policy import Policy
 from scalegate.store.models.safeguards import SafeguardEvidenceRow, SafeguardImplementationRow
@@ -140,8 +143,6 @@ def record_implementation(
     description: str = "",
 ) -> SafeguardImplementationRow:
     """Create or update the implementation record of a criterion."""
-    from scalegate.governance.permissions import require
-
     require(actor, "safeguards.record", workspace.policy())
     _criterion(workspace.policy(), criterion_id)
     with workspace.transaction() as session:
@@ -178,8 +179,6 @@ def add_evidence(
     expires_at: datetime | None = None,
 ) -> SafeguardEvidenceRow:
     """Submit evidence for a criterion (a document stored by hash, a link, a test result) to await review."""
-    from scalegate.governance.permissions import require
-
     require(actor, "safeguards.record", workspace.policy())
     _criterion(workspace.policy(), criterion_id)
     if kind == "document" and path is None:
@@ -229,8 +228,6 @@ def review_evidence(
     workspace: Workspace, actor: Actor, evidence_id: int, *, approve: bool, note: str | None = None
 ) -> SafeguardEvidenceRow:
     """Approve or reject submitted evidence. Nobody approves what they submitted."""
-    from scalegate.governance.permissions import require
-
     require(actor, "safeguards.approve", workspace.policy())
     with workspace.transaction() as session:
         row = session.get(SafeguardEvidenceRow, evidence_id)
@@ -435,7 +432,6 @@ def _determination(
     if rule is None:
         return None
     clause = rule.source.cite()
-    from scalegate.governance.decisions import decision_status
 
     status = decision_status(
         workspace,
@@ -495,8 +491,6 @@ def calendar_items(workspace: Workspace) -> list[CalendarItem]:
     months = policy.safeguards.reapproval_interval_months
     if not months:
         return []
-    from scalegate.governance.calendar import deadline_item
-    from scalegate.governance.decisions import decision_status
 
     items: list[CalendarItem] = []
     now = workspace.now()
@@ -535,8 +529,6 @@ from each determination's signature rather than from the workspace's creation); 
 
 def propose_safeguards_determination(workspace: Workspace, actor: Actor, kind: str, level: str) -> Any:
     """Open the safeguards determination for a standard, bound to the evidence set it rests on."""
-    from scalegate.governance.decisions import open_decision
-
     policy = workspace.policy()
     try:
         policy.level(kind, level)

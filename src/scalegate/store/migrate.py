@@ -15,6 +15,9 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, Engine
 
+import scalegate.store.models  # noqa: F401  (registers every table on Base.metadata)
+from scalegate.store.base import Base
+
 __all__ = ["current_revision", "head_revision", "pending_differences", "upgrade"]
 
 _HERE = Path(__file__).parent / "migrations"
@@ -49,9 +52,6 @@ def head_revision() -> str | None:
 
 def pending_differences(engine: Engine) -> list[Any]:
     """Differences between the migrated schema and the models (empty when migrations are complete)."""
-    import scalegate.store.models  # noqa: F401
-    from scalegate.store.base import Base
-
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         return list(compare_metadata(context, Base.metadata))

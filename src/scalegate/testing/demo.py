@@ -28,7 +28,27 @@ from typing import Any
 
 from scalegate import wiring
 from scalegate.actor import SYSTEM, Actor
+from scalegate.assessment.determination import propose_determination
+from scalegate.assessment.service import assess, checkpoint_subject
+from scalegate.evidence.service import ingest_file
+from scalegate.governance.decisions import sign as sign_decision
+from scalegate.governance.identity import resolve_actor
+from scalegate.governance.notifications import (
+    OutboxNotifier,
+    configure_notifier,
+    notify_decision,
+    notify_government,
+)
+from scalegate.governance.users import add_user
+from scalegate.safeguards.service import (
+    add_evidence,
+    criteria_of,
+    propose_safeguards_determination,
+    record_implementation,
+    review_evidence,
+)
 from scalegate.store.engine import default_url
+from scalegate.testing.demo_data import seed_demo_family
 from scalegate.workspace import Workspace, init_workspace
 
 __all__ = ["DEMO_USERS", "STAGES", "DemoState", "build_demo", "fresh_state", "walk"]
@@ -77,10 +97,6 @@ def _password(name: str) -> str:
 
 def seed(state: DemoState) -> None:
     """People and the model family."""
-    from scalegate.governance.identity import resolve_actor
-    from scalegate.governance.users import add_user
-    from scalegate.testing.demo_data import seed_demo_family
-
     ws = state.workspace
     roles = ws.policy().role_ids()
     add_user(
@@ -100,7 +116,6 @@ def seed(state: DemoState) -> None:
             password=_password(name),
         )
     state.people = {name: resolve_actor(ws, name) for name in DEMO_USERS}
-    from scalegate.governance.notifications import OutboxNotifier, configure_notifier
 
     # Notices go to an outbox directory as .eml files, so the dashboard can send them too.
     outbox = state.directory / "outbox"
@@ -113,7 +128,6 @@ def seed(state: DemoState) -> None:
 
 def evaluate(state: DemoState) -> None:
     """Real Inspect runs of the stand-in tasks, ingested as evidence for the latest checkpoint."""
-    from scalegate.evidence.service import ingest_file
     from scalegate.testing.standin_tasks import run_standin
 
     logs = state.directory / "inspect-logs"
@@ -123,15 +137,6 @@ def evaluate(state: DemoState) -> None:
 
 
 def _meet(state: DemoState, kind: str, level: str, done: set[str]) -> None:
-    from scalegate.governance.decisions import sign as sign_decision
-    from scalegate.safeguards.service import (
-        add_evidence,
-        criteria_of,
-        propose_safeguards_determination,
-        record_implementation,
-        review_evidence,
-    )
-
     ws = state.workspace
     owner = state.people["sid"] if kind == "security" else state.people["sol"]
     docs = state.directory / "safeguards-evidence"
@@ -172,8 +177,6 @@ def _meet(state: DemoState, kind: str, level: str, done: set[str]) -> None:
 
 def safeguard(state: DemoState) -> None:
     """Baseline and required standards implemented, evidenced, approved and determined."""
-    from scalegate.assessment.service import assess
-
     ws = state.workspace
     done: set[str] = set()
     for req in ws.policy().safeguards.baseline:
@@ -185,10 +188,6 @@ def safeguard(state: DemoState) -> None:
 
 def propose(state: DemoState) -> None:
     """The capability determination awaits RSO and CEO; the government notice goes out."""
-    from scalegate.assessment.determination import propose_determination
-    from scalegate.assessment.service import assess, checkpoint_subject
-    from scalegate.governance.notifications import notify_government
-
     ws = state.workspace
     decision = propose_determination(ws, state.people["eve"], state.ref)
     state.decision_id = int(decision.id)
@@ -206,9 +205,6 @@ def propose(state: DemoState) -> None:
 
 def sign(state: DemoState) -> None:
     """RSO and CEO sign; the board and the LTBT are notified before proceeding."""
-    from scalegate.governance.decisions import sign as sign_decision
-    from scalegate.governance.notifications import notify_decision
-
     assert state.decision_id is not None
     ws = state.workspace
     sign_decision(

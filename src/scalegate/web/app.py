@@ -22,10 +22,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scalegate import __version__, wiring
 from scalegate.governance.notifications import Notifier
+from scalegate.web.api.routers import api_routers
 from scalegate.web.auth import check_declared
 from scalegate.web.errors import install_error_handlers
 from scalegate.web.limits import BodyLimit, BodyLimitMiddleware
 from scalegate.web.state import StateVersion, VersionedCache
+from scalegate.web.ui.pages import ui_routers
 from scalegate.workspace import Workspace, open_workspace
 
 __all__ = ["SESSION_COOKIE", "WebSettings", "create_app"]
@@ -66,11 +68,7 @@ class WebSettings:
 def create_app(workspace: Workspace | str | None = None, settings: WebSettings | None = None) -> FastAPI:
     """The app over ``workspace`` (an open ``Workspace``, a store URL, or None for the default store), with
     the governance hooks installed (``scalegate.wiring``)."""
-    from scalegate.web.api import api_routers
-    from scalegate.web.ui import ui_routers
-
     wiring.install()
-
     ws = workspace if isinstance(workspace, Workspace) else open_workspace(workspace)
     conf = settings or WebSettings()
     version = StateVersion(ws)

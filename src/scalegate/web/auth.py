@@ -37,7 +37,9 @@ from starlette.concurrency import run_in_threadpool
 
 from scalegate.actor import ANONYMOUS, Actor
 from scalegate.errors import AuthenticationError, PermissionDenied
+from scalegate.governance.identity import session_actor
 from scalegate.governance.permissions import Action, allowed, require
+from scalegate.governance.users import authenticate_token
 from scalegate.web.state import request_version
 
 if TYPE_CHECKING:
@@ -229,16 +231,12 @@ def _resolve(request: Request) -> Identity:
 def _actor_for_token(workspace: Workspace, token: str) -> tuple[Actor, datetime]:
     """The token's actor and when the token expires, after which it must be checked again (governance checks
     the secret, revocation, expiry and the user's roles)."""
-    from scalegate.governance.users import authenticate_token
-
     found = authenticate_token(workspace, token)
     return found.actor, found.expires_at
 
 
 def _actor_for_session(workspace: Workspace, user_id: int) -> Actor | None:
     """The actor of a signed-in user; None when governance says the user is nobody (gone or deactivated)."""
-    from scalegate.governance.identity import session_actor
-
     return session_actor(workspace, user_id)
 
 

@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from scalegate.errors import ScalegateError
+from scalegate.web.ui.render import error_page
 
 __all__ = [
     "ERROR_RESPONSES",
@@ -106,8 +107,6 @@ def _wants_html(request: Request) -> bool:
 
 def _respond(request: Request, status: int, code: str, message: str, where: str | None) -> Response:
     if _wants_html(request):
-        from scalegate.web.ui.render import error_page
-
         return error_page(request, status, code, message, where)
     return error_response(status, code, message, where)
 

@@ -20,9 +20,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from scalegate.assessment.service import assess
 from scalegate.errors import InputError, NotFoundError
+from scalegate.evidence.service import indicator_evidence
 from scalegate.reports.records import find_entry, row_digest_in_entry
+from scalegate.reports.render import format_value
 from scalegate.reports.safety_case.model import CasePurpose, EvidenceBinding, Node, SafetyCase
+from scalegate.safeguards.service import standard_status
+from scalegate.store.models.audit import AuditEntryRow
+from scalegate.store.models.governance import DecisionRow
+from scalegate.store.models.safeguards import SafeguardEvidenceRow
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -34,8 +41,6 @@ __all__ = ["build_control_case", "build_inability_case"]
 
 
 def _fmt(value: Any) -> str:
-    from scalegate.reports.render import format_value
-
     return format_value(value)
 
 
@@ -55,8 +60,6 @@ def build_inability_case(
     workspace: Workspace, ref: str, threshold_id: str, purpose: CasePurpose = "review"
 ) -> SafetyCase:
     """The inability argument for one threshold of checkpoint ``ref``."""
-    from scalegate.assessment.service import assess
-
     policy = workspace.policy()
     try:
         threshold = policy.threshold(threshold_id)
@@ -164,8 +167,6 @@ def _indicator_goals(
     nodes: list[Node],
 ) -> list[str]:
     """Add a goal per indicator (and its solution) to ``nodes``; return the goal ids backing the strategy."""
-    from scalegate.evidence.service import indicator_evidence
-
     indicators = {i.id: i for _, i in workspace.policy().indicators()}
     goals: list[str] = []
     for k, ind in enumerate(finding.indicators, start=1):
@@ -244,8 +245,6 @@ def _evidence_context(ind: IndicatorFinding, evidence: Any) -> str:
 
 
 def _evaluation_binding(session: Session, evidence: Any, indicator_id: str) -> EvidenceBinding | None:
-    from scalegate.store.models.audit import AuditEntryRow
-
     entry = (
         session.get(AuditEntryRow, evidence.audit_seq)
         if evidence.audit_seq is not None
@@ -270,8 +269,6 @@ def build_control_case(
     workspace: Workspace, kind: str, level: str, purpose: CasePurpose = "review", subject: str | None = None
 ) -> SafetyCase:
     """The control argument that the (kind, level) safeguard standard is met."""
-    from scalegate.safeguards.service import standard_status
-
     policy = workspace.policy()
     try:
         lv = policy.level(kind, level)
@@ -328,8 +325,6 @@ def build_control_case(
 
 
 def _criterion_goal(session: Session, k: int, criterion: Any, nodes: list[Node]) -> str:
-    from scalegate.store.models.safeguards import SafeguardEvidenceRow
-
     goal = Node(
         id=f"G1.{k}",
         kind="goal",
@@ -429,8 +424,6 @@ def _determination_goal(session: Session, workspace: Workspace, status: Any, nod
 
 
 def _decision_binding(session: Session, decision_id: int) -> EvidenceBinding | None:
-    from scalegate.store.models.governance import DecisionRow
-
     row = session.get(DecisionRow, decision_id)
     if row is None:
         return None

@@ -14,9 +14,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from scalegate.canonical import canonical_json
+from scalegate.evidence.service import indicator_evidence
 from scalegate.reports.records import audit_entry
 from scalegate.reports.safety_case.model import Node, SafetyCase
 from scalegate.reports.safety_case.validate import CaseValidation, validate_case
+from scalegate.safeguards.service import standard_status
+from scalegate.store.base import row_digest
+from scalegate.store.models.governance import DecisionRow
+from scalegate.store.models.safeguards import SafeguardEvidenceRow
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -72,8 +77,6 @@ def _check_leaf(workspace: Workspace, session: Session, node: Node, result: Case
 
 
 def _evaluation(workspace: Workspace, session: Session, node: Node) -> str | None:
-    from scalegate.evidence.service import indicator_evidence
-
     binding = node.evidence
     assert binding is not None
     indicators = {i.id: i for _, i in workspace.policy().indicators()}
@@ -95,8 +98,6 @@ def _evaluation(workspace: Workspace, session: Session, node: Node) -> str | Non
 
 
 def _safeguard(workspace: Workspace, session: Session, node: Node) -> str | None:
-    from scalegate.store.models.safeguards import SafeguardEvidenceRow
-
     binding = node.evidence
     assert binding is not None
     row = session.get(SafeguardEvidenceRow, int(node.data.get("evidence_id", -1)))
@@ -112,10 +113,6 @@ def _safeguard(workspace: Workspace, session: Session, node: Node) -> str | None
 
 
 def _decision(workspace: Workspace, session: Session, node: Node) -> str | None:
-    from scalegate.safeguards.service import standard_status
-    from scalegate.store.base import row_digest
-    from scalegate.store.models.governance import DecisionRow
-
     binding = node.evidence
     assert binding is not None
     row = session.get(DecisionRow, int(binding.ref))

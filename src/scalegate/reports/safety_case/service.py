@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scalegate.actor import SYSTEM, Actor
+from scalegate.assessment.service import assess
 from scalegate.errors import InputError
+from scalegate.governance.permissions import require
 from scalegate.reports.safety_case.builder import build_control_case, build_inability_case, parse_standard
 from scalegate.reports.safety_case.diagram import render_svg
 from scalegate.reports.safety_case.freshness import validate_against_record
@@ -58,8 +60,6 @@ def build_case(
 
 def cases_for(workspace: Workspace, ref: str, purpose: CasePurpose = "review") -> list[SafetyCase]:
     """Every case a checkpoint's record supports: one per threshold, one per required standard."""
-    from scalegate.assessment.service import assess
-
     assessment = assess(workspace, ref)
     cases = [build_inability_case(workspace, ref, f.threshold_id, purpose) for f in assessment.findings]
     cases += [
@@ -82,8 +82,6 @@ def write_case(case: SafetyCase, path: Path) -> str:
 
 def record_case(workspace: Workspace, case: SafetyCase, sha256: str, actor: Actor = SYSTEM) -> int:
     """Record a written case file in the audit log; returns the entry's sequence number."""
-    from scalegate.governance.permissions import require
-
     require(actor, "report.generate", workspace.policy())
     return record_case_entry(workspace, case, sha256, actor)
 

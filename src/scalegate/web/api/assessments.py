@@ -14,6 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from scalegate.actor import Actor
+from scalegate.assessment.determination import approve_interim_measures
+from scalegate.assessment.service import assess as run
+from scalegate.assessment.service import checkpoint_subject
+from scalegate.governance.notifications import notify_government
 from scalegate.web.api._common import api_router, record, workspace_of
 from scalegate.web.api.evidence import safe_filename
 from scalegate.web.auth import requires
@@ -64,8 +68,6 @@ def decision_view(row: Any) -> dict[str, Any]:
 def assess(request: Request, ref: str, _: Actor = Depends(requires("assessment.read"))) -> dict[str, Any]:
     """Triggers, findings per threshold and indicator (with estimates, intervals, threshold and alert values),
     forecasts, the required level per kind, safeguard gaps and the determination on record."""
-    from scalegate.assessment.service import assess as run
-
     return run(workspace_of(request), ref).to_dict()
 
 
@@ -112,8 +114,6 @@ def propose_interim(
 ) -> dict[str, Any]:
     """Open interim measures for sign-off; once approved they turn a pause into a restriction, within
     scope."""
-    from scalegate.assessment.determination import approve_interim_measures
-
     row = approve_interim_measures(
         workspace_of(request),
         actor,
@@ -135,10 +135,6 @@ class NoticeRequest(BaseModel):
 
 def send_government_notice(request: Request, actor: Actor, ref: str) -> dict[str, Any]:
     """Send the government notice for a checkpoint when its required levels call for one (idempotent)."""
-    from scalegate.assessment.service import assess as run
-    from scalegate.assessment.service import checkpoint_subject
-    from scalegate.governance.notifications import notify_government
-
     workspace = workspace_of(request)
     assessment = run(workspace, ref)
     levels = {kind: required.level for kind, required in assessment.requirements.levels.items()}

@@ -9,6 +9,10 @@ from pydantic import BaseModel, Field
 
 from scalegate.actor import Actor
 from scalegate.audit import entries as log_entries
+from scalegate.audit.keys import list_keys
+from scalegate.audit.proofs import consistency_proof, inclusion_proof
+from scalegate.audit.tree_heads import list_tree_heads, sign_tree_head
+from scalegate.audit.verify import verify
 from scalegate.web.api._common import Limit, Offset, api_router, workspace_of
 from scalegate.web.auth import requires
 
@@ -78,32 +82,24 @@ def entry(
 def verification(request: Request, _: Actor = Depends(requires("audit.verify"))) -> dict[str, Any]:
     """Replay the whole log, check every signed checkpoint and every row the log covers; `ok` is true only
     when nothing was altered. Read-only: it signs no checkpoint (POST /audit/checkpoints does)."""
-    from scalegate.audit.verify import verify
-
     return verify(workspace_of(request), checkpoint=False).to_dict()
 
 
 @router.get("/audit/checkpoints", summary="Signed checkpoints of the log")
 def checkpoints(request: Request, _: Actor = Depends(requires("audit.read"))) -> list[dict[str, Any]]:
     """Every signed tree head (size, root, Ed25519 signature, key id)."""
-    from scalegate.audit.tree_heads import list_tree_heads
-
     return [c.to_dict() for c in list_tree_heads(workspace_of(request))]
 
 
 @router.post("/audit/checkpoints", summary="Sign a checkpoint of the log", status_code=201)
 def sign_checkpoint(request: Request, actor: Actor = Depends(requires("audit.checkpoint"))) -> dict[str, Any]:
     """Replay the log and sign its current head with the workspace's active key."""
-    from scalegate.audit.tree_heads import sign_tree_head
-
     return sign_tree_head(workspace_of(request), actor).to_dict()
 
 
 @router.get("/audit/keys", summary="Public keys that sign checkpoints")
 def keys(request: Request, _: Actor = Depends(requires("audit.read"))) -> list[dict[str, Any]]:
     """Every signing key's public half, with when it was created and retired."""
-    from scalegate.audit.keys import list_keys
-
     return [k.to_dict() for k in list_keys(workspace_of(request))]
 
 
@@ -116,8 +112,6 @@ def inclusion(
 ) -> dict[str, Any]:
     """The RFC 6962 audit path proving entry `seq` is in the tree of `size` entries, and the checkpoint at
     that size if one was signed."""
-    from scalegate.audit.proofs import inclusion_proof
-
     return inclusion_proof(workspace_of(request), seq, size).to_dict()
 
 
@@ -129,6 +123,4 @@ def consistency(
     _: Actor = Depends(requires("audit.read")),
 ) -> dict[str, Any]:
     """The RFC 6962 proof that the log of `old` entries is a prefix of the log of `new` entries."""
-    from scalegate.audit.proofs import consistency_proof
-
     return consistency_proof(workspace_of(request), old, new).to_dict()

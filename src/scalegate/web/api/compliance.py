@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from scalegate.actor import Actor
+from scalegate.governance.compliance import compliance_status, list_findings, record_completion
 from scalegate.web.api._common import api_router, workspace_of
 from scalegate.web.auth import requires
 
@@ -35,16 +36,12 @@ def calendar(request: Request, actor: Actor = Depends(requires("compliance.read"
     """Every deadline from every domain (assessments due, safeguard re-approvals, reviews, drills, summaries),
     soonest first, with counts by status and the compliance findings; overdue items are recorded as
     findings."""
-    from scalegate.governance.compliance import compliance_status
-
     return compliance_status(workspace_of(request), actor)
 
 
 @router.get("/compliance/findings", summary="Compliance findings")
 def findings(request: Request, actor: Actor = Depends(requires("compliance.read"))) -> list[dict[str, Any]]:
     """Every recorded compliance finding (a deadline missed), newest first."""
-    from scalegate.governance.compliance import list_findings
-
     return list_findings(workspace_of(request), actor)
 
 
@@ -54,8 +51,6 @@ def complete(
 ) -> dict[str, Any]:
     """Record that a review, publication or drill was carried out; a finding for the occurrence it fulfils
     gets its final lateness."""
-    from scalegate.governance.compliance import record_completion
-
     return record_completion(
         workspace_of(request), actor, body.cadence, at=body.at, note=body.note, evidence_uri=body.evidence_uri
     )

@@ -9,6 +9,10 @@ from fastapi import Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from scalegate.actor import Actor
+from scalegate.governance.decisions import list_decisions as decisions
+from scalegate.governance.decisions import show_decision as show
+from scalegate.governance.decisions import sign as sign_decision
+from scalegate.governance.notifications import notify_decision
 from scalegate.web.api._common import RecordId, api_router, record, workspace_of
 from scalegate.web.auth import requires
 
@@ -38,8 +42,6 @@ def list_decisions(
     actor: Actor = Depends(requires("decision.read")),
 ) -> list[dict[str, Any]]:
     """Decisions newest first, with the roles still to sign and the notices still to send."""
-    from scalegate.governance.decisions import list_decisions as decisions
-
     return decisions(
         workspace_of(request),
         actor,
@@ -54,8 +56,6 @@ def show_decision(
     request: Request, decision_id: RecordId, actor: Actor = Depends(requires("decision.read"))
 ) -> dict[str, Any]:
     """A decision with its signatures, the state it is bound to and its notifications."""
-    from scalegate.governance.decisions import show_decision as show
-
     return show(workspace_of(request), actor, decision_id)
 
 
@@ -68,9 +68,6 @@ def sign(
 ) -> dict[str, Any]:
     """Approve or reject in one role (separation of duties applies); a fully approved capability determination
     completes the checkpoint's assessment."""
-    from scalegate.governance.decisions import show_decision as show
-    from scalegate.governance.decisions import sign as sign_decision
-
     workspace = workspace_of(request)
     sign_decision(
         workspace, actor, decision_id, body.role, approve=body.approve, justification=body.justification
@@ -84,7 +81,5 @@ def notify(
 ) -> list[dict[str, Any]]:
     """Send every notice the policy requires for the decision that was not yet delivered (e.g. the Board and
     the LTBT before a model proceeds), through the workspace's notifier, with proof of delivery."""
-    from scalegate.governance.notifications import notify_decision
-
     notifier = request.app.state.settings.notifier
     return [record(r) for r in notify_decision(workspace_of(request), actor, decision_id, notifier)]

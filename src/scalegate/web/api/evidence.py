@@ -20,6 +20,8 @@ from starlette.concurrency import run_in_threadpool
 
 from scalegate.actor import Actor
 from scalegate.errors import InputError
+from scalegate.evidence.service import get_evidence, ingest_file
+from scalegate.evidence.service import list_evidence as records
 from scalegate.web.api._common import RecordId, api_router, workspace_of
 from scalegate.web.auth import requires
 
@@ -75,8 +77,6 @@ async def upload(
 ) -> dict[str, Any]:
     """Ingest the file; re-uploading the same bytes for the same checkpoint is idempotent (`created`
     false)."""
-    from scalegate.evidence.service import ingest_file
-
     extra = _metadata(elicitation, metadata)
     directory = Path(tempfile.mkdtemp(prefix="scalegate-upload-"))
     try:
@@ -107,8 +107,6 @@ def list_evidence(
     _: Actor = Depends(requires("evidence.read")),
 ) -> list[dict[str, Any]]:
     """Ingested results, newest first."""
-    from scalegate.evidence.service import list_evidence as records
-
     return [
         r.to_dict() for r in records(workspace_of(request), checkpoint or None, current_only=current_only)
     ]
@@ -119,6 +117,4 @@ def show_evidence(
     request: Request, evidence_id: RecordId, _: Actor = Depends(requires("evidence.read"))
 ) -> dict[str, Any]:
     """One ingested result with its scorers, counts and elicitation."""
-    from scalegate.evidence.service import get_evidence
-
     return get_evidence(workspace_of(request), evidence_id).to_dict()

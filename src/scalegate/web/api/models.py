@@ -9,6 +9,12 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from scalegate.actor import Actor
+from scalegate.registry.assessments_due import due_assessments
+from scalegate.registry.assessments_due import request_assessment as ask
+from scalegate.registry.fits import fit_family, scaling_summary
+from scalegate.registry.service import checkpoint_status, model_summary
+from scalegate.registry.service import list_models as models
+from scalegate.registry.service import register_checkpoint as register
 from scalegate.registry.specs import NAME_PATTERN, CheckpointSpec, ReferencePoint
 from scalegate.web.api._common import api_router, record, workspace_of
 from scalegate.web.auth import requires
@@ -73,8 +79,6 @@ def list_models(
     request: Request, family: str | None = None, _: Actor = Depends(requires("registry.read"))
 ) -> list[dict[str, Any]]:
     """Every registered model, by family then name."""
-    from scalegate.registry.service import list_models as models
-
     return [record(m) for m in models(workspace_of(request), family or None)]
 
 
@@ -91,8 +95,6 @@ def create_model(
 @router.get("/models/{name}", summary="A model with its runs and checkpoints")
 def show_model(request: Request, name: str, _: Actor = Depends(requires("registry.read"))) -> dict[str, Any]:
     """The model, its training runs, checkpoints (with effective compute) and post-training enhancements."""
-    from scalegate.registry.service import model_summary
-
     return model_summary(workspace_of(request), name)
 
 
@@ -121,8 +123,6 @@ def register_checkpoint(
 ) -> dict[str, Any]:
     """Register a checkpoint: its effective compute is estimated, triggers are evaluated and the assessments
     they call for are opened, in one transaction."""
-    from scalegate.registry.service import register_checkpoint as register
-
     return register(workspace_of(request), actor, name, body).to_dict()
 
 
@@ -130,8 +130,6 @@ def register_checkpoint(
 def checkpoint(request: Request, ref: str, _: Actor = Depends(requires("registry.read"))) -> dict[str, Any]:
     """A checkpoint (``MODEL`` for the latest, or ``MODEL@CHECKPOINT``), its triggers evaluated now, and the
     assessments recorded for it."""
-    from scalegate.registry.service import checkpoint_status
-
     return checkpoint_status(workspace_of(request), ref)
 
 
@@ -139,8 +137,6 @@ def checkpoint(request: Request, ref: str, _: Actor = Depends(requires("registry
 def scaling(request: Request, family: str, _: Actor = Depends(requires("registry.read"))) -> dict[str, Any]:
     """The family's active scaling-law fit, its curve, and every checkpoint placed on it (effective compute
     with its interval)."""
-    from scalegate.registry.fits import scaling_summary
-
     return scaling_summary(workspace_of(request), family)
 
 
@@ -149,8 +145,6 @@ def fit(
     request: Request, family: str, body: NewFit, actor: Actor = Depends(requires("registry.write"))
 ) -> dict[str, Any]:
     """Fit the baseline recipe's law on reference points and re-derive the family's effective compute."""
-    from scalegate.registry.fits import fit_family
-
     report = fit_family(
         workspace_of(request), actor, family, body.points, weights=body.weights, source=body.source
     )
@@ -160,8 +154,6 @@ def fit(
 @router.get("/assessments/due", summary="Assessments due")
 def due(request: Request, _: Actor = Depends(requires("assessment.read"))) -> list[dict[str, Any]]:
     """Every open comprehensive assessment with its deadline, days left or days overdue."""
-    from scalegate.registry.assessments_due import due_assessments
-
     return [d.to_dict() for d in due_assessments(workspace_of(request))]
 
 
@@ -170,6 +162,4 @@ def request_assessment(
     request: Request, body: AssessmentRequest, actor: Actor = Depends(requires("assessment.request"))
 ) -> dict[str, Any]:
     """Call for a comprehensive assessment at the discretion the policy grants (RSP: the RSO)."""
-    from scalegate.registry.assessments_due import request_assessment as ask
-
     return record(ask(workspace_of(request), actor, body.checkpoint, body.reason))

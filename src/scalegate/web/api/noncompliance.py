@@ -14,6 +14,12 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from scalegate.actor import Actor
+from scalegate.governance.noncompliance import disclosure as counts
+from scalegate.governance.noncompliance import list_reports as reports
+from scalegate.governance.noncompliance import report as file_report
+from scalegate.governance.noncompliance import show_report as show
+from scalegate.governance.noncompliance import summarize as roll_up
+from scalegate.governance.noncompliance import transition as move
 from scalegate.web.api._common import RecordId, api_router, workspace_of
 from scalegate.web.auth import public, requires
 
@@ -61,8 +67,6 @@ def _notifier(request: Request) -> Any:
 @router.post("/noncompliance/reports", summary="Report potential noncompliance (anonymous)", status_code=201)
 def report(request: Request, body: NewReport, actor: Actor = Depends(INTAKE)) -> dict[str, Any]:
     """File a report without any identity; returns a receipt (its id and where it was routed)."""
-    from scalegate.governance.noncompliance import report as file_report
-
     return file_report(
         workspace_of(request),
         description=body.description,
@@ -77,8 +81,6 @@ def list_reports(
     request: Request, actor: Actor = Depends(requires("noncompliance.read"))
 ) -> list[dict[str, Any]]:
     """Reports routed to one of the caller's roles, newest first."""
-    from scalegate.governance.noncompliance import list_reports as reports
-
     return reports(workspace_of(request), actor)
 
 
@@ -87,8 +89,6 @@ def show_report(
     request: Request, report_id: RecordId, actor: Actor = Depends(requires("noncompliance.read"))
 ) -> dict[str, Any]:
     """A report with its history."""
-    from scalegate.governance.noncompliance import show_report as show
-
     return show(workspace_of(request), actor, report_id)
 
 
@@ -100,8 +100,6 @@ def transition(
     actor: Actor = Depends(requires("noncompliance.handle")),
 ) -> dict[str, Any]:
     """received -> investigating -> substantiated/unsubstantiated -> corrective action -> closed."""
-    from scalegate.governance.noncompliance import transition as move
-
     return move(
         workspace_of(request),
         actor,
@@ -118,8 +116,6 @@ def summarize(
     request: Request, body: SummaryRequest, actor: Actor = Depends(requires("noncompliance.summary"))
 ) -> dict[str, Any]:
     """Roll up reports without material risk since the last summary into counts, and record the summary."""
-    from scalegate.governance.noncompliance import summarize as roll_up
-
     return roll_up(workspace_of(request), actor, period_end=body.period_end, notifier=_notifier(request))
 
 
@@ -128,6 +124,4 @@ def disclosure(
     request: Request, actor: Actor = Depends(requires("noncompliance.disclose"))
 ) -> dict[str, Any]:
     """Counts only, no detail: what may be published."""
-    from scalegate.governance.noncompliance import disclosure as counts
-
     return counts(workspace_of(request), actor)

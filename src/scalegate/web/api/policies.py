@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from scalegate import policy_versions as stored
 from scalegate.actor import Actor
+from scalegate.policy.service import builtin_summaries, policy_summary
 from scalegate.web.api._common import RecordId, api_router, workspace_of
 from scalegate.web.auth import requires
 
@@ -49,8 +50,6 @@ def _version(found: stored.PolicyVersion) -> PolicyVersion:
 @router.get("/policy", summary="The active policy, summarised")
 def active_policy(request: Request, _: Actor = Depends(requires(READ))) -> dict[str, Any]:
     """Framework, triggers, thresholds and what each requires, with the active version's id and hash."""
-    from scalegate.policy.service import policy_summary
-
     active = workspace_of(request).active()
     return {"version_id": active.version_id, **policy_summary(active.policy, active.content_hash)}
 
@@ -69,8 +68,6 @@ def active_document(request: Request, _: Actor = Depends(requires(READ))) -> dic
 @router.get("/policies/builtin", summary="Built-in policies")
 def builtin(_: Actor = Depends(requires(READ))) -> list[dict[str, Any]]:
     """The policies shipped with scalegate (one line of facts each)."""
-    from scalegate.policy.service import builtin_summaries
-
     return builtin_summaries()
 
 

@@ -10,6 +10,13 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from scalegate.actor import Actor
+from scalegate.governance.policy_change import activate as make_active
+from scalegate.governance.policy_change import consult as respond
+from scalegate.governance.policy_change import list_changes as changes
+from scalegate.governance.policy_change import propose as open_change
+from scalegate.governance.policy_change import publish as record
+from scalegate.governance.policy_change import show_change as show
+from scalegate.policy import load_builtin, load_policy_text
 from scalegate.web.api._common import RecordId, api_router, workspace_of
 from scalegate.web.auth import requires
 
@@ -61,8 +68,6 @@ class Publication(BaseModel):
 @router.get("/policy-changes", summary="Policy changes")
 def list_changes(request: Request, actor: Actor = Depends(requires("policy.read"))) -> list[dict[str, Any]]:
     """Every proposed change, newest first, with its status and diff."""
-    from scalegate.governance.policy_change import list_changes as changes
-
     return changes(workspace_of(request), actor)
 
 
@@ -71,8 +76,6 @@ def show_change(
     request: Request, change_id: RecordId, actor: Actor = Depends(requires("policy.read"))
 ) -> dict[str, Any]:
     """A change with its diff and consultations."""
-    from scalegate.governance.policy_change import show_change as show
-
     return show(workspace_of(request), actor, change_id)
 
 
@@ -81,9 +84,6 @@ def propose(
     request: Request, body: Proposal, actor: Actor = Depends(requires("policy.propose"))
 ) -> dict[str, Any]:
     """Validate the new policy and open the `policy_change` decision (consultation, then approval)."""
-    from scalegate.governance.policy_change import propose as open_change
-    from scalegate.policy import load_builtin, load_policy_text
-
     policy = load_builtin(body.builtin) if body.builtin else load_policy_text(body.document or "", "document")
     origin = body.builtin or "api upload"
     return open_change(
@@ -106,8 +106,6 @@ def consult(
     actor: Actor = Depends(requires("policy.consult")),
 ) -> dict[str, Any]:
     """Record a consulted role's response (the LTBT under RSP v2)."""
-    from scalegate.governance.policy_change import consult as respond
-
     return respond(workspace_of(request), actor, change_id, body.response, role=body.role)
 
 
@@ -119,8 +117,6 @@ def publish(
     actor: Actor = Depends(requires("policy.publish")),
 ) -> dict[str, Any]:
     """Record that the approved change was published (before its effective date when the policy requires)."""
-    from scalegate.governance.policy_change import publish as record
-
     return record(workspace_of(request), actor, change_id, url=body.url)
 
 
@@ -129,6 +125,4 @@ def activate(
     request: Request, change_id: RecordId, actor: Actor = Depends(requires("policy.activate"))
 ) -> dict[str, Any]:
     """Make the approved, published change the active policy (on or after its effective date)."""
-    from scalegate.governance.policy_change import activate as make_active
-
     return make_active(workspace_of(request), actor, change_id)

@@ -14,7 +14,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from scalegate.actor import Actor
+from scalegate.clock import parse_instant
 from scalegate.errors import InputError, NotFoundError
+from scalegate.safeguards.service import add_evidence as add
+from scalegate.safeguards.service import (
+    list_evidence,
+    propose_safeguards_determination,
+    record_implementation,
+    review_evidence,
+    standard_status,
+)
 from scalegate.web.api._common import RecordId, api_router, record, workspace_of
 from scalegate.web.api.assessments import decision_view
 from scalegate.web.api.evidence import safe_filename
@@ -62,8 +71,6 @@ def _check_level(request: Request, kind: str, level: str) -> None:
 
 
 def _matrix(request: Request) -> list[dict[str, Any]]:
-    from scalegate.safeguards.service import standard_status
-
     workspace = workspace_of(request)
     policy = workspace.policy()
     out = []
@@ -77,8 +84,6 @@ def _matrix(request: Request) -> list[dict[str, Any]]:
 
 def _earliest_change(matrix: list[dict[str, Any]]) -> datetime | None:
     """The earliest time any standard's status could change by itself (as the service states it)."""
-    from scalegate.clock import parse_instant
-
     times = [parse_instant(s["valid_until"]) for s in matrix if s.get("valid_until")]
     return min(times) if times else None
 
@@ -104,8 +109,6 @@ def standard(
     request: Request, kind: str, level: str, _: Actor = Depends(requires("safeguards.read"))
 ) -> dict[str, Any]:
     """Whether the standard is met now, criterion by criterion."""
-    from scalegate.safeguards.service import standard_status
-
     _check_level(request, kind, level)
     workspace = workspace_of(request)
     with workspace.read() as session:
@@ -122,8 +125,6 @@ def implement(
     actor: Actor = Depends(requires("safeguards.record")),
 ) -> dict[str, Any]:
     """Create or update the implementation record of a criterion."""
-    from scalegate.safeguards.service import record_implementation
-
     row = record_implementation(
         workspace_of(request),
         actor,
@@ -154,7 +155,6 @@ async def add_evidence(
     """Submit evidence for a criterion; it counts once someone else approves it."""
     import json
 
-    from scalegate.safeguards.service import add_evidence as add
 
     parsed: dict[str, Any] | None = None
     if result:
@@ -196,8 +196,6 @@ def review(
     actor: Actor = Depends(requires("safeguards.approve")),
 ) -> dict[str, Any]:
     """Approve or reject submitted evidence (nobody reviews what they submitted)."""
-    from scalegate.safeguards.service import review_evidence
-
     return record(
         review_evidence(workspace_of(request), actor, evidence_id, approve=body.approve, note=body.note)
     )
@@ -208,8 +206,6 @@ def determination(
     request: Request, body: DeterminationRequest, actor: Actor = Depends(requires("decision.open"))
 ) -> dict[str, Any]:
     """Open the safeguards determination for a standard, bound to the evidence set it rests on."""
-    from scalegate.safeguards.service import propose_safeguards_determination
-
     return decision_view(
         propose_safeguards_determination(workspace_of(request), actor, body.kind, body.level)
     )
@@ -223,6 +219,4 @@ def evidence(
     _: Actor = Depends(requires("safeguards.read")),
 ) -> list[dict[str, Any]]:
     """Evidence submitted for safeguard criteria, newest first (e.g. `status=pending`: what awaits review)."""
-    from scalegate.safeguards.service import list_evidence
-
     return [record(e) for e in list_evidence(workspace_of(request), status=status, criterion=criterion)]

@@ -9,6 +9,12 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from scalegate.actor import Actor
+from scalegate.governance.users import add_user as add
+from scalegate.governance.users import create_token as issue
+from scalegate.governance.users import grant_role, revoke_role
+from scalegate.governance.users import list_tokens as tokens
+from scalegate.governance.users import list_users as users
+from scalegate.governance.users import revoke_token as revoke_it
 from scalegate.web.api._common import RecordId, api_router, workspace_of
 from scalegate.web.auth import requires
 
@@ -54,8 +60,6 @@ class NewToken(BaseModel):
 @router.get("/users", summary="Users and their roles")
 def list_users(request: Request, actor: Actor = Depends(requires("users.read"))) -> list[dict[str, Any]]:
     """Every user with their roles."""
-    from scalegate.governance.users import list_users as users
-
     return users(workspace_of(request), actor)
 
 
@@ -64,8 +68,6 @@ def add_user(
     request: Request, body: NewUser, actor: Actor = Depends(requires("users.admin"))
 ) -> dict[str, Any]:
     """Create a user with roles."""
-    from scalegate.governance.users import add_user as add
-
     return add(
         workspace_of(request),
         actor,
@@ -83,8 +85,6 @@ def grant(
     request: Request, name: str, body: RoleGrant, actor: Actor = Depends(requires("users.admin"))
 ) -> dict[str, Any]:
     """Grant a role (no admin grants one to themselves)."""
-    from scalegate.governance.users import grant_role
-
     return grant_role(workspace_of(request), actor, name, body.role)
 
 
@@ -93,8 +93,6 @@ def revoke(
     request: Request, name: str, role: str, actor: Actor = Depends(requires("users.admin"))
 ) -> dict[str, Any]:
     """Take a role away."""
-    from scalegate.governance.users import revoke_role
-
     return revoke_role(workspace_of(request), actor, name, role)
 
 
@@ -107,8 +105,6 @@ def list_tokens(
     actor: Actor = Depends(requires("tokens.create")),
 ) -> list[dict[str, Any]]:
     """Tokens of a user, never their secrets."""
-    from scalegate.governance.users import list_tokens as tokens
-
     return tokens(workspace_of(request), actor, user or None)
 
 
@@ -117,8 +113,6 @@ def create_token(
     request: Request, body: NewToken, actor: Actor = Depends(requires("tokens.create"))
 ) -> dict[str, Any]:
     """Issue a scoped, expiring token; its `secret` is shown in this response only."""
-    from scalegate.governance.users import create_token as issue
-
     token = issue(
         workspace_of(request),
         actor,
@@ -135,7 +129,5 @@ def revoke_token(
     request: Request, token_id: RecordId, actor: Actor = Depends(requires("tokens.create"))
 ) -> Response:
     """Revoke a token (its owner or an admin)."""
-    from scalegate.governance.users import revoke_token as revoke_it
-
     revoke_it(workspace_of(request), actor, token_id)
     return Response(status_code=204)

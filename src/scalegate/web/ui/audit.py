@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from scalegate.actor import Actor
 from scalegate.audit.entries import page as entries_page
+from scalegate.audit.verify import verify
 from scalegate.web.auth import requires
 from scalegate.web.ui.common import workspace
 from scalegate.web.ui.render import render
@@ -32,8 +33,6 @@ def audit_page(
 @router.get("/audit/verification")
 def verification(request: Request, actor: Actor = Depends(requires("audit.verify"))) -> Response:
     """The verification result as a fragment of the audit page (loaded by htmx), or a page of its own."""
-    from scalegate.audit.verify import verify
-
     report = verify(request.app.state.workspace, checkpoint=False).to_dict()
     fragment = request.headers.get("hx-request") == "true"
     return render(

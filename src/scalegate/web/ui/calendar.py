@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from scalegate.actor import Actor
+from scalegate.governance.compliance import compliance_status
 from scalegate.web.auth import requires
 from scalegate.web.ui.common import workspace
 from scalegate.web.ui.render import render
@@ -21,8 +22,6 @@ ORDER = {"overdue": 0, "due": 1, "upcoming": 2, "missed": 3, "met": 4}
 @router.get("/calendar")
 def calendar(request: Request, actor: Actor = Depends(requires("compliance.read"))) -> Response:
     """Deadlines by urgency, then date."""
-    from scalegate.governance.compliance import compliance_status
-
     status = compliance_status(workspace(request), actor)
     items = sorted(status["items"], key=lambda i: (ORDER.get(i["status"], 9), i["due_at"]))
     context = {"status": status, "items": items, "findings": status["findings"]}

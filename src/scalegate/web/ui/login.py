@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from scalegate.actor import Actor
 from scalegate.errors import AuthenticationError
+from scalegate.governance.users import authenticate_password
 from scalegate.web.auth import end_session, public, start_session
 from scalegate.web.ui.render import render
 
@@ -40,8 +41,6 @@ async def login(
     _: Actor = Depends(public("people sign in here", csrf="always")),
 ) -> Response:
     """Check the password (argon2, by governance) and start a session."""
-    from scalegate.governance.users import authenticate_password
-
     workspace = request.app.state.workspace
     try:
         actor = await run_in_threadpool(authenticate_password, workspace, username, password)

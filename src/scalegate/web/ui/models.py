@@ -11,10 +11,13 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from scalegate.actor import Actor
+from scalegate.assessment.determination import propose_determination
 from scalegate.assessment.service import assess, checkpoint_subject
 from scalegate.gate.service import decide
 from scalegate.gate.verdict import ACTIONS
 from scalegate.governance.notifications import government_notice_status
+from scalegate.registry.lookup import model_checkpoints
+from scalegate.reports.service import write_capability_report
 from scalegate.web.api.assessments import send_government_notice
 from scalegate.web.auth import requires
 from scalegate.web.ui.common import act, may, workspace
@@ -26,8 +29,6 @@ router = APIRouter(include_in_schema=False)
 
 
 def _checkpoints(request: Request, name: str) -> list[dict[str, Any]]:
-    from scalegate.registry.lookup import model_checkpoints
-
     with workspace(request).read() as session:
         return [
             {"name": c.name, "ref": c.ref, "effective_compute": c.effective_compute, "stage": c.stage}
@@ -81,8 +82,6 @@ async def open_determination(
     actor: Actor = Depends(requires("decision.open")),
 ) -> Response:
     """Open the capability determination (the engine's levels) for sign-off."""
-    from scalegate.assessment.determination import propose_determination
-
     back = f"/models/{name}?checkpoint={checkpoint.split('@', 1)[-1]}"
     return await act(
         request,
@@ -110,7 +109,6 @@ async def capability_report(
     from fastapi.responses import FileResponse
     from starlette.background import BackgroundTask
 
-    from scalegate.reports.service import write_capability_report
 
     out = Path(tempfile.mkdtemp(prefix="scalegate-report-"))
     paths = await run_in_threadpool(

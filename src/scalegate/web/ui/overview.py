@@ -10,6 +10,9 @@ from fastapi.responses import Response
 
 from scalegate.actor import Actor
 from scalegate.errors import NotFoundError
+from scalegate.registry.assessments_due import due_assessments
+from scalegate.registry.lookup import resolve_checkpoint
+from scalegate.registry.service import list_models
 from scalegate.web.api.gate import ACTIONS, verdict_document
 from scalegate.web.api.safeguards import safeguards_matrix
 from scalegate.web.auth import requires
@@ -33,8 +36,6 @@ def achieved_levels(matrix: list[dict[str, Any]]) -> dict[str, str | None]:
 
 
 def _model_row(request: Request, model: Any) -> dict[str, Any]:
-    from scalegate.registry.lookup import resolve_checkpoint
-
     with workspace(request).read() as session:
         try:
             checkpoint = resolve_checkpoint(session, model.name)
@@ -61,9 +62,6 @@ def _model_row(request: Request, model: Any) -> dict[str, Any]:
 @router.get("/")
 def overview(request: Request, actor: Actor = Depends(requires("registry.read"))) -> Response:
     """The front page."""
-    from scalegate.registry.assessments_due import due_assessments
-    from scalegate.registry.service import list_models
-
     ws = workspace(request)
     rows = [_model_row(request, m) for m in list_models(ws)]
     context = {

@@ -14,6 +14,8 @@ from starlette.concurrency import run_in_threadpool
 
 from scalegate.actor import Actor
 from scalegate.errors import InputError
+from scalegate.governance.noncompliance import TRANSITIONS, list_reports, report
+from scalegate.governance.noncompliance import transition as move
 from scalegate.web.api._common import RecordId
 from scalegate.web.api.noncompliance import INTAKE
 from scalegate.web.auth import public, requires
@@ -46,8 +48,6 @@ async def file_report(
     _: Actor = Depends(INTAKE),
 ) -> Response:
     """File the report anonymously and show the receipt."""
-    from scalegate.governance.noncompliance import report
-
     notifier = request.app.state.settings.notifier
     context: dict[str, Any] = {"roles": _roles(request), "receipt": None, "error": None}
     try:
@@ -69,8 +69,6 @@ async def file_report(
 @router.get("/noncompliance")
 def reports(request: Request, actor: Actor = Depends(requires("noncompliance.read"))) -> Response:
     """Reports routed to the viewer's roles, with their lifecycle."""
-    from scalegate.governance.noncompliance import TRANSITIONS, list_reports
-
     context = {
         "reports": list_reports(workspace(request), actor),
         "transitions": TRANSITIONS,
@@ -88,8 +86,6 @@ async def transition(
     actor: Actor = Depends(requires("noncompliance.handle")),
 ) -> Response:
     """Move a report to its next status."""
-    from scalegate.governance.noncompliance import transition as move
-
     notifier = request.app.state.settings.notifier
     return await act(
         request,

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from scalegate.actor import Actor
-from scalegate.safeguards.service import list_evidence
+from scalegate.safeguards.service import list_evidence, review_evidence
 from scalegate.web.api._common import RecordId
 from scalegate.web.api.safeguards import safeguards_matrix
 from scalegate.web.auth import requires
@@ -40,8 +40,6 @@ async def review(
     actor: Actor = Depends(requires("safeguards.approve")),
 ) -> Response:
     """Approve or reject one piece of evidence."""
-    from scalegate.safeguards.service import review_evidence
-
     approve = decision == "approve"
     return await act(
         request,

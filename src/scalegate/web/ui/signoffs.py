@@ -9,6 +9,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from scalegate.actor import Actor
+from scalegate.governance.decisions import list_decisions
+from scalegate.governance.decisions import sign as sign_decision
+from scalegate.governance.notifications import notify_decision
 from scalegate.web.api._common import RecordId
 from scalegate.web.auth import requires
 from scalegate.web.ui.common import act, may, workspace
@@ -28,8 +31,6 @@ def _annotate(decision: dict[str, Any], actor: Actor, can_sign: bool) -> dict[st
 @router.get("/signoffs")
 def signoffs(request: Request, actor: Actor = Depends(requires("decision.read"))) -> Response:
     """Open decisions first, then the most recent closed ones."""
-    from scalegate.governance.decisions import list_decisions
-
     decisions = list_decisions(workspace(request), actor)
     can_sign = may(request, actor, "decision.sign")
     context = {
@@ -51,8 +52,6 @@ async def sign(
     actor: Actor = Depends(requires("decision.sign")),
 ) -> Response:
     """Approve or reject a decision in one role."""
-    from scalegate.governance.decisions import sign as sign_decision
-
     approve = decision == "approve"
     verb = "approved" if approve else "rejected"
     return await act(
@@ -70,8 +69,6 @@ async def notify(
     request: Request, decision_id: RecordId, actor: Actor = Depends(requires("notification.send"))
 ) -> Response:
     """Send the notices the policy requires for an approved decision."""
-    from scalegate.governance.notifications import notify_decision
-
     notifier = request.app.state.settings.notifier
     return await act(
         request,

@@ -8,6 +8,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from scalegate.actor import Actor
+from scalegate.assessment.service import assess
+from scalegate.registry.lookup import model_checkpoints
+from scalegate.registry.service import list_models
 from scalegate.web.auth import requires
 from scalegate.web.ui.common import workspace
 from scalegate.web.ui.render import render
@@ -19,8 +22,6 @@ router = APIRouter(include_in_schema=False)
 
 def chosen_model(request: Request, model: str | None) -> tuple[str | None, list[str]]:
     """The model asked for (or the first one) and every model name."""
-    from scalegate.registry.service import list_models
-
     names = [m.name for m in list_models(workspace(request))]
     return (model if model in names else (names[0] if names else None)), names
 
@@ -32,9 +33,6 @@ def heat_map(
     actor: Actor = Depends(requires("assessment.read")),
 ) -> Response:
     """Rows: thresholds and their indicators; columns: checkpoints; cells: the finding at that checkpoint."""
-    from scalegate.assessment.service import assess
-    from scalegate.registry.lookup import model_checkpoints
-
     name, names = chosen_model(request, model)
     columns: list[dict[str, Any]] = []
     if name is not None:

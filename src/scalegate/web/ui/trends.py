@@ -10,6 +10,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from scalegate.actor import Actor
+from scalegate.assessment.service import assess
+from scalegate.errors import NotFoundError
 from scalegate.web.auth import requires
 from scalegate.web.ui.common import workspace
 from scalegate.web.ui.render import render
@@ -143,14 +145,10 @@ def trends(
     actor: Actor = Depends(requires("assessment.read")),
 ) -> Response:
     """One chart per indicator of the policy, for the model's latest checkpoint and its family."""
-    from scalegate.assessment.service import assess
-
     name, names = chosen_model(request, model)
     charts: list[dict[str, Any]] = []
     ref = None
     if name is not None:
-        from scalegate.errors import NotFoundError
-
         try:
             assessment = assess(workspace(request), name).to_dict()
         except NotFoundError:
