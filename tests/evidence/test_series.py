@@ -21,7 +21,12 @@ from sqlalchemy import event
 
 from scalegate.clock import FixedClock
 from scalegate.evidence.manual import ManualResult
-from scalegate.evidence.series import SeriesPoint, clear_series_cache, family_series
+from scalegate.evidence.series import (
+    SeriesPoint,
+    checkpoint_evidence,
+    clear_series_cache,
+    family_series,
+)
 from scalegate.evidence.service import indicator_evidence, ingest_file, ingest_manual
 from scalegate.registry.lookup import family_checkpoints
 from scalegate.registry.service import create_model, create_run, register_checkpoint
@@ -231,3 +236,23 @@ def test_an_audited_change_refreshes_the_kept_series(
     after = _series(series_workspace)
     assert after["bio-mcq"][-1].ref == "m2@c6"
     assert after == _expected(series_workspace)
+
+
+def test_checkpoint_evidence_agrees_with_indicator_evidence_in_three_statements(
+    series_workspace: Workspace,
+) -> None:
+    ws = series_workspace
+    with ws.read() as session:
+        policy = ws.active_in(session).policy
+        checkpoints = family_checkpoints(session, "fam") + family_checkpoints(session, "other")
+        seen = 0
+        for checkpoint in checkpoints:
+            expected = {
+                i.id: indicator_evidence(ws, session, checkpoint.id, i) for _, i in policy.indicators()
+            }
+            with counting(ws) as statements:
+                found = checkpoint_evidence(session, policy, checkpoint.id)
+            assert found == expected, checkpoint.name
+            assert len(statements) <= 3
+            seen += sum(1 for e in found.values() if e is not None)
+    assert seen >= 20

@@ -22,6 +22,7 @@ first read (about 5 KB of JSON per record and scorer); it decodes only what the 
 from __future__ import annotations
 
 import gc
+import json
 import threading
 import weakref
 from collections import OrderedDict
@@ -35,9 +36,9 @@ from sqlalchemy.orm import Session, aliased
 
 from scalegate.evidence.parsed import ScorerScores
 from scalegate.evidence.quality import ResultFacts, quality_flags
-from scalegate.evidence.service import _choose, metric_estimate, task_key
+from scalegate.evidence.service import _choose, _scores_of, metric_estimate, task_key
 from scalegate.evidence.statistics import Estimate
-from scalegate.evidence.types import FlagCode, IntervalMethod
+from scalegate.evidence.types import FlagCode, IndicatorEvidence, IntervalMethod
 from scalegate.store.models.audit import AuditEntryRow
 from scalegate.store.models.evidence import EvidenceRow, EvidenceScoreRow
 from scalegate.store.models.registry import CheckpointRow, ModelRow
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
     from scalegate.policy import Policy
     from scalegate.policy.thresholds import Indicator
 
-__all__ = ["SeriesPoint", "audit_root", "clear_series_cache", "family_series"]
+__all__ = ["SeriesPoint", "audit_root", "checkpoint_evidence", "clear_series_cache", "family_series"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -425,4 +426,114 @@ def _load(
             [summary for summary, _ in pairs],
         )
         out[identity] = (record, [full for _, full in pairs])
+    return out
+
+
+# -- one checkpoint, every indicator -------------------------------------------------------------------------
+
+
+def checkpoint_evidence(
+    session: Session, policy: Policy, checkpoint_id: int
+) -> dict[str, IndicatorEvidence | None]:
+    """Per indicator id of ``policy``, exactly what ``indicator_evidence`` returns for the checkpoint, in
+    three statements whatever the number of indicators (one at a time costs about eight per indicator): the
+    checkpoint's current records of the indicators' evaluations, their scores, and their audit entries.
+
+    ``policy`` must be the active policy (``indicator_evidence`` reads the active policy's statistics and
+    elicitation rules)."""
+    indicators = [indicator for _, indicator in policy.indicators()]
+    if not indicators:
+        return {}
+    keys = {(i.evaluation.harness, task_key(i.evaluation.harness, i.evaluation.task)) for i in indicators}
+    later = aliased(EvidenceRow)
+    rows = list(
+        session.execute(
+            select(EvidenceRow)
+            .where(
+                EvidenceRow.checkpoint_id == checkpoint_id,
+                or_(*(and_(EvidenceRow.harness == h, EvidenceRow.task_key == k) for h, k in sorted(keys))),
+                ~exists().where(later.supersedes_id == EvidenceRow.id),
+            )
+            .order_by(EvidenceRow.ingested_at.desc(), EvidenceRow.id.desc())
+        ).scalars()
+    )
+    scores: dict[int, list[ScorerScores]] = {}
+    if rows:
+        for score in session.execute(
+            select(EvidenceScoreRow)
+            .where(EvidenceScoreRow.evidence_id.in_([r.id for r in rows]))
+            .order_by(EvidenceScoreRow.evidence_id, EvidenceScoreRow.position)
+        ).scalars():
+            scores.setdefault(score.evidence_id, []).append(_scores_of(score))
+    seqs = _audit_seqs(session, checkpoint_id) if rows else {}
+    stats = policy.statistics
+    out: dict[str, IndicatorEvidence | None] = {}
+    for indicator in indicators:
+        evaluation = indicator.evaluation
+        wanted = (evaluation.harness, task_key(evaluation.harness, evaluation.task))
+        out[indicator.id] = None
+        for row in rows:
+            if (row.harness, row.task_key) != wanted:
+                continue
+            chosen = _choose(scores.get(row.id, []), row.harness, indicator.metric, evaluation.scorer)
+            if chosen is None:
+                continue
+            scorer, metric, stderr_key = chosen
+            level = stats.confidence_level
+            result = metric_estimate(
+                scorer, metric, stderr_key, row, level, stats.bootstrap_resamples, stats.bootstrap_seed
+            )
+            has_interval = result is not None
+            if result is None:
+                value = float(scorer.metrics[metric] or 0.0)
+                result = Estimate(value, value, value, "reported", scorer.n_samples)
+            facts = ResultFacts(
+                status=row.status,
+                n_samples=scorer.n_samples,
+                epochs=row.epochs,
+                counts=dict(row.counts),
+                task_version=row.task_version,
+                elicitation=list(row.elicitation),
+                has_interval=has_interval,
+            )
+            out[indicator.id] = IndicatorEvidence(
+                evidence_id=row.id,
+                sha256=row.sha256,
+                harness=row.harness,
+                task=row.task,
+                task_version=row.task_version,
+                model=row.model,
+                metric=metric,
+                estimate=result.value,
+                ci_low=result.low,
+                ci_high=result.high,
+                confidence_level=level,
+                n_samples=scorer.n_samples,
+                epochs=row.epochs,
+                binary=scorer.binary,
+                interval_method=result.method,
+                flags=quality_flags(facts, indicator, policy.elicitation),
+                ingested_at=row.ingested_at,
+                audit_seq=seqs.get(row.id),
+                elicitation=list(row.elicitation),
+                scorer=scorer.name,
+            )
+            break
+    return out
+
+
+def _audit_seqs(session: Session, checkpoint_id: int) -> dict[int, int]:
+    """Evidence id -> the sequence number of the first ``evidence.ingested`` entry that lists it."""
+    entries = session.execute(
+        select(AuditEntryRow.seq, AuditEntryRow.body)
+        .where(
+            AuditEntryRow.event == "evidence.ingested",
+            AuditEntryRow.subject == f"checkpoint:{checkpoint_id}",
+        )
+        .order_by(AuditEntryRow.seq)
+    ).all()
+    out: dict[int, int] = {}
+    for seq, body in entries:
+        for evidence_id in json.loads(body).get("data", {}).get("evidence_ids", []):
+            out.setdefault(int(evidence_id), int(seq))
     return out

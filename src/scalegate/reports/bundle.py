@@ -45,6 +45,8 @@ from scalegate.reports.compliance import compliance_report
 from scalegate.reports.public import public_summary
 from scalegate.reports.safeguards import safeguards_report
 from scalegate.reports.safety_case.service import cases_for, record_case_entry, render_case, validate
+from scalegate.reports.service import _record as record_report
+from scalegate.reports.service import render_files
 
 if TYPE_CHECKING:
     from scalegate.reports.document import Report
@@ -193,13 +195,11 @@ def _reports(
 def _add_report(
     workspace: Workspace, stage: _Staging, report: Report, actor: Actor, audience: Audience
 ) -> None:
-    from scalegate.reports.service import _record, render_files
-
     formats = ("html", "md") if audience == "public" else ("html", "pdf", "md")
     rendered = render_files(report, formats)
     for rel, data, _ in rendered:
         stage.add(f"reports/{rel}", data, "report", f"{report.kind} {report.subject}")
-    _record(workspace, actor, report, rendered)
+    record_report(workspace, actor, report, rendered)
 
 
 def _add_cases(workspace: Workspace, stage: _Staging, ref: str, actor: Actor) -> None:

@@ -14,6 +14,8 @@ from datetime import timedelta
 from typing import Any
 
 from scalegate.actor import Actor
+from scalegate.registry import fits, service
+from scalegate.registry.assessments_due import mark_assessment_completed
 from scalegate.registry.specs import CheckpointSpec, ReferencePoint
 
 __all__ = ["DEMO_LAW", "DemoFamily", "seed_demo_family"]
@@ -58,9 +60,6 @@ def seed_demo_family(
     workspace: Any, actor: Actor, *, family: str = "aurora", model: str = "aurora-1"
 ) -> DemoFamily:
     """Register the demo family: fit, model, run, eight checkpoints, the assessed baseline. Prints nothing."""
-    from scalegate.registry import fits, service
-    from scalegate.registry.assessments_due import mark_assessment_completed
-
     points = [
         ReferencePoint(compute=c, losses={"heldout": _loss(c) * (1 + n)})
         for c, n in zip([10.0 ** (19 + 0.7 * i) for i in range(8)], _REFERENCE_NOISE, strict=True)

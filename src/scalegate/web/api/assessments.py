@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from scalegate.actor import Actor
+from scalegate.assessment import determination
 from scalegate.assessment.determination import approve_interim_measures
 from scalegate.assessment.service import assess as run
 from scalegate.assessment.service import checkpoint_subject
@@ -77,9 +78,7 @@ def propose_determination(
 ) -> dict[str, Any]:
     """Record the engine's recommendation beside the human determination and open it for the sign-offs the
     policy names; a less conservative determination needs a justification and is flagged."""
-    from scalegate.assessment.determination import propose_determination as propose
-
-    row = propose(
+    row = determination.propose_determination(
         workspace_of(request), actor, body.checkpoint, levels=body.levels, justification=body.justification
     )
     return decision_view(row)
@@ -94,14 +93,17 @@ async def propose_affirmative_case(
     actor: Actor = Depends(requires("decision.open")),
 ) -> dict[str, Any]:
     """Open an affirmative case for sign-off, bound to its document's SHA-256 and the findings."""
-    from scalegate.assessment.determination import propose_affirmative_case as propose
-
     directory = Path(tempfile.mkdtemp(prefix="scalegate-upload-"))
     try:
         path = directory / safe_filename(document.filename, "affirmative-case")
         path.write_bytes(await document.read())
         row = await run_in_threadpool(
-            propose, workspace_of(request), actor, checkpoint, path, summary=summary
+            determination.propose_affirmative_case,
+            workspace_of(request),
+            actor,
+            checkpoint,
+            path,
+            summary=summary,
         )
     finally:
         shutil.rmtree(directory, ignore_errors=True)

@@ -13,6 +13,8 @@ from scalegate.registry.assessments_due import due_assessments
 from scalegate.registry.assessments_due import request_assessment as ask
 from scalegate.registry.fits import fit_family, scaling_summary
 from scalegate.registry.service import checkpoint_status, model_summary
+from scalegate.registry.service import create_model as create_model_row
+from scalegate.registry.service import create_run as create_run_row
 from scalegate.registry.service import list_models as models
 from scalegate.registry.service import register_checkpoint as register
 from scalegate.registry.specs import NAME_PATTERN, CheckpointSpec, ReferencePoint
@@ -87,9 +89,8 @@ def create_model(
     request: Request, body: NewModel, actor: Actor = Depends(requires("registry.write"))
 ) -> dict[str, Any]:
     """Register a model in a family."""
-    from scalegate.registry.service import create_model as create
-
-    return record(create(workspace_of(request), actor, body.name, body.family, body.owner, body.description))
+    row = create_model_row(workspace_of(request), actor, body.name, body.family, body.owner, body.description)
+    return record(row)
 
 
 @router.get("/models/{name}", summary="A model with its runs and checkpoints")
@@ -103,9 +104,7 @@ def create_run(
     request: Request, name: str, body: NewRun, actor: Actor = Depends(requires("registry.write"))
 ) -> dict[str, Any]:
     """Register a training run of the model."""
-    from scalegate.registry.service import create_run as create
-
-    row = create(
+    row = create_run_row(
         workspace_of(request),
         actor,
         name,
