@@ -133,7 +133,7 @@ def test_safety_case_build_validate_and_render(cli: Cli, tmp_path: Path) -> None
     assert "G1" in yaml.safe_load((tmp_path / "auto.gsn.yaml").read_text(encoding="utf-8"))
     every = cli("safety-case", "build", REF, "--all", "--out", str(tmp_path / "all"), "--json")
     assert len(every) == 4 and all(Path(r["path"]).exists() for r in every)
-    assert "--threshold or --standard" in cli(
+    assert "either a threshold or a safeguard standard" in cli(
         "safety-case", "build", REF, "--out", str(tmp_path / "x.json"), code=2
     )
     assert "not a valid safety case" in cli(

@@ -179,7 +179,7 @@ def consult(
             )
         if len(mine) > 1:
             raise InputError(
-                f"{actor.label} holds several consulted roles; name one with --role", where="role"
+                f"{actor.label} holds several consulted roles; name the one acting", where="role"
             )
         if change.status != "proposed":
             raise ConflictError(

@@ -48,10 +48,10 @@ def build_case(
     optional).
     """
     if (threshold is None) == (standard is None):
-        raise InputError("give either --threshold or --standard", where="safety-case build")
+        raise InputError("a safety case argues either a threshold or a safeguard standard", where="threshold")
     if threshold is not None:
         if ref is None:
-            raise InputError("an inability case needs a MODEL@CHECKPOINT", where="safety-case build")
+            raise InputError("an inability case needs a MODEL@CHECKPOINT", where="ref")
         return build_inability_case(workspace, ref, threshold, purpose)
     assert standard is not None
     kind, level = parse_standard(standard)
