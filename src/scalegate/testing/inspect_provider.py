@@ -1,13 +1,14 @@
 """An offline Inspect model provider (``scalegate/...``) that answers with a set accuracy: a test double.
 
-Inspect loads this module through the ``scalegate_testing`` entry point of the ``inspect_ai`` group declared in
-``pyproject.toml``; nothing else imports it, because importing ``inspect_ai`` costs seconds. (scalegate's ingest
-hook has its own entry point, ``scalegate``, and lives in ``scalegate.evidence.hooks``.) It registers the model API
-``scalegate``: ``scalegate/acc-0.7`` answers multiple-choice and exact-match questions correctly for about 70% of
-(sample, epoch) pairs. The choice is a seeded hash of the sample id and epoch, so the same eval gives the same log
-on every run. Model args (``-M key=value``) tune it: ``accuracy``, ``seed``, ``error_rate`` (the generate call
-fails), ``refusal_rate`` (the model declines), ``limit_rate`` (the reply reports enough tokens to trip any token
-limit). It counts tokens by characters, so it never downloads a tokenizer, which the shipped ``mockllm`` does.
+Inspect loads this module through the ``scalegate_testing`` entry point (group ``inspect_ai``) declared in
+``pyproject.toml``; nothing else imports it, because importing ``inspect_ai`` costs seconds. (scalegate's
+ingest hook has its own entry point, ``scalegate``, and lives in ``scalegate.evidence.hooks``.) It registers
+the model API ``scalegate``: ``scalegate/acc-0.7`` answers multiple-choice and exact-match questions correctly
+for about 70% of (sample, epoch) pairs. The choice is a seeded hash of the sample id and epoch, so the same
+eval gives the same log on every run. Model args (``-M key=value``) tune it: ``accuracy``, ``seed``,
+``error_rate`` (the generate call fails), ``refusal_rate`` (the model declines), ``limit_rate`` (the reply
+reports enough tokens to trip any token limit). It counts tokens by characters, so it never downloads a
+tokenizer, which the shipped ``mockllm`` does.
 
 It exists to run real Inspect tasks offline in tests, benchmarks and demos; it is not a model.
 """
