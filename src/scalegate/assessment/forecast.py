@@ -56,8 +56,8 @@ HORIZON_DECADES = 12.0
 _BAND_DECADES = 2.0
 """The plotted band runs from the first checkpoint to two orders of magnitude past the last."""
 _BAND_POINTS = 41
-_BISECTIONS = 60
-"""Halvings of the search interval (at most about 350 decades wide): far below any meaningful precision."""
+_TOLERANCE = 1e-9
+"""Width (decades) at which a search for a crossing stops: a relative error of about 2e-9 in FLOP."""
 
 
 @dataclass(frozen=True)
@@ -235,8 +235,10 @@ class Trend:
         peak = self.mean_x + u
         return min(max(peak, start), stop) if math.isfinite(peak) else stop
 
+    @functools.cached_property
     def band(self) -> list[dict[str, float]]:
-        """The fitted curve and its band, from the first checkpoint to two decades past the last."""
+        """The fitted curve and its band, from the first checkpoint to two decades past the last (computed
+        once per trend: it does not depend on the current checkpoint). Callers must not change it."""
         lo, hi = self.x_min, min(self.x_max + _BAND_DECADES, 308.0)
         sign = 1.0 if self.higher_is_more_capable else -1.0
         out = []
@@ -282,7 +284,7 @@ class Trend:
                 "alert": self.reach(alert, current_effective_compute),
                 "threshold": self.reach(threshold, current_effective_compute),
             },
-            self.band(),
+            self.band,
         )
 
 
@@ -301,8 +303,10 @@ def _first_reach(edge: Callable[[float], float], target: float, lo: float, hi: f
         return lo
     if hi <= lo or edge(hi) < target:
         return None
-    for _ in range(_BISECTIONS):
+    while hi - lo > _TOLERANCE:
         mid = (lo + hi) / 2
+        if not lo < mid < hi:  # the interval cannot be halved further in floating point
+            break
         if edge(mid) >= target:
             hi = mid
         else:
