@@ -214,7 +214,7 @@ def _check(result: Forecast) -> None:
             assert reach.reason, (name, reach)
         early, late = reach.earliest_effective_compute, reach.latest_effective_compute
         if early is not None and late is not None:
-            assert early <= late * (1 + 1e-9)
+            assert early <= late * (1 + 1e-8)
     for b in result.band:
         assert all(math.isfinite(v) for v in b.values())
         slack = 1e-9 * max(abs(b["fit"]), 1e-300)
@@ -303,4 +303,5 @@ def test_a_clean_rising_trend_puts_the_crossing_inside_its_interval(
     )
     if central is not None and central >= 1e18 and early is not None and late is not None:
         # Looking ahead from the current checkpoint, the central crossing lies inside the interval.
-        assert early <= central * (1 + 1e-9) and central <= late * (1 + 1e-9)
+        # (to the search's precision: about 2e-9 relative)
+        assert early <= central * (1 + 1e-8) and central <= late * (1 + 1e-8)
