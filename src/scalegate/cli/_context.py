@@ -11,6 +11,7 @@ import typer
 from scalegate.actor import Actor
 
 if TYPE_CHECKING:
+    from scalegate.governance.hooks import Hooks
     from scalegate.workspace import Workspace
 
 __all__ = ["CliState", "actor_of", "state", "workspace_of"]
@@ -33,13 +34,14 @@ def state(ctx: typer.Context) -> CliState:
 
 def workspace_of(ctx: typer.Context) -> Workspace:
     """Open the workspace named by ``--db`` / ``SCALEGATE_DATABASE_URL`` / ``./.scalegate``, with the
-    governance hooks installed (``scalegate.wiring``)."""
-    from scalegate import wiring
+    governance hooks (``scalegate.wiring``) installed the first time a command needs them: importing every
+    plugin's domain would cost commands that never sign (``evidence ingest``) a large share of their time."""
+    from scalegate.governance.hooks import defer
     from scalegate.workspace import Workspace, open_workspace
 
     st = state(ctx)
     if st._workspace is None:
-        wiring.install()
+        defer(_install_hooks)
         st._workspace = open_workspace(st.db)
     assert isinstance(st._workspace, Workspace)
     return st._workspace
@@ -58,3 +60,9 @@ def actor_of(ctx: typer.Context) -> Actor:
 
         return resolve_actor(workspace_of(ctx), name)
     return Actor(name=os.environ.get("USER", "unknown"))
+
+
+def _install_hooks() -> Hooks:
+    from scalegate import wiring
+
+    return wiring.install()
