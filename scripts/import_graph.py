@@ -235,12 +235,19 @@ def package_cycles(graph: Graph) -> list[list[str]]:
 
 
 def upward_imports(graph: Graph, layers: Sequence[tuple[str, ...]]) -> list[Edge]:
-    """Arrows from a package to one on a higher layer (a package not in ``layers`` is an error)."""
+    """Arrows from a package to one on a higher layer (a package not in ``layers`` is an error).
+
+    The implicit arrow to the target's package is left out: it climbs exactly when the explicit one does.
+    """
     rank = {package: i for i, layer in enumerate(layers) for package in layer}
     missing = sorted({package_of(m) for m in graph.modules} - rank.keys())
     if missing:
         raise ValueError(f"packages missing from the layer order: {missing}")
-    return [e for e in graph.edges if rank[package_of(e.target)] > rank[package_of(e.source)]]
+    return [
+        e
+        for e in graph.edges
+        if not e.implicit and rank[package_of(e.target)] > rank[package_of(e.source)]
+    ]
 
 
 def _layers() -> list[tuple[str, ...]]:
