@@ -8,10 +8,13 @@ both can use them without importing each other.
 
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from scalegate.errors import NotFoundError
@@ -19,7 +22,11 @@ from scalegate.store.base import row_values
 from scalegate.store.models.registry import CheckpointRow, ModelRow, TrainingRunRow
 
 __all__ = [
+    "WINDOW_MAX",
+    "CheckpointEntry",
+    "CheckpointWindow",
     "checkpoint_dict",
+    "checkpoint_window",
     "family_checkpoints",
     "get_model",
     "get_run",
@@ -85,6 +92,110 @@ def model_checkpoints(session: Session, model: str) -> list[CheckpointRow]:
             .order_by(CheckpointRow.recorded_at, CheckpointRow.step, CheckpointRow.id)
         ).scalars()
     )
+
+
+@dataclass(frozen=True)
+class CheckpointEntry:
+    """What a list of checkpoints shows of one: its columns, without its losses or its model row."""
+
+    id: int
+    name: str
+    ref: str
+    step: int
+    recorded_at: datetime
+    stage: str
+    effective_compute: float | None
+
+
+@dataclass(frozen=True)
+class CheckpointWindow:
+    """One page of a model's checkpoints, newest first, with what navigation needs.
+
+    ``page`` counts from 1 (the newest ``size`` checkpoints); ``older`` and ``newer`` are the neighbouring
+    page numbers, None at either end.
+    """
+
+    entries: list[CheckpointEntry]
+    total: int
+    page: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.size))
+
+    @property
+    def older(self) -> int | None:
+        return self.page + 1 if self.page < self.pages else None
+
+    @property
+    def newer(self) -> int | None:
+        return self.page - 1 if self.page > 1 else None
+
+
+WINDOW_MAX = 500
+"""The largest window a caller may ask for: a page is a window, never the whole family."""
+
+
+def checkpoint_window(
+    session: Session,
+    model: str,
+    *,
+    page: int | None = None,
+    size: int = 50,
+    around: str | None = None,
+) -> CheckpointWindow:
+    """A window of ``model``'s checkpoints, newest first (by recorded date, then step), ``size`` of them.
+
+    ``page`` picks the window (1: the newest; past the last page: the last). Without it, the window is the one
+    holding the checkpoint named ``around`` (so a page opened on an old checkpoint shows its neighbours), or
+    the newest. Three statements whatever the model's size: the count, the position of ``around`` (a keyset
+    count on the ordering columns), and the window itself by LIMIT/OFFSET over its columns only, so no page
+    loads every checkpoint to show some of them.
+    """
+    owner = get_model(session, model)
+    size = max(1, min(size, WINDOW_MAX))
+    of_model = CheckpointRow.model_id == owner.id
+    total = session.execute(select(func.count()).select_from(CheckpointRow).where(of_model)).scalar_one()
+    pages = max(1, math.ceil(total / size))
+    if page is None:
+        page = 1
+        if around is not None:
+            key = session.execute(
+                select(CheckpointRow.recorded_at, CheckpointRow.step, CheckpointRow.id).where(
+                    of_model, CheckpointRow.name == around
+                )
+            ).first()
+            if key is not None:
+                order = tuple_(CheckpointRow.recorded_at, CheckpointRow.step, CheckpointRow.id)
+                newer = session.execute(
+                    select(func.count())
+                    .select_from(CheckpointRow)
+                    .where(of_model, order > tuple_(key[0], key[1], key[2]))
+                ).scalar_one()
+                page = newer // size + 1
+    page = max(1, min(page, pages))
+    rows = session.execute(
+        select(
+            CheckpointRow.id,
+            CheckpointRow.name,
+            CheckpointRow.step,
+            CheckpointRow.recorded_at,
+            CheckpointRow.stage,
+            CheckpointRow.effective_compute,
+        )
+        .where(of_model)
+        .order_by(CheckpointRow.recorded_at.desc(), CheckpointRow.step.desc(), CheckpointRow.id.desc())
+        .offset((page - 1) * size)
+        .limit(size)
+    ).all()
+    entries = [
+        CheckpointEntry(
+            r.id, r.name, f"{owner.name}@{r.name}", r.step, r.recorded_at, r.stage, r.effective_compute
+        )
+        for r in rows
+    ]
+    return CheckpointWindow(entries, total, page, size)
 
 
 def family_checkpoints(session: Session, family: str) -> list[CheckpointRow]:

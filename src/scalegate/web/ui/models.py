@@ -16,7 +16,7 @@ from scalegate.assessment.service import assess, checkpoint_subject
 from scalegate.gate.service import decide
 from scalegate.gate.verdict import ACTIONS
 from scalegate.governance.notifications import government_notice_status
-from scalegate.registry.lookup import model_checkpoints
+from scalegate.registry.lookup import WINDOW_MAX, checkpoint_window
 from scalegate.reports.service import write_capability_report
 from scalegate.web.api.assessments import send_government_notice
 from scalegate.web.auth import requires
@@ -27,13 +27,8 @@ __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 
-
-def _checkpoints(request: Request, name: str) -> list[dict[str, Any]]:
-    with workspace(request).read() as session:
-        return [
-            {"name": c.name, "ref": c.ref, "effective_compute": c.effective_compute, "stage": c.stage}
-            for c in model_checkpoints(session, name)
-        ]
+WINDOW = 50
+"""Checkpoints a window shows by default."""
 
 
 @router.get("/models/{name}")
@@ -41,17 +36,23 @@ def model_page(
     request: Request,
     name: str,
     checkpoint: str | None = Query(None, max_length=200),
+    page: int | None = Query(None, ge=1, le=2**31, description="Window of checkpoints, 1 = the newest."),
+    size: int = Query(WINDOW, ge=1, le=WINDOW_MAX, description="Checkpoints per window."),
     actor: Actor = Depends(requires("assessment.read")),
 ) -> Response:
     """The gate and the assessment of one checkpoint (the latest by default): assessed once, in one snapshot,
-    and decided for every action from that one assessment."""
+    without forecasts (this page shows none), and decided for every action from that one assessment.
+
+    The checkpoints to choose from are a window of ``size`` (the newest by default, or the one holding the
+    chosen checkpoint), with links to older and newer windows: a family of thousands is never listed whole.
+    """
     ref = f"{name}@{checkpoint}" if checkpoint else name
-    checkpoints = _checkpoints(request, name)
-    if not checkpoints:
-        context: dict[str, Any] = {"name": name, "checkpoints": [], "assessment": None}
-        return render(request, "model.html", "overview", context)
     with workspace(request).reading() as ctx:
-        assessed = assess(ctx, ref)
+        window = checkpoint_window(ctx.session, name, page=page, size=size, around=checkpoint)
+        if not window.total:
+            context: dict[str, Any] = {"name": name, "window": window, "assessment": None}
+            return render(request, "model.html", "overview", context)
+        assessed = assess(ctx, ref, with_forecasts=False)
         verdicts = {action: decide(assessed, action, ctx).to_dict() for action in ACTIONS}
         levels = {k: v.level for k, v in assessed.requirements.levels.items()}
         subject = checkpoint_subject(assessed.checkpoint_id)
@@ -60,7 +61,7 @@ def model_page(
     context = {
         "name": name,
         "ref": assessed.ref,
-        "checkpoints": checkpoints,
+        "window": window,
         "selected": assessed.checkpoint.name,
         "assessment": assessment,
         "verdicts": verdicts,
@@ -108,7 +109,6 @@ async def capability_report(
 
     from fastapi.responses import FileResponse
     from starlette.background import BackgroundTask
-
 
     out = Path(tempfile.mkdtemp(prefix="scalegate-report-"))
     paths = await run_in_threadpool(

@@ -4,22 +4,28 @@ them."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from scalegate.actor import Actor
+from scalegate.assessment.forecast import ForecastPoint
 from scalegate.assessment.service import assess
 from scalegate.errors import NotFoundError
+from scalegate.registry.lookup import WINDOW_MAX, checkpoint_window
 from scalegate.web.auth import requires
 from scalegate.web.ui.common import workspace
 from scalegate.web.ui.render import render
 from scalegate.web.ui.thresholds import chosen_model
 
-__all__ = ["chart_config", "router"]
+__all__ = ["CHART_POINTS", "chart_config", "downsample", "router"]
 
 router = APIRouter(include_in_schema=False)
+
+WINDOW = 50
+"""Checkpoints the window lists by default."""
 
 RED, AMBER, BLUE, GREY = "rgb(164,22,26)", "rgb(196,132,0)", "rgb(31,78,138)", "rgb(107,114,128)"
 
@@ -138,39 +144,111 @@ def chart_config(forecast: dict[str, Any], indicator: dict[str, Any], metric: st
     }
 
 
+CHART_POINTS = 120
+"""Most measured points one chart draws; a longer series is downsampled (``downsample``)."""
+
+
+def downsample(
+    points: list[ForecastPoint], limit: int, values: tuple[float | None, ...], current: str | None
+) -> list[ForecastPoint]:
+    """At most about ``limit`` of ``points`` (in effective-compute order), chosen so the chart still tells the
+    truth about the series.
+
+    The rule: a series of at most ``limit`` points is drawn whole. A longer one keeps, first, the points a
+    reader must see: the first and last, the lowest and highest estimate, the current checkpoint's point, and
+    both points around every crossing of each of ``values`` (the alert and threshold values: where consecutive
+    estimates fall on opposite sides). If those alone exceed the budget, evenly spaced ones among them are
+    kept (the extremes and the current point always). The rest of the budget goes to points evenly spaced by
+    rank, so dense stretches stay dense. The fit and the forecast always use the whole series; only the
+    drawing is thinned, so a page over thousands of checkpoints sends a bounded document.
+    """
+    n = len(points)
+    if n <= limit:
+        return points
+    ordered = sorted(range(n), key=lambda i: points[i].effective_compute)
+    estimates = [points[i].estimate for i in ordered]
+    pinned = {0, n - 1}
+    pinned.add(min(range(n), key=estimates.__getitem__))
+    pinned.add(max(range(n), key=estimates.__getitem__))
+    pinned |= {k for k in range(n) if current is not None and points[ordered[k]].checkpoint == current}
+    crossings: set[int] = set()
+    for value in values:
+        if value is None:
+            continue
+        for k in range(1, n):
+            if (estimates[k - 1] < value) != (estimates[k] < value):
+                crossings |= {k - 1, k}
+    crossings -= pinned
+    room = max(limit - len(pinned), 0)
+    if len(crossings) > room:
+        spread = sorted(crossings)
+        crossings = (
+            {spread[round(j * (len(spread) - 1) / max(room - 1, 1))] for j in range(room)} if room else set()
+        )
+    keep = pinned | crossings
+    room = limit - len(keep)
+    if room > 0:
+        keep |= {round(j * (n - 1) / max(room - 1, 1)) for j in range(room)}
+    return [points[ordered[k]] for k in sorted(keep)]
+
+
 @router.get("/trends")
 def trends(
     request: Request,
     model: str | None = Query(None, max_length=200),
+    checkpoint: str | None = Query(None, max_length=200),
+    page: int | None = Query(None, ge=1, le=2**31, description="Window of checkpoints, 1 = the newest."),
+    size: int = Query(WINDOW, ge=1, le=WINDOW_MAX, description="Checkpoints per window."),
     actor: Actor = Depends(requires("assessment.read")),
 ) -> Response:
-    """One chart per indicator of the policy, for the model's latest checkpoint and its family."""
+    """One chart per indicator of the policy, for one checkpoint of the model (the latest by default) and its
+    family, and a window of the model's checkpoints to pick another from.
+
+    The charts draw the family's whole series downsampled to ``CHART_POINTS`` per indicator (the forecast is
+    fitted on every point); the typed forecasts are thinned before they become JSON, so the page costs the
+    same few statements and a bounded document at ten checkpoints or ten thousand.
+    """
     name, names = chosen_model(request, model)
     charts: list[dict[str, Any]] = []
     ref = None
+    window = None
     if name is not None:
-        try:
-            assessment = assess(workspace(request), name).to_dict()
-        except NotFoundError:
-            assessment = None
-        if assessment is not None:
-            ref = assessment["ref"]
-            indicators = {i["indicator_id"]: i for f in assessment["findings"] for i in f["indicators"]}
-            metrics = {i.id: i.metric for _, i in workspace(request).policy().indicators()}
-            for n, forecast in enumerate(assessment["forecasts"]):
-                indicator = indicators.get(forecast["indicator_id"], {})
+        with workspace(request).reading() as ctx:
+            window = checkpoint_window(ctx.session, name, page=page, size=size, around=checkpoint)
+            try:
+                assessed = (
+                    assess(ctx, f"{name}@{checkpoint}" if checkpoint else name) if window.total else None
+                )
+            except NotFoundError:
+                assessed = None
+            metrics = {i.id: i.metric for _, i in ctx.policy.indicators()}
+        if assessed is not None:
+            ref = assessed.ref
+            indicators = {i.indicator_id: i for f in assessed.findings for i in f.indicators}
+            for n, typed in enumerate(assessed.forecasts):
+                finding = indicators.get(typed.indicator_id)
+                indicator = finding.to_dict() if finding is not None else {}
+                values = (indicator.get("alert"), indicator.get("threshold"))
+                drawn = downsample(typed.points, CHART_POINTS, values, assessed.ref)
+                forecast = dataclasses.replace(typed, points=drawn).to_dict()
+                forecast["measured"] = len(typed.points)
                 charts.append(
                     {
                         "id": f"chart-{n}",
-                        "indicator": forecast["indicator_id"],
+                        "indicator": typed.indicator_id,
                         "threshold": indicator.get("threshold_id"),
                         "state": indicator.get("state"),
                         "forecast": forecast,
                         "indicator_finding": indicator,
-                        "config": chart_config(
-                            forecast, indicator, metrics.get(forecast["indicator_id"], "score")
-                        ),
+                        "config": chart_config(forecast, indicator, metrics.get(typed.indicator_id, "score")),
                     }
                 )
-    context = {"model": name, "models": names, "charts": charts, "ref": ref}
+    context = {
+        "model": name,
+        "models": names,
+        "charts": charts,
+        "ref": ref,
+        "selected": ref.split("@", 1)[1] if ref else None,
+        "window": window,
+    }
     return render(request, "trends.html", "trends", context)
