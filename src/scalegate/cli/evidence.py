@@ -39,14 +39,15 @@ ELICITATION_OPT = typer.Option(
 
 
 def _print_ingested(pairs: list[tuple[Path, Any]]) -> None:
-    out = console()
+    """Plain lines (no Rich): ingestion runs in pipelines after every evaluation, and importing Rich would
+    be a noticeable share of its run time."""
     for path, result in pairs:
         for record in result.records:
             verb = "ingested" if result.created else "already ingested"
             replaces = (
                 f", supersedes {record.supersedes_id}" if record.supersedes_id and result.created else ""
             )
-            out.print(
+            typer.echo(
                 f"{verb} {path.name}: evidence {record.id} ({record.harness} {record.task}, "
                 f"sha256 {record.sha256[:12]}{replaces})"
             )
