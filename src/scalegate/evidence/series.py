@@ -84,9 +84,11 @@ _lock = threading.Lock()
 
 
 def clear_series_cache() -> None:
-    """Forget every kept series (the next read goes to the store)."""
+    """Forget every kept series and every record's kept facts and estimates (the next read decodes all)."""
     with _lock:
         _cache.clear()
+        _records.clear()
+        _estimates.clear()
 
 
 def family_series(session: Session, policy: Policy, family: str) -> Series:
