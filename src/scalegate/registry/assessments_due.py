@@ -98,16 +98,27 @@ def open_assessments(
     actor: Actor,
     checkpoint: CheckpointRow,
     firings: Sequence[TriggerFiring],
+    *,
+    recorded: dict[str, AssessmentRow] | None = None,
 ) -> list[AssessmentRow]:
-    """Open one comprehensive assessment per fired trigger not yet recorded (idempotent by trigger key)."""
+    """Open one comprehensive assessment per fired trigger not yet recorded (idempotent by trigger key).
+
+    ``recorded``: the assessments on record by trigger key, when the caller has read them already (a batch
+    of checkpoints reads them once); the ones opened here are added to it.
+    """
     opened: list[AssessmentRow] = []
     for firing in firings:
-        if not firing.fired or firing.key is None or _exists(session, firing.key):
+        if not firing.fired or firing.key is None:
+            continue
+        if firing.key in recorded if recorded is not None else _exists(session, firing.key):
             continue
         subject = checkpoint
         if "checkpoint_id" in firing.detail:
             subject = session.get(CheckpointRow, firing.detail["checkpoint_id"]) or checkpoint
-        opened.append(_open(workspace, session, actor, subject, firing))
+        row = _open(workspace, session, actor, subject, firing)
+        if recorded is not None:
+            recorded[firing.key] = row
+        opened.append(row)
     return opened
 
 

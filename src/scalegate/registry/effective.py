@@ -19,7 +19,7 @@ from scalegate.errors import InputError
 from scalegate.registry.scaling import EffectiveComputeEstimate, ScalingLaw, aggregate_loss
 from scalegate.store.models.registry import CheckpointRow, ScalingFitRow, TrainingRunRow
 
-__all__ = ["active_fit", "apply_estimate", "estimate_for", "law_of"]
+__all__ = ["active_fit", "apply_estimate", "estimate_for", "estimate_with", "law_of"]
 
 
 def active_fit(session: Session, family: str) -> ScalingFitRow | None:
@@ -62,7 +62,14 @@ def estimate_for(
     Raises ``FitError`` (naming the checkpoint) when its loss cannot be placed on the fitted curve, and
     ``InputError`` when it lacks a dataset the fit's weights need.
     """
-    fit = fit or active_fit(session, checkpoint.model.family)
+    return estimate_with(checkpoint, run, fit or active_fit(session, checkpoint.model.family), seed=seed)
+
+
+def estimate_with(
+    checkpoint: CheckpointRow, run: TrainingRunRow | None, fit: ScalingFitRow | None, *, seed: int
+) -> tuple[EffectiveComputeEstimate | None, int | None]:
+    """``estimate_for`` with the family's fit already known (None: the family has none), so that a batch of
+    checkpoints reads the fit once rather than once per checkpoint."""
     losses = {m.dataset: m.loss for m in checkpoint.losses}
     if fit is not None and losses:
         weights = fit.inputs.get("weights") or {m.dataset: m.weight for m in checkpoint.losses}

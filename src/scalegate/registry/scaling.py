@@ -17,6 +17,7 @@ cannot be estimated, a non-positive exponent, and a checkpoint loss at or below 
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Mapping, Sequence
@@ -65,6 +66,23 @@ class EffectiveComputeEstimate:
             "extrapolated": self.extrapolated,
             "note": self.note,
         }
+
+
+@functools.lru_cache(maxsize=16)
+def _draws(
+    mean: tuple[float, float, float], covariance: tuple[tuple[float, ...], ...], seed: int
+) -> tuple[Any, Any, Any]:
+    """The parameter draws (E, A0, alpha) of a law's interval: the same law and seed give the same draws, so
+    they are drawn once and shared by every checkpoint placed on that law (a batch of a thousand checkpoints
+    would otherwise draw them a thousand times). The arrays are read-only."""
+    rng = np.random.default_rng(seed)
+    draws = rng.multivariate_normal(
+        np.array(mean), np.array(covariance, dtype=float), size=_SAMPLES, method="eigh", check_valid="ignore"
+    )
+    out = (np.exp(draws[:, 0]), np.exp(draws[:, 1]), draws[:, 2].copy())
+    for array in out:
+        array.setflags(write=False)
+    return out
 
 
 @dataclass(frozen=True)
@@ -118,11 +136,8 @@ class ScalingLaw:
         )
 
     def _interval(self, loss: float, seed: int) -> tuple[float, float | None]:
-        mean = np.array([math.log(self.E), math.log(self.amplitude_at_scale), self.alpha])
-        cov = np.array(self.covariance, dtype=float)
-        rng = np.random.default_rng(seed)
-        draws = rng.multivariate_normal(mean, cov, size=_SAMPLES, method="eigh", check_valid="ignore")
-        e, a0, alpha = np.exp(draws[:, 0]), np.exp(draws[:, 1]), draws[:, 2]
+        mean = (math.log(self.E), math.log(self.amplitude_at_scale), self.alpha)
+        e, a0, alpha = _draws(mean, self.covariance, seed)
         ok = (loss > e) & (alpha > 0)
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             computes = np.where(

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from scalegate.actor import Actor
 from scalegate.errors import ConflictError, InputError, ScalegateError
 from scalegate.registry.assessments_due import open_assessments
-from scalegate.registry.effective import apply_estimate, estimate_for
+from scalegate.registry.effective import active_fit, apply_estimate, estimate_for, estimate_with
 from scalegate.registry.lookup import (
     checkpoint_dict,
     get_model,
@@ -29,7 +29,12 @@ from scalegate.registry.lookup import (
 )
 from scalegate.registry.scaling import EffectiveComputeEstimate
 from scalegate.registry.specs import NAME_PATTERN, CheckpointSpec
-from scalegate.registry.triggers import TriggerFiring, evaluate_triggers
+from scalegate.registry.triggers import (
+    TriggerFiring,
+    as_recorded,
+    evaluate_triggers,
+    evaluate_triggers_many,
+)
 from scalegate.store.base import Base, row_values
 from scalegate.store.models.registry import (
     AssessmentRow,
@@ -38,12 +43,14 @@ from scalegate.store.models.registry import (
     EnhancementRow,
     LossMeasurementRow,
     ModelRow,
+    ScalingFitRow,
     Stage,
     TrainingRunRow,
 )
 from scalegate.workspace import Workspace
 
 __all__ = [
+    "BATCH_EVENT",
     "CheckpointReport",
     "add_checkpoint",
     "checkpoint_status",
@@ -182,22 +189,187 @@ def register_checkpoint(
         return add_checkpoint(workspace, session, actor, get_model(session, model), spec)
 
 
-def register_checkpoints(
-    workspace: Workspace, actor: Actor, model: str, specs: Sequence[tuple[str | None, CheckpointSpec]]
-) -> list[CheckpointReport]:
-    """Register many checkpoints in one transaction (all or nothing), in order of recorded date then step.
+BATCH_EVENT = "checkpoints.registered"
+"""The audit event of a batch of checkpoints registered together (one entry for the whole batch)."""
 
-    Each spec comes with the place it was read from (file:line) so that a failure names it.
+
+def register_checkpoints(
+    workspace: Workspace,
+    actor: Actor,
+    model: str,
+    specs: Sequence[CheckpointSpec | tuple[str | None, CheckpointSpec]],
+) -> list[CheckpointReport]:
+    """Register many checkpoints of one model in one transaction (all or nothing), in order of recorded date
+    then step.
+
+    A batch costs a fixed number of statements plus its inserts, not a registration's worth per checkpoint:
+    the names already taken, the runs, the family's fit and the policy are read once; the rows are inserted
+    together; one audit entry (``checkpoints.registered``) digests every row written; the triggers are
+    evaluated once for the batch, and each assessment they call for is opened once (the first checkpoint
+    that fires it, in order, is its subject), as registering them one by one would. Each spec may come with
+    the place it was read from (``file:line``) so that a failure names it.
     """
-    ordered = sorted(specs, key=lambda s: (s[1].recorded_at or workspace.now(), s[1].step))
-    reports: list[CheckpointReport] = []
+    placed = [spec if isinstance(spec, tuple) else (None, spec) for spec in specs]
+    if not placed:
+        raise InputError("no checkpoints to register", where="checkpoints")
+    _check_unique(placed)
+    now = workspace.now()
+    ordered = sorted(placed, key=lambda s: (s[1].recorded_at or now, s[1].step))
     with workspace.transaction() as session:
         owner = get_model(session, model)
+        seed = workspace.active_in(session).policy.statistics.bootstrap_seed
+        taken = _taken_names(session, owner, [spec.name for _, spec in ordered])
+        fit = active_fit(session, owner.family)
+        runs: dict[str, TrainingRunRow] = {}
+        rows: list[CheckpointRow] = []
+        estimates: list[EffectiveComputeEstimate | None] = []
         for where, spec in ordered:
             try:
-                reports.append(add_checkpoint(workspace, session, actor, owner, spec))
+                row, estimate = _new_checkpoint(session, owner, spec, taken, runs, fit, seed, now)
             except ScalegateError as exc:
                 raise type(exc)(exc.message, where=where or exc.where) from exc
+            rows.append(row)
+            estimates.append(estimate)
+        rows = _insert(session, owner, rows)
+        losses = [loss for row in rows for loss in row.losses]
+        workspace.record(
+            session,
+            actor,
+            BATCH_EVENT,
+            f"model:{owner.name}",
+            {
+                "count": len(rows),
+                "checkpoints": [
+                    {
+                        "name": r.name,
+                        "step": r.step,
+                        "training_flops": r.training_flops,
+                        "effective_compute": r.effective_compute,
+                        "method": r.effective_compute_method,
+                    }
+                    for r in rows
+                ],
+            },
+            rows=[*rows, *losses],
+        )
+        return _evaluate_batch(workspace, session, actor, rows, estimates)
+
+
+def _check_unique(placed: Sequence[tuple[str | None, CheckpointSpec]]) -> None:
+    seen: dict[str, str | None] = {}
+    for n, (where, spec) in enumerate(placed, start=1):
+        if spec.name in seen:
+            first = seen[spec.name]
+            raise InputError(
+                f"checkpoint {spec.name!r} appears twice in the batch (first at {first})",
+                where=where or f"checkpoints[{n - 1}]",
+            )
+        seen[spec.name] = where or f"checkpoints[{n - 1}]"
+
+
+def _taken_names(session: Session, model: ModelRow, names: list[str]) -> set[str]:
+    """Which of ``names`` the model already has, read in chunks the database's parameter limit allows."""
+    taken: set[str] = set()
+    for lo in range(0, len(names), 500):
+        taken |= set(
+            session.execute(
+                select(CheckpointRow.name).where(
+                    CheckpointRow.model_id == model.id, CheckpointRow.name.in_(names[lo : lo + 500])
+                )
+            ).scalars()
+        )
+    return taken
+
+
+def _new_checkpoint(
+    session: Session,
+    model: ModelRow,
+    spec: CheckpointSpec,
+    taken: set[str],
+    runs: dict[str, TrainingRunRow],
+    fit: ScalingFitRow | None,
+    seed: int,
+    now: datetime,
+) -> tuple[CheckpointRow, EffectiveComputeEstimate | None]:
+    """A checkpoint row of a batch with its losses and effective compute, not yet added to the session."""
+    if spec.name in taken:
+        raise ConflictError(f"checkpoint {model.name}@{spec.name} already exists")
+    run = None
+    if spec.run:
+        run = runs.get(spec.run) or runs.setdefault(spec.run, get_run(session, model, spec.run))
+    row = CheckpointRow(
+        model_id=model.id,
+        run_id=run.id if run else None,
+        name=spec.name,
+        step=spec.step,
+        training_flops=spec.training_flops,
+        recorded_at=spec.recorded_at or now,
+        stage=spec.stage,
+        created_at=now,
+        losses=[
+            LossMeasurementRow(dataset=d, loss=v, weight=spec.weights.get(d, 1.0))
+            for d, v in sorted(spec.losses.items())
+        ],
+    )
+    row.model = model
+    estimate, fit_id = estimate_with(row, run, fit, seed=seed)
+    apply_estimate(row, estimate, fit_id)
+    return row, estimate
+
+
+def _insert(session: Session, model: ModelRow, built: list[CheckpointRow]) -> list[CheckpointRow]:
+    """Insert a batch's checkpoints and losses with one multi-row statement each, then read them back (ids,
+    losses) in the batch's order: SQLite cannot return the ids of a multi-row insert in order, and inserting
+    row by row would cost a statement per checkpoint and per loss."""
+    columns = [a.key for a in CheckpointRow.__mapper__.column_attrs if a.key != "id"]
+    session.execute(insert(CheckpointRow), [{c: getattr(row, c) for c in columns} for row in built])
+    names = [row.name for row in built]
+    ids: dict[str, int] = {}
+    for lo in range(0, len(names), 500):
+        found = session.execute(
+            select(CheckpointRow.name, CheckpointRow.id).where(
+                CheckpointRow.model_id == model.id, CheckpointRow.name.in_(names[lo : lo + 500])
+            )
+        )
+        ids |= {str(name): int(id_) for name, id_ in found}
+    losses = [
+        {"checkpoint_id": ids[row.name], "dataset": m.dataset, "loss": m.loss, "weight": m.weight}
+        for row in built
+        for m in row.losses
+    ]
+    if losses:
+        session.execute(insert(LossMeasurementRow), losses)
+    stored: dict[int, CheckpointRow] = {}
+    id_list = list(ids.values())
+    for lo in range(0, len(id_list), 500):
+        found_rows = session.execute(
+            select(CheckpointRow).where(CheckpointRow.id.in_(id_list[lo : lo + 500]))
+        )
+        stored |= {row.id: row for row in found_rows.scalars()}
+    return [stored[ids[name]] for name in names]
+
+
+def _evaluate_batch(
+    workspace: Workspace,
+    session: Session,
+    actor: Actor,
+    rows: list[CheckpointRow],
+    estimates: list[EffectiveComputeEstimate | None],
+) -> list[CheckpointReport]:
+    """The triggers of a batch, evaluated once; each assessment they call for opened by the first checkpoint
+    (in order) that fires it, and seen as recorded by the ones after."""
+    raw = evaluate_triggers_many(workspace, session, rows)
+    keys = sorted({f.key for firings in raw for f in firings if f.fired and f.key is not None})
+    recorded: dict[str, AssessmentRow] = {}
+    for lo in range(0, len(keys), 500):
+        chunk = keys[lo : lo + 500]
+        found = session.execute(select(AssessmentRow).where(AssessmentRow.trigger_key.in_(chunk)))
+        recorded |= {a.trigger_key: a for a in found.scalars() if a.trigger_key is not None}
+    reports: list[CheckpointReport] = []
+    for row, estimate, firings in zip(rows, estimates, raw, strict=True):
+        seen = [as_recorded(f, recorded) for f in firings]
+        opened = open_assessments(workspace, session, actor, row, seen, recorded=recorded)
+        reports.append(CheckpointReport(row, estimate, seen, opened))
     return reports
 
 

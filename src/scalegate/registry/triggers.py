@@ -12,6 +12,7 @@ trigger fires and says why, because "not notably more capable" cannot be shown.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
@@ -34,8 +35,10 @@ __all__ = [
     "Baseline",
     "FiringName",
     "TriggerFiring",
+    "as_recorded",
     "calendar_firing",
     "evaluate_triggers",
+    "evaluate_triggers_many",
     "family_baseline",
     "latest_family_checkpoint",
 ]
@@ -132,21 +135,63 @@ def evaluate_triggers(
     workspace: Workspace, session: Session, checkpoint: CheckpointRow
 ) -> list[TriggerFiring]:
     """Every trigger of the active policy, evaluated for ``checkpoint`` as of the workspace clock."""
-    triggers = workspace.policy().triggers
-    baseline = family_baseline(session, checkpoint.model.family)
-    firings: list[TriggerFiring] = []
-    if triggers.effective_compute:
-        firings.append(_compute_firing(triggers, checkpoint, baseline, workspace.now()))
-    if triggers.calendar:
-        firings.append(_calendar_for_checkpoint(workspace, session, triggers, checkpoint, baseline))
-    if triggers.safety_buffer:
-        firings.append(_buffer_firing(triggers, checkpoint, baseline))
-    if triggers.discretionary:
-        firings.append(_discretionary_firing(session, triggers, checkpoint))
-    firings += [
-        _event_firing(workspace, session, triggers, checkpoint, i) for i in range(len(triggers.events))
-    ]
+    firings = evaluate_triggers_many(workspace, session, [checkpoint])[0]
     return [_as_recorded(session, f) for f in firings]
+
+
+def evaluate_triggers_many(
+    workspace: Workspace, session: Session, checkpoints: Sequence[CheckpointRow]
+) -> list[list[TriggerFiring]]:
+    """Every trigger, evaluated for each of ``checkpoints`` (all of one model), not yet compared with the
+    assessments on record (``as_recorded`` does that).
+
+    What the checkpoints share (the family's baseline, its calendar mark, the model's discretionary requests)
+    is read once, so a batch of a thousand checkpoints costs a handful of statements, not thousands. The
+    calendar trigger is read once the batch's checkpoints are in the session: its subject is the latest of
+    the family's checkpoints taken before the mark, those of the batch included.
+    """
+    if not checkpoints:
+        return []
+    triggers = workspace.active_in(session).policy.triggers
+    now = workspace.now()
+    first = checkpoints[0]
+    baseline = family_baseline(session, first.model.family)
+    calendar = calendar_firing(workspace, session, first.model.family) if triggers.calendar else None
+    discretion = _discretionary_firing(session, triggers, first) if triggers.discretionary else None
+    assessed = _assessed(session, [c.id for c in checkpoints]) if triggers.events else set()
+    out: list[list[TriggerFiring]] = []
+    for checkpoint in checkpoints:
+        firings: list[TriggerFiring] = []
+        if triggers.effective_compute:
+            firings.append(_compute_firing(triggers, checkpoint, baseline, now))
+        if triggers.calendar:
+            firings.append(calendar or _calendar_without_baseline(triggers, checkpoint))
+        if triggers.safety_buffer:
+            firings.append(_buffer_firing(triggers, checkpoint, baseline))
+        if discretion is not None:
+            firings.append(discretion)
+        firings += [
+            _event_firing(now, triggers, checkpoint, i, checkpoint.id in assessed)
+            for i in range(len(triggers.events))
+        ]
+        out.append(firings)
+    return out
+
+
+def _assessed(session: Session, checkpoint_ids: list[int]) -> set[int]:
+    """Which of these checkpoints completed a comprehensive assessment."""
+    found: set[int] = set()
+    for lo in range(0, len(checkpoint_ids), 500):
+        found |= set(
+            session.execute(
+                select(AssessmentRow.checkpoint_id).where(
+                    AssessmentRow.checkpoint_id.in_(checkpoint_ids[lo : lo + 500]),
+                    AssessmentRow.kind == "comprehensive",
+                    AssessmentRow.status == "completed",
+                )
+            ).scalars()
+        )
+    return found
 
 
 def _as_recorded(session: Session, firing: TriggerFiring) -> TriggerFiring:
@@ -157,6 +202,16 @@ def _as_recorded(session: Session, firing: TriggerFiring) -> TriggerFiring:
     row = session.execute(
         select(AssessmentRow).where(AssessmentRow.trigger_key == firing.key)
     ).scalar_one_or_none()
+    return as_recorded(firing, {} if row is None else {firing.key: row})
+
+
+def as_recorded(firing: TriggerFiring, recorded: Mapping[str, AssessmentRow]) -> TriggerFiring:
+    """``firing`` as the assessments on record see it (``recorded``: assessments by trigger key, read once
+    for a batch): one recorded and completed no longer fires; one recorded and open keeps its first moment
+    and deadline."""
+    if not firing.fired or firing.key is None:
+        return firing
+    row = recorded.get(firing.key)
     if row is None:
         return firing
     if row.completed_at is not None:
@@ -295,18 +350,10 @@ def calendar_firing(workspace: Workspace, session: Session, family: str) -> Trig
     )
 
 
-def _calendar_for_checkpoint(
-    workspace: Workspace,
-    session: Session,
-    triggers: AssessmentTriggers,
-    checkpoint: CheckpointRow,
-    baseline: Baseline | None,
-) -> TriggerFiring:
+def _calendar_without_baseline(triggers: AssessmentTriggers, checkpoint: CheckpointRow) -> TriggerFiring:
+    """The calendar trigger of a family with no assessed baseline to count months from."""
     rule = triggers.calendar
     assert rule is not None
-    found = calendar_firing(workspace, session, checkpoint.model.family)
-    if found is not None:
-        return found
     if triggers.effective_compute is not None:
         text = "no comprehensive assessment to count months from; the effective-compute trigger applies"
         return TriggerFiring(
@@ -420,11 +467,7 @@ def _discretionary_firing(
 
 
 def _event_firing(
-    workspace: Workspace,
-    session: Session,
-    triggers: AssessmentTriggers,
-    checkpoint: CheckpointRow,
-    index: int,
+    now: datetime, triggers: AssessmentTriggers, checkpoint: CheckpointRow, index: int, assessed: bool
 ) -> TriggerFiring:
     event = triggers.events[index]
     clause = event.source.cite()
@@ -436,14 +479,7 @@ def _event_firing(
             clause,
             detail={"event": event.id},
         )
-    assessed = session.execute(
-        select(AssessmentRow.id).where(
-            AssessmentRow.checkpoint_id == checkpoint.id,
-            AssessmentRow.kind == "comprehensive",
-            AssessmentRow.status == "completed",
-        )
-    ).first()
-    fired = checkpoint.stage == "deployed" and assessed is None
+    fired = checkpoint.stage == "deployed" and not assessed
     text = f"{event.id}: {checkpoint.ref} is {checkpoint.stage}" + (
         " without a completed assessment"
         if fired
@@ -455,7 +491,7 @@ def _event_firing(
         fired,
         text,
         clause,
-        workspace.now(),
+        now,
         f"event:{event.id}:{checkpoint.ref}",
         detail={"event": event.id},
     )
