@@ -38,6 +38,13 @@ def test_root_help_is_the_same_with_or_without_typer() -> None:
     assert typer_help.stdout == fast_help.stdout == catalog.root_help() + "\n"
 
 
+def test_no_command_prints_the_help_and_exits_2_with_or_without_typer() -> None:
+    typer_help = CliRunner().invoke(app, [])
+    fast_help = subprocess.run([SCALEGATE], capture_output=True, text=True, check=False)
+    assert typer_help.exit_code == fast_help.returncode == 2
+    assert typer_help.stdout == fast_help.stdout == catalog.root_help() + "\n"
+
+
 def test_policy_list_json_is_the_same_with_or_without_typer() -> None:
     typer_out = CliRunner().invoke(app, ["policy", "list", "--json"])
     fast_out = subprocess.run(

@@ -82,6 +82,15 @@ class _LazyRoot(TyperGroup):
     def format_help(self, ctx: Any, formatter: Any) -> None:
         formatter.write(catalog.root_help())
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        # No command: the help on stdout and exit status 2, as ``scalegate.cli.fast`` answers (Typer's own
+        # handling prints only help it rendered with Rich itself).
+        if not args and self.no_args_is_help and not ctx.resilient_parsing:
+            typer.echo(catalog.root_help())
+            ctx.exit(2)
+        rest: list[str] = super().parse_args(ctx, args)
+        return rest
+
 
 app = typer.Typer(
     name="scalegate",
