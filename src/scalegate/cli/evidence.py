@@ -7,6 +7,7 @@ imported inside commands so the CLI starts fast.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,27 +39,50 @@ ELICITATION_OPT = typer.Option(
 # -- evidence -----------------------------------------------------------------------------------------------
 
 
-def _print_ingested(pairs: list[tuple[Path, Any]]) -> None:
+def _print_ingested(done: Any) -> None:
     """Plain lines (no Rich): ingestion runs in pipelines after every evaluation, and importing Rich would
     be a noticeable share of its run time."""
-    for path, result in pairs:
-        for record in result.records:
-            verb = "ingested" if result.created else "already ingested"
+    for item in done.ingested:
+        for record in item.result.records:
+            verb = "ingested" if item.result.created else "already ingested"
             replaces = (
-                f", supersedes {record.supersedes_id}" if record.supersedes_id and result.created else ""
+                f", supersedes {record.supersedes_id}" if record.supersedes_id and item.result.created else ""
             )
             typer.echo(
-                f"{verb} {path.name}: evidence {record.id} ({record.harness} {record.task}, "
+                f"{verb} {item.path.name}: evidence {record.id} ({record.harness} {record.task}, "
                 f"sha256 {record.sha256[:12]}{replaces})"
             )
+    if len(done.ingested) > 1 or done.skipped:
+        typer.echo(
+            f"{len(done.ingested)} file(s): {done.created} ingested, "
+            f"{len(done.ingested) - done.created} already in; {len(done.skipped)} skipped"
+        )
+
+
+def _note_skipped(done: Any) -> None:
+    """Skipped files are noted on stderr, so that stdout stays the command's one document."""
+    for note in done.skipped:
+        sys.stderr.write(f"note: skipped {note.path}: {note.reason}\n")
+
+
+def _render_ingest(done: Any) -> None:
+    _note_skipped(done)
+    _print_ingested(done)
+
+
+def _ingest_json(done: Any) -> list[dict[str, Any]]:
+    """One document per file ingested, each naming its file (skipped files are noted on stderr)."""
+    _note_skipped(done)
+    return [i.to_dict() for i in done.ingested]
 
 
 @evidence_app.command("ingest")
-@command(render=_print_ingested, to_json=lambda pairs: [r.to_dict() for _, r in pairs])
+@command(render=_render_ingest, to_json=_ingest_json)
 def evidence_ingest(
     ctx: typer.Context,
-    files: list[Path] = typer.Argument(
-        ..., help="Inspect .eval/.json logs, lm-eval results_*.json, manual results."
+    paths: list[Path] = typer.Argument(
+        ...,
+        help="Inspect .eval/.json logs, lm-eval results_*.json, manual results, or directories of them.",
     ),
     checkpoint: str = CHECKPOINT_OPT,
     allow_status: str | None = typer.Option(
@@ -67,21 +91,30 @@ def evidence_ingest(
         help="Also ingest logs with this status (e.g. error), as insufficient evidence.",
     ),
     elicitation: list[str] | None = ELICITATION_OPT,
+    recursive: bool = typer.Option(
+        True, "--recursive/--no-recursive", help="Walk the subdirectories of a directory too."
+    ),
     json_out: bool = JSON_OPT,
-) -> list[tuple[Path, Any]]:
-    """Ingest result files for a checkpoint (all or none; re-ingesting the same file changes nothing)."""
-    from scalegate.evidence.service import ingest_files
+) -> Any:
+    """Ingest result files and log directories for a checkpoint, one transaction per file (re-ingesting the
+    same file changes nothing; a bad file stops with its name, the files before it staying ingested)."""
+    from scalegate.cli._progress import progress
+    from scalegate.evidence.bulk import find_logs, ingest_paths
 
     metadata = {"elicitation": list(elicitation)} if elicitation else None
-    results = ingest_files(
-        workspace_of(ctx),
-        actor_of(ctx),
-        files,
-        checkpoint,
-        allow_status=allow_status or False,
-        metadata=metadata,
-    )
-    return list(zip(files, results, strict=True))
+    files, skipped = find_logs(paths, recursive=recursive)
+    with progress("ingesting", len(files), json_out=json_out) as advance:
+        done = ingest_paths(
+            workspace_of(ctx),
+            actor_of(ctx),
+            files,
+            checkpoint,
+            allow_status=allow_status or False,
+            metadata=metadata,
+            on_file=lambda _: advance(1),
+        )
+    done.skipped[:0] = skipped
+    return done
 
 
 def _print_records(records: list[EvidenceRecord]) -> None:

@@ -15,9 +15,14 @@ from scalegate.evidence.inspect_reader import load_json, read_inspect_json, read
 from scalegate.evidence.lm_eval import is_lm_eval_results, is_lm_eval_samples, read_lm_eval_results
 from scalegate.evidence.parsed import ParsedResult
 
-__all__ = ["read_results"]
+__all__ = ["NotAnEvaluationFile", "read_results"]
 
 _HEAD = 4096
+
+
+class NotAnEvaluationFile(EvidenceError):
+    """A file whose content is none of the formats scalegate reads (an Inspect listing, a config file): a walk
+    of a log directory notes and skips it, where a damaged log is an error."""
 
 
 def read_results(path: Path) -> list[ParsedResult]:
@@ -32,7 +37,7 @@ def read_results(path: Path) -> list[ParsedResult]:
     if is_zip(head):
         return [read_inspect_log(path, head)]
     if head.lstrip()[:1] != b"{":
-        raise EvidenceError(_unrecognised(head), where=str(path))
+        raise NotAnEvaluationFile(_unrecognised(head), where=str(path))
     try:
         document = load_json(path)
     except ValueError as exc:
@@ -40,7 +45,7 @@ def read_results(path: Path) -> list[ParsedResult]:
             raise EvidenceError(_SAMPLES_FILE, where=str(path)) from exc
         raise EvidenceError(str(exc), where=str(path)) from exc
     if not isinstance(document, dict):
-        raise EvidenceError("not a JSON object", where=str(path))
+        raise NotAnEvaluationFile("not a JSON object", where=str(path))
     if document.get("kind") == "scalegate.manual_result":
         from scalegate.evidence.manual import read_manual  # pydantic: imported only for manual results
 
@@ -49,7 +54,7 @@ def read_results(path: Path) -> list[ParsedResult]:
         return [read_inspect_json(path, document)]
     if is_lm_eval_results(document):
         return read_lm_eval_results(path, document)
-    raise EvidenceError(
+    raise NotAnEvaluationFile(
         "not an Inspect log (no `eval`), an lm-eval results file (no `results`) or a scalegate manual result",
         where=str(path),
     )
