@@ -144,6 +144,25 @@ def test_ready_checks_run_before_an_approving_signature(
     assert seen == [decision_id]
 
 
+def test_deferred_hooks_are_installed_when_first_needed(
+    workspace: Workspace, people: dict[str, Actor]
+) -> None:
+    """The CLI defers the wiring to the first signature or calendar read; the completion still happens."""
+    decision_id = open_cd(workspace, SYSTEM, subject="checkpoint:1")
+    sign(workspace, people["rita"], decision_id, "rso")
+    loads: list[int] = []
+
+    def load() -> hooks.Hooks:
+        loads.append(1)
+        return wiring.install()
+
+    with hooks.installed_as(None):
+        hooks.defer(load)
+        sign(workspace, people["carl"], decision_id, "ceo")
+        hooks.installed()
+    assert loads == [1] and len(completed(workspace, 1)) == 1
+
+
 def test_the_wiring_installs_every_domain_hook() -> None:
     installed = wiring.install()
     assert installed.ready_checks("policy_change") == [policy_change.check_ready_for_approval]

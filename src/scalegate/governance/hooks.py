@@ -141,7 +141,7 @@ def install(*plugins: Plugin) -> Hooks:
 
 
 def defer(loader: Callable[[], Hooks]) -> None:
-    """Have ``installed()`` call ``loader`` (``scalegate.wiring.install``) the first time the hooks are needed.
+    """Have ``installed()`` call ``loader`` (``scalegate.wiring.install``) the first time hooks are needed.
 
     For a door that starts a process per command, most of which never sign or read the calendar: importing
     every plugin's domain costs such a command (``scalegate evidence ingest``) a large share of its run time.
