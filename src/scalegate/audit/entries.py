@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from scalegate.audit.log import log_size
 from scalegate.errors import NotFoundError
@@ -68,10 +68,13 @@ def recent_entries(
 
 @dataclass(frozen=True)
 class EntryPage:
-    """A page of entries, newest first, with the size of the whole log (for paging)."""
+    """A page of entries, newest first: the size of the whole log, how many entries match the filters
+    (``total``), and ``next_before``, the ``before`` that reads the next (older) page (None on the last)."""
 
     size: int
     entries: list[Entry]
+    total: int = 0
+    next_before: int | None = None
 
 
 def page(
@@ -81,22 +84,33 @@ def page(
     limit: int = 50,
     event: str | None = None,
     subject: str | None = None,
+    before: int | None = None,
 ) -> EntryPage:
     """Entries newest first, ``limit`` of them after skipping ``offset``, optionally only those of type
-    ``event`` or about ``subject``.
+    ``event`` or about ``subject``, and only those older than entry ``before`` (keyset paging: a page deep in
+    a long log costs what the first does, where a large ``offset`` makes the store walk the skipped rows).
 
     The columns only select and order the rows; every field shown comes from the entry's body, so an edited
     ``event`` or ``actor`` column cannot change what the reader sees. Permission to read the log is the
     caller's check (the log knows no roles).
     """
     query = select(AuditEntryRow).order_by(AuditEntryRow.seq.desc())
+    matching = select(func.count()).select_from(AuditEntryRow)
     if event:
         query = query.where(AuditEntryRow.event == event)
+        matching = matching.where(AuditEntryRow.event == event)
     if subject:
         query = query.where(AuditEntryRow.subject == subject)
+        matching = matching.where(AuditEntryRow.subject == subject)
+    if before is not None:
+        query = query.where(AuditEntryRow.seq < before)
     with workspace.read() as session:
-        rows = session.execute(query.offset(offset).limit(limit)).scalars().all()
-        return EntryPage(size=log_size(session), entries=[_decode(row) for row in rows])
+        rows = session.execute(query.offset(offset).limit(limit + 1)).scalars().all()
+        size = log_size(session)
+        total = session.execute(matching).scalar_one() if event or subject else size
+        entries = [_decode(row) for row in rows[:limit]]
+    more = len(rows) > limit and bool(entries)
+    return EntryPage(size, entries, total, entries[-1].seq if more else None)
 
 
 def entry(workspace: Workspace, seq: int) -> Entry:

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError as SQLIntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from scalegate.actor import Actor
 from scalegate.errors import EvidenceError, NotFoundError
@@ -51,7 +51,9 @@ from scalegate.workspace import Workspace
 
 __all__ = [
     "AllowStatus",
+    "EvidencePage",
     "blob_bytes",
+    "evidence_page",
     "evidence_scores",
     "get_evidence",
     "indicator_evidence",
@@ -433,6 +435,46 @@ def list_evidence(
         rows = list(session.execute(query).scalars())
         records = [_record(session, row) for row in rows]
     return [r for r in records if r.current] if current_only else records
+
+
+@dataclass(frozen=True)
+class EvidencePage:
+    """A page of evidence records, newest first: how many match (``total``) and the ``before`` that reads the
+    next (older) page (None on the last)."""
+
+    records: list[EvidenceRecord]
+    total: int
+    next_before: int | None
+
+
+def evidence_page(
+    workspace: Workspace,
+    checkpoint_ref: str | None = None,
+    *,
+    current_only: bool = False,
+    limit: int = 50,
+    before: int | None = None,
+) -> EvidencePage:
+    """Like ``list_evidence``, one page at a time: at most ``limit`` records older than id ``before``.
+
+    Keyset paging on the id, with "superseded" decided in SQL, so a page deep in a long list costs what the
+    first does and no door reads every record to show some of them.
+    """
+    with workspace.read() as session:
+        where = []
+        if checkpoint_ref:
+            where.append(EvidenceRow.checkpoint_id == resolve_checkpoint(session, checkpoint_ref).id)
+        if current_only:
+            later = aliased(EvidenceRow)
+            where.append(~exists().where(later.supersedes_id == EvidenceRow.id))
+        total = session.execute(select(func.count()).select_from(EvidenceRow).where(*where)).scalar_one()
+        query = select(EvidenceRow).where(*where).order_by(EvidenceRow.id.desc()).limit(limit + 1)
+        if before is not None:
+            query = query.where(EvidenceRow.id < before)
+        rows = list(session.execute(query).scalars())
+        records = [_record(session, row) for row in rows[:limit]]
+    more = len(rows) > limit and bool(records)
+    return EvidencePage(records, total, records[-1].id if more else None)
 
 
 def get_evidence(workspace: Workspace, evidence_id: int) -> EvidenceRecord:

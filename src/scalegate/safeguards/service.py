@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scalegate.calendar_types import CalendarItem
@@ -38,16 +38,18 @@ __all__ = [
     "CALENDAR",
     "CriterionStatus",
     "Evidence",
+    "EvidencePage",
     "StandardStatus",
-    "standard_report",
     "add_evidence",
     "calendar_items",
     "criteria_of",
+    "evidence_page",
     "evidence_set_digest",
     "list_evidence",
     "propose_safeguards_determination",
     "record_implementation",
     "review_evidence",
+    "standard_report",
     "standard_status",
     "standard_subject",
 ]
@@ -310,6 +312,47 @@ def list_evidence(
         query = query.where(SafeguardEvidenceRow.criterion_id == criterion)
     with workspace.read() as session:
         return [Evidence.of(row) for row in session.execute(query).scalars()]
+
+
+@dataclass(frozen=True)
+class EvidencePage:
+    """A page of safeguard evidence in the list's order: how many match (``total``), and ``next_from``, the
+    id that reads the next page (``past=``), None on the last."""
+
+    evidence: list[Evidence]
+    total: int
+    next_from: int | None
+
+
+def evidence_page(
+    workspace: Workspace,
+    *,
+    status: Literal["pending", "approved", "rejected"] | None = None,
+    criterion: str | None = None,
+    newest_first: bool = True,
+    limit: int = 50,
+    past: int | None = None,
+) -> EvidencePage:
+    """Like ``list_evidence``, one page at a time: at most ``limit`` items after the one with id ``past`` in
+    the list's order (keyset paging, so every page costs the same and none reads the whole list)."""
+    where = []
+    if status:
+        where.append(SafeguardEvidenceRow.status == status)
+    if criterion:
+        where.append(SafeguardEvidenceRow.criterion_id == criterion)
+    query = select(SafeguardEvidenceRow).where(*where)
+    query = query.order_by(SafeguardEvidenceRow.id.desc() if newest_first else SafeguardEvidenceRow.id)
+    if past is not None:
+        query = query.where(
+            SafeguardEvidenceRow.id < past if newest_first else SafeguardEvidenceRow.id > past
+        )
+    with workspace.read() as session:
+        total = session.execute(
+            select(func.count()).select_from(SafeguardEvidenceRow).where(*where)
+        ).scalar_one()
+        rows = list(session.execute(query.limit(limit + 1)).scalars())
+        found = [Evidence.of(row) for row in rows[:limit]]
+    return EvidencePage(found, total, found[-1].id if len(rows) > limit and found else None)
 
 
 def _valid_evidence(rows: list[SafeguardEvidenceRow], now: datetime) -> list[SafeguardEvidenceRow]:

@@ -6,13 +6,13 @@ import dataclasses
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 from sqlalchemy import inspect as orm_inspect
 
 from scalegate.web.errors import ERROR_RESPONSES
 from scalegate.workspace import Workspace
 
-__all__ = ["Limit", "Offset", "RecordId", "api_router", "record", "workspace_of"]
+__all__ = ["Limit", "Offset", "RecordId", "api_router", "page_headers", "record", "workspace_of"]
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Most items to return.")]
 Offset = Annotated[int, Query(ge=0, le=2**53, description="Items to skip.")]
@@ -31,6 +31,16 @@ def workspace_of(request: Request) -> Workspace:
     workspace = request.app.state.workspace
     assert isinstance(workspace, Workspace)
     return workspace
+
+
+def page_headers(request: Request, response: Response, total: int, next_before: int | None) -> None:
+    """Paging of a list route whose body stays a JSON array: ``X-Total-Count`` (items matching the query)
+    and, unless this is the last page, ``Link: <...>; rel="next"``: the same query with ``before`` set to
+    the last item shown (keyset paging, so every page costs the same)."""
+    response.headers["X-Total-Count"] = str(total)
+    if next_before is not None:
+        url = request.url.include_query_params(before=next_before)
+        response.headers["Link"] = f'<{url.path}?{url.query}>; rel="next"'
 
 
 def _json_value(value: Any) -> Any:

@@ -38,6 +38,10 @@ class AuditPage(BaseModel):
     """A page of entries, newest first."""
 
     size: int = Field(description="Entries in the whole log.")
+    total: int = Field(description="Entries matching the filters (`event`, `subject`).")
+    next_before: int | None = Field(
+        description="Pass as `before` to read the next (older) page; null on the last page."
+    )
     entries: list[AuditEntry]
 
 
@@ -61,11 +65,25 @@ def entries(
     offset: Offset = 0,
     event: str | None = Query(None, max_length=100, description="Only entries of this event."),
     subject: str | None = Query(None, max_length=300, description="Only entries about this subject."),
+    before: int | None = Query(
+        None,
+        ge=0,
+        le=2**53,
+        description="Only entries older than this index (the previous page's `next_before`).",
+    ),
     _: Actor = Depends(requires(READ)),
 ) -> AuditPage:
-    """Entries newest first, optionally filtered by event or subject."""
-    found = log_entries.page(workspace_of(request), offset=offset, limit=limit, event=event, subject=subject)
-    return AuditPage(size=found.size, entries=[entry_of(e) for e in found.entries])
+    """Entries newest first, optionally filtered by event or subject; page with `before` (keyset: each page
+    costs the same however deep) or `offset`."""
+    found = log_entries.page(
+        workspace_of(request), offset=offset, limit=limit, event=event, subject=subject, before=before
+    )
+    return AuditPage(
+        size=found.size,
+        total=found.total,
+        next_before=found.next_before,
+        entries=[entry_of(e) for e in found.entries],
+    )
 
 
 @router.get("/audit/entries/{seq}", summary="One audit log entry", response_model=AuditEntry)

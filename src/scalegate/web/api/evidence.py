@@ -15,14 +15,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from fastapi import Depends, File, Form, Query, Request, UploadFile
+from fastapi import Depends, File, Form, Query, Request, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from scalegate.actor import Actor
 from scalegate.errors import InputError
-from scalegate.evidence.service import get_evidence, ingest_file
-from scalegate.evidence.service import list_evidence as records
-from scalegate.web.api._common import RecordId, api_router, workspace_of
+from scalegate.evidence.service import evidence_page, get_evidence, ingest_file
+from scalegate.web.api._common import Limit, RecordId, api_router, page_headers, workspace_of
 from scalegate.web.auth import requires
 
 __all__ = ["router", "safe_filename"]
@@ -100,16 +99,24 @@ async def upload(
 @router.get("/evidence", summary="Evidence records")
 def list_evidence(
     request: Request,
+    response: Response,
     checkpoint: str | None = Query(
         None, max_length=500, description="Only this checkpoint (MODEL@CHECKPOINT)."
     ),
     current_only: bool = Query(False, description="Leave out records superseded by a later upload."),
+    limit: Limit = 100,
+    before: int | None = Query(
+        None, ge=1, le=2**53, description="Only records older than this id (the `next` link sets it)."
+    ),
     _: Actor = Depends(requires("evidence.read")),
 ) -> list[dict[str, Any]]:
-    """Ingested results, newest first."""
-    return [
-        r.to_dict() for r in records(workspace_of(request), checkpoint or None, current_only=current_only)
-    ]
+    """Ingested results, newest first, a page at a time: `X-Total-Count` says how many match, and a `Link`
+    header with `rel="next"` reads the next (older) page (none on the last)."""
+    found = evidence_page(
+        workspace_of(request), checkpoint or None, current_only=current_only, limit=limit, before=before
+    )
+    page_headers(request, response, found.total, found.next_before)
+    return [r.to_dict() for r in found.records]
 
 
 @router.get("/evidence/{evidence_id}", summary="One evidence record")

@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from fastapi import Depends, File, Form, Request, UploadFile
+from fastapi import Depends, File, Form, Query, Request, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -18,13 +18,13 @@ from scalegate.clock import parse_instant
 from scalegate.errors import InputError, NotFoundError
 from scalegate.safeguards.service import add_evidence as add
 from scalegate.safeguards.service import (
-    list_evidence,
+    evidence_page,
     propose_safeguards_determination,
     record_implementation,
     review_evidence,
     standard_status,
 )
-from scalegate.web.api._common import RecordId, api_router, record, workspace_of
+from scalegate.web.api._common import Limit, RecordId, api_router, page_headers, record, workspace_of
 from scalegate.web.api.assessments import decision_view
 from scalegate.web.api.evidence import safe_filename
 from scalegate.web.auth import requires
@@ -214,9 +214,17 @@ def determination(
 @router.get("/safeguards/evidence", summary="Safeguard evidence")
 def evidence(
     request: Request,
+    response: Response,
     status: Literal["pending", "approved", "rejected"] | None = None,
     criterion: str | None = None,
+    limit: Limit = 100,
+    before: int | None = Query(
+        None, ge=1, le=2**53, description="Only evidence older than this id (the `next` link sets it)."
+    ),
     _: Actor = Depends(requires("safeguards.read")),
 ) -> list[dict[str, Any]]:
-    """Evidence submitted for safeguard criteria, newest first (e.g. `status=pending`: what awaits review)."""
-    return [record(e) for e in list_evidence(workspace_of(request), status=status, criterion=criterion)]
+    """Evidence submitted for safeguard criteria, newest first (e.g. `status=pending`: what awaits review), a
+    page at a time: `X-Total-Count` says how many match; a `Link` header with `rel="next"` reads the next."""
+    found = evidence_page(workspace_of(request), status=status, criterion=criterion, limit=limit, past=before)
+    page_headers(request, response, found.total, found.next_from)
+    return [record(e) for e in found.evidence]

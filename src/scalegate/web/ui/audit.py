@@ -21,12 +21,21 @@ router = APIRouter(include_in_schema=False)
 def audit_page(
     request: Request,
     offset: int = Query(0, ge=0, le=2**53),
+    before: int | None = Query(None, ge=0, le=2**53),
     event: str | None = Query(None, max_length=100),
     actor: Actor = Depends(requires("audit.read")),
 ) -> Response:
-    """Entries newest first, 50 a page."""
-    page = entries_page(workspace(request), offset=offset, limit=50, event=event or None)
-    context = {"entries": page.entries, "size": page.size, "offset": offset, "event": event or ""}
+    """Entries newest first, 50 a page; "Older entries" follows the keyset (``before`` the last entry shown),
+    so a page deep in a long log costs what the first does. ``offset`` is still read, for old links."""
+    page = entries_page(workspace(request), offset=offset, limit=50, event=event or None, before=before)
+    context = {
+        "entries": page.entries,
+        "size": page.size,
+        "total": page.total,
+        "next_before": page.next_before,
+        "paged": before is not None or offset > 0,
+        "event": event or "",
+    }
     return render(request, "audit.html", "audit", context)
 
 
