@@ -53,6 +53,7 @@ __all__ = [
     "BATCH_EVENT",
     "CheckpointReport",
     "add_checkpoint",
+    "batch_document",
     "checkpoint_status",
     "create_model",
     "create_run",
@@ -253,6 +254,37 @@ def register_checkpoints(
             rows=[*rows, *losses],
         )
         return _evaluate_batch(workspace, session, actor, rows, estimates)
+
+
+def batch_document(model: str, reports: Sequence[CheckpointReport]) -> dict[str, Any]:
+    """A registered batch as the doors return it: each checkpoint with its effective compute, and the
+    assessments the batch opened. Compact on purpose: a thousand checkpoints' full trigger lists would be
+    megabytes, and ``checkpoint show`` gives any one of them."""
+    return {
+        "model": model,
+        "registered": len(reports),
+        "checkpoints": [
+            {
+                "ref": r.checkpoint.ref,
+                "step": r.checkpoint.step,
+                "recorded_at": r.checkpoint.recorded_at.isoformat(),
+                "effective_compute": r.checkpoint.effective_compute,
+                "method": r.checkpoint.effective_compute_method,
+            }
+            for r in reports
+        ],
+        "assessments_opened": [
+            {
+                "id": a.id,
+                "checkpoint": r.checkpoint.ref,
+                "trigger": a.trigger,
+                "due_at": a.due_at.isoformat(),
+                "clause": a.clause,
+            }
+            for r in reports
+            for a in r.opened
+        ],
+    }
 
 
 def _check_unique(placed: Sequence[tuple[str | None, CheckpointSpec]]) -> None:

@@ -11,10 +11,13 @@ Both transports behave the same; which one is in use is the only thing the const
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scalegate.actor import Actor
+from scalegate.errors import InputError
 from scalegate.sdk.result import GateResult
 from scalegate.sdk.transport import GateFunction, HttpTransport, LocalTransport, Transport
 
@@ -87,6 +90,43 @@ class Client:
         optional = {"weights": weights, "recorded_at": recorded_at, "run": run}
         payload |= {k: v for k, v in optional.items() if v is not None}
         return self.transport.report_checkpoint(model, payload)
+
+    def register_checkpoints(
+        self, model: str, checkpoints: Iterable[Mapping[str, Any]], *, batch_size: int = 1000
+    ) -> dict[str, Any]:
+        """Register many checkpoints of a model, ``batch_size`` at a time: each batch is one transaction (all
+        of it or none of it) with one audit entry, and one request over HTTP. Each checkpoint is a mapping
+        with the fields of ``report_checkpoint`` (``name``, ``step``, ``training_flops``, ``losses``, and
+        optionally ``weights``, ``recorded_at``, ``stage``, ``run``). Returns, over every batch,
+        ``{"model", "registered", "checkpoints": [{"ref", "step", "recorded_at", "effective_compute",
+        "method"}], "assessments_opened"}``; a failing batch raises, the batches before it staying
+        registered."""
+        if batch_size < 1:
+            raise InputError(f"batch_size must be at least 1, got {batch_size}", where="batch_size")
+        payloads = [dict(c) for c in checkpoints]
+        total: dict[str, Any] = {"model": model, "registered": 0, "checkpoints": [], "assessments_opened": []}
+        for lo in range(0, len(payloads), batch_size):
+            done = self.transport.register_checkpoints(model, payloads[lo : lo + batch_size])
+            total["registered"] += done["registered"]
+            total["checkpoints"] += done["checkpoints"]
+            total["assessments_opened"] += done["assessments_opened"]
+        return total
+
+    def ingest(
+        self,
+        checkpoint: str,
+        paths: Iterable[str | Path],
+        *,
+        allow_status: bool | str = False,
+        metadata: dict[str, Any] | None = None,
+        recursive: bool = True,
+    ) -> dict[str, Any]:
+        """Ingest evaluation logs and log directories for ``MODEL@CHECKPOINT`` as ``scalegate evidence
+        ingest`` does: one transaction per file, each file idempotent, files that are not logs skipped.
+        Returns ``{"files", "created", "unchanged", "ingested": [{"file", "created", "records"}], "skipped":
+        [{"file", "reason"}]}``; over HTTP the logs are uploaded in requests of at most 32 MiB."""
+        options = {"allow_status": allow_status, "metadata": metadata, "recursive": recursive}
+        return self.transport.ingest(checkpoint, [Path(p) for p in paths], options)
 
     def gate(self, model_ref: str, action: str = "continue-training") -> GateResult:
         """The gate's verdict for ``action`` on ``MODEL[@CHECKPOINT]``; fails closed to pause."""

@@ -6,8 +6,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
@@ -41,6 +43,10 @@ class Transport(Protocol):
 
     def report_checkpoint(self, model: str, payload: dict[str, Any]) -> dict[str, Any]: ...
 
+    def register_checkpoints(self, model: str, payloads: list[dict[str, Any]]) -> dict[str, Any]: ...
+
+    def ingest(self, checkpoint: str, paths: list[Path], options: dict[str, Any]) -> dict[str, Any]: ...
+
     def gate(self, ref: str, action: str) -> GateResult: ...
 
     def close(self) -> None: ...
@@ -73,6 +79,23 @@ class LocalTransport:
 
         spec = validated(CheckpointSpec, payload, "checkpoint")
         return service.register_checkpoint(self.workspace, self.actor, model, spec).to_dict()
+
+    def register_checkpoints(self, model: str, payloads: list[dict[str, Any]]) -> dict[str, Any]:
+        from scalegate.registry import service
+        from scalegate.registry.specs import CheckpointSpec, validated
+
+        specs = [
+            (f"checkpoints[{n}]", validated(CheckpointSpec, p, f"checkpoints[{n}]"))
+            for n, p in enumerate(payloads)
+        ]
+        return service.batch_document(
+            model, service.register_checkpoints(self.workspace, self.actor, model, specs)
+        )
+
+    def ingest(self, checkpoint: str, paths: list[Path], options: dict[str, Any]) -> dict[str, Any]:
+        from scalegate.evidence.bulk import ingest_paths
+
+        return ingest_paths(self.workspace, self.actor, paths, checkpoint, **options).to_dict()
 
     def gate(self, ref: str, action: str) -> GateResult:
         gate_fn = self._gate_fn
@@ -141,6 +164,42 @@ class HttpTransport:
             self._send("POST", f"/api/v1/models/{quote(model, safe='')}/checkpoints", json=body)
         )
 
+    def register_checkpoints(self, model: str, payloads: list[dict[str, Any]]) -> dict[str, Any]:
+        body = {"checkpoints": [{k: _jsonable(v) for k, v in p.items()} for p in payloads]}
+        path = f"/api/v1/models/{quote(model, safe='')}/checkpoints/batch"
+        return self._json(self._send("POST", path, json=body))
+
+    def ingest(self, checkpoint: str, paths: list[Path], options: dict[str, Any]) -> dict[str, Any]:
+        """Upload the logs (found as ``scalegate evidence ingest`` finds them) in requests of at most
+        ``UPLOAD_BYTES``, each with the lm-eval samples files its results files read."""
+        from scalegate.evidence.bulk import find_logs
+
+        files, skipped = find_logs(paths, recursive=options.get("recursive", True))
+        total: dict[str, Any] = {
+            "files": 0,
+            "created": 0,
+            "unchanged": 0,
+            "ingested": [],
+            "skipped": [s.to_dict() for s in skipped],
+        }
+        form = {
+            "checkpoint": checkpoint,
+            "allow_status": _form_status(options.get("allow_status", False)),
+            **({"metadata": json.dumps(options["metadata"])} if options.get("metadata") else {}),
+        }
+        for group in _upload_groups([f.path for f in files]):
+            handles = [("files", (p.name, p.open("rb"))) for p in group]
+            try:
+                answer = self._json(self._send("POST", "/api/v1/evidence/batch", data=form, files=handles))
+            finally:
+                for _, (_, handle) in handles:
+                    handle.close()
+            for key in ("files", "created", "unchanged"):
+                total[key] += answer.get(key, 0)
+            total["ingested"] += answer.get("ingested", [])
+            total["skipped"] += answer.get("skipped", [])
+        return total
+
     def gate(self, ref: str, action: str) -> GateResult:
         try:
             response = self._send("GET", "/api/v1/gate", params={"model": ref, "action": action})
@@ -193,6 +252,44 @@ def _message(response: httpx.Response) -> str:
             return str(err.get("message", err))
         return str(err or body.get("detail") or body)
     return str(body)[:200]
+
+
+UPLOAD_BYTES = 32 * 1024 * 1024
+"""Most bytes of logs one upload request carries (the API's upload limit is 64 MiB by default)."""
+
+
+def _upload_groups(paths: list[Path]) -> list[list[Path]]:
+    """The logs in groups of at most ``UPLOAD_BYTES`` (a larger log goes alone), each lm-eval results file
+    with the samples files beside it."""
+    groups: list[list[Path]] = []
+    current: list[Path] = []
+    size = 0
+    for path in paths:
+        bundle = [path, *_companions(path)]
+        weight = sum(p.stat().st_size for p in bundle)
+        if current and size + weight > UPLOAD_BYTES:
+            groups.append(current)
+            current, size = [], 0
+        current += bundle
+        size += weight
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _companions(path: Path) -> list[Path]:
+    """The ``samples_<task>_<timestamp>.jsonl`` files an lm-eval ``results_<timestamp>.json`` reads."""
+    if not (path.name.startswith("results_") and path.suffix == ".json"):
+        return []
+    stamp = path.stem.removeprefix("results_")
+    return sorted(path.parent.glob(f"samples_*_{stamp}.jsonl"))
+
+
+def _form_status(allow: Any) -> str:
+    """``allow_status`` as the form field: true, false, or status names separated by commas."""
+    if isinstance(allow, bool):
+        return "true" if allow else "false"
+    return allow if isinstance(allow, str) else ",".join(allow)
 
 
 def _jsonable(value: Any) -> Any:

@@ -14,6 +14,7 @@ from fastapi import APIRouter
 from scalegate.web.api import (
     assessments,
     audit,
+    batches,
     compliance,
     decisions,
     evidence,
@@ -35,6 +36,7 @@ API_MODULES: tuple[ModuleType, ...] = (
     policy_changes,
     models,
     evidence,
+    batches,
     assessments,
     safeguards,
     decisions,

@@ -1,0 +1,126 @@
+"""Batch doors: many checkpoints of a model in one request, many evaluation logs of a checkpoint in one
+upload.
+
+A batch of checkpoints is one transaction with one audit entry (``registry.service.register_checkpoints``):
+all of it is registered or none of it. A batch of logs is ingested one transaction per file
+(``evidence.bulk.ingest_paths``): the uploads are written under their own (sanitised) names into a private
+temporary directory, so that an lm-eval results file finds the ``samples_*.jsonl`` uploaded with it, and
+ingested as a directory is. Both are held to the body limits of ``scalegate.web.limits`` (the default ceiling
+for checkpoints, the upload ceiling under ``/api/v1/evidence``).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, File, Form, Request, UploadFile
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from scalegate.actor import Actor
+from scalegate.errors import InputError
+from scalegate.evidence.bulk import ingest_paths
+from scalegate.registry.service import batch_document, register_checkpoints
+from scalegate.registry.specs import CheckpointSpec
+from scalegate.web.api._common import api_router, workspace_of
+from scalegate.web.api.evidence import safe_filename
+from scalegate.web.auth import requires
+
+__all__ = ["MAX_CHECKPOINTS", "MAX_FILES", "router"]
+
+router = api_router("batches")
+
+MAX_CHECKPOINTS = 10_000
+"""Most checkpoints one batch request may carry (the body limit usually binds first)."""
+
+MAX_FILES = 2_000
+"""Most files one evidence upload may carry."""
+
+
+class CheckpointBatch(BaseModel):
+    """Checkpoints of one model, registered together."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    checkpoints: list[CheckpointSpec] = Field(
+        min_length=1, max_length=MAX_CHECKPOINTS, description="The checkpoints, in any order."
+    )
+
+
+@router.post("/models/{name}/checkpoints/batch", summary="Register a batch of checkpoints", status_code=201)
+def register_batch(
+    request: Request, name: str, body: CheckpointBatch, actor: Actor = Depends(requires("registry.write"))
+) -> dict[str, Any]:
+    """Register every checkpoint of the body in one transaction with one audit entry, all or nothing, in
+    order of recorded date then step; the triggers are evaluated once for the batch. A bad checkpoint (a name
+    taken, an unknown run, a loss off the fitted curve) is a 4xx naming ``checkpoints[i]`` and writes
+    nothing."""
+    specs = [(f"checkpoints[{n}]", spec) for n, spec in enumerate(body.checkpoints)]
+    return batch_document(name, register_checkpoints(workspace_of(request), actor, name, specs))
+
+
+def _allow(value: str) -> bool | str:
+    text = value.strip().lower()
+    if text in ("", "false", "0", "no"):
+        return False
+    if text in ("true", "1", "yes"):
+        return True
+    return value
+
+
+@router.post("/evidence/batch", summary="Upload many evaluation logs for a checkpoint", status_code=201)
+async def upload_batch(
+    request: Request,
+    checkpoint: str = Form(..., min_length=1, max_length=500, description="MODEL@CHECKPOINT they evaluate."),
+    files: list[UploadFile] = File(
+        ..., description="Inspect logs, lm-eval results files with their samples_*.jsonl, manual results."
+    ),
+    allow_status: str = Form(
+        "false", max_length=200, description="true, false, or the statuses accepted, comma-separated."
+    ),
+    metadata: str | None = Form(
+        None, max_length=20_000, description="Extra JSON object kept with each record."
+    ),
+    actor: Actor = Depends(requires("evidence.ingest")),
+) -> dict[str, Any]:
+    """Ingest the uploaded files one transaction per file, as ``scalegate evidence ingest`` ingests a
+    directory: files that are not logs are skipped with the reason, a file already ingested is not written
+    again (``created`` false), and a bad file is a 400 naming it, the files before it staying ingested."""
+    if len(files) > MAX_FILES:
+        raise InputError(f"at most {MAX_FILES} files per upload, got {len(files)}", where="form.files")
+    extra: dict[str, Any] | None = None
+    if metadata:
+        try:
+            extra = json.loads(metadata)
+        except ValueError as exc:
+            raise InputError(f"metadata is not JSON: {exc}", where="form.metadata") from exc
+        if not isinstance(extra, dict):
+            raise InputError("metadata must be a JSON object", where="form.metadata")
+    directory = Path(tempfile.mkdtemp(prefix="scalegate-batch-"))
+    try:
+        for n, upload in enumerate(files):
+            target = directory / safe_filename(upload.filename, f"upload-{n}")
+            if target.exists():
+                raise InputError(f"two uploaded files are named {target.name!r}", where="form.files")
+            with target.open("wb") as out:
+                while chunk := await upload.read(1 << 20):
+                    out.write(chunk)
+        done = await run_in_threadpool(
+            ingest_paths,
+            workspace_of(request),
+            actor,
+            [directory],
+            checkpoint,
+            allow_status=_allow(allow_status),
+            metadata=extra,
+        )
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    document = done.to_dict()
+    for entry in (*document["ingested"], *document["skipped"]):
+        entry["file"] = Path(entry["file"]).name
+    return document
