@@ -71,7 +71,7 @@ def test_a_window_of_checkpoints_is_read_by_page_or_around_a_checkpoint(
         assert checkpoint_window(session, "m", page=2, size=3, around="c0").page == 2  # page wins
 
 
-def test_the_model_and_trends_pages_link_older_and_newer_windows(
+def test_the_model_trends_and_threshold_pages_link_older_and_newer_windows(
     minimal_ws: Workspace, root: Actor, family: list[str]
 ) -> None:
     with TestClient(create_app(minimal_ws, SETTINGS)) as client:
@@ -86,6 +86,8 @@ def test_the_model_and_trends_pages_link_older_and_newer_windows(
         assert "checkpoint c1" in old and "window 3 of 4" in old and ">Newer<" in old
         trends = client.get("/trends?model=m&size=2&page=4").text
         assert "window 4 of 4" in trends and ">c0</a>" in trends and ">c6<" not in trends
+        heat = client.get("/thresholds?model=m&size=2&page=2").text
+        assert "window 2 of 4" in heat and re.findall(r"checkpoint=(c\d)", heat) == ["c3", "c4"]
 
 
 def test_the_audit_log_pages_by_keyset_with_a_total_of_the_filtered_entries(

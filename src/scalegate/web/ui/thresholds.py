@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from scalegate.actor import Actor
 from scalegate.assessment.service import assess
-from scalegate.registry.lookup import model_checkpoints
+from scalegate.registry.lookup import checkpoint_window
 from scalegate.registry.service import list_models
 from scalegate.web.auth import requires
 from scalegate.web.ui.common import workspace
@@ -18,6 +18,9 @@ from scalegate.web.ui.render import render
 __all__ = ["chosen_model", "router"]
 
 router = APIRouter(include_in_schema=False)
+
+WINDOW = 20
+"""Checkpoints (columns) the heat map shows by default."""
 
 
 def chosen_model(request: Request, model: str | None) -> tuple[str | None, list[str]]:
@@ -30,14 +33,22 @@ def chosen_model(request: Request, model: str | None) -> tuple[str | None, list[
 def heat_map(
     request: Request,
     model: str | None = Query(None, max_length=200),
+    page: int | None = Query(None, ge=1, le=2**31, description="Window of checkpoints, 1 = the newest."),
+    size: int = Query(WINDOW, ge=1, le=100, description="Checkpoints per window."),
     actor: Actor = Depends(requires("assessment.read")),
 ) -> Response:
-    """Rows: thresholds and their indicators; columns: checkpoints; cells: the finding at that checkpoint."""
+    """Rows: thresholds and their indicators; columns: checkpoints; cells: the finding at that checkpoint.
+
+    The columns are a window of the model's checkpoints (the newest ``size`` by default, in training order),
+    with links to older and newer windows: every column is an assessment, so a family of thousands is never
+    assessed whole for one page."""
     name, names = chosen_model(request, model)
     columns: list[dict[str, Any]] = []
+    window = None
     if name is not None:
         with workspace(request).read() as session:
-            refs = [(c.name, c.ref, c.effective_compute) for c in model_checkpoints(session, name)]
+            window = checkpoint_window(session, name, page=page, size=size)
+            refs = [(c.name, c.ref, c.effective_compute) for c in reversed(window.entries)]
         for label, ref, ec in refs:
             findings = assess(workspace(request), ref, with_forecasts=False).findings
             cells = {f.threshold_id: f.state for f in findings}
@@ -58,5 +69,11 @@ def heat_map(
         }
         for t in workspace(request).policy().thresholds
     ]
-    context = {"model": name, "models": names, "columns": columns, "thresholds": thresholds}
+    context = {
+        "model": name,
+        "models": names,
+        "columns": columns,
+        "thresholds": thresholds,
+        "window": window,
+    }
     return render(request, "thresholds.html", "thresholds", context)
