@@ -33,6 +33,7 @@ def _one_line_naming(text: str, extra: str) -> None:
     assert f"pip install 'scalegate[{extra}]'" in lines[0]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("module", "code", "extra"),
     [
@@ -76,6 +77,7 @@ def test_an_unrelated_import_error_is_not_disguised() -> None:
         import scalegate_no_such_module  # type: ignore[import-not-found]  # noqa: F401
 
 
+@pytest.mark.slow
 def test_the_core_runs_with_no_extra_installed(tmp_path: Path) -> None:
     """The SDK, the gate and the store work when every extra's modules are missing."""
     code = (

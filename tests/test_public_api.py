@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import scalegate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,6 +73,7 @@ def test_the_exported_names_are_exactly_the_documented_ones() -> None:
     assert set(scalegate.__all__) <= set(dir(scalegate))
 
 
+@pytest.mark.slow
 def test_every_exported_name_resolves_to_its_definition() -> None:
     code = (
         "import json, scalegate\n"

@@ -92,6 +92,7 @@ def _assess_counts(ws: Workspace, ref: str) -> tuple[int, int]:
     return len(cold), len(warm)
 
 
+@pytest.mark.slow
 def test_one_assessment_costs_the_same_statements_at_5_and_25_checkpoints(families: Workspace) -> None:
     counts = {size: _assess_counts(families, f"m{size}@c{size - 1}") for size in SIZES}
     (cold_small, warm_small), (cold_big, warm_big) = counts[SIZES[0]], counts[SIZES[1]]

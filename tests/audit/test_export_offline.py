@@ -58,6 +58,7 @@ def _library_without_scalegate(tmp_path: Path) -> Path:
     return lib
 
 
+@pytest.mark.slow
 def test_an_export_verifies_with_the_module_verifier(workspace: Workspace, tmp_path: Path) -> None:
     append_events(workspace, 6)
     record_new_row(workspace, "policy_versions")
@@ -81,6 +82,7 @@ def test_an_export_verifies_with_the_module_verifier(workspace: Workspace, tmp_p
     ]
 
 
+@pytest.mark.slow
 def test_the_standalone_verifier_runs_without_scalegate(workspace: Workspace, tmp_path: Path) -> None:
     append_events(workspace, 3)
     export = _export(workspace, tmp_path)
@@ -159,6 +161,7 @@ def test_a_truncated_export_is_detected(workspace: Workspace, tmp_path: Path) ->
     assert "checkpoint_beyond_log" in {p.kind for p in report.problems}
 
 
+@pytest.mark.slow
 def test_an_export_checked_with_the_wrong_key_fails(workspace: Workspace, tmp_path: Path) -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat

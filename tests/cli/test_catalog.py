@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.main import get_command
 from typer.testing import CliRunner
 
@@ -54,6 +55,7 @@ def test_policy_list_json_is_the_same_with_or_without_typer() -> None:
     assert typer_out.stdout == fast_out.stdout
 
 
+@pytest.mark.slow
 def test_invoking_a_group_imports_only_its_module() -> None:
     probe = (
         "import sys\n"

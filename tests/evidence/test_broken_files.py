@@ -190,6 +190,7 @@ def test_mutated_logs_fail_cleanly_or_read_correctly(
     _assert_clean_failure(path)
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     document=st.recursive(

@@ -198,6 +198,7 @@ def test_family_series_agrees_with_indicator_evidence_point_by_point(series_work
     assert [p.ref for p in found["red-team"]] == ["m1@c1", "m1@c2", "m2@c4"]
 
 
+@pytest.mark.slow
 def test_family_series_costs_the_same_statements_for_any_family_size(
     series_workspace: Workspace, clock: FixedClock, inspect_logs: dict[str, Path]
 ) -> None:
@@ -226,6 +227,7 @@ def test_family_series_costs_the_same_statements_for_any_family_size(
     assert grown == _expected(ws)
 
 
+@pytest.mark.slow
 def test_an_audited_change_refreshes_the_kept_series(
     series_workspace: Workspace, clock: FixedClock, inspect_logs: dict[str, Path]
 ) -> None:

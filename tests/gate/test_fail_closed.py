@@ -26,6 +26,7 @@ def _assessed_low(flow_for: Any, logs: dict[str, Path]) -> Flow:
     return flow
 
 
+@pytest.mark.slow
 def test_unreachable_store_pauses() -> None:
     from scalegate.gate.service import gate_for_url
 
@@ -111,6 +112,7 @@ def _cli(db: str, *args: str, now: str = "2025-06-02T10:00:00Z") -> subprocess.C
     )
 
 
+@pytest.mark.slow
 def test_cli_exit_codes_and_cache(flow_for: Any, standin_logs: dict[str, Path], db_url: str) -> None:
     from scalegate.store.models.gate import GateVerdictRow
 
@@ -133,6 +135,7 @@ def test_cli_exit_codes_and_cache(flow_for: Any, standin_logs: dict[str, Path], 
     assert bad.returncode == 2 and "unknown action" in bad.stderr
 
 
+@pytest.mark.slow
 def test_text_output_cites_clauses(flow_for: Any, standin_logs: dict[str, Path], db_url: str) -> None:
     _assessed_low(flow_for, standin_logs)
     done = _cli(db_url, C1, "--action", "deploy-external")

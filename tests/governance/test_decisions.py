@@ -118,6 +118,7 @@ def test_a_role_signs_once(workspace: Workspace, people: dict[str, Actor]) -> No
         sign(workspace, people["otto"], decision_id, "rso")
 
 
+@pytest.mark.slow
 def test_changed_state_makes_the_signoff_stale(workspace: Workspace, people: dict[str, Actor]) -> None:
     decision_id = open_cd(workspace, SYSTEM, findings="before")
     sign(workspace, people["rita"], decision_id, "rso")

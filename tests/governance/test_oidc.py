@@ -16,6 +16,8 @@ from scalegate.governance.oidc import OIDCClient, OIDCConfig, oidc_login
 from scalegate.store.models.audit import AuditEntryRow
 from scalegate.workspace import Workspace
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def provider() -> Iterator[str]:

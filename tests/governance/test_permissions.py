@@ -227,6 +227,7 @@ def test_every_action_is_covered() -> None:
     assert all(rule.reason and rule.source for rule in PERMISSION_RULES.values())
 
 
+@pytest.mark.slow
 def test_matrix_of_every_role_and_action(world: World) -> None:
     policy = world.ws.policy()
     actors = _actors(world)

@@ -142,6 +142,7 @@ def _mutate(data: object, path: tuple, value: object, delete: bool) -> object:  
     return root
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(PATHS), _scalars, st.booleans())
 def test_mutated_policies_never_crash_and_validate_only_when_valid(
@@ -179,6 +180,7 @@ def test_random_text_never_crashes_the_loader(text: str) -> None:
         assert LOCATED.match(str(exc)) or str(exc).startswith("<policy>"), str(exc)
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(st.integers(0, len(TEXT) - 1), st.integers(1, 40))
 def test_truncated_policies_fail_cleanly(start: int, length: int) -> None:

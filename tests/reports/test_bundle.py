@@ -19,6 +19,8 @@ from scalegate.reports.bundle import export_bundle
 from tests.reports.conftest import Build
 from tests.reports.scenario import REF
 
+pytestmark = pytest.mark.slow
+
 SITE = sysconfig.get_paths()["purelib"]
 
 

@@ -84,6 +84,7 @@ STAGES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stage", list(STAGES))
 def test_the_report_at_each_stage_is_written_recorded_and_says_where_things_stand(
     make_scenario: Build, tmp_path: Path, stage: str
@@ -125,6 +126,7 @@ def test_the_provenance_cites_each_evidence_file_and_the_audit_head(make_scenari
     assert provenance["data_sha256"] == digest(report.data)
 
 
+@pytest.mark.slow
 def test_a_report_that_cannot_be_recorded_leaves_no_file(make_scenario: Build, tmp_path: Path) -> None:
     from scalegate.actor import Actor
     from scalegate.errors import PermissionDenied

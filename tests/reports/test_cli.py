@@ -38,6 +38,7 @@ def cli(make_scenario: Build) -> Cli:
     return Cli(make_scenario("evaluated"))
 
 
+@pytest.mark.slow
 def test_report_capability_writes_each_format_and_prints_their_hashes(cli: Cli, tmp_path: Path) -> None:
     out = cli(
         "report", "capability", REF, "--format", "html", "--format", "md", "--out", str(tmp_path), "--json"
@@ -50,6 +51,7 @@ def test_report_capability_writes_each_format_and_prints_their_hashes(cli: Cli, 
     assert list(single["files"]) == ["pdf"] and single["files"]["pdf"]["path"] == str(tmp_path / "named.pdf")
 
 
+@pytest.mark.slow
 def test_report_commands_refuse_bad_input_with_one_line(cli: Cli, tmp_path: Path) -> None:
     tmp_path = tmp_path / "out"
     assert "unknown report format 'docx'" in cli(
@@ -141,6 +143,7 @@ def test_safety_case_build_validate_and_render(cli: Cli, tmp_path: Path) -> None
     )
 
 
+@pytest.mark.slow
 def test_export_ciso_assistant_and_bundle(cli: Cli, tmp_path: Path) -> None:
     out = cli("export", "ciso-assistant", "anthropic-rsp-2.2", "--out", str(tmp_path / "grc"), "--json")
     assert set(out["files"]) == {

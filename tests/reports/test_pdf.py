@@ -13,10 +13,13 @@ from scalegate.reports.service import write_capability_report, write_safeguards_
 from tests.reports.conftest import Build
 from tests.reports.scenario import REF
 
-pytestmark = pytest.mark.skipif(
-    not all(shutil.which(t) for t in ("pdftoppm", "pdftotext", "pdfdetach")),
-    reason="poppler-utils not installed",
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not all(shutil.which(t) for t in ("pdftoppm", "pdftotext", "pdfdetach")),
+        reason="poppler-utils not installed",
+    ),
+]
 
 SECTIONS = [
     "Summary",

@@ -70,6 +70,7 @@ class RandomTokens(torch.utils.data.Dataset):  # type: ignore[misc,name-defined]
         return {"input_ids": self.data[i], "labels": self.data[i]}
 
 
+@pytest.mark.slow
 def test_trainer_stops_at_the_step_the_gate_pauses(training_ws: Workspace, tmp_path: Path) -> None:
     from transformers import GPT2Config, GPT2LMHeadModel, Trainer, TrainingArguments
 

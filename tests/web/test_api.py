@@ -16,6 +16,8 @@ from tests.web.inspect_logs import write_log
 from tests.web.scenario import MODEL, Scenario, build
 from tests.web.test_errors import assert_error_shape
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def scenario(tmp_path: Path, clock: FixedClock) -> Iterator[Scenario]:

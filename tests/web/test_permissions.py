@@ -28,6 +28,8 @@ from scalegate.workspace import Workspace, init_workspace
 from tests.web.conftest import SETTINGS
 from tests.web.scenario import PASSWORD, PEOPLE
 
+pytestmark = pytest.mark.slow
+
 PUBLIC = {
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/api/v1/health"),

@@ -6,6 +6,7 @@ import hashlib
 import re
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -14,6 +15,8 @@ from scalegate.store.models.audit import AuditEntryRow
 from scalegate.web import create_app
 from tests.web.conftest import SETTINGS
 from tests.web.scenario import MODEL, PASSWORD, build
+
+pytestmark = pytest.mark.slow
 
 
 def _login(client: TestClient, user: str) -> str:

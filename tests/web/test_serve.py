@@ -9,10 +9,13 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from scalegate.web.server import free_port
 from scalegate.workspace import init_workspace
 from tests.conftest import MINIMAL_POLICY
+
+pytestmark = pytest.mark.slow
 
 
 def test_serve_answers_health_on_loopback(tmp_path: Path) -> None:

@@ -77,6 +77,7 @@ def test_revoked_role_takes_effect_on_the_next_request(
         assert client.get("/api/v1/decisions", headers=headers).status_code == 403
 
 
+@pytest.mark.slow
 def test_gate_verdict_follows_state_and_time(tmp_path: Path, clock: FixedClock) -> None:
     from scalegate.governance.decisions import sign as sign_decision
     from scalegate.gate.service import evaluate_gate
