@@ -99,7 +99,7 @@ def evidence_ingest(
     """Ingest result files and log directories for a checkpoint, one transaction per file (re-ingesting the
     same file changes nothing; a bad file stops with its name, the files before it staying ingested)."""
     from scalegate.cli._progress import progress
-    from scalegate.evidence.bulk import find_logs, ingest_paths
+    from scalegate.evidence.bulk import Skipped, find_logs, ingest_paths
 
     metadata = {"elicitation": list(elicitation)} if elicitation else None
     files, skipped = find_logs(paths, recursive=recursive)
@@ -111,9 +111,9 @@ def evidence_ingest(
             checkpoint,
             allow_status=allow_status or False,
             metadata=metadata,
-            on_file=lambda _: advance(1),
+            on_file=lambda outcome: advance(0 if isinstance(outcome, Skipped) else 1),
+            skipped=skipped,
         )
-    done.skipped[:0] = skipped
     return done
 
 

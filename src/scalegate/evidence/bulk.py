@@ -156,23 +156,26 @@ def ingest_paths(
     metadata: dict[str, Any] | None = None,
     recursive: bool = True,
     on_file: Callable[[Outcome], None] | None = None,
+    skipped: Sequence[Skipped] = (),
 ) -> BulkIngest:
     """Ingest files and log directories for a checkpoint (``MODEL@CKPT``), one transaction per file.
 
     ``paths`` may be the ``LogFile`` list ``find_logs`` returned (a door that shows progress finds the files
-    first to know how many there are). ``on_file`` is told of each file as it is done. A file that cannot be
+    first to know how many there are), with ``skipped``, the files that walk left out. ``on_file`` is told
+    of each file as it is done. A file that cannot be
     ingested raises an ``EvidenceError`` naming it and saying how many files before it were ingested; nothing
     of that file is written, and the files before it stay ingested.
     """
+    notes = list(skipped)
     if paths and all(isinstance(p, LogFile) for p in paths):
         files = [p for p in paths if isinstance(p, LogFile)]
-        skipped: list[Skipped] = []
     else:
-        files, skipped = find_logs([p for p in paths if not isinstance(p, LogFile)], recursive=recursive)
+        files, found = find_logs([p for p in paths if not isinstance(p, LogFile)], recursive=recursive)
+        notes += found
     if on_file is not None:
-        for note in skipped:
+        for note in notes:
             on_file(note)
-    done = BulkIngest([], skipped)
+    done = BulkIngest([], notes)
     for log in files:
         outcome: Outcome
         try:
