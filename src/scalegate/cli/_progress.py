@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["Advance", "progress", "shows_progress"]
+__all__ = ["Advance", "progress", "shows_progress", "status"]
 
 Advance = Callable[[int], None]
 """Moves the bar on by a number of items."""
@@ -44,3 +44,16 @@ def progress(description: str, total: int, *, json_out: bool) -> Iterator[Advanc
 
 def _nothing(_: int) -> None:
     """Advancing no bar."""
+
+
+@contextmanager
+def status(text: str, *, json_out: bool) -> Iterator[None]:
+    """A spinner with ``text`` while one long step runs (a batch written in one transaction has no parts to
+    count), under the same conditions as ``progress``."""
+    if not shows_progress(json_out):
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(text):
+        yield

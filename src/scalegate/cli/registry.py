@@ -302,9 +302,11 @@ def checkpoint_import(
     json_out: bool = JSON_OPT,
 ) -> dict[str, Any]:
     """Import a training run's checkpoints and losses (all or nothing)."""
+    from scalegate.cli._progress import status
     from scalegate.registry.importer import import_checkpoints
 
-    reports = import_checkpoints(workspace_of(ctx), actor_of(ctx), model, path, run=run)
+    with status(f"importing {path}", json_out=json_out):
+        reports = import_checkpoints(workspace_of(ctx), actor_of(ctx), model, path, run=run)
     documents = [r.to_dict() for r in reports]
     return {"imported": len(documents), "checkpoints": documents}
 
