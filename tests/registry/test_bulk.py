@@ -275,3 +275,28 @@ def test_api_registers_a_thousand_checkpoints_in_one_transaction(
 
 def _iso(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+@needs_web
+def test_api_batches_are_held_to_the_body_limit(workspace: Workspace) -> None:
+    """A batch larger than the body limit is refused (413) before anything is read into the store; the SDK
+    sends smaller batches."""
+    from fastapi.testclient import TestClient
+
+    from scalegate.governance.identity import resolve_actor
+    from scalegate.governance.users import create_token
+    from scalegate.web import WebSettings, create_app
+    from scalegate.web.limits import BodyLimit
+
+    family_with_fit(workspace)
+    token = create_token(workspace, resolve_actor(workspace, "rita"), name="t", scopes=["registry.*"]).secret
+    settings = WebSettings(session_secret="s" * 48, body_limit=BodyLimit(default=64 * 1024))
+    before = counts(workspace)
+    with (
+        TestClient(create_app(workspace, settings), raise_server_exceptions=False) as raw,
+        Client(base_url="http://testserver", token=token, http_client=raw) as sdk,  # type: ignore[arg-type]
+    ):
+        with pytest.raises(StoreError, match="HTTP 413"):
+            sdk.register_checkpoints("m1", payloads(N, workspace))
+        assert counts(workspace) == before
+        assert sdk.register_checkpoints("m1", payloads(N, workspace), batch_size=200)["registered"] == N
