@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -18,6 +19,19 @@ SETTINGS = WebSettings(
     session_secret="test-secret-" + "x" * 40, body_limit=BodyLimit(default=64 * 1024, upload=256 * 1024)
 )
 """Small body limits so the limit tests need only small bodies."""
+
+ALL_SLOW = {"test_schemathesis.py"}
+"""Modules whose every test is marked slow and whose collection alone costs seconds (schemathesis reads the
+OpenAPI document and makes one test per operation while collecting)."""
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """A run whose ``-m`` deselects slow tests (``make test-fast``) does not collect ``ALL_SLOW`` at all."""
+    if collection_path.name not in ALL_SLOW or not config.option.markexpr:
+        return None
+    from _pytest.mark.expression import Expression
+
+    return not Expression.compile(config.option.markexpr).evaluate(lambda name, **_: name == "slow") or None
 
 
 @pytest.fixture
