@@ -179,6 +179,7 @@ def _counted_series(ws: Workspace) -> tuple[dict[str, list[SeriesPoint]], int]:
     return found, len(statements)
 
 
+@pytest.mark.slow
 def test_family_series_agrees_with_indicator_evidence_point_by_point(series_workspace: Workspace) -> None:
     expected = _expected(series_workspace)
     found = _series(series_workspace)
@@ -240,6 +241,7 @@ def test_an_audited_change_refreshes_the_kept_series(
     assert after == _expected(series_workspace)
 
 
+@pytest.mark.slow
 def test_checkpoint_evidence_agrees_with_indicator_evidence_in_three_statements(
     series_workspace: Workspace,
 ) -> None:

@@ -9,6 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.gate.conftest import LOW, MODEL, Flow, blocking
 
 C1, C2 = f"{MODEL}@c1", f"{MODEL}@c2"
@@ -101,6 +103,7 @@ def test_rsp_2_2_flow(flow_for: Any, standin_logs: dict[str, Path]) -> None:
     assert "decision.stale" in blocking(stale), blocking(stale)
 
 
+@pytest.mark.slow
 def test_overdue_assessment_pauses_training(flow_for: Any, standin_logs: dict[str, Path]) -> None:
     from scalegate.registry.assessments_due import record_prior_assessment
 
@@ -117,6 +120,7 @@ def test_overdue_assessment_pauses_training(flow_for: Any, standin_logs: dict[st
     assert "trigger.overdue" in blocking(verdict)
 
 
+@pytest.mark.slow
 def test_interim_measures_turn_pause_into_restrict(flow_for: Any, standin_logs: dict[str, Path]) -> None:
     from scalegate.assessment.determination import approve_interim_measures
 
@@ -146,6 +150,7 @@ def test_interim_measures_turn_pause_into_restrict(flow_for: Any, standin_logs: 
     assert flow.gate(C1, "deploy-internal")["outcome"] == "pause"
 
 
+@pytest.mark.slow
 def test_less_conservative_determination_needs_a_justification_and_is_flagged(
     flow_for: Any, standin_logs: dict[str, Path]
 ) -> None:

@@ -36,6 +36,8 @@ from tests.assessment.test_statement_counts import SIZES, bio_logs, families
 from tests.evidence.conftest import inspect_logs as inspect_logs  # the shared fixture
 from tests.web.conftest import SETTINGS
 
+pytestmark = pytest.mark.slow
+
 __all__ = ["bio_logs", "families"]  # fixtures used here, imported from the assessment's test
 
 PASSWORD = "correct horse battery staple"
