@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import BigInteger, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scalegate.store.base import Base
@@ -115,7 +115,11 @@ class CheckpointRow(Base):
     """A checkpoint of a model: training compute and (once known) effective compute with its interval."""
 
     __tablename__ = "checkpoints"
-    __table_args__ = (UniqueConstraint("model_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("model_id", "name"),
+        # A model's checkpoints in recorded order: its latest and a window of them, without sorting them all.
+        Index("ix_checkpoints_model_order", "model_id", "recorded_at", "step", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     model_id: Mapped[int] = mapped_column(ForeignKey("models.id"), index=True)
