@@ -42,16 +42,25 @@ class FlagLike(Protocol):
 class EvidenceLike(Protocol):
     """What a finding reads from an evidence result (``scalegate.evidence.types.IndicatorEvidence``)."""
 
-    evidence_id: int
-    sha256: str
-    estimate: float
-    ci_low: float
-    ci_high: float
-    confidence_level: float
-    n_samples: int
-    epochs: int
-    interval_method: str
-
+    # Read-only members, so frozen dataclasses (``IndicatorEvidence``) satisfy the protocol.
+    @property
+    def evidence_id(self) -> int: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def estimate(self) -> float: ...
+    @property
+    def ci_low(self) -> float: ...
+    @property
+    def ci_high(self) -> float: ...
+    @property
+    def confidence_level(self) -> float: ...
+    @property
+    def n_samples(self) -> int: ...
+    @property
+    def epochs(self) -> int: ...
+    @property
+    def interval_method(self) -> str: ...
     @property
     def flags(self) -> Any: ...
 

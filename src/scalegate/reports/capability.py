@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from scalegate.assessment.service import Assessment, assess, checkpoint_subject
 from scalegate.canonical import digest
-from scalegate.evidence.series import family_series
-from scalegate.evidence.service import indicator_evidence
+from scalegate.evidence.series import checkpoint_evidence, family_series
 from scalegate.gate.service import decide
 from scalegate.gate.verdict import ACTIONS
 from scalegate.governance.decisions import status_of
 from scalegate.governance.notifications import government_notice_status
+from scalegate.jsonable import to_jsonable
 from scalegate.reports.document import Report
 from scalegate.reports.plots import Figure, ForecastPoint, IndicatorSeries, SeriesPoint, indicator_figure
 from scalegate.reports.provenance import Citation, build_provenance
@@ -71,7 +71,7 @@ def capability_data(workspace: Workspace, ref: str) -> tuple[dict[str, Any], lis
         for e in evidence.values()
         if e is not None
     ]
-    det = assessment.determination.to_dict() if assessment.determination else None
+    det = to_jsonable(assessment.determination) if assessment.determination else None
     if det:
         cited.append(Citation("decision", str(det["decision_id"]), digest(det)))
     cited += [
@@ -83,12 +83,10 @@ def capability_data(workspace: Workspace, ref: str) -> tuple[dict[str, Any], lis
 
 
 def _basis_evidence(ctx: Context, assessment: Assessment) -> dict[str, Any]:
-    """Each indicator's evidence on the checkpoint the findings rest on, as the evidence domain returns it."""
-    out: dict[str, Any] = {}
-    for _, indicator in ctx.policy.indicators():
-        found = indicator_evidence(ctx.workspace, ctx.session, assessment.basis.checkpoint_id, indicator)
-        out[indicator.id] = found.to_dict() if found is not None else None
-    return out
+    """Each indicator's evidence on the checkpoint the findings rest on, as the evidence domain returns it
+    (read for every indicator at once)."""
+    found = checkpoint_evidence(ctx.session, ctx.policy, assessment.basis.checkpoint_id)
+    return {key: e.to_dict() if e is not None else None for key, e in found.items()}
 
 
 def _series(ctx: Context, assessment: Assessment) -> dict[str, list[dict[str, Any]]]:
@@ -124,7 +122,7 @@ def _governance(workspace: Workspace, session: Session, assessment: Assessment) 
     rows = session.execute(
         select(DecisionRow).where(DecisionRow.subject == subject).order_by(DecisionRow.id)
     ).scalars()
-    decisions = [status_of(workspace, session, row).to_dict() for row in rows]
+    decisions = [to_jsonable(status_of(workspace, session, row)) for row in rows]
     required = {kind: level.level for kind, level in assessment.requirements.levels.items()}
     return {
         "subject": subject,
