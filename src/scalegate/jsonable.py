@@ -1,15 +1,71 @@
-"""JSON for the values scalegate's documents carry beyond plain JSON: times, bytes, sets.
+"""JSON for the values scalegate's documents carry beyond plain JSON: times, bytes, sets, typed results.
 
-One definition serves the audit log's canonical JSON and the CLI's `--json` output. It lives outside both
-packages, with no import beyond the standard library, so printing JSON does not load the audit machinery.
+One definition serves the audit log's canonical JSON, the CLI's `--json` output and the web API. Services
+return typed values (frozen dataclasses); the doors turn them into JSON documents with ``to_jsonable``, so
+a document's shape is the dataclass's fields and no hand-written ``to_dict`` can drift from them. It lives
+outside every package, with no import beyond the standard library, so printing JSON loads nothing else.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from datetime import date, datetime
+from enum import Enum
 from typing import Any
 
-__all__ = ["json_default"]
+__all__ = ["json_default", "to_jsonable"]
+
+_FIELDS: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+"""Per dataclass: (the fields it serialises, in declaration order; its ``__json_extra__`` properties)."""
+
+
+def _names(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The names ``to_jsonable`` writes for a dataclass, computed once per class."""
+    names = _FIELDS.get(cls)
+    if names is None:
+        kept = tuple(f.name for f in dataclasses.fields(cls) if f.metadata.get("json", True))
+        names = _FIELDS[cls] = (kept, tuple(getattr(cls, "__json_extra__", ())))
+    return names
+
+
+def to_jsonable(value: Any) -> Any:
+    """``value`` as plain JSON values (dicts, lists, str, int, float, bool, None).
+
+    Dataclasses become objects of their fields in declaration order (a field declared with
+    ``metadata={"json": False}`` is left out), followed by the properties the class names in an optional
+    ``__json_extra__`` tuple. Datetimes and dates become ISO-8601 strings, enums their values, bytes hex,
+    sets sorted lists, tuples lists; dicts and lists are converted item by item. A value that still
+    serialises itself with ``to_dict()`` is taken at its word. Anything else is an error, as with
+    ``json_default``.
+    """
+    if value is None or (isinstance(value, bool | int | float | str) and not isinstance(value, Enum)):
+        return value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        kept, extra = _names(type(value))
+        out = {name: to_jsonable(getattr(value, name)) for name in kept}
+        for name in extra:
+            out[name] = to_jsonable(getattr(value, name))
+        return out
+    if isinstance(value, Mapping):
+        return {_key(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, Enum):
+        return to_jsonable(value.value)
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        return to_jsonable(to_dict())
+    return to_jsonable(json_default(value))
+
+
+def _key(key: Any) -> Any:
+    """A dict key as JSON writes it: enums by value, times in ISO-8601, the rest unchanged."""
+    if isinstance(key, Enum):
+        return key.value
+    if isinstance(key, datetime | date):
+        return key.isoformat()
+    return key
 
 
 def json_default(value: Any) -> Any:

@@ -16,6 +16,7 @@ from scalegate.governance import policy_change
 from scalegate.governance.decisions import decision_status, open_decision, sign
 from scalegate.governance.identity import resolve_actor
 from scalegate.governance.users import add_user
+from scalegate.jsonable import to_jsonable
 from scalegate.policy import load_policy
 from scalegate.store.models.audit import AuditEntryRow
 from scalegate.store.models.governance import DecisionRow
@@ -61,11 +62,17 @@ def test_two_roles_sign_and_the_decision_is_approved(workspace: Workspace, peopl
     assert after is not None
     assert after.approved and after.missing_roles == [] and not after.stale and after.status == "approved"
     assert after.signed_at == workspace.now()
-    assert [s["signer"] for s in after.signatures] == ["rita", "carl"]
+    assert [s.signer for s in after.signatures] == ["rita", "carl"]
     assert after.bound_state["policy"] == workspace.active().content_hash
     assert after.policy_version_id == workspace.active().version_id
     assert not after.notified and after.missing_notifications == ["board"]
-    assert after.to_dict()["decision_id"] == decision_id
+    document = to_jsonable(after)
+    assert list(document) == [
+        "decision_id", "decision_type", "subject", "status", "payload", "approved", "missing_roles",
+        "rejected_by", "stale", "stale_keys", "notified", "missing_notifications", "signatures",
+        "notifications", "created_at", "signed_at", "policy_version_id", "bound_state", "opened_by",
+    ]  # fmt: skip
+    assert document["decision_id"] == decision_id and document["signed_at"] == after.signed_at.isoformat()
 
 
 def test_signature_records_exactly_what_it_approved(workspace: Workspace, people: dict[str, Actor]) -> None:
@@ -206,10 +213,10 @@ def test_policy_change_invalidates_signoffs(
     change = policy_change.propose(
         workspace, people["rita"], new, effective_at=clock.now() + timedelta(days=10)
     )
-    sign(workspace, people["bea"], change["decision_id"], "board")
-    policy_change.publish(workspace, people["rita"], change["id"])
+    sign(workspace, people["bea"], change.decision_id, "board")
+    policy_change.publish(workspace, people["rita"], change.id)
     clock.advance(timedelta(days=10))
-    policy_change.activate(workspace, people["rita"], change["id"])
+    policy_change.activate(workspace, people["rita"], change.id)
     assert workspace.active().version_id != old_version
     stale = status(workspace, subject="checkpoint:1")
     assert stale is not None and stale.stale and stale.stale_keys == ["policy"]

@@ -166,5 +166,5 @@ def test_decision_status_lists_notifications(workspace: Workspace, people: dict[
     notify_decision(workspace, people["rita"], decision_id, notifier)
     with workspace.read() as session:
         current = decision_status(workspace, session, "capability_determination", "checkpoint:1", {})
-    assert current is not None and [n["role"] for n in current.notifications] == ["board"]
+    assert current is not None and [n.role for n in current.notifications] == ["board"]
     assert notifier.messages[0].recipients == ["bea@example.org"]

@@ -79,7 +79,7 @@ class World:
 
     def change(
         self, *, consulted: bool = True, approved: bool = False, published: bool = False
-    ) -> dict[str, Any]:
+    ) -> policy_change.ChangeView:
         document = self.ws.policy().model_dump(mode="json")
         document["framework"]["version"] = f"2.2-matrix-{self.n()}"
         change = policy_change.propose(
@@ -89,13 +89,13 @@ class World:
             effective_at=self.clock.now() + timedelta(days=1),
         )
         if consulted:
-            policy_change.consult(self.ws, self.helpers["s_ltbt"], change["id"], "no objection")
+            policy_change.consult(self.ws, self.helpers["s_ltbt"], change.id, "no objection")
         if approved:
-            notify_decision(self.ws, self.helpers["s_rso"], change["decision_id"], InMemoryNotifier())
+            notify_decision(self.ws, self.helpers["s_rso"], change.decision_id, InMemoryNotifier())
             for name, role in (("s_rso", "rso"), ("s_ceo", "ceo"), ("s_board", "board")):
-                sign(self.ws, self.helpers[name], change["decision_id"], role)
+                sign(self.ws, self.helpers[name], change.decision_id, role)
         if published:
-            policy_change.publish(self.ws, self.helpers["s_rso"], change["id"])
+            policy_change.publish(self.ws, self.helpers["s_rso"], change.id)
         return change
 
     def report(self, routed_to_board: bool) -> int:
@@ -109,7 +109,7 @@ class World:
 def _sign(w: World, a: Actor) -> None:
     role = next(iter(a.roles), "staff")
     if role == "board":
-        sign(w.ws, a, w.change()["decision_id"], "board")
+        sign(w.ws, a, w.change().decision_id, "board")
     else:
         sign(w.ws, a, w.decision(), role if role in ("rso", "ceo") else "rso")
 
@@ -117,7 +117,7 @@ def _sign(w: World, a: Actor) -> None:
 def _activate(w: World, a: Actor) -> None:
     change = w.change(approved=True, published=True)
     w.clock.advance(timedelta(days=1))
-    policy_change.activate(w.ws, a, change["id"])
+    policy_change.activate(w.ws, a, change.id)
 
 
 def _summary(w: World, a: Actor) -> None:
@@ -150,9 +150,9 @@ PROBES: dict[str, Callable[[World, Actor], Any]] = {
     "policy.propose": lambda w, a: policy_change.propose(
         w.ws, a, _variant(w), effective_at=w.clock.now() + timedelta(days=1)
     ),
-    "policy.consult": lambda w, a: policy_change.consult(w.ws, a, w.change(consulted=False)["id"], "ok"),
-    "policy.approve": lambda w, a: sign(w.ws, a, w.change()["decision_id"], "board"),
-    "policy.publish": lambda w, a: policy_change.publish(w.ws, a, w.change(approved=True)["id"]),
+    "policy.consult": lambda w, a: policy_change.consult(w.ws, a, w.change(consulted=False).id, "ok"),
+    "policy.approve": lambda w, a: sign(w.ws, a, w.change().decision_id, "board"),
+    "policy.publish": lambda w, a: policy_change.publish(w.ws, a, w.change(approved=True).id),
     "policy.activate": _activate,
     "noncompliance.report": lambda w, a: noncompliance.report(w.ws, description="x", reporter=a),
     "noncompliance.read": lambda w, a: noncompliance.list_reports(w.ws, a),

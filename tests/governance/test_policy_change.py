@@ -57,12 +57,12 @@ def test_policy_change_scenario(
     change = policy_change.propose(
         rsp, p["rita"], amended(), effective_at=EFFECTIVE, rationale="tighter trigger"
     )
-    assert change["status"] == "proposed" and change["base_version_id"] == old_version
+    assert change.status == "proposed" and change.base_version_id == old_version
     assert any(
         c["path"].endswith("effective_compute.ratio") and c["old"] == 4.0 and c["new"] == 3.0
-        for c in change["diff"]
+        for c in change.diff
     )
-    decision_id = change["decision_id"]
+    decision_id = change.decision_id
 
     with pytest.raises(ConflictError, match="cannot be approved before ltbt is consulted"):
         sign(rsp, p["bea"], decision_id, "board")
@@ -72,32 +72,32 @@ def test_policy_change_scenario(
         and notice.status == "delivered"
         and smtp_server.messages[0]["to"] == ["lena@example.org"]
     )
-    policy_change.consult(rsp, p["lena"], change["id"], "The LTBT has no objection.")
+    policy_change.consult(rsp, p["lena"], change.id, "The LTBT has no objection.")
 
     sign(rsp, p["rita"], decision_id, "rso")  # the proposer co-signs as proposer, not as approver
     sign(rsp, p["carl"], decision_id, "ceo")
     with pytest.raises(ConflictError, match="must be approved and published first"):
-        policy_change.activate(rsp, p["rita"], change["id"])
+        policy_change.activate(rsp, p["rita"], change.id)
     sign(rsp, p["bea"], decision_id, "board")
-    assert policy_change.show_change(rsp, p["rita"], change["id"])["status"] == "approved"
+    assert policy_change.show_change(rsp, p["rita"], change.id).status == "approved"
 
     with pytest.raises(ConflictError, match="must be approved and published first"):
-        policy_change.activate(rsp, p["rita"], change["id"])
-    published = policy_change.publish(rsp, p["rita"], change["id"], url="https://example.org/rsp-2.2.1")
-    assert published["published_at"] < published["effective_at"]
+        policy_change.activate(rsp, p["rita"], change.id)
+    published = policy_change.publish(rsp, p["rita"], change.id, url="https://example.org/rsp-2.2.1")
+    assert published.published_at < published.effective_at
     with pytest.raises(ConflictError, match="not before"):
-        policy_change.activate(rsp, p["rita"], change["id"])
+        policy_change.activate(rsp, p["rita"], change.id)
 
     clock.set(EFFECTIVE)
-    active = policy_change.activate(rsp, SYSTEM, change["id"])
-    assert active["status"] == "active" and active["activated_at"] == EFFECTIVE
-    assert rsp.active().version_id == change["proposed_version_id"] != old_version
+    active = policy_change.activate(rsp, SYSTEM, change.id)
+    assert active.status == "active" and active.activated_at == EFFECTIVE
+    assert rsp.active().version_id == change.proposed_version_id != old_version
     trigger = rsp.policy().triggers.effective_compute
     assert trigger is not None and trigger.ratio == 3.0
     with rsp.read() as session:
         statuses = dict(session.execute(select(PolicyVersionRow.id, PolicyVersionRow.status)).all())
         events = list(session.execute(select(AuditEntryRow.event).order_by(AuditEntryRow.seq)).scalars())
-    assert statuses == {old_version: "superseded", change["proposed_version_id"]: "active"}
+    assert statuses == {old_version: "superseded", change.proposed_version_id: "active"}
     assert [e for e in events if e.startswith("policy.")] == [
         "policy.change_proposed",
         "policy.change_consulted",
@@ -115,7 +115,7 @@ def test_policy_change_scenario(
             payload={},
             bound_state={"findings": h("f")},
         )
-        assert later.policy_version_id == change["proposed_version_id"]
+        assert later.policy_version_id == change.proposed_version_id
         assert later.policy_hash == rsp.active().content_hash
 
 
@@ -128,9 +128,9 @@ def notifier_for(sink: SMTPSink):  # type: ignore[no-untyped-def]
 def approve(rsp: Workspace, p: dict[str, Actor], change: dict[str, object]) -> None:
     from scalegate.governance.notifications import InMemoryNotifier
 
-    decision_id = int(str(change["decision_id"]))
+    decision_id = int(str(change.decision_id))
     notify_decision(rsp, p["rita"], decision_id, InMemoryNotifier())
-    policy_change.consult(rsp, p["lena"], int(str(change["id"])), "no objection")
+    policy_change.consult(rsp, p["lena"], int(str(change.id)), "no objection")
     sign(rsp, p["rita"], decision_id, "rso")
     sign(rsp, p["carl"], decision_id, "ceo")
     sign(rsp, p["bea"], decision_id, "board")
@@ -143,24 +143,24 @@ def test_publication_after_the_effective_date_is_refused(
     approve(rsp, rsp_people, change)
     clock.set(EFFECTIVE + timedelta(hours=1))
     with pytest.raises(ConflictError, match="must be published before that"):
-        policy_change.publish(rsp, rsp_people["rita"], change["id"])
+        policy_change.publish(rsp, rsp_people["rita"], change.id)
 
 
 def test_proposer_cannot_approve_as_board(rsp: Workspace, rsp_people: dict[str, Actor]) -> None:
     change = policy_change.propose(rsp, rsp_people["bob"], amended(), effective_at=EFFECTIVE)
-    policy_change.consult(rsp, rsp_people["lena"], change["id"], "no objection")
+    policy_change.consult(rsp, rsp_people["lena"], change.id, "no objection")
     with pytest.raises(ConflictError, match="separation of duties: bob submitted"):
-        sign(rsp, rsp_people["bob"], change["decision_id"], "board")
+        sign(rsp, rsp_people["bob"], change.decision_id, "board")
 
 
 def test_board_rejection_rejects_the_proposal(rsp: Workspace, rsp_people: dict[str, Actor]) -> None:
     change = policy_change.propose(rsp, rsp_people["rita"], amended(), effective_at=EFFECTIVE)
-    policy_change.consult(rsp, rsp_people["lena"], change["id"], "concerns")
-    sign(rsp, rsp_people["bea"], change["decision_id"], "board", approve=False, justification="not now")
-    assert policy_change.show_change(rsp, rsp_people["rita"], change["id"])["status"] == "rejected"
+    policy_change.consult(rsp, rsp_people["lena"], change.id, "concerns")
+    sign(rsp, rsp_people["bea"], change.decision_id, "board", approve=False, justification="not now")
+    assert policy_change.show_change(rsp, rsp_people["rita"], change.id).status == "rejected"
     with rsp.read() as session:
-        version = session.get(PolicyVersionRow, change["proposed_version_id"])
-        decision = session.get(DecisionRow, change["decision_id"])
+        version = session.get(PolicyVersionRow, change.proposed_version_id)
+        decision = session.get(DecisionRow, change.decision_id)
         assert version is not None and version.status == "rejected"
         assert decision is not None and decision.status == "rejected"
     with pytest.raises(ConflictError, match="already known as version"):
@@ -179,7 +179,7 @@ def test_proposal_must_differ_and_take_effect_later(rsp: Workspace, rsp_people: 
 def test_only_consulted_roles_consult(rsp: Workspace, rsp_people: dict[str, Actor]) -> None:
     change = policy_change.propose(rsp, rsp_people["rita"], amended(), effective_at=EFFECTIVE)
     with pytest.raises(PermissionDenied, match=r"may not policy\.consult"):
-        policy_change.consult(rsp, rsp_people["bea"], change["id"], "I am the board")
+        policy_change.consult(rsp, rsp_people["bea"], change.id, "I am the board")
 
 
 def test_sign_change_picks_the_change_control_role(rsp: Workspace, rsp_people: dict[str, Actor]) -> None:
@@ -189,13 +189,13 @@ def test_sign_change_picks_the_change_control_role(rsp: Workspace, rsp_people: d
     p = rsp_people
     change = policy_change.propose(rsp, p["rita"], amended(), effective_at=EFFECTIVE)
     with pytest.raises(InputError, match="holds no approving or proposing role") as refused:
-        policy_change.sign_change(rsp, p["lena"], change["id"])
+        policy_change.sign_change(rsp, p["lena"], change.id)
     assert refused.value.where == "role"
     with pytest.raises(ConflictError, match="cannot be approved before ltbt is consulted"):
-        policy_change.sign_change(rsp, p["bob"], change["id"])
-    policy_change.consult(rsp, p["lena"], change["id"], "No objection.")
-    policy_change.sign_change(rsp, p["carl"], change["id"])  # the CEO co-signs as proposer
-    signed = policy_change.sign_change(rsp, p["bea"], change["id"])
-    assert signed["status"] == "proposed"  # the RSO has not co-signed yet
-    signed = policy_change.sign_change(rsp, p["rita"], change["id"], role="rso")
-    assert signed["status"] == "approved"
+        policy_change.sign_change(rsp, p["bob"], change.id)
+    policy_change.consult(rsp, p["lena"], change.id, "No objection.")
+    policy_change.sign_change(rsp, p["carl"], change.id)  # the CEO co-signs as proposer
+    signed = policy_change.sign_change(rsp, p["bea"], change.id)
+    assert signed.status == "proposed"  # the RSO has not co-signed yet
+    signed = policy_change.sign_change(rsp, p["rita"], change.id, role="rso")
+    assert signed.status == "approved"

@@ -34,13 +34,13 @@ def test_first_user_must_be_admin_and_then_only_admins_add(workspace: Workspace)
     with pytest.raises(ConflictError, match="first user of a workspace must be an admin"):
         add_user(workspace, stranger, "ann", roles=["rso"])
     first = add_user(workspace, stranger, "ann", admin=True, roles=["rso"])
-    assert first["roles"] == ["admin", "rso"]
+    assert first.roles == ["admin", "rso"]
     with pytest.raises(PermissionDenied, match=r"may not users\.admin"):
         add_user(workspace, stranger, "bob")
     ann = resolve_actor(workspace, "ann")
     added = add_user(workspace, ann, "bob", roles=["ceo"], email="bob@example.org")
-    assert added["roles"] == ["ceo"] and added["email"] == "bob@example.org"
-    assert [u["name"] for u in list_users(workspace, ann)] == ["ann", "bob"]
+    assert added.roles == ["ceo"] and added.email == "bob@example.org"
+    assert [u.name for u in list_users(workspace, ann)] == ["ann", "bob"]
 
 
 def test_roles_come_from_the_policy(workspace: Workspace, people: dict[str, Actor]) -> None:
@@ -107,7 +107,7 @@ def test_tokens_are_hashed_scoped_and_expire(
         authenticate_token(workspace, issued.secret[:-2] + "xx")
     with pytest.raises(AuthenticationError, match="malformed"):
         authenticate_token(workspace, "hello")
-    assert [t["valid"] for t in list_tokens(workspace, people["rita"])] == [True]
+    assert [t.valid for t in list_tokens(workspace, people["rita"])] == [True]
     clock.advance(timedelta(days=7))
     with pytest.raises(AuthenticationError, match="expired"):
         authenticate_token(workspace, issued.secret)

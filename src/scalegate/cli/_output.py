@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from scalegate.errors import ScalegateError
-from scalegate.jsonable import json_default
+from scalegate.jsonable import json_default, to_jsonable
 
 __all__ = [
     "FIELD_FLAGS",
@@ -60,9 +60,10 @@ check (``where="action"``); the CLI says which flag the user typed (``--action``
 
 
 def emit_json(document: Any) -> None:
-    """Print one JSON document on stdout."""
+    """Print one JSON document on stdout: a service's typed result, serialised by ``to_jsonable``."""
     sys.stdout.write(
-        json.dumps(document, indent=2, sort_keys=False, default=json_default, ensure_ascii=False) + "\n"
+        json.dumps(to_jsonable(document), indent=2, sort_keys=False, default=json_default, ensure_ascii=False)
+        + "\n"
     )
 
 
@@ -135,13 +136,13 @@ class Said:
 
 
 def as_dict(result: Any) -> Any:
-    """``to_json=`` for results that serialise themselves (``result.to_dict()``)."""
-    return result.to_dict()
+    """``to_json=`` for a typed result (``to_jsonable``; ``emit_json`` applies it anyway)."""
+    return to_jsonable(result)
 
 
 def as_dicts(results: Any) -> list[Any]:
-    """``to_json=`` for lists of results that serialise themselves."""
-    return [r.to_dict() for r in results]
+    """``to_json=`` for a list of typed results."""
+    return [to_jsonable(r) for r in results]
 
 
 def command(

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from scalegate.cli._context import actor_of, workspace_of
 from scalegate.cli._output import Said, command, console, table
+
+if TYPE_CHECKING:
+    from scalegate.governance.decisions import DecisionStatus
+    from scalegate.governance.policy_change import ChangeView
+    from scalegate.governance.users import TokenView, UserView
 
 user_app = typer.Typer(help="Workspace users and their roles.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens: scoped, expiring, stored hashed.", no_args_is_help=True)
@@ -78,7 +83,7 @@ def user_add(
         admin=admin,
         password=password,
     )
-    return Said(user, f"Added user {name} ({', '.join(user['roles']) or 'no roles'})")
+    return Said(user, f"Added user {name} ({', '.join(user.roles) or 'no roles'})")
 
 
 @user_app.command("list")
@@ -90,14 +95,11 @@ def user_list(ctx: typer.Context, json_out: bool = JSON) -> Any:
     return list_users(workspace_of(ctx), actor_of(ctx))
 
 
-def _print_users(users: list[dict[str, Any]]) -> None:
+def _print_users(users: list[UserView]) -> None:
     table(
         "Users",
         ["name", "roles", "email", "password", "oidc"],
-        [
-            [u["name"], ", ".join(u["roles"]), u["email"], "yes" if u["has_password"] else "no", u["oidc"]]
-            for u in users
-        ],
+        [[u.name, ", ".join(u.roles), u.email, "yes" if u.has_password else "no", u.oidc] for u in users],
     )
 
 
@@ -113,7 +115,7 @@ def user_grant(
     from scalegate.governance.users import grant_role
 
     user = grant_role(workspace_of(ctx), actor_of(ctx), name, role)
-    return Said(user, f"{name} now holds {', '.join(user['roles'])}")
+    return Said(user, f"{name} now holds {', '.join(user.roles)}")
 
 
 @user_app.command("revoke")
@@ -128,7 +130,7 @@ def user_revoke(
     from scalegate.governance.users import revoke_role
 
     user = revoke_role(workspace_of(ctx), actor_of(ctx), name, role)
-    return Said(user, f"{name} now holds {', '.join(user['roles']) or 'no roles'}")
+    return Said(user, f"{name} now holds {', '.join(user.roles) or 'no roles'}")
 
 
 @user_app.command("passwd")
@@ -169,7 +171,7 @@ def token_create(
     issued = create_token(
         workspace_of(ctx), actor_of(ctx), name=name, scopes=scope, expires_in_days=expires_days, user=user
     )
-    return Said(issued.to_dict(), f"Token #{issued.id} (expires {issued.expires_at}):\n{issued.secret}")
+    return Said(issued, f"Token #{issued.id} (expires {issued.expires_at}):\n{issued.secret}")
 
 
 @token_app.command("list")
@@ -185,18 +187,18 @@ def token_list(
     return list_tokens(workspace_of(ctx), actor_of(ctx), user)
 
 
-def _print_tokens(tokens: list[dict[str, Any]]) -> None:
+def _print_tokens(tokens: list[TokenView]) -> None:
     table(
         "API tokens",
         ["id", "name", "user", "scopes", "expires", "valid"],
         [
             [
-                t["id"],
-                t["name"],
-                t["user"],
-                ", ".join(t["scopes"]),
-                t["expires_at"].isoformat(),
-                "yes" if t["valid"] else "no",
+                t.id,
+                t.name,
+                t.user,
+                ", ".join(t.scopes),
+                t.expires_at.isoformat(),
+                "yes" if t.valid else "no",
             ]
             for t in tokens
         ],
@@ -218,16 +220,16 @@ def token_revoke(
 # -- decisions and sign-offs ---------------------------------------------------------------------------------
 
 
-def _decision_line(d: dict[str, Any]) -> list[Any]:
-    state = "approved" if d["approved"] else d["status"]
+def _decision_line(d: DecisionStatus) -> list[Any]:
+    state = "approved" if d.approved else d.status
     return [
-        d["decision_id"],
-        d["decision_type"],
-        d["subject"],
+        d.decision_id,
+        d.decision_type,
+        d.subject,
         state,
-        ", ".join(d["missing_roles"]) or "-",
-        ", ".join(d["missing_notifications"]) or "-",
-        d["created_at"][:19],
+        ", ".join(d.missing_roles) or "-",
+        ", ".join(d.missing_notifications) or "-",
+        d.created_at.isoformat()[:19],
     ]
 
 
@@ -248,7 +250,7 @@ def decision_list(
     )
 
 
-def _print_decisions(rows: list[dict[str, Any]]) -> None:
+def _print_decisions(rows: list[DecisionStatus]) -> None:
     table(
         "Decisions",
         ["id", "type", "subject", "state", "awaiting", "to notify", "opened"],
@@ -267,22 +269,22 @@ def decision_show(
     return show_decision(workspace_of(ctx), actor_of(ctx), decision_id)
 
 
-def _print_decision(d: dict[str, Any]) -> None:
+def _print_decision(d: DecisionStatus) -> None:
     out = console()
     out.print(
-        f"[bold]Decision #{d['decision_id']}[/bold] {d['decision_type']} about {d['subject']}: {d['status']}"
-        f" (opened by {d['opened_by']} {d['created_at']}, policy version {d['policy_version_id']})"
+        f"[bold]Decision #{d.decision_id}[/bold] {d.decision_type} about {d.subject}: {d.status}"
+        f" (opened by {d.opened_by} {d.created_at.isoformat()}, policy version {d.policy_version_id})"
     )
-    for key, value in sorted(d["bound_state"].items()):
+    for key, value in sorted(d.bound_state.items()):
         out.print(f"  bound {key}: {value}")
-    for s in d["signatures"]:
-        out.print(
-            f"  {s['role']}: {s['signer']} {'approved' if s['approve'] else 'rejected'} {s['signed_at']}"
-        )
-    if d["missing_roles"]:
-        out.print(f"  awaiting: {', '.join(d['missing_roles'])}")
-    for n in d["notifications"]:
-        out.print(f"  notice to {n['role']} via {n['channel']}: {n['status']} {n['delivered_at'] or ''}")
+    for s in d.signatures:
+        verdict = "approved" if s.approve else "rejected"
+        out.print(f"  {s.role}: {s.signer} {verdict} {s.signed_at.isoformat()}")
+    if d.missing_roles:
+        out.print(f"  awaiting: {', '.join(d.missing_roles)}")
+    for n in d.notifications:
+        delivered = n.delivered_at.isoformat() if n.delivered_at else ""
+        out.print(f"  notice to {n.role} via {n.channel}: {n.status} {delivered}")
 
 
 @command()
@@ -423,10 +425,10 @@ def notify_government_command(
 # -- policy changes ------------------------------------------------------------------------------------------
 
 
-def _change_text(c: dict[str, Any]) -> str:
+def _change_text(c: ChangeView) -> str:
     return (
-        f"Policy change #{c['id']} ({c['policy_id']} {c['version']}): {c['status']}, effective "
-        f"{c['effective_at'].isoformat()}, decision #{c['decision_id']}"
+        f"Policy change #{c.id} ({c.policy_id} {c.version}): {c.status}, effective "
+        f"{c.effective_at.isoformat()}, decision #{c.decision_id}"
     )
 
 
@@ -455,9 +457,9 @@ def change_propose(
     )
 
 
-def _print_change(change: dict[str, Any]) -> None:
+def _print_change(change: ChangeView) -> None:
     console().print(_change_text(change))
-    for item in change["diff"]:
+    for item in change.diff:
         console().print(f"  {item['kind']}: {item['description']}")
 
 
@@ -531,20 +533,12 @@ def change_list(ctx: typer.Context, json_out: bool = JSON) -> Any:
     return list_changes(workspace_of(ctx), actor_of(ctx))
 
 
-def _print_changes(changes: list[dict[str, Any]]) -> None:
+def _print_changes(changes: list[ChangeView]) -> None:
     table(
         "Policy changes",
         ["id", "policy", "version", "status", "effective", "decision", "changes"],
         [
-            [
-                c["id"],
-                c["policy_id"],
-                c["version"],
-                c["status"],
-                c["effective_at"].date(),
-                c["decision_id"],
-                len(c["diff"]),
-            ]
+            [c.id, c.policy_id, c.version, c.status, c.effective_at.date(), c.decision_id, len(c.diff)]
             for c in changes
         ],
     )
@@ -561,10 +555,10 @@ def change_show(
     return show_change(workspace_of(ctx), actor_of(ctx), change_id)
 
 
-def _print_change_shown(change: dict[str, Any]) -> None:
+def _print_change_shown(change: ChangeView) -> None:
     _print_change(change)
-    for c in change["consultations"]:
-        console().print(f"  consulted {c['role']} ({c['consultee']}): {c['response']}")
+    for c in change.consultations:
+        console().print(f"  consulted {c.role} ({c.consultee}): {c.response}")
 
 
 # -- noncompliance -------------------------------------------------------------------------------------------

@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 __all__ = [
     "DECISION_TYPES",
     "DecisionStatus",
+    "NotificationView",
+    "SignatureView",
     "approving_roles",
     "consulted_roles",
     "decision_rule",
@@ -357,12 +359,41 @@ def _close_if_complete(
 
 
 @dataclass(frozen=True)
+class SignatureView:
+    """One sign-off on a decision, as the doors show it."""
+
+    role: str
+    signer: str
+    approve: bool
+    justification: str | None
+    signed_at: datetime
+    bound_state: dict[str, str]
+
+
+@dataclass(frozen=True)
+class NotificationView:
+    """One notice sent about a decision, as the doors show it."""
+
+    id: int
+    role: str | None
+    timing: str | None
+    channel: str
+    status: str
+    recipients: list[str]
+    sent_at: datetime
+    delivered_at: datetime | None
+
+
+@dataclass(frozen=True, kw_only=True)
 class DecisionStatus:
-    """Where a decision stands for the gate: signed, stale, notified."""
+    """Where a decision stands for the gate: signed, stale, notified.
+
+    Its fields, in this order, are the decision document the CLI and the API print (``to_jsonable``)."""
 
     decision_id: int
     decision_type: str
     subject: str
+    status: str = "open"
     payload: dict[str, Any]
     approved: bool
     """Every required role signed to approve, and nobody rejected."""
@@ -374,38 +405,14 @@ class DecisionStatus:
     notified: bool
     """Every `before_proceeding` notification of the rule was delivered."""
     missing_notifications: list[str]
-    signatures: list[dict[str, Any]]
+    signatures: list[SignatureView]
+    notifications: list[NotificationView] = field(default_factory=list)
     created_at: datetime
     signed_at: datetime | None
     """When the last required signature landed (approved decisions only)."""
-    status: str = "open"
     policy_version_id: int | None = None
     bound_state: dict[str, str] = field(default_factory=dict)
     opened_by: str = ""
-    notifications: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "decision_id": self.decision_id,
-            "decision_type": self.decision_type,
-            "subject": self.subject,
-            "status": self.status,
-            "payload": self.payload,
-            "approved": self.approved,
-            "missing_roles": self.missing_roles,
-            "rejected_by": self.rejected_by,
-            "stale": self.stale,
-            "stale_keys": self.stale_keys,
-            "notified": self.notified,
-            "missing_notifications": self.missing_notifications,
-            "signatures": self.signatures,
-            "notifications": self.notifications,
-            "created_at": self.created_at.isoformat(),
-            "signed_at": self.signed_at.isoformat() if self.signed_at else None,
-            "policy_version_id": self.policy_version_id,
-            "bound_state": self.bound_state,
-            "opened_by": self.opened_by,
-        }
 
 
 def decision_status(
@@ -471,28 +478,28 @@ def _notifications(session: Session, decision_id: int) -> list[NotificationRow]:
     return list(session.execute(stmt).scalars())
 
 
-def _signature_view(s: SignatureRow) -> dict[str, Any]:
-    return {
-        "role": s.role,
-        "signer": s.signer,
-        "approve": s.approve,
-        "justification": s.justification,
-        "signed_at": s.signed_at.isoformat(),
-        "bound_state": s.bound_state,
-    }
+def _signature_view(s: SignatureRow) -> SignatureView:
+    return SignatureView(
+        role=s.role,
+        signer=s.signer,
+        approve=s.approve,
+        justification=s.justification,
+        signed_at=s.signed_at,
+        bound_state=s.bound_state,
+    )
 
 
-def _notification_view(n: NotificationRow) -> dict[str, Any]:
-    return {
-        "id": n.id,
-        "role": n.role,
-        "timing": n.timing,
-        "channel": n.channel,
-        "status": n.status,
-        "recipients": n.recipients,
-        "sent_at": n.sent_at.isoformat(),
-        "delivered_at": n.delivered_at.isoformat() if n.delivered_at else None,
-    }
+def _notification_view(n: NotificationRow) -> NotificationView:
+    return NotificationView(
+        id=n.id,
+        role=n.role,
+        timing=n.timing,
+        channel=n.channel,
+        status=n.status,
+        recipients=n.recipients,
+        sent_at=n.sent_at,
+        delivered_at=n.delivered_at,
+    )
 
 
 # -- reading (doors) -----------------------------------------------------------------------------------------
@@ -505,7 +512,7 @@ def list_decisions(
     decision_type: str | None = None,
     subject: str | None = None,
     status: str | None = None,
-) -> list[dict[str, Any]]:
+) -> list[DecisionStatus]:
     """Decisions, newest first, with their sign-off state (judged against the policy only)."""
     require(actor, "decision.read", workspace.policy())
     stmt = select(DecisionRow).order_by(DecisionRow.id.desc())
@@ -516,11 +523,11 @@ def list_decisions(
     if status:
         stmt = stmt.where(DecisionRow.status == status)
     with workspace.read() as session:
-        return [status_of(workspace, session, row).to_dict() for row in session.execute(stmt).scalars()]
+        return [status_of(workspace, session, row) for row in session.execute(stmt).scalars()]
 
 
-def show_decision(workspace: Workspace, actor: Actor, decision_id: int) -> dict[str, Any]:
+def show_decision(workspace: Workspace, actor: Actor, decision_id: int) -> DecisionStatus:
     """One decision with its signatures and notifications."""
     require(actor, "decision.read", workspace.policy())
     with workspace.read() as session:
-        return status_of(workspace, session, get_decision(session, decision_id)).to_dict()
+        return status_of(workspace, session, get_decision(session, decision_id))

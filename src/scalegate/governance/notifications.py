@@ -447,7 +447,7 @@ def _decision_body(decision: Any, status: Any, policy: Policy, role: str) -> str
         f"Opened by {decision.opened_by} at {decision.created_at.isoformat()}",
         "Signatures:",
         *[
-            f"  {s['role']}: {s['signer']} {'approved' if s['approve'] else 'rejected'} at {s['signed_at']}"
+            f"  {s.role}: {s.signer} {'approved' if s.approve else 'rejected'} at {s.signed_at.isoformat()}"
             for s in status.signatures
         ],
         "Bound state (SHA-256):",
@@ -480,7 +480,7 @@ def notify_decision(
         if decision.policy_hash != active.content_hash:
             raise ConflictError(f"decision {decision_id} was made under another policy version; it is stale")
         early = consulted_roles(active.policy, decision.decision_type)
-        delivered = {n["role"] for n in status.notifications if n["status"] == "delivered"}
+        delivered = {n.role for n in status.notifications if n.status == "delivered"}
         due = [n for n in rule.notify if n.role not in delivered]
         if decision.status == "open":
             due = [n for n in due if n.role in early]

@@ -19,6 +19,7 @@ LTBT, and the public version is updated before any change takes effect. scalegat
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "HOOKS",
+    "ChangeView",
+    "ConsultationView",
     "activate",
     "check_ready_for_approval",
     "consult",
@@ -72,7 +75,7 @@ def propose(
     effective_at: datetime | None = None,
     rationale: str = "",
     origin: str = "proposal",
-) -> dict[str, Any]:
+) -> ChangeView:
     """Propose ``new`` to replace the active policy from ``effective_at`` (default: its framework's effective
     date); opens the `policy_change` decision."""
     digest = content_hash(new)
@@ -163,7 +166,7 @@ def propose(
 
 def consult(
     workspace: Workspace, actor: Actor, change_id: int, response: str, *, role: str | None = None
-) -> dict[str, Any]:
+) -> ChangeView:
     """Record a consulted role's response to a proposal (before the approvers sign)."""
     if not response.strip():
         raise InputError("a consultation needs a response", where="response")
@@ -257,7 +260,7 @@ def sign_change(
     role: str | None = None,
     approve: bool = True,
     justification: str | None = None,
-) -> dict[str, Any]:
+) -> ChangeView:
     """Sign a change's decision (``decisions.sign``) and return the change. Without ``role``, the actor signs
     in the first change-control role they hold, approvers before proposers: approvers approve, proposers
     co-sign."""
@@ -277,7 +280,7 @@ def sign_change(
     return show_change(workspace, actor, change_id)
 
 
-def publish(workspace: Workspace, actor: Actor, change_id: int, *, url: str | None = None) -> dict[str, Any]:
+def publish(workspace: Workspace, actor: Actor, change_id: int, *, url: str | None = None) -> ChangeView:
     """Record publication of an approved change; before its effective date when the policy requires it."""
     policy = workspace.policy()
     require(actor, "policy.publish", policy)
@@ -306,7 +309,7 @@ def publish(workspace: Workspace, actor: Actor, change_id: int, *, url: str | No
         return _view(session, change)
 
 
-def activate(workspace: Workspace, actor: Actor, change_id: int) -> dict[str, Any]:
+def activate(workspace: Workspace, actor: Actor, change_id: int) -> ChangeView:
     """Make the proposal the active policy on or after its effective date."""
     with workspace.transaction() as session:
         active = workspace.active_in(session)
@@ -369,7 +372,43 @@ def _check_activatable(workspace: Workspace, policy: Policy, change: PolicyChang
         )
 
 
-def _view(session: Session, change: PolicyChangeRow) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ConsultationView:
+    """A consulted role's response to a change."""
+
+    role: str
+    consultee: str
+    response: str
+    consulted_at: datetime
+
+
+@dataclass(frozen=True)
+class ChangeView:
+    """A policy change as the doors show it: the proposed version, where it stands, its diff and
+    consultations."""
+
+    id: int
+    status: str
+    decision_id: int
+    proposed_version_id: int
+    base_version_id: int
+    policy_id: str
+    version: str
+    content_hash: str
+    rationale: str
+    proposed_by: str
+    proposed_at: datetime
+    effective_at: datetime
+    approved_at: datetime | None
+    published_at: datetime | None
+    publication_url: str | None
+    activated_at: datetime | None
+    diff: list[Any]
+    """The changes against the base version (``PolicyDiff`` documents, as stored)."""
+    consultations: list[ConsultationView]
+
+
+def _view(session: Session, change: PolicyChangeRow) -> ChangeView:
     version = session.get(PolicyVersionRow, change.proposed_version_id)
     assert version is not None
     consultations = session.execute(
@@ -377,32 +416,31 @@ def _view(session: Session, change: PolicyChangeRow) -> dict[str, Any]:
         .where(PolicyConsultationRow.change_id == change.id)
         .order_by(PolicyConsultationRow.id)
     ).scalars()
-    return {
-        "id": change.id,
-        "status": change.status,
-        "decision_id": change.decision_id,
-        "proposed_version_id": change.proposed_version_id,
-        "base_version_id": change.base_version_id,
-        "policy_id": version.policy_id,
-        "version": version.version,
-        "content_hash": version.content_hash,
-        "rationale": change.rationale,
-        "proposed_by": change.proposed_by,
-        "proposed_at": change.proposed_at,
-        "effective_at": change.effective_at,
-        "approved_at": change.approved_at,
-        "published_at": change.published_at,
-        "publication_url": change.publication_url,
-        "activated_at": change.activated_at,
-        "diff": change.diff,
-        "consultations": [
-            {"role": c.role, "consultee": c.consultee, "response": c.response, "consulted_at": c.consulted_at}
-            for c in consultations
+    return ChangeView(
+        id=change.id,
+        status=change.status,
+        decision_id=change.decision_id,
+        proposed_version_id=change.proposed_version_id,
+        base_version_id=change.base_version_id,
+        policy_id=version.policy_id,
+        version=version.version,
+        content_hash=version.content_hash,
+        rationale=change.rationale,
+        proposed_by=change.proposed_by,
+        proposed_at=change.proposed_at,
+        effective_at=change.effective_at,
+        approved_at=change.approved_at,
+        published_at=change.published_at,
+        publication_url=change.publication_url,
+        activated_at=change.activated_at,
+        diff=change.diff,
+        consultations=[
+            ConsultationView(c.role, c.consultee, c.response, c.consulted_at) for c in consultations
         ],
-    }
+    )
 
 
-def list_changes(workspace: Workspace, actor: Actor) -> list[dict[str, Any]]:
+def list_changes(workspace: Workspace, actor: Actor) -> list[ChangeView]:
     """Every policy change, newest first."""
     require(actor, "policy.read", workspace.policy())
     with workspace.read() as session:
@@ -410,7 +448,7 @@ def list_changes(workspace: Workspace, actor: Actor) -> list[dict[str, Any]]:
         return [_view(session, c) for c in rows]
 
 
-def show_change(workspace: Workspace, actor: Actor, change_id: int) -> dict[str, Any]:
+def show_change(workspace: Workspace, actor: Actor, change_id: int) -> ChangeView:
     """One policy change with its diff and consultations."""
     require(actor, "policy.read", workspace.policy())
     with workspace.read() as session:

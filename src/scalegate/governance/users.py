@@ -19,7 +19,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -36,6 +36,8 @@ __all__ = [
     "ADMIN_ROLE",
     "IssuedToken",
     "TokenIdentity",
+    "TokenView",
+    "UserView",
     "actor_for",
     "add_user",
     "authenticate_password",
@@ -116,19 +118,37 @@ def _check_roles(workspace: Workspace, roles: Iterable[str]) -> None:
             )
 
 
-def _view(session: Session, user: UserRow) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "name": user.name,
-        "display_name": user.display_name,
-        "email": user.email,
-        "roles": sorted(user_roles(session, user.id)),
-        "active": user.active,
-        "has_password": user.password_hash is not None,
-        "oidc": f"{user.oidc_issuer}#{user.oidc_subject}" if user.oidc_subject else None,
-        "created_at": user.created_at,
-        "created_by": user.created_by,
-    }
+@dataclass(frozen=True)
+class UserView:
+    """A user as the doors show it: roles held now, and whether a password or an OIDC identity is set (never
+    the hash)."""
+
+    id: int
+    name: str
+    display_name: str
+    email: str | None
+    roles: list[str]
+    active: bool
+    has_password: bool
+    oidc: str | None
+    """``issuer#subject`` of a linked OIDC identity."""
+    created_at: datetime
+    created_by: str
+
+
+def _view(session: Session, user: UserRow) -> UserView:
+    return UserView(
+        id=user.id,
+        name=user.name,
+        display_name=user.display_name,
+        email=user.email,
+        roles=sorted(user_roles(session, user.id)),
+        active=user.active,
+        has_password=user.password_hash is not None,
+        oidc=f"{user.oidc_issuer}#{user.oidc_subject}" if user.oidc_subject else None,
+        created_at=user.created_at,
+        created_by=user.created_by,
+    )
 
 
 # -- users and roles -----------------------------------------------------------------------------------------
@@ -144,7 +164,7 @@ def add_user(
     roles: Sequence[str] = (),
     admin: bool = False,
     password: str | None = None,
-) -> dict[str, Any]:
+) -> UserView:
     """Create a user with roles. The first user of a workspace must be an admin and needs no permission."""
     if not _NAME.match(name):
         raise InputError(
@@ -190,14 +210,14 @@ def add_user(
         return _view(session, user)
 
 
-def list_users(workspace: Workspace, actor: Actor) -> list[dict[str, Any]]:
+def list_users(workspace: Workspace, actor: Actor) -> list[UserView]:
     """Every user with their roles."""
     require(actor, "users.read", workspace.policy())
     with workspace.read() as session:
         return [_view(session, u) for u in session.execute(select(UserRow).order_by(UserRow.name)).scalars()]
 
 
-def grant_role(workspace: Workspace, actor: Actor, name: str, role: str) -> dict[str, Any]:
+def grant_role(workspace: Workspace, actor: Actor, name: str, role: str) -> UserView:
     """Grant a role; no admin grants a role to themselves."""
     require(actor, "users.admin", workspace.policy())
     _check_roles(workspace, [role])
@@ -215,7 +235,7 @@ def grant_role(workspace: Workspace, actor: Actor, name: str, role: str) -> dict
         return _view(session, user)
 
 
-def revoke_role(workspace: Workspace, actor: Actor, name: str, role: str) -> dict[str, Any]:
+def revoke_role(workspace: Workspace, actor: Actor, name: str, role: str) -> UserView:
     """Take a role away; the last admin cannot be removed."""
     require(actor, "users.admin", workspace.policy())
     with workspace.transaction() as session:
@@ -284,15 +304,21 @@ class IssuedToken:
     scopes: list[str]
     expires_at: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "user": self.user,
-            "secret": self.secret,
-            "scopes": self.scopes,
-            "expires_at": self.expires_at,
-        }
+
+@dataclass(frozen=True)
+class TokenView:
+    """A stored token as the doors list it: never the secret, only its prefix."""
+
+    id: int
+    name: str
+    user: str
+    prefix: str
+    scopes: list[str]
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    valid: bool
+    """Not revoked and not expired now."""
 
 
 def _check_scopes(scopes: Sequence[str]) -> list[str]:
@@ -358,7 +384,7 @@ def create_token(
         return IssuedToken(row.id, row.name, owner.name, secret, wanted, row.expires_at.isoformat())
 
 
-def list_tokens(workspace: Workspace, actor: Actor, user: str | None = None) -> list[dict[str, Any]]:
+def list_tokens(workspace: Workspace, actor: Actor, user: str | None = None) -> list[TokenView]:
     """Tokens of a user (their own, or anyone's for an admin); never the secret."""
     policy = workspace.policy()
     require(actor, "tokens.create" if user is None or user == actor.name else "users.admin", policy)
@@ -371,17 +397,17 @@ def list_tokens(workspace: Workspace, actor: Actor, user: str | None = None) -> 
         )
         now = workspace.now()
         return [
-            {
-                "id": t.id,
-                "name": t.name,
-                "user": owner.name,
-                "prefix": t.prefix,
-                "scopes": t.scopes,
-                "created_at": t.created_at,
-                "expires_at": t.expires_at,
-                "revoked_at": t.revoked_at,
-                "valid": t.revoked_at is None and t.expires_at > now,
-            }
+            TokenView(
+                id=t.id,
+                name=t.name,
+                user=owner.name,
+                prefix=t.prefix,
+                scopes=t.scopes,
+                created_at=t.created_at,
+                expires_at=t.expires_at,
+                revoked_at=t.revoked_at,
+                valid=t.revoked_at is None and t.expires_at > now,
+            )
             for t in rows.scalars()
         ]
 

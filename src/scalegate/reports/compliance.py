@@ -22,7 +22,8 @@ from scalegate.governance.calendar import compliance_calendar
 from scalegate.governance.compliance import list_findings
 from scalegate.governance.decisions import status_of
 from scalegate.governance.noncompliance import disclosure
-from scalegate.governance.policy_change import list_changes
+from scalegate.governance.policy_change import ChangeView, list_changes
+from scalegate.jsonable import to_jsonable
 from scalegate.reports.document import Report
 from scalegate.reports.provenance import Citation, build_provenance
 from scalegate.store.models.audit import AuditEntryRow
@@ -66,7 +67,7 @@ def compliance_data(
         if lo <= i.due_at < hi or (i.completed_at is not None and lo <= i.completed_at < hi)
     ]
     findings = [_jsonable(f) for f in list_findings(workspace, actor) if _within(f["detected_at"], lo, hi)]
-    changes = [_jsonable(c) for c in list_changes(workspace, actor) if _change_in(c, lo, hi)]
+    changes = [to_jsonable(c) for c in list_changes(workspace, actor) if _change_in(c, lo, hi)]
     with workspace.read() as session:
         summaries = _summaries(session, lo, hi)
         decisions = _decisions(workspace, session, lo, hi)
@@ -110,9 +111,9 @@ def _within(value: Any, lo: datetime, hi: datetime) -> bool:
     return lo <= at < hi
 
 
-def _change_in(change: dict[str, Any], lo: datetime, hi: datetime) -> bool:
-    keys = ("proposed_at", "approved_at", "published_at", "activated_at", "effective_at")
-    return any(_within(change.get(k), lo, hi) for k in keys)
+def _change_in(change: ChangeView, lo: datetime, hi: datetime) -> bool:
+    at = (change.proposed_at, change.approved_at, change.published_at, change.activated_at)
+    return any(_within(t, lo, hi) for t in (*at, change.effective_at))
 
 
 def _summaries(session: Session, lo: datetime, hi: datetime) -> list[dict[str, Any]]:
@@ -145,7 +146,7 @@ def _decisions(workspace: Workspace, session: Session, lo: datetime, hi: datetim
     ).scalars()
     out = []
     for row in rows:
-        status = status_of(workspace, session, row).to_dict()
+        status = to_jsonable(status_of(workspace, session, row))
         out.append(
             {
                 "decision_id": status["decision_id"],

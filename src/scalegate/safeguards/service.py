@@ -26,6 +26,7 @@ from scalegate.governance.calendar import deadline_item
 from scalegate.governance.decisions import decision_status, open_decision
 from scalegate.governance.hooks import CalendarSource
 from scalegate.governance.permissions import require
+from scalegate.jsonable import to_jsonable
 from scalegate.months import add_months
 from scalegate.policy import Policy
 from scalegate.store.models.safeguards import SafeguardEvidenceRow, SafeguardImplementationRow
@@ -492,7 +493,7 @@ def _determination(
             }
         )
         return None
-    info = status.to_dict()
+    info: dict[str, Any] = to_jsonable(status)
     if status.stale:
         reasons.append(
             {

@@ -13,6 +13,7 @@ from scalegate.governance.decisions import list_decisions as decisions
 from scalegate.governance.decisions import show_decision as show
 from scalegate.governance.decisions import sign as sign_decision
 from scalegate.governance.notifications import notify_decision
+from scalegate.jsonable import to_jsonable
 from scalegate.web.api._common import RecordId, api_router, record, workspace_of
 from scalegate.web.auth import requires
 
@@ -42,13 +43,14 @@ def list_decisions(
     actor: Actor = Depends(requires("decision.read")),
 ) -> list[dict[str, Any]]:
     """Decisions newest first, with the roles still to sign and the notices still to send."""
-    return decisions(
+    found = decisions(
         workspace_of(request),
         actor,
         decision_type=decision_type or None,
         subject=subject or None,
         status=status,
     )
+    return [to_jsonable(d) for d in found]
 
 
 @router.get("/decisions/{decision_id}", summary="One decision")
@@ -56,7 +58,8 @@ def show_decision(
     request: Request, decision_id: RecordId, actor: Actor = Depends(requires("decision.read"))
 ) -> dict[str, Any]:
     """A decision with its signatures, the state it is bound to and its notifications."""
-    return show(workspace_of(request), actor, decision_id)
+    document: dict[str, Any] = to_jsonable(show(workspace_of(request), actor, decision_id))
+    return document
 
 
 @router.post("/decisions/{decision_id}/signatures", summary="Sign a decision", status_code=201)
@@ -72,7 +75,8 @@ def sign(
     sign_decision(
         workspace, actor, decision_id, body.role, approve=body.approve, justification=body.justification
     )
-    return show(workspace, actor, decision_id)
+    document: dict[str, Any] = to_jsonable(show(workspace, actor, decision_id))
+    return document
 
 
 @router.post("/decisions/{decision_id}/notifications", summary="Send a decision's notices", status_code=201)

@@ -10,12 +10,14 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from scalegate.actor import Actor
+from scalegate.governance.policy_change import ChangeView
 from scalegate.governance.policy_change import activate as make_active
 from scalegate.governance.policy_change import consult as respond
 from scalegate.governance.policy_change import list_changes as changes
 from scalegate.governance.policy_change import propose as open_change
 from scalegate.governance.policy_change import publish as record
 from scalegate.governance.policy_change import show_change as show
+from scalegate.jsonable import to_jsonable
 from scalegate.policy import load_builtin, load_policy_text
 from scalegate.web.api._common import RecordId, api_router, workspace_of
 from scalegate.web.auth import requires
@@ -65,10 +67,16 @@ class Publication(BaseModel):
     url: str | None = Field(None, max_length=2000, description="Public URL of the new version.")
 
 
+def _document(change: ChangeView) -> dict[str, Any]:
+    """A change as the API returns it."""
+    document: dict[str, Any] = to_jsonable(change)
+    return document
+
+
 @router.get("/policy-changes", summary="Policy changes")
 def list_changes(request: Request, actor: Actor = Depends(requires("policy.read"))) -> list[dict[str, Any]]:
     """Every proposed change, newest first, with its status and diff."""
-    return changes(workspace_of(request), actor)
+    return [to_jsonable(c) for c in changes(workspace_of(request), actor)]
 
 
 @router.get("/policy-changes/{change_id}", summary="One policy change")
@@ -76,7 +84,7 @@ def show_change(
     request: Request, change_id: RecordId, actor: Actor = Depends(requires("policy.read"))
 ) -> dict[str, Any]:
     """A change with its diff and consultations."""
-    return show(workspace_of(request), actor, change_id)
+    return _document(show(workspace_of(request), actor, change_id))
 
 
 @router.post("/policy-changes", summary="Propose a policy change", status_code=201)
@@ -86,7 +94,7 @@ def propose(
     """Validate the new policy and open the `policy_change` decision (consultation, then approval)."""
     policy = load_builtin(body.builtin) if body.builtin else load_policy_text(body.document or "", "document")
     origin = body.builtin or "api upload"
-    return open_change(
+    change = open_change(
         workspace_of(request),
         actor,
         policy,
@@ -94,6 +102,7 @@ def propose(
         rationale=body.rationale,
         origin=origin,
     )
+    return _document(change)
 
 
 @router.post(
@@ -106,7 +115,7 @@ def consult(
     actor: Actor = Depends(requires("policy.consult")),
 ) -> dict[str, Any]:
     """Record a consulted role's response (the LTBT under RSP v2)."""
-    return respond(workspace_of(request), actor, change_id, body.response, role=body.role)
+    return _document(respond(workspace_of(request), actor, change_id, body.response, role=body.role))
 
 
 @router.post("/policy-changes/{change_id}/publication", summary="Record publication")
@@ -117,7 +126,7 @@ def publish(
     actor: Actor = Depends(requires("policy.publish")),
 ) -> dict[str, Any]:
     """Record that the approved change was published (before its effective date when the policy requires)."""
-    return record(workspace_of(request), actor, change_id, url=body.url)
+    return _document(record(workspace_of(request), actor, change_id, url=body.url))
 
 
 @router.post("/policy-changes/{change_id}/activation", summary="Activate an approved change")
@@ -125,4 +134,4 @@ def activate(
     request: Request, change_id: RecordId, actor: Actor = Depends(requires("policy.activate"))
 ) -> dict[str, Any]:
     """Make the approved, published change the active policy (on or after its effective date)."""
-    return make_active(workspace_of(request), actor, change_id)
+    return _document(make_active(workspace_of(request), actor, change_id))

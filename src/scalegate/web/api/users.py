@@ -15,6 +15,7 @@ from scalegate.governance.users import grant_role, revoke_role
 from scalegate.governance.users import list_tokens as tokens
 from scalegate.governance.users import list_users as users
 from scalegate.governance.users import revoke_token as revoke_it
+from scalegate.jsonable import to_jsonable
 from scalegate.web.api._common import RecordId, api_router, workspace_of
 from scalegate.web.auth import requires
 
@@ -60,7 +61,7 @@ class NewToken(BaseModel):
 @router.get("/users", summary="Users and their roles")
 def list_users(request: Request, actor: Actor = Depends(requires("users.read"))) -> list[dict[str, Any]]:
     """Every user with their roles."""
-    return users(workspace_of(request), actor)
+    return [to_jsonable(u) for u in users(workspace_of(request), actor)]
 
 
 @router.post("/users", summary="Add a user", status_code=201)
@@ -68,7 +69,7 @@ def add_user(
     request: Request, body: NewUser, actor: Actor = Depends(requires("users.admin"))
 ) -> dict[str, Any]:
     """Create a user with roles."""
-    return add(
+    user = add(
         workspace_of(request),
         actor,
         body.name,
@@ -78,6 +79,8 @@ def add_user(
         admin=body.admin,
         password=body.password,
     )
+    document: dict[str, Any] = to_jsonable(user)
+    return document
 
 
 @router.post("/users/{name}/roles", summary="Grant a role", status_code=201)
@@ -85,7 +88,8 @@ def grant(
     request: Request, name: str, body: RoleGrant, actor: Actor = Depends(requires("users.admin"))
 ) -> dict[str, Any]:
     """Grant a role (no admin grants one to themselves)."""
-    return grant_role(workspace_of(request), actor, name, body.role)
+    document: dict[str, Any] = to_jsonable(grant_role(workspace_of(request), actor, name, body.role))
+    return document
 
 
 @router.delete("/users/{name}/roles/{role}", summary="Revoke a role")
@@ -93,7 +97,8 @@ def revoke(
     request: Request, name: str, role: str, actor: Actor = Depends(requires("users.admin"))
 ) -> dict[str, Any]:
     """Take a role away."""
-    return revoke_role(workspace_of(request), actor, name, role)
+    document: dict[str, Any] = to_jsonable(revoke_role(workspace_of(request), actor, name, role))
+    return document
 
 
 @router.get("/tokens", summary="API tokens")
@@ -105,7 +110,7 @@ def list_tokens(
     actor: Actor = Depends(requires("tokens.create")),
 ) -> list[dict[str, Any]]:
     """Tokens of a user, never their secrets."""
-    return tokens(workspace_of(request), actor, user or None)
+    return [to_jsonable(t) for t in tokens(workspace_of(request), actor, user or None)]
 
 
 @router.post("/tokens", summary="Issue an API token", status_code=201)
@@ -121,7 +126,8 @@ def create_token(
         expires_in_days=body.expires_in_days,
         user=body.user,
     )
-    return token.to_dict()
+    document: dict[str, Any] = to_jsonable(token)
+    return document
 
 
 @router.delete("/tokens/{token_id}", summary="Revoke an API token", status_code=204)

@@ -12,6 +12,7 @@ from scalegate.actor import Actor
 from scalegate.governance.decisions import list_decisions
 from scalegate.governance.decisions import sign as sign_decision
 from scalegate.governance.notifications import notify_decision
+from scalegate.jsonable import to_jsonable
 from scalegate.web.api._common import RecordId
 from scalegate.web.auth import requires
 from scalegate.web.ui.common import act, may, workspace
@@ -31,7 +32,7 @@ def _annotate(decision: dict[str, Any], actor: Actor, can_sign: bool) -> dict[st
 @router.get("/signoffs")
 def signoffs(request: Request, actor: Actor = Depends(requires("decision.read"))) -> Response:
     """Open decisions first, then the most recent closed ones."""
-    decisions = list_decisions(workspace(request), actor)
+    decisions = [to_jsonable(d) for d in list_decisions(workspace(request), actor)]
     can_sign = may(request, actor, "decision.sign")
     context = {
         "open": [_annotate(d, actor, can_sign) for d in decisions if d["status"] == "open"],
