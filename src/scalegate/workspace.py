@@ -11,16 +11,16 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from scalegate.actor import Actor
+from scalegate.actor import SYSTEM, Actor
 from scalegate.audit.log import append, ensure_head
 from scalegate.clock import Clock, default_clock
 from scalegate.context import ActivePolicy, Context, PolicyLoader
 from scalegate.errors import ConflictError, StoreError
-from scalegate.policy import Policy, content_hash, resolve_policy
+from scalegate.policy import DEFAULT_POLICY_ID, Policy, content_hash, resolve_policy
 from scalegate.store.base import Base, row_ref
 from scalegate.store.engine import make_engine, resolve_url
 from scalegate.store.models.workspace import PolicyVersionRow, SettingRow
@@ -162,8 +162,6 @@ def open_workspace(url: str | None = None, clock: Clock | None = None) -> Worksp
 
 def _stored_revision(engine: Engine) -> str | None:
     """The store's schema revision, read directly (Alembic is imported only when a migration must run)."""
-    from sqlalchemy import text
-
     with engine.connect() as conn:
         if "alembic_version" not in inspect(conn).get_table_names():
             return None
@@ -177,9 +175,6 @@ def init_workspace(
     actor: Actor | None = None,
 ) -> Workspace:
     """Create (or migrate) a workspace and activate a policy: a built-in id or a policy file path."""
-    from scalegate.actor import SYSTEM
-    from scalegate.policy import DEFAULT_POLICY_ID
-
     policy = resolve_policy(policy_ref or DEFAULT_POLICY_ID)
     resolved = resolve_url(url)
     engine = make_engine(resolved)

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from scalegate.assessment.service import assess, checkpoint_subject
 from scalegate.errors import InputError
+from scalegate.evidence.blobs import put_bytes
+from scalegate.governance.decisions import open_decision
 
 if TYPE_CHECKING:
     from scalegate.actor import Actor
@@ -31,8 +33,6 @@ def propose_determination(
     justification: str | None = None,
 ) -> Any:
     """Open a capability determination for sign-off, with the engine's recommendation beside the human one."""
-    from scalegate.governance.decisions import open_decision
-
     assessment = assess(workspace, ref)
     policy = workspace.policy()
     engine = {k: v.level for k, v in assessment.requirements.levels.items()}
@@ -79,9 +79,6 @@ def propose_affirmative_case(
     workspace: Workspace, actor: Actor, ref: str, document: Path, *, summary: str = ""
 ) -> Any:
     """Open an affirmative case (RSP v2.2 AI R&D-4/-5) for sign-off, bound to its document hash, findings."""
-    from scalegate.evidence.blobs import put_bytes
-    from scalegate.governance.decisions import open_decision
-
     try:
         data = Path(document).read_bytes()
     except OSError as exc:
@@ -115,8 +112,6 @@ def approve_interim_measures(
     expires_at: datetime | None = None,
 ) -> Any:
     """Open interim measures for sign-off: they turn a pause into a restricted continuation in their scope."""
-    from scalegate.governance.decisions import open_decision
-
     policy = workspace.policy()
     if policy.interim_measures is None:
         raise InputError(f"policy {policy.id} does not provide for interim measures")

@@ -25,6 +25,7 @@ from scalegate.errors import InputError, NotFoundError, ScalegateError
 from scalegate.gate.verdict import ACTIONS, EXIT_CODES, Effect, Outcome, Reason, Verdict
 from scalegate.governance.decisions import DecisionStatus
 from scalegate.safeguards.service import StandardStatus, standard_status
+from scalegate.workspace import open_workspace
 
 if TYPE_CHECKING:
     from scalegate.workspace import Workspace
@@ -86,8 +87,6 @@ def _paused(
 
 def gate_for_url(url: str | None, ref: str, action: str) -> Verdict:
     """Open the workspace and decide; an unreachable or invalid store is a ``pause`` (fail closed)."""
-    from scalegate.workspace import open_workspace
-
     try:
         workspace = open_workspace(url)
     except ScalegateError as exc:
