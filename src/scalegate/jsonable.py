@@ -16,15 +16,20 @@ from typing import Any
 
 __all__ = ["json_default", "to_jsonable"]
 
-_FIELDS: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
-"""Per dataclass: (the fields it serialises, in declaration order; its ``__json_extra__`` properties)."""
+_FIELDS: dict[type, tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] = {}
+"""Per dataclass: ((attribute, JSON key) of each field it serialises, in declaration order; its
+``__json_extra__`` properties)."""
 
 
-def _names(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The names ``to_jsonable`` writes for a dataclass, computed once per class."""
+def _names(cls: type) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """The names ``to_jsonable`` reads and writes for a dataclass, computed once per class."""
     names = _FIELDS.get(cls)
     if names is None:
-        kept = tuple(f.name for f in dataclasses.fields(cls) if f.metadata.get("json", True))
+        kept = tuple(
+            (f.name, f.metadata.get("json_name", f.name))
+            for f in dataclasses.fields(cls)
+            if f.metadata.get("json", True)
+        )
         names = _FIELDS[cls] = (kept, tuple(getattr(cls, "__json_extra__", ())))
     return names
 
@@ -33,17 +38,21 @@ def to_jsonable(value: Any) -> Any:
     """``value`` as plain JSON values (dicts, lists, str, int, float, bool, None).
 
     Dataclasses become objects of their fields in declaration order (a field declared with
-    ``metadata={"json": False}`` is left out), followed by the properties the class names in an optional
-    ``__json_extra__`` tuple. Datetimes and dates become ISO-8601 strings, enums their values, bytes hex,
-    sets sorted lists, tuples lists; dicts and lists are converted item by item. A value that still
-    serialises itself with ``to_dict()`` is taken at its word. Anything else is an error, as with
-    ``json_default``.
+    ``metadata={"json": False}`` is left out; ``metadata={"json_name": "from"}`` names a key that is no
+    Python identifier), followed by the properties the class names in an optional ``__json_extra__``
+    tuple. Datetimes and dates become ISO-8601 strings, enums their values, bytes hex, sets sorted lists,
+    tuples lists; dicts and lists are converted item by item. A value that still serialises itself with
+    ``to_dict()`` (a dataclass whose document differs from its fields) is taken at its word, before its
+    fields. Anything else is an error, as with ``json_default``.
     """
     if value is None or (isinstance(value, bool | int | float | str) and not isinstance(value, Enum)):
         return value
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict) and not isinstance(value, type):
+        return to_jsonable(to_dict())
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         kept, extra = _names(type(value))
-        out = {name: to_jsonable(getattr(value, name)) for name in kept}
+        out = {key: to_jsonable(getattr(value, name)) for name, key in kept}
         for name in extra:
             out[name] = to_jsonable(getattr(value, name))
         return out
@@ -53,9 +62,6 @@ def to_jsonable(value: Any) -> Any:
         return [to_jsonable(v) for v in value]
     if isinstance(value, Enum):
         return to_jsonable(value.value)
-    to_dict = getattr(value, "to_dict", None)
-    if callable(to_dict):
-        return to_jsonable(to_dict())
     return to_jsonable(json_default(value))
 
 
