@@ -5,6 +5,7 @@ them."""
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -44,13 +45,23 @@ def _hline(label: str, y: float, xs: tuple[float, float], color: str, **extra: A
     }
 
 
+def _drawn(x: float) -> float:
+    """A coordinate to four significant digits: finer than a chart can show, and it keeps the page small
+    (20 charts of long series otherwise send a third of a megabyte of 17-digit numbers)."""
+    return float(f"{x:.4g}") if math.isfinite(x) else x
+
+
 def chart_config(forecast: dict[str, Any], indicator: dict[str, Any], metric: str) -> dict[str, Any]:
-    """A Chart.js configuration (plain data) for one indicator's trend."""
+    """A Chart.js configuration (plain data) for one indicator's trend; coordinates are rounded for drawing
+    (``_drawn``), the numbers in the text come from the forecast itself."""
     points = [
-        {"x": p["effective_compute"], "y": p["estimate"], "label": p["checkpoint"]}
+        {"x": _drawn(p["effective_compute"]), "y": _drawn(p["estimate"]), "label": p["checkpoint"]}
         for p in forecast["points"]
     ]
-    band = forecast.get("band") or []
+    band = [
+        {k: _drawn(v) if isinstance(v, float) else v for k, v in b.items()}
+        for b in forecast.get("band") or []
+    ]
     xs_all = [p["x"] for p in points] + [b["effective_compute"] for b in band]
     current = forecast.get("current_effective_compute")
     if current:
@@ -144,7 +155,7 @@ def chart_config(forecast: dict[str, Any], indicator: dict[str, Any], metric: st
     }
 
 
-CHART_POINTS = 120
+CHART_POINTS = 60
 """Most measured points one chart draws; a longer series is downsampled (``downsample``)."""
 
 
