@@ -37,13 +37,13 @@ def test_overdue_item_is_recorded_as_a_finding(
 ) -> None:
     clock.set(datetime(2025, 9, 5, 12, tzinfo=UTC))
     report = compliance_status(workspace, people["rita"])
-    assert report["counts"]["overdue"] == 1 and report["findings_written"] == 1
-    [finding] = report["findings"]
+    assert report.counts["overdue"] == 1 and report.findings_written == 1
+    [finding] = report.findings
     assert (
-        finding["kind"] == "summary_overdue"
-        and finding["subject"] == "cadence:noncompliance-summary:2025-09-01"
+        finding.kind == "summary_overdue"
+        and finding.subject == "cadence:noncompliance-summary:2025-09-01"
     )
-    assert finding["days_late"] == 4 and finding["open"] and finding["clause"] == "TSP v1.0 §7.1"
+    assert finding.days_late == 4 and finding.open and finding.clause == "TSP v1.0 §7.1"
     with workspace.read() as session:
         entry = session.execute(
             select(AuditEntryRow).where(AuditEntryRow.event == "compliance.findings_recorded")
@@ -52,15 +52,15 @@ def test_overdue_item_is_recorded_as_a_finding(
 
     clock.advance(timedelta(days=1))
     again = compliance_status(workspace, people["rita"])
-    assert again["findings_written"] == 1 and again["findings"][0]["days_late"] == 5
-    assert compliance_status(workspace, people["rita"])["findings_written"] == 0
+    assert again.findings_written == 1 and again.findings[0].days_late == 5
+    assert compliance_status(workspace, people["rita"]).findings_written == 0
 
     noncompliance.summarize(workspace, people["rita"])
     after = compliance_status(workspace, people["rita"])
-    assert after["counts"]["overdue"] == 0
-    [closed] = after["findings"]
-    assert closed["resolved"] and not closed["open"] and closed["days_late"] == 5
-    assert closed["detail"]["met_at"] == clock.now().isoformat()
+    assert after.counts["overdue"] == 0
+    [closed] = after.findings
+    assert closed.resolved and not closed.open and closed.days_late == 5
+    assert closed.detail["met_at"] == clock.now().isoformat()
     next_summary = items_by_subject(workspace)["cadence:noncompliance-summary"]
     assert next_summary.due_at == datetime(2025, 12, 6, 12, tzinfo=UTC) and next_summary.status == "upcoming"
 
@@ -76,7 +76,7 @@ def test_recording_a_review_moves_the_next_deadline(
         note="review by Example LLP",
         evidence_uri="https://example.org/review.pdf",
     )
-    assert done["days_late"] == 0 and done["due_at"] == datetime(2026, 6, 1, 12, tzinfo=UTC)
+    assert done.days_late == 0 and done.due_at == datetime(2026, 6, 1, 12, tzinfo=UTC)
     assert items_by_subject(workspace)["cadence:procedural-review"].due_at == datetime(2027, 3, 1, tzinfo=UTC)
     with pytest.raises(NotFoundError, match="no cadence 'annual-party'"):
         record_completion(workspace, people["rita"], "annual-party")
@@ -99,10 +99,10 @@ def test_drills_and_reviews_of_the_rsp(rsp: Workspace, clock: FixedClock) -> Non
     assert "cadence:safeguards-reapproval" not in subjects  # left to the safeguards provider
     clock.set(datetime(2026, 6, 10, tzinfo=UTC))
     status = compliance_status(rsp, people["rita"])
-    kinds = {f["kind"] for f in status["findings"]}
+    kinds = {f.kind for f in status.findings}
     assert {"drill_overdue", "review_overdue", "publication_overdue", "summary_overdue"} <= kinds
     done = record_completion(rsp, people["sec"], "drill-weight-security-incident", kind="drill")
-    assert done["days_late"] == 9
+    assert done.days_late == 9
     with pytest.raises(NotFoundError, match="no drill 'procedural-review'"):
         record_completion(rsp, people["rita"], "procedural-review", kind="drill")
     with rsp.read() as session:

@@ -170,7 +170,7 @@ def test_enhancements_and_stage_changes_are_recorded(workspace: Workspace) -> No
     )
     report = service.set_stage(workspace, RSO, "m1@c1", "deployed")
     summary = service.model_summary(workspace, "m1")
-    assert summary["enhancements"][0]["kind"] == "fine-tuning"
+    assert summary.enhancements[0]["kind"] == "fine-tuning"
     assert report.checkpoint.stage == "deployed"
     with pytest.raises(InputError, match="enhancement ends before it starts"):
         service.record_enhancement(

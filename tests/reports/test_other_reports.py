@@ -10,6 +10,7 @@ from typing import Any
 
 from scalegate.actor import ANONYMOUS
 from scalegate.governance.noncompliance import disclosure, report
+from scalegate.jsonable import to_jsonable
 from scalegate.reports.compliance import compliance_report
 from scalegate.reports.document import lookup
 from scalegate.reports.public import public_summary
@@ -66,7 +67,7 @@ def test_the_compliance_review_counts_what_the_governance_record_holds(make_scen
     end = s.clock.now().date()
     rep = compliance_report(s.workspace, start, end, s.people["rita"])
     data = _numbers_match(render_html(rep))
-    public_counts = {k: v for k, v in disclosure(s.workspace, ANONYMOUS).items() if k != "as_of"}
+    public_counts = {k: v for k, v in to_jsonable(disclosure(s.workspace, ANONYMOUS)).items() if k != "as_of"}
     assert {k: v for k, v in data["noncompliance"]["disclosure"].items() if k != "as_of"} == public_counts
     assert data["noncompliance"]["disclosure"]["total"] == 1
     types = {d["decision_type"] for d in data["decisions"]}

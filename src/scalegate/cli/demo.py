@@ -101,11 +101,9 @@ def _print_family(state: DemoState, out: Any) -> None:
             else f"  {cp.get('name')}: effective compute unknown"
         )
     for due in due_assessments(ws):
-        item = due.to_dict() if hasattr(due, "to_dict") else dict(due.__dict__)
-        due_at = str(item.get("due_at") or "")[:10]
         out.print(
-            f"  comprehensive assessment due: {item.get('checkpoint') or item.get('subject')} "
-            f"({item.get('trigger')} trigger), deadline {due_at}"
+            f"  comprehensive assessment due: {due.checkpoint} ({due.trigger} trigger), "
+            f"deadline {due.due_at.date().isoformat()}"
         )
 
 

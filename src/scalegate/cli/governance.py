@@ -16,7 +16,10 @@ from scalegate.cli._context import actor_of, workspace_of
 from scalegate.cli._output import Said, command, console, table
 
 if TYPE_CHECKING:
+    from scalegate.governance.compliance import ComplianceStatus
     from scalegate.governance.decisions import DecisionStatus
+    from scalegate.governance.noncompliance import ReportView
+    from scalegate.governance.permissions import PermissionRule
     from scalegate.governance.policy_change import ChangeView
     from scalegate.governance.users import TokenView, UserView
 
@@ -600,18 +603,18 @@ def nc_list(ctx: typer.Context, json_out: bool = JSON) -> Any:
     return list_reports(workspace_of(ctx), actor_of(ctx))
 
 
-def _print_reports(reports: list[dict[str, Any]]) -> None:
+def _print_reports(reports: list[ReportView]) -> None:
     table(
         "Noncompliance reports",
         ["id", "received", "status", "routed to", "concerning", "material risk"],
         [
             [
-                r["id"],
-                r["received_at"].date(),
-                r["status"],
-                r["routed_to"],
-                r["concerning_role"] or "-",
-                "yes" if r["material_risk"] else "no",
+                r.id,
+                r.received_at.date(),
+                r.status,
+                r.routed_to,
+                r.concerning_role or "-",
+                "yes" if r.material_risk else "no",
             ]
             for r in reports
         ],
@@ -629,13 +632,13 @@ def nc_show(
     return show_report(workspace_of(ctx), actor_of(ctx), report_id)
 
 
-def _print_report(r: dict[str, Any]) -> None:
+def _print_report(r: ReportView) -> None:
     console().print(
-        f"[bold]Report #{r['id']}[/bold] {r['status']} (routed to {r['routed_to']}; next: "
-        f"{', '.join(r['next']) or '-'})\n{r['description']}"
+        f"[bold]Report #{r.id}[/bold] {r.status} (routed to {r.routed_to}; next: "
+        f"{', '.join(r.next) or '-'})\n{r.description}"
     )
-    for e in r["events"]:
-        console().print(f"  {e['at'].isoformat()} {e['from']} -> {e['to']} by {e['handler']}: {e['note']}")
+    for e in r.events:
+        console().print(f"  {e.at.isoformat()} {e.from_status} -> {e.to} by {e.handler}: {e.note}")
 
 
 @nc_app.command("transition")
@@ -658,7 +661,7 @@ def nc_transition(
     r = transition(
         workspace_of(ctx), actor_of(ctx), report_id, status, note=note, material_risk=material_risk
     )
-    return Said(r, f"Report #{report_id} is {r['status']}")
+    return Said(r, f"Report #{report_id} is {r.status}")
 
 
 @nc_app.command("summary")
@@ -673,12 +676,12 @@ def nc_summary(
     from scalegate.governance.notifications import configured_notifier
 
     ws, actor = workspace_of(ctx), actor_of(ctx)
-    result = disclosure(ws, actor) if public else summarize(ws, actor, notifier=configured_notifier(ws))
-    counts = result if public else result["counts"]
+    result: Any = disclosure(ws, actor) if public else summarize(ws, actor, notifier=configured_notifier(ws))
+    counts = result if public else result.counts
     return Said(
         result,
-        f"{counts['total']} reports; substantiated {counts['substantiated']}; "
-        + ", ".join(f"{k} {v}" for k, v in counts["by_status"].items()),
+        f"{counts.total} reports; substantiated {counts.substantiated}; "
+        + ", ".join(f"{k} {v}" for k, v in counts.by_status.items()),
     )
 
 
@@ -693,23 +696,23 @@ def compliance(ctx: typer.Context, json_out: bool = JSON) -> Any:
     return compliance_status(workspace_of(ctx), actor_of(ctx))
 
 
-def _print_compliance(result: dict[str, Any]) -> None:
-    c = result["counts"]
+def _print_compliance(result: ComplianceStatus) -> None:
+    c = result.counts
     console().print(
-        f"[bold]Compliance[/bold] as of {result['as_of'].isoformat()}: {c['overdue']} overdue, "
-        f"{c['due']} due, {c['upcoming']} upcoming; {len(result['findings'])} findings"
+        f"[bold]Compliance[/bold] as of {result.as_of.isoformat()}: {c['overdue']} overdue, "
+        f"{c['due']} due, {c['upcoming']} upcoming; {len(result.findings)} findings"
     )
     table(
         None,
         ["due", "status", "what", "clause"],
         [
             [
-                i["due_at"][:10],
-                i["status"] + (f" ({i['days_overdue']}d)" if i["days_overdue"] else ""),
-                i["title"],
-                i["clause"],
+                i.due_at.date().isoformat(),
+                i.status + (f" ({i.days_overdue}d)" if i.days_overdue else ""),
+                i.title,
+                i.clause,
             ]
-            for i in result["items"]
+            for i in result.items
         ],
     )
 
@@ -763,8 +766,8 @@ def _record(
         evidence_uri=evidence,
         kind=kind,
     )
-    late = f", {done['days_late']} days late" if done["days_late"] else ", on time"
-    return Said(done, f"Recorded {cadence} at {done['completed_at'].isoformat()}{late}")
+    late = f", {done.days_late} days late" if done.days_late else ", on time"
+    return Said(done, f"Recorded {cadence} at {done.completed_at.isoformat()}{late}")
 
 
 AT = typer.Option(None, "--at", help="When it was done (default: now).")
@@ -805,13 +808,12 @@ def permissions(ctx: typer.Context, json_out: bool = JSON) -> Any:
     """The permission matrix of the active policy: who may do what, and why."""
     from scalegate.governance.permissions import rules_for
 
-    rules = rules_for(workspace_of(ctx).policy())
-    return {action: [r.to_dict() for r in rs] for action, rs in rules.items()}
+    return rules_for(workspace_of(ctx).policy())
 
 
-def _print_permissions(result: dict[str, list[dict[str, Any]]]) -> None:
+def _print_permissions(result: dict[str, list[PermissionRule]]) -> None:
     table(
         "Permissions",
         ["action", "roles", "reason", "source"],
-        [[a, ", ".join(r["roles"]), r["reason"], r["source"]] for a, rs in result.items() for r in rs],
+        [[a, ", ".join(sorted(r.roles)), r.reason, r.source] for a, rs in result.items() for r in rs],
     )

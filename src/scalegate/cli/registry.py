@@ -6,13 +6,17 @@ Commands parse options, call ``scalegate.registry`` and print; heavy modules are
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from scalegate.cli._context import actor_of, workspace_of
 from scalegate.cli._output import command, console, table
 from scalegate.errors import InputError
+from scalegate.jsonable import to_jsonable
+
+if TYPE_CHECKING:
+    from scalegate.registry.service import CheckpointStatus, ModelSummary
 
 model_app = typer.Typer(
     help="Register and inspect models, training runs and post-training enhancements.", no_args_is_help=True
@@ -121,20 +125,20 @@ def model_list(
     return list(service.list_models(workspace_of(ctx), family))
 
 
-def _print_model(summary: dict[str, Any]) -> None:
-    m = summary["model"]
+def _print_model(summary: ModelSummary) -> None:
+    m = summary.model
     console().print(f"[bold]{m['name']}[/bold]  family {m['family']}  owner {m['owner']}")
     table(
         "Runs",
         ["run", "algorithmic multiplier", "started"],
-        [[r["name"], r["algorithmic_multiplier"], r["started_at"]] for r in summary["runs"]],
+        [[r["name"], r["algorithmic_multiplier"], r["started_at"]] for r in summary.runs],
     )
-    _checkpoint_table(summary["checkpoints"])
-    if summary["enhancements"]:
+    _checkpoint_table(summary.checkpoints)
+    if summary.enhancements:
         table(
             "Post-training enhancements",
             ["kind", "description", "started", "ended"],
-            [[e["kind"], e["description"], e["started_at"], e["ended_at"]] for e in summary["enhancements"]],
+            [[e["kind"], e["description"], e["started_at"], e["ended_at"]] for e in summary.enhancements],
         )
 
 
@@ -142,7 +146,7 @@ def _print_model(summary: dict[str, Any]) -> None:
 @command(render=_print_model)
 def model_show(
     ctx: typer.Context, name: str = typer.Argument(..., help="Model name."), json_out: bool = JSON_OPT
-) -> dict[str, Any]:
+) -> Any:
     """Show a model with its runs, checkpoints and enhancements."""
     from scalegate.registry import service
 
@@ -263,13 +267,12 @@ def checkpoint_list(
     """List a model's checkpoints with their effective compute."""
     from scalegate.registry import service
 
-    rows: list[dict[str, Any]] = service.model_summary(workspace_of(ctx), model)["checkpoints"]
-    return rows
+    return service.model_summary(workspace_of(ctx), model).checkpoints
 
 
-def _print_status(status: dict[str, Any]) -> None:
-    _checkpoint_table([status["checkpoint"]])
-    _trigger_table(status["triggers"])
+def _print_status(status: CheckpointStatus) -> None:
+    _checkpoint_table([status.checkpoint])
+    _trigger_table([f.to_dict() for f in status.triggers])
 
 
 @checkpoint_app.command("show")
@@ -278,7 +281,7 @@ def checkpoint_show(
     ctx: typer.Context,
     ref: str = typer.Argument(..., help="MODEL or MODEL@CHECKPOINT."),
     json_out: bool = JSON_OPT,
-) -> dict[str, Any]:
+) -> Any:
     """Show a checkpoint, its triggers as of now, and its assessments."""
     from scalegate.registry import service
 
@@ -442,7 +445,7 @@ def assessments_due(ctx: typer.Context, json_out: bool = JSON_OPT) -> dict[str, 
     from scalegate.registry.assessments_due import due_assessments
 
     ws = workspace_of(ctx)
-    items = [i.to_dict() for i in due_assessments(ws)]
+    items = [to_jsonable(i) for i in due_assessments(ws)]
     return {"as_of": ws.now().isoformat(), "assessments": items}
 
 

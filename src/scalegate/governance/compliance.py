@@ -10,6 +10,7 @@ deadline.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,10 @@ if TYPE_CHECKING:
     from scalegate.workspace import Workspace
 
 __all__ = [
+    "Completion",
+    "ComplianceStatus",
+    "FindingView",
+    "StatusFinding",
     "compliance_status",
     "finding_kind",
     "list_findings",
@@ -99,7 +104,56 @@ def record_overdue_findings(workspace: Workspace, items: list[CalendarItem]) -> 
         return written
 
 
-def list_findings(workspace: Workspace, actor: Actor) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class FindingView:
+    """A recorded compliance finding: a deadline that was missed, and by how much."""
+
+    id: int
+    kind: str
+    subject: str
+    clause: str
+    detected_at: datetime
+    days_late: int
+    detail: dict[str, Any]
+    resolved: bool
+    """The obligation was carried out since (late); ``days_late`` is final."""
+
+
+@dataclass(frozen=True)
+class StatusFinding(FindingView):
+    """A finding as the compliance status shows it."""
+
+    open: bool | None
+    """Its item is overdue now (None for findings another domain records under its own subjects)."""
+
+
+@dataclass(frozen=True)
+class ComplianceStatus:
+    """The calendar of every source's deadlines, counts by status, and the findings."""
+
+    as_of: datetime
+    policy: str
+    counts: dict[str, int]
+    items: list[CalendarItem]
+    findings: list[StatusFinding]
+    findings_written: int
+
+
+@dataclass(frozen=True)
+class Completion:
+    """An obligation recorded as carried out, against the deadline it met or missed."""
+
+    id: int
+    cadence: str
+    kind: str
+    completed_at: datetime
+    due_at: datetime
+    days_late: int
+    note: str
+    evidence_uri: str | None
+
+
+def list_findings(workspace: Workspace, actor: Actor) -> list[FindingView]:
     """Every compliance finding, newest first."""
     require(actor, "compliance.read", workspace.policy())
     with workspace.read() as session:
@@ -109,17 +163,17 @@ def list_findings(workspace: Workspace, actor: Actor) -> list[dict[str, Any]]:
         return [_finding_view(r) for r in rows]
 
 
-def _finding_view(row: ComplianceFindingRow) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "kind": row.kind,
-        "subject": row.subject,
-        "clause": row.clause,
-        "detected_at": row.detected_at,
-        "days_late": row.days_late,
-        "detail": row.detail,
-        "resolved": "met_at" in row.detail,
-    }
+def _finding_view(row: ComplianceFindingRow) -> FindingView:
+    return FindingView(
+        id=row.id,
+        kind=row.kind,
+        subject=row.subject,
+        clause=row.clause,
+        detected_at=row.detected_at,
+        days_late=row.days_late,
+        detail=row.detail,
+        resolved="met_at" in row.detail,
+    )
 
 
 def _record_all(workspace: Workspace, sources: list[tuple[CalendarSource, list[CalendarItem]]]) -> int:
@@ -132,7 +186,7 @@ def _record_all(workspace: Workspace, sources: list[tuple[CalendarSource, list[C
     return written
 
 
-def compliance_status(workspace: Workspace, actor: Actor) -> dict[str, Any]:
+def compliance_status(workspace: Workspace, actor: Actor) -> ComplianceStatus:
     """The calendar with every source's deadlines; overdue items are recorded as findings on the way.
 
     Each finding carries ``open``: whether its item is overdue now (None for findings another domain records
@@ -145,17 +199,21 @@ def compliance_status(workspace: Workspace, actor: Actor) -> dict[str, Any]:
     counts = Counter(i.status for i in items)
     overdue = {(finding_kind(i.kind), i.id[:300]) for i in items if i.status == "overdue"}
     elsewhere = {finding_kind(i.kind) for source, found in sources if source.record_findings for i in found}
-    findings = list_findings(workspace, actor)
-    for f in findings:
-        f["open"] = None if f["kind"] in elsewhere else (f["kind"], f["subject"]) in overdue
-    return {
-        "as_of": workspace.now(),
-        "policy": workspace.policy().id,
-        "counts": {s: counts.get(s, 0) for s in ("overdue", "due", "upcoming", "met", "missed")},
-        "items": [i.to_dict() for i in items],
-        "findings": findings,
-        "findings_written": written,
-    }
+    findings = [
+        StatusFinding(
+            **{f.name: getattr(found, f.name) for f in fields(FindingView)},
+            open=None if found.kind in elsewhere else (found.kind, found.subject) in overdue,
+        )
+        for found in list_findings(workspace, actor)
+    ]
+    return ComplianceStatus(
+        as_of=workspace.now(),
+        policy=workspace.policy().id,
+        counts={s: counts.get(s, 0) for s in ("overdue", "due", "upcoming", "met", "missed")},
+        items=items,
+        findings=findings,
+        findings_written=written,
+    )
 
 
 def record_completion(
@@ -167,7 +225,7 @@ def record_completion(
     note: str = "",
     evidence_uri: str | None = None,
     kind: str | None = None,
-) -> dict[str, Any]:
+) -> Completion:
     """Record that a cadence (a review, a publication, a drill) was carried out; a finding for the occurrence
     it fulfils gets its final lateness."""
     policy = workspace.policy()
@@ -199,16 +257,16 @@ def record_completion(
             },
             rows=rows,
         )
-        return {
-            "id": row.id,
-            "cadence": cadence.id,
-            "kind": cadence.kind,
-            "completed_at": done,
-            "due_at": due,
-            "days_late": days_late(due, done),
-            "note": note,
-            "evidence_uri": evidence_uri,
-        }
+        return Completion(
+            id=row.id,
+            cadence=cadence.id,
+            kind=cadence.kind,
+            completed_at=done,
+            due_at=due,
+            days_late=days_late(due, done),
+            note=note,
+            evidence_uri=evidence_uri,
+        )
 
 
 def write_completion(

@@ -17,6 +17,7 @@ corrective_action -> closed; unsubstantiated -> closed.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -29,6 +30,7 @@ from scalegate.governance.calendar import cadences
 from scalegate.governance.compliance import write_completion
 from scalegate.governance.notifications import notify_role
 from scalegate.governance.permissions import require
+from scalegate.jsonable import to_jsonable
 from scalegate.months import add_months
 from scalegate.store.models.governance import (
     NoncomplianceEventRow,
@@ -45,7 +47,13 @@ if TYPE_CHECKING:
 __all__ = [
     "REPORT_STATUSES",
     "TRANSITIONS",
+    "Disclosure",
+    "ReportCounts",
+    "ReportEvent",
+    "ReportNotice",
     "ReportStatus",
+    "ReportView",
+    "SummaryView",
     "disclosure",
     "list_reports",
     "report",
@@ -215,36 +223,72 @@ def _checked(policy: Policy, session: Session, actor: Actor, report_id: int) -> 
     return row
 
 
-def _report_view(session: Session, row: NoncomplianceReportRow) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ReportEvent:
+    """One step of a report's lifecycle."""
+
+    from_status: str = field(metadata={"json_name": "from"})
+    to: str
+    handler: str
+    at: datetime
+    note: str
+
+
+@dataclass(frozen=True)
+class ReportNotice:
+    """A notice sent about a report (the Board told of material risk)."""
+
+    id: int
+    role: str | None
+    status: str
+    delivered_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """A noncompliance report as its handlers see it: where it stands, what may come next, its history and
+    the notices sent about it."""
+
+    id: int
+    received_at: datetime
+    description: str
+    concerning_role: str | None
+    routed_to: str
+    material_risk: bool
+    status: str
+    anonymous: bool
+    reporter: str | None
+    updated_at: datetime
+    next: list[str]
+    events: list[ReportEvent]
+    notifications: list[ReportNotice]
+
+
+def _report_view(session: Session, row: NoncomplianceReportRow) -> ReportView:
     events = session.execute(
         select(NoncomplianceEventRow)
         .where(NoncomplianceEventRow.report_id == row.id)
         .order_by(NoncomplianceEventRow.id)
     ).scalars()
     notes = session.execute(select(NotificationRow).where(NotificationRow.report_id == row.id)).scalars()
-    return {
-        "id": row.id,
-        "received_at": row.received_at,
-        "description": row.description,
-        "concerning_role": row.concerning_role,
-        "routed_to": row.routed_to,
-        "material_risk": row.material_risk,
-        "status": row.status,
-        "anonymous": row.anonymous,
-        "reporter": row.reporter,
-        "updated_at": row.updated_at,
-        "next": list(TRANSITIONS[row.status]),
-        "events": [
-            {"from": e.from_status, "to": e.to_status, "handler": e.handler, "at": e.at, "note": e.note}
-            for e in events
-        ],
-        "notifications": [
-            {"id": n.id, "role": n.role, "status": n.status, "delivered_at": n.delivered_at} for n in notes
-        ],
-    }
+    return ReportView(
+        id=row.id,
+        received_at=row.received_at,
+        description=row.description,
+        concerning_role=row.concerning_role,
+        routed_to=row.routed_to,
+        material_risk=row.material_risk,
+        status=row.status,
+        anonymous=row.anonymous,
+        reporter=row.reporter,
+        updated_at=row.updated_at,
+        next=list(TRANSITIONS[row.status]),
+        events=[ReportEvent(e.from_status, e.to_status, e.handler, e.at, e.note) for e in events],
+        notifications=[ReportNotice(n.id, n.role, n.status, n.delivered_at) for n in notes],
+    )
 
 
-def list_reports(workspace: Workspace, actor: Actor) -> list[dict[str, Any]]:
+def list_reports(workspace: Workspace, actor: Actor) -> list[ReportView]:
     """Reports the actor may see (routed to one of their roles), newest first."""
     policy = workspace.policy()
     require(actor, "noncompliance.read", policy)
@@ -255,7 +299,7 @@ def list_reports(workspace: Workspace, actor: Actor) -> list[dict[str, Any]]:
         return [_report_view(session, r) for r in rows if _visible(policy, actor, r)]
 
 
-def show_report(workspace: Workspace, actor: Actor, report_id: int) -> dict[str, Any]:
+def show_report(workspace: Workspace, actor: Actor, report_id: int) -> ReportView:
     """One report with its history."""
     policy = workspace.policy()
     require(actor, "noncompliance.read", policy)
@@ -272,7 +316,7 @@ def transition(
     note: str = "",
     material_risk: bool | None = None,
     notifier: Notifier | None = None,
-) -> dict[str, Any]:
+) -> ReportView:
     """Move a report along its lifecycle; flagging material risk on the way notifies the Board promptly."""
     if to not in REPORT_STATUSES:
         raise InputError(f"unknown status {to!r}; one of {', '.join(REPORT_STATUSES)}", where="status")
@@ -314,7 +358,7 @@ def summarize(
     *,
     period_end: datetime | None = None,
     notifier: Notifier | None = None,
-) -> dict[str, Any]:
+) -> SummaryView:
     """Roll up reports without material risk received since the last summary into counts for the Board;
     records the summary (fulfilling the summary cadence) and, with a notifier, sends it."""
     policy = workspace.policy()
@@ -334,7 +378,7 @@ def summarize(
         summary = NoncomplianceSummaryRow(
             period_start=start,
             period_end=end,
-            counts=counts,
+            counts=to_jsonable(counts),
             generated_at=workspace.now(),
             generated_by=actor.label,
         )
@@ -349,10 +393,10 @@ def summarize(
         ctx.record(
             "noncompliance.summarized",
             f"noncompliance-summary:{summary.id}",
-            {"summary_id": summary.id, "counts": counts},
+            {"summary_id": summary.id, "counts": to_jsonable(counts)},
             rows=[summary, *done],
         )
-        view = {"id": summary.id, "period_start": start, "period_end": end, "counts": counts}
+        view = SummaryView(summary.id, start, end, counts)
     role = policy.governance.noncompliance.material_risk_notify_role
     if notifier is not None and role is not None:
         body = (
@@ -365,7 +409,7 @@ def summarize(
             actor,
             role,
             kind="summary",
-            subject=f"noncompliance-summary:{view['id']}",
+            subject=f"noncompliance-summary:{view.id}",
             title="[scalegate] noncompliance summary",
             body=body,
             notifier=notifier,
@@ -390,27 +434,58 @@ def _substantiated_ids(session: Session) -> set[int]:
     return set(session.execute(stmt).scalars())
 
 
-def _summary_counts(session: Session, rows: list[NoncomplianceReportRow]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ReportCounts:
+    """Reports counted: numbers only, never the text, roles or dates of a single report."""
+
+    total: int
+    by_status: dict[str, int]
+    substantiated: int
+    material_risk: int
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """Every report counted, as of a time, for public disclosure (``ReportCounts`` with its time first)."""
+
+    as_of: datetime
+    total: int
+    by_status: dict[str, int]
+    substantiated: int
+    material_risk: int
+
+
+@dataclass(frozen=True)
+class SummaryView:
+    """A recorded periodic summary for the Board."""
+
+    id: int
+    period_start: datetime
+    period_end: datetime
+    counts: ReportCounts
+
+
+def _summary_counts(session: Session, rows: list[NoncomplianceReportRow]) -> ReportCounts:
     by_status = Counter(r.status for r in rows)
     substantiated = _substantiated_ids(session)
-    return {
-        "total": len(rows),
-        "by_status": {s: by_status.get(s, 0) for s in REPORT_STATUSES},
-        "substantiated": sum(1 for r in rows if r.id in substantiated),
-        "material_risk": sum(1 for r in rows if r.material_risk),
-    }
+    return ReportCounts(
+        total=len(rows),
+        by_status={s: by_status.get(s, 0) for s in REPORT_STATUSES},
+        substantiated=sum(1 for r in rows if r.id in substantiated),
+        material_risk=sum(1 for r in rows if r.material_risk),
+    )
 
 
-def _render_counts(counts: dict[str, Any]) -> str:
-    lines = [f"total: {counts['total']}", f"substantiated: {counts['substantiated']}"]
-    lines += [f"{status}: {n}" for status, n in counts["by_status"].items()]
+def _render_counts(counts: ReportCounts) -> str:
+    lines = [f"total: {counts.total}", f"substantiated: {counts.substantiated}"]
+    lines += [f"{status}: {n}" for status, n in counts.by_status.items()]
     return "\n".join(lines) + "\n"
 
 
-def disclosure(workspace: Workspace, actor: Actor) -> dict[str, Any]:
+def disclosure(workspace: Workspace, actor: Actor) -> Disclosure:
     """Aggregate counts for public disclosure: numbers only, no text, roles or dates of single reports."""
     require(actor, "noncompliance.disclose", workspace.policy())
     with workspace.read() as session:
         rows = list(session.execute(select(NoncomplianceReportRow)).scalars())
         counts = _summary_counts(session, rows)
-    return {"as_of": workspace.now(), **counts}
+    return Disclosure(as_of=workspace.now(), **vars(counts))

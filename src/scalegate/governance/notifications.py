@@ -20,6 +20,7 @@ import hmac
 import json
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Delivery",
+    "GovernmentNoticeStatus",
     "InMemoryNotifier",
     "Message",
     "Notifier",
@@ -552,23 +554,36 @@ def government_notice_sent(workspace: Workspace, session: Session, subject: str)
     return next((r for r in _government_rows(session, subject) if r.status == "delivered"), None)
 
 
+@dataclass(frozen=True)
+class GovernmentNoticeStatus:
+    """Whether the government notice about a subject is due, why, and whether it was delivered."""
+
+    due: bool
+    reasons: list[str]
+    delivered: bool
+    recipient: str | None
+    notification_id: int | None
+    delivered_at: datetime | None
+    clause: str | None
+
+
 def government_notice_status(
     workspace: Workspace, session: Session, subject: str, required_levels: dict[str, str]
-) -> dict[str, Any]:
+) -> GovernmentNoticeStatus:
     """Whether a notice is due for ``subject`` and whether it was delivered (for the gate and reports)."""
 
     policy = workspace.active_in(session).policy
     reasons = government_notice_due(policy, required_levels)
     sent = government_notice_sent(workspace, session, subject)
-    return {
-        "due": bool(reasons),
-        "reasons": reasons,
-        "delivered": sent is not None,
-        "recipient": policy.government_notice.recipient if policy.government_notice else None,
-        "notification_id": sent.id if sent else None,
-        "delivered_at": sent.delivered_at.isoformat() if sent and sent.delivered_at else None,
-        "clause": policy.government_notice.source.cite() if policy.government_notice else None,
-    }
+    return GovernmentNoticeStatus(
+        due=bool(reasons),
+        reasons=reasons,
+        delivered=sent is not None,
+        recipient=policy.government_notice.recipient if policy.government_notice else None,
+        notification_id=sent.id if sent else None,
+        delivered_at=sent.delivered_at if sent else None,
+        clause=policy.government_notice.source.cite() if policy.government_notice else None,
+    )
 
 
 def notify_government(

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 from scalegate.actor import Actor
 from scalegate.errors import PermissionDenied
@@ -101,16 +101,9 @@ class PermissionRule:
 
     action: Action
     roles: frozenset[str]
+    """Serialised as a sorted list (``to_jsonable``)."""
     reason: str
     source: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "action": self.action,
-            "roles": sorted(self.roles),
-            "reason": self.reason,
-            "source": self.source,
-        }
 
 
 def _rule(action: Action, roles: str, reason: str, source: str = DEFAULT) -> PermissionRule:

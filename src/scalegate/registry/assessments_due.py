@@ -71,23 +71,6 @@ class DueAssessment:
     clause: str
     text: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "model": self.model,
-            "family": self.family,
-            "checkpoint": self.checkpoint,
-            "kind": self.kind,
-            "trigger": self.trigger,
-            "triggered_at": self.triggered_at.isoformat(),
-            "due_at": self.due_at.isoformat(),
-            "status": self.status,
-            "days_overdue": self.days_overdue,
-            "days_left": self.days_left,
-            "clause": self.clause,
-            "text": self.text,
-        }
-
 
 # -- opening -------------------------------------------------------------------------------------------------
 

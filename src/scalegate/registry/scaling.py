@@ -56,17 +56,6 @@ class EffectiveComputeEstimate:
     extrapolated: bool = False
     note: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "value": self.value,
-            "low": self.low,
-            "high": self.high,
-            "method": self.method,
-            "aggregate_loss": self.aggregate_loss,
-            "extrapolated": self.extrapolated,
-            "note": self.note,
-        }
-
 
 @functools.lru_cache(maxsize=16)
 def _draws(

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from scalegate.actor import Actor
 from scalegate.errors import ConflictError, InputError, ScalegateError
+from scalegate.jsonable import to_jsonable
 from scalegate.registry.assessments_due import open_assessments
 from scalegate.registry.effective import active_fit, apply_estimate, estimate_for, estimate_with
 from scalegate.registry.lookup import (
@@ -54,6 +55,8 @@ from scalegate.workspace import Workspace
 __all__ = [
     "BATCH_EVENT",
     "CheckpointReport",
+    "CheckpointStatus",
+    "ModelSummary",
     "add_checkpoint",
     "batch_document",
     "checkpoint_status",
@@ -82,7 +85,7 @@ class CheckpointReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "checkpoint": checkpoint_dict(self.checkpoint),
-            "effective_compute": self.estimate.to_dict() if self.estimate else None,
+            "effective_compute": to_jsonable(self.estimate),
             "triggers": [f.to_dict() for f in self.firings],
             "assessments_opened": [
                 {"id": a.id, "trigger": a.trigger, "due_at": a.due_at.isoformat(), "clause": a.clause}
@@ -522,8 +525,28 @@ def record_enhancement(
     return row
 
 
-def model_summary(workspace: Workspace, name: str) -> dict[str, Any]:
-    """A model with its runs, checkpoints and post-training enhancements, as JSON."""
+@dataclass(frozen=True)
+class ModelSummary:
+    """A model with its runs, checkpoints and post-training enhancements; each record is its JSON document
+    (``document``, ``checkpoint_dict``), as ``model show`` and the API print it."""
+
+    model: dict[str, Any]
+    runs: list[dict[str, Any]]
+    checkpoints: list[dict[str, Any]]
+    enhancements: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class CheckpointStatus:
+    """A checkpoint (its JSON document), its triggers evaluated now, and the assessments recorded for it."""
+
+    checkpoint: dict[str, Any]
+    triggers: list[TriggerFiring]
+    assessments: list[dict[str, Any]]
+
+
+def model_summary(workspace: Workspace, name: str) -> ModelSummary:
+    """A model with its runs, checkpoints and post-training enhancements."""
     with workspace.read() as session:
         model = get_model(session, name)
         runs = (
@@ -542,15 +565,15 @@ def model_summary(workspace: Workspace, name: str) -> dict[str, Any]:
             .scalars()
             .all()
         )
-        return {
-            "model": row_values(model),
-            "runs": [row_values(r) for r in runs],
-            "checkpoints": [checkpoint_dict(c) for c in model_checkpoints(session, name)],
-            "enhancements": [row_values(e) for e in enhancements],
-        }
+        return ModelSummary(
+            model=row_values(model),
+            runs=[row_values(r) for r in runs],
+            checkpoints=[checkpoint_dict(c) for c in model_checkpoints(session, name)],
+            enhancements=[row_values(e) for e in enhancements],
+        )
 
 
-def checkpoint_status(workspace: Workspace, ref: str) -> dict[str, Any]:
+def checkpoint_status(workspace: Workspace, ref: str) -> CheckpointStatus:
     """A checkpoint, its triggers evaluated now, and the assessments recorded for it."""
     with workspace.read() as session:
         row = resolve_checkpoint(session, ref)
@@ -561,11 +584,11 @@ def checkpoint_status(workspace: Workspace, ref: str) -> dict[str, Any]:
             .scalars()
             .all()
         )
-        return {
-            "checkpoint": checkpoint_dict(row),
-            "triggers": [f.to_dict() for f in evaluate_triggers(workspace, session, row)],
-            "assessments": [row_values(a) for a in assessments],
-        }
+        return CheckpointStatus(
+            checkpoint=checkpoint_dict(row),
+            triggers=evaluate_triggers(workspace, session, row),
+            assessments=[row_values(a) for a in assessments],
+        )
 
 
 def document(row: Base) -> dict[str, Any]:

@@ -130,7 +130,7 @@ def _governance(workspace: Workspace, session: Session, assessment: Assessment) 
         "notifications": [
             dict(n, decision_id=d["decision_id"]) for d in decisions for n in d["notifications"]
         ],
-        "government_notice": government_notice_status(workspace, session, subject, required),
+        "government_notice": to_jsonable(government_notice_status(workspace, session, subject, required)),
     }
 
 

@@ -8,7 +8,6 @@ event.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -66,7 +65,7 @@ def compliance_data(
         for i in compliance_calendar(workspace)
         if lo <= i.due_at < hi or (i.completed_at is not None and lo <= i.completed_at < hi)
     ]
-    findings = [_jsonable(f) for f in list_findings(workspace, actor) if _within(f["detected_at"], lo, hi)]
+    findings = [to_jsonable(f) for f in list_findings(workspace, actor) if _within(f.detected_at, lo, hi)]
     changes = [to_jsonable(c) for c in list_changes(workspace, actor) if _change_in(c, lo, hi)]
     with workspace.read() as session:
         summaries = _summaries(session, lo, hi)
@@ -86,7 +85,7 @@ def compliance_data(
             "items": items,
         },
         "findings": findings,
-        "noncompliance": {"disclosure": _jsonable(disclosure(workspace, actor)), "summaries": summaries},
+        "noncompliance": {"disclosure": to_jsonable(disclosure(workspace, actor)), "summaries": summaries},
         "policy_changes": changes,
         "decisions": decisions,
         "audit": activity,
@@ -94,12 +93,6 @@ def compliance_data(
     cited = [Citation("decision", str(d["decision_id"]), d["digest"]) for d in decisions]
     cited += [Citation("policy_version", str(c["proposed_version_id"]), c["content_hash"]) for c in changes]
     return data, cited
-
-
-def _jsonable(value: Any) -> Any:
-    return json.loads(
-        json.dumps(value, default=lambda v: v.isoformat() if hasattr(v, "isoformat") else str(v))
-    )
 
 
 def _within(value: Any, lo: datetime, hi: datetime) -> bool:

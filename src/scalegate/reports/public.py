@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from scalegate.actor import ANONYMOUS
 from scalegate.governance.noncompliance import disclosure
+from scalegate.jsonable import to_jsonable
 from scalegate.reports.capability import capability_data
 from scalegate.reports.document import Report
 from scalegate.reports.provenance import Citation, build_provenance
@@ -43,7 +44,8 @@ def public_data(workspace: Workspace, ref: str) -> tuple[dict[str, Any], list[Ci
     full, cited = capability_data(workspace, ref)
     policy = workspace.policy()
     data = redact_capability(full, policy.redaction, {t.id: (t.name, t.domain) for t in policy.thresholds})
-    data["noncompliance"] = {k: v for k, v in disclosure(workspace, ANONYMOUS).items() if k != "as_of"}
+    counted = to_jsonable(disclosure(workspace, ANONYMOUS))
+    data["noncompliance"] = {k: v for k, v in counted.items() if k != "as_of"}
     public_cited = (
         []
         if policy.redaction.hide_evidence_files

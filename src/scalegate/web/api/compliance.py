@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from scalegate.actor import Actor
 from scalegate.governance.compliance import compliance_status, list_findings, record_completion
+from scalegate.jsonable import to_jsonable
 from scalegate.web.api._common import api_router, workspace_of
 from scalegate.web.auth import requires
 
@@ -36,13 +37,14 @@ def calendar(request: Request, actor: Actor = Depends(requires("compliance.read"
     """Every deadline from every domain (assessments due, safeguard re-approvals, reviews, drills, summaries),
     soonest first, with counts by status and the compliance findings; overdue items are recorded as
     findings."""
-    return compliance_status(workspace_of(request), actor)
+    document: dict[str, Any] = to_jsonable(compliance_status(workspace_of(request), actor))
+    return document
 
 
 @router.get("/compliance/findings", summary="Compliance findings")
 def findings(request: Request, actor: Actor = Depends(requires("compliance.read"))) -> list[dict[str, Any]]:
     """Every recorded compliance finding (a deadline missed), newest first."""
-    return list_findings(workspace_of(request), actor)
+    return [to_jsonable(f) for f in list_findings(workspace_of(request), actor)]
 
 
 @router.post("/compliance/completions", summary="Record a completed obligation", status_code=201)
@@ -51,6 +53,8 @@ def complete(
 ) -> dict[str, Any]:
     """Record that a review, publication or drill was carried out; a finding for the occurrence it fulfils
     gets its final lateness."""
-    return record_completion(
+    done = record_completion(
         workspace_of(request), actor, body.cadence, at=body.at, note=body.note, evidence_uri=body.evidence_uri
     )
+    document: dict[str, Any] = to_jsonable(done)
+    return document

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from scalegate.actor import Actor
+from scalegate.jsonable import to_jsonable
 from scalegate.registry.assessments_due import due_assessments
 from scalegate.registry.assessments_due import request_assessment as ask
 from scalegate.registry.fits import fit_family, scaling_summary
@@ -96,7 +97,8 @@ def create_model(
 @router.get("/models/{name}", summary="A model with its runs and checkpoints")
 def show_model(request: Request, name: str, _: Actor = Depends(requires("registry.read"))) -> dict[str, Any]:
     """The model, its training runs, checkpoints (with effective compute) and post-training enhancements."""
-    return model_summary(workspace_of(request), name)
+    document: dict[str, Any] = to_jsonable(model_summary(workspace_of(request), name))
+    return document
 
 
 @router.post("/models/{name}/runs", summary="Register a training run", status_code=201)
@@ -129,7 +131,8 @@ def register_checkpoint(
 def checkpoint(request: Request, ref: str, _: Actor = Depends(requires("registry.read"))) -> dict[str, Any]:
     """A checkpoint (``MODEL`` for the latest, or ``MODEL@CHECKPOINT``), its triggers evaluated now, and the
     assessments recorded for it."""
-    return checkpoint_status(workspace_of(request), ref)
+    document: dict[str, Any] = to_jsonable(checkpoint_status(workspace_of(request), ref))
+    return document
 
 
 @router.get("/families/{family}/scaling", summary="A family's scaling fit and effective compute")
@@ -153,7 +156,7 @@ def fit(
 @router.get("/assessments/due", summary="Assessments due")
 def due(request: Request, _: Actor = Depends(requires("assessment.read"))) -> list[dict[str, Any]]:
     """Every open comprehensive assessment with its deadline, days left or days overdue."""
-    return [d.to_dict() for d in due_assessments(workspace_of(request))]
+    return [to_jsonable(d) for d in due_assessments(workspace_of(request))]
 
 
 @router.post("/assessments/requests", summary="Request an assessment", status_code=201)

@@ -20,6 +20,7 @@ from scalegate.governance.noncompliance import report as file_report
 from scalegate.governance.noncompliance import show_report as show
 from scalegate.governance.noncompliance import summarize as roll_up
 from scalegate.governance.noncompliance import transition as move
+from scalegate.jsonable import to_jsonable
 from scalegate.web.api._common import RecordId, api_router, workspace_of
 from scalegate.web.auth import public, requires
 
@@ -81,7 +82,7 @@ def list_reports(
     request: Request, actor: Actor = Depends(requires("noncompliance.read"))
 ) -> list[dict[str, Any]]:
     """Reports routed to one of the caller's roles, newest first."""
-    return reports(workspace_of(request), actor)
+    return [to_jsonable(r) for r in reports(workspace_of(request), actor)]
 
 
 @router.get("/noncompliance/reports/{report_id}", summary="One report")
@@ -89,7 +90,8 @@ def show_report(
     request: Request, report_id: RecordId, actor: Actor = Depends(requires("noncompliance.read"))
 ) -> dict[str, Any]:
     """A report with its history."""
-    return show(workspace_of(request), actor, report_id)
+    document: dict[str, Any] = to_jsonable(show(workspace_of(request), actor, report_id))
+    return document
 
 
 @router.post("/noncompliance/reports/{report_id}/transitions", summary="Move a report along its lifecycle")
@@ -100,7 +102,7 @@ def transition(
     actor: Actor = Depends(requires("noncompliance.handle")),
 ) -> dict[str, Any]:
     """received -> investigating -> substantiated/unsubstantiated -> corrective action -> closed."""
-    return move(
+    moved = move(
         workspace_of(request),
         actor,
         report_id,
@@ -109,6 +111,8 @@ def transition(
         material_risk=body.material_risk,
         notifier=_notifier(request),
     )
+    document: dict[str, Any] = to_jsonable(moved)
+    return document
 
 
 @router.post("/noncompliance/summaries", summary="Summarise reports for the Board", status_code=201)
@@ -116,7 +120,9 @@ def summarize(
     request: Request, body: SummaryRequest, actor: Actor = Depends(requires("noncompliance.summary"))
 ) -> dict[str, Any]:
     """Roll up reports without material risk since the last summary into counts, and record the summary."""
-    return roll_up(workspace_of(request), actor, period_end=body.period_end, notifier=_notifier(request))
+    summary = roll_up(workspace_of(request), actor, period_end=body.period_end, notifier=_notifier(request))
+    document: dict[str, Any] = to_jsonable(summary)
+    return document
 
 
 @router.get("/noncompliance/disclosure", summary="Aggregate counts for public disclosure")
@@ -124,4 +130,5 @@ def disclosure(
     request: Request, actor: Actor = Depends(requires("noncompliance.disclose"))
 ) -> dict[str, Any]:
     """Counts only, no detail: what may be published."""
-    return counts(workspace_of(request), actor)
+    document: dict[str, Any] = to_jsonable(counts(workspace_of(request), actor))
+    return document

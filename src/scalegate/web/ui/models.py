@@ -16,6 +16,7 @@ from scalegate.assessment.service import assess, checkpoint_subject
 from scalegate.gate.service import decide
 from scalegate.gate.verdict import ACTIONS
 from scalegate.governance.notifications import government_notice_status
+from scalegate.jsonable import to_jsonable
 from scalegate.registry.lookup import WINDOW_MAX, checkpoint_window
 from scalegate.reports.service import write_capability_report
 from scalegate.web.api.assessments import send_government_notice
@@ -56,7 +57,7 @@ def model_page(
         verdicts = {action: decide(assessed, action, ctx).to_dict() for action in ACTIONS}
         levels = {k: v.level for k, v in assessed.requirements.levels.items()}
         subject = checkpoint_subject(assessed.checkpoint_id)
-        notice = government_notice_status(ctx.workspace, ctx.session, subject, levels)
+        notice = to_jsonable(government_notice_status(ctx.workspace, ctx.session, subject, levels))
     assessment = assessed.to_dict()
     context = {
         "name": name,

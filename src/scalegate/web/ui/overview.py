@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from scalegate.actor import Actor
 from scalegate.errors import NotFoundError
+from scalegate.jsonable import to_jsonable
 from scalegate.registry.assessments_due import due_assessments
 from scalegate.registry.lookup import resolve_checkpoint
 from scalegate.registry.service import list_models
@@ -70,6 +71,6 @@ def overview(request: Request, actor: Actor = Depends(requires("registry.read"))
         "kinds": KINDS,
         "achieved": achieved_levels(safeguards_matrix(request)),
         "paused": [r for r in rows if r["paused"]],
-        "due": [d.to_dict() for d in due_assessments(ws)] if may(request, actor, "assessment.read") else [],
+        "due": to_jsonable(due_assessments(ws)) if may(request, actor, "assessment.read") else [],
     }
     return render(request, "overview.html", "overview", context)
