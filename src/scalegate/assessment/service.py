@@ -28,7 +28,7 @@ from scalegate.assessment.requirements import RequiredLevel, Requirements, requi
 from scalegate.audit.log import log_size
 from scalegate.canonical import digest
 from scalegate.context import Context, reading
-from scalegate.evidence.series import checkpoint_evidence
+from scalegate.evidence.series import checkpoint_evidence, checkpoints_evidence
 from scalegate.evidence.types import QualityFlag
 from scalegate.governance.decisions import DecisionStatus, decision_status, status_of
 from scalegate.governance.notifications import government_notice_sent
@@ -239,7 +239,7 @@ def assess_family(
     with reading(where) as ctx:
         checkpoints = _family_rows(ctx, family)
         firings = _family_firings(ctx, checkpoints)
-        found = {c.id: checkpoint_evidence(ctx.session, ctx.policy, c.id) for c in checkpoints}
+        found = checkpoints_evidence(ctx.session, ctx.policy, [c.id for c in checkpoints])
         missing = _missing_files(ctx, {e.sha256 for m in found.values() for e in m.values() if e is not None})
         evidence: dict[int, dict[str, EvidenceLike | None]] = {
             cid: {k: _flag_missing(e) if e is not None and e.sha256 in missing else e for k, e in m.items()}

@@ -26,7 +26,7 @@ import json
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -81,6 +81,10 @@ _KEPT = 16
 """Series kept (store x family x policy): enough for a dashboard cycling through a few families."""
 _cache: OrderedDict[tuple[Any, str, int], tuple[tuple[int, bytes] | None, Policy, Series]] = OrderedDict()
 _lock = threading.Lock()
+
+
+_CHUNK = 500
+"""Ids per IN list: well under SQLite's limit of bound parameters."""
 
 
 def clear_series_cache() -> None:
@@ -443,31 +447,61 @@ def checkpoint_evidence(
 
     ``policy`` must be the active policy (``indicator_evidence`` reads the active policy's statistics and
     elicitation rules)."""
+    return checkpoints_evidence(session, policy, [checkpoint_id])[checkpoint_id]
+
+
+def checkpoints_evidence(
+    session: Session, policy: Policy, checkpoint_ids: Sequence[int]
+) -> dict[int, dict[str, IndicatorEvidence | None]]:
+    """``checkpoint_evidence`` for many checkpoints at once: three statements per 500 checkpoints, each
+    statement built once, so assessing a whole family does not pay per checkpoint for what it reads."""
     indicators = [indicator for _, indicator in policy.indicators()]
-    if not indicators:
-        return {}
+    out: dict[int, dict[str, IndicatorEvidence | None]] = {cid: {} for cid in checkpoint_ids}
+    if not indicators or not checkpoint_ids:
+        return out
     keys = {(i.evaluation.harness, task_key(i.evaluation.harness, i.evaluation.task)) for i in indicators}
     later = aliased(EvidenceRow)
-    rows = list(
-        session.execute(
-            select(EvidenceRow)
-            .where(
-                EvidenceRow.checkpoint_id == checkpoint_id,
-                or_(*(and_(EvidenceRow.harness == h, EvidenceRow.task_key == k) for h, k in sorted(keys))),
-                ~exists().where(later.supersedes_id == EvidenceRow.id),
-            )
-            .order_by(EvidenceRow.ingested_at.desc(), EvidenceRow.id.desc())
-        ).scalars()
-    )
+    wanted = or_(*(and_(EvidenceRow.harness == h, EvidenceRow.task_key == k) for h, k in sorted(keys)))
+    current = ~exists().where(later.supersedes_id == EvidenceRow.id)
+    ids = list(dict.fromkeys(checkpoint_ids))
+    rows_of: dict[int, list[EvidenceRow]] = {cid: [] for cid in ids}
     scores: dict[int, list[ScorerScores]] = {}
-    if rows:
-        for score in session.execute(
-            select(EvidenceScoreRow)
-            .where(EvidenceScoreRow.evidence_id.in_([r.id for r in rows]))
-            .order_by(EvidenceScoreRow.evidence_id, EvidenceScoreRow.position)
-        ).scalars():
-            scores.setdefault(score.evidence_id, []).append(_scores_of(score))
-    seqs = _audit_seqs(session, checkpoint_id) if rows else {}
+    seqs: dict[int, int] = {}
+    for lo in range(0, len(ids), _CHUNK):
+        chunk = ids[lo : lo + _CHUNK]
+        rows = list(
+            session.execute(
+                select(EvidenceRow)
+                .where(EvidenceRow.checkpoint_id.in_(chunk), wanted, current)
+                .order_by(EvidenceRow.ingested_at.desc(), EvidenceRow.id.desc())
+            ).scalars()
+        )
+        for row in rows:
+            rows_of[row.checkpoint_id].append(row)
+        if not rows:
+            continue
+        for at in range(0, len(rows), _CHUNK):
+            for score in session.execute(
+                select(EvidenceScoreRow)
+                .where(EvidenceScoreRow.evidence_id.in_([r.id for r in rows[at : at + _CHUNK]]))
+                .order_by(EvidenceScoreRow.evidence_id, EvidenceScoreRow.position)
+            ).scalars():
+                scores.setdefault(score.evidence_id, []).append(_scores_of(score))
+        seqs.update(_audit_seqs(session, sorted({r.checkpoint_id for r in rows})))
+    for cid in ids:
+        out[cid] = _chosen(policy, indicators, rows_of[cid], scores, seqs)
+    return out
+
+
+def _chosen(
+    policy: Policy,
+    indicators: list[Indicator],
+    rows: list[EvidenceRow],
+    scores: dict[int, list[ScorerScores]],
+    seqs: dict[int, int],
+) -> dict[str, IndicatorEvidence | None]:
+    """Each indicator's evidence among one checkpoint's current records (newest first), as
+    ``indicator_evidence`` chooses it."""
     stats = policy.statistics
     out: dict[str, IndicatorEvidence | None] = {}
     for indicator in indicators:
@@ -524,13 +558,13 @@ def checkpoint_evidence(
     return out
 
 
-def _audit_seqs(session: Session, checkpoint_id: int) -> dict[int, int]:
+def _audit_seqs(session: Session, checkpoint_ids: list[int]) -> dict[int, int]:
     """Evidence id -> the sequence number of the first ``evidence.ingested`` entry that lists it."""
     entries = session.execute(
         select(AuditEntryRow.seq, AuditEntryRow.body)
         .where(
             AuditEntryRow.event == "evidence.ingested",
-            AuditEntryRow.subject == f"checkpoint:{checkpoint_id}",
+            AuditEntryRow.subject.in_([f"checkpoint:{cid}" for cid in checkpoint_ids]),
         )
         .order_by(AuditEntryRow.seq)
     ).all()
