@@ -41,17 +41,3 @@ class CalendarItem:
     """Whole days past the deadline (for overdue or missed items)."""
     details: dict[str, Any] = field(default_factory=dict)
     """Anything else worth showing."""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "title": self.title,
-            "due_at": self.due_at.isoformat(),
-            "status": self.status,
-            "clause": self.clause,
-            "subject": self.subject,
-            "completed_at": self.completed_at.isoformat() if self.completed_at else None,
-            "days_overdue": self.days_overdue,
-            "details": self.details,
-        }

@@ -92,15 +92,6 @@ class Problem:
             where.append(f"{self.table}[{json.dumps(self.pk, ensure_ascii=False)}]")
         return f"{', '.join(where) or 'log'}: {self.kind}: {self.message}"
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "message": self.message,
-            "seq": self.seq,
-            "table": self.table,
-            "pk": self.pk,
-            "checkpoint": self.checkpoint,
-        }
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ stored checkpoint against the replayed log.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -91,16 +91,8 @@ class Rotation:
 
     retired: KeyInfo | None
     active: KeyInfo
-    handover: TreeHead | None
+    handover: TreeHead | None = field(metadata={"json_name": "handover_checkpoint"})
     note: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "retired": self.retired.to_dict() if self.retired else None,
-            "active": self.active.to_dict(),
-            "handover_checkpoint": self.handover.to_dict() if self.handover else None,
-            "note": self.note,
-        }
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from scalegate.audit.replay import Problem, Replay, RowClaim, replay
 from scalegate.audit.tree_heads import TreeHead, _all, log_origin, sign_tree_head, signature_valid
 from scalegate.canonical import canonical_json
 from scalegate.errors import ScalegateError
+from scalegate.jsonable import to_jsonable
 from scalegate.store.base import Base, row_digest
 from scalegate.store.models.audit import AuditKeyRow
 
@@ -71,7 +72,7 @@ class VerifyReport:
             "checkpoints_checked": self.checkpoints_checked,
             "rows_checked": self.rows_checked,
             "tables": self.tables,
-            "problems": [p.to_dict() for p in self.problems],
+            "problems": [to_jsonable(p) for p in self.problems],
             "checkpoint": self.checkpoint.to_dict() if self.checkpoint else None,
             "notes": self.notes,
             "seconds": round(self.seconds, 6),

@@ -14,6 +14,7 @@ import typer
 
 from scalegate.cli._context import actor_of, workspace_of
 from scalegate.cli._output import Said, command, console, table
+from scalegate.jsonable import to_jsonable
 
 if TYPE_CHECKING:
     from scalegate.governance.compliance import ComplianceStatus
@@ -726,7 +727,7 @@ def cadence_list(ctx: typer.Context, json_out: bool = JSON) -> Any:
 
     ws, actor = workspace_of(ctx), actor_of(ctx)
     require(actor, "compliance.read", ws.policy())
-    return [i.to_dict() for i in calendar_items(ws) if i.id.startswith("cadence:")]
+    return [to_jsonable(i) for i in calendar_items(ws) if i.id.startswith("cadence:")]
 
 
 def _print_cadences(items: list[dict[str, Any]]) -> None:

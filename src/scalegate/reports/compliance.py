@@ -61,7 +61,7 @@ def compliance_data(
     """The data block of the compliance review and the records it cites."""
     lo, hi = period_bounds(start, end)
     items = [
-        i.to_dict()
+        to_jsonable(i)
         for i in compliance_calendar(workspace)
         if lo <= i.due_at < hi or (i.completed_at is not None and lo <= i.completed_at < hi)
     ]
