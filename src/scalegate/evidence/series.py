@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session, aliased
 
 from scalegate.evidence.parsed import ScorerScores
 from scalegate.evidence.quality import ResultFacts, quality_flags
-from scalegate.evidence.service import _choose, _scores_of, metric_estimate, task_key
+from scalegate.evidence.service import _choose, _scores_of, indicator_result, metric_estimate, task_key
 from scalegate.evidence.statistics import Estimate
 from scalegate.evidence.types import FlagCode, IndicatorEvidence, IntervalMethod
 from scalegate.store.models.audit import AuditEntryRow
@@ -502,7 +502,6 @@ def _chosen(
 ) -> dict[str, IndicatorEvidence | None]:
     """Each indicator's evidence among one checkpoint's current records (newest first), as
     ``indicator_evidence`` chooses it."""
-    stats = policy.statistics
     out: dict[str, IndicatorEvidence | None] = {}
     for indicator in indicators:
         evaluation = indicator.evaluation
@@ -515,44 +514,8 @@ def _chosen(
             if chosen is None:
                 continue
             scorer, metric, stderr_key = chosen
-            level = stats.confidence_level
-            result = metric_estimate(
-                scorer, metric, stderr_key, row, level, stats.bootstrap_resamples, stats.bootstrap_seed
-            )
-            has_interval = result is not None
-            if result is None:
-                value = float(scorer.metrics[metric] or 0.0)
-                result = Estimate(value, value, value, "reported", scorer.n_samples)
-            facts = ResultFacts(
-                status=row.status,
-                n_samples=scorer.n_samples,
-                epochs=row.epochs,
-                counts=dict(row.counts),
-                task_version=row.task_version,
-                elicitation=list(row.elicitation),
-                has_interval=has_interval,
-            )
-            out[indicator.id] = IndicatorEvidence(
-                evidence_id=row.id,
-                sha256=row.sha256,
-                harness=row.harness,
-                task=row.task,
-                task_version=row.task_version,
-                model=row.model,
-                metric=metric,
-                estimate=result.value,
-                ci_low=result.low,
-                ci_high=result.high,
-                confidence_level=level,
-                n_samples=scorer.n_samples,
-                epochs=row.epochs,
-                binary=scorer.binary,
-                interval_method=result.method,
-                flags=quality_flags(facts, indicator, policy.elicitation),
-                ingested_at=row.ingested_at,
-                audit_seq=seqs.get(row.id),
-                elicitation=list(row.elicitation),
-                scorer=scorer.name,
+            out[indicator.id] = indicator_result(
+                row, indicator, policy, scorer, metric, stderr_key, seqs.get(row.id)
             )
             break
     return out

@@ -39,6 +39,7 @@ from scalegate.evidence.types import (
     LogFormat,
     ScorerSummary,
 )
+from scalegate.policy import Policy
 from scalegate.policy.thresholds import Indicator
 from scalegate.registry.lookup import resolve_checkpoint
 from scalegate.store.models.audit import AuditEntryRow
@@ -622,6 +623,20 @@ def _indicator_result(
     stderr_key: str | None,
 ) -> IndicatorEvidence:
     policy = workspace.active_in(session).policy
+    return indicator_result(row, indicator, policy, scores, metric, stderr_key, _audit_seq(session, row))
+
+
+def indicator_result(
+    row: EvidenceRow,
+    indicator: Indicator,
+    policy: Policy,
+    scores: ScorerScores,
+    metric: str,
+    stderr_key: str | None,
+    audit_seq: int | None,
+) -> IndicatorEvidence:
+    """An indicator's result from the record and scorer chosen for it: estimate, interval and quality flags
+    under ``policy``'s statistics and elicitation rules (one definition for single and bulk reads)."""
     level = policy.statistics.confidence_level
     result = metric_estimate(
         scores,
@@ -663,7 +678,7 @@ def _indicator_result(
         interval_method=result.method,
         flags=quality_flags(facts, indicator, policy.elicitation),
         ingested_at=row.ingested_at,
-        audit_seq=_audit_seq(session, row),
+        audit_seq=audit_seq,
         elicitation=list(row.elicitation),
         scorer=scores.name,
     )
