@@ -77,7 +77,7 @@ def test_anonymous_report_stores_no_identity(workspace: Workspace, people: dict[
     assert all(e["actor"] in ("anonymous", "system") for e in entries)
     [note] = written["notifications"]
     assert note["sent_by"] == "system" and note["role"] == "board" and note["status"] == "delivered"
-    assert receipt == {
+    assert to_jsonable(receipt) == {
         "id": report_row["id"],
         "routed_to": "rso",
         "status": "received",
@@ -91,21 +91,21 @@ def test_report_about_the_rso_goes_to_the_board(workspace: Workspace, people: di
     receipt = noncompliance.report(
         workspace, description="The RSO approved a deployment without evidence.", concerning_role="rso"
     )
-    assert receipt["routed_to"] == "board"
-    assert [r.id for r in noncompliance.list_reports(workspace, people["bea"])] == [receipt["id"]]
+    assert receipt.routed_to == "board"
+    assert [r.id for r in noncompliance.list_reports(workspace, people["bea"])] == [receipt.id]
     assert noncompliance.list_reports(workspace, people["rita"]) == []
     with pytest.raises(PermissionDenied, match="routed to board"):
-        noncompliance.show_report(workspace, people["rita"], receipt["id"])
+        noncompliance.show_report(workspace, people["rita"], receipt.id)
     with pytest.raises(PermissionDenied):
-        noncompliance.transition(workspace, people["rita"], receipt["id"], "investigating")
+        noncompliance.transition(workspace, people["rita"], receipt.id, "investigating")
     moved = noncompliance.transition(
-        workspace, people["bea"], receipt["id"], "investigating", note="board review"
+        workspace, people["bea"], receipt.id, "investigating", note="board review"
     )
     assert moved.status == "investigating" and moved.events[0].handler == "bea"
 
 
 def test_lifecycle_allows_only_its_steps(workspace: Workspace, people: dict[str, Actor]) -> None:
-    rid = noncompliance.report(workspace, description="A drill was skipped.")["id"]
+    rid = noncompliance.report(workspace, description="A drill was skipped.").id
     rita = people["rita"]
     with pytest.raises(ConflictError, match="cannot move from received to closed; next: investigating"):
         noncompliance.transition(workspace, rita, rid, "closed")
@@ -115,7 +115,7 @@ def test_lifecycle_allows_only_its_steps(workspace: Workspace, people: dict[str,
         noncompliance.transition(workspace, rita, rid, "investigating")
     with pytest.raises(InputError, match="unknown status"):
         noncompliance.transition(workspace, rita, rid, "archived")
-    other = noncompliance.report(workspace, description="Unclear logging.")["id"]
+    other = noncompliance.report(workspace, description="Unclear logging.").id
     noncompliance.transition(workspace, rita, other, "investigating")
     noncompliance.transition(workspace, rita, other, "unsubstantiated")
     with pytest.raises(ConflictError):
@@ -127,7 +127,7 @@ def test_material_risk_found_later_notifies_the_board(workspace: Workspace, peop
     notifier = InMemoryNotifier()
     rid = noncompliance.report(
         workspace, description="Weights copied to a personal laptop.", notifier=notifier
-    )["id"]
+    ).id
     assert notifier.messages == []
     noncompliance.transition(
         workspace, people["rita"], rid, "investigating", material_risk=True, notifier=notifier
@@ -144,7 +144,7 @@ def test_quarterly_summary_rolls_up_the_rest(
     workspace: Workspace, people: dict[str, Actor], clock: FixedClock
 ) -> None:
     notifier = InMemoryNotifier()
-    minor = noncompliance.report(workspace, description="Late review notes.")["id"]
+    minor = noncompliance.report(workspace, description="Late review notes.").id
     noncompliance.report(workspace, description="Serious.", material_risk=True, notifier=InMemoryNotifier())
     noncompliance.transition(workspace, people["rita"], minor, "investigating")
     noncompliance.transition(workspace, people["rita"], minor, "substantiated")

@@ -102,7 +102,7 @@ class World:
         return int(
             noncompliance.report(
                 self.ws, description="probe", concerning_role="rso" if routed_to_board else None
-            )["id"]
+            ).id
         )
 
 

@@ -592,7 +592,7 @@ def nc_report(
         material_risk=material_risk,
         reporter=reporter,
     )
-    return Said(receipt, f"Report #{receipt['id']} received; routed to {receipt['routed_to']}")
+    return Said(receipt, f"Report #{receipt.id} received; routed to {receipt.routed_to}")
 
 
 @nc_app.command("list")

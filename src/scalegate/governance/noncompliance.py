@@ -48,6 +48,7 @@ __all__ = [
     "REPORT_STATUSES",
     "TRANSITIONS",
     "Disclosure",
+    "Receipt",
     "ReportCounts",
     "ReportEvent",
     "ReportNotice",
@@ -107,7 +108,7 @@ def report(
     material_risk: bool = False,
     reporter: Actor | None = None,
     notifier: Notifier | None = None,
-) -> dict[str, Any]:
+) -> Receipt:
     """File a report; anonymous unless ``reporter`` is given. Returns a receipt (no identity in it)."""
     policy = workspace.policy()
     who = reporter or ANONYMOUS
@@ -155,13 +156,7 @@ def report(
         )
         report_id = row.id
     notified = _escalate(workspace, report_id, notifier) if material_risk else None
-    return {
-        "id": report_id,
-        "routed_to": routed,
-        "status": "received",
-        "material_risk": material_risk,
-        "board_notified": notified,
-    }
+    return Receipt(report_id, routed, "received", material_risk, notified)
 
 
 def _escalate(workspace: Workspace, report_id: int, notifier: Notifier | None) -> bool:
@@ -221,6 +216,18 @@ def _checked(policy: Policy, session: Session, actor: Actor, report_id: int) -> 
             f"{actor.label} may not see noncompliance report {report_id}: it is routed to {row.routed_to}"
         )
     return row
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a reporter gets back: the report's id and where it went, never who filed it."""
+
+    id: int
+    routed_to: str
+    status: str
+    material_risk: bool
+    board_notified: bool | None
+    """Whether the material-risk role was told (None: not material risk)."""
 
 
 @dataclass(frozen=True)

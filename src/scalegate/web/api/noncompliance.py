@@ -68,13 +68,15 @@ def _notifier(request: Request) -> Any:
 @router.post("/noncompliance/reports", summary="Report potential noncompliance (anonymous)", status_code=201)
 def report(request: Request, body: NewReport, actor: Actor = Depends(INTAKE)) -> dict[str, Any]:
     """File a report without any identity; returns a receipt (its id and where it was routed)."""
-    return file_report(
+    receipt = file_report(
         workspace_of(request),
         description=body.description,
         concerning_role=body.concerning_role,
         material_risk=body.material_risk,
         notifier=_notifier(request),
     )
+    document: dict[str, Any] = to_jsonable(receipt)
+    return document
 
 
 @router.get("/noncompliance/reports", summary="Reports routed to the caller")
