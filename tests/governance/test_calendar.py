@@ -39,10 +39,7 @@ def test_overdue_item_is_recorded_as_a_finding(
     report = compliance_status(workspace, people["rita"])
     assert report.counts["overdue"] == 1 and report.findings_written == 1
     [finding] = report.findings
-    assert (
-        finding.kind == "summary_overdue"
-        and finding.subject == "cadence:noncompliance-summary:2025-09-01"
-    )
+    assert finding.kind == "summary_overdue" and finding.subject == "cadence:noncompliance-summary:2025-09-01"
     assert finding.days_late == 4 and finding.open and finding.clause == "TSP v1.0 §7.1"
     with workspace.read() as session:
         entry = session.execute(

@@ -79,8 +79,8 @@ def test_revoked_role_takes_effect_on_the_next_request(
 
 @pytest.mark.slow
 def test_gate_verdict_follows_state_and_time(tmp_path: Path, clock: FixedClock) -> None:
-    from scalegate.governance.decisions import sign as sign_decision
     from scalegate.gate.service import evaluate_gate
+    from scalegate.governance.decisions import sign as sign_decision
     from tests.web.scenario import build
 
     s = build(f"sqlite:///{tmp_path / 's.db'}", clock, tmp_path)

@@ -67,9 +67,7 @@ class ExportResult:
         }
 
 
-def export_log(
-    workspace: Workspace, directory: str | Path, *, checkpoint: bool = True
-) -> ExportResult:
+def export_log(workspace: Workspace, directory: str | Path, *, checkpoint: bool = True) -> ExportResult:
     """Write the log to ``directory`` (new or empty); see the module docstring for the layout.
 
     Permission to export is the caller's check (``scalegate.governance.audit_access``): the log knows no

@@ -156,9 +156,7 @@ def _leaves(session: Session, size: int) -> list[bytes]:
             raise IntegrityError(f"entry {expected} is missing from the log: the log does not verify")
         leaves.append(bytes(leaf))
     if len(leaves) != size:
-        raise IntegrityError(
-            f"the log holds {len(leaves)} of its {size} entries: the log does not verify"
-        )
+        raise IntegrityError(f"the log holds {len(leaves)} of its {size} entries: the log does not verify")
     return leaves
 
 

@@ -93,7 +93,6 @@ class Problem:
         return f"{', '.join(where) or 'log'}: {self.kind}: {self.message}"
 
 
-
 @dataclass(frozen=True)
 class RowClaim:
     """What the latest entry naming a row says of it: its digest (None: deleted), and that entry's seq."""

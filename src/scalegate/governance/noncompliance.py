@@ -394,9 +394,7 @@ def summarize(
         done: list[Any] = []
         cadence = next((c for c in cadences(policy) if c.kind == "summary"), None)
         if cadence is not None:
-            _, done, _ = write_completion(
-                ctx, cadence, ctx.now, note=f"noncompliance summary #{summary.id}"
-            )
+            _, done, _ = write_completion(ctx, cadence, ctx.now, note=f"noncompliance summary #{summary.id}")
         ctx.record(
             "noncompliance.summarized",
             f"noncompliance-summary:{summary.id}",

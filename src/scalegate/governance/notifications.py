@@ -226,6 +226,7 @@ class WebhookNotifier:
     With ``secret`` the request carries ``X-Scalegate-Signature: sha256=<HMAC of the body>`` so the receiver
     can check it came from this workspace.
     """
+
     channel = "webhook"
 
     def __init__(self, url: str, *, timeout: float = 10.0, secret: str | None = None) -> None:

@@ -20,6 +20,7 @@ __all__ = [
 SafeguardKind = Literal["deployment", "security"]
 """The two kinds of safeguard standard: deployment (misuse by users) and security (theft of model weights)."""
 
+
 class Criterion(PolicyModel):
     """One criterion a safeguard standard requires; it needs approved, unexpired evidence to count as met."""
 

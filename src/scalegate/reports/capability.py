@@ -117,7 +117,6 @@ def _governance(workspace: Workspace, session: Session, assessment: Assessment) 
     received) and notifications, and the government notice status, as the governance domain reports them."""
     from sqlalchemy import select
 
-
     subject = checkpoint_subject(assessment.checkpoint_id)
     rows = session.execute(
         select(DecisionRow).where(DecisionRow.subject == subject).order_by(DecisionRow.id)

@@ -155,7 +155,6 @@ async def add_evidence(
     """Submit evidence for a criterion; it counts once someone else approves it."""
     import json
 
-
     parsed: dict[str, Any] | None = None
     if result:
         try:
