@@ -12,10 +12,10 @@ from scalegate.registry.service import register_checkpoints
 from scalegate.registry.specs import CheckpointSpec
 from scalegate.workspace import Workspace
 from tests.assessment.test_statement_counts import bio_logs as bio_logs  # the shared fixtures
-from tests.assessment.test_statement_counts import counting
 from tests.assessment.test_statement_counts import families as families
 from tests.assessment.test_statement_counts import inspect_logs as inspect_logs
 from tests.evidence.conftest import EVALUATOR
+from tests.support.sql import counting
 
 
 def _views(assessments: list) -> list[dict]:  # type: ignore[type-arg]

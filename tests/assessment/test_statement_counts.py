@@ -14,13 +14,10 @@ indicator: this test fails then, by design.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from scalegate.assessment.forecast import clear_forecast_cache
 from scalegate.assessment.service import assess
@@ -32,6 +29,7 @@ from scalegate.workspace import Workspace, init_workspace
 from tests.conftest import MINIMAL_POLICY
 from tests.evidence.conftest import EVALUATOR, EVIDENCE_FIXTURES
 from tests.evidence.conftest import inspect_logs as inspect_logs  # the shared fixture
+from tests.support.sql import counting
 
 LM_EVAL_RESULTS = EVIDENCE_FIXTURES / "lm_eval" / "results_2025-05-30T10-11-12.123456.json"
 SIZES = (5, 25)
@@ -65,20 +63,6 @@ def families(tmp_path: Path, clock: FixedClock, bio_logs: list[Path]) -> Iterato
         yield ws
     finally:
         ws.close()
-
-
-@contextmanager
-def counting(ws: Workspace) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(ws.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(ws.engine, "before_cursor_execute", count)
 
 
 def _assess_counts(ws: Workspace, ref: str) -> tuple[int, int]:

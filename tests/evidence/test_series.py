@@ -10,14 +10,12 @@ another family's checkpoint.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from sqlalchemy import event
 
 from scalegate.clock import FixedClock
 from scalegate.evidence.manual import ManualResult
@@ -34,6 +32,7 @@ from scalegate.registry.specs import CheckpointSpec
 from scalegate.workspace import Workspace, init_workspace
 from tests.conftest import MINIMAL_POLICY
 from tests.evidence.conftest import EVALUATOR, EVIDENCE_FIXTURES
+from tests.support.sql import counting
 
 LM_EVAL_RESULTS = EVIDENCE_FIXTURES / "lm_eval" / "results_2025-05-30T10-11-12.123456.json"
 SRC = {"document": "TSP v1.0", "section": "2"}
@@ -149,21 +148,6 @@ def _expected(ws: Workspace) -> dict[str, list[SeriesPoint]]:
                     )
             out[indicator.id] = points
     return out
-
-
-@contextmanager
-def counting(ws: Workspace) -> Iterator[list[str]]:
-    """Every SQL statement the workspace's engine executes inside the block."""
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(ws.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(ws.engine, "before_cursor_execute", count)
 
 
 def _series(ws: Workspace) -> dict[str, list[SeriesPoint]]:

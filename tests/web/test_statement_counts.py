@@ -17,12 +17,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 
 from scalegate.actor import Actor
 from scalegate.assessment.forecast import clear_forecast_cache
@@ -34,6 +31,7 @@ from scalegate.web import create_app
 from scalegate.workspace import Workspace
 from tests.assessment.test_statement_counts import SIZES, bio_logs, families
 from tests.evidence.conftest import inspect_logs as inspect_logs  # the shared fixture
+from tests.support.sql import counting
 from tests.web.conftest import SETTINGS
 
 pytestmark = pytest.mark.slow
@@ -42,20 +40,6 @@ __all__ = ["bio_logs", "families"]  # fixtures used here, imported from the asse
 
 PASSWORD = "correct horse battery staple"
 MAX_STATEMENTS = 100
-
-
-@contextmanager
-def counting(ws: Workspace) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(ws.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(ws.engine, "before_cursor_execute", count)
 
 
 def _cold_warm(ws: Workspace, call: Callable[[], object]) -> tuple[int, int]:
