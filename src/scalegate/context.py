@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from scalegate.store.base import Base
     from scalegate.workspace import Workspace
 
-__all__ = ["ActivePolicy", "Context", "PolicyLoader", "reading"]
+__all__ = ["ActivePolicy", "Context", "PolicyLoader", "reading", "verified_policy"]
 
 
 @dataclass(frozen=True)
@@ -84,20 +84,25 @@ class PolicyLoader:
 
 def _validated(row: PolicyVersionRow) -> ActivePolicy:
     """Validate the stored active policy and check it against its recorded hash."""
+    policy = verified_policy(row.document, row.content_hash, row.id, "active policy")
+    return ActivePolicy(policy, row.id, row.content_hash)
+
+
+def verified_policy(document: dict[str, Any], recorded_hash: str, version_id: int, what: str) -> Policy:
+    """A stored policy document, validated and checked against the hash recorded with it (fail closed:
+    ``IntegrityError`` naming the version when either check fails); ``what`` names it in the message."""
+    where = f"policy_versions[{version_id}]"
     try:
-        policy = Policy.model_validate(row.document)
+        policy = Policy.model_validate(document)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "policy"
+        field = ".".join(str(p) for p in first["loc"]) or "policy"
+        raise IntegrityError(f"stored {what} is invalid: {field}: {first['msg']}", where=where) from exc
+    if content_hash(policy) != recorded_hash:
         raise IntegrityError(
-            f"stored active policy is invalid: {where}: {first['msg']}", where=f"policy_versions[{row.id}]"
-        ) from exc
-    if content_hash(policy) != row.content_hash:
-        raise IntegrityError(
-            f"stored active policy does not match its recorded hash {row.content_hash[:12]}",
-            where=f"policy_versions[{row.id}]",
+            f"stored {what} does not match its recorded hash {recorded_hash[:12]}", where=where
         )
-    return ActivePolicy(policy, row.id, row.content_hash)
+    return policy
 
 
 @dataclass(frozen=True, eq=False)

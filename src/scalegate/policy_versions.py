@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
 from sqlalchemy import select
 
-from scalegate.context import reading
-from scalegate.errors import IntegrityError, NotFoundError
-from scalegate.policy import Policy, content_hash
+from scalegate.context import reading, verified_policy
+from scalegate.errors import NotFoundError
+from scalegate.policy import Policy
 from scalegate.policy.service import diff_summary
 from scalegate.store.models.workspace import PolicyVersionRow
 
@@ -47,21 +46,7 @@ class PolicyVersion:
 
     def policy(self) -> Policy:
         """The version's policy, validated and checked against its recorded hash (else ``IntegrityError``)."""
-        try:
-            policy = Policy.model_validate(self.document)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "policy"
-            raise IntegrityError(
-                f"stored policy version {self.id} is invalid: {where}: {first['msg']}",
-                where=f"policy_versions[{self.id}]",
-            ) from exc
-        if content_hash(policy) != self.content_hash:
-            raise IntegrityError(
-                f"stored policy version {self.id} does not match its recorded hash {self.content_hash[:12]}",
-                where=f"policy_versions[{self.id}]",
-            )
-        return policy
+        return verified_policy(self.document, self.content_hash, self.id, f"policy version {self.id}")
 
 
 def _of(row: PolicyVersionRow) -> PolicyVersion:
