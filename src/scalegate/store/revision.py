@@ -3,5 +3,5 @@
 A test checks it equals the head of the shipped migrations.
 """
 
-HEAD_REVISION = "0002_checkpoint_order_index"
+HEAD_REVISION = "0006_trust_coverage"
 """Head revision of ``store/migrations/versions``."""
