@@ -3,6 +3,10 @@
 SQLite write transactions are begun with ``BEGIN IMMEDIATE`` so that two writers never deadlock upgrading a
 read lock to a write lock; read-only sessions (``scalegate_read`` execution option) begin deferred and, thanks
 to WAL, never wait for writers.
+
+A new SQLite file is created with mode 0600 (and a new workspace directory 0700) before SQLite opens it: the
+store holds password hashes and the whole record, so no other local account may read it. SQLite gives its
+``-wal`` and ``-shm`` files the mode of the database file. An existing file keeps the mode it has.
 """
 
 from __future__ import annotations
@@ -16,7 +20,17 @@ from sqlalchemy.engine import make_url
 
 from scalegate.extras import requires_extra
 
-__all__ = ["DEFAULT_DIR", "default_url", "make_engine", "resolve_url"]
+__all__ = [
+    "DEFAULT_DIR",
+    "PRIVATE_FILE_MODE",
+    "create_private_file",
+    "default_url",
+    "make_engine",
+    "resolve_url",
+]
+
+PRIVATE_FILE_MODE = 0o600
+"""Mode of the files scalegate creates that hold secrets or the record: readable by their owner only."""
 
 DEFAULT_DIR = ".scalegate"
 """Workspace directory created in the current directory by default."""
@@ -41,12 +55,28 @@ def resolve_url(url: str | None) -> str:
     return chosen
 
 
+def create_private_file(path: Path) -> None:
+    """Create ``path`` empty with mode 0600 (its missing parent directories 0700) unless it exists.
+
+    ``O_EXCL`` makes the creation atomic: a file that appears meanwhile is left as it is, never truncated.
+    """
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        return
+    os.close(fd)
+    os.chmod(path, PRIVATE_FILE_MODE)  # whatever the umask
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine with scalegate's connection settings for the URL's backend."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            create_private_file(Path(parsed.database))
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
         _configure_sqlite(engine)
         return engine

@@ -19,7 +19,6 @@ last stage to the people in the browser.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -30,6 +29,7 @@ from scalegate import wiring
 from scalegate.actor import SYSTEM, Actor
 from scalegate.assessment.determination import propose_determination
 from scalegate.assessment.service import assess, checkpoint_subject
+from scalegate.errors import ConflictError
 from scalegate.evidence.service import ingest_file
 from scalegate.governance.decisions import sign as sign_decision
 from scalegate.governance.identity import resolve_actor
@@ -47,7 +47,7 @@ from scalegate.safeguards.service import (
     record_implementation,
     review_evidence,
 )
-from scalegate.store.engine import default_url
+from scalegate.store.engine import DEFAULT_DIR, default_url
 from scalegate.testing.demo_data import seed_demo_family
 from scalegate.workspace import Workspace, init_workspace
 
@@ -217,11 +217,21 @@ def sign(state: DemoState) -> None:
 
 
 def fresh_state(directory: Path, *, clock: Any = None) -> DemoState:
-    """A new demo workspace (SQLite) in ``directory``, replacing any earlier one, with no stage run yet; the
-    governance hooks are installed (``scalegate.wiring``)."""
+    """A new demo workspace (SQLite) in ``directory``, with no stage run yet; the governance hooks are
+    installed (``scalegate.wiring``).
+
+    A directory that already holds a workspace is refused (``ConflictError``), whatever that workspace is: its
+    audit log and keys are a record nobody may lose to a demo. The caller picks another directory or removes
+    the old one deliberately.
+    """
+    existing = directory / DEFAULT_DIR
+    if existing.exists():
+        raise ConflictError(
+            f"{existing} already exists and may hold a workspace; the demo never replaces one: "
+            "choose another --dir or remove it yourself",
+            where="--dir",
+        )
     wiring.install()
-    if (directory / ".scalegate").exists():
-        shutil.rmtree(directory / ".scalegate")
     directory.mkdir(parents=True, exist_ok=True)
     return DemoState(init_workspace(default_url(directory), clock=clock), directory)
 
@@ -241,7 +251,8 @@ def walk(state: DemoState, *, until: str = "sign", after: Callable[[str], None] 
 
 
 def build_demo(directory: Path, *, until: str = "sign", clock: Any = None) -> DemoState:
-    """Create the demo workspace in ``directory`` (replacing any earlier one); run stages up to ``until``."""
+    """Create the demo workspace in ``directory`` (which must not hold one yet); run the stages up to
+    ``until``."""
     return walk(fresh_state(directory, clock=clock), until=until)
 
 
