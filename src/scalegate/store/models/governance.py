@@ -26,6 +26,7 @@ __all__ = [
     "PolicyChangeRow",
     "PolicyConsultationRow",
     "SignatureRow",
+    "UserKeyRow",
     "UserRoleRow",
     "UserRow",
 ]
@@ -63,6 +64,30 @@ class UserRoleRow(Base):
     granted_by: Mapped[str] = mapped_column(String(200))
     revoked_at: Mapped[datetime | None]
     revoked_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class UserKeyRow(Base):
+    """A user's Ed25519 signing key. The private key is stored only sealed (AES-256-GCM) under a key derived
+    from the user's password with argon2id, whose parameters and salt are in ``kdf``. A key signs only once an
+    admin's signed approval is in the audit log (``status`` approved) and until it is retired."""
+
+    __tablename__ = "user_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    key_id: Mapped[str] = mapped_column(String(64), unique=True)
+    """SHA-256 of the raw public key, hex."""
+    public_key: Mapped[str] = mapped_column(String(64))
+    """The raw 32-byte public key, hex."""
+    sealed_private_key: Mapped[str] = mapped_column(Text)
+    """Nonce and AES-GCM ciphertext of the raw private key, hex."""
+    kdf: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(20))  # pending | approved | retired
+    registered_at: Mapped[datetime]
+    registered_by: Mapped[str] = mapped_column(String(200))
+    approved_at: Mapped[datetime | None]
+    approved_by: Mapped[str | None] = mapped_column(String(200))
+    retired_at: Mapped[datetime | None]
 
 
 class ApiTokenRow(Base):
@@ -117,6 +142,10 @@ class SignatureRow(Base):
     bound_state: Mapped[dict[str, Any]]
     policy_version_id: Mapped[int] = mapped_column(ForeignKey("policy_versions.id"))
     signed_at: Mapped[datetime]
+    key_id: Mapped[str | None] = mapped_column(String(64))
+    """The signer's key (``user_keys.key_id``); null only for sign-offs made before users had keys."""
+    signature: Mapped[str | None] = mapped_column(String(128))
+    """Hex Ed25519 signature over the sign-off's statement (``governance.signing_keys.signoff_statement``)."""
 
 
 class NotificationRow(Base):
@@ -177,6 +206,10 @@ class PolicyConsultationRow(Base):
     consultee: Mapped[str] = mapped_column(String(100))
     response: Mapped[str] = mapped_column(Text)
     consulted_at: Mapped[datetime]
+    key_id: Mapped[str | None] = mapped_column(String(64))
+    """The consultee's key; null only for responses recorded before users had keys."""
+    signature: Mapped[str | None] = mapped_column(String(128))
+    """Hex Ed25519 signature over the response's statement (``signing_keys.consultation_statement``)."""
 
 
 class NoncomplianceReportRow(Base):
