@@ -35,6 +35,7 @@ from scalegate.actor import Actor
 from scalegate.errors import ConflictError, InputError, NotFoundError, PermissionDenied
 from scalegate.governance.hooks import installed
 from scalegate.governance.permissions import require
+from scalegate.governance.signing_keys import sign_statement, signoff_statement, unlock
 from scalegate.policy import Policy
 from scalegate.policy.rules import DecisionRule, DecisionType, Notification
 from scalegate.store.models.governance import DecisionRow, NotificationRow, SignatureRow, UserRow
@@ -236,10 +237,15 @@ def sign(
     decision_id: int,
     role: str,
     *,
+    password: str,
     approve: bool = True,
     justification: str | None = None,
 ) -> SignatureRow:
     """Sign (approve or reject) a decision in one role; audit-logged in the same transaction.
+
+    The signer's ``password`` opens their approved signing key (``governance.signing_keys``), which signs the
+    sign-off's statement: decision, role, verdict, justification, the digest of the bound state, the policy
+    hash and the time. Refused when the password is wrong or the signer has no approved key.
 
     This is the one way to sign, whatever the door. What a decision type's own domain adds runs through its
     installed hooks (``governance.hooks``), in this transaction: an ``on_ready`` check may refuse an approving
@@ -277,6 +283,25 @@ def sign(
         if approve and approving:
             for check in hooks.ready_checks(decision.decision_type):
                 check(ctx, decision)
+        key, private = unlock(session, user, password)
+        signed = sign_statement(
+            private,
+            key.key_id,
+            signoff_statement(
+                decision_id=decision.id,
+                decision_type=decision.decision_type,
+                subject=decision.subject,
+                role=role,
+                approve=approve,
+                justification=justification,
+                bound_state=decision.bound_state,
+                policy_hash=decision.policy_hash,
+                signer=user.name,
+                user_id=user.id,
+                key_id=key.key_id,
+                at=ctx.now,
+            ),
+        )
         signature = SignatureRow(
             decision_id=decision.id,
             role=role,
@@ -287,6 +312,8 @@ def sign(
             bound_state=dict(decision.bound_state),
             policy_version_id=active.version_id,
             signed_at=ctx.now,
+            key_id=key.key_id,
+            signature=signed.signature,
         )
         session.add(signature)
         extra: list[Base] = []
@@ -302,6 +329,7 @@ def sign(
                 "approve": approve,
                 "bound_state": decision.bound_state,
                 "decision_status": decision.status,
+                "signature": signed.to_entry(),
             },
             rows=[signature, decision, *extra],
         )

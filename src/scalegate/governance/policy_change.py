@@ -31,8 +31,9 @@ from scalegate.errors import ConflictError, InputError, NotFoundError, Permissio
 from scalegate.governance.decisions import open_decision, sign, status_of
 from scalegate.governance.hooks import DecisionHooks
 from scalegate.governance.permissions import require
+from scalegate.governance.signing_keys import consultation_statement, sign_statement, unlock
 from scalegate.policy import Policy, content_hash, diff_policies
-from scalegate.store.models.governance import DecisionRow, PolicyChangeRow, PolicyConsultationRow
+from scalegate.store.models.governance import DecisionRow, PolicyChangeRow, PolicyConsultationRow, UserRow
 from scalegate.store.models.workspace import PolicyVersionRow
 
 if TYPE_CHECKING:
@@ -165,9 +166,18 @@ def propose(
 
 
 def consult(
-    workspace: Workspace, actor: Actor, change_id: int, response: str, *, role: str | None = None
+    workspace: Workspace,
+    actor: Actor,
+    change_id: int,
+    response: str,
+    *,
+    password: str,
+    role: str | None = None,
 ) -> ChangeView:
-    """Record a consulted role's response to a proposal (before the approvers sign)."""
+    """Record a consulted role's response to a proposal (before the approvers sign).
+
+    The response acknowledges the notice of the proposal, so it is signed like a sign-off: the consultee's
+    ``password`` opens their signing key, which signs the change id, role, response digest and time."""
     if not response.strip():
         raise InputError("a consultation needs a response", where="response")
     policy = workspace.policy()
@@ -188,12 +198,34 @@ def consult(
             raise ConflictError(
                 f"policy change {change_id} is {change.status}; consultation happens before approval"
             )
+        user = session.get(UserRow, actor.user_id) if actor.user_id is not None else None
+        if user is None or not user.active:
+            raise PermissionDenied(
+                f"{actor.label} is not an active workspace user and cannot sign a response"
+            )
+        key, private = unlock(session, user, password)
+        now = workspace.now()
+        signed = sign_statement(
+            private,
+            key.key_id,
+            consultation_statement(
+                change_id=change.id,
+                role=mine[0],
+                response=response,
+                signer=user.name,
+                user_id=user.id,
+                key_id=key.key_id,
+                at=now,
+            ),
+        )
         row = PolicyConsultationRow(
             change_id=change.id,
             role=mine[0],
-            consultee=actor.name,
+            consultee=user.name,
             response=response,
-            consulted_at=workspace.now(),
+            consulted_at=now,
+            key_id=key.key_id,
+            signature=signed.signature,
         )
         session.add(row)
         session.flush()
@@ -202,7 +234,7 @@ def consult(
             actor,
             "policy.change_consulted",
             f"policy-change:{change.id}",
-            {"change_id": change.id, "role": mine[0]},
+            {"change_id": change.id, "role": mine[0], "signature": signed.to_entry()},
             rows=[row],
         )
         return _view(session, change)
@@ -257,6 +289,7 @@ def sign_change(
     actor: Actor,
     change_id: int,
     *,
+    password: str,
     role: str | None = None,
     approve: bool = True,
     justification: str | None = None,
@@ -276,7 +309,7 @@ def sign_change(
                 where="role",
             )
         role = mine[0]
-    sign(workspace, actor, decision_id, role, approve=approve, justification=justification)
+    sign(workspace, actor, decision_id, role, password=password, approve=approve, justification=justification)
     return show_change(workspace, actor, change_id)
 
 

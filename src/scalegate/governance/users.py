@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from scalegate.actor import Actor
 from scalegate.errors import AuthenticationError, ConflictError, InputError, NotFoundError, PermissionDenied
 from scalegate.governance.permissions import ACTIONS, require, scope_allows
+from scalegate.governance.signing_keys import has_usable_key, issue_key, reseal, retire_keys
 from scalegate.store.models.governance import ApiTokenRow, UserRoleRow, UserRow
 
 if TYPE_CHECKING:
@@ -164,8 +165,14 @@ def add_user(
     roles: Sequence[str] = (),
     admin: bool = False,
     password: str | None = None,
+    approver_password: str | None = None,
 ) -> UserView:
-    """Create a user with roles. The first user of a workspace must be an admin and needs no permission."""
+    """Create a user with roles. The first user of a workspace must be an admin and needs no permission.
+
+    A user created with a password gets a signing key sealed under it (``governance.signing_keys``). The
+    workspace's first key approves itself; any other is approved by the creating admin's signature when
+    ``approver_password`` (the admin's own password) is given, and otherwise waits for an admin's approval.
+    """
     if not _NAME.match(name):
         raise InputError(
             f"invalid user name {name!r}: letters, digits, '.', '_', '-', '@'; at most 100", where="name"
@@ -207,6 +214,8 @@ def add_user(
             {"name": name, "roles": wanted, "bootstrap": first},
             rows=[user, *grants],
         )
+        if password is not None:
+            issue_key(workspace, session, actor, user, password, approver_password=approver_password)
         return _view(session, user)
 
 
@@ -263,7 +272,9 @@ def _hash_password(password: str) -> str:
     return PasswordHasher().hash(password)
 
 
-def set_password(workspace: Workspace, actor: Actor, name: str, password: str) -> None:
+def set_password(
+    workspace: Workspace, actor: Actor, name: str, password: str, *, current_password: str | None = None
+) -> None:
     """Set a user's password: the user themselves or an admin."""
     policy = workspace.policy()
     with workspace.transaction() as session:
@@ -271,7 +282,40 @@ def set_password(workspace: Workspace, actor: Actor, name: str, password: str) -
         if actor.user_id != user.id:
             require(actor, "users.admin", policy)
         user.password_hash = _hash_password(password)
+        _carry_keys(workspace, session, actor, user, password, current_password)
         workspace.record(session, actor, "user.password_set", f"user:{name}", {"name": name}, rows=[user])
+
+
+def _carry_keys(
+    workspace: Workspace,
+    session: Session,
+    actor: Actor,
+    user: UserRow,
+    password: str,
+    current_password: str | None,
+) -> None:
+    """Keep the user's signing key usable across a password change: re-seal it under the new password when the
+    user gives the current one (earlier signatures stay valid: the key is the same). An admin resetting
+    someone else's password cannot open their key, so it retires (logged); the user registers a new one."""
+    if not has_usable_key(session, user.id):
+        return
+    if actor.user_id != user.id:
+        retire_keys(workspace, session, actor, user, "password reset by an admin")
+        return
+    if current_password is None:
+        raise InputError(
+            "changing your own password needs your current password: it re-seals your signing key",
+            where="current_password",
+        )
+    resealed = reseal(session, user, current_password, password)
+    workspace.record(
+        session,
+        actor,
+        "user_key.resealed",
+        f"user:{user.name}",
+        {"user": user.name, "key_ids": [k.key_id for k in resealed]},
+        rows=resealed,
+    )
 
 
 def authenticate_password(workspace: Workspace, name: str, password: str) -> Actor:
