@@ -1,7 +1,11 @@
-"""A workspace: one store (SQLite file or PostgreSQL database), its active policy, and the clock.
+"""A workspace: one store (SQLite file or PostgreSQL database), its active policy, its mode, and the clock.
 
 The service layer of every domain takes a ``Workspace``. Each state change runs inside
 ``workspace.transaction()`` and appends its audit entry there, so a failure leaves nothing half-written.
+
+The mode (``scalegate.workspace_mode``) is fixed when the workspace is created. A production workspace takes
+every "now" from the system clock, whatever clock it was handed; a demo workspace uses its clock (the seam
+tests and ``SCALEGATE_NOW`` move) and marks every audit entry ``"demo": true``.
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -17,24 +21,33 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from scalegate.actor import SYSTEM, Actor
 from scalegate.audit.log import append, ensure_head
-from scalegate.clock import Clock, default_clock
+from scalegate.clock import Clock, SystemClock, default_clock
 from scalegate.context import ActivePolicy, Context, PolicyLoader
 from scalegate.errors import ConflictError, StoreError
-from scalegate.policy import DEFAULT_POLICY_ID, Policy, content_hash, resolve_policy
 from scalegate.store.base import Base, row_ref
 from scalegate.store.engine import make_engine, resolve_url
 from scalegate.store.models.workspace import PolicyVersionRow, SettingRow
 from scalegate.store.revision import HEAD_REVISION
+from scalegate.workspace_mode import MODE_SETTING, WorkspaceMode, check_mode, stored_mode
+
+if TYPE_CHECKING:
+    from scalegate.policy import Policy
 
 __all__ = ["ActivePolicy", "Context", "Workspace", "init_workspace", "open_workspace"]
 
 
-class Workspace:
-    """An open store plus the clock; the handle every service function receives."""
+_SYSTEM_CLOCK = SystemClock()
 
-    def __init__(self, engine: Engine, url: str, clock: Clock | None = None) -> None:
+
+class Workspace:
+    """An open store plus its mode and the clock; the handle every service function receives."""
+
+    def __init__(
+        self, engine: Engine, url: str, clock: Clock | None = None, mode: WorkspaceMode = "production"
+    ) -> None:
         self.engine = engine
         self.url = url
+        self.mode: WorkspaceMode = mode
         self.clock: Clock = clock or default_clock()
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._readers = sessionmaker(engine.execution_options(scalegate_read=True), expire_on_commit=False)
@@ -45,8 +58,14 @@ class Workspace:
         """`sqlite` or `postgresql`."""
         return self.engine.dialect.name
 
+    @property
+    def demo(self) -> bool:
+        """Whether this is a demo workspace (moved time, ``--as`` without a credential, marked records)."""
+        return self.mode == "demo"
+
     def now(self) -> datetime:
-        return self.clock.now()
+        """The time of anything recorded now: the clock's in a demo workspace, the system's otherwise."""
+        return self.clock.now() if self.mode == "demo" else _SYSTEM_CLOCK.now()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -107,7 +126,15 @@ class Workspace:
         if rows:
             session.flush()
             data = {**data, "rows": [*data.get("rows", []), *(row_ref(row) for row in rows)]}
-        return append(session, event=event, subject=subject, actor=actor.label, data=data, at=self.now()).seq
+        return append(
+            session,
+            event=event,
+            subject=subject,
+            actor=actor.label,
+            data=data,
+            at=self.now(),
+            demo=self.demo,
+        ).seq
 
     @property
     def safe_url(self) -> str:
@@ -157,7 +184,12 @@ def open_workspace(url: str | None = None, clock: Clock | None = None) -> Worksp
         from scalegate.store.migrate import upgrade
 
         upgrade(engine)
-    return Workspace(engine, resolved, clock)
+    return Workspace(engine, resolved, clock, _mode_of(engine))
+
+
+def _mode_of(engine: Engine) -> WorkspaceMode:
+    with Session(engine) as session:
+        return stored_mode(session)
 
 
 def _stored_revision(engine: Engine) -> str | None:
@@ -173,8 +205,19 @@ def init_workspace(
     policy_ref: str | None = None,
     clock: Clock | None = None,
     actor: Actor | None = None,
+    mode: WorkspaceMode | None = None,
 ) -> Workspace:
-    """Create (or migrate) a workspace and activate a policy: a built-in id or a policy file path."""
+    """Create (or migrate) a workspace and activate a policy: a built-in id or a policy file path.
+
+    ``mode`` is fixed here, once (``scalegate.workspace_mode``): by default a workspace handed an explicit
+    ``clock`` (a test's) is a demo workspace, any other a production one. Initialising an existing workspace
+    keeps its mode; asking for another one is a ``ConflictError``.
+    """
+    # The policy schema and built-ins (pydantic, YAML: a quarter of a second) load only where a policy is
+    # read, so that opening a workspace for a command that never reads one (``evidence ingest``) stays quick.
+    from scalegate.policy import DEFAULT_POLICY_ID, content_hash, resolve_policy
+
+    wanted = check_mode(mode) if mode is not None else ("demo" if clock is not None else "production")
     policy = resolve_policy(policy_ref or DEFAULT_POLICY_ID)
     resolved = resolve_url(url)
     engine = make_engine(resolved)
@@ -187,7 +230,7 @@ def init_workspace(
     except SQLAlchemyError as exc:
         engine.dispose()
         raise StoreError(f"cannot create store: {getattr(exc, 'orig', exc)}", where=_hide(resolved)) from exc
-    workspace = Workspace(engine, resolved, clock)
+    workspace = Workspace(engine, resolved, clock, wanted)
     who = actor or SYSTEM
     digest = content_hash(policy)
     with workspace.transaction() as session:
@@ -196,6 +239,12 @@ def init_workspace(
             select(PolicyVersionRow).where(PolicyVersionRow.status == "active")
         ).scalar_one_or_none()
         if existing is not None:
+            workspace.mode = stored_mode(session)
+            if mode is not None and mode != workspace.mode:
+                raise ConflictError(
+                    f"workspace is already a {workspace.mode} workspace; a mode is fixed at creation",
+                    where="mode",
+                )
             if existing.content_hash != digest:
                 raise ConflictError(
                     f"workspace already has active policy {existing.policy_id} "
@@ -213,15 +262,17 @@ def init_workspace(
             activated_at=workspace.now(),
         )
         setting = SettingRow(key="created_at", value=workspace.now().isoformat())
-        session.add_all([row, setting])
+        # workspace mode: written once, covered by the entry's row digests
+        mode_row = SettingRow(key=MODE_SETTING, value=wanted)
+        session.add_all([row, setting, mode_row])
         session.flush()
         workspace.record(
             session,
             who,
             "workspace.initialised",
             f"policy:{policy.id}",
-            {"policy_id": policy.id, "policy_version_id": row.id, "content_hash": digest},
-            rows=[row, setting],
+            {"policy_id": policy.id, "policy_version_id": row.id, "content_hash": digest, "mode": wanted},
+            rows=[row, setting, mode_row],
         )
     return workspace
 

@@ -230,6 +230,7 @@ def test_the_standalone_definitions_agree_with_the_package(workspace: Workspace)
     }
     assert imports <= {
         "argparse",
+        "datetime",
         "hashlib",
         "json",
         "sys",

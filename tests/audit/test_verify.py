@@ -395,5 +395,7 @@ def test_counts_in_the_report(workspace: Workspace) -> None:
         assert session.execute(select(func.count()).select_from(AuditCheckpointRow)).scalar_one() == 1
         assert session.execute(select(func.count()).select_from(AuditKeyRow)).scalar_one() == 1
     assert report.bytes_hashed == total  # ASCII bodies: characters are bytes
-    assert report.rows_checked == 2  # the policy version and the setting (the key came after)
+    assert (
+        report.rows_checked == 3
+    )  # the policy version and two settings, created_at and mode (the key came after)
     assert hashlib.sha256(b"").hexdigest() != report.root

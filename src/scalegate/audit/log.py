@@ -5,12 +5,18 @@ entry commit or roll back together: there is no window in which one exists witho
 
 ``append_many`` writes several entries with one head update and one bulk insert, for importers that record
 many changes in one transaction; it produces exactly the entries that as many ``append`` calls would.
+
+Entry times never decrease: an entry is dated no earlier than the entry before it (two writers whose contexts
+opened in one order may commit in the other, and a clock may step back), so the log's order and its times
+agree, and ``audit verify`` checks that they do (``scalegate.audit.times``). An entry of a demo workspace
+carries ``"demo": true`` in its body, so a record made where time and identity are relaxed can never pass
+for a real one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +38,8 @@ class NewEntry:
     actor: str
     data: dict[str, Any]
     at: datetime
+    demo: bool = False
+    """Made in a demo workspace (``scalegate.workspace_mode``): the body says so."""
 
 
 def ensure_head(session: Session) -> None:
@@ -43,16 +51,17 @@ def ensure_head(session: Session) -> None:
 
 def entry_body(seq: int, entry: NewEntry) -> bytes:
     """The canonical body of entry ``seq``: the exact bytes whose RFC 6962 leaf hash goes into the tree."""
-    return canonical_json(
-        {
-            "seq": seq,
-            "at": entry.at.isoformat(),
-            "event": entry.event,
-            "subject": entry.subject,
-            "actor": entry.actor,
-            "data": entry.data,
-        }
-    )
+    body: dict[str, Any] = {
+        "seq": seq,
+        "at": entry.at.isoformat(),
+        "event": entry.event,
+        "subject": entry.subject,
+        "actor": entry.actor,
+        "data": entry.data,
+    }
+    if entry.demo:
+        body["demo"] = True
+    return canonical_json(body)
 
 
 _RESERVE = (
@@ -62,6 +71,7 @@ _RESERVE = (
     .returning(AuditHeadRow.size)
 )
 _INSERT = insert(AuditEntryRow)
+_PREVIOUS_AT = select(AuditEntryRow.recorded_at).where(AuditEntryRow.seq == bindparam("seq"))
 # Built once: constructing these statements per append costs more than the append itself.
 
 
@@ -74,16 +84,34 @@ def _reserve(session: Session, count: int) -> int:
     return int(session.connection().execute(_RESERVE, {"count": count}).scalar_one()) - count
 
 
+def _not_before_previous(session: Session, first: int, at: datetime) -> datetime:
+    """``at``, or the time of entry ``first - 1`` if that is later (read after the head is reserved, so the
+    entry before is committed and no other writer can append in between)."""
+    if first == 0:
+        return at
+    previous = session.execute(_PREVIOUS_AT, {"seq": first - 1}).scalar_one_or_none()
+    return previous if previous is not None and previous > at else at
+
+
 def append(
-    session: Session, *, event: str, subject: str, actor: str, data: dict[str, Any], at: datetime
+    session: Session,
+    *,
+    event: str,
+    subject: str,
+    actor: str,
+    data: dict[str, Any],
+    at: datetime,
+    demo: bool = False,
 ) -> AuditEntryRow:
     """Append one entry; returns the row as written (its ``seq`` is the entry's index in the log).
 
-    The row is inserted with a Core statement rather than through the unit of work (which would double the
-    cost of an append); the returned object is not attached to ``session``.
+    The entry is dated ``at``, or the previous entry's time if that is later (times never decrease). The row
+    is inserted with a Core statement rather than through the unit of work (which would double the cost of an
+    append); the returned object is not attached to ``session``.
     """
     seq = _reserve(session, 1)
-    body = entry_body(seq, NewEntry(event, subject, actor, data, at))
+    at = _not_before_previous(session, seq, at)
+    body = entry_body(seq, NewEntry(event, subject, actor, data, at, demo))
     values = {
         "seq": seq,
         "recorded_at": at,
@@ -103,7 +131,10 @@ def append_many(session: Session, entries: Sequence[NewEntry]) -> list[int]:
         return []
     first = _reserve(session, len(entries))
     values = []
+    floor = _not_before_previous(session, first, entries[0].at)
     for offset, entry in enumerate(entries):
+        floor = max(floor, entry.at)
+        entry = replace(entry, at=floor)
         body = entry_body(first + offset, entry)
         values.append(
             {

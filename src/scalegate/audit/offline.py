@@ -22,12 +22,14 @@ What it checks:
   an ``audit.key_created`` / ``audit.key_rotated`` entry inside a prefix already covered by a verified
   checkpoint (so trusting the first key, or the newest, is enough to follow a rotation);
 * that verified checkpoints cover the whole log: entries after the last one could have been appended by
-  anyone.
+  anyone;
+* that entry times never decrease (an entry of a demo workspace may also carry ``"demo": true``).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import hashlib
 import json
 import sys
@@ -48,6 +50,7 @@ __all__ = [
 EXPORT_FORMAT = "scalegate-audit-export/v1"
 CHECKPOINT_FORMAT = "scalegate-audit-checkpoint/v1"
 ENTRY_KEYS = {"actor", "at", "data", "event", "seq", "subject"}
+DEMO_KEYS = ENTRY_KEYS | {"demo"}
 KEY_EVENTS = {"audit.key_created", "audit.key_rotated"}
 FILES = ("entries.jsonl", "checkpoints.json", "keys.json")
 
@@ -194,6 +197,7 @@ class _Entries:
     first_leaf: bytes | None = None
     size: int = 0
     root: bytes = b""
+    last_at: datetime.datetime | None = None
 
 
 def verify_export(directory: str | Path, public_keys: list[bytes]) -> OfflineReport:
@@ -273,13 +277,16 @@ def _check_entry(seq: int, line: bytes, out: _Entries, report: OfflineReport) ->
     except ValueError:
         report.problems.append(OfflineProblem("malformed_entry", "not JSON", seq))
         return
-    if not isinstance(doc, dict) or set(doc) != ENTRY_KEYS:
+    if not isinstance(doc, dict) or not (
+        set(doc) == ENTRY_KEYS or (set(doc) == DEMO_KEYS and doc["demo"] is True)
+    ):
         report.problems.append(OfflineProblem("malformed_entry", "not an entry (wrong keys)", seq))
         return
     if _canonical(doc) != line:
         report.problems.append(OfflineProblem("malformed_entry", "not canonical JSON", seq))
     if doc["seq"] != seq:
         report.problems.append(OfflineProblem("seq_mismatch", f"the entry says seq {doc['seq']!r}", seq))
+    _check_time(seq, doc["at"], out, report)
     data = doc.get("data")
     if doc["event"] in KEY_EVENTS and isinstance(data, dict):
         try:
@@ -288,6 +295,26 @@ def _check_entry(seq: int, line: bytes, out: _Entries, report: OfflineReport) ->
             report.problems.append(
                 OfflineProblem("malformed_entry", "a key entry without key_id/public_key", seq)
             )
+
+
+def _check_time(seq: int, text: Any, out: _Entries, report: OfflineReport) -> None:
+    """An entry's time must parse and must not be earlier than the entry before it."""
+    try:
+        at = datetime.datetime.fromisoformat(text)
+        if at.tzinfo is None:
+            raise ValueError(text)
+    except (TypeError, ValueError):
+        report.problems.append(
+            OfflineProblem("malformed_entry", f"time {text!r:.40} is not an ISO-8601 UTC time", seq)
+        )
+        return
+    if out.last_at is not None and at < out.last_at:
+        report.problems.append(
+            OfflineProblem(
+                "time_decreased", f"dated {text}, before the entry before it ({out.last_at.isoformat()})", seq
+            )
+        )
+    out.last_at = at if out.last_at is None else max(at, out.last_at)
 
 
 def _check_checkpoints(

@@ -45,6 +45,7 @@ ProblemKind = Literal[
     "leaf_hash_mismatch",
     "malformed_entry",
     "column_mismatch",
+    "time_decreased",
     "checkpoint_signature",
     "checkpoint_key",
     "checkpoint_inconsistent",
@@ -60,6 +61,8 @@ ProblemKind = Literal[
 """What a verification found wrong. Each names one broken promise of the log."""
 
 _ENTRY_KEYS = {"actor", "at", "data", "event", "seq", "subject"}
+_DEMO_KEYS = _ENTRY_KEYS | {"demo"}
+"""An entry of a demo workspace also carries ``"demo": true`` (``scalegate.audit.log``)."""
 
 _PK = rb'(-?[0-9]+|"(?:[^"\\]|\\.)*"|\[[^\[\]{}]*\])'
 _REF = rb'\{"digest":(null|"[0-9a-f]{64}"),"pk":' + _PK + rb',"table":"([A-Za-z0-9_]+)"\}'
@@ -342,7 +345,7 @@ def _deep(
         except ValueError:
             result.problems.append(Problem("malformed_entry", "the body is not JSON", seq))
             continue
-        if not isinstance(doc, dict) or set(doc) != _ENTRY_KEYS:
+        if not isinstance(doc, dict) or not _has_entry_keys(doc):
             result.problems.append(
                 Problem("malformed_entry", "the body does not have exactly the entry keys", seq)
             )
@@ -358,6 +361,12 @@ def _deep(
             result.problems.append(
                 Problem("column_mismatch", "the event/subject/actor/time columns disagree with the body", seq)
             )
+
+
+def _has_entry_keys(doc: dict[str, Any]) -> bool:
+    """Exactly the entry keys, or those and ``"demo": true``."""
+    keys = set(doc)
+    return keys == _ENTRY_KEYS or (keys == _DEMO_KEYS and doc["demo"] is True)
 
 
 def _same_time(text: Any, at: datetime) -> bool:

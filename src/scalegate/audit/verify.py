@@ -33,6 +33,7 @@ from scalegate.actor import SYSTEM
 from scalegate.audit.keys import key_id_of
 from scalegate.audit.log import log_size
 from scalegate.audit.replay import Problem, Replay, RowClaim, replay
+from scalegate.audit.times import check_times
 from scalegate.audit.tree_heads import TreeHead, _all, log_origin, sign_tree_head, signature_valid
 from scalegate.canonical import canonical_json
 from scalegate.errors import ScalegateError
@@ -101,7 +102,7 @@ def verify(
             # Something is wrong: replay again checking every entry in full, to say exactly which ones.
             state = replay(session, head=head, marks=marks, rows=rows, deep=True)
             problems = _check_keys(keys) + _check_checkpoints(checkpoints, keys, state)
-        problems = state.problems + problems
+        problems = state.problems + problems + check_times(session)
         rows_checked, tables = 0, list[str]()
         if rows:
             row_problems, rows_checked, tables = check_rows(session, state.claims)
