@@ -16,11 +16,27 @@ depends_on = None
 
 
 def upgrade() -> None:
+    _upgrade_workspace_mode()
     _upgrade_user_keys()
 
 
 def downgrade() -> None:
     _downgrade_user_keys()
+    _downgrade_workspace_mode()
+
+
+# -- workspace mode ------------------------------------------------------------------------------------------
+
+
+def _upgrade_workspace_mode() -> None:
+    """Nothing to change in the schema: the mode is the ``mode`` row of ``settings``, written by ``init`` with
+    the ``workspace.initialised`` entry (``scalegate.workspace_mode``). A workspace made before this revision
+    has no such row and is read as production (fail closed). No row is written here: a row the log never
+    recorded would fail ``audit verify``, and only whoever created a workspace can say it was a demo."""
+
+
+def _downgrade_workspace_mode() -> None:
+    """Nothing to undo: an older version ignores the ``mode`` setting."""
 
 
 # -- user keys -----------------------------------------------------------------------------------------------
