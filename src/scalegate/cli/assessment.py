@@ -145,13 +145,16 @@ def sign(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ) -> dict[str, Any]:
     """Sign (or reject) a decision; a fully signed capability determination completes the assessment."""
+    from scalegate.cli._signing import signing_password
     from scalegate.governance.decisions import sign as sign_decision
 
+    actor = actor_of(ctx)
     row = sign_decision(
         workspace_of(ctx),
-        actor_of(ctx),
+        actor,
         decision_id,
         role,
+        password=signing_password(ctx, actor),
         approve=not reject,
         justification=justification,
     )

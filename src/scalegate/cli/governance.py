@@ -14,6 +14,7 @@ import typer
 
 from scalegate.cli._context import actor_of, workspace_of
 from scalegate.cli._output import Said, command, console, table
+from scalegate.cli._signing import known_password, signing_password
 from scalegate.jsonable import to_jsonable
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from scalegate.governance.noncompliance import ReportView
     from scalegate.governance.permissions import PermissionRule
     from scalegate.governance.policy_change import ChangeView
+    from scalegate.governance.signing_keys import KeyView
     from scalegate.governance.users import TokenView, UserView
 
 user_app = typer.Typer(help="Workspace users and their roles.", no_args_is_help=True)
@@ -77,15 +79,19 @@ def user_add(
     from scalegate.governance.users import add_user
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    actor = actor_of(ctx)
+    # A new user's key is approved by the creating admin's signature, so an admin with a key signs for it.
+    approver = known_password(ctx, actor) if password is not None and actor.user_id is not None else None
     user = add_user(
         workspace_of(ctx),
-        actor_of(ctx),
+        actor,
         name,
         email=email,
         display_name=display_name,
         roles=role,
         admin=admin,
         password=password,
+        approver_password=approver,
     )
     return Said(user, f"Added user {name} ({', '.join(user.roles) or 'no roles'})")
 
@@ -153,8 +159,65 @@ def user_passwd(
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
-    set_password(workspace_of(ctx), actor_of(ctx), name, password)
+    actor = actor_of(ctx)
+    # Your own signing key is re-sealed under the new password, which needs the current one.
+    current = signing_password(ctx, actor, "current") if actor.name == name else None
+    set_password(workspace_of(ctx), actor, name, password, current_password=current)
     return Said(None, f"Password of {name} set")
+
+
+key_app = typer.Typer(
+    help="Signing keys: each user's Ed25519 key, sealed under their password, approved by an admin.",
+    no_args_is_help=True,
+)
+user_app.add_typer(key_app, name="key")
+
+
+@key_app.command("list")
+@command(render=lambda result: _print_keys(result))
+def key_list(
+    ctx: typer.Context,
+    name: str = typer.Argument(None, help="Only this user's keys (default: everyone's)."),
+    json_out: bool = JSON,
+) -> Any:
+    """List signing keys: owner, id, status, who approved them and when."""
+    from scalegate.governance.signing_keys import list_keys
+
+    return list_keys(workspace_of(ctx), actor_of(ctx), name)
+
+
+def _print_keys(keys: list[KeyView]) -> None:
+    table(
+        "Signing keys",
+        ["user", "key", "status", "approved by", "approved at", "retired at"],
+        [[k.user, k.key_id[:16], k.status, k.approved_by, k.approved_at, k.retired_at] for k in keys],
+    )
+
+
+@key_app.command("register")
+@command()
+def key_register(ctx: typer.Context, json_out: bool = JSON) -> Any:
+    """Register a new signing key for yourself (first key or rotation); an admin must approve it."""
+    from scalegate.governance.signing_keys import register_key
+
+    actor = actor_of(ctx)
+    key = register_key(workspace_of(ctx), actor, signing_password(ctx, actor, "to seal the key"))
+    return Said(key, f"Registered key {key.key_id[:16]} for {key.user}: awaiting an admin's approval")
+
+
+@key_app.command("approve")
+@command()
+def key_approve(
+    ctx: typer.Context,
+    key_id: str = typer.Argument(..., help="Key id (at least 8 leading hex digits)."),
+    json_out: bool = JSON,
+) -> Any:
+    """Approve another user's pending key, signing the approval with your own key (admins only)."""
+    from scalegate.governance.signing_keys import approve_key
+
+    actor = actor_of(ctx)
+    key = approve_key(workspace_of(ctx), actor, key_id, signing_password(ctx, actor))
+    return Said(key, f"Approved key {key.key_id[:16]} of {key.user}")
 
 
 @token_app.command("create")
@@ -304,7 +367,10 @@ def signoff(
     from scalegate.governance.decisions import sign
 
     ws, actor = workspace_of(ctx), actor_of(ctx)
-    row = sign(ws, actor, decision_id, role, approve=not reject, justification=justification)
+    password = signing_password(ctx, actor)
+    row = sign(
+        ws, actor, decision_id, role, password=password, approve=not reject, justification=justification
+    )
     result = {
         "decision_id": decision_id,
         "signature_id": row.id,
@@ -313,6 +379,8 @@ def signoff(
         "signer": row.signer,
         "signed_at": row.signed_at,
         "bound_state": row.bound_state,
+        "key_id": row.key_id,
+        "signature": row.signature,
     }
     return Said(result, f"{'Rejected' if reject else 'Signed'} decision #{decision_id} as {role}")
 
@@ -479,7 +547,9 @@ def change_consult(
     """Record a consulted role's response (the LTBT under RSP v2.2)."""
     from scalegate.governance.policy_change import consult
 
-    change = consult(workspace_of(ctx), actor_of(ctx), change_id, response, role=role)
+    actor = actor_of(ctx)
+    password = signing_password(ctx, actor)
+    change = consult(workspace_of(ctx), actor, change_id, response, password=password, role=role)
     return Said(change, _change_text(change))
 
 
@@ -497,7 +567,10 @@ def change_approve(
     from scalegate.governance.policy_change import sign_change
 
     ws, actor = workspace_of(ctx), actor_of(ctx)
-    change = sign_change(ws, actor, change_id, role=role, approve=not reject, justification=justification)
+    password = signing_password(ctx, actor)
+    change = sign_change(
+        ws, actor, change_id, password=password, role=role, approve=not reject, justification=justification
+    )
     return Said(change, _change_text(change))
 
 

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from scalegate.actor import Actor
 from scalegate.canonical import canonical_json, digest
-from scalegate.errors import AuthenticationError, ConflictError, NotFoundError, PermissionDenied
+from scalegate.errors import ConflictError, InputError, IntegrityError, NotFoundError, PermissionDenied
 from scalegate.store.models.governance import UserKeyRow, UserRoleRow, UserRow
 
 if TYPE_CHECKING:
@@ -188,7 +188,7 @@ def _derive(password: str, kdf: dict[str, Any]) -> bytes:
     from argon2.low_level import Type, hash_secret_raw
 
     if kdf.get("algorithm") != "argon2id":
-        raise AuthenticationError(f"unsupported key derivation {kdf.get('algorithm')!r}")
+        raise IntegrityError(f"unsupported key derivation {kdf.get('algorithm')!r}")
     return hash_secret_raw(
         password.encode("utf-8"),
         bytes.fromhex(kdf["salt"]),
@@ -221,7 +221,7 @@ def _open(row: UserKeyRow, password: str) -> Ed25519PrivateKey:
     try:
         raw = AESGCM(_derive(password, row.kdf)).decrypt(blob[:_NONCE], blob[_NONCE:], row.key_id.encode())
     except (InvalidTag, ValueError, KeyError):
-        raise AuthenticationError("wrong password: the signing key does not open") from None
+        raise PermissionDenied("wrong password: the signing key does not open with it") from None
     return Ed25519PrivateKey.from_private_bytes(raw)
 
 
@@ -285,7 +285,7 @@ def unlock(session: Session, user: UserRow, password: str) -> tuple[UserKeyRow, 
     """The user's approved key, opened with their password: what every signature starts with.
 
     Refused (``PermissionDenied``) when the user has no approved key (none registered, or it awaits an admin's
-    approval), and (``AuthenticationError``) when the password does not open it.
+    approval), and when the password does not open it.
     """
     approved = _keys_of(session, user.id, "approved")
     if not approved:
@@ -300,7 +300,7 @@ def unlock(session: Session, user: UserRow, password: str) -> tuple[UserKeyRow, 
             "admin approve it"
         )
     if not password:
-        raise AuthenticationError(f"signing needs {user.name}'s password")
+        raise InputError(f"signing needs {user.name}'s password at the moment of signing", where="password")
     return approved[-1], _open(approved[-1], password)
 
 
@@ -446,7 +446,7 @@ def retire_keys(workspace: Workspace, session: Session, actor: Actor, user: User
 def reseal(session: Session, user: UserRow, old_password: str, new_password: str) -> list[UserKeyRow]:
     """Seal the user's usable keys under a new password (the same keys: earlier signatures stay valid).
 
-    ``AuthenticationError`` when the old password does not open them."""
+    ``PermissionDenied`` when the old password does not open them."""
     changed = []
     for key in _keys_of(session, user.id):
         if key.status not in ("pending", "approved"):
@@ -471,7 +471,7 @@ def _check_password(user: UserRow, password: str) -> None:
     try:
         PasswordHasher().verify(user.password_hash or "", password)
     except (VerificationError, InvalidHashError):
-        raise AuthenticationError(f"wrong password for {user.name}") from None
+        raise PermissionDenied(f"wrong password for {user.name}") from None
 
 
 def _find(session: Session, key_id: str) -> UserKeyRow:

@@ -132,6 +132,22 @@ class Client:
         """The gate's verdict for ``action`` on ``MODEL[@CHECKPOINT]``; fails closed to pause."""
         return self.transport.gate(model_ref, action)
 
+    def sign(
+        self,
+        decision_id: int,
+        role: str,
+        *,
+        password: str,
+        approve: bool = True,
+        justification: str | None = None,
+    ) -> dict[str, Any]:
+        """Sign (approve or reject) a decision in one role; returns the decision with its signatures.
+
+        ``password`` is the signer's own, asked for at every signature: it opens their signing key, which
+        signs the decision's bound state and the time (``scalegate.governance.signing_keys``)."""
+        body = {"role": role, "password": password, "approve": approve, "justification": justification}
+        return self.transport.sign(decision_id, body)
+
     def close(self) -> None:
         self.transport.close()
         if self._opened is not None:

@@ -49,6 +49,8 @@ class Transport(Protocol):
 
     def gate(self, ref: str, action: str) -> GateResult: ...
 
+    def sign(self, decision_id: int, body: dict[str, Any]) -> dict[str, Any]: ...
+
     def close(self) -> None: ...
 
 
@@ -96,6 +98,15 @@ class LocalTransport:
         from scalegate.evidence.bulk import ingest_paths
 
         return ingest_paths(self.workspace, self.actor, paths, checkpoint, **options).to_dict()
+
+    def sign(self, decision_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        from scalegate.governance.decisions import show_decision
+        from scalegate.governance.decisions import sign as sign_decision
+        from scalegate.jsonable import to_jsonable
+
+        sign_decision(self.workspace, self.actor, decision_id, **body)
+        document: dict[str, Any] = to_jsonable(show_decision(self.workspace, self.actor, decision_id))
+        return document
 
     def gate(self, ref: str, action: str) -> GateResult:
         gate_fn = self._gate_fn
@@ -199,6 +210,9 @@ class HttpTransport:
             total["ingested"] += answer.get("ingested", [])
             total["skipped"] += answer.get("skipped", [])
         return total
+
+    def sign(self, decision_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        return self._json(self._send("POST", f"/api/v1/decisions/{decision_id}/signatures", json=body))
 
     def gate(self, ref: str, action: str) -> GateResult:
         try:

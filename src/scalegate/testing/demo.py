@@ -51,7 +51,7 @@ from scalegate.store.engine import DEFAULT_DIR, default_url
 from scalegate.testing.demo_data import seed_demo_family
 from scalegate.workspace import Workspace, init_workspace
 
-__all__ = ["DEMO_USERS", "STAGES", "DemoState", "build_demo", "fresh_state", "walk"]
+__all__ = ["DEMO_USERS", "STAGES", "DemoState", "build_demo", "demo_password", "fresh_state", "walk"]
 
 DEMO_USERS: dict[str, tuple[list[str], str]] = {
     "admin": (["admin"], "Workspace administrator"),
@@ -91,7 +91,8 @@ class DemoState:
     verdicts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
-def _password(name: str) -> str:
+def demo_password(name: str) -> str:
+    """The published password of a demo login; it also opens that user's signing key."""
     return f"demo-{name}-password"
 
 
@@ -100,7 +101,12 @@ def seed(state: DemoState) -> None:
     ws = state.workspace
     roles = ws.policy().role_ids()
     add_user(
-        ws, SYSTEM, "admin", admin=True, display_name="Workspace administrator", password=_password("admin")
+        ws,
+        SYSTEM,
+        "admin",
+        admin=True,
+        display_name="Workspace administrator",
+        password=demo_password("admin"),
     )
     admin = resolve_actor(ws, "admin")
     for name, (held, title) in DEMO_USERS.items():
@@ -113,7 +119,8 @@ def seed(state: DemoState) -> None:
             roles=[r for r in held if r in roles],
             display_name=title,
             email=f"{name}@demo.scalegate.example",
-            password=_password(name),
+            password=demo_password(name),
+            approver_password=demo_password("admin"),
         )
     state.people = {name: resolve_actor(ws, name) for name in DEMO_USERS}
 
@@ -172,7 +179,14 @@ def _meet(state: DemoState, kind: str, level: str, done: set[str]) -> None:
     rule = ws.policy().decision_rule("safeguards_determination")
     for role in rule.signoff_roles if rule else []:
         signer = next(state.people[n] for n, (held, _) in DEMO_USERS.items() if role in held)
-        sign_decision(ws, signer, int(decision.id), role, justification="criteria evidenced and reviewed")
+        sign_decision(
+            ws,
+            signer,
+            int(decision.id),
+            role,
+            password=demo_password(signer.name),
+            justification="criteria evidenced and reviewed",
+        )
 
 
 def safeguard(state: DemoState) -> None:
@@ -208,10 +222,20 @@ def sign(state: DemoState) -> None:
     assert state.decision_id is not None
     ws = state.workspace
     sign_decision(
-        ws, state.people["rita"], state.decision_id, "rso", justification="findings and forecast reviewed"
+        ws,
+        state.people["rita"],
+        state.decision_id,
+        "rso",
+        password=demo_password("rita"),
+        justification="findings and forecast reviewed",
     )
     sign_decision(
-        ws, state.people["carl"], state.decision_id, "ceo", justification="agree: ASL-3 required and met"
+        ws,
+        state.people["carl"],
+        state.decision_id,
+        "ceo",
+        password=demo_password("carl"),
+        justification="agree: ASL-3 required and met",
     )
     notify_decision(ws, state.people["rita"], state.decision_id, state.outbox)
 

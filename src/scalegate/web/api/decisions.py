@@ -32,6 +32,11 @@ class Signature(BaseModel):
     role: str = Field(min_length=1, max_length=50, description="Role signed as, e.g. `rso` or `ceo`.")
     approve: bool = Field(True, description="Approve (true) or reject (false).")
     justification: str | None = Field(None, max_length=20_000, description="Why; required to reject.")
+    password: str = Field(
+        min_length=1,
+        max_length=1024,
+        description="The signer's own password, at the moment of signing: it opens their signing key.",
+    )
 
 
 @router.get("/decisions", summary="Decisions and their sign-offs")
@@ -70,10 +75,17 @@ def sign(
     actor: Actor = Depends(requires("decision.sign")),
 ) -> dict[str, Any]:
     """Approve or reject in one role (separation of duties applies); a fully approved capability determination
-    completes the checkpoint's assessment."""
+    completes the checkpoint's assessment. The signer's password opens their own signing key, which signs the
+    decision's bound state and the time; a wrong password or a key without an admin's approval is refused."""
     workspace = workspace_of(request)
     sign_decision(
-        workspace, actor, decision_id, body.role, approve=body.approve, justification=body.justification
+        workspace,
+        actor,
+        decision_id,
+        body.role,
+        password=body.password,
+        approve=body.approve,
+        justification=body.justification,
     )
     document: dict[str, Any] = to_jsonable(show(workspace, actor, decision_id))
     return document

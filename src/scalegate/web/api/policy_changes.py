@@ -57,6 +57,11 @@ class Consultation(BaseModel):
     role: str | None = Field(
         None, max_length=50, description="Role responding (default: the caller's consulted role)."
     )
+    password: str = Field(
+        min_length=1,
+        max_length=1024,
+        description="The signer's own password, at the moment of signing: it opens their signing key.",
+    )
 
 
 class Publication(BaseModel):
@@ -114,8 +119,12 @@ def consult(
     body: Consultation,
     actor: Actor = Depends(requires("policy.consult")),
 ) -> dict[str, Any]:
-    """Record a consulted role's response (the LTBT under RSP v2)."""
-    return _document(respond(workspace_of(request), actor, change_id, body.response, role=body.role))
+    """Record a consulted role's response (the LTBT under RSP v2), signed with the respondent's own key."""
+    return _document(
+        respond(
+            workspace_of(request), actor, change_id, body.response, password=body.password, role=body.role
+        )
+    )
 
 
 @router.post("/policy-changes/{change_id}/publication", summary="Record publication")

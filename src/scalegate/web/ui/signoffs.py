@@ -50,9 +50,11 @@ async def sign(
     role: str = Form(..., max_length=50),
     decision: str = Form(..., pattern="^(approve|reject)$"),
     justification: str = Form("", max_length=20_000),
+    password: str = Form("", max_length=1024),
     actor: Actor = Depends(requires("decision.sign")),
 ) -> Response:
-    """Approve or reject a decision in one role."""
+    """Approve or reject a decision in one role; the signer's password, typed into the form, opens their
+    signing key (a session alone does not sign)."""
     approve = decision == "approve"
     verb = "approved" if approve else "rejected"
     return await act(
@@ -60,7 +62,13 @@ async def sign(
         "/signoffs",
         f"Decision #{decision_id} {verb} as {role}.",
         lambda: sign_decision(
-            workspace(request), actor, decision_id, role, approve=approve, justification=justification or None
+            workspace(request),
+            actor,
+            decision_id,
+            role,
+            password=password,
+            approve=approve,
+            justification=justification or None,
         ),
     )
 
