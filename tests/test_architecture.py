@@ -41,8 +41,9 @@ LAYERS: list[tuple[tuple[str, ...], str]] = [
     (("audit",), "the tamper-evident log every change is recorded in; knows no roles"),
     (("policy",), "the policy schema, loader and built-ins; pure data"),
     (
-        ("context", "workspace", "policy_versions"),
-        "one store + the hash-checked active policy + the clock: the unit of work every service runs in",
+        ("context", "workspace", "policy_versions", "workspace_mode", "permissions"),
+        "one store + the hash-checked active policy + the clock + the mode: the unit of work every service "
+        "runs in, and the permission matrix every service checks",
     ),
     (("registry",), "models, checkpoints, effective compute, the triggers and the assessments they open"),
     (("governance",), "people, roles, permissions, sign-offs, notifications, the compliance calendar"),

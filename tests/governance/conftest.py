@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from scalegate.actor import SYSTEM, Actor
+from scalegate.actor import Actor
 from scalegate.clock import FixedClock
 from scalegate.governance.identity import resolve_actor
 from scalegate.governance.users import add_user
@@ -23,6 +23,9 @@ from scalegate.registry import service
 from scalegate.registry.specs import CheckpointSpec
 from scalegate.store.models.registry import CheckpointRow
 from scalegate.workspace import Workspace, init_workspace
+
+REGISTRAR = Actor(name="rita", roles=frozenset({"rso"}))
+"""Registers the checkpoints decisions are about (``registry.write``)."""
 
 
 def make_people(workspace: Workspace, people: dict[str, list[str]]) -> dict[str, Actor]:
@@ -46,11 +49,11 @@ def checkpoint(workspace: Workspace, number: int | None = None) -> str:
     with workspace.read() as session:
         top = session.execute(select(func.max(CheckpointRow.id))).scalar_one() or 0
     if top == 0:
-        service.create_model(workspace, SYSTEM, "m", "fam", "team")
+        service.create_model(workspace, REGISTRAR, "m", "fam", "team")
     wanted = top + 1 if number is None else number
     for n in range(top + 1, wanted + 1):
         spec = CheckpointSpec(name=f"c{n}", step=n, training_flops=1e20)
-        assert service.register_checkpoint(workspace, SYSTEM, "m", spec).checkpoint.id == n
+        assert service.register_checkpoint(workspace, REGISTRAR, "m", spec).checkpoint.id == n
     return f"checkpoint:{wanted}"
 
 

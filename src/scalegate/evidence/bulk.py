@@ -33,6 +33,7 @@ from scalegate.errors import EvidenceError
 from scalegate.evidence.readers import NotAnEvaluationFile
 from scalegate.evidence.service import AllowStatus, ingest_file, local_path
 from scalegate.evidence.types import IngestResult
+from scalegate.permissions import require
 from scalegate.workspace import Workspace
 
 __all__ = ["BulkIngest", "Ingested", "LogFile", "Skipped", "find_logs", "ingest_paths"]
@@ -166,6 +167,7 @@ def ingest_paths(
     ingested raises an ``EvidenceError`` naming it and saying how many files before it were ingested; nothing
     of that file is written, and the files before it stay ingested.
     """
+    require(actor, "evidence.ingest", workspace.policy())
     notes = list(skipped)
     if paths and all(isinstance(p, LogFile) for p in paths):
         files = [p for p in paths if isinstance(p, LogFile)]

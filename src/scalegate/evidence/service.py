@@ -6,7 +6,8 @@ error or a crash leaves nothing behind. The same file for the same checkpoint is
 existing records; a changed file for the same checkpoint, task, model and run supersedes the record it
 replaces, which stays stored and visible.
 
-Every door (CLI, web API, Inspect hook, ``evals run``) calls these functions.
+Every door (CLI, web API, Inspect hook, ``evals run``) calls these functions, and each ingestion is checked
+here against the permission matrix (``evidence.ingest``), so no door can skip it.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from scalegate.evidence.types import (
 )
 from scalegate.policy import Policy
 from scalegate.policy.thresholds import Indicator
+from scalegate.permissions import require
 from scalegate.registry.lookup import resolve_checkpoint
 from scalegate.store.models.audit import AuditEntryRow
 from scalegate.store.models.evidence import (
@@ -120,6 +122,7 @@ def ingest_files(
 ) -> list[IngestResult]:
     """Ingest several files in one transaction: every file is read and checked first, and a bad one means none
     is ingested."""
+    require(actor, "evidence.ingest", workspace.policy())
     sources = [_file_source(local_path(path)) for path in paths]
     return _ingest(workspace, actor, sources, checkpoint_ref, allow_status, metadata)
 
@@ -133,6 +136,7 @@ def ingest_manual(
     document: str | Path | None = None,
 ) -> IngestResult:
     """Record a manual result, with the document that supports it stored by its SHA-256."""
+    require(actor, "evidence.ingest", workspace.policy())
     attachments: dict[str, bytes] = {}
     if document is not None:
         doc = Path(document)
@@ -164,6 +168,7 @@ def ingest_bytes(
     metadata: dict[str, Any] | None = None,
 ) -> IngestResult:
     """Ingest a document built in memory (a manual result) that ``results`` were read from."""
+    require(actor, "evidence.ingest", workspace.policy())
     sha256 = hashlib.sha256(data).hexdigest()
     source = _Source(name, sha256, len(data), lambda: iter([data]), results, name)
     return _ingest(workspace, actor, [source], checkpoint_ref, False, metadata)[0]

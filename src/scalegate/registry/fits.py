@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from scalegate.actor import Actor
 from scalegate.errors import FitError, InputError, NotFoundError
+from scalegate.permissions import require
 from scalegate.registry.effective import active_fit, apply_estimate, estimate_for, law_of
 from scalegate.registry.lookup import family_checkpoints, get_model, get_run, model_checkpoints
 from scalegate.registry.scaling import ScalingLaw, aggregate_loss, fit_scaling_law
@@ -83,9 +84,11 @@ def fit_family(
     source: str = "points",
 ) -> FitReport:
     """Fit the family's baseline law on ``points``, store it, re-derive its checkpoints' effective compute."""
+    policy = workspace.policy()
+    require(actor, "registry.write", policy)
     weights = dict(weights or {})
     aggregates = _aggregates(points, weights)
-    statistics = workspace.policy().statistics
+    statistics = policy.statistics
     law = fit_scaling_law(
         [p.compute for p in points], aggregates, confidence_level=statistics.confidence_level
     )

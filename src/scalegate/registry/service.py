@@ -5,6 +5,11 @@ the assessments that fired, all in one transaction with its audit entries. Many 
 (``register_checkpoints``: an imported CSV, an SDK or API batch) are one transaction too, with one audit entry
 for the batch and the triggers evaluated once, so that a thousand checkpoints cost a fixed number of
 statements. Every door (CLI, web API, SDK, training callback, importer) calls these functions.
+
+Every write here is checked against the permission matrix (``registry.write``: evaluators and the RSO), so an
+auditor, an unknown user or nobody at all is refused through every door; and a date the caller states (a
+checkpoint's ``recorded_at``, a run's start, an enhancement's dates) may not lie in the future, where it
+would push an assessment deadline out.
 """
 
 from __future__ import annotations
@@ -19,8 +24,10 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from scalegate.actor import Actor
+from scalegate.clock import refuse_future
 from scalegate.errors import ConflictError, InputError, ScalegateError
 from scalegate.jsonable import to_jsonable
+from scalegate.permissions import require
 from scalegate.registry.assessments_due import open_assessments
 from scalegate.registry.effective import active_fit, apply_estimate, estimate_for, estimate_with
 from scalegate.registry.lookup import (
@@ -109,6 +116,7 @@ def create_model(
     workspace: Workspace, actor: Actor, name: str, family: str, owner: str, description: str = ""
 ) -> ModelRow:
     """Register a model in a family (sharing a baseline recipe, a fit and an assessment baseline)."""
+    require(actor, "registry.write", workspace.policy())
     _check_name(name, "model")
     _check_name(family, "family")
     if not owner.strip():
@@ -152,6 +160,9 @@ def create_run(
     notes: str = "",
 ) -> TrainingRunRow:
     """Register a training run; ``algorithmic_multiplier``: declared gain of its recipe over the baseline."""
+    require(actor, "registry.write", workspace.policy())
+    if started_at is not None:
+        refuse_future(started_at, workspace.now(), "started_at")
     _check_name(name, "run")
     if algorithmic_multiplier is not None and not algorithmic_multiplier > 0:
         raise InputError(
@@ -215,11 +226,18 @@ def register_checkpoints(
     that fires it, in order, is its subject), as registering them one by one would. Each spec may come with
     the place it was read from (``file:line``) so that a failure names it.
     """
+    require(actor, "registry.write", workspace.policy())
     placed = [spec if isinstance(spec, tuple) else (None, spec) for spec in specs]
     if not placed:
         raise InputError("no checkpoints to register", where="checkpoints")
     _check_unique(placed)
     now = workspace.now()
+    for n, (where, spec) in enumerate(placed):
+        if spec.recorded_at is not None:
+            try:
+                refuse_future(spec.recorded_at, now, "recorded_at")
+            except InputError as exc:
+                raise InputError(exc.message, where=where or f"checkpoints[{n}].recorded_at") from exc
     ordered = sorted(placed, key=lambda s: (s[1].recorded_at or now, s[1].step))
     with workspace.transaction() as session:
         owner = get_model(session, model)
@@ -414,6 +432,9 @@ def add_checkpoint(
     workspace: Workspace, session: Session, actor: Actor, model: ModelRow, spec: CheckpointSpec
 ) -> CheckpointReport:
     """Register a checkpoint inside the caller's transaction."""
+    require(actor, "registry.write", workspace.active_in(session).policy)
+    if spec.recorded_at is not None:
+        refuse_future(spec.recorded_at, workspace.now(), "recorded_at")
     if session.execute(
         select(CheckpointRow.id).where(CheckpointRow.model_id == model.id, CheckpointRow.name == spec.name)
     ).first():
@@ -472,6 +493,7 @@ def evaluate_and_open(
 
 def set_stage(workspace: Workspace, actor: Actor, ref: str, stage: Stage) -> CheckpointReport:
     """Move a checkpoint to another stage (e.g. `deployed`) and re-evaluate its triggers."""
+    require(actor, "registry.write", workspace.policy())
     if stage not in ("pretraining", "mid-training", "post-training", "deployed"):
         raise InputError(f"unknown stage {stage!r}", where="stage")
     with workspace.transaction() as session:
@@ -501,6 +523,10 @@ def record_enhancement(
     checkpoint: str | None = None,
 ) -> EnhancementRow:
     """Record a post-training enhancement (fine-tuning, scaffolding, tool use...) applied to a model."""
+    require(actor, "registry.write", workspace.policy())
+    refuse_future(started_at, workspace.now(), "started_at")
+    if ended_at is not None:
+        refuse_future(ended_at, workspace.now(), "ended_at")
     if kind not in ("fine-tuning", "scaffolding", "tool-use", "prompting", "other"):
         raise InputError(f"unknown enhancement kind {kind!r}", where="kind")
     if ended_at is not None and ended_at < started_at:
