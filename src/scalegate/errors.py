@@ -13,6 +13,7 @@ file:line, a field path, a record id). The CLI maps them to exit codes and the A
     ├── ConflictError                  exit 2, HTTP 409   a write that contradicts the stored state
     ├── PermissionDenied               exit 2, HTTP 403   an actor who may not do this
     ├── AuthenticationError            exit 2, HTTP 401   no valid identity
+    │   └── TooManyRequests                   HTTP 429   too many failed sign-ins; retry after a delay
     ├── StoreError                     exit 1, HTTP 503   the store is unreachable or inconsistent
     ├── IntegrityError                 exit 1, HTTP 500   the audit log or a row disagrees with the record
     ├── MissingExtraError              exit 1, HTTP 501   an optional dependency is missing (an ImportError)
@@ -35,6 +36,7 @@ __all__ = [
     "PolicyError",
     "ScalegateError",
     "StoreError",
+    "TooManyRequests",
 ]
 
 
@@ -107,6 +109,17 @@ class AuthenticationError(ScalegateError):
     exit_code = 2
     http_status = 401
     code = "unauthenticated"
+
+
+class TooManyRequests(AuthenticationError):
+    """Too many failed sign-ins: refused, credential unchecked, until ``retry_after`` seconds pass."""
+
+    http_status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int, where: str | None = None) -> None:
+        super().__init__(message, where=where)
+        self.retry_after = retry_after
 
 
 class StoreError(ScalegateError):

@@ -81,11 +81,15 @@ def test_revoked_role_takes_effect_on_the_next_request(
 def test_gate_verdict_follows_state_and_time(tmp_path: Path, clock: FixedClock) -> None:
     from scalegate.gate.service import evaluate_gate
     from scalegate.governance.decisions import sign as sign_decision
+    from scalegate.governance.users import create_token
     from tests.web.scenario import build
 
     s = build(f"sqlite:///{tmp_path / 's.db'}", clock, tmp_path)
     ref, action = s.latest, "continue-training"
-    with TestClient(create_app(s.workspace, SETTINGS)) as client:
+    token = create_token(s.workspace, s.people["rita"], name="gate", scopes=["gate.read"]).secret
+    with TestClient(
+        create_app(s.workspace, SETTINGS), headers={"Authorization": f"Bearer {token}"}
+    ) as client:
         url = f"/api/v1/gate?model={ref}&action={action}"
         first = client.get(url).json()
         assert first == client.get(url).json()

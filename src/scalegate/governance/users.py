@@ -28,7 +28,7 @@ from scalegate.actor import Actor
 from scalegate.errors import AuthenticationError, ConflictError, InputError, NotFoundError, PermissionDenied
 from scalegate.governance.permissions import ACTIONS, require, scope_allows
 from scalegate.governance.signing_keys import has_usable_key, issue_key, reseal, retire_keys
-from scalegate.store.models.governance import ApiTokenRow, UserRoleRow, UserRow
+from scalegate.store.models.governance import ApiTokenRow, SessionRow, UserRoleRow, UserRow
 
 if TYPE_CHECKING:
     from scalegate.workspace import Workspace
@@ -44,6 +44,7 @@ __all__ = [
     "authenticate_password",
     "authenticate_token",
     "create_token",
+    "dummy_hash",
     "find_user",
     "grant_role",
     "list_tokens",
@@ -275,7 +276,7 @@ def _hash_password(password: str) -> str:
 def set_password(
     workspace: Workspace, actor: Actor, name: str, password: str, *, current_password: str | None = None
 ) -> None:
-    """Set a user's password: the user themselves or an admin."""
+    """Set a user's password: the user themselves or an admin. Every session of the user ends with it."""
     policy = workspace.policy()
     with workspace.transaction() as session:
         user = find_user(session, name)
@@ -283,7 +284,39 @@ def set_password(
             require(actor, "users.admin", policy)
         user.password_hash = _hash_password(password)
         _carry_keys(workspace, session, actor, user, password, current_password)
-        workspace.record(session, actor, "user.password_set", f"user:{name}", {"name": name}, rows=[user])
+        ended = _end_sessions(session, user.id, workspace.now())
+        workspace.record(
+            session,
+            actor,
+            "user.password_set",
+            f"user:{name}",
+            {"name": name, "sessions_ended": [s.id for s in ended]},
+            rows=[user, *ended],
+        )
+
+
+def _end_sessions(session: Session, user_id: int, now: datetime) -> list[SessionRow]:
+    """End every live session of a user (a new password signs them out everywhere: whoever knew the old one
+    may hold a session opened with it)."""
+    stmt = select(SessionRow).where(SessionRow.user_id == user_id, SessionRow.ended_at.is_(None))
+    ended = list(session.execute(stmt).scalars())
+    for row in ended:
+        row.ended_at, row.end_reason = now, "password_changed"
+    return ended
+
+
+_DUMMY_HASH: list[str] = []
+"""An argon2 hash of a random secret, made once per process with the same parameters as real hashes."""
+
+
+def dummy_hash() -> str:
+    """The hash a failed lookup is verified against, so that an unknown name costs what a wrong password
+    costs (no user name can be told from the time a failure takes)."""
+    from argon2 import PasswordHasher
+
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(PasswordHasher().hash(secrets.token_urlsafe(32)))
+    return _DUMMY_HASH[0]
 
 
 def _carry_keys(
@@ -319,18 +352,25 @@ def _carry_keys(
 
 
 def authenticate_password(workspace: Workspace, name: str, password: str) -> Actor:
-    """The actor for a name and password; ``AuthenticationError`` for any mismatch (without saying which)."""
+    """The actor for a name and password; ``AuthenticationError`` for any mismatch (without saying which).
+
+    Every failure runs one argon2 verification: against the user's hash, or, for a name that is unknown, has
+    no password or is deactivated, against ``dummy_hash()``; so the failure takes the same time either way
+    (``bench/login`` measures the ratio).
+    """
     from argon2 import PasswordHasher
     from argon2.exceptions import InvalidHashError, VerificationError
 
     with workspace.read() as session:
         user = session.execute(select(UserRow).where(UserRow.name == name)).scalar_one_or_none()
-        if user is None or user.password_hash is None or not user.active:
-            raise AuthenticationError("invalid user name or password")
+        usable = user is not None and user.password_hash is not None and user.active
+        stored = user.password_hash if usable and user is not None else None
         try:
-            PasswordHasher().verify(user.password_hash, password)
+            PasswordHasher().verify(stored or dummy_hash(), password)
         except (VerificationError, InvalidHashError):
             raise AuthenticationError("invalid user name or password") from None
+        if stored is None or user is None:  # the dummy secret matched: nobody is signed in either way
+            raise AuthenticationError("invalid user name or password")
         return actor_for(session, user)
 
 

@@ -22,11 +22,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scalegate import __version__, wiring
 from scalegate.governance.notifications import Notifier
+from scalegate.governance.users import dummy_hash
 from scalegate.web.api.routers import api_routers
 from scalegate.web.auth import check_declared
 from scalegate.web.errors import install_error_handlers
 from scalegate.web.limits import BodyLimit, BodyLimitMiddleware
 from scalegate.web.state import StateVersion, VersionedCache
+from scalegate.web.throttle import LoginThrottle, ThrottleSettings
 from scalegate.web.ui.pages import ui_routers
 from scalegate.workspace import Workspace, open_workspace
 
@@ -58,7 +60,9 @@ class WebSettings:
     )
     """Mark the session cookie Secure (serve over HTTPS)."""
     session_max_age: int = 8 * 3600
-    """Seconds a browser session lasts."""
+    """Seconds a browser session lasts (ended on the server then, or at logout or a password change)."""
+    login_throttle: ThrottleSettings = field(default_factory=ThrottleSettings)
+    """How many failed sign-ins per user name and per client address before 429."""
     body_limit: BodyLimit = field(default_factory=BodyLimit)
     """Request body ceilings."""
     notifier: Notifier | None = None
@@ -92,6 +96,8 @@ def create_app(workspace: Workspace | str | None = None, settings: WebSettings |
     app.state.workspace = ws
     app.state.settings = conf
     app.state.cache = VersionedCache(ws, version)
+    app.state.throttle = LoginThrottle(conf.login_throttle)
+    dummy_hash()  # made now, so that the first failed sign-in of an unknown name costs what later ones do
     install_error_handlers(app)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(

@@ -5,12 +5,14 @@ Three ways in, in this order:
 1. ``Authorization: Bearer <token>``: an API token issued by governance (pipelines, the SDK, tools). No CSRF
    check: a browser never attaches it on its own.
 2. The session cookie set by ``POST /login`` (people in a browser). It is signed, HttpOnly and SameSite=Lax,
-   and it holds only the user id and the CSRF token; the user's roles come from the store.
+   and it holds only a session secret and the CSRF token. The session itself is kept on the server
+   (``scalegate.governance.sessions``): each request resolves the secret to a live session and its user's
+   roles, so a session ended by logout or by a password change is refused even to a copy of the cookie.
 3. Nobody: the anonymous actor, accepted only by routes declared public.
 
-A resolved token or session user is kept while the workspace's recorded state is unchanged (and, for a token,
-until it expires; see ``scalegate.web.state``): revoking a token or a role appends to the audit log, so the
-very next request asks governance again.
+A resolved token or session is kept while the workspace's recorded state is unchanged and it has not expired
+(see ``scalegate.web.state``): revoking a token or a role, or ending a session, appends to the audit log, so
+the very next request asks governance again.
 
 Every route declares its permission with ``Depends(requires("action"))`` or ``Depends(public("why"))``; the
 app refuses to start if a route declares neither (``check_declared``). Whether an actor may perform an action
@@ -37,7 +39,7 @@ from starlette.concurrency import run_in_threadpool
 
 from scalegate.actor import ANONYMOUS, Actor
 from scalegate.errors import AuthenticationError, PermissionDenied
-from scalegate.governance.identity import session_actor
+from scalegate.governance import sessions as server_sessions
 from scalegate.governance.permissions import Action, allowed, require
 from scalegate.governance.users import authenticate_token
 from scalegate.web.state import request_version
@@ -58,6 +60,7 @@ __all__ = [
     "public",
     "requires",
     "route_list",
+    "session_secret",
     "start_session",
 ]
 
@@ -151,7 +154,13 @@ def _presents_credentials(request: Request) -> bool:
         return True
     if "authorization" in request.headers:
         return True
-    return "session" in request.scope and isinstance(request.session.get("uid"), int)
+    return _session_secret(request) is not None
+
+
+def _session_secret(request: Request) -> str | None:
+    """The server-side session's secret the cookie carries, if any."""
+    secret = request.session.get("sid") if "session" in request.scope else None
+    return secret if isinstance(secret, str) else None
 
 
 def _nobody(request: Request) -> Identity:
@@ -186,8 +195,8 @@ def _credential_key(request: Request) -> tuple[str, str] | None:
     header = request.headers.get("authorization")
     if header is not None:
         return ("token", hashlib.sha256(header.encode("utf-8")).hexdigest())
-    user_id = request.session.get("uid") if "session" in request.scope else None
-    return ("user", str(user_id)) if isinstance(user_id, int) else None
+    secret = _session_secret(request)
+    return ("session", hashlib.sha256(secret.encode("utf-8")).hexdigest()) if secret is not None else None
 
 
 def _identify(request: Request) -> Identity:
@@ -217,14 +226,16 @@ def _resolve(request: Request) -> Identity:
         identity = Identity(actor, "token")
         cache.store(key, version, identity, expires_at)
         return identity
-    user_id = request.session.get("uid") if "session" in request.scope else None
-    if isinstance(user_id, int):
-        found = _actor_for_session(workspace, user_id)
-        if found is not None:
-            identity = Identity(found, "session")
-            cache.store(key, version, identity, None)
+    secret = _session_secret(request)
+    if secret is not None:
+        try:
+            found = server_sessions.session_identity(workspace, secret)
+        except AuthenticationError:  # ended, expired, or its user deactivated: the cookie is forgotten
+            end_session(request)
+        else:
+            identity = Identity(found.actor, "session")
+            cache.store(key, version, identity, found.expires_at)
             return identity
-        end_session(request)
     return Identity(ANONYMOUS, "none")
 
 
@@ -233,11 +244,6 @@ def _actor_for_token(workspace: Workspace, token: str) -> tuple[Actor, datetime]
     the secret, revocation, expiry and the user's roles)."""
     found = authenticate_token(workspace, token)
     return found.actor, found.expires_at
-
-
-def _actor_for_session(workspace: Workspace, user_id: int) -> Actor | None:
-    """The actor of a signed-in user; None when governance says the user is nobody (gone or deactivated)."""
-    return session_actor(workspace, user_id)
 
 
 # -- sessions and CSRF ---------------------------------------------------------------------------------------
@@ -252,16 +258,22 @@ def csrf_token(request: Request) -> str:
     return token
 
 
-def start_session(request: Request, actor: Actor) -> None:
-    """Sign a browser in: a fresh session with a fresh CSRF token."""
+def start_session(request: Request, actor: Actor, started: server_sessions.StartedSession) -> None:
+    """Sign a browser in to a session opened on the server: a fresh cookie with a fresh CSRF token."""
     request.session.clear()
-    request.session["uid"] = actor.user_id
+    request.session["sid"] = started.secret
     request.session["csrf"] = secrets.token_urlsafe(32)
     request.state.identity = Identity(actor, "session")
 
 
+def session_secret(request: Request) -> str | None:
+    """The secret of the server-side session the request's cookie names (for logout to end it)."""
+    return _session_secret(request)
+
+
 def end_session(request: Request) -> None:
-    """Forget the session (the cookie is cleared on the response)."""
+    """Forget the session in this browser (the cookie is cleared on the response); ending it on the server
+    is ``scalegate.governance.sessions.end_session``."""
     request.session.clear()
     request.state.identity = Identity(ANONYMOUS, "none")
 

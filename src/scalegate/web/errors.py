@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from scalegate.errors import ScalegateError
+from scalegate.errors import ScalegateError, TooManyRequests
 from scalegate.web.ui.render import error_page
 
 __all__ = [
@@ -115,7 +115,10 @@ async def _scalegate_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ScalegateError)
     if exc.http_status >= 500:
         log.error("%s %s: %s", request.method, request.url.path, exc)
-    return _respond(request, exc.http_status, exc.code, exc.message, exc.where)
+    response = _respond(request, exc.http_status, exc.code, exc.message, exc.where)
+    if isinstance(exc, TooManyRequests):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -25,6 +25,7 @@ __all__ = [
     "NotificationRow",
     "PolicyChangeRow",
     "PolicyConsultationRow",
+    "SessionRow",
     "SignatureRow",
     "UserKeyRow",
     "UserRoleRow",
@@ -105,6 +106,22 @@ class ApiTokenRow(Base):
     created_by: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class SessionRow(Base):
+    """A signed-in browser session, kept on the server: the cookie carries a random secret, of which only the
+    SHA-256 is stored. A session ends at logout, on a password change or when it expires; an ended session is
+    kept as history (who was signed in when is itself a record)."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    secret_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(30))  # logout | password_changed
 
 
 class DecisionRow(Base):

@@ -4,6 +4,10 @@ Pipelines call this on every step, so the server keeps each verdict the engine c
 while the workspace's recorded state is unchanged and the verdict's own ``valid_until`` (the next deadline or
 expiry that could change it) has not come; see ``scalegate.web.state``. Any state change (new evidence, a
 signature, a policy change) makes the next call ask the engine again.
+
+A caller who presents no credential gets only what the public summary publishes
+(``scalegate.gate.disclosure``): the outcome, not the reasons with their estimates, intervals and evidence
+hashes.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from scalegate.actor import Actor
 from scalegate.clock import parse_instant
+from scalegate.gate.disclosure import public_verdict
 from scalegate.gate.service import evaluate_actions
 from scalegate.vocabulary import ACTIONS, Action
 from scalegate.web.api._common import api_router, workspace_of
@@ -74,17 +79,21 @@ async def gate(
         ..., min_length=1, max_length=500, description="MODEL (latest checkpoint) or MODEL@CHECKPOINT."
     ),
     action: GateAction = Query(..., description="What the caller wants to do."),
-    _: Actor = Depends(requires("gate.read")),
+    actor: Actor = Depends(requires("gate.read")),
 ) -> Response:
     """`allow`, `restrict` (within approved interim measures) or `pause`, with the reasons as a tree, each
     citing the policy clause; `exit_code` is what `scalegate gate` would exit with. Anything that goes wrong
-    while deciding gives `pause` with the reason (fail closed), still with status 200."""
+    while deciding gives `pause` with the reason (fail closed), still with status 200.
+
+    Without credentials the answer has only the fields the public summary publishes (`ref`, `action`,
+    `outcome`, `exit_code`, `decided_at`, `policy`, `required`), empty `reasons`, `restrictions` and
+    `errors`, and `public: true`."""
     cache: VersionedCache = request.app.state.cache
     version = request_version(request)
     if version is None:
         version = request.state.state_version = await cache.version.acurrent()
     kept = cache.lookup(("gate", model, action), version)[1]  # served without leaving the event loop
-    if kept is not None:
-        return Response(kept, media_type="application/json")
-    body = await run_in_threadpool(verdict_json, request, model, action)
+    body = kept if kept is not None else await run_in_threadpool(verdict_json, request, model, action)
+    if actor.kind == "anonymous":
+        body = json.dumps(public_verdict(json.loads(body))).encode("utf-8")
     return Response(body, media_type="application/json")

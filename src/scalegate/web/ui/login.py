@@ -7,9 +7,12 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from scalegate.actor import Actor
-from scalegate.errors import AuthenticationError
+from scalegate.errors import AuthenticationError, TooManyRequests
+from scalegate.governance.sessions import end_session as end_server_session
+from scalegate.governance.sessions import start_session as start_server_session
 from scalegate.governance.users import authenticate_password
-from scalegate.web.auth import end_session, public, start_session
+from scalegate.web.auth import end_session, public, session_secret, start_session
+from scalegate.web.throttle import LoginThrottle
 from scalegate.web.ui.render import render
 
 __all__ = ["router", "safe_next"]
@@ -40,19 +43,40 @@ async def login(
     next: str = Form("/", max_length=2000),
     _: Actor = Depends(public("people sign in here", csrf="always")),
 ) -> Response:
-    """Check the password (argon2, by governance) and start a session."""
+    """Check the password (argon2, by governance) and open a session kept on the server.
+
+    Failures are counted per user name and per client address (``scalegate.web.throttle``); past the limit
+    the answer is 429 with ``Retry-After``, and the password is not checked at all."""
     workspace = request.app.state.workspace
+    throttle: LoginThrottle = request.app.state.throttle
+    address = request.client.host if request.client else "unknown"
+    context = {"next": safe_next(next), "username": username}
+    try:
+        throttle.check(username, address)
+    except TooManyRequests as exc:
+        throttled = {**context, "failed": False, "throttled": True, "retry_after": exc.retry_after}
+        response = render(request, "login.html", "login", throttled, status=429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     try:
         actor = await run_in_threadpool(authenticate_password, workspace, username, password)
     except AuthenticationError:
-        context = {"next": safe_next(next), "failed": True, "username": username}
-        return render(request, "login.html", "login", context, status=401)
-    start_session(request, actor)
+        throttle.failed(username, address)
+        return render(request, "login.html", "login", {**context, "failed": True}, status=401)
+    throttle.succeeded(username)
+    lifetime = request.app.state.settings.session_max_age
+    started = await run_in_threadpool(start_server_session, workspace, actor, lifetime_seconds=lifetime)
+    start_session(request, actor, started)
     return RedirectResponse(safe_next(next), status_code=303)
 
 
 @router.post("/logout")
-def logout(request: Request, _: Actor = Depends(public("anyone may end their own session"))) -> Response:
-    """End the session."""
+async def logout(
+    request: Request, _: Actor = Depends(public("anyone may end their own session"))
+) -> Response:
+    """End the session on the server (a copy of the cookie is then worthless) and in this browser."""
+    secret = session_secret(request)
+    if secret is not None:
+        await run_in_threadpool(end_server_session, request.app.state.workspace, secret)
     end_session(request)
     return RedirectResponse("/", status_code=303)
