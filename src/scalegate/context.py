@@ -21,16 +21,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scalegate.actor import Actor
 from scalegate.errors import IntegrityError, InternalError, NotFoundError
-from scalegate.policy import Policy, content_hash
 from scalegate.store.models.workspace import PolicyVersionRow
 
 if TYPE_CHECKING:
+    from scalegate.policy import Policy
     from collections.abc import Sequence
 
     from scalegate.store.base import Base
@@ -91,6 +90,12 @@ def _validated(row: PolicyVersionRow) -> ActivePolicy:
 def verified_policy(document: dict[str, Any], recorded_hash: str, version_id: int, what: str) -> Policy:
     """A stored policy document, validated and checked against the hash recorded with it (fail closed:
     ``IntegrityError`` naming the version when either check fails); ``what`` names it in the message."""
+    # The schema (pydantic, a quarter of a second to import) is loaded only when a policy is validated, so
+    # a command that never reads the policy (``evidence ingest``) does not pay for it.
+    from pydantic import ValidationError
+
+    from scalegate.policy import Policy, content_hash
+
     where = f"policy_versions[{version_id}]"
     try:
         policy = Policy.model_validate(document)

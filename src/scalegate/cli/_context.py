@@ -1,4 +1,9 @@
-"""State shared by CLI commands: the ``--db`` URL and the acting user, opened lazily."""
+"""State shared by CLI commands: the ``--db`` URL and the acting user, opened lazily.
+
+Every function here takes the Typer context of a command or the ``CliState`` itself: the fast path of
+``scalegate evidence ingest`` (``scalegate.cli.fast``) parses its arguments without Typer and resolves the
+workspace and the actor through these same functions. Typer is therefore imported for annotations only.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,11 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import typer
-
 from scalegate.actor import Actor
 
 if TYPE_CHECKING:
+    import typer
+
     from scalegate.governance.hooks import Hooks
     from scalegate.workspace import Workspace
 
@@ -24,15 +29,17 @@ class CliState:
     _workspace: object | None = field(default=None, repr=False)
 
 
-def state(ctx: typer.Context) -> CliState:
-    """The CLI state stored on the root context."""
+def state(ctx: typer.Context | CliState) -> CliState:
+    """The CLI state stored on the root context (or the state itself, given by a door without Typer)."""
+    if isinstance(ctx, CliState):
+        return ctx
     root = ctx.find_root()
     if not isinstance(root.obj, CliState):
         root.obj = CliState()
     return root.obj
 
 
-def workspace_of(ctx: typer.Context) -> Workspace:
+def workspace_of(ctx: typer.Context | CliState) -> Workspace:
     """Open the workspace named by ``--db`` / ``SCALEGATE_DATABASE_URL`` / ``./.scalegate``, with the
     governance hooks (``scalegate.wiring``) installed the first time a command needs them: importing every
     plugin's domain would cost commands that never sign (``evidence ingest``) a large share of their time."""
@@ -47,19 +54,17 @@ def workspace_of(ctx: typer.Context) -> Workspace:
     return st._workspace
 
 
-def actor_of(ctx: typer.Context) -> Actor:
-    """The acting user: ``--as`` / ``SCALEGATE_USER``, resolved against the workspace's users.
+def actor_of(ctx: typer.Context | CliState) -> Actor:
+    """The acting user, authenticated: ``--as`` / ``SCALEGATE_USER`` with a credential, an API token, or a
+    login session (``scalegate.cli._credentials``); a bare name only in a demo workspace.
 
     Until a user is named, actions are recorded as the operating-system user with no roles, so anything that
     needs a role is refused rather than silently allowed.
     """
-    st = state(ctx)
-    name = st.user or os.environ.get("SCALEGATE_USER")
-    if name:
-        from scalegate.governance.identity import resolve_actor
+    from scalegate.cli._credentials import cli_actor
 
-        return resolve_actor(workspace_of(ctx), name)
-    return Actor(name=os.environ.get("USER", "unknown"))
+    st = state(ctx)
+    return cli_actor(workspace_of(ctx), st.user or os.environ.get("SCALEGATE_USER"))
 
 
 def _install_hooks() -> Hooks:

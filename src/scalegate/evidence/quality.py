@@ -11,11 +11,13 @@ shortfall is a ``QualityFlag``; any flag makes the result insufficient, and the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scalegate.evidence.types import FlagCode, QualityFlag
-from scalegate.policy.schema import ElicitationQuality
-from scalegate.policy.thresholds import Indicator
+
+if TYPE_CHECKING:  # only annotations: ingestion imports this module and never reads a policy
+    from scalegate.policy.schema import ElicitationQuality
+    from scalegate.policy.thresholds import Indicator
 
 __all__ = ["ResultFacts", "quality_flags"]
 

@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError as SQLIntegrityError
@@ -27,7 +27,6 @@ from scalegate.actor import Actor
 from scalegate.errors import EvidenceError, NotFoundError
 from scalegate.evidence.blobs import CHUNK_SIZE, blob_bytes, iter_blob, store_blob, verify_blobs
 from scalegate.evidence.inspect_reader import normalise_elicitation
-from scalegate.evidence.manual import ManualResult, to_parsed
 from scalegate.evidence.parsed import ParsedResult, ScorerScores
 from scalegate.evidence.quality import ResultFacts, quality_flags
 from scalegate.evidence.readers import read_results
@@ -40,8 +39,6 @@ from scalegate.evidence.types import (
     LogFormat,
     ScorerSummary,
 )
-from scalegate.policy import Policy
-from scalegate.policy.thresholds import Indicator
 from scalegate.permissions import require
 from scalegate.registry.lookup import resolve_checkpoint
 from scalegate.store.models.audit import AuditEntryRow
@@ -51,6 +48,11 @@ from scalegate.store.models.evidence import (
     EvidenceScoreRow,
 )
 from scalegate.workspace import Workspace
+
+if TYPE_CHECKING:  # annotations only: the policy schema (pydantic) is no part of ingesting a file
+    from scalegate.evidence.manual import ManualResult
+    from scalegate.policy import Policy
+    from scalegate.policy.thresholds import Indicator
 
 __all__ = [
     "AllowStatus",
@@ -136,6 +138,9 @@ def ingest_manual(
     document: str | Path | None = None,
 ) -> IngestResult:
     """Record a manual result, with the document that supports it stored by its SHA-256."""
+    # pydantic's model of a manual result: imported here, so that ingesting a log file never loads it
+    from scalegate.evidence.manual import to_parsed
+
     require(actor, "evidence.ingest", workspace.policy())
     attachments: dict[str, bytes] = {}
     if document is not None:
