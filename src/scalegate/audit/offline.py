@@ -23,7 +23,10 @@ What it checks:
   checkpoint (so trusting the first key, or the newest, is enough to follow a rotation);
 * that verified checkpoints cover the whole log: entries after the last one could have been appended by
   anyone;
-* that entry times never decrease (an entry of a demo workspace may also carry ``"demo": true``).
+* that entry times never decrease (an entry of a demo workspace may also carry ``"demo": true``);
+* every user's signature (sign-offs, consultation responses, key approvals): made by a key the log
+  registered and an admin approved with their own signature before it signed, not retired, owned by the
+  signer the entry names, over a statement that says what the entry says was done.
 """
 
 from __future__ import annotations
@@ -80,6 +83,8 @@ class OfflineReport:
     checkpoints_verified: int = 0
     covered: int = 0
     trusted_keys: list[str] = field(default_factory=list)
+    signatures_verified: int = 0
+    """Users' signatures (sign-offs, consultation responses, key approvals) that verified."""
 
     @property
     def ok(self) -> bool:
@@ -93,6 +98,7 @@ class OfflineReport:
             "covered_by_checkpoints": self.covered,
             "checkpoints_verified": self.checkpoints_verified,
             "trusted_keys": self.trusted_keys,
+            "signatures_verified": self.signatures_verified,
             "problems": [
                 {"kind": p.kind, "message": p.message, "seq": p.seq, "checkpoint": p.checkpoint}
                 for p in self.problems
@@ -198,6 +204,8 @@ class _Entries:
     size: int = 0
     root: bytes = b""
     last_at: datetime.datetime | None = None
+    trust: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    """The entries users' signatures are checked from (``TRUST_EVENTS``)."""
 
 
 def verify_export(directory: str | Path, public_keys: list[bytes]) -> OfflineReport:
@@ -219,6 +227,7 @@ def verify_export(directory: str | Path, public_keys: list[bytes]) -> OfflineRep
     trusted = {_key_id(k): k for k in public_keys}
     _check_checkpoints(checkpoints, entries, trusted, report)
     _check_keys(_read_json(base / "keys.json", report, []), trusted, report)
+    _check_signatures(entries.trust, report)
     if manifest.get("size") not in (None, entries.size) or manifest.get("root") not in (None, report.root):
         report.problems.append(
             OfflineProblem("manifest", "the manifest's size/root disagree with the entries")
@@ -288,6 +297,8 @@ def _check_entry(seq: int, line: bytes, out: _Entries, report: OfflineReport) ->
         report.problems.append(OfflineProblem("seq_mismatch", f"the entry says seq {doc['seq']!r}", seq))
     _check_time(seq, doc["at"], out, report)
     data = doc.get("data")
+    if doc["event"] in TRUST_EVENTS:
+        out.trust.append((seq, doc))
     if doc["event"] in KEY_EVENTS and isinstance(data, dict):
         try:
             out.key_claims.append((seq, str(data["key_id"]), bytes.fromhex(data["public_key"])))
@@ -411,6 +422,237 @@ def _check_keys(keys: list[Any], trusted: dict[str, bytes], report: OfflineRepor
             )
 
 
+# -- users' signatures ---------------------------------------------------------------------------------------
+#
+# Sign-offs, policy-change approvals, consultation responses and key approvals are Ed25519 signatures by the
+# acting user's own key over a *statement* (``scalegate.governance.signing_keys``). The log says which keys
+# exist (``user_key.registered``), which an admin approved with their own signature (``user_key.approved``;
+# the first approved key of a log approves itself, and must belong to an admin) and when a key retired.
+# Replaying those entries in order gives the key every later signature must verify under.
+
+STATEMENT_FORMAT = "scalegate-statement/v1"
+TRUST_EVENTS = {
+    "user.added",
+    "user.role_granted",
+    "user.role_revoked",
+    "user_key.registered",
+    "user_key.approved",
+    "user_key.retired",
+    "decision.signed",
+    "policy.change_consulted",
+}
+"""The entries the signature check reads: roles (only admins approve keys), keys, and signed acts."""
+ADMIN_ROLE = "admin"
+
+
+def statement_bytes(statement: dict[str, Any]) -> bytes:
+    """The bytes a user's signature covers (``scalegate.governance.signing_keys.statement_bytes``)."""
+    return _canonical({**statement, "format": STATEMENT_FORMAT})
+
+
+@dataclass
+class SigningKey:
+    """A user's key as the log establishes it: whose, and between which entries it may sign."""
+
+    key_id: str
+    public_key: bytes
+    user: str
+    user_id: int
+    registered_seq: int
+    approved_seq: int | None = None
+    approved_at: datetime.datetime | None = None
+    retired_seq: int | None = None
+    retired_at: datetime.datetime | None = None
+
+    def valid_at(self, seq: int | None, at: datetime.datetime) -> bool:
+        """Approved before entry ``seq`` (None: judge by time alone) and time ``at``, and not retired then."""
+        if self.approved_seq is None or (seq is not None and self.approved_seq >= seq):
+            return False
+        if self.approved_at is not None and at < self.approved_at:
+            return False
+        retired = seq is not None and self.retired_seq is not None and self.retired_seq < seq
+        return not retired and (self.retired_at is None or at < self.retired_at)
+
+
+@dataclass
+class SignatureTrail:
+    """What replaying the trust entries found: the keys, the problems (seq, kind, message), the count of
+    signatures that verified."""
+
+    keys: dict[str, SigningKey] = field(default_factory=dict)
+    problems: list[tuple[int | None, str, str]] = field(default_factory=list)
+    verified: int = 0
+    roles: dict[str, set[str]] = field(default_factory=dict)
+
+
+def _time(text: Any) -> datetime.datetime:
+    at = datetime.datetime.fromisoformat(str(text))
+    if at.tzinfo is None:
+        raise ValueError(f"time {text!r} has no zone")
+    return at
+
+
+def signature_problem(
+    trail: SignatureTrail, seq: int | None, signature: Any, *, user_id: Any, at: datetime.datetime
+) -> str | None:
+    """Why ``signature`` ({statement, key_id, value}) of user ``user_id`` does not stand at entry ``seq`` and
+    time ``at``: its key unknown, another user's, not approved then, or the bytes do not verify. None when it
+    stands. (For a key approval, ``user_id`` is the approver's; ``seq`` None judges a stored row, by time.)"""
+    try:
+        statement, key_id, value = signature["statement"], str(signature["key_id"]), str(signature["value"])
+        signed_at = _time(statement["at"])
+    except (KeyError, TypeError, ValueError):
+        return "malformed signature"
+    key = trail.keys.get(key_id)
+    if key is None:
+        return f"signed with key {key_id[:16]}, which the log never registered"
+    if statement.get("key_id") != key_id:
+        return "the statement names another key than the one that signed it"
+    if key.user_id != user_id:
+        return f"signed with key {key_id[:16]} of {key.user}, not of the signer the record names"
+    if signed_at > at:
+        return f"signed at {statement['at']}, after the record's time"
+    if not key.valid_at(seq, signed_at):
+        return f"key {key_id[:16]} of {key.user} was not approved (or already retired) when it signed"
+    if not _signature_ok(key.public_key, value, statement_bytes(statement)):
+        return f"the signature does not verify under key {key_id[:16]} of {key.user}"
+    return None
+
+
+def trace_signatures(entries: Any) -> SignatureTrail:
+    """Replay the trust entries ``(seq, entry document)`` in order; see the comment above."""
+    trail = SignatureTrail()
+    for seq, doc in entries:
+        try:
+            _trace(trail, seq, doc)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            trail.problems.append((seq, "malformed_entry", f"{doc.get('event')} entry: {exc!r:.80}"))
+    return trail
+
+
+def _trace(trail: SignatureTrail, seq: int, doc: dict[str, Any]) -> None:
+    event, data, at = doc["event"], doc["data"], _time(doc["at"])
+    if event == "user.added":
+        trail.roles[str(data["name"])] = {str(r) for r in data.get("roles", [])}
+    elif event == "user.role_granted":
+        trail.roles.setdefault(str(data["name"]), set()).add(str(data["role"]))
+    elif event == "user.role_revoked":
+        trail.roles.setdefault(str(data["name"]), set()).discard(str(data["role"]))
+    elif event == "user_key.registered":
+        _registered(trail, seq, data)
+    elif event == "user_key.approved":
+        _approved(trail, seq, data, at)
+    elif event == "user_key.retired":
+        for key_id in data["key_ids"]:
+            _retire(trail, str(key_id), seq, at)
+    else:
+        signature = data.get("signature")
+        if signature is None:
+            trail.problems.append((seq, "signature_missing", f"{event} carries no signature"))
+            return
+        statement = signature["statement"]
+        why = _act_mismatch(event, data, statement)
+        key = trail.keys.get(str(signature.get("key_id")))
+        if why is None and key is not None and statement.get("signer") != key.user:
+            why = f"the statement names signer {statement.get('signer')!r}, the key is {key.user}'s"
+        why = why or signature_problem(trail, seq, signature, user_id=statement.get("user_id"), at=at)
+        if why is None:
+            trail.verified += 1
+        else:
+            trail.problems.append((seq, "signature_invalid", f"{event}: {why}"))
+
+
+def _act_mismatch(event: str, data: dict[str, Any], statement: dict[str, Any]) -> str | None:
+    """Whether the signed statement says what the entry says was done."""
+    if event == "decision.signed":
+        wanted = {"act": "signoff", "decision_id": data["decision_id"], "role": data["role"]}
+        wanted |= {"approve": data["approve"]}
+        state = hashlib.sha256(_canonical(data["bound_state"])).hexdigest()
+        if statement.get("state") != state:
+            return "the signed state digest differs from the bound state the entry records"
+    else:
+        wanted = {"act": "consultation", "change_id": data["change_id"], "role": data["role"]}
+    for name, value in wanted.items():
+        if statement.get(name) != value:
+            return f"the signed statement says {name}={statement.get(name)!r}, the entry {value!r}"
+    return None
+
+
+def _registered(trail: SignatureTrail, seq: int, data: dict[str, Any]) -> None:
+    key_id, public_key = str(data["key_id"]), bytes.fromhex(str(data["public_key"]))
+    if _key_id(public_key) != key_id or key_id in trail.keys:
+        trail.problems.append((seq, "signature_key", f"key {key_id[:16]}: id mismatch or registered twice"))
+        return
+    trail.keys[key_id] = SigningKey(key_id, public_key, str(data["user"]), int(data["user_id"]), seq)
+
+
+def _approved(trail: SignatureTrail, seq: int, data: dict[str, Any], at: datetime.datetime) -> None:
+    key = trail.keys.get(str(data["key_id"]))
+    signature = data["signature"]
+    statement = signature["statement"]
+    why = None
+    if key is None or key.approved_seq is not None:
+        why = "approves a key the log did not register, or approved already"
+    elif (
+        statement.get("act") != "key_approval"
+        or statement.get("approved_key_id") != key.key_id
+        or statement.get("public_key") != key.public_key.hex()
+        or statement.get("user_id") != key.user_id
+    ):
+        why = "the signed approval names another key or user"
+    else:
+        why = _approver_problem(trail, seq, key, signature, at)
+    if why is not None:
+        trail.problems.append((seq, "signature_key", f"user_key.approved: {why}"))
+        return
+    assert key is not None
+    key.approved_seq, key.approved_at = seq, _time(statement["at"])
+    trail.verified += 1
+    for old in data.get("retires", []):
+        if old in trail.keys and trail.keys[old].user_id == key.user_id:
+            _retire(trail, str(old), seq, at)
+
+
+def _approver_problem(
+    trail: SignatureTrail, seq: int, key: SigningKey, signature: dict[str, Any], at: datetime.datetime
+) -> str | None:
+    signer = trail.keys.get(str(signature.get("key_id")))
+    if signer is key:
+        # Self-approval: only the very first approved key of a log, and only an admin's (the bootstrap).
+        if any(k.approved_seq is not None for k in trail.keys.values()):
+            return f"key {key.key_id[:16]} approves itself, but the workspace already has approved keys"
+        if ADMIN_ROLE not in trail.roles.get(key.user, set()):
+            return f"key {key.key_id[:16]} approves itself, but {key.user} is no admin"
+        if not _signature_ok(
+            key.public_key, str(signature["value"]), statement_bytes(signature["statement"])
+        ):
+            return "the self-approval does not verify"
+        return None
+    if signer is None:
+        return "signed by a key the log never registered"
+    if signer.user_id == key.user_id:
+        return f"{signer.user} approved their own key"
+    if ADMIN_ROLE not in trail.roles.get(signer.user, set()):
+        return f"approved by {signer.user}, who is no admin"
+    statement = signature["statement"]
+    if statement.get("signer_user_id") != signer.user_id or statement.get("signer") != signer.user:
+        return "the approval names another approver than the key that signed it"
+    return signature_problem(trail, seq, signature, user_id=signer.user_id, at=at)
+
+
+def _retire(trail: SignatureTrail, key_id: str, seq: int, at: datetime.datetime) -> None:
+    key = trail.keys.get(key_id)
+    if key is not None and key.retired_seq is None:
+        key.retired_seq, key.retired_at = seq, at
+
+
+def _check_signatures(signed: list[tuple[int, dict[str, Any]]], report: OfflineReport) -> None:
+    trail = trace_signatures(signed)
+    report.signatures_verified = trail.verified
+    for seq, kind, message in trail.problems:
+        report.problems.append(OfflineProblem(kind, message, seq))
+
+
 # -- command line --------------------------------------------------------------------------------------------
 
 
@@ -445,7 +687,8 @@ def main(argv: list[str] | None = None) -> int:
         verdict = "ok" if report.ok else f"FAILED ({len(report.problems)} problems)"
         sys.stdout.write(
             f"{verdict}: {report.entries} entries, root {report.root}, "
-            f"{report.checkpoints_verified} checkpoints verified, {report.covered} entries covered\n"
+            f"{report.checkpoints_verified} checkpoints verified, {report.covered} entries covered, "
+            f"{report.signatures_verified} signatures verified\n"
         )
     return 0 if report.ok else 1
 

@@ -57,6 +57,9 @@ ProblemKind = Literal[
     "row_deleted_but_present",
     "row_unlogged",
     "unknown_table",
+    "signature_missing",
+    "signature_invalid",
+    "signature_key",
 ]
 """What a verification found wrong. Each names one broken promise of the log."""
 

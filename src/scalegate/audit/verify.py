@@ -33,6 +33,7 @@ from scalegate.actor import SYSTEM
 from scalegate.audit.keys import key_id_of
 from scalegate.audit.log import log_size
 from scalegate.audit.replay import Problem, Replay, RowClaim, replay
+from scalegate.audit.signatures import check_signatures
 from scalegate.audit.times import check_times
 from scalegate.audit.tree_heads import TreeHead, _all, log_origin, sign_tree_head, signature_valid
 from scalegate.canonical import canonical_json
@@ -107,6 +108,7 @@ def verify(
         if rows:
             row_problems, rows_checked, tables = check_rows(session, state.claims)
             problems += row_problems
+            problems += check_signatures(session)[0]
     report = VerifyReport(
         ok=not problems,
         entries=state.size,
