@@ -115,7 +115,10 @@ def main(
         None, "--db", envvar="SCALEGATE_DATABASE_URL", help="Store URL (sqlite:///path or postgresql://...)."
     ),
     user: str | None = typer.Option(
-        None, "--as", envvar="SCALEGATE_USER", help="Act as this workspace user."
+        None,
+        "--as",
+        envvar="SCALEGATE_USER",
+        help="Act as this workspace user (with a credential, except in a demo workspace).",
     ),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version."

@@ -25,7 +25,11 @@ DESCRIPTION = (
 
 OPTIONS: tuple[tuple[str, str], ...] = (
     ("--db TEXT", "Store URL (sqlite:///path or postgresql://...). [env var: SCALEGATE_DATABASE_URL]"),
-    ("--as TEXT", "Act as this workspace user. [env var: SCALEGATE_USER]"),
+    (
+        "--as TEXT",
+        "Act as this workspace user (with a credential, except in a demo workspace). "
+        "[env var: SCALEGATE_USER]",
+    ),
     ("--version", "Print the version."),
     ("--help", "Show this message and exit."),
 )
@@ -138,6 +142,18 @@ COMMANDS: tuple[Entry, ...] = (
         "Summarise the workspace: store, active policy, its thresholds and standards.",
         _workspace,
         "status",
+    ),
+    Entry(
+        "login",
+        "Sign in to the workspace from this machine: check your password, keep a session in the OS keyring.",
+        _workspace,
+        "login",
+    ),
+    Entry(
+        "logout",
+        "Sign out: end the session kept for this workspace and remove it from the OS keyring.",
+        _workspace,
+        "logout",
     ),
     Entry(
         "assess",

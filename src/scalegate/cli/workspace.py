@@ -1,4 +1,5 @@
-"""``scalegate init`` and ``scalegate status``: create a workspace and summarise it."""
+"""``scalegate init``, ``status``, ``login`` and ``logout``: create a workspace, summarise it, and sign in to
+it from this machine."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from scalegate.cli._context import state, workspace_of
-from scalegate.cli._output import command, console
+from scalegate.cli._output import Said, command, console
 
 if TYPE_CHECKING:
     from scalegate.workspace import Workspace
@@ -24,12 +25,18 @@ def init(
     policy: str = typer.Option(
         None, "--policy", help="Built-in policy id or policy file (default: anthropic-rsp-2.2)."
     ),
+    demo: bool = typer.Option(
+        False,
+        "--demo",
+        help="Make a demo workspace: SCALEGATE_NOW moves its clock and --as needs no credential; every "
+        "record and page says so.",
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ) -> dict[str, Any]:
     """Create a workspace (SQLite in ./.scalegate by default) and activate a policy."""
     from scalegate.workspace import init_workspace
 
-    return _summary(init_workspace(state(ctx).db, policy))
+    return _summary(init_workspace(state(ctx).db, policy, mode="demo" if demo else None))
 
 
 @command(render=lambda summary: _print_summary(summary))
@@ -47,6 +54,7 @@ def _summary(ws: Workspace) -> dict[str, Any]:
     return {
         "store": ws.safe_url,
         "backend": ws.backend,
+        "mode": ws.mode,
         "policy": policy_summary(active.policy, active.content_hash),
     }
 
@@ -54,4 +62,41 @@ def _summary(ws: Workspace) -> dict[str, Any]:
 def _print_summary(summary: dict[str, Any]) -> None:
     from scalegate.cli.policy import print_policy_summary
 
+    if summary.get("mode") == "demo":
+        console().print(
+            "[bold yellow]Demo workspace[/bold yellow]: its clock can be moved and --as needs no credential"
+        )
     print_policy_summary(summary["policy"])
+
+
+@command()
+def login(
+    ctx: typer.Context,
+    user: str = typer.Argument(..., help="Your workspace user name."),
+    hours: int = typer.Option(12, "--hours", help="How long the login lasts (1..168 hours)."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
+) -> Said:
+    """Sign in to the workspace from this machine: check your password, keep a session in the OS keyring."""
+    import os
+
+    from scalegate.governance.credentials import PASSWORD_ENV
+    from scalegate.sdk.login import login as keep_login
+
+    password = os.environ.get(PASSWORD_ENV) or str(
+        typer.prompt(f"Password of {user}", hide_input=True, err=True)
+    )
+    started = keep_login(workspace_of(ctx), user, password, hours=hours)
+    document = {"user": user, "session_id": started.id, "expires_at": started.expires_at.isoformat()}
+    return Said(document, f"Signed in as {user} until {started.expires_at.isoformat()}")
+
+
+@command()
+def logout(
+    ctx: typer.Context, json_out: bool = typer.Option(False, "--json", help="Print one JSON document.")
+) -> Said:
+    """Sign out: end the session kept for this workspace and remove it from the OS keyring."""
+    from scalegate.sdk.login import logout as end_login
+
+    user = end_login(workspace_of(ctx))
+    line = f"Signed out {user}" if user else "Not signed in to this workspace"
+    return Said({"user": user, "signed_out": user is not None}, line)

@@ -257,7 +257,7 @@ def fresh_state(directory: Path, *, clock: Any = None) -> DemoState:
         )
     wiring.install()
     directory.mkdir(parents=True, exist_ok=True)
-    return DemoState(init_workspace(default_url(directory), clock=clock), directory)
+    return DemoState(init_workspace(default_url(directory), clock=clock, mode="demo"), directory)
 
 
 def walk(state: DemoState, *, until: str = "sign", after: Callable[[str], None] | None = None) -> DemoState:
