@@ -50,7 +50,13 @@ class Workspace:
         self.mode: WorkspaceMode = mode
         self.clock: Clock = clock or default_clock()
         self._sessions = sessionmaker(engine, expire_on_commit=False)
-        self._readers = sessionmaker(engine.execution_options(scalegate_read=True), expire_on_commit=False)
+        # A reading transaction is one snapshot on every backend: SQLite's deferred BEGIN under WAL is one,
+        # and PostgreSQL needs REPEATABLE READ for it (under READ COMMITTED each statement sees the latest
+        # commit, so a verdict could be decided on one state and labelled with the next).
+        readers = engine.execution_options(scalegate_read=True)
+        if engine.dialect.name == "postgresql":
+            readers = readers.execution_options(isolation_level="REPEATABLE READ")
+        self._readers = sessionmaker(readers, expire_on_commit=False)
         self._policies = PolicyLoader()
 
     @property

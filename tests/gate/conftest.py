@@ -102,7 +102,7 @@ class Flow:
 
     def meet_standard(self, kind: str, level: str) -> None:
         """Implement, evidence and approve every criterion of a standard (cumulative), then sign its
-        safeguards determination by the roles the policy names."""
+        safeguards determination by the roles the policy names and send its notices."""
         from scalegate.safeguards.service import (
             add_evidence,
             criteria_of,
@@ -140,8 +140,13 @@ class Flow:
             review_evidence(self.workspace, approver, row.id, approve=True)
         rule = policy.decision_rule("safeguards_determination")
         if rule is not None:
+            from scalegate.governance.notifications import InMemoryNotifier, notify_decision
+
             decision = propose_safeguards_determination(self.workspace, owner, kind, level)
             self.sign_all(int(decision.id), rule.signoff_roles)
+            notify_decision(  # the board and the LTBT hear of it before proceeding (RSP v2.2 §4.3)
+                self.workspace, self.person(rule.signoff_roles[0]), int(decision.id), InMemoryNotifier()
+            )
 
     def baseline(self) -> None:
         """The baseline standards are in place (every model must meet them)."""

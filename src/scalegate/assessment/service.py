@@ -52,6 +52,7 @@ __all__ = [
     "assess",
     "assess_family",
     "checkpoint_subject",
+    "evidence_of",
 ]
 
 ALWAYS_READ_DECISIONS = ("affirmative_case", "interim_measures")
@@ -239,12 +240,7 @@ def assess_family(
     with reading(where) as ctx:
         checkpoints = _family_rows(ctx, family)
         firings = _family_firings(ctx, checkpoints)
-        found = checkpoints_evidence(ctx.session, ctx.policy, [c.id for c in checkpoints])
-        missing = _missing_files(ctx, {e.sha256 for m in found.values() for e in m.values() if e is not None})
-        evidence: dict[int, dict[str, EvidenceLike | None]] = {
-            cid: {k: _flag_missing(e) if e is not None and e.sha256 in missing else e for k, e in m.items()}
-            for cid, m in found.items()
-        }
+        evidence = evidence_of(ctx, [c.id for c in checkpoints])
         lookups = _Lookups(ctx, [checkpoint_subject(c.id) for c in checkpoints])
         by_model: dict[int, list[CheckpointRow]] = {}
         for c in checkpoints:
@@ -264,6 +260,17 @@ def assess_family(
                 )
             )
         return out
+
+
+def evidence_of(ctx: Context, checkpoint_ids: list[int]) -> dict[int, dict[str, EvidenceLike | None]]:
+    """Each checkpoint's evidence per indicator id, read for all of them at once, flagged insufficient when
+    its stored file is gone or incomplete (as ``assess`` reads one checkpoint's)."""
+    found = checkpoints_evidence(ctx.session, ctx.policy, checkpoint_ids)
+    missing = _missing_files(ctx, {e.sha256 for m in found.values() for e in m.values() if e is not None})
+    return {
+        cid: {k: _flag_missing(e) if e is not None and e.sha256 in missing else e for k, e in m.items()}
+        for cid, m in found.items()
+    }
 
 
 def _family_rows(ctx: Context, family: str) -> list[CheckpointRow]:

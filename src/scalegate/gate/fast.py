@@ -1,21 +1,25 @@
 """``scalegate gate`` with a light start-up, for pipelines that call it on every evaluation step.
 
-A verdict computed by the engine is cached with the audit-log size it was computed at and the earliest time it
-could change by itself (a deadline or an expiry), together with both renderings (text and JSON). Any state
-change appends to the log, so a cached verdict is reused only while the log has not grown and that time has
-not come. The check needs only ``sqlite3`` from the standard library (no JSON, no dates, no regular
-expressions); anything else (no cache, a stale cache, PostgreSQL) takes the full engine.
+A verdict computed by the engine is cached with the state it was decided from (the audit root, the active
+policy, the blob store: ``scalegate.gate.seal``), the window in which it holds (from its computation to the
+earliest deadline, expiry or re-approval it depends on), both renderings (text and JSON), and an HMAC over
+all of it under the workspace's gate key. The cached row and the current state are read in one statement;
+the verdict is served only when the MAC verifies, the state is the same and the time is inside the window.
+Anything else (no cache, a stale or edited row, no key, PostgreSQL) takes the full engine: when in doubt,
+recompute. The check needs only the standard library (``sqlite3``, ``hmac``, ``hashlib``).
 Exit codes: 0 allow, 4 restrict, 3 pause, 2 bad input, 1 internal error.
 """
 
 from __future__ import annotations
 
+import hmac
 import os
 import sqlite3
 import sys
 import time
 
-from scalegate.vocabulary import ACTIONS
+from scalegate.gate.seal import STATE_SQL, SealedRow, key_path, read_key, seal, state_of
+from scalegate.vocabulary import ACTIONS, EXIT_CODES
 
 __all__ = ["cached", "main"]
 
@@ -70,36 +74,85 @@ def _sqlite_path(db: str | None) -> str | None:
     return None
 
 
-def _now() -> float:
-    """Unix time now, honouring ``SCALEGATE_NOW`` (only then is ``datetime`` imported)."""
+def _now(mode: object) -> float:
+    """Unix time now. ``SCALEGATE_NOW`` moves it only in a demo workspace, as it does for the engine (only
+    then is ``datetime`` imported): elsewhere a pinned past time must not revive an expired verdict."""
     pinned = os.environ.get("SCALEGATE_NOW")
-    if not pinned:
+    if not pinned or mode != "demo":
         return time.time()
     from scalegate.clock import parse_instant
 
     return parse_instant(pinned).timestamp()
 
 
+_CACHED_SQL = (
+    "SELECT v.document, v.text, v.exit_code, v.outcome, v.computed_epoch, v.valid_until_epoch, v.mac, "
+    "v.audit_size, v.audit_leaf, v.policy_digest, v.blob_state, "
+    "(SELECT value FROM settings WHERE key = 'mode'), s.* "
+    f"FROM gate_verdicts v, ({STATE_SQL['sqlite']}) s WHERE v.ref = ? AND v.action = ?"
+)
+
+
 def cached(path: str, ref: str, action: str, as_json: bool) -> tuple[str, int] | None:
-    """The cached rendering and exit code if the cached verdict is still valid, else None."""
+    """The cached rendering and exit code if the cached verdict is authentic and still holds, else None.
+
+    The row and the current state come from one statement (one snapshot), so a change committed meanwhile
+    cannot pair an old verdict with a new state."""
     if not os.path.exists(path):
         return None
-    column = "document" if as_json else "text"
+    key = read_key(key_path(path))
+    if key is None:
+        return None
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
         try:
-            row = conn.execute(
-                f"SELECT v.{column}, v.exit_code, v.valid_until_epoch FROM gate_verdicts v "
-                "JOIN audit_head h ON h.id = 1 AND h.size = v.audit_size WHERE v.ref = ? AND v.action = ?",
-                (ref, action),
-            ).fetchone()
+            row = conn.execute(_CACHED_SQL, (ref, action)).fetchone()
         finally:
             conn.close()
     except sqlite3.Error:
         return None
-    if row is None or (row[2] is not None and row[2] <= _now()):
+    if row is None:
         return None
-    return str(row[0]), int(row[1])
+    try:
+        return _served(key, ref, action, as_json, row)
+    except (TypeError, ValueError):
+        return None  # a malformed state (e.g. a size that is not a number) is a miss
+
+
+def _served(
+    key: bytes, ref: str, action: str, as_json: bool, row: tuple[object, ...]
+) -> tuple[str, int] | None:
+    """The rendering and exit code of a fetched row if it verifies, holds the current state and is in its
+    window, else None."""
+    document, text, exit_code, outcome, computed, until, mac = row[:7]
+    recorded = (row[7], row[8], row[9], row[10])
+    mode, current = row[11], state_of(row[12:])
+    if not current.cacheable or recorded != (
+        current.audit_size,
+        current.audit_leaf,
+        current.policy_digest,
+        current.blob_state,
+    ):
+        return None
+    if not (
+        isinstance(document, str)
+        and isinstance(text, str)
+        and isinstance(outcome, str)
+        and isinstance(exit_code, int)
+        and isinstance(computed, float)
+        and isinstance(until, float)
+        and isinstance(mac, str)
+    ):
+        return None  # a malformed row is a miss
+    if {str(k): v for k, v in EXIT_CODES.items()}.get(outcome) != exit_code:
+        return None
+    sealed = SealedRow(ref, action, outcome, exit_code, document, text, computed, until, current)
+    if not hmac.compare_digest(mac, seal(key, sealed)):
+        return None
+    now = _now(mode)
+    if not computed <= now < until:
+        return None
+    return (document if as_json else text), exit_code
 
 
 def main(args: list[str]) -> int:
@@ -137,7 +190,7 @@ def _decide(ref: str, action: str, as_json: bool, db: str | None) -> int:
             verdict = gate_for_url(db, ref, action)  # says why the store is unavailable, as a pause
         else:
             try:
-                verdict = evaluate_gate(workspace, ref, action)
+                verdict = evaluate_gate(workspace, ref, action, sealed=True)
                 remember(workspace, ref, verdict)
             finally:
                 workspace.close()

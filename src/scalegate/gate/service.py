@@ -2,9 +2,12 @@
 
 ``decide(assessment, action, ctx)`` turns one typed ``Assessment`` into the verdict for one action, so a page
 or a report that shows all three actions assesses once and decides three times. ``evaluate_gate`` is
-``decide(assess(ctx, ref), action, ctx)`` in one read transaction: the verdict and the audit-log size it is
-labelled with (``Verdict.state_version``) come from the same snapshot, so no concurrent change can slip
-between deciding and labelling.
+``decide(assess(ctx, ref), action, ctx)`` in one read transaction: the verdict and the state it is labelled
+with (``Verdict.state_version``, and with ``sealed=True`` the cache's ``Verdict.sealed_state``) come from the
+same snapshot, so no concurrent change can slip between deciding and labelling.
+
+A verdict's ``valid_until`` is the earliest time at which it could change by itself: a deadline, a trigger
+that will fire, an expiry, a re-approval, the month that changes what a trigger's text says.
 
 Rules come from the active policy (``actions``, ``training_pause``, ``decisions``, ``government_notice``,
 ``interim_measures``); nothing framework-specific is written here. The gate fails closed: any error while
@@ -22,8 +25,11 @@ from scalegate.assessment.service import Assessment, RequiredStandard, assess
 from scalegate.clock import default_clock
 from scalegate.context import Context
 from scalegate.errors import InputError, NotFoundError, ScalegateError
+from scalegate.gate.cache import read_state
+from scalegate.gate.comparable import comparable_unmet
 from scalegate.gate.verdict import ACTIONS, EXIT_CODES, Effect, Outcome, Reason, Verdict
 from scalegate.governance.decisions import DecisionStatus
+from scalegate.months import add_months
 from scalegate.safeguards.service import StandardStatus, standard_status
 from scalegate.workspace import open_workspace
 
@@ -39,20 +45,29 @@ def check_action(action: str) -> None:
         raise InputError(f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}", where="action")
 
 
-def evaluate_gate(workspace: Workspace, ref: str, action: str) -> Verdict:
+def evaluate_gate(workspace: Workspace, ref: str, action: str, *, sealed: bool = False) -> Verdict:
     """Decide ``action`` for checkpoint ``ref``. Bad input raises ``InputError``/``NotFoundError``; everything
-    else that goes wrong yields a ``pause`` verdict that says what went wrong."""
-    return evaluate_actions(workspace, ref, (action,))[action]
+    else that goes wrong yields a ``pause`` verdict that says what went wrong. With ``sealed``, the verdict
+    also carries the state it was decided from (for the verdict cache)."""
+    return evaluate_actions(workspace, ref, (action,), sealed=sealed)[action]
 
 
-def evaluate_actions(workspace: Workspace, ref: str, actions: Sequence[str] = ACTIONS) -> dict[str, Verdict]:
-    """The verdict for each of ``actions`` on checkpoint ``ref``, from one assessment in one snapshot."""
+def evaluate_actions(
+    workspace: Workspace, ref: str, actions: Sequence[str] = ACTIONS, *, sealed: bool = False
+) -> dict[str, Verdict]:
+    """The verdict for each of ``actions`` on checkpoint ``ref``, from one assessment in one snapshot (with
+    ``sealed``, each also carries that snapshot's state, read in it: ``Verdict.sealed_state``)."""
     for action in actions:
         check_action(action)
     try:
         with workspace.reading() as ctx:
             assessment = assess(ctx, ref, with_forecasts=False)
-            return {action: decide(assessment, action, ctx) for action in actions}
+            verdicts = {action: decide(assessment, action, ctx) for action in actions}
+            if sealed:
+                state = read_state(ctx.session)
+                for verdict in verdicts.values():
+                    verdict.sealed_state = state
+            return verdicts
     except (InputError, NotFoundError):
         raise
     except ScalegateError as exc:
@@ -119,6 +134,7 @@ def _decide(assessment: Assessment, action: str, ctx: Context) -> Verdict:
             )
         )
     reasons += _trigger_reasons(assessment, action, now, bounds)
+    bounds += _time_bounds(assessment, now)
     reasons += _finding_reasons(assessment)
     required = _effective_required(assessment, action, ctx, reasons)
     if rule is not None:
@@ -129,7 +145,9 @@ def _decide(assessment: Assessment, action: str, ctx: Context) -> Verdict:
         for decision in rule.requires_decisions:
             if decision == "capability_determination":
                 reasons += _determination_reasons(assessment, ctx)
-            elif decision != "safeguards_determination":  # covered by each standard's status
+            elif decision == "safeguards_determination":  # signatures: covered by each standard's status
+                reasons += _safeguards_notice_reasons(assessment, required, rule.requires_kinds, ctx)
+            else:
                 reasons += _decision_reasons(assessment, decision, ctx)
         reasons += _affirmative_case_reasons(assessment, ctx)
         if action != "continue-training":
@@ -173,6 +191,22 @@ def _trigger_reasons(
         else:
             text += "; a notably more capable model cannot be deployed before its assessment"
             out.append(Reason("trigger.assessment_due", text, firing.clause, "blocks", data))
+    return out
+
+
+def _time_bounds(assessment: Assessment, now: datetime) -> list[datetime]:
+    """The times after ``now`` at which a trigger's verdict or text changes by itself: a trigger that will
+    fire, a deadline that will pass, and the next whole month of a calendar trigger's count."""
+    out: list[datetime] = []
+    for firing in assessment.triggers:
+        out += [t for t in (firing.triggered_at, firing.deadline) if t is not None and t > now]
+        since = firing.detail.get("since") if firing.trigger == "calendar" else None
+        if isinstance(since, str) and firing.value is not None:
+            anchor = datetime.fromisoformat(since)
+            months = int(firing.value) + 1
+            while (nxt := add_months(anchor, months)) <= now:  # the count is whole months as of now
+                months += 1
+            out.append(nxt)
     return out
 
 
@@ -296,12 +330,58 @@ def _kind_reasons(
 
 
 def _training_reasons(assessment: Assessment, required: dict[str, str], ctx: Context) -> list[Reason]:
-    """The training-pause rule (RSP v2.2 §6): no training at >= N x the effective compute of a model whose
-    required security standard is not met; a sufficient level (ASL-3 security) lets training continue."""
-    policy = ctx.policy
-    rule = policy.training_pause
+    """The training-pause rule (RSP v2.2 §6.2 and its footnote): no training at >= N x the effective compute
+    of a model whose required security standard is not met, this run's own model or any other
+    (``scalegate.gate.comparable``); a sufficient level (ASL-3 security) lets training continue."""
+    rule = ctx.policy.training_pause
     if rule is None:
         return []
+    return _own_training_reasons(assessment, required, ctx) + _comparable_reasons(assessment, ctx)
+
+
+def _comparable_reasons(assessment: Assessment, ctx: Context) -> list[Reason]:
+    """The pause for a run at or above the multiple of another checkpoint whose required standard is unmet."""
+    rule = ctx.policy.training_pause
+    assert rule is not None
+    statuses: dict[tuple[str, str], StandardStatus] = {}
+
+    def standard(kind: str, level: str) -> StandardStatus:
+        if (kind, level) not in statuses:
+            statuses[(kind, level)] = _standard(assessment, kind, level, ctx).status
+        return statuses[(kind, level)]
+
+    ec = assessment.checkpoint.effective_compute
+    found = comparable_unmet(ctx, assessment.checkpoint_id, ec, rule, standard)
+    out = []
+    for level in sorted({c.level for c in found}):
+        at = [c for c in found if c.level == level]
+        top = at[0]
+        others = f" and {len(at) - 1} more" if len(at) > 1 else ""
+        where = (
+            f"this run's effective compute ({ec:.3g}) is {ec / top.effective_compute:.3g}x"
+            if ec
+            else "this run's effective compute is unknown, so it cannot be shown to be below"
+        )
+        text = (
+            f"training pause: {where} that of {top.ref} ({top.effective_compute:.3g}){others}, at or above "
+            f"{rule.effective_compute_multiple:g}x of a model whose required {rule.kind} standard {level} "
+            f"(because: {', '.join(top.because) or 'baseline'}) is not met"
+        )
+        data = {
+            "kind": rule.kind,
+            "level": level,
+            "models": [{"ref": c.ref, "effective_compute": c.effective_compute} for c in at[:20]],
+            "safeguards": True,
+        }
+        out.append(Reason("training_pause.comparable", text, rule.source.cite(), "blocks", data))
+    return out
+
+
+def _own_training_reasons(assessment: Assessment, required: dict[str, str], ctx: Context) -> list[Reason]:
+    """The pause for this run's own model: its required standard of the rule's kind is not met."""
+    policy = ctx.policy
+    rule = policy.training_pause
+    assert rule is not None
     clause = rule.source.cite()
     level = required.get(rule.kind)
     if level is None:
@@ -331,6 +411,32 @@ def _training_reasons(assessment: Assessment, required: dict[str, str], ctx: Con
     reason.code = "training_pause"
     reason.clause = clause
     return [reason]
+
+
+def _safeguards_notice_reasons(
+    assessment: Assessment, required: dict[str, str], kinds: Sequence[str], ctx: Context
+) -> list[Reason]:
+    """The notices a signed safeguards determination requires before proceeding (RSP v2.2 §4.3: shared with
+    the Board and the LTBT "before moving forward"): each missing one blocks, as for any other decision."""
+    rule = ctx.policy.decision_rule("safeguards_determination")
+    if rule is None:
+        return []
+    cites = [n.source.cite() for n in rule.notify if n.timing == "before_proceeding"]
+    clause = ", ".join(dict.fromkeys(cites)) or rule.source.cite()
+    out = []
+    for kind in kinds:
+        level = required.get(kind)
+        if level is None:
+            continue
+        det = _standard(assessment, kind, level, ctx).status.determination
+        if not det or not det.get("approved") or det.get("stale") or det.get("notified", False):
+            continue
+        missing = ", ".join(det.get("missing_notifications") or []) or "the roles the policy names"
+        ident = f"safeguards determination #{det.get('decision_id')} for {kind} {level}"
+        text = f"{ident} is signed but {missing} must be notified before proceeding"
+        data = {"decision_id": det.get("decision_id"), "decision": "safeguards_determination", "kind": kind}
+        out.append(Reason("decision.unnotified", text, clause, "blocks", data))
+    return out
 
 
 def _determination_reasons(assessment: Assessment, ctx: Context) -> list[Reason]:

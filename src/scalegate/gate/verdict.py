@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, get_args
 
+from scalegate.gate.seal import State
 from scalegate.vocabulary import ACTIONS, EXIT_CODES, Action, Outcome
 
 __all__ = [
@@ -47,6 +48,7 @@ ReasonCode = Literal[
     "training_pause",
     "training_pause.met",
     "training_pause.sufficient",
+    "training_pause.comparable",
     "decision.missing",
     "decision.stale",
     "decision.rejected",
@@ -106,6 +108,9 @@ class Verdict:
     exit_code: int = 3
     state_version: int | None = None
     """The audit log's size in the snapshot the verdict was decided from; None when it could not be read."""
+    sealed_state: State | None = None
+    """The state (audit root, policy, blob store) of the snapshot the verdict was decided from, read in that
+    snapshot when the caller asks for it (``evaluate_actions(..., sealed=True)``, for the verdict cache)."""
 
     def __post_init__(self) -> None:
         if self.exit_code == 3 and self.outcome != "pause":

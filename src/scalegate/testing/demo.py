@@ -187,6 +187,7 @@ def _meet(state: DemoState, kind: str, level: str, done: set[str]) -> None:
             password=demo_password(signer.name),
             justification="criteria evidenced and reviewed",
         )
+    notify_decision(ws, state.people["rita"], int(decision.id), state.outbox)  # before proceeding (§4.3)
 
 
 def safeguard(state: DemoState) -> None:
