@@ -25,16 +25,17 @@ class Cli:
         self.url = url
         self.runner = CliRunner()
 
-    def run(self, *args: str, user: str | None = None) -> Any:
+    def run(self, *args: str, user: str | None = "eve") -> Any:
+        """Run as ``user`` (the evaluator, who may write the registry, unless told otherwise)."""
         argv = ["--db", self.url, *(["--as", user] if user else []), *args]
         return self.runner.invoke(app, argv, env={"SCALEGATE_NOW": NOW}, catch_exceptions=False)
 
-    def json(self, *args: str, user: str | None = None) -> Any:
+    def json(self, *args: str, user: str | None = "eve") -> Any:
         result = self.run(*args, "--json", user=user)
         assert result.exit_code == 0, result.output
         return json.loads(result.stdout)
 
-    def fails(self, *args: str, match: str, user: str | None = None) -> None:
+    def fails(self, *args: str, match: str, user: str | None = "eve") -> None:
         result = self.run(*args, user=user)
         assert result.exit_code == 2, result.output
         lines = result.stderr.strip().splitlines()
@@ -44,11 +45,12 @@ class Cli:
 
 @pytest.fixture
 def cli(sqlite_url: str, tmp_path: Path) -> Cli:
-    ws = init_workspace(sqlite_url, str(MINIMAL_POLICY))
+    ws = init_workspace(sqlite_url, str(MINIMAL_POLICY), mode="demo")  # --as needs no credential
     add_user(ws, Actor("root"), "root", admin=True)
     root = resolve_actor(ws, "root")
     add_user(ws, root, "rita", roles=["rso"])
     add_user(ws, root, "sam", roles=["staff"])
+    add_user(ws, root, "eve", roles=["evaluator"])
     ws.close()
     return Cli(sqlite_url)
 

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scalegate.audit.replay import Problem
+from scalegate.store.base import UTCDateTime
 from scalegate.store.models.audit import AuditEntryRow
 
 __all__ = ["check_times"]
@@ -25,7 +26,7 @@ __all__ = ["check_times"]
 
 def check_times(session: Session) -> list[Problem]:
     """A ``time_decreased`` problem for every entry dated before the entry that precedes it."""
-    previous = func.lag(AuditEntryRow.recorded_at).over(order_by=AuditEntryRow.seq)
+    previous = func.lag(AuditEntryRow.recorded_at, type_=UTCDateTime()).over(order_by=AuditEntryRow.seq)
     ordered = select(
         AuditEntryRow.seq, AuditEntryRow.recorded_at.label("at"), previous.label("before")
     ).subquery()
