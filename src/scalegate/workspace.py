@@ -24,7 +24,7 @@ from scalegate.audit.log import append, ensure_head
 from scalegate.clock import Clock, SystemClock, default_clock
 from scalegate.context import ActivePolicy, Context, PolicyLoader
 from scalegate.errors import ConflictError, StoreError
-from scalegate.store.base import Base, row_ref
+from scalegate.store.base import Base, row_ref, take_written
 from scalegate.store.engine import make_engine, resolve_url
 from scalegate.store.models.workspace import PolicyVersionRow, SettingRow
 from scalegate.store.revision import HEAD_REVISION
@@ -128,7 +128,10 @@ class Workspace:
         so ``audit verify`` can later prove that the current rows are exactly what the log says (a direct SQL
         edit of an evidence row or a decision is then detected). A change that deletes a row puts
         ``scalegate.audit.deleted_row_ref(row)`` in ``data["rows"]``; the written rows are appended to it.
+        Rows that helpers wrote in ``session`` and noted (``scalegate.store.base.note_written``, e.g. a stored
+        file's blob row) are named first.
         """
+        rows = [*take_written(session), *rows]
         if rows:
             session.flush()
             data = {**data, "rows": [*data.get("rows", []), *(row_ref(row) for row in rows)]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections.abc import Iterator
 from datetime import datetime
@@ -17,6 +18,7 @@ import scalegate.store.models  # noqa: F401  (registers every table)
 from scalegate.actor import SYSTEM
 from scalegate.audit.keys import KEY_DIR_ENV
 from scalegate.store.base import Base, JSONDoc
+from scalegate.store.models.evidence import EvidenceBlobChunkRow, EvidenceBlobRow
 from scalegate.store.models.workspace import PolicyVersionRow
 from scalegate.workspace import Workspace
 
@@ -83,9 +85,15 @@ def make_row(session: Session, table: str, at: datetime, created: list[Base] | N
             values[column.key] = _value(column, at)
     if cls is PolicyVersionRow:
         values["content_hash"] = f"{next(_unique):064x}"
+    content = f"file-{next(_unique)}".encode()
+    if cls is EvidenceBlobRow:  # a real stored file: its bytes must hash to its address
+        values.update(sha256=hashlib.sha256(content).hexdigest(), size=len(content), chunks=1)
     row = cls(**values)
     session.add(row)
     session.flush()
+    if cls is EvidenceBlobRow:
+        session.add(EvidenceBlobChunkRow(sha256=values["sha256"], seq=0, data=content))
+        session.flush()
     if created is not None:
         created.append(row)
     return row

@@ -44,7 +44,10 @@ def run(ws: Workspace, *args: str, user: str | None = None) -> tuple[int, str]:
 def test_verify_exits_zero_and_signs_a_checkpoint(ws: Workspace) -> None:
     code, out = run(ws, "verify")
     assert code == 0, out
-    assert out.startswith("ok: 3 entries") and "signed checkpoint 1" in out
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("ok: 3 entries") and "signed checkpoint 1" in last
+    assert "  settings: covered (row digests in log entries), 2 rows: ok" in out.splitlines()
+    assert any(line.startswith("  gate_verdicts: cache (") for line in out.splitlines())
     code, out = run(ws, "verify", "--json")
     doc = json.loads(out)
     assert code == 0 and doc["ok"] and doc["checkpoints_checked"] == 1 and doc["problems"] == []

@@ -13,6 +13,7 @@ from sqlalchemy import Table, func, select
 
 from scalegate.actor import SYSTEM
 from scalegate.audit import deleted_row_ref, leaf_hash, sign_tree_head, verify
+from scalegate.audit.rows import row_tables
 from scalegate.audit.verify import VerifyReport
 from scalegate.clock import FixedClock
 from scalegate.store.base import Base, row_digest
@@ -29,6 +30,10 @@ def kinds(report: VerifyReport) -> set[str]:
     return {p.kind for p in report.problems}
 
 
+def unlogged_tables(report: VerifyReport) -> set[str | None]:
+    return {p.table for p in report.problems if p.kind == "row_unlogged"}
+
+
 def seqs_of(report: VerifyReport, kind: str) -> set[int | None]:
     return {p.seq for p in report.problems if p.kind == kind}
 
@@ -38,7 +43,11 @@ def test_a_fresh_workspace_verifies(workspace: Workspace) -> None:
     assert report.ok, report.problems
     assert report.entries == 1
     assert report.bytes_hashed == len(body_of(workspace, 0).encode())
-    assert report.tables == ["policy_versions", "settings"]
+    assert report.tables == row_tables([]) and {"policy_versions", "settings", "api_tokens"} <= set(
+        report.tables
+    )
+    assert [t.table for t in report.coverage] == sorted(Base.metadata.tables)
+    assert all(t.problems == 0 for t in report.coverage)
 
 
 def test_verify_signs_a_checkpoint_only_when_the_log_grew(workspace: Workspace) -> None:
@@ -154,7 +163,8 @@ def test_truncate_then_extend_is_caught_by_an_earlier_checkpoint(workspace: Work
     sql(workspace, "UPDATE audit_head SET size = :s", s=size - 3)
     append_events(workspace, 5, prefix="test.rewritten")
     report = verify(workspace)
-    assert kinds(report) == {"checkpoint_inconsistent"}
+    assert kinds(report) - {"row_unlogged"} == {"checkpoint_inconsistent"}
+    assert unlogged_tables(report) <= {"audit_keys"}  # the entry that logged the signing key went too
     assert report.problems[0].checkpoint == cp.id
     assert report.checkpoint is None
 
@@ -165,16 +175,33 @@ def test_truncation_below_a_checkpoint_is_reported(workspace: Workspace) -> None
     sql(workspace, "DELETE FROM audit_entries WHERE seq >= 3")
     sql(workspace, "UPDATE audit_head SET size = 3")
     report = verify(workspace)
-    assert kinds(report) == {"checkpoint_beyond_log"}
+    assert kinds(report) - {"row_unlogged"} == {"checkpoint_beyond_log"}
+    assert unlogged_tables(report) <= {"audit_keys"}
     assert report.problems[0].checkpoint == cp.id
 
 
-def test_an_edited_index_column_is_caught_by_deep_verify(workspace: Workspace) -> None:
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("subject", "'something else'"),
+        ("event", "'test.other'"),
+        ("actor", "'user:mallory'"),
+        ("recorded_at", "'2024-01-01 00:00:00.000001'"),
+    ],
+)
+def test_an_edited_index_column_is_caught_by_every_verify(
+    workspace: Workspace, column: str, value: str
+) -> None:
+    """The body is intact, but a filtered listing selects by the columns: verify checks them every time."""
     append_events(workspace, 3)
-    sql(workspace, "UPDATE audit_entries SET subject = 'something else' WHERE seq = 2")
-    assert verify(workspace, checkpoint=False).ok  # the body, which the tree commits to, is intact
-    report = verify(workspace, checkpoint=False, deep=True)
-    assert seqs_of(report, "column_mismatch") == {2}
+    at = "'2024-01-01 00:00:00.000001+00'" if workspace.backend == "postgresql" else value
+    sql(
+        workspace,
+        f"UPDATE audit_entries SET {column} = {at if column == 'recorded_at' else value} WHERE seq = 2",
+    )
+    for deep in (False, True):
+        report = verify(workspace, checkpoint=False, deep=deep)
+        assert seqs_of(report, "column_mismatch") == {2}
 
 
 # -- tampering with checkpoints and keys ---------------------------------------------------------------------

@@ -60,6 +60,10 @@ ProblemKind = Literal[
     "signature_missing",
     "signature_invalid",
     "signature_key",
+    "malformed_row",
+    "blob_mismatch",
+    "blob_chunks",
+    "cache_invalid",
 ]
 """What a verification found wrong. Each names one broken promise of the log."""
 

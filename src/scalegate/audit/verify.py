@@ -22,30 +22,50 @@ workspace's signing key is at hand), so the next verification pins today's state
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scalegate.actor import SYSTEM
+from scalegate.audit.columns import columns_disagree
+from scalegate.audit.content import ContentCheck, check_blobs
+from scalegate.audit.coverage import Coverage, cache_check, coverage_of
 from scalegate.audit.keys import key_id_of
 from scalegate.audit.log import log_size
-from scalegate.audit.replay import Problem, Replay, RowClaim, replay
+from scalegate.audit.replay import Problem, Replay, replay
+from scalegate.audit.rows import check_rows, row_tables
 from scalegate.audit.signatures import check_signatures
 from scalegate.audit.times import check_times
 from scalegate.audit.tree_heads import TreeHead, _all, log_origin, sign_tree_head, signature_valid
-from scalegate.canonical import canonical_json
 from scalegate.errors import ScalegateError
 from scalegate.jsonable import to_jsonable
-from scalegate.store.base import Base, row_digest
-from scalegate.store.models.audit import AuditKeyRow
+from scalegate.store.base import Base
+from scalegate.store.models.audit import AuditHeadRow, AuditKeyRow
 
 if TYPE_CHECKING:
     from scalegate.workspace import Workspace
 
-__all__ = ["Problem", "VerifyReport", "check_rows", "verify"]
+__all__ = ["Problem", "TableReport", "VerifyReport", "check_rows", "verify"]
+
+
+@dataclass(frozen=True)
+class TableReport:
+    """One table as ``audit verify`` saw it: its kind (covered or cache), how it was checked, how many rows
+    were read (None when the mechanism reads none row by row), and how many problems name it."""
+
+    table: str
+    kind: str
+    how: str
+    rows: int | None
+    problems: int
+
+    def line(self) -> str:
+        counted = "" if self.rows is None else f", {self.rows} rows"
+        state = "ok" if not self.problems else f"{self.problems} problems"
+        return f"{self.table}: {self.kind} ({self.how}){counted}: {state}"
 
 
 @dataclass
@@ -64,6 +84,11 @@ class VerifyReport:
     """The checkpoint this run signed, if it signed one."""
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    coverage: list[TableReport] = field(default_factory=list)
+    """Every table of the store, with its kind and what was found."""
+    files_checked: int | None = None
+    """Stored evidence files re-hashed (None: skipped with ``blobs=False``)."""
+    blob_bytes: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -78,15 +103,25 @@ class VerifyReport:
             "checkpoint": self.checkpoint.to_dict() if self.checkpoint else None,
             "notes": self.notes,
             "seconds": round(self.seconds, 6),
+            "coverage": [to_jsonable(t) for t in self.coverage],
+            "files_checked": self.files_checked,
+            "blob_bytes": self.blob_bytes,
         }
 
 
 def verify(
-    workspace: Workspace, *, checkpoint: bool = True, rows: bool = True, deep: bool = False
+    workspace: Workspace,
+    *,
+    checkpoint: bool = True,
+    rows: bool = True,
+    deep: bool = False,
+    blobs: bool = True,
+    advance: Callable[[int], None] | None = None,
 ) -> VerifyReport:
     """Replay the log, check every checkpoint and (with ``rows``) every covered row; see the module docstring.
 
-    ``deep`` also parses every body (canonical form, entry keys, agreement with the indexed columns).
+    ``deep`` also parses every body in Python (canonical form, entry keys). ``blobs`` re-hashes every stored
+    evidence file, calling ``advance`` with the bytes of each chunk (for a progress bar).
     ``checkpoint=False`` never writes; otherwise a clean, grown log gets a new checkpoint signed by SYSTEM.
     """
     started = time.perf_counter()
@@ -99,16 +134,21 @@ def verify(
         pinned = 0 if deep else max((m for m in marks if m <= head), default=0)
         state = replay(session, head=head, marks=marks, rows=rows, deep=deep, seq_checks_from=pinned)
         problems = _check_keys(keys) + _check_checkpoints(checkpoints, keys, state)
-        if (problems or state.problems) and not deep:
+        if (problems or state.problems or columns_disagree(session)) and not deep:
             # Something is wrong: replay again checking every entry in full, to say exactly which ones.
             state = replay(session, head=head, marks=marks, rows=rows, deep=True)
             problems = _check_keys(keys) + _check_checkpoints(checkpoints, keys, state)
         problems = state.problems + problems + check_times(session)
-        rows_checked, tables = 0, list[str]()
+        problems += _check_head(session)
+        counts: dict[str, int] = {}
         if rows:
-            row_problems, rows_checked, tables = check_rows(session, state.claims)
+            row_problems, counts = check_rows(session, state.claims)
             problems += row_problems
             problems += check_signatures(session)[0]
+        content = check_blobs(session, advance) if blobs else None
+        if content is not None:
+            problems += content.problems
+        problems += _check_caches(session)
     report = VerifyReport(
         ok=not problems,
         entries=state.size,
@@ -116,8 +156,11 @@ def verify(
         problems=problems,
         bytes_hashed=state.bytes_hashed,
         checkpoints_checked=len(checkpoints),
-        rows_checked=rows_checked,
-        tables=tables,
+        rows_checked=sum(counts.values()),
+        tables=row_tables(counts) if rows else [],
+        coverage=_coverage(counts, problems, content, state.size),
+        files_checked=content.files if content is not None else None,
+        blob_bytes=content.bytes_hashed if content is not None else 0,
     )
     if checkpoint and report.ok and state.size and not _covered(checkpoints, state.size):
         _sign(workspace, state, report)
@@ -202,89 +245,50 @@ def _check_checkpoint(
     return found
 
 
-def check_rows(
-    session: Session, claims: dict[tuple[str, str], RowClaim]
-) -> tuple[list[Problem], int, list[str]]:
-    """Compare current rows of covered tables with the latest claims: (problems, rows checked, tables)."""
-    by_table: dict[str, dict[str, RowClaim]] = {}
-    for (table, pk), claim in claims.items():
-        by_table.setdefault(table, {})[pk] = claim
+def _check_head(session: Session) -> list[Problem]:
+    """The head is one row, id 1 (a second row could not mislead ``log_size``, but nothing may be forged)."""
+    ids = list(session.execute(select(AuditHeadRow.id)).scalars())
+    if ids == [1]:
+        return []
+    message = f"the head must be exactly one row with id 1; the store holds ids {sorted(ids)}"
+    return [Problem("head_mismatch", message)]
+
+
+def _check_caches(session: Session) -> list[Problem]:
+    """Run each cache's own check; a row that fails it was written outside scalegate (and is not served)."""
     problems: list[Problem] = []
-    checked = 0
-    for name in sorted(by_table):
-        defined = Base.metadata.tables.get(name)
-        wanted = by_table[name]
-        if defined is None:
-            latest = max(c.seq for c in wanted.values())
-            problems.append(
-                Problem(
-                    "unknown_table",
-                    "entries reference a table the store does not define",
-                    seq=latest,
-                    table=name,
-                )
-            )
+    for name in sorted(Base.metadata.tables):
+        check = cache_check(name) if coverage_of(name).kind == "cache" else None
+        if check is None:
             continue
-        current = _current_digests(session, defined)
-        checked += len(current)
-        problems += _compare(name, wanted, current)
-    return problems, checked, sorted(by_table)
-
-
-def _current_digests(session: Session, table: Table) -> dict[str, str]:
-    """``{canonical JSON of pk: row digest}`` for every row, computed exactly as ``row_digest`` does."""
-    keys = [c.key for c in table.columns]
-    pk_keys = [c.key for c in table.primary_key.columns]
-    out: dict[str, str] = {}
-    for values in session.execute(select(table)).mappings():
-        row = SimpleNamespace(__table__=table, **{k: values[table.c[k]] for k in keys})
-        pk = [getattr(row, k) for k in pk_keys]
-        key = canonical_json(pk[0] if len(pk) == 1 else pk).decode()
-        out[key] = row_digest(row)  # type: ignore[arg-type]  # duck-typed: row_values reads __table__ and attributes
-    return out
-
-
-def _compare(table: str, wanted: dict[str, RowClaim], current: dict[str, str]) -> list[Problem]:
-    import json
-
-    problems: list[Problem] = []
-    for pk_json, claim in wanted.items():
-        pk = json.loads(pk_json)
-        digest = current.pop(pk_json, None)
-        if claim.digest is None:
-            if digest is not None:
-                problems.append(
-                    Problem(
-                        "row_deleted_but_present",
-                        "entry recorded this row's deletion, but it exists",
-                        seq=claim.seq,
-                        table=table,
-                        pk=pk,
-                    )
-                )
-        elif digest is None:
+        for pk, reason in check(session):
             problems.append(
-                Problem(
-                    "row_missing", "the row recorded by this entry is gone", seq=claim.seq, table=table, pk=pk
-                )
+                Problem("cache_invalid", f"{reason}; the row is ignored and recomputed", table=name, pk=pk)
             )
-        elif digest != claim.digest:
-            problems.append(
-                Problem(
-                    "row_mismatch",
-                    "the row differs from what this entry recorded (edited outside scalegate)",
-                    seq=claim.seq,
-                    table=table,
-                    pk=pk,
-                )
-            )
-    for pk_json in current:
-        problems.append(
-            Problem(
-                "row_unlogged",
-                "no entry records this row of a covered table",
-                table=table,
-                pk=json.loads(pk_json),
-            )
-        )
     return problems
+
+
+def _coverage(
+    counts: dict[str, int], problems: list[Problem], content: ContentCheck | None, entries: int
+) -> list[TableReport]:
+    """A report line per table of the store, in name order."""
+    found: dict[str, int] = {}
+    for problem in problems:
+        if problem.table is not None:
+            found[problem.table] = found.get(problem.table, 0) + 1
+        elif problem.seq is not None or problem.checkpoint is not None or problem.kind == "head_mismatch":
+            found["audit_entries"] = found.get("audit_entries", 0) + 1
+    reports = []
+    for name in sorted(Base.metadata.tables):
+        cover: Coverage = coverage_of(name)
+        rows: int | None = counts.get(name)
+        how = cover.how
+        if name == "audit_entries":
+            rows = entries
+        elif cover.mechanism == "content":
+            rows = content.chunks if content is not None else None
+            how = how if content is not None else "not re-hashed (--no-blobs)"
+        elif cover.mechanism == "mac" and cache_check(name) is None:
+            how = "derived; no check installed in this process"
+        reports.append(TableReport(name, cover.kind, how, rows, found.get(name, 0)))
+    return reports

@@ -24,6 +24,8 @@ def _print_verify(report: Any) -> None:
         typer.echo(problem.line())
     for note in report.notes:
         typer.echo(f"note: {note}")
+    for covered in report.coverage:
+        typer.echo(f"  {covered.line()}")
     verdict = "ok" if report.ok else f"FAILED: {len(report.problems)} problems"
     signed = f"; signed checkpoint {report.checkpoint.id}" if report.checkpoint else ""
     typer.echo(
@@ -41,11 +43,25 @@ def verify_cmd(
     checkpoint: bool = typer.Option(
         True, "--checkpoint/--no-checkpoint", help="Sign a checkpoint when the log verifies and has grown."
     ),
+    blobs: bool = typer.Option(
+        True, "--blobs/--no-blobs", help="Re-hash every stored evidence file (--no-blobs skips it)."
+    ),
 ) -> Any:
-    """Replay the log and check checkpoints and covered rows; exit 1 listing each problem."""
-    from scalegate.audit.verify import verify
+    """Replay the log and check checkpoints, every table and every stored file; exit 1 listing each problem.
 
-    return verify(workspace_of(ctx), checkpoint=checkpoint, deep=deep)
+    Each table is reported with its kind: covered by the log, or a derived cache.
+    """
+    from scalegate.audit.content import stored_bytes
+    from scalegate.audit.verify import verify
+    from scalegate.cli._progress import progress
+
+    workspace = workspace_of(ctx)
+    total = 0
+    if blobs:
+        with workspace.read() as session:
+            total = stored_bytes(session)
+    with progress("Re-hashing stored files", total, json_out=json_out) as advance:
+        return verify(workspace, checkpoint=checkpoint, deep=deep, blobs=blobs, advance=advance)
 
 
 def _print_log(entries: list[Any]) -> None:

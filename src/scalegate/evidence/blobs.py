@@ -15,6 +15,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from scalegate.errors import EvidenceError, IntegrityError, NotFoundError
+from scalegate.store.base import note_written
 from scalegate.store.models.evidence import EvidenceBlobChunkRow, EvidenceBlobRow
 
 __all__ = ["CHUNK_SIZE", "blob_bytes", "iter_blob", "put_bytes", "store_blob", "verify_blobs"]
@@ -24,7 +25,10 @@ CHUNK_SIZE = 1 << 20
 
 
 def store_blob(session: Session, sha256: str, size: int, chunks: Iterator[bytes], at: Any) -> None:
-    """Store a file's bytes under its digest, chunk by chunk, re-checking the digest as it goes."""
+    """Store a file's bytes under its digest, chunk by chunk, re-checking the digest as it goes.
+
+    A new blob row is noted (``note_written``) so that the entry recording the change names it: the row's
+    digest in the log and its SHA-256 together cover the file's bytes."""
     if session.get(EvidenceBlobRow, sha256) is not None:
         return
     blob = EvidenceBlobRow(sha256=sha256, size=size, chunks=0, created_at=at)
@@ -41,6 +45,7 @@ def store_blob(session: Session, sha256: str, size: int, chunks: Iterator[bytes]
         raise EvidenceError("the file changed while it was being ingested; try again", where=sha256[:12])
     blob.chunks = count
     session.flush()
+    note_written(session, blob)
 
 
 def put_bytes(session: Session, data: bytes, at: Any) -> str:

@@ -8,11 +8,20 @@ from typing import Any, ClassVar, cast
 
 from sqlalchemy import JSON, DateTime, MetaData, Table, TypeDecorator
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 from scalegate.canonical import digest
 
-__all__ = ["Base", "JSONDoc", "UTCDateTime", "row_digest", "row_ref", "row_values"]
+__all__ = [
+    "Base",
+    "JSONDoc",
+    "UTCDateTime",
+    "note_written",
+    "row_digest",
+    "row_ref",
+    "row_values",
+    "take_written",
+]
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -82,3 +91,19 @@ def row_ref(row: Base) -> dict[str, Any]:
     """``{"table", "pk", "digest"}`` of a row, as stored in audit entries."""
     pk = [getattr(row, c.key) for c in cast(Table, row.__table__).primary_key.columns]
     return {"table": row.__tablename__, "pk": pk[0] if len(pk) == 1 else pk, "digest": row_digest(row)}
+
+
+_WRITTEN = "scalegate.written"
+
+
+def note_written(session: Session, row: Base) -> None:
+    """Remember that a helper wrote ``row`` in ``session`` (a stored file's blob row, say), so that the
+    change's log entry names it too: ``Workspace.record`` takes these with ``take_written``. A row noted and
+    never recorded is one no entry names, which ``audit verify`` reports."""
+    session.info.setdefault(_WRITTEN, []).append(row)
+
+
+def take_written(session: Session) -> list[Base]:
+    """The rows noted with ``note_written`` since the last call, in order (and forget them)."""
+    written: list[Base] = session.info.pop(_WRITTEN, [])
+    return written

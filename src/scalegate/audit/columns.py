@@ -1,0 +1,56 @@
+"""A quick check that the index columns of every entry agree with its body, run inside the database.
+
+``event``, ``subject``, ``actor`` and ``recorded_at`` are copies of body fields, kept as columns so that
+filtered listings (``audit log --event``) need no JSON parsing. Readers show the body, but a filter selects by
+the columns, so an edited column can hide an entry from a listing: ``audit verify`` checks them on every run,
+not only with ``--deep``. Parsing every body in Python would cost more than hashing the log, so the database
+compares them (SQLite's JSON functions, PostgreSQL's ``json`` operators), with times compared as UTC text to
+the microsecond. Any disagreement, or a body the database cannot parse, sends verification to the deep
+replay, which parses each body and names every entry at fault exactly.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+__all__ = ["columns_disagree"]
+
+# The body's time is Python's isoformat of a UTC time: YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00. As text in the
+# column's own format (SQLite: what SQLAlchemy stores; PostgreSQL: formatted from the timestamp) it reads
+# YYYY-MM-DD HH:MM:SS.ffffff.
+_NORMAL = (
+    "replace(substr(a, 1, 19), 'T', ' ') || '.' || "
+    "CASE WHEN substr(a, 20, 1) = '.' THEN substr(a, 21, 6) ELSE '000000' END"
+)
+
+_SQLITE = f"""
+SELECT count(*) FROM (
+  SELECT event, subject, actor, recorded_at AS t,
+         json_extract(body, '$.event') AS e, json_extract(body, '$.subject') AS s,
+         json_extract(body, '$.actor') AS r, json_extract(body, '$.at') AS a
+  FROM audit_entries
+) WHERE e IS NOT event OR s IS NOT subject OR r IS NOT actor
+     OR a NOT LIKE '%+00:00' OR t IS NOT ({_NORMAL})
+"""
+
+_POSTGRES = f"""
+SELECT count(*) FROM (
+  SELECT event, subject, actor, to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS t,
+         j ->> 'event' AS e, j ->> 'subject' AS s, j ->> 'actor' AS r, j ->> 'at' AS a
+  FROM (SELECT *, body::json AS j FROM audit_entries) AS parsed
+) AS x WHERE e IS DISTINCT FROM event OR s IS DISTINCT FROM subject OR r IS DISTINCT FROM actor
+     OR a NOT LIKE '%+00:00' OR t IS DISTINCT FROM ({_NORMAL})
+"""
+
+
+def columns_disagree(session: Session) -> bool:
+    """Whether any entry's index columns may disagree with its body (True also when a body cannot be
+    parsed by the database): the caller then replays deep to name the entries."""
+    statement = _POSTGRES if session.get_bind().dialect.name == "postgresql" else _SQLITE
+    try:
+        with session.begin_nested():
+            return bool(session.execute(text(statement)).scalar_one())
+    except DBAPIError:
+        return True

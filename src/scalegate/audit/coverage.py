@@ -1,0 +1,150 @@
+"""Which tables the audit log covers, and how ``audit verify`` checks each one.
+
+Every table of the store is one of two kinds:
+
+- **covered**: nothing in it can change, appear or vanish without ``audit verify`` reporting it. Most tables
+  are covered by *row digests*: every entry that writes a row names it with its digest, and every current
+  row must have the digest of the latest entry naming it, so an edited, inserted or deleted row is a
+  problem (an inserted row is one no entry names). The log's own tables are covered by the log itself
+  (leaf hashes, the head, signed checkpoints), and the chunks of stored files by the files' content
+  addresses (every file is re-hashed against its SHA-256, which its covered blob row names).
+- **cache**: derived from covered rows, authenticated, and recomputed whenever it fails its check; an edit
+  costs speed, never a wrong answer. Verify runs the cache's own check and reports rows that fail it, which
+  are ignored and rebuilt by their reader.
+
+The declaration is here, in one table, so that a reader sees the whole store at a glance and a new table
+cannot slip in unnoticed: a table the store defines but this module does not name is checked as covered by
+row digests (so a table whose writes are not logged fails verification rather than passing silently), and
+the test of the declaration fails until it is named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+__all__ = [
+    "COVERAGE",
+    "CacheCheck",
+    "Coverage",
+    "Mechanism",
+    "TableKind",
+    "cache_check",
+    "coverage_of",
+    "register_cache_check",
+]
+
+TableKind = Literal["covered", "cache"]
+"""The two kinds of table: covered by the audit log, or a derived, authenticated cache."""
+
+Mechanism = Literal["log", "rows", "content", "mac"]
+"""How a table is checked: as the log itself, by row digests in entries, by content hashes, or by a MAC."""
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How one table is protected: its kind, the mechanism, and one line for ``audit verify`` to print."""
+
+    table: str
+    kind: TableKind
+    mechanism: Mechanism
+    how: str
+    declared: bool = True
+    """False for a table this module does not name (checked as covered by row digests)."""
+
+
+def _rows(table: str) -> Coverage:
+    return Coverage(table, "covered", "rows", "row digests in log entries")
+
+
+_LOG = {
+    "audit_entries": "leaf hashes, gap-free sequence, index columns against bodies, signed checkpoints",
+    "audit_head": "exactly one row, equal to the number of entries",
+    "audit_checkpoints": "Ed25519 signature over size, root, time, key, id and signer",
+}
+
+_ROWS = (
+    # workspace
+    "settings",
+    "policy_versions",
+    "audit_keys",
+    # governance
+    "users",
+    "user_roles",
+    "user_keys",
+    "api_tokens",
+    "sessions",
+    "decisions",
+    "signatures",
+    "notifications",
+    "policy_changes",
+    "policy_consultations",
+    "noncompliance_reports",
+    "noncompliance_events",
+    "noncompliance_summaries",
+    "compliance_events",
+    # registry
+    "models",
+    "training_runs",
+    "scaling_fits",
+    "checkpoints",
+    "loss_measurements",
+    "enhancements",
+    "assessments",
+    "compliance_findings",
+    # evidence and safeguards
+    "evidence_blobs",
+    "evidence",
+    "evidence_scores",
+    "safeguard_implementations",
+    "safeguard_evidence",
+)
+
+COVERAGE: dict[str, Coverage] = {
+    **{name: Coverage(name, "covered", "log", how) for name, how in _LOG.items()},
+    **{name: _rows(name) for name in _ROWS},
+    "evidence_blob_chunks": Coverage(
+        "evidence_blob_chunks",
+        "covered",
+        "content",
+        "every stored file re-hashed against the SHA-256 its logged blob row names",
+    ),
+    "gate_verdicts": Coverage(
+        "gate_verdicts",
+        "cache",
+        "mac",
+        "derived verdicts, HMAC bound to the audit root; a failing row is recomputed",
+    ),
+}
+"""Every table the store defines, by name."""
+
+
+def coverage_of(table: str) -> Coverage:
+    """The declared coverage of ``table``; an undeclared table is checked as covered by row digests."""
+    found = COVERAGE.get(table)
+    if found is not None:
+        return found
+    return Coverage(table, "covered", "rows", "row digests in log entries (undeclared table)", declared=False)
+
+
+CacheCheck = Callable[["Session"], list[tuple[Any, str]]]
+"""A cache's own check: the primary key and reason of every row that fails its authentication."""
+
+_CACHE_CHECKS: dict[str, CacheCheck] = {}
+
+
+def register_cache_check(table: str, check: CacheCheck) -> None:
+    """Install the check ``audit verify`` runs on cache ``table`` (the cache's domain owns it; the log does
+    not import the domains, which sit above it)."""
+    if coverage_of(table).kind != "cache":
+        raise ValueError(f"{table} is not declared a cache")
+    _CACHE_CHECKS[table] = check
+
+
+def cache_check(table: str) -> CacheCheck | None:
+    """The installed check of cache ``table``, if any."""
+    return _CACHE_CHECKS.get(table)

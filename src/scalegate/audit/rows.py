@@ -1,0 +1,155 @@
+"""The row check of ``audit verify``: every row of a covered table is exactly what the log last said of it.
+
+Entries name the rows their change wrote as ``{"table", "pk", "digest"}`` (``Workspace.record``); replaying
+the log gives the latest claim per row. Every table covered by row digests (``scalegate.audit.coverage``) is
+read whole, whether or not any entry names it yet, so a row inserted with SQL into a table the log never
+touched is reported too, as is a row inserted, edited or deleted anywhere else.
+
+Rows are read as the driver returns them and converted column by column, each row on its own: a value no
+column type can read (a malformed timestamp or JSON document written with SQL) is one ``malformed_row``
+problem, never an exception that stops verification.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import Table, select, type_coerce
+from sqlalchemy.orm import Session
+from sqlalchemy.types import NullType
+
+from scalegate.audit.coverage import coverage_of
+from scalegate.audit.replay import Problem, RowClaim
+from scalegate.canonical import canonical_json
+from scalegate.store.base import Base, row_digest
+
+__all__ = ["RowCheck", "check_rows", "row_tables"]
+
+RowCheck = tuple[list[Problem], dict[str, int]]
+"""Problems found, and the number of rows read per table."""
+
+
+def row_tables(claimed: Iterable[str]) -> list[str]:
+    """Tables whose every row is checked: those covered by row digests, and any table an entry names."""
+    defined = Base.metadata.tables
+    wanted = {name for name in defined if coverage_of(name).mechanism == "rows"}
+    return sorted(wanted | {name for name in claimed if name in defined})
+
+
+def check_rows(session: Session, claims: dict[tuple[str, str], RowClaim]) -> RowCheck:
+    """Compare the current rows of every checked table with the latest claims; see the module docstring."""
+    by_table: dict[str, dict[str, RowClaim]] = {}
+    for (table, pk), claim in claims.items():
+        by_table.setdefault(table, {})[pk] = claim
+    problems: list[Problem] = []
+    for name in sorted(set(by_table) - set(Base.metadata.tables)):
+        latest = max(c.seq for c in by_table[name].values())
+        message = "entries reference a table the store does not define"
+        problems.append(Problem("unknown_table", message, seq=latest, table=name))
+    counts: dict[str, int] = {}
+    for name in row_tables(by_table):
+        current, malformed = _current_digests(session, Base.metadata.tables[name])
+        counts[name] = len(current) + len(malformed)
+        problems += malformed.values()
+        problems += _compare(name, by_table.get(name, {}), current, set(malformed))
+    return problems, counts
+
+
+def _processors(session: Session, table: Table) -> list[Callable[[Any], Any] | None]:
+    dialect = session.get_bind().dialect
+    return [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in table.columns]
+
+
+def _current_digests(session: Session, table: Table) -> tuple[dict[str, str], dict[str, Problem]]:
+    """``{canonical JSON of pk: row digest}`` for every readable row, and a problem per unreadable one
+    (under the same key).
+
+    The digest is computed exactly as ``row_digest`` computes it from an ORM row.
+    """
+    columns = list(table.columns)
+    keys = [c.key for c in columns]
+    pk_at = [keys.index(c.key) for c in table.primary_key.columns]
+    processors = _processors(session, table)
+    raw = select(*(type_coerce(c, NullType()).label(c.key) for c in columns))
+    out: dict[str, str] = {}
+    malformed: dict[str, Problem] = {}
+    for values in session.execute(raw):
+        pk = [values[i] for i in pk_at]
+        key = canonical_json(pk[0] if len(pk) == 1 else pk).decode()
+        try:
+            typed = [v if p is None or v is None else p(v) for p, v in zip(processors, values, strict=True)]
+            row = SimpleNamespace(__table__=table, **dict(zip(keys, typed, strict=True)))
+            out[key] = row_digest(row)  # type: ignore[arg-type]  # duck-typed: row_values reads __table__ and attributes
+        except (ValueError, TypeError, OverflowError) as exc:
+            column = _unreadable(processors, values, keys)
+            detail = " ".join(str(exc).split())[:120]
+            malformed[key] = Problem(
+                "malformed_row",
+                f"column {column} cannot be read ({detail}): written outside scalegate",
+                table=table.name,
+                pk=json.loads(key),
+            )
+    return out, malformed
+
+
+def _unreadable(processors: list[Callable[[Any], Any] | None], values: Any, keys: list[str]) -> str:
+    """The first column whose stored value its type cannot read."""
+    for key, process, value in zip(keys, processors, values, strict=True):
+        if process is None or value is None:
+            continue
+        try:
+            process(value)
+        except (ValueError, TypeError, OverflowError):
+            return key
+    return "?"
+
+
+def _compare(
+    table: str, wanted: dict[str, RowClaim], current: dict[str, str], unreadable: set[str]
+) -> list[Problem]:
+    problems: list[Problem] = []
+    for pk_json, claim in wanted.items():
+        pk = json.loads(pk_json)
+        digest = current.pop(pk_json, None)
+        if pk_json in unreadable:
+            continue  # already reported as malformed
+        if claim.digest is None:
+            if digest is not None:
+                problems.append(
+                    Problem(
+                        "row_deleted_but_present",
+                        "entry recorded this row's deletion, but it exists",
+                        seq=claim.seq,
+                        table=table,
+                        pk=pk,
+                    )
+                )
+        elif digest is None:
+            problems.append(
+                Problem(
+                    "row_missing", "the row recorded by this entry is gone", seq=claim.seq, table=table, pk=pk
+                )
+            )
+        elif digest != claim.digest:
+            problems.append(
+                Problem(
+                    "row_mismatch",
+                    "the row differs from what this entry recorded (edited outside scalegate)",
+                    seq=claim.seq,
+                    table=table,
+                    pk=pk,
+                )
+            )
+    for pk_json in current:
+        problems.append(
+            Problem(
+                "row_unlogged",
+                "no entry records this row of a covered table",
+                table=table,
+                pk=json.loads(pk_json),
+            )
+        )
+    return problems
