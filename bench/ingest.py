@@ -75,10 +75,10 @@ assert len(summaries) > 0 and header["status"] == "success"
 CASES: dict[str, tuple[str, str]] = {
     # name: (setup: imports and preparation, not timed as work; work: what the case does)
     "scalegate ingest (API)": (
-        "from pathlib import Path\nfrom scalegate.actor import Actor\n"
+        "from pathlib import Path\nfrom scalegate.governance.identity import resolve_actor\n"
         "from scalegate.evidence.service import ingest_file\nfrom scalegate.workspace import open_workspace\n"
-        "ws = open_workspace(DB)\nws.policy()",
-        "assert ingest_file(ws, Actor('bench'), Path(LOG), 'm@c').created",
+        "ws = open_workspace(DB)\nws.policy()\nevaluator = resolve_actor(ws, 'bench')",
+        "assert ingest_file(ws, evaluator, Path(LOG), 'm@c').created",
     ),
     "scalegate reader": (
         "from pathlib import Path\nfrom scalegate.evidence.readers import read_results",
@@ -164,9 +164,12 @@ def median(measures: list[Measure]) -> Measure:
     )
 
 
-def template_workspace(directory: Path) -> Path:
-    """An empty workspace with model m and checkpoint c, copied fresh for every ingest run."""
+def template_workspace(directory: Path) -> tuple[Path, str]:
+    """An empty workspace with model m and checkpoint c, copied fresh for every ingest run, and the API token
+    of its evaluator, the credential a pipeline's ingestion runs with."""
     from scalegate.actor import Actor
+    from scalegate.governance.identity import resolve_actor
+    from scalegate.governance.users import add_user, create_token
     from scalegate.registry.service import create_model, register_checkpoint
     from scalegate.registry.specs import CheckpointSpec
     from scalegate.workspace import init_workspace
@@ -174,11 +177,14 @@ def template_workspace(directory: Path) -> Path:
     path = directory / "template.db"
     workspace = init_workspace(f"sqlite:///{path}")
     workspace.policy()
-    actor = Actor(name="bench")
-    create_model(workspace, actor, "m", "bench", "bench")
-    register_checkpoint(workspace, actor, "m", CheckpointSpec(name="c", step=1, training_flops=1e20))
+    add_user(workspace, Actor(name="setup"), "admin", admin=True)
+    add_user(workspace, resolve_actor(workspace, "admin"), "bench", roles=["evaluator"])
+    evaluator = resolve_actor(workspace, "bench")
+    token = create_token(workspace, evaluator, name="bench", scopes=["evidence.ingest"]).secret
+    create_model(workspace, evaluator, "m", "bench", "bench")
+    register_checkpoint(workspace, evaluator, "m", CheckpointSpec(name="c", step=1, training_flops=1e20))
     workspace.close()
-    return path
+    return path, token
 
 
 def fresh_db(template: Path, directory: Path) -> str:
@@ -189,14 +195,15 @@ def fresh_db(template: Path, directory: Path) -> str:
     return f"sqlite:///{db}"
 
 
-def measure(n: int, template: Path, directory: Path) -> dict[str, Measure]:
+def measure(n: int, template: Path, token: str, directory: Path) -> dict[str, Measure]:
     log = log_for(n)
     results: dict[str, Measure] = {}
     runs: list[Measure] = []
+    env = {**os.environ, "SCALEGATE_TOKEN": token}
     for _ in range(REPEATS):
         url = fresh_db(template, directory)
         cli = [SCALEGATE, "--db", url, "evidence", "ingest", str(log), "--checkpoint", "m@c"]
-        runs.append(run(cli))
+        runs.append(run(cli, env))
     results["scalegate ingest (CLI)"] = median(runs)
     for name, (setup, work) in CASES.items():
         code = CHILD.format(setup=setup, work=work)
@@ -241,8 +248,8 @@ def _ratio_lines(n: int, r: dict[str, Measure]) -> None:
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
-        template = template_workspace(directory)
-        by_size = {n: measure(n, template, directory) for n in SIZES}
+        template, token = template_workspace(directory)
+        by_size = {n: measure(n, template, token, directory) for n in SIZES}
     print()
     for n, r in by_size.items():
         _ratio_lines(n, r)

@@ -7,6 +7,9 @@ it is read through the context's own session, validated, and checked against the
 it was activated, so a policy edited in the store fails closed, and a policy activated by another process
 is seen by the next context rather than by none. Validating a policy costs milliseconds, so each workspace
 keeps the last validated version and reuses it while the store still names the same version and hash.
+Loading the policy schema to validate it costs far more (pydantic builds every model when imported), so a
+stored document that is byte for byte the validated form its hash was computed from is checked by that hash
+alone, and its model is built only when first used (``ActivePolicy``).
 
 Because the policy is read through the context's session, a service never opens a second transaction to learn
 it (on SQLite a second session inside a write transaction would only see the state before it).
@@ -25,26 +28,62 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scalegate.actor import Actor
+from scalegate.canonical import digest
 from scalegate.errors import IntegrityError, InternalError, NotFoundError
 from scalegate.store.models.workspace import PolicyVersionRow
 
 if TYPE_CHECKING:
-    from scalegate.policy import Policy
     from collections.abc import Sequence
 
+    from scalegate.policy import Policy
     from scalegate.store.base import Base
     from scalegate.workspace import Workspace
 
 __all__ = ["ActivePolicy", "Context", "PolicyLoader", "reading", "verified_policy"]
 
 
-@dataclass(frozen=True)
 class ActivePolicy:
-    """The active policy and the identity of its version (recorded in every decision)."""
+    """The active policy and the identity of its version (recorded in every decision).
 
-    policy: Policy
-    version_id: int
-    content_hash: str
+    ``PolicyLoader.load`` makes it once the stored document has passed the hash check. When the document is
+    exactly the validated form its recorded hash was computed from, the ``Policy`` model is built on first use
+    of ``policy``: a unit of work that never reads the policy (an ingestion whose permission no policy can
+    grant) does not load the pydantic schema, a quarter of a second of start-up. Building it validates the
+    document against the schema as ``verified_policy`` does, and fails closed the same way.
+    """
+
+    __slots__ = ("_document", "_lock", "_policy", "content_hash", "version_id")
+
+    def __init__(
+        self,
+        policy: Policy | None,
+        version_id: int,
+        content_hash: str,
+        *,
+        document: dict[str, Any] | None = None,
+    ) -> None:
+        if policy is None and document is None:
+            raise InternalError("an active policy needs its model or its hash-checked document")
+        self._policy = policy
+        self._document = document
+        self._lock = threading.Lock()
+        self.version_id = version_id
+        self.content_hash = content_hash
+
+    @property
+    def policy(self) -> Policy:
+        """The validated policy (built from the hash-checked document on first use)."""
+        if self._policy is None:
+            with self._lock:
+                if self._policy is None:
+                    assert self._document is not None
+                    self._policy = verified_policy(
+                        self._document, self.content_hash, self.version_id, "active policy"
+                    )
+        return self._policy
+
+    def __repr__(self) -> str:
+        return f"ActivePolicy(version_id={self.version_id}, content_hash={self.content_hash[:12]!r})"
 
 
 class PolicyLoader:
@@ -82,7 +121,19 @@ class PolicyLoader:
 
 
 def _validated(row: PolicyVersionRow) -> ActivePolicy:
-    """Validate the stored active policy and check it against its recorded hash."""
+    """The stored active policy, checked against its recorded hash (fail closed: ``IntegrityError``).
+
+    The recorded hash is the digest of the validated policy's canonical JSON (``policy.content_hash``), which
+    is what activation stores. A document whose own canonical digest is that hash is therefore the validated
+    form, byte for byte, and its model is built when first used (``ActivePolicy.policy``). Any other document
+    is validated now and its model's hash compared, so an edited policy fails here, before any use.
+    """
+    try:
+        same = digest(row.document) == row.content_hash
+    except (TypeError, ValueError):  # not canonical JSON (NaN, a foreign type): the full check decides
+        same = False
+    if same:
+        return ActivePolicy(None, row.id, row.content_hash, document=row.document)
     policy = verified_policy(row.document, row.content_hash, row.id, "active policy")
     return ActivePolicy(policy, row.id, row.content_hash)
 

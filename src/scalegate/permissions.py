@@ -30,6 +30,7 @@ from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Literal, get_args
 
 from scalegate.actor import Actor
+from scalegate.context import ActivePolicy
 from scalegate.errors import PermissionDenied
 
 if TYPE_CHECKING:
@@ -344,11 +345,43 @@ def _policy_rules(policy: Policy) -> list[PermissionRule]:
     return [r for r in out if r.roles]
 
 
-def roles_for(action: Action, policy: Policy | None = None) -> frozenset[str]:
+POLICY_ACTIONS: frozenset[Action] = frozenset(
+    {
+        "policy.propose",
+        "policy.publish",
+        "policy.activate",
+        "policy.approve",
+        "policy.consult",
+        "decision.sign",
+        "decision.read",
+        "decision.open",
+        "notification.send",
+        "safeguards.approve",
+        "assessment.request",
+        "noncompliance.read",
+        "noncompliance.handle",
+        "noncompliance.summary",
+        "compliance.record",
+        "compliance.read",
+    }
+)
+"""The actions a policy can grant beyond the defaults (those ``_policy_rules`` writes; a test reads them from
+its source). Checking any other action never reads the policy."""
+
+
+def _policy_for(action: Action, policy: Policy | ActivePolicy | None) -> Policy | None:
+    """The policy whose rules decide ``action``: none for an action no policy can grant, so that a check of
+    one given the ``ActivePolicy`` (``workspace.active()``) never builds the policy's model."""
+    if policy is None or action not in POLICY_ACTIONS:
+        return None
+    return policy.policy if isinstance(policy, ActivePolicy) else policy
+
+
+def roles_for(action: Action, policy: Policy | ActivePolicy | None = None) -> frozenset[str]:
     """Every role (and pseudo-role) allowed ``action``."""
     if action not in PERMISSION_RULES:
         raise PermissionDenied(f"unknown action {action!r}")
-    return frozenset().union(*(rule.roles for rule in rules_for(policy)[action]))
+    return frozenset().union(*(rule.roles for rule in rules_for(_policy_for(action, policy))[action]))
 
 
 def actor_roles(actor: Actor) -> frozenset[str]:
@@ -366,12 +399,13 @@ def scope_allows(scopes: frozenset[str] | None, action: str) -> bool:
     return scopes is None or any(fnmatchcase(action, pattern) for pattern in scopes)
 
 
-def allowed(actor: Actor, action: Action, policy: Policy | None = None) -> bool:
-    """Whether ``actor`` may perform ``action`` (pass the active policy for policy-derived roles)."""
+def allowed(actor: Actor, action: Action, policy: Policy | ActivePolicy | None = None) -> bool:
+    """Whether ``actor`` may perform ``action`` (pass the active policy for policy-derived roles: its
+    ``ActivePolicy`` builds the policy's model only for an action the policy can grant)."""
     return scope_allows(actor.scopes, action) and bool(actor_roles(actor) & roles_for(action, policy))
 
 
-def require(actor: Actor, action: Action, policy: Policy | None = None) -> None:
+def require(actor: Actor, action: Action, policy: Policy | ActivePolicy | None = None) -> None:
     """Raise ``PermissionDenied`` naming the actor, the action and the roles that may perform it."""
     if allowed(actor, action, policy):
         return

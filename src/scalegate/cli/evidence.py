@@ -7,14 +7,14 @@ imported inside commands so the CLI starts fast.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
-from scalegate.cli._context import actor_of, workspace_of
+from scalegate.cli._context import actor_of, state, workspace_of
 from scalegate.cli._output import as_dict, command, console, emit_json, table
+from scalegate.cli.ingest import ingest, ingest_json, render_ingest
 from scalegate.errors import InputError
 
 if TYPE_CHECKING:
@@ -39,45 +39,8 @@ ELICITATION_OPT = typer.Option(
 # -- evidence -----------------------------------------------------------------------------------------------
 
 
-def _print_ingested(done: Any) -> None:
-    """Plain lines (no Rich): ingestion runs in pipelines after every evaluation, and importing Rich would
-    be a noticeable share of its run time."""
-    for item in done.ingested:
-        for record in item.result.records:
-            verb = "ingested" if item.result.created else "already ingested"
-            replaces = (
-                f", supersedes {record.supersedes_id}" if record.supersedes_id and item.result.created else ""
-            )
-            typer.echo(
-                f"{verb} {item.path.name}: evidence {record.id} ({record.harness} {record.task}, "
-                f"sha256 {record.sha256[:12]}{replaces})"
-            )
-    if len(done.ingested) > 1 or done.skipped:
-        typer.echo(
-            f"{len(done.ingested)} file(s): {done.created} ingested, "
-            f"{len(done.ingested) - done.created} already in; {len(done.skipped)} skipped"
-        )
-
-
-def _note_skipped(done: Any) -> None:
-    """Skipped files are noted on stderr, so that stdout stays the command's one document."""
-    for note in done.skipped:
-        sys.stderr.write(f"note: skipped {note.path}: {note.reason}\n")
-
-
-def _render_ingest(done: Any) -> None:
-    _note_skipped(done)
-    _print_ingested(done)
-
-
-def _ingest_json(done: Any) -> list[dict[str, Any]]:
-    """One document per file ingested, each naming its file (skipped files are noted on stderr)."""
-    _note_skipped(done)
-    return [i.to_dict() for i in done.ingested]
-
-
 @evidence_app.command("ingest")
-@command(render=_render_ingest, to_json=_ingest_json)
+@command(render=render_ingest, to_json=ingest_json)
 def evidence_ingest(
     ctx: typer.Context,
     paths: list[Path] = typer.Argument(
@@ -98,23 +61,16 @@ def evidence_ingest(
 ) -> Any:
     """Ingest result files and log directories for a checkpoint, one transaction per file (re-ingesting the
     same file changes nothing; a bad file stops with its name, the files before it staying ingested)."""
-    from scalegate.cli._progress import progress
-    from scalegate.evidence.bulk import Skipped, find_logs, ingest_paths
-
-    metadata = {"elicitation": list(elicitation)} if elicitation else None
-    files, skipped = find_logs(paths, recursive=recursive)
-    with progress("ingesting", len(files), json_out=json_out) as advance:
-        done = ingest_paths(
-            workspace_of(ctx),
-            actor_of(ctx),
-            files,
-            checkpoint,
-            allow_status=allow_status or False,
-            metadata=metadata,
-            on_file=lambda outcome: advance(0 if isinstance(outcome, Skipped) else 1),
-            skipped=skipped,
-        )
-    return done
+    # the body is shared with the fast path that runs this command without Typer (scalegate.cli.fast)
+    return ingest(
+        state(ctx),
+        paths,
+        checkpoint,
+        allow_status=allow_status,
+        elicitation=elicitation,
+        recursive=recursive,
+        json_out=json_out,
+    )
 
 
 def _print_records(records: list[EvidenceRecord]) -> None:

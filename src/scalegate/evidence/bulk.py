@@ -167,7 +167,7 @@ def ingest_paths(
     ingested raises an ``EvidenceError`` naming it and saying how many files before it were ingested; nothing
     of that file is written, and the files before it stay ingested.
     """
-    require(actor, "evidence.ingest", workspace.policy())
+    require(actor, "evidence.ingest", workspace.active())
     notes = list(skipped)
     if paths and all(isinstance(p, LogFile) for p in paths):
         files = [p for p in paths if isinstance(p, LogFile)]

@@ -124,7 +124,7 @@ def ingest_files(
 ) -> list[IngestResult]:
     """Ingest several files in one transaction: every file is read and checked first, and a bad one means none
     is ingested."""
-    require(actor, "evidence.ingest", workspace.policy())
+    require(actor, "evidence.ingest", workspace.active())
     sources = [_file_source(local_path(path)) for path in paths]
     return _ingest(workspace, actor, sources, checkpoint_ref, allow_status, metadata)
 
@@ -141,7 +141,7 @@ def ingest_manual(
     # pydantic's model of a manual result: imported here, so that ingesting a log file never loads it
     from scalegate.evidence.manual import to_parsed
 
-    require(actor, "evidence.ingest", workspace.policy())
+    require(actor, "evidence.ingest", workspace.active())
     attachments: dict[str, bytes] = {}
     if document is not None:
         doc = Path(document)
@@ -173,7 +173,7 @@ def ingest_bytes(
     metadata: dict[str, Any] | None = None,
 ) -> IngestResult:
     """Ingest a document built in memory (a manual result) that ``results`` were read from."""
-    require(actor, "evidence.ingest", workspace.policy())
+    require(actor, "evidence.ingest", workspace.active())
     sha256 = hashlib.sha256(data).hexdigest()
     source = _Source(name, sha256, len(data), lambda: iter([data]), results, name)
     return _ingest(workspace, actor, [source], checkpoint_ref, False, metadata)[0]

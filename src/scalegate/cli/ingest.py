@@ -1,0 +1,125 @@
+"""``scalegate evidence ingest``: the command's body and its printing, with no Typer in them.
+
+Pipelines run this command after every evaluation, so it has two doors onto the same code. The Typer command
+(``scalegate.cli.evidence``) parses its options with Typer; the fast path (``scalegate.cli.fast``) parses the
+same options with the standard library when they are plainly well formed, and leaves anything else (help, a
+misspelt option, a missing value) to Typer. Both then call ``ingest`` here, which resolves the workspace and
+the actor through ``scalegate.cli._context`` and ingests through ``evidence.bulk.ingest_paths``, and print
+the result through ``deliver``, with ``guarded`` turning service errors into the same one-line messages and
+exit codes.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scalegate.cli._context import CliState, actor_of, workspace_of
+from scalegate.cli._output import emit_json, guarded
+
+if TYPE_CHECKING:
+    from scalegate.evidence.bulk import BulkIngest
+
+__all__ = ["FLAGS", "deliver", "ingest", "ingest_json", "render_ingest"]
+
+FLAGS: Mapping[str, str] = {
+    flag: flag for flag in ("--checkpoint", "--allow-status", "--elicitation", "--recursive", "--json")
+}
+"""The command's long options, as the Typer command's context lists them (a service error about a field is
+shown as the flag that sets it only when the command has that flag; a test keeps the two lists equal)."""
+
+
+def ingest(
+    st: CliState,
+    paths: Sequence[Path],
+    checkpoint: str,
+    *,
+    allow_status: str | None,
+    elicitation: Sequence[str] | None,
+    recursive: bool,
+    json_out: bool,
+) -> BulkIngest:
+    """Ingest ``paths`` for ``checkpoint``, as the workspace and the actor of ``st`` (``--db``, ``--as``)."""
+    # The store, the readers and SQLAlchemy load only when a command ingests (``evidence --help`` and the
+    # other evidence commands' start-up do not pay for them); Rich only when a progress bar is drawn.
+    from scalegate.cli._progress import progress
+    from scalegate.evidence.bulk import Skipped, find_logs, ingest_paths
+
+    metadata = {"elicitation": list(elicitation)} if elicitation else None
+    files, skipped = find_logs(paths, recursive=recursive)
+    with progress("ingesting", len(files), json_out=json_out) as advance:
+        return ingest_paths(
+            workspace_of(st),
+            actor_of(st),
+            files,
+            checkpoint,
+            allow_status=allow_status or False,
+            metadata=metadata,
+            on_file=lambda outcome: advance(0 if isinstance(outcome, Skipped) else 1),
+            skipped=skipped,
+        )
+
+
+def render_ingest(done: BulkIngest) -> None:
+    """Plain lines (no Rich: importing it would be a noticeable share of an ingestion's run time), after the
+    skipped files are noted on stderr."""
+    _note_skipped(done)
+    lines: list[str] = []
+    for item in done.ingested:
+        for record in item.result.records:
+            verb = "ingested" if item.result.created else "already ingested"
+            replaces = (
+                f", supersedes {record.supersedes_id}" if record.supersedes_id and item.result.created else ""
+            )
+            lines.append(
+                f"{verb} {item.path.name}: evidence {record.id} ({record.harness} {record.task}, "
+                f"sha256 {record.sha256[:12]}{replaces})"
+            )
+    if len(done.ingested) > 1 or done.skipped:
+        lines.append(
+            f"{len(done.ingested)} file(s): {done.created} ingested, "
+            f"{len(done.ingested) - done.created} already in; {len(done.skipped)} skipped"
+        )
+    sys.stdout.write("".join(f"{line}\n" for line in lines))
+
+
+def ingest_json(done: BulkIngest) -> list[dict[str, Any]]:
+    """One document per file ingested, each naming its file (skipped files are noted on stderr)."""
+    _note_skipped(done)
+    return [i.to_dict() for i in done.ingested]
+
+
+def _note_skipped(done: BulkIngest) -> None:
+    """Skipped files are noted on stderr, so that stdout stays the command's one document."""
+    for note in done.skipped:
+        sys.stderr.write(f"note: skipped {note.path}: {note.reason}\n")
+
+
+def deliver(
+    st: CliState,
+    paths: Sequence[Path],
+    checkpoint: str,
+    *,
+    allow_status: str | None,
+    elicitation: Sequence[str] | None,
+    recursive: bool,
+    json_out: bool,
+) -> None:
+    """Run the command and print its result as ``scalegate.cli._output.command`` prints the Typer command's:
+    a service error exits with its one-line message and code (``SystemExit``), else the result is printed."""
+    with guarded(FLAGS):
+        done = ingest(
+            st,
+            paths,
+            checkpoint,
+            allow_status=allow_status,
+            elicitation=elicitation,
+            recursive=recursive,
+            json_out=json_out,
+        )
+    if json_out:
+        emit_json(ingest_json(done))
+    else:
+        render_ingest(done)
