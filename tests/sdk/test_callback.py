@@ -22,6 +22,7 @@ from scalegate.registry.specs import CheckpointSpec
 from scalegate.sdk import Client
 from scalegate.workspace import Workspace, init_workspace
 from tests.registry.conftest import RSO, policy_variant
+from tests.sdk.test_client import add_trainer
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
@@ -52,6 +53,7 @@ def training_ws(tmp_path: Path, clock: FixedClock) -> Iterator[Workspace]:
     base = service.register_checkpoint(ws, RSO, "tiny", spec).checkpoint
     with ws.transaction() as session:
         mark_assessment_completed(ws, session, RSO, base.id, clock.now())
+    add_trainer(ws)
     try:
         yield ws
     finally:

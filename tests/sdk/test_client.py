@@ -8,15 +8,25 @@ from typing import Any
 
 import pytest
 
+from scalegate.actor import Actor
+from scalegate.governance.identity import resolve_actor
+from scalegate.governance.users import add_user
 from scalegate.registry import fits
 from scalegate.sdk import EXIT_CODES, Client, GateResult, check_and_report
 from scalegate.workspace import Workspace
 from tests.registry.conftest import RSO, law_loss, reference_points
 
 
+def add_trainer(workspace: Workspace) -> None:
+    """A workspace user `trainer` who may register checkpoints (an evaluator), with an admin to add them."""
+    add_user(workspace, Actor("root"), "root", admin=True)
+    add_user(workspace, resolve_actor(workspace, "root"), "trainer", roles=["evaluator"])
+
+
 @pytest.fixture
 def client(workspace: Workspace) -> Client:
     fits.fit_family(workspace, RSO, "fam", reference_points())
+    add_trainer(workspace)  # a demo workspace (explicit test clock): the name alone is enough
     sdk = Client(workspace=workspace, user="trainer")
     sdk.ensure_model("m1", "fam", "team")
     return sdk

@@ -6,7 +6,8 @@ installed, and stays inert unless switched on:
 
 - ``SCALEGATE_INSPECT_HOOK=1`` enables it;
 - ``SCALEGATE_CHECKPOINT=MODEL@CHECKPOINT`` names the checkpoint the logs are evidence for;
-- ``SCALEGATE_DATABASE_URL`` names the workspace (default: ``./.scalegate``), ``SCALEGATE_USER`` who ingests;
+- ``SCALEGATE_DATABASE_URL`` names the workspace (default: ``./.scalegate``), ``SCALEGATE_USER`` who ingests
+  (with ``SCALEGATE_PASSWORD``, or ``SCALEGATE_TOKEN`` instead, outside a demo workspace);
 - ``SCALEGATE_ALLOW_STATUS=error`` also ingests logs that did not succeed (as insufficient evidence);
 - ``SCALEGATE_ELICITATION=best_of_n,helpful_only`` declares the elicitation used.
 
@@ -76,12 +77,17 @@ def ingest_log(location: str) -> IngestResult:
 
 
 def _actor(workspace: Workspace) -> Actor:
-    name = os.environ.get("SCALEGATE_USER")
-    if name:
-        from scalegate.governance.identity import resolve_actor
+    """Who ingests: ``SCALEGATE_TOKEN``, or ``SCALEGATE_USER`` with ``SCALEGATE_PASSWORD`` (a bare user name
+    only in a demo workspace: ``scalegate.governance.credentials``)."""
+    from scalegate.governance.credentials import PASSWORD_ENV, TOKEN_ENV, Presented, authenticate
 
-        return resolve_actor(workspace, name)
-    return Actor(name=os.environ.get("USER", "inspect"))
+    presented = Presented(
+        user=os.environ.get("SCALEGATE_USER") or None,
+        password=os.environ.get(PASSWORD_ENV) or None,
+        token=os.environ.get(TOKEN_ENV) or None,
+    )
+    actor = authenticate(workspace, presented)
+    return actor if actor is not None else Actor(name=os.environ.get("USER", "inspect"))
 
 
 @hooks(name="scalegate_ingest", description="Ingests each finished log into a scalegate workspace.")

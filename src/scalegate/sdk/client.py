@@ -32,6 +32,13 @@ __all__ = ["Client"]
 class Client:
     """One client, two transports: ``workspace_url``/``workspace`` for local use, ``base_url`` for HTTP.
 
+    A local client acts as the user its credential proves, as the CLI does
+    (``scalegate.governance.credentials``): ``token`` (an API token), or ``user`` with ``password``; failing
+    those, ``SCALEGATE_TOKEN``, ``user`` with ``SCALEGATE_PASSWORD``, or the ``scalegate login`` session kept
+    for the workspace. ``user`` alone is enough only in a demo workspace; in a production one it is refused
+    (``AuthenticationError``). With no user and no credential the client acts as nobody: it may ask the gate,
+    and every write the permission matrix guards is refused.
+
     ``gate_fn`` replaces the gate of a local client (same signature as
     ``scalegate.gate.service.evaluate_gate``); it exists for tests of training loops.
     """
@@ -43,6 +50,7 @@ class Client:
         base_url: str | None = None,
         token: str | None = None,
         user: str | None = None,
+        password: str | None = None,
         workspace: Workspace | None = None,
         gate_fn: GateFunction | None = None,
         http_client: httpx.Client | None = None,
@@ -59,7 +67,13 @@ class Client:
                 from scalegate.workspace import open_workspace
 
                 workspace = self._opened = open_workspace(workspace_url)
-            self.transport = LocalTransport(workspace, _actor(workspace, user), gate_fn)
+            try:
+                actor = _actor(workspace, user, password, token)
+            except BaseException:
+                if self._opened is not None:
+                    self._opened.close()
+                raise
+            self.transport = LocalTransport(workspace, actor, gate_fn)
 
     def ensure_model(self, name: str, family: str, owner: str) -> dict[str, Any]:
         """Register the model unless it exists."""
@@ -160,9 +174,21 @@ class Client:
         self.close()
 
 
-def _actor(workspace: Workspace, user: str | None) -> Actor:
-    if user:
-        from scalegate.governance.identity import resolve_actor
+def _actor(workspace: Workspace, user: str | None, password: str | None, token: str | None) -> Actor:
+    """The authenticated actor of a local client (see ``Client``); nobody without roles when none."""
+    import os
+    from dataclasses import replace
 
-        return resolve_actor(workspace, user)
-    return Actor(name="training-sdk")
+    from scalegate.governance.credentials import PASSWORD_ENV, TOKEN_ENV, Presented, authenticate
+
+    token = token or os.environ.get(TOKEN_ENV) or None
+    password = password or os.environ.get(PASSWORD_ENV) or None
+    presented = Presented(user=user or None, password=password, token=token)
+    if not token and not (user and password) and not (user and workspace.demo):
+        from scalegate.sdk.login import stored_login
+
+        kept = stored_login(workspace)
+        if kept is not None:
+            presented = replace(presented, session_user=kept[0], session=kept[1])
+    actor = authenticate(workspace, presented)
+    return actor if actor is not None else Actor(name="training-sdk")
