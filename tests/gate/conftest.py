@@ -15,6 +15,7 @@ from scalegate.actor import Actor
 from scalegate.clock import FixedClock
 from scalegate.workspace import Workspace, init_workspace
 from tests.fixtures.inspect_logs.make_logs import GATE_LOW, committed
+from tests.support.signing import PASSWORD
 
 MODEL = "frontier"
 LOW = GATE_LOW
@@ -52,10 +53,19 @@ class Flow:
         from scalegate.governance.identity import resolve_actor
         from scalegate.governance.users import add_user
 
-        add_user(self.workspace, Actor(name="root"), "root", admin=True, email="root@example.org")
+        root = Actor(name="root")
+        add_user(self.workspace, root, "root", admin=True, email="root@example.org", password=PASSWORD)
         admin = resolve_actor(self.workspace, "root")
         for role in sorted(self.workspace.policy().role_ids()):
-            add_user(self.workspace, admin, f"{role}-holder", roles=[role], email=f"{role}@example.org")
+            add_user(
+                self.workspace,
+                admin,
+                f"{role}-holder",
+                roles=[role],
+                email=f"{role}@example.org",
+                password=PASSWORD,
+                approver_password=PASSWORD,
+            )
         self.people = {
             role: resolve_actor(self.workspace, f"{role}-holder")
             for role in self.workspace.policy().role_ids()
@@ -157,7 +167,14 @@ class Flow:
         from scalegate.governance.decisions import sign as sign_decision
 
         for role in roles:
-            sign_decision(self.workspace, self.person(role), decision_id, role, justification="reviewed")
+            sign_decision(
+                self.workspace,
+                self.person(role),
+                decision_id,
+                role,
+                password=PASSWORD,
+                justification="reviewed",
+            )
 
     def determine(self, ref: str) -> int:
         """Propose the capability determination, sign it by its roles, and send its notifications."""

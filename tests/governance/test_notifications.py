@@ -134,6 +134,11 @@ def test_staff_cannot_send_notices(workspace: Workspace, people: dict[str, Actor
 def test_government_notice_when_a_required_level_exceeds(
     workspace: Workspace, people: dict[str, Actor], smtp_server: SMTPSink
 ) -> None:
+    from scalegate.registry.service import create_model, register_checkpoint
+    from scalegate.registry.specs import CheckpointSpec
+
+    create_model(workspace, people["rita"], "m1", "fam", "research")
+    register_checkpoint(workspace, people["rita"], "m1", CheckpointSpec(name="c1", step=1, training_flops=1e20))
     policy = workspace.policy()
     assert government_notice_due(policy, {"security": "L2", "deployment": "L2"}) == []
     assert government_notice_due(policy, {"security": "L3"}) == ["security L3 exceeds L2"]

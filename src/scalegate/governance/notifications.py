@@ -27,11 +27,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy import select
 
 from scalegate.actor import Actor
-from scalegate.errors import ConflictError, InputError
+from scalegate.errors import ConflictError, InputError, NotFoundError
 from scalegate.governance.decisions import consulted_roles, decision_rule, get_decision, status_of
 from scalegate.governance.permissions import require
 from scalegate.governance.users import role_holders
+from scalegate.registry.lookup import resolve_checkpoint
 from scalegate.store.models.governance import NotificationRow
+from scalegate.store.models.registry import CheckpointRow
 from scalegate.store.models.workspace import SettingRow
 
 if TYPE_CHECKING:
@@ -601,6 +603,41 @@ def government_notice_status(
     )
 
 
+def _check_levels(policy: Policy, required_levels: dict[str, str]) -> None:
+    """Refuse a level the policy does not define: a notice about an undefined level says nothing a reader
+    could act on, and the gate could take it for the notice a real requirement calls for."""
+    for kind, level in required_levels.items():
+        known = [lv.id for lv in policy.safeguards.levels if lv.kind == kind]
+        if not known:
+            kinds = sorted({lv.kind for lv in policy.safeguards.levels})
+            raise InputError(
+                f"policy {policy.id} has no safeguard kind {kind!r}; expected one of {', '.join(kinds)}",
+                where="level",
+            )
+        if level not in known:
+            raise InputError(
+                f"policy {policy.id} defines no {kind} level {level!r}; expected one of {', '.join(known)}",
+                where="level",
+            )
+
+
+def _notice_subject(session: Session, subject: str) -> str:
+    """The ``checkpoint:ID`` a government notice is about, from that form or ``MODEL[@CHECKPOINT]``; a
+    checkpoint that is not registered is refused (a notice about nothing must not pass for one sent)."""
+    kind, _, ident = subject.partition(":")
+    if kind == "checkpoint" and ident:
+        if not ident.isdigit() or session.get(CheckpointRow, int(ident)) is None:
+            raise NotFoundError(f"no checkpoint {ident!r} is registered (notice subject {subject!r})")
+        return f"checkpoint:{int(ident)}"
+    if ":" in subject:
+        raise InputError(
+            "a government notice is about a checkpoint: give checkpoint:ID or MODEL@CHECKPOINT, "
+            f"not {subject!r}",
+            where="subject",
+        )
+    return f"checkpoint:{resolve_checkpoint(session, subject).id}"
+
+
 def notify_government(
     workspace: Workspace,
     actor: Actor,
@@ -616,6 +653,9 @@ def notify_government(
     """
     policy = workspace.policy()
     require(actor, "notification.send", policy)
+    _check_levels(policy, required_levels)
+    with workspace.read() as session:
+        subject = _notice_subject(session, subject)
     reasons = government_notice_due(policy, required_levels)
     if not reasons or policy.government_notice is None:
         return None

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
+from scalegate.clock import MAX_FUTURE_SKEW
 from scalegate.errors import NotFoundError
 from scalegate.store.base import row_values
 from scalegate.store.models.registry import CheckpointRow, ModelRow, TrainingRunRow
@@ -27,6 +28,8 @@ __all__ = [
     "CheckpointWindow",
     "checkpoint_dict",
     "checkpoint_window",
+    "dated_ahead",
+    "effective_recorded_at",
     "family_checkpoints",
     "get_model",
     "get_run",
@@ -68,18 +71,31 @@ def resolve_checkpoint(session: Session, ref: str) -> CheckpointRow:
         if row is None:
             raise NotFoundError(f"model {model.name!r} has no checkpoint {match['checkpoint']!r}")
         return row
-    latest = (
-        session.execute(
-            query.order_by(
-                CheckpointRow.recorded_at.desc(), CheckpointRow.step.desc(), CheckpointRow.id.desc()
-            ).limit(1)
-        )
-        .scalars()
-        .first()
+    ordered = query.order_by(
+        CheckpointRow.recorded_at.desc(), CheckpointRow.step.desc(), CheckpointRow.id.desc()
     )
+    latest = session.execute(ordered.limit(1)).scalars().first()
     if latest is None:
         raise NotFoundError(f"model {model.name!r} has no checkpoints yet")
-    return latest
+    if not dated_ahead(latest):
+        return latest
+    for row in session.execute(ordered).scalars():  # rare: skip the rows dated ahead, newest first
+        if not dated_ahead(row):
+            return row
+    return latest  # every checkpoint is dated ahead: the order is all there is
+
+
+def dated_ahead(row: CheckpointRow) -> bool:
+    """Whether a checkpoint's recorded date lies further after the moment it was stored than clocks disagree
+    (``scalegate.clock.MAX_FUTURE_SKEW``): a date no machine could have read then, so it cannot make the
+    checkpoint a model's latest (a row dated 9999-12-31 would stay latest forever)."""
+    return row.recorded_at - row.created_at > MAX_FUTURE_SKEW
+
+
+def effective_recorded_at(row: CheckpointRow) -> datetime:
+    """The checkpoint's recorded date, or when it was stored if it is dated ahead of that (``dated_ahead``):
+    what triggers and deadlines count from, so a future date cannot push a deadline out."""
+    return row.created_at if dated_ahead(row) else row.recorded_at
 
 
 def model_checkpoints(session: Session, model: str) -> list[CheckpointRow]:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from scalegate.months import add_days, add_months, whole_months_between
 from scalegate.policy.rules import AssessmentTriggers
+from scalegate.registry.lookup import effective_recorded_at
 from scalegate.store.models.registry import (
     AssessmentRow,
     CheckpointRow,
@@ -255,7 +256,7 @@ def _compute_firing(
     ratio, why = _ratio(checkpoint, baseline)
     base_id = baseline.assessment.id if baseline else "none"
     key = f"effective_compute:{checkpoint.model.name}:after:{base_id}"
-    at = checkpoint.recorded_at
+    at = effective_recorded_at(checkpoint)  # a date stored ahead cannot push the deadline out
     if ratio is None:
         text = f"{why}: cannot show it is below {rule.ratio:g}x, so an assessment is due"
         fired, at = True, max(at, now)
@@ -369,7 +370,7 @@ def _calendar_without_baseline(triggers: AssessmentTriggers, checkpoint: Checkpo
         True,
         text,
         rule.source.cite(),
-        checkpoint.recorded_at,
+        effective_recorded_at(checkpoint),
         key,
         threshold=float(rule.months),
         unit="months",
@@ -425,7 +426,7 @@ def _buffer_firing(
         fired,
         text,
         clause,
-        checkpoint.recorded_at,
+        effective_recorded_at(checkpoint),
         key,
         value=ratio,
         threshold=buffer,
