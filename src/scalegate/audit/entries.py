@@ -2,11 +2,17 @@
 
 The ``event``, ``subject`` and ``actor`` columns are an index for filtering; what an entry says is read from
 its body, the bytes the tree commits to, so an edited column cannot change what a reader is shown.
+
+An entry whose data holds a ``seal`` (``SEAL_KEY``) may be shown to some readers only; which ones is
+governance's rule (``scalegate.governance.sealing``). To the others it is shown as ``Entry.sealed_view()``:
+its index in the log and its leaf hash, which commits to the whole body (and, through the seal's random
+nonce, reveals nothing of it), and nothing else.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +25,10 @@ from scalegate.store.models.audit import AuditEntryRow
 if TYPE_CHECKING:
     from scalegate.workspace import Workspace
 
-__all__ = ["Entry", "EntryPage", "entry", "page", "recent_entries"]
+__all__ = ["SEAL_KEY", "Entry", "EntryPage", "entry", "page", "recent_entries"]
+
+SEAL_KEY = "seal"
+"""Key of entry data marking a sealed entry: ``{"open_to": [roles], "closed_to": role, "nonce": hex}``."""
 
 
 @dataclass(frozen=True)
@@ -27,12 +36,27 @@ class Entry:
     """One decoded log entry."""
 
     seq: int
-    at: str
+    at: str | None
+    """When (ISO-8601); None for a sealed entry."""
     event: str
     subject: str
     actor: str
     data: dict[str, Any]
     leaf_hash: str
+    sealed: bool = False
+    """Shown as its hash commitment only (``sealed_view``)."""
+
+    @property
+    def seal(self) -> dict[str, Any] | None:
+        """The entry's seal, if its body carries one."""
+        found = self.data.get(SEAL_KEY)
+        return found if isinstance(found, dict) else None
+
+    def sealed_view(self) -> Entry:
+        """What a reader who may not open the entry sees: its place in the log and its leaf hash (the
+        commitment to the body), no time, event, subject, actor or data."""
+        commitment = {"sealed": True, "commitment": self.leaf_hash}
+        return Entry(self.seq, None, "sealed", "sealed", "sealed", commitment, self.leaf_hash, sealed=True)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -43,6 +67,7 @@ class Entry:
             "actor": self.actor,
             "data": self.data,
             "leaf_hash": self.leaf_hash,
+            "sealed": self.sealed,
         }
 
 
@@ -52,8 +77,10 @@ def recent_entries(
     limit: int = 20,
     subject: str | None = None,
     event: str | None = None,
+    hidden_subjects: Sequence[str] = (),
 ) -> list[Entry]:
-    """The newest ``limit`` entries, optionally only those about ``subject`` or of type ``event``.
+    """The newest ``limit`` entries, optionally only those about ``subject`` or of type ``event`` (then
+    never those about ``hidden_subjects``, as for ``page``).
 
     Permission to read the log is the caller's check (the log knows no roles).
     """
@@ -62,6 +89,8 @@ def recent_entries(
         query = query.where(AuditEntryRow.subject == subject)
     if event is not None:
         query = query.where(AuditEntryRow.event == event)
+    if (subject is not None or event is not None) and hidden_subjects:
+        query = query.where(AuditEntryRow.subject.not_in(list(hidden_subjects)))
     with workspace.read() as session:
         return [_decode(row) for row in session.execute(query).scalars()]
 
@@ -85,6 +114,7 @@ def page(
     event: str | None = None,
     subject: str | None = None,
     before: int | None = None,
+    hidden_subjects: Sequence[str] = (),
 ) -> EntryPage:
     """Entries newest first, ``limit`` of them after skipping ``offset``, optionally only those of type
     ``event`` or about ``subject``, and only those older than entry ``before`` (keyset paging: a page deep in
@@ -93,6 +123,9 @@ def page(
     The columns only select and order the rows; every field shown comes from the entry's body, so an edited
     ``event`` or ``actor`` column cannot change what the reader sees. Permission to read the log is the
     caller's check (the log knows no roles).
+
+    ``hidden_subjects``: with a filter, entries about these subjects neither match nor count (a reader who may
+    not open sealed entries must not learn from a filter which of them are about what).
     """
     query = select(AuditEntryRow).order_by(AuditEntryRow.seq.desc())
     matching = select(func.count()).select_from(AuditEntryRow)
@@ -102,6 +135,9 @@ def page(
     if subject:
         query = query.where(AuditEntryRow.subject == subject)
         matching = matching.where(AuditEntryRow.subject == subject)
+    if (event or subject) and hidden_subjects:
+        query = query.where(AuditEntryRow.subject.not_in(list(hidden_subjects)))
+        matching = matching.where(AuditEntryRow.subject.not_in(list(hidden_subjects)))
     if before is not None:
         query = query.where(AuditEntryRow.seq < before)
     with workspace.read() as session:

@@ -41,16 +41,16 @@ class InclusionProof:
     seq: int
     size: int
     leaf: bytes
-    body: str
+    body: str | None
+    """None when the entry is sealed for the reader: the leaf hash alone is proven."""
     root: bytes
     path: list[bytes]
     checkpoint: TreeHead | None
 
     def verify(self) -> bool:
-        """Check the proof (and that the body hashes to the leaf)."""
-        return leaf_hash(self.body.encode("utf-8")) == self.leaf and verify_inclusion(
-            self.leaf, self.seq, self.size, self.path, self.root
-        )
+        """Check the proof (and, when the body is given, that it hashes to the leaf)."""
+        body_ok = self.body is None or leaf_hash(self.body.encode("utf-8")) == self.leaf
+        return body_ok and verify_inclusion(self.leaf, self.seq, self.size, self.path, self.root)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -3,26 +3,42 @@
 The audit log is the ground every domain records into, so it knows no roles: ``scalegate.audit`` signs tree
 heads, rotates keys, lists and exports entries for whoever calls it. Which role may do each is governance's
 rule (``audit.read``, ``audit.checkpoint``, ``audit.verify`` in the policy's permissions), applied here once,
-so that every door that offers these operations applies the same rule. The web API applies the same
-permissions through its ``requires(...)`` dependency and may call ``scalegate.audit`` directly.
+so that every door that offers these operations applies the same rule.
+
+Reading entries also goes through here, because what a reader is shown of an entry is a governance rule as
+well: an entry sealed about a noncompliance report is shown whole only to the roles the policy names for it,
+and as its hash commitment to everyone else (``scalegate.governance.sealing``). Every door (the CLI's
+``audit log``, the API's entries and inclusion proofs, the dashboard's audit page) reads through these
+functions.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scalegate.actor import Actor
-from scalegate.audit import entries, export, tree_heads
-from scalegate.audit.entries import Entry
+from scalegate.audit import entries, export, proofs, tree_heads
+from scalegate.audit.entries import Entry, EntryPage
 from scalegate.audit.export import ExportResult
+from scalegate.audit.proofs import InclusionProof
 from scalegate.audit.tree_heads import Rotation, TreeHead
 from scalegate.governance.permissions import require
+from scalegate.governance.sealing import hidden_subjects, reader_view
 
 if TYPE_CHECKING:
     from scalegate.workspace import Workspace
 
-__all__ = ["export_log", "recent_entries", "rotate_key", "sign_tree_head"]
+__all__ = [
+    "entries_page",
+    "entry",
+    "export_log",
+    "inclusion_proof",
+    "recent_entries",
+    "rotate_key",
+    "sign_tree_head",
+]
 
 
 def recent_entries(
@@ -33,9 +49,62 @@ def recent_entries(
     subject: str | None = None,
     event: str | None = None,
 ) -> list[Entry]:
-    """The newest ``limit`` entries (``scalegate.audit.entries.recent_entries``), for a reader of the log."""
+    """The newest ``limit`` entries (``scalegate.audit.entries.recent_entries``), for a reader of the log,
+    each as the reader may see it."""
+    policy = workspace.policy()
+    require(actor, "audit.read", policy)
+    hidden = _hidden(workspace, actor) if subject is not None or event is not None else []
+    found = entries.recent_entries(
+        workspace, limit=limit, subject=subject, event=event, hidden_subjects=hidden
+    )
+    return [reader_view(e, actor) for e in found]
+
+
+def entries_page(
+    workspace: Workspace,
+    actor: Actor,
+    *,
+    offset: int = 0,
+    limit: int = 50,
+    event: str | None = None,
+    subject: str | None = None,
+    before: int | None = None,
+) -> EntryPage:
+    """A page of entries (``scalegate.audit.entries.page``), each as the reader may see it; a filter never
+    matches an entry the reader may not open."""
     require(actor, "audit.read", workspace.policy())
-    return entries.recent_entries(workspace, limit=limit, subject=subject, event=event)
+    hidden = _hidden(workspace, actor) if event or subject else []
+    found = entries.page(
+        workspace,
+        offset=offset,
+        limit=limit,
+        event=event,
+        subject=subject,
+        before=before,
+        hidden_subjects=hidden,
+    )
+    return dataclasses.replace(found, entries=[reader_view(e, actor) for e in found.entries])
+
+
+def entry(workspace: Workspace, actor: Actor, seq: int) -> Entry:
+    """Entry ``seq`` as the reader may see it."""
+    require(actor, "audit.read", workspace.policy())
+    return reader_view(entries.entry(workspace, seq), actor)
+
+
+def inclusion_proof(workspace: Workspace, actor: Actor, seq: int, size: int | None = None) -> InclusionProof:
+    """The proof that entry ``seq`` is in the log; for an entry the reader may not open, the body is left
+    out (the leaf hash still proves the entry's place, and commits to the body)."""
+    require(actor, "audit.read", workspace.policy())
+    proof = proofs.inclusion_proof(workspace, seq, size)
+    if reader_view(entries.entry(workspace, seq), actor).sealed:
+        return dataclasses.replace(proof, body=None)
+    return proof
+
+
+def _hidden(workspace: Workspace, actor: Actor) -> list[str]:
+    with workspace.read() as session:
+        return hidden_subjects(session, workspace.policy(), actor)
 
 
 def sign_tree_head(workspace: Workspace, actor: Actor) -> TreeHead:

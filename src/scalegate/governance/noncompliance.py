@@ -10,8 +10,9 @@ link exists in either (the web door must not pass one, and the tests inspect eve
 of a material-risk report is sent by scalegate itself (actor `system`), not on the reporter's behalf.
 
 Only holders of the role a report was routed to can read or move it, so the RSO never sees a report about the
-RSO. Lifecycle: received -> investigating -> substantiated | unsubstantiated; substantiated ->
-corrective_action -> closed; unsubstantiated -> closed.
+RSO; the audit entries about such a report are sealed for the same readers (``scalegate.governance.sealing``).
+Lifecycle: received -> investigating -> substantiated | unsubstantiated; substantiated -> corrective_action ->
+closed; unsubstantiated -> closed.
 """
 
 from __future__ import annotations
@@ -25,11 +26,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scalegate.actor import ANONYMOUS, SYSTEM, Actor
+from scalegate.audit.entries import SEAL_KEY
 from scalegate.errors import ConflictError, InputError, NotFoundError, PermissionDenied, ScalegateError
 from scalegate.governance.calendar import cadences
 from scalegate.governance.compliance import write_completion
 from scalegate.governance.notifications import notify_role
 from scalegate.governance.permissions import require
+from scalegate.governance.sealing import report_seal
 from scalegate.jsonable import to_jsonable
 from scalegate.months import add_months
 from scalegate.store.models.governance import (
@@ -146,12 +149,16 @@ def report(
             who,
             "noncompliance.received",
             f"noncompliance:{row.id}",
-            {
-                "report_id": row.id,
-                "routed_to": routed,
-                "concerning_role": concerning_role,
-                "material_risk": material_risk,
-            },
+            _sealed(
+                policy,
+                row,
+                {
+                    "report_id": row.id,
+                    "routed_to": routed,
+                    "concerning_role": concerning_role,
+                    "material_risk": material_risk,
+                },
+            ),
             rows=[row],
         )
         report_id = row.id
@@ -167,6 +174,7 @@ def _escalate(workspace: Workspace, report_id: int, notifier: Notifier | None) -
         return False
     with workspace.read() as session:
         row = _get(session, report_id)
+        seal = report_seal(policy, row)
         body = (
             f"Noncompliance report #{row.id} received {row.received_at.isoformat()} was flagged as posing "
             f"material risk.\nConcerning role: {row.concerning_role or '-'}; routed to: {row.routed_to}; "
@@ -184,10 +192,17 @@ def _escalate(workspace: Workspace, report_id: int, notifier: Notifier | None) -
             notifier=notifier,
             timing="promptly",
             report_id=report_id,
+            seal=seal,
         )
     except ScalegateError:
         return False
     return sent.status == "delivered"
+
+
+def _sealed(policy: Policy, row: NoncomplianceReportRow, data: dict[str, Any]) -> dict[str, Any]:
+    """Entry data about a report, sealed when the report concerns a role it was routed away from."""
+    seal = report_seal(policy, row)
+    return data if seal is None else {**data, SEAL_KEY: seal}
 
 
 def _get(session: Session, report_id: int) -> NoncomplianceReportRow:
@@ -351,7 +366,16 @@ def transition(
             actor,
             "noncompliance.transition",
             f"noncompliance:{row.id}",
-            {"report_id": row.id, "from": event.from_status, "to": to, "material_risk": row.material_risk},
+            _sealed(
+                policy,
+                row,
+                {
+                    "report_id": row.id,
+                    "from": event.from_status,
+                    "to": to,
+                    "material_risk": row.material_risk,
+                },
+            ),
             rows=[row, event],
         )
     if escalate:

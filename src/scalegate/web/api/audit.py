@@ -10,9 +10,10 @@ from pydantic import BaseModel, Field
 from scalegate.actor import Actor
 from scalegate.audit import entries as log_entries
 from scalegate.audit.keys import list_keys
-from scalegate.audit.proofs import consistency_proof, inclusion_proof
+from scalegate.audit.proofs import consistency_proof
 from scalegate.audit.tree_heads import list_tree_heads, sign_tree_head
 from scalegate.audit.verify import verify
+from scalegate.governance import audit_access
 from scalegate.web.api._common import Limit, Offset, api_router, workspace_of
 from scalegate.web.auth import requires
 
@@ -26,12 +27,17 @@ class AuditEntry(BaseModel):
     """One entry of the append-only log."""
 
     seq: int = Field(description="Index in the log (0-based).")
-    recorded_at: str = Field(description="When (ISO-8601).")
-    event: str = Field(description="What happened, e.g. `decision.signed`.")
+    recorded_at: str | None = Field(description="When (ISO-8601); null for a sealed entry.")
+    event: str = Field(description="What happened, e.g. `decision.signed`; `sealed` for a sealed entry.")
     subject: str = Field(description="What it concerns, e.g. `model:gpt-x`.")
     actor: str = Field(description="Who: `user:NAME`, `system` or `anonymous`.")
     data: dict[str, Any] = Field(description="Event details, including digests of the rows written.")
     leaf_hash: str = Field(description="RFC 6962 leaf hash of the canonical body (hex).")
+    sealed: bool = Field(
+        default=False,
+        description="True when the entry concerns a noncompliance report the caller's roles may not read: "
+        "only `seq` and `leaf_hash` (the commitment to the body) are given, with `data.commitment`.",
+    )
 
 
 class AuditPage(BaseModel):
@@ -55,6 +61,7 @@ def entry_of(entry: log_entries.Entry) -> AuditEntry:
         actor=entry.actor,
         data=entry.data,
         leaf_hash=entry.leaf_hash,
+        sealed=entry.sealed,
     )
 
 
@@ -71,12 +78,19 @@ def entries(
         le=2**53,
         description="Only entries older than this index (the previous page's `next_before`).",
     ),
-    _: Actor = Depends(requires(READ)),
+    actor: Actor = Depends(requires(READ)),
 ) -> AuditPage:
     """Entries newest first, optionally filtered by event or subject; page with `before` (keyset: each page
-    costs the same however deep) or `offset`."""
-    found = log_entries.page(
-        workspace_of(request), offset=offset, limit=limit, event=event, subject=subject, before=before
+    costs the same however deep) or `offset`. Entries about a noncompliance report that the caller's roles
+    may not read are sealed (`sealed: true`), and never match a filter."""
+    found = audit_access.entries_page(
+        workspace_of(request),
+        actor,
+        offset=offset,
+        limit=limit,
+        event=event,
+        subject=subject,
+        before=before,
     )
     return AuditPage(
         size=found.size,
@@ -90,10 +104,10 @@ def entries(
 def entry(
     request: Request,
     seq: Annotated[int, Path(ge=0, le=2**53, description="Entry index.")],
-    _: Actor = Depends(requires(READ)),
+    actor: Actor = Depends(requires(READ)),
 ) -> AuditEntry:
-    """The entry at index ``seq``."""
-    return entry_of(log_entries.entry(workspace_of(request), seq))
+    """The entry at index ``seq`` (sealed when the caller's roles may not read it)."""
+    return entry_of(audit_access.entry(workspace_of(request), actor, seq))
 
 
 @router.get("/audit/verification", summary="Verify the audit log")
@@ -126,11 +140,11 @@ def inclusion(
     request: Request,
     seq: int = Query(..., ge=0, le=2**53, description="Entry index."),
     size: int | None = Query(None, ge=1, le=2**53, description="Tree size (default: the whole log)."),
-    _: Actor = Depends(requires("audit.read")),
+    actor: Actor = Depends(requires("audit.read")),
 ) -> dict[str, Any]:
     """The RFC 6962 audit path proving entry `seq` is in the tree of `size` entries, and the checkpoint at
-    that size if one was signed."""
-    return inclusion_proof(workspace_of(request), seq, size).to_dict()
+    that size if one was signed. For a sealed entry `body` is null: the leaf hash alone is proven."""
+    return audit_access.inclusion_proof(workspace_of(request), actor, seq, size).to_dict()
 
 
 @router.get("/audit/proofs/consistency", summary="Consistency proof between two sizes")

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from scalegate.actor import Actor
-from scalegate.audit.entries import page as entries_page
 from scalegate.audit.verify import verify
+from scalegate.governance.audit_access import entries_page
 from scalegate.web.auth import requires
 from scalegate.web.ui.common import workspace
 from scalegate.web.ui.render import render
@@ -26,8 +26,11 @@ def audit_page(
     actor: Actor = Depends(requires("audit.read")),
 ) -> Response:
     """Entries newest first, 50 a page; "Older entries" follows the keyset (``before`` the last entry shown),
-    so a page deep in a long log costs what the first does. ``offset`` is still read, for old links."""
-    page = entries_page(workspace(request), offset=offset, limit=50, event=event or None, before=before)
+    so a page deep in a long log costs what the first does. ``offset`` is still read, for old links. An entry
+    the reader's roles may not open is shown sealed (``scalegate.governance.sealing``)."""
+    page = entries_page(
+        workspace(request), actor, offset=offset, limit=50, event=event or None, before=before
+    )
     context = {
         "entries": page.entries,
         "size": page.size,
