@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy import select
 
 from scalegate.actor import Actor
+from scalegate.audit.entries import SEAL_KEY
 from scalegate.errors import ConflictError, InputError, NotFoundError
 from scalegate.governance.decisions import consulted_roles, decision_rule, get_decision, status_of
 from scalegate.governance.permissions import require
@@ -359,8 +360,10 @@ def deliver(
     timing: str | None = None,
     decision_id: int | None = None,
     report_id: int | None = None,
+    seal: dict[str, Any] | None = None,
 ) -> NotificationRow:
-    """Send one message and record it with its proof (delivered or failed) and an audit entry."""
+    """Send one message and record it with its proof (delivered or failed) and an audit entry (sealed with
+    ``seal`` when given)."""
     sent_at = workspace.now()
     delivery = notifier.send(message)
     with workspace.transaction() as session:
@@ -397,6 +400,7 @@ def deliver(
                 "message_id": row.message_id,
                 "body_sha256": row.body_sha256,
                 "error": row.error,
+                **({SEAL_KEY: seal} if seal is not None else {}),
             },
             rows=[row],
         )
@@ -420,8 +424,10 @@ def notify_role(
     timing: str | None = None,
     decision_id: int | None = None,
     report_id: int | None = None,
+    seal: dict[str, Any] | None = None,
 ) -> NotificationRow:
-    """Send a message to every user holding ``role`` (by their email addresses)."""
+    """Send a message to every user holding ``role`` (by their email addresses); ``seal`` seals its audit
+    entry (``scalegate.governance.sealing``)."""
     channel = _notifier(workspace, notifier)
     with workspace.read() as session:
         recipients = _addresses(session, role)
@@ -438,6 +444,7 @@ def notify_role(
         timing=timing,
         decision_id=decision_id,
         report_id=report_id,
+        seal=seal,
     )
 
 
