@@ -23,18 +23,28 @@ from scalegate.registry import service
 from scalegate.registry.specs import CheckpointSpec
 from scalegate.store.models.registry import CheckpointRow
 from scalegate.workspace import Workspace, init_workspace
+from tests.support.signing import PASSWORD
 
 REGISTRAR = Actor(name="rita", roles=frozenset({"rso"}))
 """Registers the checkpoints decisions are about (``registry.write``)."""
 
 
 def make_people(workspace: Workspace, people: dict[str, list[str]]) -> dict[str, Actor]:
-    """Create an admin (`root`) and the given users with their roles and emails; returns their actors."""
+    """Create an admin (`root`) and the given users with their roles, emails and signing keys (password
+    ``PASSWORD``, keys approved by root's signature); returns their actors."""
     root = Actor(name="root")
-    add_user(workspace, root, "root", admin=True, email="root@example.org")
+    add_user(workspace, root, "root", admin=True, email="root@example.org", password=PASSWORD)
     admin = resolve_actor(workspace, "root")
     for name, roles in people.items():
-        add_user(workspace, admin, name, roles=roles, email=f"{name}@example.org")
+        add_user(
+            workspace,
+            admin,
+            name,
+            roles=roles,
+            email=f"{name}@example.org",
+            password=PASSWORD,
+            approver_password=PASSWORD,
+        )
     return {"root": admin, **{name: resolve_actor(workspace, name) for name in people}}
 
 

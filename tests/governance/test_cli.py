@@ -18,6 +18,7 @@ from scalegate.governance.decisions import open_decision
 from scalegate.store.models.governance import NoncomplianceReportRow
 from scalegate.workspace import Workspace
 from tests.governance.test_decisions import h, open_cd
+from tests.support.signing import PASSWORD
 
 
 class Cli:
@@ -27,7 +28,11 @@ class Cli:
 
     def __call__(self, *args: str, user: str | None = None, stdin: str | None = None, code: int = 0) -> Any:
         argv = ["--db", self.workspace.url, *(["--as", user] if user else []), *args]
-        env = {"SCALEGATE_NOW": self.clock.now().isoformat(), "SCALEGATE_USER": ""}
+        env = {
+            "SCALEGATE_NOW": self.clock.now().isoformat(),
+            "SCALEGATE_USER": "",
+            **({"SCALEGATE_PASSWORD": PASSWORD} if user else {}),
+        }
         result = self.runner.invoke(app, argv, input=stdin, env=env)
         assert result.exit_code == code, (result.stdout, result.stderr)
         if code:
@@ -44,9 +49,32 @@ class Cli:
 @pytest.fixture
 def cli(workspace: Workspace, clock: FixedClock) -> Cli:
     run = Cli(workspace, clock)
-    run("user", "add", "root", "--admin", "--email", "root@example.org", "--json", user="root")
+    # Users with a password get a signing key; root's key approves the others' (root signs with PASSWORD).
+    password = ("--password-stdin", "--json")
+    run(
+        "user",
+        "add",
+        "root",
+        "--admin",
+        "--email",
+        "root@example.org",
+        *password,
+        stdin=f"{PASSWORD}\n",
+    )
     for name, role in (("rita", "rso"), ("carl", "ceo"), ("bea", "board"), ("sam", "staff")):
-        run("user", "add", name, "--role", role, "--email", f"{name}@example.org", "--json", user="root")
+        email = f"{name}@example.org"
+        run(
+            "user",
+            "add",
+            name,
+            "--role",
+            role,
+            "--email",
+            email,
+            *password,
+            user="root",
+            stdin=f"{PASSWORD}\n",
+        )
     return run
 
 
@@ -63,10 +91,6 @@ def test_users_and_tokens(cli: Cli) -> None:
     assert "unknown role 'cfo'" in cli("user", "grant", "sam", "cfo", user="root", code=2)
     granted = cli("user", "grant", "sam", "ceo", "--json", user="root")
     assert granted["roles"] == ["ceo", "staff"]
-    cli("user", "passwd", "rita", "--password-stdin", user="rita", stdin="correct horse battery staple\n")
-    assert "too short" in cli(
-        "user", "passwd", "rita", "--password-stdin", user="rita", stdin="short\n", code=2
-    )
     token = cli(
         "token",
         "create",
@@ -87,6 +111,11 @@ def test_users_and_tokens(cli: Cli) -> None:
     )
     cli("token", "revoke", str(token["id"]), "--json", user="rita")
     assert cli("token", "list", "--json", user="rita")[0]["valid"] is False
+    assert "too short" in cli(
+        "user", "passwd", "rita", "--password-stdin", user="rita", stdin="short\n", code=2
+    )
+    # Last: from here on rita's password is no longer the one SCALEGATE_PASSWORD carries.
+    cli("user", "passwd", "rita", "--password-stdin", user="rita", stdin="correct horse battery staple\n")
 
 
 def open_sd(workspace: Workspace) -> int:
@@ -201,7 +230,7 @@ def test_notify_over_a_real_smtp_server(cli: Cli, workspace: Workspace, smtp_ser
         from scalegate.governance.identity import resolve_actor
 
         actor = resolve_actor(workspace, name)
-        sign(workspace, actor, decision_id, next(iter(actor.roles)))
+        sign(workspace, actor, decision_id, next(iter(actor.roles)), password=PASSWORD)
     target = f"{smtp_server.host}:{smtp_server.port}"
     [notice] = cli("notify", "decision", str(decision_id), "--smtp", target, "--json", user="rita")
     assert notice["status"] == "delivered" and notice["proof"]["reply_code"] == 250

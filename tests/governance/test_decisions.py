@@ -23,6 +23,7 @@ from scalegate.store.models.governance import DecisionRow
 from scalegate.workspace import Workspace
 from tests.conftest import MINIMAL_POLICY
 from tests.governance.conftest import checkpoint
+from tests.support.signing import PASSWORD
 
 
 def h(text: str) -> str:
@@ -56,8 +57,8 @@ def test_two_roles_sign_and_the_decision_is_approved(workspace: Workspace, peopl
     decision_id = open_cd(workspace, SYSTEM)
     before = status(workspace)
     assert before is not None and not before.approved and before.missing_roles == ["rso", "ceo"]
-    sign(workspace, people["rita"], decision_id, "rso", justification="evidence reviewed")
-    sign(workspace, people["carl"], decision_id, "ceo")
+    sign(workspace, people["rita"], decision_id, "rso", password=PASSWORD, justification="evidence reviewed")
+    sign(workspace, people["carl"], decision_id, "ceo", password=PASSWORD)
     after = status(workspace)
     assert after is not None
     assert after.approved and after.missing_roles == [] and not after.stale and after.status == "approved"
@@ -77,7 +78,7 @@ def test_two_roles_sign_and_the_decision_is_approved(workspace: Workspace, peopl
 
 def test_signature_records_exactly_what_it_approved(workspace: Workspace, people: dict[str, Actor]) -> None:
     decision_id = open_cd(workspace, SYSTEM, findings="exact")
-    signature = sign(workspace, people["rita"], decision_id, "rso")
+    signature = sign(workspace, people["rita"], decision_id, "rso", password=PASSWORD)
     assert signature.bound_state == {"findings": h("exact"), "policy": workspace.active().content_hash}
     assert signature.signer == "rita" and signature.role == "rso" and signature.signed_at == workspace.now()
 
@@ -85,20 +86,27 @@ def test_signature_records_exactly_what_it_approved(workspace: Workspace, people
 def test_submitter_cannot_approve_what_they_submitted(workspace: Workspace, people: dict[str, Actor]) -> None:
     decision_id = open_cd(workspace, people["rita"])
     with pytest.raises(ConflictError, match="separation of duties: rita submitted"):
-        sign(workspace, people["rita"], decision_id, "rso")
-    sign(workspace, people["otto"], decision_id, "rso")
-    sign(workspace, people["carl"], decision_id, "ceo")
+        sign(workspace, people["rita"], decision_id, "rso", password=PASSWORD)
+    sign(workspace, people["otto"], decision_id, "rso", password=PASSWORD)
+    sign(workspace, people["carl"], decision_id, "ceo", password=PASSWORD)
     done = status(workspace)
     assert done is not None and done.approved
 
 
 def test_one_person_cannot_sign_two_roles(workspace: Workspace, people: dict[str, Actor]) -> None:
-    add_user(workspace, people["root"], "duo", roles=["rso", "ceo"])
+    add_user(
+        workspace,
+        people["root"],
+        "duo",
+        roles=["rso", "ceo"],
+        password=PASSWORD,
+        approver_password=PASSWORD,
+    )
     duo = resolve_actor(workspace, "duo")
     decision_id = open_cd(workspace, SYSTEM)
-    sign(workspace, duo, decision_id, "rso")
+    sign(workspace, duo, decision_id, "rso", password=PASSWORD)
     with pytest.raises(ConflictError, match=r"duo already signed decision \d+ as rso"):
-        sign(workspace, duo, decision_id, "ceo")
+        sign(workspace, duo, decision_id, "ceo", password=PASSWORD)
     current = status(workspace)
     assert current is not None and not current.approved and current.missing_roles == ["ceo"]
 
@@ -108,28 +116,28 @@ def test_role_must_be_held_and_must_sign_this_decision(
 ) -> None:
     decision_id = open_cd(workspace, SYSTEM)
     with pytest.raises(PermissionDenied, match="does not hold role 'ceo'"):
-        sign(workspace, people["rita"], decision_id, "ceo")
+        sign(workspace, people["rita"], decision_id, "ceo", password=PASSWORD)
     with pytest.raises(InputError, match="role 'board' does not sign capability_determination"):
-        sign(workspace, people["bea"], decision_id, "board")
+        sign(workspace, people["bea"], decision_id, "board", password=PASSWORD)
     forged = Actor(name="rita", roles=frozenset({"rso", "ceo"}), user_id=people["rita"].user_id)
     with pytest.raises(PermissionDenied, match="does not hold role 'ceo'"):
-        sign(workspace, forged, decision_id, "ceo")
+        sign(workspace, forged, decision_id, "ceo", password=PASSWORD)
     with pytest.raises(PermissionDenied):
-        sign(workspace, people["sam"], decision_id, "rso")
+        sign(workspace, people["sam"], decision_id, "rso", password=PASSWORD)
 
 
 def test_a_role_signs_once(workspace: Workspace, people: dict[str, Actor]) -> None:
     decision_id = open_cd(workspace, SYSTEM)
-    sign(workspace, people["rita"], decision_id, "rso")
+    sign(workspace, people["rita"], decision_id, "rso", password=PASSWORD)
     with pytest.raises(ConflictError, match="role 'rso' has already signed"):
-        sign(workspace, people["otto"], decision_id, "rso")
+        sign(workspace, people["otto"], decision_id, "rso", password=PASSWORD)
 
 
 @pytest.mark.slow
 def test_changed_state_makes_the_signoff_stale(workspace: Workspace, people: dict[str, Actor]) -> None:
     decision_id = open_cd(workspace, SYSTEM, findings="before")
-    sign(workspace, people["rita"], decision_id, "rso")
-    sign(workspace, people["carl"], decision_id, "ceo")
+    sign(workspace, people["rita"], decision_id, "rso", password=PASSWORD)
+    sign(workspace, people["carl"], decision_id, "ceo", password=PASSWORD)
     same = status(workspace, findings="before")
     changed = status(workspace, findings="after")
     assert same is not None and changed is not None
@@ -142,19 +150,27 @@ def test_rejection_needs_a_reason_and_closes_the_decision(
 ) -> None:
     decision_id = open_cd(workspace, SYSTEM)
     with pytest.raises(InputError, match="rejection needs a justification"):
-        sign(workspace, people["rita"], decision_id, "rso", approve=False)
-    sign(workspace, people["rita"], decision_id, "rso", approve=False, justification="evidence incomplete")
+        sign(workspace, people["rita"], decision_id, "rso", password=PASSWORD, approve=False)
+    sign(
+        workspace,
+        people["rita"],
+        decision_id,
+        "rso",
+        password=PASSWORD,
+        approve=False,
+        justification="evidence incomplete",
+    )
     current = status(workspace)
     assert current is not None and not current.approved and current.rejected_by == ["rita"]
     with pytest.raises(ConflictError, match="is rejected"):
-        sign(workspace, people["carl"], decision_id, "ceo")
+        sign(workspace, people["carl"], decision_id, "ceo", password=PASSWORD)
 
 
 def test_a_new_decision_supersedes_the_open_one(workspace: Workspace, people: dict[str, Actor]) -> None:
     first = open_cd(workspace, SYSTEM, findings="a")
     second = open_cd(workspace, SYSTEM, findings="b")
     with pytest.raises(ConflictError, match="is superseded"):
-        sign(workspace, people["rita"], first, "rso")
+        sign(workspace, people["rita"], first, "rso", password=PASSWORD)
     current = status(workspace, findings="b")
     assert current is not None and current.decision_id == second
 
@@ -190,8 +206,8 @@ def test_refused_signature_writes_nothing(workspace: Workspace, people: dict[str
     with workspace.read() as session:
         size = log_size(session)
     with pytest.raises(ConflictError):
-        sign(workspace, people["rita"], decision_id, "rso")
-    sign(workspace, people["carl"], decision_id, "ceo")
+        sign(workspace, people["rita"], decision_id, "rso", password=PASSWORD)
+    sign(workspace, people["carl"], decision_id, "ceo", password=PASSWORD)
     with workspace.read() as session:
         assert log_size(session) == size + 1
         entry = session.execute(
@@ -205,15 +221,15 @@ def test_policy_change_invalidates_signoffs(
     workspace: Workspace, people: dict[str, Actor], clock: FixedClock
 ) -> None:
     approved = open_cd(workspace, SYSTEM, subject="checkpoint:1")
-    sign(workspace, people["rita"], approved, "rso")
-    sign(workspace, people["carl"], approved, "ceo")
+    sign(workspace, people["rita"], approved, "rso", password=PASSWORD)
+    sign(workspace, people["carl"], approved, "ceo", password=PASSWORD)
     pending = open_cd(workspace, SYSTEM, subject="checkpoint:2")
     old_version = workspace.active().version_id
     new = load_policy(MINIMAL_POLICY).model_copy(update={"title": "Minimal test policy, amended"})
     change = policy_change.propose(
         workspace, people["rita"], new, effective_at=clock.now() + timedelta(days=10)
     )
-    sign(workspace, people["bea"], change.decision_id, "board")
+    sign(workspace, people["bea"], change.decision_id, "board", password=PASSWORD)
     policy_change.publish(workspace, people["rita"], change.id)
     clock.advance(timedelta(days=10))
     policy_change.activate(workspace, people["rita"], change.id)
@@ -221,7 +237,7 @@ def test_policy_change_invalidates_signoffs(
     stale = status(workspace, subject="checkpoint:1")
     assert stale is not None and stale.stale and stale.stale_keys == ["policy"]
     with pytest.raises(ConflictError, match="opened under another policy version"):
-        sign(workspace, people["rita"], pending, "rso")
+        sign(workspace, people["rita"], pending, "rso", password=PASSWORD)
     renewed = open_cd(workspace, SYSTEM, subject="checkpoint:1")
     with workspace.read() as session:
         row = session.get(DecisionRow, renewed)

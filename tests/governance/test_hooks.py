@@ -25,6 +25,7 @@ from scalegate.store.models.registry import AssessmentRow
 from scalegate.workspace import Workspace
 from tests.governance.conftest import checkpoint
 from tests.governance.test_decisions import h, open_cd
+from tests.support.signing import PASSWORD
 
 GOVERNANCE = Path(decisions.__file__).parent
 
@@ -44,11 +45,11 @@ def test_approving_a_determination_completes_its_assessment(
 ) -> None:
     """``governance.decisions.sign`` itself (no wrapper) completes the assessment with the last signature."""
     decision_id = open_cd(workspace, SYSTEM, subject="checkpoint:1")
-    sign(workspace, people["rita"], decision_id, "rso")
+    sign(workspace, people["rita"], decision_id, "rso", password=PASSWORD)
     assert completed(workspace, 1) == []  # one role of two: still open
     with workspace.read() as session:
         before = log_size(session)
-    sign(workspace, people["carl"], decision_id, "ceo")
+    sign(workspace, people["carl"], decision_id, "ceo", password=PASSWORD)
     [row] = completed(workspace, 1)
     assert row.kind == "comprehensive" and row.completed_at == workspace.now()
     with workspace.read() as session:
@@ -61,14 +62,22 @@ def test_approving_a_determination_completes_its_assessment(
 
 def test_a_rejected_determination_completes_nothing(workspace: Workspace, people: dict[str, Actor]) -> None:
     decision_id = open_cd(workspace, SYSTEM, subject="checkpoint:1")
-    sign(workspace, people["rita"], decision_id, "rso", approve=False, justification="findings incomplete")
+    sign(
+        workspace,
+        people["rita"],
+        decision_id,
+        "rso",
+        password=PASSWORD,
+        approve=False,
+        justification="findings incomplete",
+    )
     assert completed(workspace, 1) == []
 
 
 def test_a_failing_handler_rolls_the_signature_back(workspace: Workspace, people: dict[str, Actor]) -> None:
     """The completion and the signature commit together or not at all."""
     decision_id = open_cd(workspace, SYSTEM, subject="checkpoint:1")
-    sign(workspace, people["rita"], decision_id, "rso")
+    sign(workspace, people["rita"], decision_id, "rso", password=PASSWORD)
 
     def complete_then_fail(ctx: Context, decision: DecisionRow) -> Sequence[Base]:
         completion.complete_assessment(ctx, decision)
@@ -80,13 +89,15 @@ def test_a_failing_handler_rolls_the_signature_back(workspace: Workspace, people
     with workspace.read() as session:
         before = log_size(session)
     with hooks.installed_as(failing), pytest.raises(RuntimeError, match="failed after completing"):
-        sign(workspace, people["carl"], decision_id, "ceo")
+        sign(workspace, people["carl"], decision_id, "ceo", password=PASSWORD)
     assert completed(workspace, 1) == []
     with workspace.read() as session:
         assert log_size(session) == before
         assert get_decision(session, decision_id).status == "open"
         assert [s.role for s in session.execute(select(SignatureRow)).scalars()] == ["rso"]
-    sign(workspace, people["carl"], decision_id, "ceo")  # with the installed hooks it goes through
+    sign(
+        workspace, people["carl"], decision_id, "ceo", password=PASSWORD
+    )  # with the installed hooks it goes through
     assert len(completed(workspace, 1)) == 1
 
 
@@ -106,9 +117,9 @@ def test_a_determination_of_no_known_checkpoint_is_refused(
                 payload={},
                 bound_state={"findings": h(subject)},
             ).id
-        sign(workspace, people["rita"], decision_id, "rso")
+        sign(workspace, people["rita"], decision_id, "rso", password=PASSWORD)
         with pytest.raises(Exception, match=message):
-            sign(workspace, people["carl"], decision_id, "ceo")
+            sign(workspace, people["carl"], decision_id, "ceo", password=PASSWORD)
         with workspace.read() as session:
             assert get_decision(session, decision_id).status == "open"
 
@@ -117,9 +128,9 @@ def test_nothing_is_signed_before_the_hooks_are_installed(
     workspace: Workspace, people: dict[str, Actor]
 ) -> None:
     decision_id = open_cd(workspace, SYSTEM, subject="checkpoint:1")
-    sign(workspace, people["rita"], decision_id, "rso")
+    sign(workspace, people["rita"], decision_id, "rso", password=PASSWORD)
     with hooks.installed_as(None), pytest.raises(InternalError, match="hooks are not installed"):
-        sign(workspace, people["carl"], decision_id, "ceo")
+        sign(workspace, people["carl"], decision_id, "ceo", password=PASSWORD)
     with workspace.read() as session:
         assert get_decision(session, decision_id).status == "open"
     assert completed(workspace, 1) == []
@@ -138,9 +149,17 @@ def test_ready_checks_run_before_an_approving_signature(
     decision_id = open_cd(workspace, SYSTEM, subject="checkpoint:1")
     ready = hooks.Hooks.of(*wiring.PLUGINS, hooks.DecisionHooks("capability_determination", on_ready=refuse))
     with hooks.installed_as(ready), pytest.raises(ConflictError, match="not ready"):
-        sign(workspace, people["rita"], decision_id, "rso")
+        sign(workspace, people["rita"], decision_id, "rso", password=PASSWORD)
     with hooks.installed_as(ready):  # a rejection is not an approval: no readiness to check
-        sign(workspace, people["rita"], decision_id, "rso", approve=False, justification="no")
+        sign(
+            workspace,
+            people["rita"],
+            decision_id,
+            "rso",
+            password=PASSWORD,
+            approve=False,
+            justification="no",
+        )
     assert seen == [decision_id]
 
 
@@ -149,7 +168,7 @@ def test_deferred_hooks_are_installed_when_first_needed(
 ) -> None:
     """The CLI defers the wiring to the first signature or calendar read; the completion still happens."""
     decision_id = open_cd(workspace, SYSTEM, subject="checkpoint:1")
-    sign(workspace, people["rita"], decision_id, "rso")
+    sign(workspace, people["rita"], decision_id, "rso", password=PASSWORD)
     loads: list[int] = []
 
     def load() -> hooks.Hooks:
@@ -158,7 +177,7 @@ def test_deferred_hooks_are_installed_when_first_needed(
 
     with hooks.installed_as(None):
         hooks.defer(load)
-        sign(workspace, people["carl"], decision_id, "ceo")
+        sign(workspace, people["carl"], decision_id, "ceo", password=PASSWORD)
         hooks.installed()
     assert loads == [1] and len(completed(workspace, 1)) == 1
 

@@ -25,12 +25,13 @@ from scalegate.governance.users import revoke_role
 from scalegate.workspace import Workspace
 from tests.governance.conftest import SMTPSink, WebhookSink
 from tests.governance.test_decisions import h, open_cd, status
+from tests.support.signing import PASSWORD
 
 
 def approved_decision(workspace: Workspace, people: dict[str, Actor]) -> int:
     decision_id = open_cd(workspace, SYSTEM)
-    sign(workspace, people["rita"], decision_id, "rso")
-    sign(workspace, people["carl"], decision_id, "ceo")
+    sign(workspace, people["rita"], decision_id, "rso", password=PASSWORD)
+    sign(workspace, people["carl"], decision_id, "ceo", password=PASSWORD)
     return decision_id
 
 

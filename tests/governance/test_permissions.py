@@ -32,6 +32,7 @@ from scalegate.policy import Policy, load_builtin
 from scalegate.workspace import Workspace, init_workspace
 from tests.governance.conftest import checkpoint, make_people
 from tests.governance.test_decisions import h
+from tests.support.signing import PASSWORD
 
 RSP_ROLES = [
     "rso",
@@ -73,8 +74,8 @@ class World:
 
     def approved_decision(self) -> int:
         decision_id = self.decision()
-        sign(self.ws, self.helpers["s_rso"], decision_id, "rso")
-        sign(self.ws, self.helpers["s_ceo"], decision_id, "ceo")
+        sign(self.ws, self.helpers["s_rso"], decision_id, "rso", password=PASSWORD)
+        sign(self.ws, self.helpers["s_ceo"], decision_id, "ceo", password=PASSWORD)
         return decision_id
 
     def change(
@@ -89,11 +90,13 @@ class World:
             effective_at=self.clock.now() + timedelta(days=1),
         )
         if consulted:
-            policy_change.consult(self.ws, self.helpers["s_ltbt"], change.id, "no objection")
+            policy_change.consult(
+                self.ws, self.helpers["s_ltbt"], change.id, "no objection", password=PASSWORD
+            )
         if approved:
             notify_decision(self.ws, self.helpers["s_rso"], change.decision_id, InMemoryNotifier())
             for name, role in (("s_rso", "rso"), ("s_ceo", "ceo"), ("s_board", "board")):
-                sign(self.ws, self.helpers[name], change.decision_id, role)
+                sign(self.ws, self.helpers[name], change.decision_id, role, password=PASSWORD)
         if published:
             policy_change.publish(self.ws, self.helpers["s_rso"], change.id)
         return change
@@ -109,9 +112,9 @@ class World:
 def _sign(w: World, a: Actor) -> None:
     role = next(iter(a.roles), "staff")
     if role == "board":
-        sign(w.ws, a, w.change().decision_id, "board")
+        sign(w.ws, a, w.change().decision_id, "board", password=PASSWORD)
     else:
-        sign(w.ws, a, w.decision(), role if role in ("rso", "ceo") else "rso")
+        sign(w.ws, a, w.decision(), role if role in ("rso", "ceo") else "rso", password=PASSWORD)
 
 
 def _activate(w: World, a: Actor) -> None:
@@ -150,8 +153,10 @@ PROBES: dict[str, Callable[[World, Actor], Any]] = {
     "policy.propose": lambda w, a: policy_change.propose(
         w.ws, a, _variant(w), effective_at=w.clock.now() + timedelta(days=1)
     ),
-    "policy.consult": lambda w, a: policy_change.consult(w.ws, a, w.change(consulted=False).id, "ok"),
-    "policy.approve": lambda w, a: sign(w.ws, a, w.change().decision_id, "board"),
+    "policy.consult": lambda w, a: policy_change.consult(
+        w.ws, a, w.change(consulted=False).id, "ok", password=PASSWORD
+    ),
+    "policy.approve": lambda w, a: sign(w.ws, a, w.change().decision_id, "board", password=PASSWORD),
     "policy.publish": lambda w, a: policy_change.publish(w.ws, a, w.change(approved=True).id),
     "policy.activate": _activate,
     "noncompliance.report": lambda w, a: noncompliance.report(w.ws, description="x", reporter=a),
@@ -216,7 +221,15 @@ def make_probe_users(w: World) -> dict[str, Actor]:
     from scalegate.governance.identity import resolve_actor
 
     for role in [*RSP_ROLES, "admin"]:
-        add_user(w.ws, w.helpers["root"], f"p_{role}", roles=[role], email=f"p_{role}@example.org")
+        add_user(
+            w.ws,
+            w.helpers["root"],
+            f"p_{role}",
+            roles=[role],
+            email=f"p_{role}@example.org",
+            password=PASSWORD,
+            approver_password=PASSWORD,
+        )
     return {role: resolve_actor(w.ws, f"p_{role}") for role in [*RSP_ROLES, "admin"]}
 
 

@@ -21,6 +21,7 @@ from scalegate.store.models.workspace import PolicyVersionRow
 from scalegate.workspace import Workspace
 from tests.governance.conftest import SMTPSink, make_people
 from tests.governance.test_decisions import h
+from tests.support.signing import PASSWORD
 
 EFFECTIVE = datetime(2025, 7, 1, tzinfo=UTC)
 
@@ -65,20 +66,22 @@ def test_policy_change_scenario(
     decision_id = change.decision_id
 
     with pytest.raises(ConflictError, match="cannot be approved before ltbt is consulted"):
-        sign(rsp, p["bea"], decision_id, "board")
+        sign(rsp, p["bea"], decision_id, "board", password=PASSWORD)
     [notice] = notify_decision(rsp, p["rita"], decision_id, notifier_for(smtp_server))
     assert (
         notice.role == "ltbt"
         and notice.status == "delivered"
         and smtp_server.messages[0]["to"] == ["lena@example.org"]
     )
-    policy_change.consult(rsp, p["lena"], change.id, "The LTBT has no objection.")
+    policy_change.consult(rsp, p["lena"], change.id, "The LTBT has no objection.", password=PASSWORD)
 
-    sign(rsp, p["rita"], decision_id, "rso")  # the proposer co-signs as proposer, not as approver
-    sign(rsp, p["carl"], decision_id, "ceo")
+    sign(
+        rsp, p["rita"], decision_id, "rso", password=PASSWORD
+    )  # the proposer co-signs as proposer, not as approver
+    sign(rsp, p["carl"], decision_id, "ceo", password=PASSWORD)
     with pytest.raises(ConflictError, match="must be approved and published first"):
         policy_change.activate(rsp, p["rita"], change.id)
-    sign(rsp, p["bea"], decision_id, "board")
+    sign(rsp, p["bea"], decision_id, "board", password=PASSWORD)
     assert policy_change.show_change(rsp, p["rita"], change.id).status == "approved"
 
     with pytest.raises(ConflictError, match="must be approved and published first"):
@@ -130,10 +133,10 @@ def approve(rsp: Workspace, p: dict[str, Actor], change: dict[str, object]) -> N
 
     decision_id = int(str(change.decision_id))
     notify_decision(rsp, p["rita"], decision_id, InMemoryNotifier())
-    policy_change.consult(rsp, p["lena"], int(str(change.id)), "no objection")
-    sign(rsp, p["rita"], decision_id, "rso")
-    sign(rsp, p["carl"], decision_id, "ceo")
-    sign(rsp, p["bea"], decision_id, "board")
+    policy_change.consult(rsp, p["lena"], int(str(change.id)), "no objection", password=PASSWORD)
+    sign(rsp, p["rita"], decision_id, "rso", password=PASSWORD)
+    sign(rsp, p["carl"], decision_id, "ceo", password=PASSWORD)
+    sign(rsp, p["bea"], decision_id, "board", password=PASSWORD)
 
 
 def test_publication_after_the_effective_date_is_refused(
@@ -148,15 +151,23 @@ def test_publication_after_the_effective_date_is_refused(
 
 def test_proposer_cannot_approve_as_board(rsp: Workspace, rsp_people: dict[str, Actor]) -> None:
     change = policy_change.propose(rsp, rsp_people["bob"], amended(), effective_at=EFFECTIVE)
-    policy_change.consult(rsp, rsp_people["lena"], change.id, "no objection")
+    policy_change.consult(rsp, rsp_people["lena"], change.id, "no objection", password=PASSWORD)
     with pytest.raises(ConflictError, match="separation of duties: bob submitted"):
-        sign(rsp, rsp_people["bob"], change.decision_id, "board")
+        sign(rsp, rsp_people["bob"], change.decision_id, "board", password=PASSWORD)
 
 
 def test_board_rejection_rejects_the_proposal(rsp: Workspace, rsp_people: dict[str, Actor]) -> None:
     change = policy_change.propose(rsp, rsp_people["rita"], amended(), effective_at=EFFECTIVE)
-    policy_change.consult(rsp, rsp_people["lena"], change.id, "concerns")
-    sign(rsp, rsp_people["bea"], change.decision_id, "board", approve=False, justification="not now")
+    policy_change.consult(rsp, rsp_people["lena"], change.id, "concerns", password=PASSWORD)
+    sign(
+        rsp,
+        rsp_people["bea"],
+        change.decision_id,
+        "board",
+        password=PASSWORD,
+        approve=False,
+        justification="not now",
+    )
     assert policy_change.show_change(rsp, rsp_people["rita"], change.id).status == "rejected"
     with rsp.read() as session:
         version = session.get(PolicyVersionRow, change.proposed_version_id)
@@ -179,7 +190,7 @@ def test_proposal_must_differ_and_take_effect_later(rsp: Workspace, rsp_people: 
 def test_only_consulted_roles_consult(rsp: Workspace, rsp_people: dict[str, Actor]) -> None:
     change = policy_change.propose(rsp, rsp_people["rita"], amended(), effective_at=EFFECTIVE)
     with pytest.raises(PermissionDenied, match=r"may not policy\.consult"):
-        policy_change.consult(rsp, rsp_people["bea"], change.id, "I am the board")
+        policy_change.consult(rsp, rsp_people["bea"], change.id, "I am the board", password=PASSWORD)
 
 
 def test_sign_change_picks_the_change_control_role(rsp: Workspace, rsp_people: dict[str, Actor]) -> None:
@@ -189,13 +200,13 @@ def test_sign_change_picks_the_change_control_role(rsp: Workspace, rsp_people: d
     p = rsp_people
     change = policy_change.propose(rsp, p["rita"], amended(), effective_at=EFFECTIVE)
     with pytest.raises(InputError, match="holds no approving or proposing role") as refused:
-        policy_change.sign_change(rsp, p["lena"], change.id)
+        policy_change.sign_change(rsp, p["lena"], change.id, password=PASSWORD)
     assert refused.value.where == "role"
     with pytest.raises(ConflictError, match="cannot be approved before ltbt is consulted"):
-        policy_change.sign_change(rsp, p["bob"], change.id)
-    policy_change.consult(rsp, p["lena"], change.id, "No objection.")
-    policy_change.sign_change(rsp, p["carl"], change.id)  # the CEO co-signs as proposer
-    signed = policy_change.sign_change(rsp, p["bea"], change.id)
+        policy_change.sign_change(rsp, p["bob"], change.id, password=PASSWORD)
+    policy_change.consult(rsp, p["lena"], change.id, "No objection.", password=PASSWORD)
+    policy_change.sign_change(rsp, p["carl"], change.id, password=PASSWORD)  # the CEO co-signs as proposer
+    signed = policy_change.sign_change(rsp, p["bea"], change.id, password=PASSWORD)
     assert signed.status == "proposed"  # the RSO has not co-signed yet
-    signed = policy_change.sign_change(rsp, p["rita"], change.id, role="rso")
+    signed = policy_change.sign_change(rsp, p["rita"], change.id, password=PASSWORD, role="rso")
     assert signed.status == "approved"

@@ -25,6 +25,7 @@ from scalegate.governance.users import (
 )
 from scalegate.store.models.governance import ApiTokenRow, UserRow
 from scalegate.workspace import Workspace
+from tests.support.signing import PASSWORD as SIGNING_PASSWORD
 
 PASSWORD = "correct horse battery staple"
 
@@ -74,7 +75,7 @@ def test_unknown_user_has_no_roles(workspace: Workspace) -> None:
 
 
 def test_passwords_are_argon2_hashes(workspace: Workspace, people: dict[str, Actor]) -> None:
-    set_password(workspace, people["rita"], "rita", PASSWORD)
+    set_password(workspace, people["rita"], "rita", PASSWORD, current_password=SIGNING_PASSWORD)
     with workspace.read() as session:
         stored = session.execute(select(UserRow.password_hash).where(UserRow.name == "rita")).scalar_one()
     assert stored is not None and stored.startswith("$argon2id$") and PASSWORD not in stored

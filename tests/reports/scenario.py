@@ -16,6 +16,7 @@ from pathlib import Path
 from scalegate.actor import Actor
 from scalegate.clock import FixedClock
 from scalegate.workspace import Workspace
+from tests.support.signing import PASSWORD
 
 POLICY = Path(__file__).parent / "fixtures" / "policy.yaml"
 MODEL = "atlas"
@@ -46,7 +47,7 @@ def people(workspace: Workspace) -> dict[str, Actor]:
     from scalegate.governance.users import add_user
 
     root = Actor(name="root")
-    add_user(workspace, root, "root", admin=True, email="root@example.org")
+    add_user(workspace, root, "root", admin=True, email="root@example.org", password=PASSWORD)
     admin = resolve_actor(workspace, "root")
     roles = {
         "rita": ["rso"],
@@ -57,7 +58,15 @@ def people(workspace: Workspace) -> dict[str, Actor]:
         "aud": ["auditor"],
     }
     for name, held in roles.items():
-        add_user(workspace, admin, name, roles=held, email=f"{name}@example.org")
+        add_user(
+            workspace,
+            admin,
+            name,
+            roles=held,
+            email=f"{name}@example.org",
+            password=PASSWORD,
+            approver_password=PASSWORD,
+        )
     return {"root": admin, **{name: resolve_actor(workspace, name) for name in roles}}
 
 
@@ -120,8 +129,22 @@ def determine(s: Scenario) -> int:
 
     row = propose_determination(s.workspace, s.evaluator, REF)
     decision_id = int(row.id)
-    sign_decision(s.workspace, s.people["rita"], decision_id, "rso", justification="findings reviewed")
-    sign_decision(s.workspace, s.people["carl"], decision_id, "ceo", justification="agree: L3 required")
+    sign_decision(
+        s.workspace,
+        s.people["rita"],
+        decision_id,
+        "rso",
+        password=PASSWORD,
+        justification="findings reviewed",
+    )
+    sign_decision(
+        s.workspace,
+        s.people["carl"],
+        decision_id,
+        "ceo",
+        password=PASSWORD,
+        justification="agree: L3 required",
+    )
     notify_decision(s.workspace, s.people["rita"], decision_id, InMemoryNotifier())
     s.clock.advance(timedelta(days=1))
     s.stage = "determined"
@@ -171,8 +194,8 @@ def safeguard(s: Scenario, kinds: tuple[str, ...] = ("deployment", "security"), 
                 bound_state={"evidence_set": digest},
             )
             decision_id = decision.id
-        sign(s.workspace, s.people["rita"], decision_id, "rso")
-        sign(s.workspace, s.people["carl"], decision_id, "ceo")
+        sign(s.workspace, s.people["rita"], decision_id, "rso", password=PASSWORD)
+        sign(s.workspace, s.people["carl"], decision_id, "ceo", password=PASSWORD)
     s.clock.advance(timedelta(days=1))
     s.stage = "safeguarded"
 
