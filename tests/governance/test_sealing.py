@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from scalegate.actor import Actor
+from scalegate.audit import offline
+from scalegate.audit.keys import list_keys
 from scalegate.audit.verify import verify
 from scalegate.canonical import leaf_hash
 from scalegate.errors import PermissionDenied
@@ -134,3 +137,30 @@ def test_the_seal_hides_the_body_and_verify_still_checks_it(
 def test_reading_the_log_still_needs_audit_read(workspace: Workspace, people: dict[str, Actor]) -> None:
     with pytest.raises(PermissionDenied):
         audit_access.entries_page(workspace, people["sam"])
+
+
+def test_an_export_carries_sealed_entries_as_leaf_hashes_and_still_verifies_offline(
+    workspace: Workspace, people: dict[str, Actor], reports: Reports, tmp_path: Path
+) -> None:
+    """The RSO may export the log for verification, but not read the sealed entries through the export; the
+    verifier that ships with it still checks every root, counting the sealed leaves."""
+    sealed = _about(workspace, reports.about_rso)
+    key = tmp_path / "trusted.pem"
+    for reader, expected in (("rita", len(sealed)), ("bea", 0)):
+        target = tmp_path / reader
+        audit_access.export_log(workspace, target, people[reader])  # signs a checkpoint first
+        key.write_text(list_keys(workspace)[-1].pem)
+        lines = (target / "entries.jsonl").read_text().splitlines()
+        as_sealed = [i for i, line in enumerate(lines) if line.startswith('{"sealed":')]
+        assert as_sealed == (sealed if expected else [])
+        assert (f"noncompliance:{reports.about_rso}" in "\n".join(lines)) is (expected == 0)
+        report = offline.verify_export(target, [offline.load_public_key(key)])
+        assert report.ok, report.problems
+        assert report.sealed == expected
+        assert report.to_dict()["sealed_entries"] == expected
+    # a sealed line cannot stand in for a different leaf: the roots no longer match the signed checkpoint
+    lines = (tmp_path / "rita" / "entries.jsonl").read_text().splitlines()
+    lines[sealed[0]] = json.dumps({"sealed": "00" * 32, "seq": sealed[0]}, separators=(",", ":"))
+    (tmp_path / "rita" / "entries.jsonl").write_text("\n".join(lines) + "\n")
+    forged = offline.verify_export(tmp_path / "rita", [offline.load_public_key(key)])
+    assert not forged.ok

@@ -4,7 +4,8 @@ An export is a directory a reviewer can check with ``verify_offline.py`` (a copy
 ``scalegate.audit.offline``) and the workspace's public key, without scalegate or the store::
 
     manifest.json       format, size, root, export time, SHA-256 of each file below
-    entries.jsonl       one entry per line: exactly the canonical body whose leaf hash is in the tree
+    entries.jsonl       one entry per line: exactly the canonical body whose leaf hash is in the tree, or, for
+                        an entry sealed for the exporter, ``{"sealed":"<leaf hash hex>","seq":N}``
     checkpoints.json    every signed checkpoint (origin, size, root, time, key_id, signature)
     keys.json           every public signing key (id, algorithm, raw key in hex and PEM, created, retired)
     verify_offline.py   the standalone verifier
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -24,11 +26,13 @@ from typing import IO, TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from scalegate.actor import SYSTEM
+from scalegate.audit.entries import SEAL_KEY
 from scalegate.audit.keys import KeyInfo
 from scalegate.audit.log import log_size
 from scalegate.audit.merkle import TreeBuilder
 from scalegate.audit.replay import BATCH, _body_bytes
 from scalegate.audit.tree_heads import TreeHead, _all, sign_tree_head
+from scalegate.canonical import canonical_json
 from scalegate.errors import ConflictError, ScalegateError
 from scalegate.store.models.audit import AuditEntryRow, AuditKeyRow
 
@@ -67,11 +71,18 @@ class ExportResult:
         }
 
 
-def export_log(workspace: Workspace, directory: str | Path, *, checkpoint: bool = True) -> ExportResult:
+def export_log(
+    workspace: Workspace,
+    directory: str | Path,
+    *,
+    checkpoint: bool = True,
+    may_open: Callable[[dict[str, Any]], bool] | None = None,
+) -> ExportResult:
     """Write the log to ``directory`` (new or empty); see the module docstring for the layout.
 
     Permission to export is the caller's check (``scalegate.governance.audit_access``): the log knows no
-    roles.
+    roles. ``may_open`` says whether the exporter may read an entry sealed with a given seal (entry data
+    under ``SEAL_KEY``); an entry it refuses is written as its leaf hash only. None: every entry whole.
     """
     target = Path(directory)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
@@ -85,7 +96,7 @@ def export_log(workspace: Workspace, directory: str | Path, *, checkpoint: bool 
             notes.append(f"no checkpoint signed for this export: {exc}")
     target.mkdir(parents=True, exist_ok=True)
     with workspace.read() as session:
-        size, root = _write_entries(session, target / "entries.jsonl")
+        size, root, sealed = _write_entries(session, target / "entries.jsonl", may_open)
         checkpoints = [c.to_dict() for c in _all(session) if c.size <= size]
         keys = [KeyInfo.of(k).to_dict() for k in session.execute(select(AuditKeyRow)).scalars()]
     _write_json(target / "checkpoints.json", checkpoints)
@@ -98,21 +109,49 @@ def export_log(workspace: Workspace, directory: str | Path, *, checkpoint: bool 
         "exported_at": workspace.now().isoformat(),
         "files": files,
     }
+    if sealed:
+        manifest["sealed_entries"] = sealed
     _write_json(target / "manifest.json", manifest)
     (target / VERIFIER_NAME).write_bytes(Path(__file__).with_name("offline.py").read_bytes())
     return ExportResult(target, size, root, files, signed, notes)
 
 
-def _write_entries(session: Session, path: Path) -> tuple[int, str]:
+def _write_entries(
+    session: Session, path: Path, may_open: Callable[[dict[str, Any]], bool] | None
+) -> tuple[int, str, int]:
     head = log_size(session)
     tree = TreeBuilder()
+    sealed = 0
     query = select(_body_bytes(session)).where(AuditEntryRow.seq < head).order_by(AuditEntryRow.seq)
     with path.open("wb") as handle:
         for part in session.execute(query, execution_options={"yield_per": BATCH}).partitions():
             bodies = [bytes(r[0]) for r in part]
+            leaves = [hashlib.sha256(b"\x00" + b).digest() for b in bodies]
+            if may_open is not None:
+                before = tree.size
+                lines = [
+                    _line(body, leaf, before + i, may_open)
+                    for i, (body, leaf) in enumerate(zip(bodies, leaves, strict=True))
+                ]
+                sealed += sum(1 for line, body in zip(lines, bodies, strict=True) if line is not body)
+                bodies = lines
             _write_lines(handle, bodies)
-            tree.extend([hashlib.sha256(b"\x00" + b).digest() for b in bodies])
-    return tree.size, tree.root().hex()
+            tree.extend(leaves)
+    return tree.size, tree.root().hex(), sealed
+
+
+_SEAL_MARK = b'"seal":{'
+"""Bytes every sealed body holds (a key of canonical JSON: quotes inside strings are escaped)."""
+
+
+def _line(body: bytes, leaf: bytes, seq: int, may_open: Callable[[dict[str, Any]], bool]) -> bytes:
+    """The body, or for an entry sealed for the exporter its leaf hash alone."""
+    if _SEAL_MARK not in body:
+        return body
+    seal = json.loads(body).get("data", {}).get(SEAL_KEY)
+    if not isinstance(seal, dict) or may_open(seal):
+        return body
+    return canonical_json({"sealed": leaf.hex(), "seq": seq})
 
 
 def _write_lines(handle: IO[bytes], bodies: list[bytes]) -> None:

@@ -15,7 +15,10 @@ with ``scalegate.audit``. The byte-level format is documented in ``docs/audit.md
 What it checks:
 
 * ``manifest.json`` names the export format and the SHA-256 of every file, which must match;
-* every line of ``entries.jsonl`` is an entry in canonical JSON whose ``seq`` is its line number (from 0);
+* every line of ``entries.jsonl`` is an entry in canonical JSON whose ``seq`` is its line number (from 0),
+  or, for an entry sealed for whoever exported the log (``{"sealed":"<leaf hash hex>","seq":N}``), its leaf
+  hash alone: such an entry counts in the tree and every root, but its contents (and time) cannot be checked
+  here, only in the store by ``scalegate audit verify``;
 * the RFC 6962 root of the leaf hashes ``SHA-256(0x00 || line)``, and the root of every prefix a checkpoint
   covers, which must equal that checkpoint's signed root;
 * every checkpoint's Ed25519 signature, by a key that is *trusted*: given with ``--public-key``, or named by
@@ -55,6 +58,8 @@ CHECKPOINT_FORMAT = "scalegate-audit-checkpoint/v1"
 ENTRY_KEYS = {"actor", "at", "data", "event", "seq", "subject"}
 DEMO_KEYS = ENTRY_KEYS | {"demo"}
 KEY_EVENTS = {"audit.key_created", "audit.key_rotated"}
+SEALED_PREFIX = b'{"sealed":"'
+"""How a line of an entry sealed for the exporter begins (its leaf hash stands in for the body)."""
 FILES = ("entries.jsonl", "checkpoints.json", "keys.json")
 
 
@@ -85,6 +90,8 @@ class OfflineReport:
     trusted_keys: list[str] = field(default_factory=list)
     signatures_verified: int = 0
     """Users' signatures (sign-offs, consultation responses, key approvals) that verified."""
+    sealed: int = 0
+    """Entries given by their leaf hash only (sealed for the exporter): in the tree, contents unchecked."""
 
     @property
     def ok(self) -> bool:
@@ -99,6 +106,7 @@ class OfflineReport:
             "checkpoints_verified": self.checkpoints_verified,
             "trusted_keys": self.trusted_keys,
             "signatures_verified": self.signatures_verified,
+            "sealed_entries": self.sealed,
             "problems": [
                 {"kind": p.kind, "message": p.message, "seq": p.seq, "checkpoint": p.checkpoint}
                 for p in self.problems
@@ -206,6 +214,7 @@ class _Entries:
     last_at: datetime.datetime | None = None
     trust: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     """The entries users' signatures are checked from (``TRUST_EVENTS``)."""
+    sealed: int = 0
 
 
 def verify_export(directory: str | Path, public_keys: list[bytes]) -> OfflineReport:
@@ -223,7 +232,7 @@ def verify_export(directory: str | Path, public_keys: list[bytes]) -> OfflineRep
     checkpoints = _read_json(base / "checkpoints.json", report, [])
     marks = {int(cp.get("size", -1)) for cp in checkpoints if isinstance(cp, dict)}
     entries = _replay(base / "entries.jsonl", marks, report)
-    report.entries, report.root = entries.size, entries.root.hex()
+    report.entries, report.root, report.sealed = entries.size, entries.root.hex(), entries.sealed
     trusted = {_key_id(k): k for k in public_keys}
     _check_checkpoints(checkpoints, entries, trusted, report)
     _check_keys(_read_json(base / "keys.json", report, []), trusted, report)
@@ -269,15 +278,32 @@ def _replay(path: Path, marks: set[int], report: OfflineReport) -> _Entries:
     if lines and lines[-1] == b"":
         lines.pop()
     for seq, line in enumerate(lines):
-        leaf = _leaf(line)
+        sealed = _sealed_leaf(seq, line, report) if line.startswith(SEALED_PREFIX) else None
+        leaf = sealed if sealed is not None else _leaf(line)
         if seq == 0:
             out.first_leaf = leaf
-        _check_entry(seq, line, out, report)
+        if sealed is None:
+            _check_entry(seq, line, out, report)
+        else:
+            out.sealed += 1
         tree.push(leaf)
         if tree.size in marks:
             out.leaves_root[tree.size] = tree.root()
     out.size, out.root = tree.size, tree.root()
     return out
+
+
+def _sealed_leaf(seq: int, line: bytes, report: OfflineReport) -> bytes | None:
+    """The leaf hash a sealed line gives; None (and a problem) when the line is not exactly that form."""
+    try:
+        doc = json.loads(line)
+        leaf = bytes.fromhex(doc["sealed"])
+        if set(doc) != {"sealed", "seq"} or doc["seq"] != seq or len(leaf) != 32 or _canonical(doc) != line:
+            raise ValueError(line[:60])
+    except (ValueError, KeyError, TypeError):
+        report.problems.append(OfflineProblem("malformed_entry", "not a sealed entry line", seq))
+        return None
+    return leaf
 
 
 def _check_entry(seq: int, line: bytes, out: _Entries, report: OfflineReport) -> None:

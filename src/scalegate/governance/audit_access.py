@@ -25,7 +25,7 @@ from scalegate.audit.export import ExportResult
 from scalegate.audit.proofs import InclusionProof
 from scalegate.audit.tree_heads import Rotation, TreeHead
 from scalegate.governance.permissions import require
-from scalegate.governance.sealing import hidden_subjects, reader_view
+from scalegate.governance.sealing import hidden_subjects, may_open, reader_view
 
 if TYPE_CHECKING:
     from scalegate.workspace import Workspace
@@ -122,6 +122,9 @@ def rotate_key(workspace: Workspace, actor: Actor) -> Rotation:
 def export_log(
     workspace: Workspace, directory: str | Path, actor: Actor, *, checkpoint: bool = True
 ) -> ExportResult:
-    """Export the log for offline verification, for a role allowed to verify it."""
+    """Export the log for offline verification, for a role allowed to verify it; entries sealed for the
+    exporter's roles are exported as their leaf hash only (the offline verifier still checks every root)."""
     require(actor, "audit.verify", workspace.policy())
-    return export.export_log(workspace, directory, checkpoint=checkpoint)
+    return export.export_log(
+        workspace, directory, checkpoint=checkpoint, may_open=lambda seal: may_open(seal, actor.roles)
+    )
