@@ -12,9 +12,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from scalegate.evidence.statistics import BinaryCounts, binary_counts
 from scalegate.evidence.types import Harness, LogFormat
 
-__all__ = ["DISPERSION_METRICS", "ParsedResult", "ScorerScores", "check_finite"]
+__all__ = ["DISPERSION_METRICS", "ParsedResult", "ScoreSummary", "ScorerScores", "check_finite"]
 
 DISPERSION_METRICS = frozenset({"stderr", "std", "var", "bootstrap_stderr", "bootstrap_std"})
 """Metrics that describe spread rather than level: a NaN there (one sample) means "unknown", not "broken"."""
@@ -85,6 +86,23 @@ class ScorerScores:
     def from_doc(cls, doc: dict[str, Any]) -> ScorerScores:
         return cls(**doc)
 
+    def summary(self) -> ScoreSummary:
+        """What an estimate from this scorer needs, without the per-sample scores when they are all 0 or 1."""
+        sampled = self.has_samples and self.sample_metric is not None
+        # a sample without an epoch score and no recorded reduction has no value: the summary leaves it
+        # to the estimate from the samples, which reports it (ingestion does not)
+        countable = sampled and (self.reduced is not None or all(self.values))
+        return ScoreSummary(
+            name=self.name,
+            scorer=self.scorer,
+            reducer=self.reducer,
+            metrics=self.metrics,
+            n_samples=self.n_samples,
+            binary=self.binary,
+            sample_metric=self.sample_metric if sampled else None,
+            counts=binary_counts(self.per_sample()) if countable else None,
+        )
+
     def match_sample_metric(self, candidates: tuple[str, ...], tolerance: float = 1e-6) -> str | None:
         """Set and return the first of ``candidates`` whose reported value the per-sample mean reproduces."""
         if not self.has_samples:
@@ -97,6 +115,32 @@ class ScorerScores:
                 self.sample_metric = name
                 return name
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreSummary:
+    """One scorer as the store summarises it beside its per-sample scores (``ScorerScores.summary``).
+
+    ``sample_metric`` is the metric whose interval comes from the per-sample scores (None when there are
+    none); ``counts`` are those scores as successes and trials when every one is 0 or 1, which is all the
+    estimate and its Wilson interval depend on. A summary with a ``sample_metric`` but no ``counts`` does not
+    determine that metric's estimate: the per-sample scores must be read (a bootstrap).
+    """
+
+    name: str
+    scorer: str
+    reducer: str | None
+    metrics: dict[str, float | None]
+    n_samples: int
+    binary: bool
+    """Every per-sample, per-epoch score is 0 or 1 (``ScorerScores.binary``)."""
+    sample_metric: str | None
+    counts: BinaryCounts | None
+
+    @property
+    def needs_samples(self) -> bool:
+        """True when ``sample_metric``'s estimate cannot be made from the summary alone."""
+        return self.sample_metric is not None and self.counts is None
 
 
 @dataclass

@@ -15,14 +15,16 @@ direct SQL edit outside the log is not seen until the next audited change, and `
 
 A fresh read decodes JSON only for records it has not seen: evidence records are immutable, so each one's
 facts and estimates are kept (per store) under its identity, and after an audited change the read costs the
-checkpoints and the identities of the current records, plain columns. Decoding is most of the cost of a
-first read (about 5 KB of JSON per record and scorer); it decodes only what the series needs.
+checkpoints and the identities of the current records, plain columns. A first read decodes only what the
+series needs: each scorer's stored summary (``ScoreSummary``: its counts settle a Wilson estimate) rather
+than its per-sample scores (kilobytes of JSON per record and scorer), which are read only when the summary
+does not settle the estimate (a bootstrap).
 """
 
 from __future__ import annotations
 
 import gc
-import json
+import re
 import threading
 import weakref
 from collections import OrderedDict
@@ -34,10 +36,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, case, exists, null, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from scalegate.evidence.parsed import ScorerScores
+from scalegate.evidence.parsed import ScorerScores, ScoreSummary
 from scalegate.evidence.quality import ResultFacts, quality_flags
-from scalegate.evidence.service import _choose, _scores_of, indicator_result, metric_estimate, task_key
-from scalegate.evidence.statistics import Estimate
+from scalegate.evidence.service import RecordFacts, _choose, indicator_result, metric_estimate, task_key
+from scalegate.evidence.statistics import BinaryCounts, Estimate
 from scalegate.evidence.types import FlagCode, IndicatorEvidence, IntervalMethod
 from scalegate.store.models.audit import AuditEntryRow
 from scalegate.store.models.evidence import EvidenceRow, EvidenceScoreRow
@@ -140,8 +142,8 @@ class _Record:
     interval: Any
     """A manual result's stated interval (``info["interval"]``); None otherwise."""
     harness: str
-    scorers: list[ScorerScores]
-    """By position; each carries ``reported_n`` = its stored sample count, so ``n_samples`` holds."""
+    scorers: list[ScoreSummary]
+    """By position, as stored beside the scores."""
 
 
 _Identity = tuple[int, int, str, str, Any]
@@ -264,7 +266,7 @@ def _no_collection() -> Iterator[None]:
             gc.enable()
 
 
-def _position(record: _Record, scorer: ScorerScores) -> int:
+def _position(record: _Record, scorer: ScoreSummary) -> int:
     """The position of the scorer ``_choose`` picked (by identity: two scorers may have equal summaries)."""
     return next(i for i, s in enumerate(record.scorers) if s is scorer)
 
@@ -272,7 +274,7 @@ def _position(record: _Record, scorer: ScorerScores) -> int:
 def _estimate(
     identity: _Identity,
     record: _Record,
-    samples: list[ScorerScores],
+    samples: list[ScorerScores | None],
     indicator: Indicator,
     stat_key: tuple[float, int, int],
     estimates: dict[_EstimateKey, tuple[Estimate, bool]],
@@ -286,7 +288,11 @@ def _estimate(
     key = (identity, position, metric, stderr_key, *stat_key)
     if key in estimates:
         return
-    scorer = samples[position]
+    scorer: ScorerScores | ScoreSummary = summary
+    if summary.needs_samples:
+        full = samples[position]
+        assert full is not None  # read with the summary whenever it needs them
+        scorer = full
     level, resamples, seed = stat_key
     row = EvidenceRow(harness=record.harness, info={"interval": record.interval} if record.interval else {})
     result = metric_estimate(scorer, metric, stderr_key, row, level, resamples, seed)
@@ -345,13 +351,50 @@ def _identities(
     return [((int(r[0]), int(r[1]), str(r[2]), str(r[3]), r[4]), (str(r[5]), str(r[6]))) for r in found]
 
 
+_SUMMARY = (
+    EvidenceScoreRow.name,
+    EvidenceScoreRow.scorer,
+    EvidenceScoreRow.reducer,
+    EvidenceScoreRow.metrics,
+    EvidenceScoreRow.n_samples,
+    EvidenceScoreRow.binary,
+    EvidenceScoreRow.sample_metric,
+    EvidenceScoreRow.successes,
+    EvidenceScoreRow.trials,
+)
+"""The columns of a score row's summary (``_summary`` takes them in this order): no per-sample scores."""
+_NEEDS_SAMPLES = and_(EvidenceScoreRow.sample_metric.is_not(None), EvidenceScoreRow.successes.is_(None))
+"""A score row whose summary does not settle its sample metric's estimate (``ScoreSummary.needs_samples``)."""
+
+
+def _summary(
+    name: str,
+    scorer: str,
+    reducer: str | None,
+    metrics: dict[str, float | None],
+    n_samples: int,
+    binary: bool,
+    sample_metric: str | None,
+    successes: int | None,
+    trials: int | None,
+) -> ScoreSummary:
+    """A score row's summary from its ``_SUMMARY`` columns."""
+    counts = (
+        BinaryCounts(int(successes), int(trials)) if successes is not None and trials is not None else None
+    )
+    return ScoreSummary(
+        name, scorer, reducer, dict(metrics), int(n_samples), bool(binary), sample_metric, counts
+    )
+
+
 def _load(
     session: Session, conditions: list[ColumnElement[bool]], wanted: list[_Identity]
-) -> dict[_Identity, tuple[_Record, list[ScorerScores]]]:
+) -> dict[_Identity, tuple[_Record, list[ScorerScores | None]]]:
     """The facts and scores (with samples) of ``wanted`` records: two statements, by id when they are few,
     else with the family's filter. Only the JSON the series needs is decoded: a manual result's stated
-    interval rather than the whole ``info``, and per-sample values without the sample ids (each sample's
-    position stands for its id, and the stored sample count is kept)."""
+    interval rather than the whole ``info``, each scorer's stored summary, and per-sample values (without the
+    sample ids: each sample's position stands for its id) only for the scorers whose summary does not settle
+    their estimate (``ScoreSummary.needs_samples``)."""
     ids = {identity[0]: identity for identity in wanted}
     if len(ids) <= _BY_ID_LIMIT:
         where: list[ColumnElement[bool]] = [EvidenceRow.id.in_(sorted(ids))]
@@ -386,36 +429,33 @@ def _load(
         scoped(
             select(
                 EvidenceScoreRow.evidence_id,
-                EvidenceScoreRow.name,
-                EvidenceScoreRow.scorer,
-                EvidenceScoreRow.reducer,
-                EvidenceScoreRow.metrics,
-                EvidenceScoreRow.n_samples,
-                samples["values"],
-                samples["reduced"],
-                samples["sample_metric"],
+                *_SUMMARY,
+                case((_NEEDS_SAMPLES, samples["values"]), else_=null()),
+                case((_NEEDS_SAMPLES, samples["reduced"]), else_=null()),
             ).join(EvidenceRow, EvidenceScoreRow.evidence_id == EvidenceRow.id)
         ).order_by(EvidenceScoreRow.evidence_id, EvidenceScoreRow.position)
     ).all()
-    by_record: dict[int, list[tuple[ScorerScores, ScorerScores]]] = {}
-    for evidence_id, name, scorer, reducer, metrics, n_samples, values, reduced, sample_metric in scores:
+    by_record: dict[int, list[tuple[ScoreSummary, ScorerScores | None]]] = {}
+    for evidence_id, *columns, values, reduced in scores:
         if int(evidence_id) not in ids:
             continue
-        values = list(values or [])
-        summary = ScorerScores(name, scorer, reducer, dict(metrics), reported_n=int(n_samples))
-        full = ScorerScores(
-            name,
-            scorer,
-            reducer,
-            dict(metrics),
-            sample_ids=[""] * len(values),
-            values=values,
-            reduced=reduced,
-            reported_n=int(n_samples),
-            sample_metric=sample_metric,
-        )
+        summary = _summary(*columns)
+        full = None
+        if summary.needs_samples:
+            values = list(values or [])
+            full = ScorerScores(
+                summary.name,
+                summary.scorer,
+                summary.reducer,
+                dict(summary.metrics),
+                sample_ids=[""] * len(values),
+                values=values,
+                reduced=reduced,
+                reported_n=summary.n_samples,
+                sample_metric=summary.sample_metric,
+            )
         by_record.setdefault(int(evidence_id), []).append((summary, full))
-    out: dict[_Identity, tuple[_Record, list[ScorerScores]]] = {}
+    out: dict[_Identity, tuple[_Record, list[ScorerScores | None]]] = {}
     for evidence_id, status, epochs, counts, version, elicitation, stated, harness in facts:
         identity = ids.get(int(evidence_id))
         if identity is None:
@@ -454,7 +494,11 @@ def checkpoints_evidence(
     session: Session, policy: Policy, checkpoint_ids: Sequence[int]
 ) -> dict[int, dict[str, IndicatorEvidence | None]]:
     """``checkpoint_evidence`` for many checkpoints at once: three statements per 500 checkpoints, each
-    statement built once, so assessing a whole family does not pay per checkpoint for what it reads."""
+    statement built once, so assessing a whole family does not pay per checkpoint for what it reads.
+
+    Scores are read as their stored summaries (``ScoreSummary``), and per-sample scores only for the scorers
+    whose summary does not settle their estimate (a bootstrap): decoding every sample was most of the cost
+    of assessing a family."""
     indicators = [indicator for _, indicator in policy.indicators()]
     out: dict[int, dict[str, IndicatorEvidence | None]] = {cid: {} for cid in checkpoint_ids}
     if not indicators or not checkpoint_ids:
@@ -464,40 +508,70 @@ def checkpoints_evidence(
     wanted = or_(*(and_(EvidenceRow.harness == h, EvidenceRow.task_key == k) for h, k in sorted(keys)))
     current = ~exists().where(later.supersedes_id == EvidenceRow.id)
     ids = list(dict.fromkeys(checkpoint_ids))
-    rows_of: dict[int, list[EvidenceRow]] = {cid: [] for cid in ids}
-    scores: dict[int, list[ScorerScores]] = {}
+    rows_of: dict[int, list[RecordFacts]] = {cid: [] for cid in ids}
+    scores: dict[int, list[ScorerScores | ScoreSummary]] = {}
     seqs: dict[int, int] = {}
     for lo in range(0, len(ids), _CHUNK):
         chunk = ids[lo : lo + _CHUNK]
-        rows = list(
-            session.execute(
-                select(EvidenceRow)
+        rows = [
+            RecordFacts(*found)
+            for found in session.connection().execute(
+                select(*_FACTS)
                 .where(EvidenceRow.checkpoint_id.in_(chunk), wanted, current)
                 .order_by(EvidenceRow.ingested_at.desc(), EvidenceRow.id.desc())
-            ).scalars()
-        )
+            )
+        ]
         for row in rows:
             rows_of[row.checkpoint_id].append(row)
         if not rows:
             continue
         for at in range(0, len(rows), _CHUNK):
-            for score in session.execute(
-                select(EvidenceScoreRow)
+            for evidence_id, *columns, stored in session.connection().execute(
+                select(
+                    EvidenceScoreRow.evidence_id,
+                    *_SUMMARY,
+                    case((_NEEDS_SAMPLES, EvidenceScoreRow.samples), else_=null()),
+                )
                 .where(EvidenceScoreRow.evidence_id.in_([r.id for r in rows[at : at + _CHUNK]]))
                 .order_by(EvidenceScoreRow.evidence_id, EvidenceScoreRow.position)
-            ).scalars():
-                scores.setdefault(score.evidence_id, []).append(_scores_of(score))
+            ):
+                summary = _summary(*columns)
+                scores.setdefault(int(evidence_id), []).append(
+                    ScorerScores(summary.name, summary.scorer, summary.reducer, summary.metrics, **stored)
+                    if stored is not None
+                    else summary
+                )
         seqs.update(_audit_seqs(session, sorted({r.checkpoint_id for r in rows})))
     for cid in ids:
         out[cid] = _chosen(policy, indicators, rows_of[cid], scores, seqs)
     return out
 
 
+_FACTS = (
+    EvidenceRow.id,
+    EvidenceRow.checkpoint_id,
+    EvidenceRow.sha256,
+    EvidenceRow.harness,
+    EvidenceRow.task,
+    EvidenceRow.task_key,
+    EvidenceRow.task_version,
+    EvidenceRow.model,
+    EvidenceRow.status,
+    EvidenceRow.epochs,
+    EvidenceRow.counts,
+    EvidenceRow.elicitation,
+    EvidenceRow.ingested_at,
+    case((EvidenceRow.harness == "manual", EvidenceRow.info["interval"]), else_=null()),
+)
+"""The columns of ``RecordFacts``, in its order: a record's ``info`` (kilobytes of JSON: configuration,
+packages) is not read, only a manual result's stated interval from it."""
+
+
 def _chosen(
     policy: Policy,
     indicators: list[Indicator],
-    rows: list[EvidenceRow],
-    scores: dict[int, list[ScorerScores]],
+    rows: list[RecordFacts],
+    scores: dict[int, list[ScorerScores | ScoreSummary]],
     seqs: dict[int, int],
 ) -> dict[str, IndicatorEvidence | None]:
     """Each indicator's evidence among one checkpoint's current records (newest first), as
@@ -521,18 +595,31 @@ def _chosen(
     return out
 
 
+_EVIDENCE_IDS = re.compile(r'"evidence_ids":\[([0-9,]*)\]')
+"""The ``evidence_ids`` list of an ``evidence.ingested`` body. A body is canonical JSON in which only ``data``
+holds that key, and a quote inside a JSON string is escaped, so the pattern matches nothing else."""
+
+
 def _audit_seqs(session: Session, checkpoint_ids: list[int]) -> dict[int, int]:
-    """Evidence id -> the sequence number of the first ``evidence.ingested`` entry that lists it."""
-    entries = session.execute(
-        select(AuditEntryRow.seq, AuditEntryRow.body)
-        .where(
-            AuditEntryRow.event == "evidence.ingested",
-            AuditEntryRow.subject.in_([f"checkpoint:{cid}" for cid in checkpoint_ids]),
+    """Evidence id -> the sequence number of the first ``evidence.ingested`` entry that lists it (the ids are
+    found in each body's text without decoding it: the bodies of a family's ingestions are megabytes)."""
+    entries = (
+        session.connection()
+        .execute(
+            select(AuditEntryRow.seq, AuditEntryRow.body)
+            .where(
+                AuditEntryRow.event == "evidence.ingested",
+                AuditEntryRow.subject.in_([f"checkpoint:{cid}" for cid in checkpoint_ids]),
+            )
+            .order_by(AuditEntryRow.seq)
         )
-        .order_by(AuditEntryRow.seq)
-    ).all()
+        .all()
+    )
     out: dict[int, int] = {}
     for seq, body in entries:
-        for evidence_id in json.loads(body).get("data", {}).get("evidence_ids", []):
+        found = _EVIDENCE_IDS.search(body)
+        if found is None or not found[1]:
+            continue
+        for evidence_id in found[1].split(","):
             out.setdefault(int(evidence_id), int(seq))
     return out

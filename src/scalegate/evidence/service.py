@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError as SQLIntegrityError
@@ -27,10 +28,10 @@ from scalegate.actor import Actor
 from scalegate.errors import EvidenceError, NotFoundError
 from scalegate.evidence.blobs import CHUNK_SIZE, blob_bytes, iter_blob, store_blob, verify_blobs
 from scalegate.evidence.inspect_reader import normalise_elicitation
-from scalegate.evidence.parsed import ParsedResult, ScorerScores
+from scalegate.evidence.parsed import ParsedResult, ScorerScores, ScoreSummary
 from scalegate.evidence.quality import ResultFacts, quality_flags
 from scalegate.evidence.readers import read_results
-from scalegate.evidence.statistics import Estimate, estimate, normal_interval, z_value
+from scalegate.evidence.statistics import Estimate, estimate, normal_interval, wilson_estimate, z_value
 from scalegate.evidence.types import (
     EvidenceRecord,
     Harness,
@@ -376,6 +377,7 @@ def _evidence_row(
 
 def _score_row(evidence_id: int, position: int, scorer: ScorerScores) -> EvidenceScoreRow:
     doc = scorer.to_doc()
+    summary = scorer.summary()
     return EvidenceScoreRow(
         evidence_id=evidence_id,
         position=position,
@@ -386,6 +388,9 @@ def _score_row(evidence_id: int, position: int, scorer: ScorerScores) -> Evidenc
         n_samples=scorer.n_samples,
         binary=scorer.binary,
         samples={k: doc[k] for k in ("sample_ids", "values", "reduced", "reported_n", "sample_metric")},
+        sample_metric=summary.sample_metric,
+        successes=summary.counts.successes if summary.counts else None,
+        trials=summary.counts.trials if summary.counts else None,
     )
 
 
@@ -599,10 +604,14 @@ def indicator_evidence(
     return None
 
 
+_Scores = TypeVar("_Scores", bound=ScorerScores | ScoreSummary)
+
+
 def _choose(
-    scorers: list[ScorerScores], harness: str, metric: str, scorer_name: str | None
-) -> tuple[ScorerScores, str, str | None] | None:
-    """The scorer to read, the metric key within it and the key of its standard error."""
+    scorers: Sequence[_Scores], harness: str, metric: str, scorer_name: str | None
+) -> tuple[_Scores, str, str | None] | None:
+    """The scorer to read, the metric key within it and the key of its standard error (from the scorers'
+    names and reported metrics, which a summary carries as the scores do)."""
     if harness == "lm_eval":
         name, _, wanted_filter = metric.partition(",")
         wanted_filter = wanted_filter or scorer_name or ""
@@ -636,11 +645,53 @@ def _indicator_result(
     return indicator_result(row, indicator, policy, scores, metric, stderr_key, _audit_seq(session, row))
 
 
+@dataclass(frozen=True, slots=True)
+class RecordFacts:
+    """What an indicator's result reads of an evidence record: plain columns, and a manual result's stated
+    interval instead of the whole ``info`` (read in bulk without decoding what a result does not use)."""
+
+    id: int
+    checkpoint_id: int
+    sha256: str
+    harness: str
+    task: str
+    task_key: str
+    task_version: str | None
+    model: str
+    status: str
+    epochs: int
+    counts: dict[str, Any]
+    elicitation: list[str]
+    ingested_at: datetime
+    stated_interval: Any
+    """``info["interval"]`` of a manual result; None for other harnesses."""
+
+    @classmethod
+    def of(cls, row: EvidenceRow) -> RecordFacts:
+        """The facts of a loaded record."""
+        return cls(
+            row.id,
+            row.checkpoint_id,
+            row.sha256,
+            row.harness,
+            row.task,
+            row.task_key,
+            row.task_version,
+            row.model,
+            row.status,
+            row.epochs,
+            row.counts,
+            row.elicitation,
+            row.ingested_at,
+            row.info.get("interval") if row.harness == "manual" else None,
+        )
+
+
 def indicator_result(
-    row: EvidenceRow,
+    row: EvidenceRow | RecordFacts,
     indicator: Indicator,
     policy: Policy,
-    scores: ScorerScores,
+    scores: ScorerScores | ScoreSummary,
     metric: str,
     stderr_key: str | None,
     audit_seq: int | None,
@@ -695,16 +746,25 @@ def indicator_result(
 
 
 def metric_estimate(
-    scores: ScorerScores,
+    scores: ScorerScores | ScoreSummary,
     metric: str,
     stderr_key: str | None,
-    row: EvidenceRow,
+    row: EvidenceRow | RecordFacts,
     level: float,
     resamples: int,
     seed: int,
 ) -> Estimate | None:
-    """An interval from per-sample scores, else a reported standard error or interval; None if neither."""
-    if scores.has_samples and scores.sample_metric == metric:
+    """An interval from per-sample scores, else a reported standard error or interval; None if neither.
+
+    From a summary, the per-sample interval is the Wilson interval of its counts, which is what the scores
+    give (``estimate``); a summary that has no counts for ``metric`` (``needs_samples``) cannot stand in for
+    the scores, and passing one is a programming error."""
+    if isinstance(scores, ScoreSummary):
+        if scores.sample_metric == metric:
+            if scores.counts is None:
+                raise ValueError(f"the estimate of {metric} needs the per-sample scores, not their summary")
+            return wilson_estimate(scores.counts, level)
+    elif scores.has_samples and scores.sample_metric == metric:
         return estimate(scores.values, level, resamples, seed, per_sample=scores.per_sample())
     value = scores.metrics[metric]
     assert value is not None
@@ -712,7 +772,10 @@ def metric_estimate(
     if stderr is not None:
         low, high = normal_interval(value, stderr, level)
         return Estimate(value, low, high, "reported", scores.n_samples)
-    stated = row.info.get("interval") if row.harness == "manual" else None
+    if isinstance(row, RecordFacts):
+        stated = row.stated_interval
+    else:
+        stated = row.info.get("interval") if row.harness == "manual" else None
     if isinstance(stated, dict):
         low, high = _rescale(value, stated["low"], stated["high"], float(stated.get("level", 0.95)), level)
         return Estimate(value, low, high, "reported", scores.n_samples)

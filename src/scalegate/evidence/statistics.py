@@ -17,12 +17,23 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from statistics import NormalDist
 
 from scalegate.errors import EvidenceError
 from scalegate.evidence.types import IntervalMethod
 
-__all__ = ["Estimate", "clustered_bootstrap", "estimate", "normal_interval", "wilson", "z_value"]
+__all__ = [
+    "BinaryCounts",
+    "Estimate",
+    "binary_counts",
+    "clustered_bootstrap",
+    "estimate",
+    "normal_interval",
+    "wilson",
+    "wilson_estimate",
+    "z_value",
+]
 
 _BATCH_DRAWS = 2_000_000
 """Index draws per bootstrap batch, bounding memory whatever the sample count."""
@@ -39,8 +50,34 @@ class Estimate:
     n: int
 
 
+@dataclass(frozen=True, slots=True)
+class BinaryCounts:
+    """Per-sample scores that are all 0 or 1, as counts: everything their estimate and Wilson interval
+    depend on, so the store keeps these two numbers beside the scores and reads them instead."""
+
+    successes: int
+    trials: int
+
+
+def binary_counts(per_sample: Sequence[float]) -> BinaryCounts | None:
+    """The counts of ``per_sample`` when there is at least one value and every value is 0 or 1; None
+    otherwise (the estimate then needs the values themselves: a bootstrap, or an error for a non-finite
+    one)."""
+    if not per_sample or any(v not in (0.0, 1.0) for v in per_sample):
+        return None
+    return BinaryCounts(int(sum(per_sample)), len(per_sample))
+
+
+def wilson_estimate(counts: BinaryCounts, confidence: float) -> Estimate:
+    """The mean of 0/1 per-sample scores and its Wilson interval (what ``estimate`` gives for them)."""
+    low, high = wilson(counts.successes, counts.trials, confidence)
+    return Estimate(counts.successes / counts.trials, low, high, "wilson", counts.trials)
+
+
+@lru_cache(maxsize=64)
 def z_value(confidence: float) -> float:
-    """The two-sided standard-normal quantile for ``confidence`` (1.96 for 0.95)."""
+    """The two-sided standard-normal quantile for ``confidence`` (1.96 for 0.95); kept per level, since a
+    family's assessment asks for the policy's one level tens of thousands of times."""
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence level {confidence} is not between 0 and 1")
     return NormalDist().inv_cdf(1.0 - (1.0 - confidence) / 2.0)
@@ -104,9 +141,9 @@ def estimate(
         raise EvidenceError("no scored samples to estimate from")
     if any(not math.isfinite(v) for v in values):
         raise EvidenceError("a per-sample score is not a finite number")
+    counts = binary_counts(values)
+    if counts is not None:
+        return wilson_estimate(counts, confidence)
     mean = sum(values) / n
-    if all(v in (0.0, 1.0) for v in values):
-        low, high = wilson(sum(values), n, confidence)
-        return Estimate(mean, low, high, "wilson", n)
     low, high = clustered_bootstrap([[v] for v in values], confidence, resamples, seed)
     return Estimate(mean, min(low, mean), max(high, mean), "bootstrap", n)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scalegate.store.base import Base
@@ -86,6 +86,13 @@ class EvidenceScoreRow(Base):
 
     ``samples`` holds ``sample_ids``, ``values`` (per sample, one score per epoch), ``reduced`` (the harness's
     epoch reduction, if recorded), ``sample_metric`` and ``reported_n``: enough to recompute any interval.
+
+    ``sample_metric``, ``successes`` and ``trials`` summarise ``samples`` (written with it, from the same
+    scores, by ``ScorerScores.summary``): the metric whose interval comes from the per-sample scores (None
+    without them), and those scores as successes out of trials when every one is 0 or 1 (None otherwise).
+    A reader then computes that metric's estimate and Wilson interval without decoding ``samples``; only a
+    row with a ``sample_metric`` and no counts (a bootstrap) needs them. Like every column, they are part of
+    the row's digest in the audit log.
     """
 
     __tablename__ = "evidence_scores"
@@ -101,3 +108,6 @@ class EvidenceScoreRow(Base):
     n_samples: Mapped[int] = mapped_column(Integer)
     binary: Mapped[bool] = mapped_column(Boolean)
     samples: Mapped[dict[str, Any]]
+    sample_metric: Mapped[str | None] = mapped_column(Text)
+    successes: Mapped[int | None] = mapped_column(Integer)
+    trials: Mapped[int | None] = mapped_column(Integer)
