@@ -26,10 +26,13 @@ from scalegate.audit.replay import Problem, RowClaim
 from scalegate.canonical import canonical_json
 from scalegate.store.base import Base, row_digest
 
-__all__ = ["RowCheck", "check_rows", "row_tables"]
+__all__ = ["UNREADABLE", "RowCheck", "check_rows", "row_tables", "unreadable_rows"]
 
 RowCheck = tuple[list[Problem], dict[str, int]]
 """Problems found, and the number of rows read per table."""
+
+UNREADABLE = (ValueError, TypeError, OverflowError)
+"""What a column type raises for a stored value it cannot read (``json.JSONDecodeError`` is a ValueError)."""
 
 
 def row_tables(claimed: Iterable[str]) -> list[str]:
@@ -83,7 +86,7 @@ def _current_digests(session: Session, table: Table) -> tuple[dict[str, str], di
             typed = [v if p is None or v is None else p(v) for p, v in zip(processors, values, strict=True)]
             row = SimpleNamespace(__table__=table, **dict(zip(keys, typed, strict=True)))
             out[key] = row_digest(row)  # type: ignore[arg-type]  # duck-typed: row_values reads __table__ and attributes
-        except (ValueError, TypeError, OverflowError) as exc:
+        except UNREADABLE as exc:
             column = _unreadable(processors, values, keys)
             detail = " ".join(str(exc).split())[:120]
             malformed[key] = Problem(
@@ -102,9 +105,17 @@ def _unreadable(processors: list[Callable[[Any], Any] | None], values: Any, keys
             continue
         try:
             process(value)
-        except (ValueError, TypeError, OverflowError):
+        except UNREADABLE:
             return key
     return "?"
+
+
+def unreadable_rows(session: Session) -> list[Problem]:
+    """A ``malformed_row`` problem for every row of every table holding a value its column cannot read."""
+    problems: list[Problem] = []
+    for name in sorted(Base.metadata.tables):
+        problems += _current_digests(session, Base.metadata.tables[name])[1].values()
+    return problems
 
 
 def _compare(

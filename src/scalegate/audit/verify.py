@@ -36,7 +36,7 @@ from scalegate.audit.coverage import Coverage, cache_check, coverage_of
 from scalegate.audit.keys import key_id_of
 from scalegate.audit.log import log_size
 from scalegate.audit.replay import Problem, Replay, replay
-from scalegate.audit.rows import check_rows, row_tables
+from scalegate.audit.rows import UNREADABLE, check_rows, row_tables, unreadable_rows
 from scalegate.audit.signatures import check_signatures
 from scalegate.audit.times import check_times
 from scalegate.audit.tree_heads import TreeHead, _all, log_origin, sign_tree_head, signature_valid
@@ -125,30 +125,49 @@ def verify(
     ``checkpoint=False`` never writes; otherwise a clean, grown log gets a new checkpoint signed by SYSTEM.
     """
     started = time.perf_counter()
-    with workspace.read() as session:
-        _snapshot(session)
-        head = log_size(session)
-        checkpoints = _all(session)
-        keys = {row.key_id: row for row in session.execute(select(AuditKeyRow)).scalars()}
-        marks = [c.size for c in checkpoints]
-        pinned = 0 if deep else max((m for m in marks if m <= head), default=0)
-        state = replay(session, head=head, marks=marks, rows=rows, deep=deep, seq_checks_from=pinned)
+    try:
+        with workspace.read() as session:
+            _snapshot(session)
+            report, state, checkpoints = _check(session, rows=rows, deep=deep, blobs=blobs, advance=advance)
+    except UNREADABLE as exc:
+        # A value some check read through its column type could not be converted (a malformed time or JSON
+        # document written with SQL): name every such row instead of failing with a traceback.
+        with workspace.read() as session:
+            report = _unreadable(session, exc)
+        report.seconds = time.perf_counter() - started
+        return report
+    if checkpoint and report.ok and state.size and not _covered(checkpoints, state.size):
+        _sign(workspace, state, report)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _check(
+    session: Session, *, rows: bool, deep: bool, blobs: bool, advance: Callable[[int], None] | None
+) -> tuple[VerifyReport, Replay, list[TreeHead]]:
+    """Every check of ``verify`` in one read session; the report, the replay and the stored checkpoints."""
+    head = log_size(session)
+    checkpoints = _all(session)
+    keys = {row.key_id: row for row in session.execute(select(AuditKeyRow)).scalars()}
+    marks = [c.size for c in checkpoints]
+    pinned = 0 if deep else max((m for m in marks if m <= head), default=0)
+    state = replay(session, head=head, marks=marks, rows=rows, deep=deep, seq_checks_from=pinned)
+    problems = _check_keys(keys) + _check_checkpoints(checkpoints, keys, state)
+    if (problems or state.problems or columns_disagree(session)) and not deep:
+        # Something is wrong: replay again checking every entry in full, to say exactly which ones.
+        state = replay(session, head=head, marks=marks, rows=rows, deep=True)
         problems = _check_keys(keys) + _check_checkpoints(checkpoints, keys, state)
-        if (problems or state.problems or columns_disagree(session)) and not deep:
-            # Something is wrong: replay again checking every entry in full, to say exactly which ones.
-            state = replay(session, head=head, marks=marks, rows=rows, deep=True)
-            problems = _check_keys(keys) + _check_checkpoints(checkpoints, keys, state)
-        problems = state.problems + problems + check_times(session)
-        problems += _check_head(session)
-        counts: dict[str, int] = {}
-        if rows:
-            row_problems, counts = check_rows(session, state.claims)
-            problems += row_problems
-            problems += check_signatures(session)[0]
-        content = check_blobs(session, advance) if blobs else None
-        if content is not None:
-            problems += content.problems
-        problems += _check_caches(session)
+    problems = state.problems + problems + check_times(session)
+    problems += _check_head(session)
+    counts: dict[str, int] = {}
+    if rows:
+        row_problems, counts = check_rows(session, state.claims)
+        problems += row_problems
+        problems += check_signatures(session)[0]
+    content = check_blobs(session, advance) if blobs else None
+    if content is not None:
+        problems += content.problems
+    problems += _check_caches(session)
     report = VerifyReport(
         ok=not problems,
         entries=state.size,
@@ -162,10 +181,24 @@ def verify(
         files_checked=content.files if content is not None else None,
         blob_bytes=content.bytes_hashed if content is not None else 0,
     )
-    if checkpoint and report.ok and state.size and not _covered(checkpoints, state.size):
-        _sign(workspace, state, report)
-    report.seconds = time.perf_counter() - started
-    return report
+    return report, state, checkpoints
+
+
+def _unreadable(session: Session, exc: Exception) -> VerifyReport:
+    """The report when a check met a stored value it cannot read: every unreadable row of every table."""
+    problems = unreadable_rows(session)
+    if not problems:
+        detail = " ".join(str(exc).split())[:120]
+        problems = [Problem("malformed_row", f"the store holds a value scalegate cannot read ({detail})")]
+    return VerifyReport(
+        ok=False,
+        entries=log_size(session),
+        root="",
+        problems=problems,
+        bytes_hashed=0,
+        coverage=_coverage({}, problems, None, 0),
+        notes=["verification stopped at an unreadable value; fix or remove the rows named and verify again"],
+    )
 
 
 def _snapshot(session: Session) -> None:
