@@ -79,6 +79,7 @@ def _people(workspace: Workspace) -> dict[str, Actor]:
             roles=[role],
             email=f"{name}@example.org",
             password=PASSWORD,
+            approver_password=PASSWORD,
             display_name=name.title(),
         )
     return {"root": root, **{name: resolve_actor(workspace, name) for name in PEOPLE}}
@@ -130,8 +131,15 @@ def _safeguards(s: Scenario, tmp: Path) -> None:
             review_evidence(ws, reviewer, row.id, approve=True, note="checked")
     for kind in ("deployment", "security"):
         decision = propose_safeguards_determination(ws, owner, kind, "ASL-3")
-        sign_decision(ws, s.people["rita"], decision.id, "rso", justification="every criterion evidenced")
-        sign_decision(ws, s.people["carl"], decision.id, "ceo", justification="agreed")
+        sign_decision(
+            ws,
+            s.people["rita"],
+            decision.id,
+            "rso",
+            password=PASSWORD,
+            justification="every criterion evidenced",
+        )
+        sign_decision(ws, s.people["carl"], decision.id, "ceo", password=PASSWORD, justification="agreed")
         notify_decision(ws, s.people["rita"], decision.id, s.notifier)
 
 

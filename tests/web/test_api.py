@@ -13,7 +13,7 @@ from scalegate.clock import FixedClock
 from scalegate.governance.notifications import InMemoryNotifier
 from scalegate.web import WebSettings, create_app
 from tests.web.inspect_logs import write_log
-from tests.web.scenario import MODEL, Scenario, build
+from tests.web.scenario import MODEL, PASSWORD, Scenario, build
 from tests.web.test_errors import assert_error_shape
 
 pytestmark = pytest.mark.slow
@@ -96,13 +96,18 @@ def test_determination_signed_over_http_lifts_the_pause(scenario: Scenario, clie
     assert {f["threshold_id"]: f["state"] for f in assessment["findings"]}["CBRN-3"] == "alert"
 
     url = f"/api/v1/decisions/{scenario.determination_id}/signatures"
-    own = client.post(url, headers=rita, json={"role": "ceo"})
+    own = client.post(url, headers=rita, json={"role": "ceo", "password": PASSWORD})
     assert own.status_code == 403  # rita does not hold the ceo role
-    assert client.post(url, headers=rita, json={"role": "rso", "justification": "ok"}).status_code == 201
-    twice = client.post(url, headers=rita, json={"role": "rso"})
+    unsigned = client.post(url, headers=rita, json={"role": "rso", "justification": "ok"})
+    assert unsigned.status_code == 422  # a sign-off needs the signer's password at that moment
+    wrong = client.post(url, headers=rita, json={"role": "rso", "password": "not rita's password"})
+    assert wrong.status_code == 403 and "does not open" in wrong.json()["error"]["message"]
+    signoff = {"role": "rso", "justification": "ok", "password": PASSWORD}
+    assert client.post(url, headers=rita, json=signoff).status_code == 201
+    twice = client.post(url, headers=rita, json={"role": "rso", "password": PASSWORD})
     assert twice.status_code == 409
     assert_error_shape(twice.json(), "conflict")
-    signed = client.post(url, headers=carl, json={"role": "ceo", "justification": "ok"})
+    signed = client.post(url, headers=carl, json={"role": "ceo", "justification": "ok", "password": PASSWORD})
     assert signed.status_code == 201 and signed.json()["status"] == "approved"
     sent = client.post(f"/api/v1/decisions/{scenario.determination_id}/notifications", headers=rita)
     assert sent.status_code == 201 and {n["role"] for n in sent.json()} == {"board", "ltbt"}

@@ -151,6 +151,7 @@ def _approve(visitor: Visitor, decision_id: int, role: str) -> None:
     page = visitor.go("/signoffs")
     card = page.locator(f"#decision-{decision_id}")
     card.locator("input[name=justification]").fill(f"reviewed the findings as {role}")
+    card.locator("input[name=password]").fill(PASSWORD)  # every signature asks for the signer's password
     card.locator(f"button:has-text('Approve as {role}')").click()
     page.wait_for_load_state("networkidle")
     assert f"Decision #{decision_id} approved as {role}." in page.locator("main").inner_text()

@@ -105,7 +105,9 @@ def test_gate_verdict_follows_state_and_time(tmp_path: Path, clock: FixedClock) 
         # a state change (the determination signed) is seen at once
         internal = f"/api/v1/gate?model={ref}&action=deploy-internal"
         before = client.get(internal).json()
-        sign_decision(s.workspace, s.people["rita"], s.determination_id, "rso", justification="ok")
+        sign_decision(
+            s.workspace, s.people["rita"], s.determination_id, "rso", password=PASSWORD, justification="ok"
+        )
         after = client.get(internal).json()
         assert after != before
         assert after["outcome"] == evaluate_gate(s.workspace, ref, "deploy-internal").outcome
