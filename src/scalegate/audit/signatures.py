@@ -48,7 +48,7 @@ def check_signatures(session: Session) -> tuple[list[Problem], int]:
     """Every problem with users' signatures, in the log and in the rows; and how many signatures verified."""
     trail = _trail(session)
     problems = [Problem(_kind(kind), message, seq=seq) for seq, kind, message in trail.problems]
-    names = {user_id: name for user_id, name in session.execute(select(UserRow.id, UserRow.name)).tuples()}
+    names = {user_id: name for user_id, name in session.execute(select(UserRow.id, UserRow.name))}
     problems += _check_signoffs(session, trail)
     problems += _check_consultations(session, trail, names)
     problems += _check_keys(session, trail)
@@ -66,7 +66,7 @@ def _trail(session: Session) -> SignatureTrail:
         .order_by(AuditEntryRow.seq)
     )
     entries = []
-    for seq, body in session.execute(stmt).tuples():
+    for seq, body in session.execute(stmt):
         try:
             entries.append((seq, json.loads(body)))
         except ValueError:
@@ -84,7 +84,7 @@ def _row_problem(trail: SignatureTrail, row: Any, statement: dict[str, Any], at:
 def _check_signoffs(session: Session, trail: SignatureTrail) -> list[Problem]:
     problems = []
     stmt = select(SignatureRow, DecisionRow).join(DecisionRow, DecisionRow.id == SignatureRow.decision_id)
-    for row, decision in session.execute(stmt.order_by(SignatureRow.id)).tuples():
+    for row, decision in session.execute(stmt.order_by(SignatureRow.id)):
         if row.key_id is None:
             why: str | None = "carries no signature"
         else:

@@ -525,4 +525,4 @@ def list_keys(workspace: Workspace, actor: Actor, user: str | None = None) -> li
     if user is not None:
         stmt = stmt.where(UserRow.name == user)
     with workspace.read() as session:
-        return [_view(k, u) for k, u in session.execute(stmt).tuples()]
+        return [_view(k, u) for k, u in session.execute(stmt)]
