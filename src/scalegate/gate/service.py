@@ -200,6 +200,9 @@ def _time_bounds(assessment: Assessment, now: datetime) -> list[datetime]:
     out: list[datetime] = []
     for firing in assessment.triggers:
         out += [t for t in (firing.triggered_at, firing.deadline) if t is not None and t > now]
+        mark = firing.detail.get("mark") if firing.trigger == "calendar" else None
+        if isinstance(mark, str) and datetime.fromisoformat(mark) > now:  # when it will fire
+            out.append(datetime.fromisoformat(mark))
         since = firing.detail.get("since") if firing.trigger == "calendar" else None
         if isinstance(since, str) and firing.value is not None:
             anchor = datetime.fromisoformat(since)
