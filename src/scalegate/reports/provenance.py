@@ -52,6 +52,8 @@ class Provenance:
     audit: dict[str, Any]
     data_sha256: str
     cited: list[Citation] = field(default_factory=list)
+    workspace_mode: str = "production"
+    """``demo`` when the workspace is a demo (``scalegate.workspace_mode``): the report then says so."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -61,6 +63,7 @@ class Provenance:
             "audit": self.audit,
             "data_sha256": self.data_sha256,
             "cited": [c.to_dict() for c in _unique(self.cited)],
+            "workspace_mode": self.workspace_mode,
         }
 
 
@@ -106,4 +109,5 @@ def build_provenance(
         audit=audit_state(workspace),
         data_sha256=digest(data),
         cited=cited,
+        workspace_mode=workspace.mode,
     )

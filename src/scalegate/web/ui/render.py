@@ -57,6 +57,11 @@ def _policy_label(request: Request) -> str:
     return f"{policy.title}"
 
 
+def _demo(request: Request) -> bool:
+    """Whether the workspace is a demo (every page then says so: ``scalegate.workspace_mode``)."""
+    return bool(getattr(getattr(request.app.state, "workspace", None), "demo", False))
+
+
 def render(
     request: Request, template: str, page: str, context: dict[str, Any], status: int = 200
 ) -> HTMLResponse:
@@ -72,6 +77,7 @@ def render(
         "csrf_field": CSRF_FIELD,
         "policy_label": _policy_label(request),
         "flashes": take_flashes(request),
+        "demo": _demo(request),
     }
     return templates.TemplateResponse(request, template, {**base, **context}, status_code=status)
 
