@@ -123,9 +123,9 @@ def test_deleted_evidence_file_ends_the_cached_verdict(
 def test_edited_or_forged_cache_row_is_never_served(
     flow_for: Any, standin_logs: dict[str, Path], db_url: str
 ) -> None:
-    from scalegate.gate.cache import check
     from scalegate.store.models.gate import GateVerdictRow
 
+    sqlite = db_url.startswith("sqlite")
     flow: Flow = flow_for("anthropic-rsp-2.2")
     flow.register("c1", 1.0e24)
     flow.ingest(C1, standin_logs, ["wmdp_bio", *LOW])  # CBRN-3 cannot be ruled out: training pauses
@@ -138,38 +138,36 @@ def test_edited_or_forged_cache_row_is_never_served(
             .where(GateVerdictRow.ref == C1)
             .values(outcome="allow", exit_code=0, text=allow_text)
         ).rowcount
+    assert edited == (1 if sqlite else 0)  # only a SQLite workspace keeps verdicts (the fast path reads them)
+    done = _gate_cli(db_url, C1, "continue-training", now)
+    assert done.returncode == 3 and done.stdout.startswith("PAUSE"), done.stdout
+
+    from scalegate.gate.cache import check
+
+    with flow.workspace.engine.begin() as conn:  # a row for another question, with the current audit root
         row = {c.name: None for c in GateVerdictRow.__table__.columns}
         forged = dict(row, ref=MODEL, action="continue-training", outcome="allow", exit_code=0)
         forged |= {"document": "{}", "text": allow_text, "audit_size": 10**6, "computed_at": START}
         forged |= {"valid_until_epoch": 4e9, "audit_leaf": "", "policy_digest": "x", "blob_state": "x"}
         forged |= {"computed_epoch": 0.0, "mac": "0" * 64}
-        if db_url.startswith("sqlite"):
-            # the fields a forger would copy: the current state's
-            forged |= {
-                k: v
-                for k, v in conn.execute(
-                    select(GateVerdictRow.audit_size, GateVerdictRow.audit_leaf).limit(1)
-                )
-                .one()
-                ._asdict()
-                .items()
-            }
+        if sqlite:
+            kept = conn.execute(select(GateVerdictRow).where(GateVerdictRow.ref == C1)).one()._asdict()
+            forged |= {k: kept[k] for k in ("audit_size", "audit_leaf", "policy_digest", "blob_state")}
         conn.execute(GateVerdictRow.__table__.insert().values(**forged))
-    assert edited == (1 if db_url.startswith("sqlite") else 0)
     with flow.workspace.read() as session:
         problems = check(session)
-    assert any(f"'{MODEL}'" in p and "MAC does not verify" in p for p in problems), problems
-    assert any(f"'{C1}'" in p for p in problems) == db_url.startswith("sqlite"), problems
-    for ref in (C1, MODEL):  # the gate ignores both rows, decides afresh and rebuilds them
-        done = _gate_cli(db_url, ref, "continue-training", now)
-        assert done.returncode == 3 and done.stdout.startswith("PAUSE"), done.stdout
+    assert [p for p in problems if "MAC does not verify" in p] == problems
+    assert [p.split("]")[0] for p in problems] == [f"gate_verdicts[{MODEL!r}, 'continue-training'"]
+    done = _gate_cli(db_url, MODEL, "continue-training", now)  # ignored, decided afresh, rebuilt
+    assert done.returncode == 3 and done.stdout.startswith("PAUSE"), done.stdout
     with flow.workspace.transaction() as session:
-        assert check(session) == [] or not db_url.startswith("sqlite")
+        assert check(session) == ([] if sqlite else problems)
         session.execute(update(GateVerdictRow).values(text=allow_text))
-        assert len(check(session, repair=True)) >= 1  # repaired: the rows that fail are deleted
+        repaired = check(session, repair=True)  # every row fails now, and is deleted
+    assert len(repaired) == (2 if sqlite else 1), repaired
     with flow.workspace.read() as session:
         assert check(session) == []
-        assert all(row.outcome == "pause" for row in session.execute(select(GateVerdictRow)).scalars())
+        assert session.execute(select(GateVerdictRow)).first() is None
 
 
 # -- what the engine decides -------------------------------------------------------------------------------
