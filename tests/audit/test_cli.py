@@ -92,13 +92,13 @@ def test_checkpoint_needs_the_role_the_policy_names(ws: Workspace) -> None:
     code, out = run(ws, "checkpoint", "--json", user="rita")
     assert code == 0, out
     doc = json.loads(out)
-    assert doc["created_by"] == "user:rita" and doc["text"].startswith("scalegate-audit-checkpoint/v1\n")
+    assert doc["created_by"] == "user:rita" and doc["text"].startswith("scalegate-audit-checkpoint/v2\n")
 
 
 def test_proof_and_consistency(ws: Workspace) -> None:
     append_events(ws, 5)
     run(ws, "checkpoint", user="rita")
-    code, out = run(ws, "proof", "2", "--json")
+    code, out = run(ws, "proof", "2", "--json", user="rita")
     doc = json.loads(out)
     assert (
         code == 0
@@ -106,13 +106,13 @@ def test_proof_and_consistency(ws: Workspace) -> None:
         and doc["checkpoint"] is not None
         and doc["root"] == doc["checkpoint"]["root"]
     )
-    code, out = run(ws, "proof", "1", "--size", "4")
+    code, out = run(ws, "proof", "1", "--size", "4", user="rita")
     assert code == 0 and "entry 1 in tree of 4: verified" in out
     code, out = run(ws, "consistency", "3", "--json")
     assert code == 0 and json.loads(out)["verified"]
     code, out = run(ws, "consistency", "3", "5")
     assert code == 0 and "tree 3 -> tree 5: verified" in out
-    code, out = run(ws, "proof", "99")
+    code, out = run(ws, "proof", "99", user="rita")
     assert code == 2 and out.startswith("error: seq: entry 99 is not in a tree")
 
 

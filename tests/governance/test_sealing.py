@@ -164,3 +164,30 @@ def test_an_export_carries_sealed_entries_as_leaf_hashes_and_still_verifies_offl
     (tmp_path / "rita" / "entries.jsonl").write_text("\n".join(lines) + "\n")
     forged = offline.verify_export(tmp_path / "rita", [offline.load_public_key(key)])
     assert not forged.ok
+
+
+def test_the_cli_shows_the_rso_sealed_entries_and_proofs_without_bodies(
+    workspace: Workspace, people: dict[str, Actor], reports: Reports
+) -> None:
+    from typer.testing import CliRunner
+
+    from scalegate.cli.app import app
+
+    def cli(*args: str) -> dict[str, object]:
+        result = CliRunner().invoke(app, ["--db", workspace.url, "--as", "rita", "audit", *args, "--json"])
+        assert result.exit_code == 0, result.output
+        parsed = json.loads(result.stdout)
+        assert isinstance(parsed, dict)
+        return parsed
+
+    seq = _about(workspace, reports.about_rso)[0]
+    listed = cli("log", "--limit", "500")
+    entries = listed["entries"]
+    assert isinstance(entries, list)
+    shown = {e["seq"]: e for e in entries}
+    assert shown[seq]["sealed"] is True and shown[seq]["at"] is None
+    assert f"noncompliance:{reports.about_rso}" not in json.dumps(listed)
+    proof = cli("proof", str(seq))
+    assert proof["body"] is None and proof["verified"] is True
+    refused = CliRunner().invoke(app, ["--db", workspace.url, "--as", "sam", "audit", "proof", str(seq)])
+    assert refused.exit_code == 2  # staff may not read the log at all

@@ -117,10 +117,11 @@ def proof_cmd(
     ),
     json_out: bool = JSON,
 ) -> Any:
-    """Inclusion proof (RFC 9162 audit path) of entry SEQ in the tree of the first --size entries."""
-    from scalegate.audit.proofs import inclusion_proof
+    """Inclusion proof (RFC 9162 audit path) of entry SEQ in the tree of the first --size entries (without
+    the body when the entry is sealed for you)."""
+    from scalegate.governance.audit_access import inclusion_proof
 
-    return inclusion_proof(workspace_of(ctx), seq, size)
+    return inclusion_proof(workspace_of(ctx), actor_of(ctx), seq, size)
 
 
 @audit_app.command("consistency")
