@@ -215,7 +215,9 @@ def test_the_standalone_definitions_agree_with_the_package(workspace: Workspace)
     cp = sign_tree_head(workspace)
     assert (
         offline.checkpoint_text(cp.to_dict())
-        == tree_head_text(cp.origin, cp.size, cp.root, cp.created_at, cp.key_id)
+        == tree_head_text(
+            cp.origin, cp.size, cp.root, cp.created_at, cp.key_id, number=cp.id, signer=cp.created_by
+        )
         == cp.text
     )
     assert offline.EXPORT_FORMAT == export_module.EXPORT_FORMAT

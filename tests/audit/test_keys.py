@@ -127,12 +127,17 @@ def test_checkpoint_text_is_the_documented_format(workspace: Workspace) -> None:
     cp = sign_tree_head(workspace)
     lines = cp.text.decode().split("\n")
     assert lines == [
-        "scalegate-audit-checkpoint/v1",
+        "scalegate-audit-checkpoint/v2",
         f"origin {cp.origin}",
         f"size {cp.size}",
         f"root {cp.root.hex()}",
         "time 2025-06-01T12:00:00.000000Z",
         f"key {cp.key_id}",
+        f"id {cp.id}",
+        "by system",
         "",
     ]
-    assert tree_head_text(cp.origin, cp.size, cp.root, cp.created_at, cp.key_id) == cp.text
+    signed = tree_head_text(
+        cp.origin, cp.size, cp.root, cp.created_at, cp.key_id, number=cp.id, signer="system"
+    )
+    assert signed == cp.text

@@ -214,6 +214,44 @@ def test_a_forged_checkpoint_signature_is_reported(workspace: Workspace) -> None
     assert kinds(verify(workspace)) == {"checkpoint_signature"}
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        "id = id + 100",
+        "created_by = 'user:ceo'",
+        "format = 'scalegate-audit-checkpoint/v1'",  # a v1 text would not sign id and signer
+    ],
+)
+def test_a_checkpoint_s_id_signer_and_format_are_signed(workspace: Workspace, change: str) -> None:
+    append_events(workspace, 2)
+    cp = sign_tree_head(workspace)
+    sql(workspace, f"UPDATE audit_checkpoints SET {change} WHERE id = :i", i=cp.id)
+    assert kinds(verify(workspace)) == {"checkpoint_signature"}
+
+
+def test_a_v1_checkpoint_still_verifies_with_a_note(workspace: Workspace) -> None:
+    """Checkpoints signed before format v2 keep verifying; the report says what they do not bind."""
+    from scalegate.audit.keys import load_private_key
+    from scalegate.audit.tree_heads import LEGACY_FORMAT, tree_head_text
+
+    append_events(workspace, 2)
+    cp = sign_tree_head(workspace)
+    v1 = tree_head_text(cp.origin, cp.size, cp.root, cp.created_at, cp.key_id, version=LEGACY_FORMAT)
+    signature = load_private_key(workspace, cp.key_id).sign(v1)
+    sql(
+        workspace,
+        "UPDATE audit_checkpoints SET format = :f, signature = :s WHERE id = :i",
+        f=LEGACY_FORMAT,
+        s=signature,
+        i=cp.id,
+    )
+    report = verify(workspace, checkpoint=False)
+    assert report.ok, report.problems
+    assert report.notes == [
+        "1 checkpoints were signed in format v1, which binds neither their id nor their signer"
+    ]
+
+
 def test_a_checkpoint_root_rewritten_with_the_log_is_reported(workspace: Workspace) -> None:
     """Rewrite an entry and the checkpoint's root to match: the signature no longer verifies."""
     append_events(workspace, 4)

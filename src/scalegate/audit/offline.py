@@ -54,7 +54,8 @@ __all__ = [
 ]
 
 EXPORT_FORMAT = "scalegate-audit-export/v1"
-CHECKPOINT_FORMAT = "scalegate-audit-checkpoint/v1"
+CHECKPOINT_FORMAT = "scalegate-audit-checkpoint/v2"
+LEGACY_CHECKPOINT_FORMAT = "scalegate-audit-checkpoint/v1"  # no id and signer lines
 ENTRY_KEYS = {"actor", "at", "data", "event", "seq", "subject"}
 DEMO_KEYS = ENTRY_KEYS | {"demo"}
 KEY_EVENTS = {"audit.key_created", "audit.key_rotated"}
@@ -151,14 +152,19 @@ class _Tree:
 
 def checkpoint_text(cp: dict[str, Any]) -> bytes:
     """The signed bytes of a checkpoint (see ``scalegate.audit.checkpoints``)."""
+    version = cp.get("format", LEGACY_CHECKPOINT_FORMAT)
+    if version not in (CHECKPOINT_FORMAT, LEGACY_CHECKPOINT_FORMAT):
+        raise ValueError(f"unknown checkpoint format {version!r}")
     lines = [
-        CHECKPOINT_FORMAT,
+        version,
         f"origin {cp['origin']}",
         f"size {cp['size']}",
         f"root {cp['root']}",
         f"time {cp['time']}",
         f"key {cp['key_id']}",
     ]
+    if version == CHECKPOINT_FORMAT:
+        lines += [f"id {int(cp['id'])}", f"by {cp['created_by']}"]
     return "".join(line + "\n" for line in lines).encode("utf-8")
 
 
@@ -496,8 +502,9 @@ class SigningKey:
             return False
         if self.approved_at is not None and at < self.approved_at:
             return False
-        retired = seq is not None and self.retired_seq is not None and self.retired_seq < seq
-        return not retired and (self.retired_at is None or at < self.retired_at)
+        if seq is not None:  # the log's order decides (a fixed clock can give both one time)
+            return self.retired_seq is None or self.retired_seq > seq
+        return self.retired_at is None or at < self.retired_at
 
 
 @dataclass
@@ -509,6 +516,8 @@ class SignatureTrail:
     problems: list[tuple[int | None, str, str]] = field(default_factory=list)
     verified: int = 0
     roles: dict[str, set[str]] = field(default_factory=dict)
+    entry_of: dict[str, int] = field(default_factory=dict)
+    """The seq of the entry that carries each signature (hex) of a signed act."""
 
 
 def _time(text: Any) -> datetime.datetime:
@@ -577,6 +586,7 @@ def _trace(trail: SignatureTrail, seq: int, doc: dict[str, Any]) -> None:
             trail.problems.append((seq, "signature_missing", f"{event} carries no signature"))
             return
         statement = signature["statement"]
+        trail.entry_of.setdefault(str(signature.get("value")), seq)
         why = _act_mismatch(event, data, statement)
         key = trail.keys.get(str(signature.get("key_id")))
         if why is None and key is not None and statement.get("signer") != key.user:

@@ -10,12 +10,17 @@ rewrite history they would have to forge an Ed25519 signature, and a tree head h
 export, a reviewer's copy) pins every entry before it. The signed bytes are the tree head text, UTF-8, every
 line ending in a newline (``docs/audit.md`` gives the byte-level format)::
 
-    scalegate-audit-checkpoint/v1
+    scalegate-audit-checkpoint/v2
     origin scalegate/<first 32 hex digits of the leaf hash of entry 0>
     size <decimal number of entries>
     root <hex RFC 6962 root hash>
     time <UTC, YYYY-MM-DDTHH:MM:SS.ffffffZ>
     key <hex key id>
+    id <the checkpoint's number in the store>
+    by <who had it signed>
+
+Format v1 (checkpoints signed before v2) lacks the last two lines, so its number and signer are not signed; a
+stored checkpoint names its format, and one switched from v2 to v1 no longer verifies.
 
 Checkpoints are kept beside the log, not in it: an entry recording a checkpoint would change the tree the
 checkpoint signs, and each checkpoint authenticates itself by its signature. ``audit verify`` checks every
@@ -44,6 +49,7 @@ if TYPE_CHECKING:
     from scalegate.workspace import Workspace
 
 __all__ = [
+    "LEGACY_FORMAT",
     "TREE_HEAD_FORMAT",
     "Rotation",
     "TreeHead",
@@ -58,8 +64,11 @@ __all__ = [
     "tree_head_text",
 ]
 
-TREE_HEAD_FORMAT = "scalegate-audit-checkpoint/v1"
-"""First line of every checkpoint text; names the format version."""
+TREE_HEAD_FORMAT = "scalegate-audit-checkpoint/v2"
+"""First line of every checkpoint text signed now; names the format version."""
+
+LEGACY_FORMAT = "scalegate-audit-checkpoint/v1"
+"""The format of checkpoints signed before v2: without the ``id`` and ``by`` lines."""
 
 
 def format_time(at: datetime) -> str:
@@ -72,16 +81,29 @@ def log_origin(first_leaf: bytes) -> str:
     return f"scalegate/{first_leaf.hex()[:32]}"
 
 
-def tree_head_text(origin: str, size: int, root: bytes, at: datetime, key_id: str) -> bytes:
-    """The exact bytes a checkpoint signature covers."""
+def tree_head_text(
+    origin: str,
+    size: int,
+    root: bytes,
+    at: datetime,
+    key_id: str,
+    *,
+    number: int | None = None,
+    signer: str | None = None,
+    version: str = TREE_HEAD_FORMAT,
+) -> bytes:
+    """The exact bytes a checkpoint signature covers: ``number`` and ``signer`` are the checkpoint's id and
+    ``created_by`` (format v2); ``version=LEGACY_FORMAT`` gives the v1 text without them."""
     lines = [
-        TREE_HEAD_FORMAT,
+        version,
         f"origin {origin}",
         f"size {size}",
         f"root {root.hex()}",
         f"time {format_time(at)}",
         f"key {key_id}",
     ]
+    if version != LEGACY_FORMAT:
+        lines += [f"id {number}", f"by {signer}"]
     return "".join(line + "\n" for line in lines).encode("utf-8")
 
 
@@ -107,6 +129,8 @@ class TreeHead:
     key_id: str
     signature: bytes
     created_by: str
+    format: str = TREE_HEAD_FORMAT
+    """The text format signed (``LEGACY_FORMAT`` signs neither ``id`` nor ``created_by``)."""
 
     @classmethod
     def of(cls, row: AuditCheckpointRow) -> TreeHead:
@@ -119,11 +143,21 @@ class TreeHead:
             row.key_id,
             bytes(row.signature),
             row.created_by,
+            row.format,
         )
 
     @property
     def text(self) -> bytes:
-        return tree_head_text(self.origin, self.size, self.root, self.created_at, self.key_id)
+        return tree_head_text(
+            self.origin,
+            self.size,
+            self.root,
+            self.created_at,
+            self.key_id,
+            number=self.id,
+            signer=self.created_by,
+            version=self.format,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -135,6 +169,7 @@ class TreeHead:
             "key_id": self.key_id,
             "signature": self.signature.hex(),
             "created_by": self.created_by,
+            "format": self.format,
             "text": self.text.decode("utf-8"),
         }
 
@@ -225,17 +260,21 @@ def sign_current(
         return existing
     at = at or workspace.now()
     origin = log_origin(state.first_leaf)
-    signature = private.sign(tree_head_text(origin, head, root, at, row_key.key_id))
     row = AuditCheckpointRow(
         origin=origin,
         size=head,
         root_hash=root,
         created_at=at,
         key_id=row_key.key_id,
-        signature=signature,
+        signature=bytes(64),
         created_by=actor.label,
+        format=TREE_HEAD_FORMAT,
     )
     session.add(row)
+    session.flush()  # the id is part of the signed text
+    row.signature = private.sign(
+        tree_head_text(origin, head, root, at, row_key.key_id, number=row.id, signer=actor.label)
+    )
     session.flush()
     return TreeHead.of(row)
 

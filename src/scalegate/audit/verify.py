@@ -39,7 +39,14 @@ from scalegate.audit.replay import Problem, Replay, replay
 from scalegate.audit.rows import UNREADABLE, check_rows, row_tables, unreadable_rows
 from scalegate.audit.signatures import check_signatures
 from scalegate.audit.times import check_times
-from scalegate.audit.tree_heads import TreeHead, _all, log_origin, sign_tree_head, signature_valid
+from scalegate.audit.tree_heads import (
+    LEGACY_FORMAT,
+    TreeHead,
+    _all,
+    log_origin,
+    sign_tree_head,
+    signature_valid,
+)
 from scalegate.errors import ScalegateError
 from scalegate.jsonable import to_jsonable
 from scalegate.store.base import Base
@@ -181,6 +188,11 @@ def _check(
         files_checked=content.files if content is not None else None,
         blob_bytes=content.bytes_hashed if content is not None else 0,
     )
+    legacy = sum(1 for c in checkpoints if c.format == LEGACY_FORMAT)
+    if legacy:
+        report.notes.append(
+            f"{legacy} checkpoints were signed in format v1, which binds neither their id nor their signer"
+        )
     return report, state, checkpoints
 
 

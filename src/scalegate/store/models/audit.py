@@ -71,3 +71,5 @@ class AuditCheckpointRow(Base):
     key_id: Mapped[str] = mapped_column(ForeignKey("audit_keys.key_id"))
     signature: Mapped[bytes] = mapped_column(LargeBinary(64))
     created_by: Mapped[str] = mapped_column(String(200))
+    format: Mapped[str] = mapped_column(String(40), default="scalegate-audit-checkpoint/v2")
+    """The signed text's format: v2 signs ``id`` and ``created_by`` too; v1 (older checkpoints) does not."""

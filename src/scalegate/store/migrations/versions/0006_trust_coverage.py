@@ -16,7 +16,17 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    # -- checkpoints: the signed text names its format; v2 signs the checkpoint's id and signer too ---------
+    # Existing checkpoints were signed as v1 and stay so (their signatures cover the v1 text).
+    with op.batch_alter_table("audit_checkpoints") as batch:
+        batch.add_column(
+            sa.Column(
+                "format",
+                sa.String(length=40),
+                nullable=False,
+                server_default="scalegate-audit-checkpoint/v1",
+            )
+        )
 
     # -- gate cache: a verdict is kept with the state it was decided from and an HMAC over both ------------
     _gate_cache_upgrade()
@@ -25,6 +35,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     # -- gate cache ------------------------------------------------------------------------------------------
     _gate_cache_downgrade()
+
+    # -- checkpoints -------------------------------------------------------------------------------------------
+    with op.batch_alter_table("audit_checkpoints") as batch:
+        batch.drop_column("format")
 
     pass
 
