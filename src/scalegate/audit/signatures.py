@@ -77,8 +77,11 @@ def _trail(session: Session) -> SignatureTrail:
 def _row_problem(trail: SignatureTrail, row: Any, statement: dict[str, Any], at: datetime) -> str | None:
     if row.signature is None or row.key_id is None:
         return "carries no signature"
+    seq = trail.entry_of.get(row.signature)
+    if seq is None:
+        return "no entry of the log carries this signature"
     signature = {"statement": statement, "key_id": row.key_id, "value": row.signature}
-    return signature_problem(trail, None, signature, user_id=statement["user_id"], at=at)
+    return signature_problem(trail, seq, signature, user_id=statement["user_id"], at=at)
 
 
 def _check_signoffs(session: Session, trail: SignatureTrail) -> list[Problem]:
