@@ -143,7 +143,7 @@ def check(session: Session, *, repair: bool = False) -> list[str]:
 def _row_problem(row: GateVerdictRow, key: bytes | None) -> str | None:
     """Why a cached row cannot be trusted, or None when it verifies."""
     if key is None:
-        return "no gate key to verify it with (the cached verdict cannot be trusted)"
+        return "MAC does not verify: there is no gate key to verify it with"
     try:
         sealed = _sealed(row)
         expected = seal(key, sealed)
