@@ -25,7 +25,7 @@ def known_password(ctx: typer.Context, actor: Actor) -> str | None:
     given = os.environ.get(PASSWORD_ENV)
     if given:
         return given
-    if getattr(workspace_of(ctx), "demo", False):
+    if workspace_of(ctx).demo:
         from scalegate.testing.demo import demo_password
 
         return demo_password(actor.name)
