@@ -207,3 +207,17 @@ def test_a_workspace_keeps_the_mode_it_was_created_with(production: Workspace) -
                                                    "--policy", str(MINIMAL_POLICY)]))  # fmt: skip
     assert "already a production workspace" in line
     assert not init_workspace(production.url, str(MINIMAL_POLICY)).demo
+
+
+def test_switching_a_workspace_to_demo_with_sql_fails_verify(production: Workspace) -> None:
+    from sqlalchemy import update
+
+    from scalegate.audit.verify import verify
+    from scalegate.store.models.workspace import SettingRow
+
+    assert verify(production, checkpoint=False).ok
+    with production.transaction() as session:
+        session.execute(update(SettingRow).where(SettingRow.key == "mode").values(value="demo"))
+    report = verify(production, checkpoint=False)
+    assert not report.ok
+    assert [(p.kind, p.table, p.pk) for p in report.problems] == [("row_mismatch", "settings", "mode")]
