@@ -7,6 +7,11 @@ Inspect splits large members into several), checking each member's CRC-32 and si
 a JSON array one element at a time from those chunks, so reading the sample summaries of a large log holds one
 summary in memory rather than the whole member.
 
+An Inspect log holds one member per sample besides the few this module is asked for, so its central directory
+is read in one pass that keeps only each member's name and where its bytes are (``_central_directory``),
+several times quicker than ``zipfile`` building a ``ZipInfo`` for every sample. Anything that pass does not
+handle plainly (ZIP64, a comment, a damaged directory) is left to ``zipfile``, which judges the archive.
+
 Every failure is a ``ContainerError`` naming the member and what is wrong; callers add the file name.
 """
 
@@ -14,10 +19,12 @@ from __future__ import annotations
 
 import codecs
 import json
+import os
 import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -29,6 +36,26 @@ CHUNK = 1 << 16
 STORED, DEFLATED, ZSTANDARD = 0, 8, 93
 _LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
 _LOCAL_SIGNATURE = b"PK\x03\x04"
+_END = struct.Struct("<4sHHHHIIH")
+_END_SIGNATURE = b"PK\x05\x06"
+_ZIP64_LOCATOR_SIGNATURE = b"PK\x06\x07"
+_CENTRAL = struct.Struct("<4s4xHH4xIIIHHH8xI")  # the central directory header fields this module reads
+_CENTRAL_SIGNATURE = b"PK\x01\x02"
+_UTF8_NAMES = 0x800
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """Where a member's bytes are and what they should decompress to (the fields of ``zipfile.ZipInfo``
+    this module reads)."""
+
+    filename: str
+    header_offset: int
+    compress_size: int
+    file_size: int
+    CRC: int
+    compress_type: int
+    flag_bits: int
 
 
 class ContainerError(Exception):
@@ -46,12 +73,15 @@ class ZipContainer:
     def __init__(self, path: Path) -> None:
         self._file: IO[bytes] = path.open("rb")
         try:
-            self._zip = zipfile.ZipFile(self._file)
+            members = _central_directory(self._file)
+            if members is None:
+                with zipfile.ZipFile(self._file) as archive:
+                    members = {info.filename: _member(info) for info in archive.infolist()}
         except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
             self._file.close()
             raise ContainerError(f"not a readable zip archive ({exc})") from exc
         # the last member of a name wins, as in every zip reader (Inspect re-logs samples this way)
-        self._members = {info.filename: info for info in self._zip.infolist()}
+        self._members: dict[str, Member] = members
 
     def __enter__(self) -> ZipContainer:
         return self
@@ -60,7 +90,6 @@ class ZipContainer:
         self.close()
 
     def close(self) -> None:
-        self._zip.close()
         self._file.close()
 
     def names(self) -> set[str]:
@@ -105,7 +134,7 @@ class ZipContainer:
         if size != info.file_size or crc != info.CRC:
             raise ContainerError(f"member {name} is corrupt (size or CRC-32 does not match)")
 
-    def _raw(self, info: zipfile.ZipInfo, name: str) -> Iterator[bytes]:
+    def _raw(self, info: Member, name: str) -> Iterator[bytes]:
         self._file.seek(info.header_offset)
         header = self._file.read(_LOCAL_HEADER.size)
         if len(header) != _LOCAL_HEADER.size or header[:4] != _LOCAL_SIGNATURE:
@@ -121,7 +150,56 @@ class ZipContainer:
             yield block
 
 
-def _decompressor(info: zipfile.ZipInfo, name: str) -> Any:
+def _member(info: zipfile.ZipInfo) -> Member:
+    return Member(
+        info.filename,
+        info.header_offset,
+        info.compress_size,
+        info.file_size,
+        info.CRC,
+        info.compress_type,
+        info.flag_bits,
+    )
+
+
+def _central_directory(file: IO[bytes]) -> dict[str, Member] | None:
+    """Every member by name (the last of a name winning), read from the central directory in one pass; None
+    when the archive is not a plain one this pass handles (ZIP64, an archive comment, anything inconsistent),
+    for ``zipfile`` to read or refuse."""
+    size = file.seek(0, os.SEEK_END)
+    end_at = size - _END.size
+    if end_at < 0:
+        return None
+    file.seek(max(end_at - 20, 0))
+    tail = file.read()
+    if end_at >= 20 and tail[:4] == _ZIP64_LOCATOR_SIGNATURE:
+        return None
+    signature, disk, start_disk, _, entries, cd_size, cd_offset, comment = _END.unpack(tail[-_END.size :])
+    if signature != _END_SIGNATURE or comment or disk or start_disk or entries == 0xFFFF:
+        return None
+    cd_start = end_at - cd_size
+    if cd_start < 0 or 0xFFFFFFFF in (cd_size, cd_offset):
+        return None
+    concat = cd_start - cd_offset  # bytes prepended to the archive, which zipfile allows too
+    file.seek(cd_start)
+    directory = file.read(cd_size)
+    members: dict[str, Member] = {}
+    unpack, fixed, pos, count = _CENTRAL.unpack_from, _CENTRAL.size, 0, 0
+    while pos < cd_size:
+        if pos + fixed > cd_size:
+            return None
+        sig, flags, method, crc, csize, usize, n_name, n_extra, n_comment, offset = unpack(directory, pos)
+        if sig != _CENTRAL_SIGNATURE or 0xFFFFFFFF in (csize, usize, offset):
+            return None
+        raw = directory[pos + fixed : pos + fixed + n_name]
+        name = raw.decode("utf-8") if flags & _UTF8_NAMES else raw.decode("cp437")
+        members[name] = Member(name, offset + concat, csize, usize, crc, method, flags)
+        pos += fixed + n_name + n_extra + n_comment
+        count += 1
+    return members if pos == cd_size and count == entries else None
+
+
+def _decompressor(info: Member, name: str) -> Any:
     if info.flag_bits & 0x1:
         raise ContainerError(f"member {name} is encrypted")
     if info.compress_type == STORED:

@@ -202,8 +202,19 @@ def _check_mean(scorer: ScorerScores) -> list[str]:
     ]
 
 
+_LETTER_SCORES = {"C": 1.0, "P": 0.5, "I": 0.0, "N": 0.0}
+"""Inspect's letter grades: correct, partial, incorrect, no answer."""
+
+
 def score_to_float(value: Any) -> float | None:
     """A score value as Inspect's default ``value_to_float`` maps it; None for dict and list values."""
+    kind = type(value)  # the common cases first: this runs for every sample of every scorer
+    if kind is str:
+        letter = _LETTER_SCORES.get(value)
+        if letter is not None:
+            return letter
+    elif kind is float or kind is int:
+        return float(value)
     if value is None or isinstance(value, dict | list):
         return None
     if value == "C":
@@ -280,14 +291,17 @@ class _SampleTable:
 
     @classmethod
     def collect(cls, samples: Iterable[dict[str, Any]], first_scorer: str | None) -> _SampleTable:
+        # A large log has tens of thousands of summaries: the messages naming a bad one are built only when
+        # one is bad (here and in ``_row``), not for every sample.
         rows: dict[tuple[str, int], _Row] = {}
         for i, sample in enumerate(_iterate(samples)):
             if not isinstance(sample, dict):
                 raise ValueError(f"sample summary {i} is not an object")
-            key = (
-                str(_required(sample, "id", f"sample {i}")),
-                int(_required(sample, "epoch", f"sample {i}")),
-            )
+            sample_id, epoch = sample.get("id"), sample.get("epoch")
+            if sample_id is None or epoch is None:  # raises, naming the first one missing
+                _required(sample, "id", f"sample {i}")
+                epoch = _required(sample, "epoch", f"sample {i}")
+            key = (str(sample_id), int(epoch))
             rows[key] = _row(sample, key, first_scorer)
         return cls(rows)
 
@@ -327,15 +341,21 @@ def _row(sample: dict[str, Any], key: tuple[str, int], first_scorer: str | None)
         limit = limit.get("type") or "limit"
     scores: dict[str, float] = {}
     refusal = False
-    for name, score in _mapping(sample.get("scores") or {}, f"sample {key[0]} scores").items():
-        score = _mapping(score, f"sample {key[0]} score {name}")
+    given = sample.get("scores") or {}
+    if not isinstance(given, dict):
+        _mapping(given, f"sample {key[0]} scores")
+    for name, score in given.items():
+        if not isinstance(score, dict):
+            _mapping(score, f"sample {key[0]} score {name}")
         value = score.get("value")
         metadata = score.get("metadata")
         refusal = refusal or value == "N" or (isinstance(metadata, dict) and metadata.get("refusal") is True)
         number = score_to_float(value)
         if number is not None:
+            if not math.isfinite(number):
+                check_finite(number, f"score {name} of sample {key[0]} epoch {key[1]}")
             label = first_scorer if name == SCORER_PLACEHOLDER and first_scorer else name
-            scores[label] = check_finite(number, f"score {name} of sample {key[0]} epoch {key[1]}")
+            scores[label] = number
     error = bool(sample.get("error"))
     # an unanswered sample that hit a limit or failed is counted there, not as a refusal
     refusal = refusal and not limit and not error
@@ -445,7 +465,8 @@ def _clean(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
+        # a dataset's sample ids can be tens of thousands of strings: those are copied as they are
+        return [v if type(v) is str else _clean(v) for v in value]
     return value
 
 
