@@ -97,6 +97,8 @@ def test_gate_verdict_follows_state_and_time(tmp_path: Path, clock: FixedClock) 
         # time passes beyond the verdict's stated validity: the engine is asked again
         assert first["valid_until"] is not None
         clock.set(s.workspace.now().replace(year=2027))
+        fresh = create_token(s.workspace, s.people["rita"], name="gate-2027", scopes=["gate.read"]).secret
+        client.headers["Authorization"] = f"Bearer {fresh}"  # the first token has expired by then
         later = client.get(url).json()
         assert later["decided_at"] != first["decided_at"]
         assert later == evaluate_gate(s.workspace, ref, action).to_dict() | {
