@@ -168,6 +168,7 @@ def template_workspace(directory: Path) -> tuple[Path, str]:
     """An empty workspace with model m and checkpoint c, copied fresh for every ingest run, and the API token
     of its evaluator, the credential a pipeline's ingestion runs with."""
     from scalegate.actor import Actor
+    from scalegate.evidence.tested_model import declare_tested_model
     from scalegate.governance.identity import resolve_actor
     from scalegate.governance.users import add_user, create_token
     from scalegate.registry.service import create_model, register_checkpoint
@@ -183,6 +184,7 @@ def template_workspace(directory: Path) -> tuple[Path, str]:
     token = create_token(workspace, evaluator, name="bench", scopes=["evidence.ingest"]).secret
     create_model(workspace, evaluator, "m", "bench", "bench")
     register_checkpoint(workspace, evaluator, "m", CheckpointSpec(name="c", step=1, training_flops=1e20))
+    declare_tested_model(workspace, evaluator, "scalegate/acc-0.6", "m")  # the offline model stands for m
     workspace.close()
     return path, token
 

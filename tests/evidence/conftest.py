@@ -97,12 +97,15 @@ def legacy_results_copy(source: Path, target: Path) -> Path:
 def checkpoint(workspace: Workspace) -> Iterator[str]:
     """A registered model ``m1`` with checkpoint ``c1``; yields its reference."""
     from scalegate.registry.service import create_model, register_checkpoint
+    from scalegate.evidence.tested_model import declare_tested_model
     from scalegate.registry.specs import CheckpointSpec
 
     workspace.policy()  # cache the policy before the registry opens its transaction
     create_model(workspace, EVALUATOR, "m1", "fam", "evals team")
     register_checkpoint(workspace, EVALUATOR, "m1", CheckpointSpec(name="c1", step=1000, training_flops=1e22))
     register_checkpoint(workspace, EVALUATOR, "m1", CheckpointSpec(name="c2", step=2000, training_flops=2e22))
+    # The committed lm-eval results ran `acme/frontier-mini`: declared to stand for m1's checkpoints.
+    declare_tested_model(workspace, EVALUATOR, "acme/frontier-mini", "m1")
     yield "m1@c1"
 
 

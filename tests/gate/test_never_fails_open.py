@@ -364,3 +364,61 @@ def test_verdict_and_its_label_come_from_one_snapshot(
     torn = [(ref, size, latest_at.get(size)) for ref, size, errors in seen if latest_at.get(size) != ref]
     assert not torn, f"verdicts labelled with a state they were not decided from: {torn[:5]}"
     assert all(not errors for _, _, errors in seen)
+
+
+# -- the model the evidence tested ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tested", "model", "checkpoint", "names"),
+    [
+        ("aurora-1", "aurora-1", "step-40000", True),
+        ("hf/Aurora_1-step-40000", "aurora-1", "step-40000", True),
+        ("openai/aurora-1@step-40000", "aurora-1", "step-40000", True),
+        ("mockllm/model", "aurora-1", "step-40000", False),
+        ("hf/aurora-1-step-4000", "aurora-1", "step-40000", False),
+        ("hf/aurora-10", "aurora-1", "step-40000", False),
+        ("aurora-1/other", "aurora-1", "step-40000", False),
+    ],
+)
+def test_which_names_identify_a_checkpoint(tested: str, model: str, checkpoint: str, names: bool) -> None:
+    from scalegate.evidence.tested_model import names_checkpoint
+
+    assert names_checkpoint(tested, model, checkpoint) is names
+
+
+def test_evidence_of_another_model_is_refused_unless_mapped(
+    flow_for: Any, standin_logs: dict[str, Path], tmp_path: Path
+) -> None:
+    from scalegate.errors import EvidenceError
+    from scalegate.evidence.tested_model import declare_tested_model
+    from scalegate.store.models.audit import AuditEntryRow
+    from scalegate.store.models.evidence import EvidenceRow
+    from tests.evidence.conftest import with_header
+
+    flow: Flow = flow_for("anthropic-rsp-2.2")
+    flow.register("c1", 1.0e24)
+    flow.ingest(C1, standin_logs, ["wmdp_bio", *LOW])  # CBRN-3 cannot be ruled out: training pauses
+    assert flow.gate(C1, "continue-training")["outcome"] == "pause"
+
+    def mock(header: dict[str, Any]) -> None:
+        header["eval"]["model"] = "mockllm/model"
+
+    low = with_header(standin_logs["wmdp_bio_low"], tmp_path / "mock.eval", mock)
+    with pytest.raises(EvidenceError, match=r"tested model 'mockllm/model', not frontier@c1"):
+        flow.ingest(C1, {"mock": low}, ["mock"])
+    with flow.workspace.read() as session:
+        mocked = select(EvidenceRow).where(EvidenceRow.model == "mockllm/model")
+        assert session.execute(mocked).first() is None
+    assert flow.gate(C1, "continue-training")["outcome"] == "pause"  # the mock's low score changed nothing
+
+    declare_tested_model(flow.workspace, flow.person("evaluator"), "mockllm/model", C1)
+    flow.ingest(C1, {"mock": low}, ["mock"])  # declared and logged: accepted
+    with flow.workspace.read() as session:
+        declared = session.execute(
+            select(AuditEntryRow).where(AuditEntryRow.event == "evidence.tested_model_declared")
+        ).scalar_one()
+        assert json.loads(declared.body)["data"]["tested_model"] == "mockllm/model"
+    with pytest.raises(EvidenceError, match="not frontier@c2"):  # the mapping names c1 only
+        flow.register("c2", 1.1e24)
+        flow.ingest(f"{MODEL}@c2", {"mock": low}, ["mock"])

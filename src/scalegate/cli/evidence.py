@@ -147,6 +147,24 @@ def evidence_show(
     return get_evidence(workspace_of(ctx), evidence_id)
 
 
+def _mapping_text(mapping: Any) -> str:
+    return f"evidence of model {mapping.tested!r} may be filed under: {', '.join(mapping.targets)}"
+
+
+@evidence_app.command("map-model")
+@command(text=_mapping_text, to_json=as_dict)
+def evidence_map_model(
+    ctx: typer.Context,
+    tested: str = typer.Argument(..., help="The model name the evidence gives, e.g. hf/aurora-1-base."),
+    target: str = typer.Argument(..., help="MODEL (any of its checkpoints) or MODEL@CKPT it stands for."),
+    json_out: bool = JSON_OPT,
+) -> Any:
+    """Declare that evidence naming another model's name tested this model or checkpoint (logged)."""
+    from scalegate.evidence.tested_model import declare_tested_model
+
+    return declare_tested_model(workspace_of(ctx), actor_of(ctx), tested, target)
+
+
 def _print_indicators(found: list[tuple[str, str, IndicatorEvidence | None]]) -> None:
     table(
         None,

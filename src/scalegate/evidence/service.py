@@ -32,6 +32,7 @@ from scalegate.evidence.parsed import ParsedResult, ScorerScores, ScoreSummary
 from scalegate.evidence.quality import ResultFacts, quality_flags
 from scalegate.evidence.readers import read_results
 from scalegate.evidence.statistics import Estimate, estimate, normal_interval, wilson_estimate, z_value
+from scalegate.evidence.tested_model import check_tested_model
 from scalegate.evidence.types import (
     EvidenceRecord,
     Harness,
@@ -227,6 +228,8 @@ def _ingest_once(
     with workspace.transaction() as session:
         checkpoint = resolve_checkpoint(session, checkpoint_ref)
         for source in sources:
+            for result in source.results:  # a log of another model is not this checkpoint's evidence
+                check_tested_model(workspace, session, checkpoint, result.model, result.harness, source.where)
             out.append(_write(workspace, session, actor, checkpoint, source, declared, extra))
     return out
 
