@@ -9,7 +9,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from scalegate.actor import Actor
 from scalegate.cli.app import app
+from scalegate.governance.identity import resolve_actor
+from scalegate.governance.users import add_user
 from scalegate.workspace import Workspace
 from tests.evidence.conftest import EVIDENCE_FIXTURES, count_rows
 
@@ -17,8 +20,17 @@ SCHEMA = EVIDENCE_FIXTURES / "every_eval_ever" / "eval.schema.json"
 RESULTS = EVIDENCE_FIXTURES / "lm_eval" / "results_2025-05-30T10-11-12.123456.json"
 
 
+@pytest.fixture(autouse=True)
+def evaluator(workspace: Workspace) -> None:
+    """`eve`, an evaluator who may ingest; the workspace is a demo one (test clock), so her name is enough."""
+    add_user(workspace, Actor("root"), "root", admin=True)
+    add_user(workspace, resolve_actor(workspace, "root"), "eve", roles=["evaluator"])
+
+
 def cli(workspace: Workspace, *args: str) -> Any:
-    return CliRunner().invoke(app, ["--db", workspace.url, *args], env={"COLUMNS": "200"})
+    """Run a command as `eve`."""
+    argv = ["--db", workspace.url, "--as", "eve", *args]
+    return CliRunner().invoke(app, argv, env={"COLUMNS": "200", "SCALEGATE_USER": ""})
 
 
 def test_ingest_list_show(workspace: Workspace, checkpoint: str, inspect_logs: dict[str, Path]) -> None:
