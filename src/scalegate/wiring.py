@@ -15,6 +15,8 @@ governance and does not import it.
 from __future__ import annotations
 
 from scalegate.assessment import completion
+from scalegate.audit.coverage import register_cache_check
+from scalegate.gate import cache as gate_cache
 from scalegate.governance import hooks, policy_change
 from scalegate.registry import assessments_due
 from scalegate.safeguards import service as safeguards
@@ -35,5 +37,7 @@ PLUGINS: tuple[hooks.Plugin, ...] = (
 
 
 def install() -> hooks.Hooks:
-    """Install ``PLUGINS`` as this process's governance hooks (idempotent); returns the installed set."""
+    """Install ``PLUGINS`` as this process's governance hooks (idempotent), and the gate cache's check for
+    ``audit verify`` (the log sits below the gate and does not import it); returns the installed hooks."""
+    register_cache_check("gate_verdicts", gate_cache.check)
     return hooks.install(*PLUGINS)

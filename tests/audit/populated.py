@@ -2,7 +2,7 @@
 
 It is the demo scenario (``scalegate.testing.demo``: people, the `aurora` family, evidence, safeguards, a
 signed capability determination, notices) with the committed golden Inspect logs instead of fresh Inspect
-runs, followed by what the demo leaves out: an API token, a recorded compliance event, a noncompliance report
+runs, followed by what the demo leaves out: an API token, a server-side session, a recorded compliance event, a noncompliance report
 with a lifecycle step and a summary, a proposed policy change with a consultation, an enhancement, an overdue
 finding, a rotated signing key with checkpoints, and cached gate verdicts.
 """
@@ -21,6 +21,7 @@ from scalegate.gate.service import evaluate_gate
 from scalegate.governance import noncompliance, policy_change
 from scalegate.governance.audit_access import rotate_key
 from scalegate.governance.compliance import record_completion
+from scalegate.governance.sessions import start_session
 from scalegate.governance.users import create_token
 from scalegate.policy import Policy
 from scalegate.registry.assessments_due import record_overdue_findings
@@ -63,6 +64,7 @@ def _amended(ws: Workspace) -> Policy:
 def _extras(ws: Workspace, state: demo.DemoState, clock: FixedClock) -> None:
     people = state.people
     create_token(ws, people["admin"], name="ci", scopes=["gate.read"], user="eve")
+    start_session(ws, people["rita"], lifetime_seconds=3600)
     record_completion(ws, people["rita"], "procedural-review", note="annual review held")
     receipt = noncompliance.report(ws, description="a deadline was missed", concerning_role="ceo")
     noncompliance.transition(ws, people["rita"], receipt.id, "investigating", note="looking into it")
@@ -84,4 +86,4 @@ def _extras(ws: Workspace, state: demo.DemoState, clock: FixedClock) -> None:
     sign_tree_head(ws, SYSTEM)
     for ref in GATE_REFS:
         for action in ACTIONS:
-            remember(ws, ref, evaluate_gate(ws, ref, action))
+            remember(ws, ref, evaluate_gate(ws, ref, action, sealed=True))

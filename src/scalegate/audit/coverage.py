@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -131,8 +131,8 @@ def coverage_of(table: str) -> Coverage:
     return Coverage(table, "covered", "rows", "row digests in log entries (undeclared table)", declared=False)
 
 
-CacheCheck = Callable[["Session"], list[tuple[Any, str]]]
-"""A cache's own check: the primary key and reason of every row that fails its authentication."""
+CacheCheck = Callable[["Session"], list[str]]
+"""A cache's own check: one line per row that fails its authentication, ``table[pk]: reason``."""
 
 _CACHE_CHECKS: dict[str, CacheCheck] = {}
 

@@ -306,9 +306,12 @@ def _check_caches(session: Session) -> list[Problem]:
         check = cache_check(name) if coverage_of(name).kind == "cache" else None
         if check is None:
             continue
-        for pk, reason in check(session):
+        for line in check(session):
+            where, _, reason = line.partition("]: ")
+            pk = where.removeprefix(f"{name}[") if reason else None
+            why = reason or line
             problems.append(
-                Problem("cache_invalid", f"{reason}; the row is ignored and recomputed", table=name, pk=pk)
+                Problem("cache_invalid", f"{why}; its reader ignores and recomputes it", table=name, pk=pk)
             )
     return problems
 
