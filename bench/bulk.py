@@ -28,7 +28,8 @@ def _workspace(directory: Path, name: str) -> Any:
     from scalegate.workspace import init_workspace
 
     policy = ROOT / "tests" / "fixtures" / "policies" / "minimal.yaml"
-    ws = init_workspace(f"sqlite:///{directory / name}.db", str(policy))
+    # a throwaway demo workspace: --as and user= act without a credential
+    ws = init_workspace(f"sqlite:///{directory / name}.db", str(policy), mode="demo")
     add_user(ws, Actor("root"), "root", admin=True)
     add_user(ws, resolve_actor(ws, "root"), "rita", roles=["rso"])
     rso = resolve_actor(ws, "rita")

@@ -42,7 +42,7 @@ def _workspace(directory: Path) -> str:
     from scalegate.workspace import init_workspace
 
     url = default_url(directory)
-    workspace = init_workspace(url)
+    workspace = init_workspace(url, mode="demo")  # a throwaway: SCALEGATE_USER acts without a credential
     add_user(workspace, Actor(name="bench"), "ada", roles=["rso"], admin=True)
     workspace.close()
     return url
