@@ -99,13 +99,31 @@ def make_row(session: Session, table: str, at: datetime, created: list[Base] | N
     return row
 
 
+SIGNED_TABLES = {"signatures"}
+"""Tables whose rows carry their signer's signature: a made-up row would not verify, so the row is signed
+through the service that signs it (and an edit of it also fails the signature check)."""
+
+
 def record_new_row(workspace: Workspace, table: str) -> Base:
     """Create a row (and its parents) in one transaction, each recorded in the log as a real change does."""
+    if table in SIGNED_TABLES:
+        return _signed_signoff(workspace)
     with workspace.transaction() as session:
         written: list[Base] = []
         row = make_row(session, table, workspace.now(), written)
         workspace.record(session, SYSTEM, "test.row_written", f"{table}:row", {"table": table}, rows=written)
         return row
+
+
+def _signed_signoff(workspace: Workspace) -> Base:
+    """A sign-off made as every door makes one: by a user with an approved key, with their password."""
+    from scalegate.governance.decisions import sign
+    from tests.governance.conftest import make_people
+    from tests.governance.test_decisions import open_cd
+    from tests.support.signing import PASSWORD
+
+    people = make_people(workspace, {"signer": ["rso"]})
+    return sign(workspace, people["signer"], open_cd(workspace, SYSTEM), "rso", password=PASSWORD)
 
 
 def sql(workspace: Workspace, statement: str, **params: Any) -> None:

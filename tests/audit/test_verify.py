@@ -20,7 +20,7 @@ from scalegate.store.base import Base, row_digest
 from scalegate.store.models.audit import AuditCheckpointRow, AuditEntryRow, AuditKeyRow
 from scalegate.store.models.workspace import PolicyVersionRow
 from scalegate.workspace import Workspace
-from tests.audit.conftest import append_events, body_of, record_new_row, sql
+from tests.audit.conftest import SIGNED_TABLES, append_events, body_of, record_new_row, sql
 
 AUDITED_TABLES = ["policy_versions", "evidence", "decisions", "signatures", "safeguard_evidence"]
 """Tables whose rows the tamper tests edit directly (those the store defines)."""
@@ -324,7 +324,8 @@ def test_a_direct_sql_update_of_an_audited_row_is_reported(workspace: Workspace,
     column = _editable_column(row)
     sql(workspace, f"UPDATE {table} SET {column} = 'edited' WHERE {where}", **params)
     report = verify(workspace)
-    assert [(p.kind, p.table) for p in report.problems] == [("row_mismatch", table)]
+    signed = [("signature_invalid", table)] if table in SIGNED_TABLES else []
+    assert [(p.kind, p.table) for p in report.problems] == [("row_mismatch", table), *signed]
     assert report.problems[0].seq is not None and report.checkpoint is None
 
 
