@@ -109,8 +109,8 @@ _, status, usage = os.wait4(child.pid, 0)
 seconds = time.perf_counter() - start
 out, err = child.stdout.read().decode(), child.stderr.read().decode()
 code = os.waitstatus_to_exitcode(status)
-print(json.dumps({"seconds": seconds, "peak_kib": usage.ru_maxrss, "status": code, "stdout": out,
-                  "stderr": err[-2000:]}))
+print(json.dumps({"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime, "peak_kib": usage.ru_maxrss,
+                  "status": code, "stdout": out, "stderr": err[-2000:]}))
 """
 
 
@@ -119,6 +119,9 @@ class Measure:
     seconds: float
     peak_mib: float
     work: float | None = None
+    cpu: float = 0.0
+    """User plus system CPU seconds of the process: steadier than wall time on a machine shared with other
+    work, which stretches every process's wall time by however busy it is at that moment."""
 
 
 def log_for(n: int) -> Path:
@@ -143,7 +146,8 @@ def log_for(n: int) -> Path:
 
 
 def run(argv: list[str], env: dict[str, str] | None = None) -> Measure:
-    """Wall time and peak RSS of one fresh process, started by a small launcher so its RSS is its own."""
+    """Wall time, CPU time and peak RSS of one fresh process, started by a small launcher so that its RSS
+    and CPU time are its own."""
     out = subprocess.run([PYTHON, "-c", LAUNCHER, *argv], capture_output=True, text=True, env=env, check=True)
     result = json.loads(out.stdout)
     if result["status"] != 0:
@@ -152,7 +156,7 @@ def run(argv: list[str], env: dict[str, str] | None = None) -> Measure:
     work = (
         float(lines[-1]) if lines and lines[-1].replace(".", "", 1).replace("e-", "", 1).isdigit() else None
     )
-    return Measure(result["seconds"], result["peak_kib"] / 1024, work)
+    return Measure(result["seconds"], result["peak_kib"] / 1024, work, result["cpu"])
 
 
 def median(measures: list[Measure]) -> Measure:
@@ -161,6 +165,7 @@ def median(measures: list[Measure]) -> Measure:
         statistics.median(m.seconds for m in measures),
         statistics.median(m.peak_mib for m in measures),
         statistics.median(works) if works else None,
+        statistics.median(m.cpu for m in measures),
     )
 
 
@@ -198,27 +203,26 @@ def fresh_db(template: Path, directory: Path) -> str:
 
 
 def measure(n: int, template: Path, token: str, directory: Path) -> dict[str, Measure]:
+    """Every case, REPEATS times, taking turns (one run of each case per round), so that a change in the
+    machine's load during the run weighs on every case alike; the median of each."""
     log = log_for(n)
-    results: dict[str, Measure] = {}
-    runs: list[Measure] = []
     env = {**os.environ, "SCALEGATE_TOKEN": token}
+    runs: dict[str, list[Measure]] = {"scalegate ingest (CLI)": [], **{name: [] for name in CASES}}
     for _ in range(REPEATS):
         url = fresh_db(template, directory)
         cli = [SCALEGATE, "--db", url, "evidence", "ingest", str(log), "--checkpoint", "m@c"]
-        runs.append(run(cli, env))
-    results["scalegate ingest (CLI)"] = median(runs)
-    for name, (setup, work) in CASES.items():
-        code = CHILD.format(setup=setup, work=work)
-        results[name] = median(
-            [run([PYTHON, "-c", code, str(log), fresh_db(template, directory)]) for _ in range(REPEATS)]
-        )
+        runs["scalegate ingest (CLI)"].append(run(cli, env))
+        for name, (setup, work) in CASES.items():
+            code = CHILD.format(setup=setup, work=work)
+            runs[name].append(run([PYTHON, "-c", code, str(log), fresh_db(template, directory)]))
+    results = {name: median(measures) for name, measures in runs.items()}
     print(
         f"\n   {n} samples, {log.stat().st_size / 2**20:.1f} MiB .eval (median of {REPEATS} fresh processes)"
     )
-    print(f"   {'':26s} {'process':>9s} {'work':>9s} {'peak RSS':>10s}")
+    print(f"   {'':26s} {'process':>9s} {'cpu':>9s} {'work':>9s} {'peak RSS':>10s}")
     for name, m in results.items():
         work = f"{m.work:7.3f} s" if m.work is not None else " " * 9
-        print(f"   {name:26s} {m.seconds:7.3f} s {work} {m.peak_mib:7.1f} MiB")
+        print(f"   {name:26s} {m.seconds:7.3f} s {m.cpu:7.3f} s {work} {m.peak_mib:7.1f} MiB")
     return results
 
 
@@ -236,6 +240,11 @@ def _ratio_lines(n: int, r: dict[str, Measure]) -> None:
         f"inspect's header+summaries; reader {reader.seconds / floor.seconds:.2f}x the raw zip read "
         f"(goal <= 2x: {verdict(reader.seconds / floor.seconds <= 2)}), CLI ingest "
         f"{cli.seconds / floor.seconds:.1f}x"
+    )
+    print(
+        f"   {n} samples, whole process in CPU time: CLI ingest {full.cpu / cli.cpu:.1f}x less than "
+        f"inspect's full read; reader {reader.cpu / floor.cpu:.2f}x the raw zip read, CLI ingest "
+        f"{cli.cpu / floor.cpu:.1f}x"
     )
     assert (
         api.work is not None and full.work is not None and floor.work is not None and reader.work is not None
