@@ -14,7 +14,8 @@ column of the cached row. The gate key is 32 random bytes in a file (mode 0600) 
 directory, never in the store: someone who can only write the database cannot make a row that verifies, and
 a row sealed under one audit root does not verify under another.
 
-This module imports only the standard library, because ``scalegate gate``'s fast path uses it.
+This module imports only a few light modules of the standard library, because ``scalegate gate``'s fast path
+uses it (no ``dataclasses``, no ``secrets``: each would cost the fast path more than its whole check).
 """
 
 from __future__ import annotations
@@ -23,8 +24,7 @@ import contextlib
 import hashlib
 import hmac
 import os
-import secrets
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = [
     "KEY_FILE",
@@ -64,8 +64,7 @@ STATE_SQL = {
 """Per backend, the one statement that reads the state a verdict depends on (8 columns, see ``state_of``)."""
 
 
-@dataclass(frozen=True)
-class State:
+class State(NamedTuple):
     """The state a verdict was decided from (see the module docstring); ``None`` fields mean unknown."""
 
     audit_size: int
@@ -94,8 +93,7 @@ def state_of(row: tuple[object, ...]) -> State:
     )
 
 
-@dataclass(frozen=True)
-class SealedRow:
+class SealedRow(NamedTuple):
     """What a cached verdict's MAC covers: every column of its row, times as Unix seconds."""
 
     ref: str
@@ -173,8 +171,8 @@ def ensure_key(path: str) -> bytes:
         return found
     directory = os.path.dirname(path)
     os.makedirs(directory, mode=0o700, exist_ok=True)
-    key = secrets.token_bytes(32)
-    temporary = f"{path}.{os.getpid()}.{secrets.token_hex(4)}"
+    key = os.urandom(32)  # the OS's CSPRNG, as ``secrets`` uses (whose import the fast path cannot afford)
+    temporary = f"{path}.{os.getpid()}.{os.urandom(4).hex()}"
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "w") as handle:
