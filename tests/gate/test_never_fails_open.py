@@ -391,7 +391,6 @@ def test_evidence_of_another_model_is_refused_unless_mapped(
     flow_for: Any, standin_logs: dict[str, Path], tmp_path: Path
 ) -> None:
     from scalegate.errors import EvidenceError
-    from scalegate.evidence.tested_model import declare_tested_model
     from scalegate.store.models.audit import AuditEntryRow
     from scalegate.store.models.evidence import EvidenceRow
     from tests.evidence.conftest import with_header
@@ -411,6 +410,8 @@ def test_evidence_of_another_model_is_refused_unless_mapped(
         mocked = select(EvidenceRow).where(EvidenceRow.model == "mockllm/model")
         assert session.execute(mocked).first() is None
     assert flow.gate(C1, "continue-training")["outcome"] == "pause"  # the mock's low score changed nothing
+
+    from scalegate.evidence.tested_model import declare_tested_model
 
     declare_tested_model(flow.workspace, flow.person("evaluator"), "mockllm/model", C1)
     flow.ingest(C1, {"mock": low}, ["mock"])  # declared and logged: accepted
