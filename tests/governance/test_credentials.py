@@ -221,3 +221,13 @@ def test_switching_a_workspace_to_demo_with_sql_fails_verify(production: Workspa
     report = verify(production, checkpoint=False)
     assert not report.ok
     assert [(p.kind, p.table, p.pk) for p in report.problems] == [("row_mismatch", "settings", "mode")]
+
+
+def test_the_first_admin_of_a_new_production_workspace_needs_no_credential(sqlite_url: str) -> None:
+    ws = init_workspace(sqlite_url, str(MINIMAL_POLICY))
+    made = run(ws, "user", "add", "root", "--admin", "--json", user="root")
+    assert made.exit_code == 0, made.stderr
+    # from now on the workspace has a user, and the name alone is no longer enough
+    line = one_line_error(run(ws, "user", "add", "rita", "--role", "rso", user="root"))
+    assert "needs a credential" in line
+    ws.close()

@@ -7,8 +7,10 @@ session (``scalegate login`` keeps it in the OS keyring; the store keeps only it
 1. an API token stands for its user, limited to its scopes (naming another user with it is refused);
 2. a user name with a password stands for that user, if the password is theirs;
 3. a login session stands for its user, when no other user is named;
-4. a bare user name stands for that user only in a demo workspace (``scalegate.workspace_mode``): in a
-   production workspace it is refused with ``CredentialRequired``, whose message says how to authenticate;
+4. a bare user name stands for that user only in a demo workspace (``scalegate.workspace_mode``), or in a
+   workspace that has no users yet (there is nobody to pass for; the name holds no role, and the only thing
+   it can do is create the first admin); in a production workspace with users it is refused with
+   ``CredentialRequired``, whose message says how to authenticate;
 5. nothing at all is nobody (``None``): the caller acts without roles, so every write the permission matrix
    guards is refused.
 
@@ -21,10 +23,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
+
 from scalegate.actor import Actor
 from scalegate.errors import AuthenticationError
 from scalegate.governance.identity import resolve_actor
 from scalegate.governance.users import authenticate_password, authenticate_token
+from scalegate.store.models.governance import UserRow
 
 if TYPE_CHECKING:
     from scalegate.workspace import Workspace
@@ -88,9 +93,14 @@ def authenticate(workspace: Workspace, presented: Presented) -> Actor | None:
         return _same_user(actor, user, "the login session")
     if user is None:
         return None
-    if workspace.demo:
+    if workspace.demo or not _has_users(workspace):
         return resolve_actor(workspace, user)
     raise CredentialRequired(how_to_authenticate(user))
+
+
+def _has_users(workspace: Workspace) -> bool:
+    with workspace.read() as session:
+        return session.execute(select(UserRow.id).limit(1)).first() is not None
 
 
 def _same_user(actor: Actor, user: str | None, what: str) -> Actor:
