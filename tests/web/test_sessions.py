@@ -71,6 +71,11 @@ def _copy(base: str, client: httpx.Client) -> httpx.Client:
     return httpx.Client(base_url=base, timeout=30, cookies={SESSION_COOKIE: cookie})
 
 
+def _replaying(base: str, cookie: str) -> httpx.Client:
+    """A fresh client sending a captured cookie value (a refused cookie is cleared in a client's jar)."""
+    return httpx.Client(base_url=base, timeout=30, cookies={SESSION_COOKIE: cookie})
+
+
 def _whoami(client: httpx.Client) -> str:
     response = client.get("/api/v1/users", headers={"Accept": "application/json"})
     return "signed in" if response.status_code == 200 else f"refused {response.status_code}"
@@ -155,12 +160,18 @@ def test_a_session_ends_on_the_server_when_it_expires(
     assert _whoami(browser) == "refused 401"
 
 
-def test_an_edited_session_row_fails_audit_verify(minimal_ws: Workspace, base: str) -> None:
-    """Reviving an ended session with SQL (to reuse a captured cookie) is a row the log does not vouch for."""
+def test_a_session_revived_with_sql_is_refused_and_fails_audit_verify(
+    minimal_ws: Workspace, base: str
+) -> None:
+    """Reviving an ended session with SQL (to reuse a captured cookie) is a row the log does not vouch for:
+    the server refuses it at once, and `audit verify` reports it."""
     browser = _signed_in(base, "root")
+    captured = browser.cookies[SESSION_COOKIE]
     browser.post("/logout", headers={"X-CSRF-Token": _cookie_csrf(browser)}, follow_redirects=False)
+    assert _whoami(_replaying(base, captured)) == "refused 401"
     with minimal_ws.engine.begin() as connection:
         connection.exec_driver_sql("UPDATE sessions SET ended_at = NULL, end_reason = NULL")
+    assert _whoami(_replaying(base, captured)) == "refused 401"  # the row is not the one the log recorded
     report = verify(minimal_ws, checkpoint=False)
     assert not report.ok
     assert any("sessions" in str(p) for p in report.problems)

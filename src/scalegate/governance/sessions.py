@@ -8,22 +8,28 @@ is worth nothing afterwards.
 
 Starting and ending a session are state changes: each is recorded in the audit log with the digest of the
 session row, so the table is covered like any other (an inserted row, or an edited expiry or end, fails
-``audit verify``).
+``audit verify``). Resolving a session also holds its row to the digest the log last recorded for it: a row
+someone inserted or revived with SQL, to sign in with a secret of their choosing, is refused at once rather
+than only reported by the next ``audit verify``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from scalegate.actor import Actor
 from scalegate.errors import AuthenticationError, InputError
 from scalegate.governance.users import actor_for
+from scalegate.store.base import row_digest
+from scalegate.store.models.audit import AuditEntryRow
 from scalegate.store.models.governance import SessionRow, UserRow
 
 if TYPE_CHECKING:
@@ -118,7 +124,28 @@ def session_identity(workspace: Workspace, secret: str) -> SessionIdentity:
         user = session.get(UserRow, row.user_id)
         if user is None or not user.active:
             raise AuthenticationError("the session's user is deactivated")
+        if _recorded_digest(session, row, user.name) != row_digest(row):
+            raise AuthenticationError("the session is not the one the audit log recorded; sign in again")
         return SessionIdentity(actor_for(session, user), row.id, row.expires_at)
+
+
+_SESSION_EVENTS = ("session.started", "session.ended", "user.password_set")
+"""The entries that write session rows, all about ``user:NAME``."""
+
+
+def _recorded_digest(session: Session, row: SessionRow, user_name: str) -> str | None:
+    """The digest the newest entry writing session ``row`` recorded for it (None: no entry names it)."""
+    bodies = session.execute(
+        select(AuditEntryRow.body)
+        .where(AuditEntryRow.subject == f"user:{user_name}", AuditEntryRow.event.in_(_SESSION_EVENTS))
+        .order_by(AuditEntryRow.seq.desc())
+    ).scalars()
+    for body in bodies:
+        for ref in json.loads(body).get("data", {}).get("rows", []):
+            if ref.get("table") == SessionRow.__tablename__ and ref.get("pk") == row.id:
+                digest = ref.get("digest")
+                return digest if isinstance(digest, str) else None
+    return None
 
 
 def end_session(workspace: Workspace, secret: str) -> bool:
