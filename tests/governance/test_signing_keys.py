@@ -376,3 +376,25 @@ def test_a_signed_entry_rewritten_in_the_export_fails_offline(
     (export / "entries.jsonl").write_bytes(b"\n".join(lines))
     report = offline.verify_export(export, [])
     assert ("signature_invalid", index) in [(p.kind, p.seq) for p in report.problems]
+
+
+def test_users_made_before_signing_keys_get_keys_from_the_first_admin(workspace: Workspace) -> None:
+    """A workspace whose users had no keys: the first admin to register one is the bootstrap, then approves
+    the others', and their sign-offs verify."""
+    add_user(workspace, Actor(name="root"), "root", admin=True)
+    root = resolve_actor(workspace, "root")
+    add_user(workspace, root, "rita", roles=["rso"])
+    add_user(workspace, root, "carl", roles=["ceo"])
+    set_password(workspace, root, "root", PASSWORD)
+    set_password(workspace, root, "rita", PASSWORD)
+    assert register_key(workspace, root, PASSWORD).status == "approved"  # the bootstrap key
+    pending = register_key(workspace, resolve_actor(workspace, "rita"), PASSWORD)
+    assert pending.status == "pending"
+    approve_key(workspace, root, pending.key_id, PASSWORD)
+    decision_id = open_cd(workspace, SYSTEM)
+    sign(workspace, resolve_actor(workspace, "rita"), decision_id, "rso", password=PASSWORD)
+    set_password(workspace, root, "carl", PASSWORD)
+    with pytest.raises(PermissionDenied, match="carl has no signing key"):
+        sign(workspace, resolve_actor(workspace, "carl"), decision_id, "ceo", password=PASSWORD)
+    report = verify(workspace, checkpoint=False)
+    assert report.ok, [p.line() for p in report.problems]

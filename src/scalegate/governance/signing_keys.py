@@ -397,7 +397,9 @@ def register_key(workspace: Workspace, actor: Actor, password: str) -> KeyView:
     """Register a new key for the acting user (a first key, or a rotation), sealed under their password.
 
     The password must be the user's own (checked against their password hash). The key waits for an admin's
-    approval; until then the user's earlier key, if any, keeps signing.
+    approval; until then the user's earlier key, if any, keeps signing. The one exception: an admin's key in a
+    workspace where no key was ever approved (users made before signing keys) approves itself, as the first
+    admin's does when the workspace is created.
     """
     with workspace.transaction() as session:
         user = session.get(UserRow, actor.user_id) if actor.user_id is not None else None
@@ -406,8 +408,11 @@ def register_key(workspace: Workspace, actor: Actor, password: str) -> KeyView:
         _check_password(user, password)
         if _keys_of(session, user.id, "pending"):
             raise ConflictError(f"{user.name} already has a key awaiting approval")
-        key, _ = _new_key(user, password, actor, workspace.now())
+        key, private = _new_key(user, password, actor, workspace.now())
         _record_registered(workspace, session, actor, user, key)
+        if not _any_approved(session) and _is_admin(session, user.id):
+            # A workspace that had users before keys existed: its first admin to register is the bootstrap.
+            _approve(workspace, session, actor, key, user, user, (key, private))
         return _view(key, user)
 
 
