@@ -29,6 +29,7 @@ from scalegate.web.errors import install_error_handlers
 from scalegate.web.limits import BodyLimit, BodyLimitMiddleware
 from scalegate.web.state import StateVersion, VersionedCache
 from scalegate.web.throttle import LoginThrottle, ThrottleSettings
+from scalegate.web.ui.page_cache import PageCache
 from scalegate.web.ui.pages import ui_routers
 from scalegate.workspace import Workspace, open_workspace
 
@@ -96,6 +97,7 @@ def create_app(workspace: Workspace | str | None = None, settings: WebSettings |
     app.state.workspace = ws
     app.state.settings = conf
     app.state.cache = VersionedCache(ws, version)
+    app.state.pages = PageCache()
     app.state.throttle = LoginThrottle(conf.login_throttle)
     dummy_hash()  # made now, so that the first failed sign-in of an unknown name costs what later ones do
     install_error_handlers(app)

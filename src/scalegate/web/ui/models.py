@@ -4,6 +4,7 @@ done next."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -13,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from scalegate.actor import Actor
 from scalegate.assessment.determination import propose_determination
 from scalegate.assessment.service import assess, checkpoint_subject
+from scalegate.context import Context
 from scalegate.gate.service import decide
 from scalegate.gate.verdict import ACTIONS
 from scalegate.governance.notifications import government_notice_status
@@ -22,6 +24,7 @@ from scalegate.reports.service import write_capability_report
 from scalegate.web.api.assessments import send_government_notice
 from scalegate.web.auth import requires
 from scalegate.web.ui.common import act, may, workspace
+from scalegate.web.ui.page_cache import kept_page
 from scalegate.web.ui.render import render
 
 __all__ = ["router"]
@@ -46,33 +49,57 @@ def model_page(
 
     The checkpoints to choose from are a window of ``size`` (the newest by default, or the one holding the
     chosen checkpoint), with links to older and newer windows: a family of thousands is never listed whole.
+
+    What the page shows is kept (``web.ui.page_cache``) under the recorded state it was computed in, until
+    the earliest time any of its verdicts could change by itself.
     """
-    ref = f"{name}@{checkpoint}" if checkpoint else name
-    with workspace(request).reading() as ctx:
-        window = checkpoint_window(ctx.session, name, page=page, size=size, around=checkpoint)
-        if not window.total:
-            context: dict[str, Any] = {"name": name, "window": window, "assessment": None}
-            return render(request, "model.html", "overview", context)
-        assessed = assess(ctx, ref, with_forecasts=False)
-        verdicts = {action: decide(assessed, action, ctx).to_dict() for action in ACTIONS}
-        levels = {k: v.level for k, v in assessed.requirements.levels.items()}
-        subject = checkpoint_subject(assessed.checkpoint_id)
-        notice = to_jsonable(government_notice_status(ctx.workspace, ctx.session, subject, levels))
-    assessment = assessed.to_dict()
-    context = {
+
+    def respond(shown: dict[str, Any]) -> Response:
+        if shown["assessment"] is None:
+            return render(request, "model.html", "overview", dict(shown))
+        context = {
+            **shown,
+            "can_open": may(request, actor, "decision.open"),
+            "can_notify": may(request, actor, "notification.send"),
+            "can_report": may(request, actor, "report.generate"),
+        }
+        return render(request, "model.html", "overview", context)
+
+    return kept_page(
+        request,
+        ("model", name, checkpoint, page, size),
+        lambda ctx: _model_view(ctx, name, checkpoint, page, size),
+        respond,
+    )
+
+
+def _model_view(
+    ctx: Context, name: str, checkpoint: str | None, page: int | None, size: int
+) -> tuple[dict[str, Any], datetime | None]:
+    """What the model page shows in ``ctx``'s snapshot, whoever views it, and the earliest time it could
+    change by itself (the verdicts' ``valid_until``; None when nothing in it depends on the time)."""
+    window = checkpoint_window(ctx.session, name, page=page, size=size, around=checkpoint)
+    if not window.total:
+        return {"name": name, "window": window, "assessment": None}, None
+    assessed = assess(ctx, f"{name}@{checkpoint}" if checkpoint else name, with_forecasts=False)
+    decided = {action: decide(assessed, action, ctx) for action in ACTIONS}
+    levels = {k: v.level for k, v in assessed.requirements.levels.items()}
+    subject = checkpoint_subject(assessed.checkpoint_id)
+    notice = to_jsonable(government_notice_status(ctx.workspace, ctx.session, subject, levels))
+    bounds = [v.valid_until for v in decided.values() if v.valid_until is not None]
+    if assessed.valid_until is not None:
+        bounds.append(assessed.valid_until)
+    shown = {
         "name": name,
         "ref": assessed.ref,
         "window": window,
         "selected": assessed.checkpoint.name,
-        "assessment": assessment,
-        "verdicts": verdicts,
+        "assessment": assessed.to_dict(),
+        "verdicts": {action: v.to_dict() for action, v in decided.items()},
         "actions": ACTIONS,
-        "can_open": may(request, actor, "decision.open"),
-        "can_notify": may(request, actor, "notification.send"),
-        "can_report": may(request, actor, "report.generate"),
         "notice": notice,
     }
-    return render(request, "model.html", "overview", context)
+    return shown, min(bounds) if bounds else None
 
 
 @router.post("/models/{name}/determinations")

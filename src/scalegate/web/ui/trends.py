@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,10 +15,11 @@ from fastapi.responses import Response
 from scalegate.actor import Actor
 from scalegate.assessment.forecast import ForecastPoint
 from scalegate.assessment.service import assess
+from scalegate.context import Context
 from scalegate.errors import NotFoundError
 from scalegate.registry.lookup import WINDOW_MAX, checkpoint_window
 from scalegate.web.auth import requires
-from scalegate.web.ui.common import workspace
+from scalegate.web.ui.page_cache import kept_page
 from scalegate.web.ui.render import render
 from scalegate.web.ui.thresholds import chosen_model
 
@@ -220,46 +222,59 @@ def trends(
     same few statements and a bounded document at ten checkpoints or ten thousand.
     """
     name, names = chosen_model(request, model)
+
+    def respond(shown: dict[str, Any]) -> Response:
+        return render(request, "trends.html", "trends", {"model": name, "models": names, **shown})
+
+    if name is None:
+        return respond({"charts": [], "ref": None, "selected": None, "window": None})
+    return kept_page(
+        request,
+        ("trends", name, tuple(names), checkpoint, page, size),
+        lambda ctx: _trends_view(ctx, name, checkpoint, page, size),
+        respond,
+    )
+
+
+def _trends_view(
+    ctx: Context, name: str, checkpoint: str | None, page: int | None, size: int
+) -> tuple[dict[str, Any], datetime | None]:
+    """The charts, the chosen checkpoint and the window of ``name``'s checkpoints in ``ctx``'s snapshot,
+    and the earliest time they could change by themselves (the assessment's ``valid_until``; the charts
+    draw results, findings and forecasts, which change only with the recorded state)."""
+    window = checkpoint_window(ctx.session, name, page=page, size=size, around=checkpoint)
+    try:
+        assessed = assess(ctx, f"{name}@{checkpoint}" if checkpoint else name) if window.total else None
+    except NotFoundError:
+        assessed = None
+    metrics = {i.id: i.metric for _, i in ctx.policy.indicators()}
     charts: list[dict[str, Any]] = []
     ref = None
-    window = None
-    if name is not None:
-        with workspace(request).reading() as ctx:
-            window = checkpoint_window(ctx.session, name, page=page, size=size, around=checkpoint)
-            try:
-                assessed = (
-                    assess(ctx, f"{name}@{checkpoint}" if checkpoint else name) if window.total else None
-                )
-            except NotFoundError:
-                assessed = None
-            metrics = {i.id: i.metric for _, i in ctx.policy.indicators()}
-        if assessed is not None:
-            ref = assessed.ref
-            indicators = {i.indicator_id: i for f in assessed.findings for i in f.indicators}
-            for n, typed in enumerate(assessed.forecasts):
-                finding = indicators.get(typed.indicator_id)
-                indicator = finding.to_dict() if finding is not None else {}
-                values = (indicator.get("alert"), indicator.get("threshold"))
-                drawn = downsample(typed.points, CHART_POINTS, values, assessed.ref)
-                forecast = dataclasses.replace(typed, points=drawn).to_dict()
-                forecast["measured"] = len(typed.points)
-                charts.append(
-                    {
-                        "id": f"chart-{n}",
-                        "indicator": typed.indicator_id,
-                        "threshold": indicator.get("threshold_id"),
-                        "state": indicator.get("state"),
-                        "forecast": forecast,
-                        "indicator_finding": indicator,
-                        "config": chart_config(forecast, indicator, metrics.get(typed.indicator_id, "score")),
-                    }
-                )
-    context = {
-        "model": name,
-        "models": names,
+    if assessed is not None:
+        ref = assessed.ref
+        indicators = {i.indicator_id: i for f in assessed.findings for i in f.indicators}
+        for n, typed in enumerate(assessed.forecasts):
+            finding = indicators.get(typed.indicator_id)
+            indicator = finding.to_dict() if finding is not None else {}
+            values = (indicator.get("alert"), indicator.get("threshold"))
+            drawn = downsample(typed.points, CHART_POINTS, values, assessed.ref)
+            forecast = dataclasses.replace(typed, points=drawn).to_dict()
+            forecast["measured"] = len(typed.points)
+            charts.append(
+                {
+                    "id": f"chart-{n}",
+                    "indicator": typed.indicator_id,
+                    "threshold": indicator.get("threshold_id"),
+                    "state": indicator.get("state"),
+                    "forecast": forecast,
+                    "indicator_finding": indicator,
+                    "config": chart_config(forecast, indicator, metrics.get(typed.indicator_id, "score")),
+                }
+            )
+    shown = {
         "charts": charts,
         "ref": ref,
         "selected": ref.split("@", 1)[1] if ref else None,
         "window": window,
     }
-    return render(request, "trends.html", "trends", context)
+    return shown, assessed.valid_until if assessed is not None else None
