@@ -98,14 +98,15 @@ def check_blobs(session: Session, advance: Callable[[int], None] | None = None) 
 
 
 def _close(result: ContentCheck, done: _File, blobs: dict[str, tuple[int, int]]) -> None:
-    """Judge one file once all its chunks were read."""
+    """Judge one file once all its chunks were read (problems name its chunks, keyed by the file's SHA-256:
+    the blob row itself is judged by its digest in the log)."""
     recorded = blobs.get(done.sha256)
     if recorded is None:
         return  # its chunks were reported as belonging to no file
     size, chunks = recorded
 
     def problem(kind: ProblemKind, message: str) -> None:
-        result.problems.append(Problem(kind, message, table=_BLOBS, pk=done.sha256))
+        result.problems.append(Problem(kind, message, table=_CHUNKS, pk=done.sha256))
 
     if not done.order_ok or done.chunks != chunks:
         problem(

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Table, select, type_coerce
+from sqlalchemy import Select, Table, select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
@@ -61,6 +61,18 @@ def check_rows(session: Session, claims: dict[tuple[str, str], RowClaim]) -> Row
     return problems, counts
 
 
+_RAW: dict[str, Select[*tuple[Any, ...]]] = {}
+
+
+def _raw_select(table: Table) -> Select[*tuple[Any, ...]]:
+    """Every column of ``table`` as the driver returns it (no type conversion), built once per table: a
+    statement kept keeps its compiled form, which a fresh one would pay for again on every verify."""
+    found = _RAW.get(table.name)
+    if found is None:
+        found = _RAW[table.name] = select(*(type_coerce(c, NullType()).label(c.key) for c in table.columns))
+    return found
+
+
 def _processors(session: Session, table: Table) -> list[Callable[[Any], Any] | None]:
     dialect = session.get_bind().dialect
     return [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in table.columns]
@@ -76,7 +88,7 @@ def _current_digests(session: Session, table: Table) -> tuple[dict[str, str], di
     keys = [c.key for c in columns]
     pk_at = [keys.index(c.key) for c in table.primary_key.columns]
     processors = _processors(session, table)
-    raw = select(*(type_coerce(c, NullType()).label(c.key) for c in columns))
+    raw = _raw_select(table)
     out: dict[str, str] = {}
     malformed: dict[str, Problem] = {}
     for values in session.execute(raw):

@@ -164,6 +164,6 @@ def _same_instant(value: datetime | None, epoch: float | None) -> bool:
     if value is None or epoch is None:
         return False
     try:
-        return math.isclose(value.timestamp(), epoch, abs_tol=1e-3)
+        return math.isclose(value.timestamp(), epoch, rel_tol=0.0, abs_tol=1e-3)  # rel_tol would allow ~2 s
     except (TypeError, ValueError, OverflowError):
         return False
