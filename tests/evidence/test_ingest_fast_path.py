@@ -26,7 +26,7 @@ from scalegate.actor import Actor
 from scalegate.cli import fast
 from scalegate.cli.app import app
 from scalegate.cli.evidence import evidence_app
-from scalegate.cli.ingest import FLAGS
+from scalegate.cli.ingest import FLAGS, IngestArgs, ingest_args
 from scalegate.clock import FixedClock, parse_instant
 from scalegate.workspace import init_workspace
 from tests.conftest import MINIMAL_POLICY
@@ -266,18 +266,18 @@ def test_an_allowed_error_status_is_ingested(
     ],
 )
 def test_command_lines_left_to_typer(args: list[str]) -> None:
-    assert fast.ingest_args(args) is None
+    assert ingest_args(args) is None
 
 
 def test_command_lines_read_as_typer_reads_them(monkeypatch: pytest.MonkeyPatch) -> None:
-    parsed = fast.ingest_args(
+    parsed = ingest_args(
         [
             *("--db", "one", "--db=two", "evidence", "ingest", "a.eval", "-c", "x@1", "b"),
             *("--checkpoint=x@2", "--no-recursive", "--recursive", "--no-recursive"),
             *("--allow-status", "error", "--elicitation", "e"),
         ]
     )
-    assert parsed == fast.IngestArgs(
+    assert parsed == IngestArgs(
         db="two",
         paths=["a.eval", "b"],
         checkpoint="x@2",
@@ -287,12 +287,10 @@ def test_command_lines_read_as_typer_reads_them(monkeypatch: pytest.MonkeyPatch)
     )
     monkeypatch.setenv("SCALEGATE_DATABASE_URL", "sqlite:///env.db")
     monkeypatch.setenv("SCALEGATE_USER", "")  # empty is absent, as Typer reads it
-    from_env = fast.ingest_args(["evidence", "ingest", "a=b.eval", "-c", "x@1", "--json"])
-    assert from_env == fast.IngestArgs(
-        db="sqlite:///env.db", paths=["a=b.eval"], checkpoint="x@1", json_out=True
-    )
+    from_env = ingest_args(["evidence", "ingest", "a=b.eval", "-c", "x@1", "--json"])
+    assert from_env == IngestArgs(db="sqlite:///env.db", paths=["a=b.eval"], checkpoint="x@1", json_out=True)
     monkeypatch.setenv("SCALEGATE_USER", "eve")
-    given = fast.ingest_args(["--as", "bob", "evidence", "ingest", "a.eval", "-c", "x@1"])
+    given = ingest_args(["--as", "bob", "evidence", "ingest", "a.eval", "-c", "x@1"])
     assert given is not None and given.user == "bob"
 
 

@@ -11,8 +11,10 @@ exit codes.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +24,16 @@ from scalegate.cli._output import emit_json, guarded
 if TYPE_CHECKING:
     from scalegate.evidence.bulk import BulkIngest
 
-__all__ = ["FLAGS", "deliver", "ingest", "ingest_json", "render_ingest"]
+__all__ = [
+    "FLAGS",
+    "IngestArgs",
+    "deliver",
+    "ingest",
+    "ingest_args",
+    "ingest_json",
+    "render_ingest",
+    "run_ingest",
+]
 
 FLAGS: Mapping[str, str] = {
     flag: flag for flag in ("--checkpoint", "--allow-status", "--elicitation", "--recursive", "--json")
@@ -123,3 +134,92 @@ def deliver(
         emit_json(ingest_json(done))
     else:
         render_ingest(done)
+
+
+# -- the fast path's parsing (scalegate.cli.fast) ------------------------------------------------------------
+
+
+@dataclass
+class IngestArgs:
+    """``scalegate [--db URL] [--as USER] evidence ingest PATH... --checkpoint REF [options]``, parsed as
+    Typer parses it (the last of a repeated option wins; ``--elicitation`` accumulates)."""
+
+    db: str | None = None
+    user: str | None = None
+    paths: list[str] = field(default_factory=list)
+    checkpoint: str | None = None
+    allow_status: str | None = None
+    elicitation: list[str] = field(default_factory=list)
+    recursive: bool = True
+    json_out: bool = False
+
+
+_ROOT_VALUES = {"--db": "db", "--as": "user"}
+_INGEST_VALUES = {"--checkpoint": "checkpoint", "-c": "checkpoint", "--allow-status": "allow_status"}
+_INGEST_FLAGS: dict[str, tuple[str, bool]] = {
+    "--recursive": ("recursive", True),
+    "--no-recursive": ("recursive", False),
+    "--json": ("json_out", True),
+}
+
+
+def ingest_args(args: list[str]) -> IngestArgs | None:
+    """The arguments of an ``evidence ingest`` command line, or None when it is not one this parser is sure
+    to read as Typer does (help, an unknown or malformed option, an option-like value, a missing path or
+    checkpoint): Typer then parses it, with its own messages and exit codes."""
+    parsed = IngestArgs()
+    it = iter(args)
+    words: list[str] = []
+    for arg in it:
+        name, eq, inline = arg.partition("=")
+        if len(words) < 2 and name in _ROOT_VALUES and not words:
+            value = inline if eq else next(it, None)
+            if value is None or (not eq and value.startswith("-")):
+                return None
+            setattr(parsed, _ROOT_VALUES[name], value)
+        elif len(words) < 2:
+            if arg.startswith("-"):
+                return None
+            words.append(arg)
+        elif name in _INGEST_VALUES or name == "--elicitation":
+            if eq and name == "-c":
+                return None
+            value = inline if eq else next(it, None)
+            if value is None or (not eq and value.startswith("-")):
+                return None
+            if name == "--elicitation":
+                parsed.elicitation.append(value)
+            else:
+                setattr(parsed, _INGEST_VALUES[name], value)
+        elif arg in _INGEST_FLAGS:
+            attribute, flag = _INGEST_FLAGS[arg]
+            setattr(parsed, attribute, flag)
+        elif arg.startswith("-"):
+            return None
+        else:
+            parsed.paths.append(arg)
+    if words != ["evidence", "ingest"] or not parsed.paths or parsed.checkpoint is None:
+        return None
+    # Typer reads these two from the environment when the options are absent (an empty variable is absent)
+    parsed.db = parsed.db if parsed.db is not None else os.environ.get("SCALEGATE_DATABASE_URL") or None
+    parsed.user = parsed.user if parsed.user is not None else os.environ.get("SCALEGATE_USER") or None
+    return parsed
+
+
+def run_ingest(parsed: IngestArgs) -> int:
+    """Run a parsed command line through the body the Typer command runs; exit codes as the Typer root's."""
+    assert parsed.checkpoint is not None
+    try:
+        deliver(
+            CliState(db=parsed.db, user=parsed.user),
+            [Path(p) for p in parsed.paths],
+            parsed.checkpoint,
+            allow_status=parsed.allow_status,
+            elicitation=parsed.elicitation or None,
+            recursive=parsed.recursive,
+            json_out=parsed.json_out,
+        )
+    except (KeyboardInterrupt, EOFError):  # as click's standalone mode ends an interrupted command
+        sys.stderr.write("\nAborted!\n")
+        return 1
+    return 0
