@@ -9,7 +9,9 @@ session expires, or the user's password changes.
 
 On a machine without a desktop keyring (a headless server, CI) ``keyring`` has no usable backend; the
 secret then goes to the file backend of ``keyrings.alt`` (a file in the user's data directory, made
-readable by its owner only), which is no weaker than an SSH key on the same disk.
+readable by its owner only), which is no weaker than an SSH key on the same disk. There the file is used
+directly: asking ``keyring`` to discover its backends costs seconds, and every command that names no user
+would pay it; and when the file does not exist nothing is imported at all.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,8 +38,28 @@ DEFAULT_HOURS = 12
 """How long a login lasts unless told otherwise: a working day."""
 
 
+def _headless() -> bool:
+    """A Linux machine with no desktop session bus and no backend chosen by ``PYTHON_KEYRING_BACKEND``: the
+    OS offers no keyring, so the ``keyrings.alt`` file is the one."""
+    return (
+        sys.platform.startswith("linux")
+        and not os.environ.get("DBUS_SESSION_BUS_ADDRESS")
+        and not os.environ.get("PYTHON_KEYRING_BACKEND")
+    )
+
+
+def _file_path() -> Path:
+    """Where the ``keyrings.alt`` file backend keeps its entries (``keyring``'s data root on Linux)."""
+    root = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(root) / "python_keyring" / "keyring_pass.cfg"
+
+
 def _keyring() -> Any:
     """The OS keyring, or the ``keyrings.alt`` file backend where the OS offers none."""
+    if _headless():
+        from keyrings.alt.file import PlaintextKeyring  # type: ignore[import-untyped]
+
+        return PlaintextKeyring()
     import keyring
     from keyring.backends import chainer, fail
 
@@ -44,7 +67,7 @@ def _keyring() -> Any:
     if isinstance(chosen, fail.Keyring) or (
         isinstance(chosen, chainer.ChainerBackend) and not chosen.backends
     ):
-        from keyrings.alt.file import PlaintextKeyring  # type: ignore[import-untyped]
+        from keyrings.alt.file import PlaintextKeyring
 
         return PlaintextKeyring()
     return chosen
@@ -59,6 +82,8 @@ def _private(backend: Any) -> None:
 
 def stored_login(workspace: Workspace) -> tuple[str, str] | None:
     """``(user, session secret)`` kept for this workspace, or None."""
+    if _headless() and not _file_path().exists():
+        return None
     try:
         text = _keyring().get_password(SERVICE, workspace.safe_url)
     except Exception:  # a broken keyring is no login, never a crash
