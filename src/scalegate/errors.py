@@ -12,6 +12,7 @@ file:line, a field path, a record id). The CLI maps them to exit codes and the A
     ├── NotFoundError                  exit 2, HTTP 404   a named record that does not exist
     ├── ConflictError                  exit 2, HTTP 409   a write that contradicts the stored state
     ├── PermissionDenied               exit 2, HTTP 403   an actor who may not do this
+    │   └── WrongPassword                                 a signer's password does not open their key
     ├── AuthenticationError            exit 2, HTTP 401   no valid identity
     │   └── TooManyRequests                   HTTP 429   too many failed sign-ins; retry after a delay
     ├── StoreError                     exit 1, HTTP 503   the store is unreachable or inconsistent
@@ -37,6 +38,7 @@ __all__ = [
     "ScalegateError",
     "StoreError",
     "TooManyRequests",
+    "WrongPassword",
 ]
 
 
@@ -101,6 +103,10 @@ class PermissionDenied(ScalegateError):
     exit_code = 2
     http_status = 403
     code = "forbidden"
+
+
+class WrongPassword(PermissionDenied):
+    """A password typed to sign does not match: counted by the web door like a failed sign-in."""
 
 
 class AuthenticationError(ScalegateError):

@@ -33,7 +33,14 @@ from sqlalchemy.orm import Session
 
 from scalegate.actor import Actor
 from scalegate.canonical import canonical_json, digest
-from scalegate.errors import ConflictError, InputError, IntegrityError, NotFoundError, PermissionDenied
+from scalegate.errors import (
+    ConflictError,
+    InputError,
+    IntegrityError,
+    NotFoundError,
+    PermissionDenied,
+    WrongPassword,
+)
 from scalegate.store.models.governance import UserKeyRow, UserRoleRow, UserRow
 
 if TYPE_CHECKING:
@@ -222,7 +229,7 @@ def _open(row: UserKeyRow, password: str) -> Ed25519PrivateKey:
     try:
         raw = AESGCM(_derive(password, row.kdf)).decrypt(blob[:_NONCE], blob[_NONCE:], row.key_id.encode())
     except (InvalidTag, ValueError, KeyError):
-        raise PermissionDenied("wrong password: the signing key does not open with it") from None
+        raise WrongPassword("wrong password: the signing key does not open with it") from None
     return Ed25519PrivateKey.from_private_bytes(raw)
 
 
@@ -477,7 +484,7 @@ def _check_password(user: UserRow, password: str) -> None:
     try:
         PasswordHasher().verify(user.password_hash or "", password)
     except (VerificationError, InvalidHashError):
-        raise PermissionDenied(f"wrong password for {user.name}") from None
+        raise WrongPassword(f"wrong password for {user.name}") from None
 
 
 def _find(session: Session, key_id: str) -> UserKeyRow:

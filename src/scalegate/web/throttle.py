@@ -12,6 +12,10 @@ fresh names evicts old ones, but the per-address limit still holds them. Several
 count on their own (the limit is then per process); the store holds no counters because a failed guess is
 not a state change of the record.
 
+A password typed to sign (a sign-off, a consultation response: it opens the signer's key) is a guess too:
+``password_attempt`` counts a wrong one against the signer's name and the address exactly like a failed
+sign-in, so a stolen session cannot be used to try passwords at leisure through the signing forms.
+
 Time is the server's monotonic clock, never the workspace's clock (which tests and demos may fix).
 """
 
@@ -21,12 +25,14 @@ import math
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
-from scalegate.errors import TooManyRequests
+from scalegate.errors import TooManyRequests, WrongPassword
 
-__all__ = ["LoginThrottle", "ThrottleSettings"]
+__all__ = ["LoginThrottle", "ThrottleSettings", "client_address", "password_attempt"]
 
 
 @dataclass(frozen=True)
@@ -119,6 +125,26 @@ class LoginThrottle:
         """Names and addresses remembered now (for tests of the bound)."""
         with self._lock:
             return len(self._users), len(self._addresses)
+
+
+def client_address(request: Any) -> str:
+    """The address a request came from (the peer: the server trusts no forwarding header)."""
+    client = getattr(request, "client", None)
+    return str(client.host) if client is not None else "unknown"
+
+
+@contextmanager
+def password_attempt(request: Any, name: str) -> Iterator[None]:
+    """Around a service call that checks ``name``'s password: refused while throttled, and a wrong password
+    (``WrongPassword``) counted as a failed sign-in."""
+    throttle: LoginThrottle = request.app.state.throttle
+    address = client_address(request)
+    throttle.check(name, address)
+    try:
+        yield
+    except WrongPassword:
+        throttle.failed(name, address)
+        raise
 
 
 def _name_key(name: str) -> str:

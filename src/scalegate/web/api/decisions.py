@@ -16,6 +16,7 @@ from scalegate.governance.notifications import notify_decision
 from scalegate.jsonable import to_jsonable
 from scalegate.web.api._common import RecordId, api_router, record, workspace_of
 from scalegate.web.auth import requires
+from scalegate.web.throttle import password_attempt
 
 __all__ = ["router"]
 
@@ -78,15 +79,16 @@ def sign(
     completes the checkpoint's assessment. The signer's password opens their own signing key, which signs the
     decision's bound state and the time; a wrong password or a key without an admin's approval is refused."""
     workspace = workspace_of(request)
-    sign_decision(
-        workspace,
-        actor,
-        decision_id,
-        body.role,
-        password=body.password,
-        approve=body.approve,
-        justification=body.justification,
-    )
+    with password_attempt(request, actor.name):
+        sign_decision(
+            workspace,
+            actor,
+            decision_id,
+            body.role,
+            password=body.password,
+            approve=body.approve,
+            justification=body.justification,
+        )
     document: dict[str, Any] = to_jsonable(show(workspace, actor, decision_id))
     return document
 

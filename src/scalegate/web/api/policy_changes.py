@@ -21,6 +21,7 @@ from scalegate.jsonable import to_jsonable
 from scalegate.policy import load_builtin, load_policy_text
 from scalegate.web.api._common import RecordId, api_router, workspace_of
 from scalegate.web.auth import requires
+from scalegate.web.throttle import password_attempt
 
 __all__ = ["router"]
 
@@ -120,11 +121,11 @@ def consult(
     actor: Actor = Depends(requires("policy.consult")),
 ) -> dict[str, Any]:
     """Record a consulted role's response (the LTBT under RSP v2), signed with the respondent's own key."""
-    return _document(
-        respond(
+    with password_attempt(request, actor.name):
+        change = respond(
             workspace_of(request), actor, change_id, body.response, password=body.password, role=body.role
         )
-    )
+    return _document(change)
 
 
 @router.post("/policy-changes/{change_id}/publication", summary="Record publication")

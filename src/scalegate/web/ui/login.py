@@ -12,7 +12,7 @@ from scalegate.governance.sessions import end_session as end_server_session
 from scalegate.governance.sessions import start_session as start_server_session
 from scalegate.governance.users import authenticate_password
 from scalegate.web.auth import end_session, public, session_secret, start_session
-from scalegate.web.throttle import LoginThrottle
+from scalegate.web.throttle import LoginThrottle, client_address
 from scalegate.web.ui.render import render
 
 __all__ = ["router", "safe_next"]
@@ -49,7 +49,7 @@ async def login(
     the answer is 429 with ``Retry-After``, and the password is not checked at all."""
     workspace = request.app.state.workspace
     throttle: LoginThrottle = request.app.state.throttle
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request)
     context = {"next": safe_next(next), "username": username}
     try:
         throttle.check(username, address)

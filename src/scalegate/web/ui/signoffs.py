@@ -15,6 +15,7 @@ from scalegate.governance.notifications import notify_decision
 from scalegate.jsonable import to_jsonable
 from scalegate.web.api._common import RecordId
 from scalegate.web.auth import requires
+from scalegate.web.throttle import password_attempt
 from scalegate.web.ui.common import act, may, workspace
 from scalegate.web.ui.render import render
 
@@ -57,20 +58,20 @@ async def sign(
     signing key (a session alone does not sign)."""
     approve = decision == "approve"
     verb = "approved" if approve else "rejected"
-    return await act(
-        request,
-        "/signoffs",
-        f"Decision #{decision_id} {verb} as {role}.",
-        lambda: sign_decision(
-            workspace(request),
-            actor,
-            decision_id,
-            role,
-            password=password,
-            approve=approve,
-            justification=justification or None,
-        ),
-    )
+
+    def signed() -> None:
+        with password_attempt(request, actor.name):
+            sign_decision(
+                workspace(request),
+                actor,
+                decision_id,
+                role,
+                password=password,
+                approve=approve,
+                justification=justification or None,
+            )
+
+    return await act(request, "/signoffs", f"Decision #{decision_id} {verb} as {role}.", signed)
 
 
 @router.post("/signoffs/{decision_id}/notify")
