@@ -74,8 +74,19 @@ def _raw_select(table: Table) -> Select[*tuple[Any, ...]]:
 
 
 def _processors(session: Session, table: Table) -> list[Callable[[Any], Any] | None]:
+    """The conversion each column's type applies to what the driver returns (None: none)."""
     dialect = session.get_bind().dialect
-    return [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in table.columns]
+    return [_processor(c.type, dialect) for c in table.columns]
+
+
+def _processor(kind: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    try:
+        processor: Callable[[Any], Any] | None = kind.dialect_impl(dialect).result_processor(dialect, None)
+    except TypeError:
+        # A processor that depends on the database's column type (psycopg's numbers): the driver already
+        # returns the Python value (a float8 as a float), so there is nothing to convert.
+        return None
+    return processor
 
 
 def _current_digests(session: Session, table: Table) -> tuple[dict[str, str], dict[str, Problem]]:
