@@ -18,7 +18,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from statistics import NormalDist
 
 from scalegate.errors import EvidenceError
 from scalegate.evidence.types import IntervalMethod
@@ -80,6 +79,10 @@ def z_value(confidence: float) -> float:
     family's assessment asks for the policy's one level tens of thousands of times."""
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence level {confidence} is not between 0 and 1")
+    # the standard library's statistics (fractions, decimal, random) loads only when an interval is computed:
+    # reading and ingesting a log, which import this module through its parsed scores, never compute one
+    from statistics import NormalDist
+
     return NormalDist().inv_cdf(1.0 - (1.0 - confidence) / 2.0)
 
 
