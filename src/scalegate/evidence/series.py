@@ -85,8 +85,9 @@ _cache: OrderedDict[tuple[Any, str, int], tuple[tuple[int, bytes] | None, Policy
 _lock = threading.Lock()
 
 
-_CHUNK = 500
-"""Ids per IN list: well under SQLite's limit of bound parameters."""
+_CHECKPOINTS = 5000
+"""Checkpoint ids per IN list of ``checkpoints_evidence``: well under the bound parameters a statement may
+carry (32,766 in SQLite's default build, 65,535 in PostgreSQL)."""
 
 
 def clear_series_cache() -> None:
@@ -493,8 +494,10 @@ def checkpoint_evidence(
 def checkpoints_evidence(
     session: Session, policy: Policy, checkpoint_ids: Sequence[int]
 ) -> dict[int, dict[str, IndicatorEvidence | None]]:
-    """``checkpoint_evidence`` for many checkpoints at once: three statements per 500 checkpoints, each
-    statement built once, so assessing a whole family does not pay per checkpoint for what it reads.
+    """``checkpoint_evidence`` for many checkpoints at once: three statements per ``_CHECKPOINTS``
+    checkpoints (the current records, their scores, the audit entries naming them), whatever the number of
+    records, so assessing a whole family, or every checkpoint a gate compares with, does not pay per
+    checkpoint or per record for what it reads.
 
     Scores are read as their stored summaries (``ScoreSummary``), and per-sample scores only for the scorers
     whose summary does not settle their estimate (a bootstrap): decoding every sample was most of the cost
@@ -511,36 +514,34 @@ def checkpoints_evidence(
     rows_of: dict[int, list[RecordFacts]] = {cid: [] for cid in ids}
     scores: dict[int, list[ScorerScores | ScoreSummary]] = {}
     seqs: dict[int, int] = {}
-    for lo in range(0, len(ids), _CHUNK):
-        chunk = ids[lo : lo + _CHUNK]
+    for lo in range(0, len(ids), _CHECKPOINTS):
+        where = (EvidenceRow.checkpoint_id.in_(ids[lo : lo + _CHECKPOINTS]), wanted, current)
         rows = [
             RecordFacts(*found)
             for found in session.connection().execute(
-                select(*_FACTS)
-                .where(EvidenceRow.checkpoint_id.in_(chunk), wanted, current)
-                .order_by(EvidenceRow.ingested_at.desc(), EvidenceRow.id.desc())
+                select(*_FACTS).where(*where).order_by(EvidenceRow.ingested_at.desc(), EvidenceRow.id.desc())
             )
         ]
         for row in rows:
             rows_of[row.checkpoint_id].append(row)
         if not rows:
             continue
-        for at in range(0, len(rows), _CHUNK):
-            for evidence_id, *columns, stored in session.connection().execute(
-                select(
-                    EvidenceScoreRow.evidence_id,
-                    *_SUMMARY,
-                    case((_NEEDS_SAMPLES, EvidenceScoreRow.samples), else_=null()),
-                )
-                .where(EvidenceScoreRow.evidence_id.in_([r.id for r in rows[at : at + _CHUNK]]))
-                .order_by(EvidenceScoreRow.evidence_id, EvidenceScoreRow.position)
-            ):
-                summary = _summary(*columns)
-                scores.setdefault(int(evidence_id), []).append(
-                    ScorerScores(summary.name, summary.scorer, summary.reducer, summary.metrics, **stored)
-                    if stored is not None
-                    else summary
-                )
+        for evidence_id, *columns, stored in session.connection().execute(
+            select(
+                EvidenceScoreRow.evidence_id,
+                *_SUMMARY,
+                case((_NEEDS_SAMPLES, EvidenceScoreRow.samples), else_=null()),
+            )
+            .join(EvidenceRow, EvidenceScoreRow.evidence_id == EvidenceRow.id)
+            .where(*where)
+            .order_by(EvidenceScoreRow.evidence_id, EvidenceScoreRow.position)
+        ):
+            summary = _summary(*columns)
+            scores.setdefault(int(evidence_id), []).append(
+                ScorerScores(summary.name, summary.scorer, summary.reducer, summary.metrics, **stored)
+                if stored is not None
+                else summary
+            )
         seqs.update(_audit_seqs(session, sorted({r.checkpoint_id for r in rows})))
     for cid in ids:
         out[cid] = _chosen(policy, indicators, rows_of[cid], scores, seqs)
