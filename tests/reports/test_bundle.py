@@ -121,6 +121,22 @@ def test_tampering_with_a_file_and_its_manifest_line_is_still_detected(bundle: P
     assert f"evidence/{evidence.name}: its sha256 is not recorded in the verified audit log" in result.stdout
 
 
+def test_removing_a_report_with_its_manifest_line_is_detected(bundle: Path) -> None:
+    """The files are bound to the audit log (``bundle.contents``), not only to the manifest beside them."""
+    removed = sorted((bundle / "reports").glob("*"))[:2]
+    manifest_path = bundle / "MANIFEST.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    gone = {f"reports/{path.name}" for path in removed}
+    manifest["files"] = [f for f in manifest["files"] if f["path"] not in gone]
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    for path in removed:
+        path.unlink()
+    result = _isolated(["verify_bundle.py", "."], bundle)
+    assert result.returncode == 1
+    for path in sorted(gone):
+        assert f"{path}: recorded in the audit log as part of this bundle, but missing from it" in result.stdout
+
+
 def test_an_edited_audit_entry_or_an_extra_file_is_detected(bundle: Path) -> None:
     (bundle / "notes.txt").write_text("added later", encoding="utf-8")
     entries = bundle / "audit" / "entries.jsonl"

@@ -13,9 +13,10 @@ Layout (a directory, or the same inside a zip)::
     audit/                  the audit-log export (entries, signed checkpoints, keys) and verify_offline.py
 
 Order matters: reports and safety cases are generated first, each recorded in the audit log by hash; then the
-log is exported with a freshly signed checkpoint covering those entries; so ``verify_bundle.py`` can prove
-every file is the one the log recorded, even if a file and its manifest line were both replaced. The export
-itself is recorded last (``bundle.exported`` with the manifest's SHA-256).
+list of every file (but the log slice) is recorded (``bundle.contents``); then the log is exported with a
+freshly signed checkpoint covering those entries; so ``verify_bundle.py`` can prove every file is the one the
+log recorded, even if a file and its manifest line were both replaced, and that no file was removed with its
+manifest line. The export itself is recorded last (``bundle.exported`` with the manifest's SHA-256).
 
 A ``public`` bundle carries the public summary instead of the full reports, evidence files only when
 ``redaction.hide_evidence_files`` is false (never those of ``hide_indicator_ids``), and no audit entries (they
@@ -160,13 +161,27 @@ def _gather(
     if ref is not None and audience == "reviewer":
         _add_cases(workspace, stage, ref, actor)
     _add_evidence(workspace, stage, reports, audience)
+    stage.add("verify_bundle.py", Path(__file__).with_name("bundle_verify.py").read_bytes(), "verifier")
+    stage.add("README.md", _readme(ref, audience).encode("utf-8"), "readme")
     if audience == "reviewer":
+        _record_contents(workspace, stage, actor)
         _add_audit(workspace, stage, actor)
     else:
         stage.notes.append(
             "public bundle: the audit-log entries are withheld; files are verified against the manifest only"
         )
-    stage.add("verify_bundle.py", Path(__file__).with_name("bundle_verify.py").read_bytes(), "verifier")
+
+
+def _record_contents(workspace: Workspace, stage: _Staging, actor: Actor) -> None:
+    """Bind the bundle's contents to the log before the log is exported: every file but the log slice
+    itself, by path and SHA-256, in a ``bundle.contents`` entry the export's checkpoint covers. Removing a
+    report together with its manifest line then fails ``verify_bundle.py``, which compares the two lists."""
+    files = [
+        {"path": rel, "sha256": hashlib.sha256((stage.root / rel).read_bytes()).hexdigest()}
+        for rel in sorted(stage.roles)
+    ]
+    with workspace.transaction() as session:
+        workspace.record(session, actor, "bundle.contents", "bundle", {"files": files})
 
 
 def _reports(
@@ -271,7 +286,6 @@ def _add_audit(workspace: Workspace, stage: _Staging, actor: Actor) -> None:
 
 def _finish(workspace: Workspace, stage: _Staging, *, ref: str | None, audience: Audience) -> str:
     active = workspace.active()
-    stage.add("README.md", _readme(ref, audience).encode("utf-8"), "readme")
     files = []
     for rel, (role, label) in sorted(stage.roles.items()):
         path = stage.root / rel

@@ -16,7 +16,9 @@ entry hashes into the signed checkpoints, which must cover the whole slice. The 
 which only proves the bundle is internally consistent, and is reported as such; 3. every report, safety case
 and evidence file is recorded in that verified log by its SHA-256 (reports by a ``report.generated`` entry,
 safety cases by ``safety_case.built``, evidence files by the entry that ingested them), so a file replaced
-together with its manifest line is still caught.
+together with its manifest line is still caught; 4. the bundle holds exactly the files its last
+``bundle.contents`` entry lists (every file but the log slice and the convenience key, by path and SHA-256),
+so a report removed together with its manifest line is caught too.
 """
 
 from __future__ import annotations
@@ -136,6 +138,30 @@ def check_recorded(manifest: dict[str, Any], entries: list[dict[str, Any]], prob
             problems.append(f"{item['path']}: its sha256 is not recorded in the verified audit log")
 
 
+CONTENTS_EVENT = "bundle.contents"
+UNBOUND = ("audit/", "public-key.pem")  # the log slice cannot list itself; the key is a convenience copy
+
+
+def check_contents(manifest: dict[str, Any], entries: list[dict[str, Any]], problems: list[str]) -> None:
+    """The manifest lists exactly the files of the last ``bundle.contents`` entry of the verified log."""
+    logged = [e for e in entries if e.get("event") == CONTENTS_EVENT]
+    if not logged:
+        problems.append(
+            f"the verified audit log holds no {CONTENTS_EVENT} entry: cannot prove that no file was removed"
+        )
+        return
+    files = logged[-1].get("data", {}).get("files", [])
+    recorded = {str(f.get("path")): f.get("sha256") for f in files if isinstance(f, dict)}
+    listed = {f["path"]: f["sha256"] for f in manifest.get("files", []) if not f["path"].startswith(UNBOUND)}
+    for path in sorted(set(recorded) - set(listed)):
+        problems.append(f"{path}: recorded in the audit log as part of this bundle, but missing from it")
+    for path in sorted(set(listed) - set(recorded)):
+        problems.append(f"{path}: in the bundle, but not among the files the audit log recorded for it")
+    for path in sorted(set(listed) & set(recorded)):
+        if listed[path] != recorded[path]:
+            problems.append(f"{path}: its sha256 differs from the one the audit log recorded for this bundle")
+
+
 def _hex_words(text: str) -> set[str]:
     out, word = set(), []
     for ch in text:
@@ -164,6 +190,7 @@ def verify_bundle(root: Path, keys: list[Path]) -> dict[str, Any]:
     entries = check_audit(root, keys, problems, notes)
     if entries:
         check_recorded(manifest, entries, problems)
+        check_contents(manifest, entries, problems)
         audit = manifest.get("audit") or {}
         if audit.get("size") is not None and audit.get("size") != len(entries):
             problems.append(
