@@ -669,26 +669,6 @@ class RecordFacts:
     stated_interval: Any
     """``info["interval"]`` of a manual result; None for other harnesses."""
 
-    @classmethod
-    def of(cls, row: EvidenceRow) -> RecordFacts:
-        """The facts of a loaded record."""
-        return cls(
-            row.id,
-            row.checkpoint_id,
-            row.sha256,
-            row.harness,
-            row.task,
-            row.task_key,
-            row.task_version,
-            row.model,
-            row.status,
-            row.epochs,
-            row.counts,
-            row.elicitation,
-            row.ingested_at,
-            row.info.get("interval") if row.harness == "manual" else None,
-        )
-
 
 def indicator_result(
     row: EvidenceRow | RecordFacts,
