@@ -89,3 +89,20 @@ def test_the_demo_scenario_refuses_too(tmp_path: Path) -> None:
     with pytest.raises(ConflictError, match="never replaces"):
         fresh_state(tmp_path)
     assert (tmp_path / ".scalegate" / "keep.txt").read_text() == "record"
+
+
+def test_outbox_notices_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    """A notice may quote a noncompliance report: the outbox keeps it from other local accounts."""
+    from scalegate.governance.notifications import Message, OutboxNotifier
+
+    old = os.umask(0o022)
+    try:
+        delivery = OutboxNotifier(tmp_path / "outbox").send(
+            Message("[scalegate] report", "a report's text", ["board@example.org"])
+        )
+    finally:
+        os.umask(old)
+    assert delivery.delivered
+    modes = _modes(tmp_path / "outbox")
+    assert modes["."] == 0o700
+    assert [mode for name, mode in modes.items() if name.endswith(".eml")] == [0o600]

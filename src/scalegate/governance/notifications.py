@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -210,8 +211,10 @@ class OutboxNotifier:
         name = hashlib.sha256(message.message_id.encode("utf-8")).hexdigest()[:16] + ".eml"
         path = self.directory / name
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # a notice may quote a report
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
         except OSError as exc:
             return Delivery(False, {"path": str(path)}, f"outbox {self.directory}: {exc.strerror or exc}")
         proof = {
