@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import cast
 
 import pytest
@@ -465,3 +465,25 @@ def test_counts_in_the_report(workspace: Workspace) -> None:
         report.rows_checked == 3
     )  # the policy version and two settings, created_at and mode (the key came after)
     assert hashlib.sha256(b"").hexdigest() != report.root
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("created_at", "2026-13-45 99:61:00"), ("document", '{"unterminated": ')],
+)
+def test_a_malformed_value_is_a_problem_line_not_a_traceback(
+    sqlite_url: str, column: str, value: str
+) -> None:
+    """SQLite stores any text in any column: an unreadable time or document names its row and column."""
+    from scalegate.workspace import init_workspace
+    from tests.conftest import MINIMAL_POLICY
+
+    ws = init_workspace(sqlite_url, str(MINIMAL_POLICY), clock=FixedClock(datetime(2025, 6, 1, tzinfo=UTC)))
+    try:
+        sql(ws, f"UPDATE policy_versions SET {column} = :v", v=value)
+        report = verify(ws)
+    finally:
+        ws.close()
+    assert not report.ok and report.checkpoint is None
+    assert [(p.kind, p.table) for p in report.problems] == [("malformed_row", "policy_versions")]
+    assert f"column {column} cannot be read" in report.problems[0].line()
