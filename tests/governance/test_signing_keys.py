@@ -398,3 +398,28 @@ def test_users_made_before_signing_keys_get_keys_from_the_first_admin(workspace:
         sign(workspace, resolve_actor(workspace, "carl"), decision_id, "ceo", password=PASSWORD)
     report = verify(workspace, checkpoint=False)
     assert report.ok, [p.line() for p in report.problems]
+
+
+def test_a_notice_is_acknowledged_with_the_recipients_signature(
+    workspace: Workspace, people: dict[str, Actor], tmp_path: Path
+) -> None:
+    from scalegate.governance.notifications import InMemoryNotifier, acknowledge, notify_decision
+
+    decision_id = open_cd(workspace, SYSTEM)
+    sign(workspace, people["rita"], decision_id, "rso", password=PASSWORD)
+    sign(workspace, people["carl"], decision_id, "ceo", password=PASSWORD)
+    [notice] = notify_decision(workspace, people["rita"], decision_id, InMemoryNotifier())
+    assert notice.role == "board"
+    with pytest.raises(PermissionDenied, match="does not hold the role 'board'"):
+        acknowledge(workspace, people["rita"], notice.id, password=PASSWORD)
+    with pytest.raises(PermissionDenied, match="does not open"):
+        acknowledge(workspace, people["bea"], notice.id, password="not bea's password")
+    row = acknowledge(workspace, people["bea"], notice.id, password=PASSWORD)
+    assert row.acknowledged_by == "bea" and row.ack_key_id and row.ack_signature
+    with pytest.raises(Exception, match="was acknowledged by bea"):
+        acknowledge(workspace, people["bea"], notice.id, password=PASSWORD)
+    assert verify(workspace, checkpoint=False).ok
+    assert _offline(workspace, tmp_path).signatures_verified == 6 + 2 + 1  # keys, sign-offs, acknowledgement
+    _sql(workspace, "UPDATE notifications SET acknowledged_by = 'sam' WHERE id = :i", i=notice.id)
+    report = verify(workspace, checkpoint=False)
+    assert ("signature_invalid", "notifications") in _signature_problems(report)

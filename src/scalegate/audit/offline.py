@@ -472,6 +472,7 @@ TRUST_EVENTS = {
     "user_key.retired",
     "decision.signed",
     "policy.change_consulted",
+    "notification.acknowledged",
 }
 """The entries the signature check reads: roles (only admins approve keys), keys, and signed acts."""
 ADMIN_ROLE = "admin"
@@ -606,6 +607,8 @@ def _act_mismatch(event: str, data: dict[str, Any], statement: dict[str, Any]) -
         state = hashlib.sha256(_canonical(data["bound_state"])).hexdigest()
         if statement.get("state") != state:
             return "the signed state digest differs from the bound state the entry records"
+    elif event == "notification.acknowledged":
+        wanted = {"act": "acknowledgement", "notification_id": data["notification_id"], "role": data["role"]}
     else:
         wanted = {"act": "consultation", "change_id": data["change_id"], "role": data["role"]}
     for name, value in wanted.items():

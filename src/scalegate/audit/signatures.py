@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import select
@@ -31,10 +32,15 @@ from scalegate.audit.offline import (
     trace_signatures,
 )
 from scalegate.audit.replay import Problem, ProblemKind
-from scalegate.governance.signing_keys import consultation_statement, signoff_statement
+from scalegate.governance.signing_keys import (
+    acknowledgement_statement,
+    consultation_statement,
+    signoff_statement,
+)
 from scalegate.store.models.audit import AuditEntryRow
 from scalegate.store.models.governance import (
     DecisionRow,
+    NotificationRow,
     PolicyConsultationRow,
     SignatureRow,
     UserKeyRow,
@@ -51,6 +57,7 @@ def check_signatures(session: Session) -> tuple[list[Problem], int]:
     names = {user_id: name for user_id, name in session.execute(select(UserRow.id, UserRow.name))}
     problems += _check_signoffs(session, trail)
     problems += _check_consultations(session, trail, names)
+    problems += _check_acknowledgements(session, trail, names)
     problems += _check_keys(session, trail)
     return problems, trail.verified
 
@@ -145,6 +152,38 @@ def _check_consultations(session: Session, trail: SignatureTrail, names: dict[in
                     pk=row.id,
                 )
             )
+    return problems
+
+
+def _check_acknowledgements(session: Session, trail: SignatureTrail, names: dict[int, str]) -> list[Problem]:
+    problems = []
+    ids = {name: user_id for user_id, name in names.items()}
+    stmt = (
+        select(NotificationRow)
+        .where(NotificationRow.acknowledged_by.is_not(None))
+        .order_by(NotificationRow.id)
+    )
+    for row in session.execute(stmt).scalars():
+        user_id = ids.get(row.acknowledged_by or "")
+        if row.ack_key_id is None or row.acknowledged_at is None or user_id is None:
+            why: str | None = "carries no signature, or names no known user"
+        else:
+            statement = acknowledgement_statement(
+                notification_id=row.id,
+                subject=row.subject,
+                role=row.role,
+                body_sha256=row.body_sha256,
+                signer=row.acknowledged_by or "",
+                user_id=user_id,
+                key_id=row.ack_key_id,
+                at=row.acknowledged_at,
+            )
+            signed = SimpleNamespace(signature=row.ack_signature, key_id=row.ack_key_id)
+            why = _row_problem(trail, signed, statement, row.acknowledged_at)
+        if why is not None:
+            kind: ProblemKind = "signature_missing" if row.ack_signature is None else "signature_invalid"
+            message = f"acknowledgement of notification {row.id}: {why}"
+            problems.append(Problem(kind, message, table="notifications", pk=row.id))
     return problems
 
 

@@ -469,6 +469,29 @@ def notify_decision_command(
     )
 
 
+@notify_app.command("acknowledge")
+@command()
+def notify_acknowledge(
+    ctx: typer.Context,
+    notification_id: int = typer.Argument(..., help="Notification id (see `decision show`)."),
+    json_out: bool = JSON,
+) -> Any:
+    """Acknowledge a notice sent to a role you hold, signing it with your key."""
+    from scalegate.governance.notifications import acknowledge
+
+    actor = actor_of(ctx)
+    row = acknowledge(workspace_of(ctx), actor, notification_id, password=signing_password(ctx, actor))
+    result = {
+        "notification_id": row.id,
+        "role": row.role,
+        "acknowledged_by": row.acknowledged_by,
+        "acknowledged_at": row.acknowledged_at,
+        "key_id": row.ack_key_id,
+        "signature": row.ack_signature,
+    }
+    return Said(result, f"Acknowledged notification #{row.id} as {row.role}")
+
+
 @notify_app.command("government")
 @command()
 def notify_government_command(

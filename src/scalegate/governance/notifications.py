@@ -29,7 +29,7 @@ from sqlalchemy import select
 
 from scalegate.actor import Actor
 from scalegate.audit.entries import SEAL_KEY
-from scalegate.errors import ConflictError, InputError, NotFoundError
+from scalegate.errors import ConflictError, InputError, NotFoundError, PermissionDenied
 from scalegate.governance.decisions import consulted_roles, decision_rule, get_decision, status_of
 from scalegate.governance.permissions import require
 from scalegate.governance.users import role_holders
@@ -52,6 +52,7 @@ __all__ = [
     "Notifier",
     "SMTPNotifier",
     "WebhookNotifier",
+    "acknowledge",
     "configure_notifier",
     "configured_notifier",
     "deliver",
@@ -542,6 +543,72 @@ def notify_decision(
         )
         for n, addresses in plans
     ]
+
+
+# -- acknowledgement ---------------------------------------------------------------------------------------
+
+
+def acknowledge(
+    workspace: Workspace, actor: Actor, notification_id: int, *, password: str
+) -> NotificationRow:
+    """A holder of the notified role acknowledges a delivered notice, signing it with their own key.
+
+    The signature covers the notice's id, subject, role and the SHA-256 of the body that was sent, and the
+    time (``signing_keys.acknowledgement_statement``); the signer's ``password`` opens their key. A notice is
+    acknowledged once.
+    """
+    from scalegate.governance.signing_keys import acknowledgement_statement, sign_statement, unlock
+    from scalegate.governance.users import user_roles
+    from scalegate.store.models.governance import UserRow
+
+    require(actor, "decision.read", workspace.policy())
+    with workspace.transaction() as session:
+        row = session.get(NotificationRow, notification_id)
+        if row is None:
+            raise NotFoundError(f"no notification {notification_id}", where="notifications")
+        user = session.get(UserRow, actor.user_id) if actor.user_id is not None else None
+        if (
+            user is None
+            or not user.active
+            or row.role is None
+            or row.role not in user_roles(session, user.id)
+        ):
+            raise PermissionDenied(
+                f"{actor.label} does not hold the role {row.role!r} notification {notification_id} went to"
+            )
+        if row.status != "delivered":
+            raise ConflictError(
+                f"notification {notification_id} was not delivered; there is nothing to acknowledge"
+            )
+        if row.acknowledged_at is not None:
+            raise ConflictError(f"notification {notification_id} was acknowledged by {row.acknowledged_by}")
+        key, private = unlock(session, user, password)
+        now = workspace.now()
+        signed = sign_statement(
+            private,
+            key.key_id,
+            acknowledgement_statement(
+                notification_id=row.id,
+                subject=row.subject,
+                role=row.role,
+                body_sha256=row.body_sha256,
+                signer=user.name,
+                user_id=user.id,
+                key_id=key.key_id,
+                at=now,
+            ),
+        )
+        row.acknowledged_by, row.acknowledged_at = user.name, now
+        row.ack_key_id, row.ack_signature = key.key_id, signed.signature
+        workspace.record(
+            session,
+            actor,
+            "notification.acknowledged",
+            row.subject,
+            {"notification_id": row.id, "role": row.role, "signature": signed.to_entry()},
+            rows=[row],
+        )
+        return row
 
 
 # -- government notice ---------------------------------------------------------------------------------------

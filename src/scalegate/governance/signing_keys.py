@@ -53,6 +53,7 @@ __all__ = [
     "STATEMENT_FORMAT",
     "KeyView",
     "Signed",
+    "acknowledgement_statement",
     "approve_key",
     "consultation_statement",
     "has_usable_key",
@@ -146,6 +147,31 @@ def consultation_statement(
         "change_id": change_id,
         "role": role,
         "response": digest(response),
+        "signer": signer,
+        "user_id": user_id,
+        "key_id": key_id,
+        "at": _at(at),
+    }
+
+
+def acknowledgement_statement(
+    *,
+    notification_id: int,
+    subject: str,
+    role: str | None,
+    body_sha256: str,
+    signer: str,
+    user_id: int,
+    key_id: str,
+    at: datetime,
+) -> dict[str, Any]:
+    """What a notified role's acknowledgement of a notice signs: which notice, its body's digest, when."""
+    return {
+        "act": "acknowledgement",
+        "notification_id": notification_id,
+        "subject": subject,
+        "role": role,
+        "body_sha256": body_sha256,
         "signer": signer,
         "user_id": user_id,
         "key_id": key_id,

@@ -189,6 +189,12 @@ class NotificationRow(Base):
     proof: Mapped[dict[str, Any]]
     error: Mapped[str | None] = mapped_column(Text)
     sent_by: Mapped[str] = mapped_column(String(200))
+    acknowledged_by: Mapped[str | None] = mapped_column(String(100))
+    """The holder of the notified role who acknowledged the notice, signing it with their key."""
+    acknowledged_at: Mapped[datetime | None]
+    ack_key_id: Mapped[str | None] = mapped_column(String(64))
+    ack_signature: Mapped[str | None] = mapped_column(String(128))
+    """Hex Ed25519 signature over the acknowledgement (``signing_keys.acknowledgement_statement``)."""
 
 
 class PolicyChangeRow(Base):

@@ -12,7 +12,7 @@ from scalegate.actor import Actor
 from scalegate.governance.decisions import list_decisions as decisions
 from scalegate.governance.decisions import show_decision as show
 from scalegate.governance.decisions import sign as sign_decision
-from scalegate.governance.notifications import notify_decision
+from scalegate.governance.notifications import acknowledge, notify_decision
 from scalegate.jsonable import to_jsonable
 from scalegate.web.api._common import RecordId, api_router, record, workspace_of
 from scalegate.web.auth import requires
@@ -91,6 +91,32 @@ def sign(
         )
     document: dict[str, Any] = to_jsonable(show(workspace, actor, decision_id))
     return document
+
+
+class Acknowledgement(BaseModel):
+    """A notified role's acknowledgement of a notice, signed with the acknowledging user's key."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    password: str = Field(
+        min_length=1,
+        max_length=1024,
+        description="The acknowledging user's own password, at that moment: it opens their signing key.",
+    )
+
+
+@router.post(
+    "/notifications/{notification_id}/acknowledgement", summary="Acknowledge a notice", status_code=201
+)
+def acknowledge_notice(
+    request: Request,
+    notification_id: RecordId,
+    body: Acknowledgement,
+    actor: Actor = Depends(requires("decision.read")),
+) -> dict[str, Any]:
+    """A holder of the notified role acknowledges a delivered notice; the acknowledgement is signed with their
+    own key over the notice's id, subject, role, body digest and the time."""
+    return record(acknowledge(workspace_of(request), actor, notification_id, password=body.password))
 
 
 @router.post("/decisions/{decision_id}/notifications", summary="Send a decision's notices", status_code=201)

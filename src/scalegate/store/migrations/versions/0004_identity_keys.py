@@ -69,9 +69,19 @@ def _upgrade_user_keys() -> None:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column("key_id", sa.String(length=64), nullable=True))
             batch_op.add_column(sa.Column("signature", sa.String(length=128), nullable=True))
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("acknowledged_by", sa.String(length=100), nullable=True))
+        batch_op.add_column(
+            sa.Column("acknowledged_at", scalegate.store.base.UTCDateTime(timezone=True), nullable=True)
+        )
+        batch_op.add_column(sa.Column("ack_key_id", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("ack_signature", sa.String(length=128), nullable=True))
 
 
 def _downgrade_user_keys() -> None:
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        for column in ("ack_signature", "ack_key_id", "acknowledged_at", "acknowledged_by"):
+            batch_op.drop_column(column)
     for table in ("policy_consultations", "signatures"):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column("signature")
