@@ -211,12 +211,9 @@ def _detected(report: VerifyReport, table: str) -> bool:
     return not report.ok and (table in names or (table in _LOG_TABLES and None in names))
 
 
-def _verify(url: str) -> VerifyReport:
-    ws = open_workspace(url)
-    try:
-        return verify(ws, checkpoint=False)
-    finally:
-        ws.close()
+def _verify(ws: Workspace) -> VerifyReport:
+    """Verify without writing (one workspace per test: verify keeps nothing between runs but the engine)."""
+    return verify(ws, checkpoint=False)
 
 
 # -- the test ------------------------------------------------------------------------------------------------
@@ -228,10 +225,11 @@ def test_every_edit_and_every_forged_row_is_detected(
 ) -> None:
     table = Base.metadata.tables[table_name]
     engine = _engine(store.url)
+    ws = open_workspace(store.url)
     try:
         with engine.connect() as conn:
             original = _rows(conn, table)
-        assert _verify(store.url).ok
+        assert _verify(ws).ok
         cached_here = store.backend == "sqlite" or table_name != "gate_verdicts"
         assert original or not cached_here, f"{table_name} is empty: the populated store must fill it"
         missed: list[str] = []
@@ -252,7 +250,7 @@ def test_every_edit_and_every_forged_row_is_detected(
                 for value in [*values, *([raw] if raw is not None else [])]:
                     edits += 1
                     _edit(engine, table, target, column.key, value, typed=value is not raw)
-                    report = _verify(store.url)
+                    report = _verify(ws)
                     if not _detected(report, table_name):
                         missed.append(
                             f"{column.key} = {value!r:.60}: {[p.line() for p in report.problems][:2]}"
@@ -266,13 +264,14 @@ def test_every_edit_and_every_forged_row_is_detected(
             if like is None:  # the cache is kept on SQLite only: forge a row from nothing
                 like = {c.key: _changed(c, None, store.now) for c in table.columns}
             conn.execute(insert(table).values(**_forged(conn, table, like, store.now)))
-        report = _verify(store.url)
+        report = _verify(ws)
         if not _detected(report, table_name):
             missed.append(f"inserted row: {[p.line() for p in report.problems][:2]}")
         _restore(engine, table, original)
         assert missed == [], f"{len(missed)} of {edits + 1} tamperings with {table_name} passed verify"
-        assert _verify(store.url).ok  # every edit was undone: the failures above were the edits'
+        assert _verify(ws).ok  # every edit was undone: the failures above were the edits'
     finally:
+        ws.close()
         engine.dispose()
 
 
