@@ -423,3 +423,14 @@ def test_evidence_of_another_model_is_refused_unless_mapped(
     with pytest.raises(EvidenceError, match="not frontier@c2"):  # the mapping names c1 only
         flow.register("c2", 1.1e24)
         flow.ingest(f"{MODEL}@c2", {"mock": low}, ["mock"])
+
+
+@pytest.mark.parametrize("key", [b"", b"k" * 32, b"x" * 64, b"long" * 40])
+def test_the_seals_hmac_is_rfc_2104(key: bytes) -> None:
+    import hashlib
+    import hmac
+
+    from scalegate.gate.seal import hmac_sha256
+
+    for message in (b"", b"scalegate", bytes(range(256)) * 9):
+        assert hmac_sha256(key, message) == hmac.new(key, message, hashlib.sha256).digest()

@@ -6,19 +6,18 @@ earliest deadline, expiry or re-approval it depends on), both renderings (text a
 all of it under the workspace's gate key. The cached row and the current state are read in one statement;
 the verdict is served only when the MAC verifies, the state is the same and the time is inside the window.
 Anything else (no cache, a stale or edited row, no key, PostgreSQL) takes the full engine: when in doubt,
-recompute. The check needs only the standard library (``sqlite3``, ``hmac``, ``hashlib``).
+recompute. The check needs only light parts of the standard library (``sqlite3``; SHA-256 without OpenSSL).
 Exit codes: 0 allow, 4 restrict, 3 pause, 2 bad input, 1 internal error.
 """
 
 from __future__ import annotations
 
-import hmac
 import os
 import sqlite3
 import sys
 import time
 
-from scalegate.gate.seal import STATE_SQL, SealedRow, key_path, read_key, seal, state_of
+from scalegate.gate.seal import STATE_SQL, SealedRow, compare_digest, key_path, read_key, seal, state_of
 from scalegate.vocabulary import ACTIONS, EXIT_CODES
 
 __all__ = ["cached", "main"]
@@ -147,7 +146,7 @@ def _served(
     if {str(k): v for k, v in EXIT_CODES.items()}.get(outcome) != exit_code:
         return None
     sealed = SealedRow(ref, action, outcome, exit_code, document, text, computed, until, current)
-    if not hmac.compare_digest(mac, seal(key, sealed)):
+    if not compare_digest(mac, seal(key, sealed)):
         return None
     now = _now(mode)
     if not computed <= now < until:

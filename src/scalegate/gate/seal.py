@@ -21,17 +21,29 @@ uses it (no ``dataclasses``, no ``secrets``: each would cost the fast path more 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import hmac
 import os
-from typing import NamedTuple
+from _operator import _compare_digest as compare_digest
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from hashlib import sha256
+else:  # CPython's own SHA-256: importing hashlib loads OpenSSL, which costs the fast path 10-40 ms
+    try:
+        from _sha256 import sha256
+    except ImportError:  # pragma: no cover - Python 3.12 renamed it; other interpreters take hashlib's
+        try:
+            from _sha2 import sha256
+        except ImportError:
+            from hashlib import sha256
 
 __all__ = [
     "KEY_FILE",
     "STATE_SQL",
     "SealedRow",
     "State",
+    "compare_digest",
     "ensure_key",
+    "hmac_sha256",
     "key_path",
     "read_key",
     "seal",
@@ -84,7 +96,7 @@ def state_of(row: tuple[object, ...]) -> State:
     policy = ""
     if active == 1 and document is not None:
         text = document if isinstance(document, str) else str(document)
-        policy = f"{version}:{content_hash}:{hashlib.sha256(text.encode()).hexdigest()}"
+        policy = f"{version}:{content_hash}:{sha256(text.encode()).hexdigest()}"
     return State(
         int(size) if size is not None else -1,  # type: ignore[call-overload]
         str(leaf or ""),
@@ -120,17 +132,26 @@ class SealedRow(NamedTuple):
             self.state.audit_leaf,
             self.state.policy_digest,
             self.state.blob_state,
-            hashlib.sha256(self.document.encode()).hexdigest(),
-            hashlib.sha256(self.text.encode()).hexdigest(),
+            sha256(self.document.encode()).hexdigest(),
+            sha256(self.text.encode()).hexdigest(),
         ]
         return "\x1f".join(fields).encode()
+
+
+def hmac_sha256(key: bytes, message: bytes) -> bytes:
+    """HMAC-SHA256 (RFC 2104) over the light SHA-256 above; equal to ``hmac.new(key, message, sha256)``."""
+    if len(key) > 64:
+        key = sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    inner = sha256(bytes(b ^ 0x36 for b in key) + message).digest()
+    return sha256(bytes(b ^ 0x5C for b in key) + inner).digest()
 
 
 def seal(key: bytes, row: SealedRow) -> str:
     """Hex HMAC-SHA256 of ``row`` under ``key`` bound to the row's audit root."""
     root = f"{row.state.audit_size}\x1f{row.state.audit_leaf}".encode()
-    bound = hmac.new(key, b"scalegate gate key bound to audit root\x1f" + root, hashlib.sha256).digest()
-    return hmac.new(bound, row.message(), hashlib.sha256).hexdigest()
+    bound = hmac_sha256(key, b"scalegate gate key bound to audit root\x1f" + root)
+    return hmac_sha256(bound, row.message()).hex()
 
 
 def key_path(sqlite_file: str | None) -> str:
