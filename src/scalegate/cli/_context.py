@@ -55,18 +55,16 @@ def workspace_of(ctx: typer.Context | CliState) -> Workspace:
 
 
 def actor_of(ctx: typer.Context | CliState) -> Actor:
-    """The acting user: ``--as`` / ``SCALEGATE_USER``, resolved against the workspace's users.
+    """The acting user, authenticated: ``--as`` / ``SCALEGATE_USER`` with a credential, an API token, or a
+    login session (``scalegate.cli._credentials``); a bare name only in a demo workspace.
 
     Until a user is named, actions are recorded as the operating-system user with no roles, so anything that
     needs a role is refused rather than silently allowed.
     """
-    st = state(ctx)
-    name = st.user or os.environ.get("SCALEGATE_USER")
-    if name:
-        from scalegate.governance.identity import resolve_actor
+    from scalegate.cli._credentials import cli_actor
 
-        return resolve_actor(workspace_of(ctx), name)
-    return Actor(name=os.environ.get("USER", "unknown"))
+    st = state(ctx)
+    return cli_actor(workspace_of(ctx), st.user or os.environ.get("SCALEGATE_USER"))
 
 
 def _install_hooks() -> Hooks:
