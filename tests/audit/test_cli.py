@@ -147,3 +147,25 @@ def test_keys_rotate_and_list(ws: Workspace) -> None:
     assert code == 0, out
     code, out = run(ws, "keys", "rotate")
     assert code == 2 and "may not audit.checkpoint" in out
+
+
+def test_verify_rehashes_stored_files_unless_told_not_to(ws: Workspace) -> None:
+    from scalegate.actor import SYSTEM
+    from scalegate.evidence.blobs import put_bytes
+
+    with ws.transaction() as session:
+        sha = put_bytes(session, b"an evaluation log\n" * 1000, ws.now())
+        ws.record(session, SYSTEM, "test.file_stored", f"blob:{sha}", {})
+    code, out = run(ws, "verify", "--no-checkpoint", "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["files_checked"] == 1 and doc["blob_bytes"] == 18000
+    sql(ws, "UPDATE evidence_blob_chunks SET data = :d", d=b"An evaluation log\n" * 1000)
+    code, out = run(ws, "verify", "--no-checkpoint")
+    assert code == 1
+    assert (
+        f'evidence_blob_chunks["{sha}"]: blob_mismatch: the stored bytes do not hash to the file\'s SHA-256: '
+        "altered outside scalegate" in out.splitlines()
+    )
+    code, out = run(ws, "verify", "--no-checkpoint", "--no-blobs")
+    assert code == 0, out
+    assert "  evidence_blob_chunks: covered (not re-hashed (--no-blobs)): ok" in out.splitlines()
