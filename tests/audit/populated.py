@@ -2,9 +2,10 @@
 
 It is the demo scenario (``scalegate.testing.demo``: people, the `aurora` family, evidence, safeguards, a
 signed capability determination, notices) with the committed golden Inspect logs instead of fresh Inspect
-runs, followed by what the demo leaves out: an API token, a server-side session, a recorded compliance event, a noncompliance report
-with a lifecycle step and a summary, a proposed policy change with a consultation, an enhancement, an overdue
-finding, a rotated signing key with checkpoints, and cached gate verdicts.
+runs, followed by what the demo leaves out: an API token, a server-side session, a recorded compliance
+event, a noncompliance report with a lifecycle step and a summary, a proposed policy change with a
+consultation, an enhancement, an overdue finding, a rotated signing key with checkpoints, and cached gate
+verdicts.
 """
 
 from __future__ import annotations
