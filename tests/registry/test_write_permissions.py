@@ -88,7 +88,8 @@ def test_the_cli_refuses_registry_and_evidence_writes(
 
 
 def test_an_evaluator_may_do_each_of_them(ws: Workspace, tmp_path: Path) -> None:
-    for args, _ in writes(tmp_path).values():
+    mapped = ["evidence", "map-model", "acme/frontier-mini", "m1"]  # the model the results file names
+    for args in [mapped, *(args for args, _ in writes(tmp_path).values())]:
         result: Any = CliRunner().invoke(
             app, ["--db", ws.url, "--as", "eve", *args], env={"SCALEGATE_USER": ""}
         )
