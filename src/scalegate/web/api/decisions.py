@@ -116,7 +116,9 @@ def acknowledge_notice(
 ) -> dict[str, Any]:
     """A holder of the notified role acknowledges a delivered notice; the acknowledgement is signed with their
     own key over the notice's id, subject, role, body digest and the time."""
-    return record(acknowledge(workspace_of(request), actor, notification_id, password=body.password))
+    with password_attempt(request, actor.name):
+        row = acknowledge(workspace_of(request), actor, notification_id, password=body.password)
+    return record(row)
 
 
 @router.post("/decisions/{decision_id}/notifications", summary="Send a decision's notices", status_code=201)
