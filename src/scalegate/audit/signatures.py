@@ -8,10 +8,11 @@ Two halves, both needed against someone who writes the store with SQL:
    each signed entry must verify under a key approved at that point and owned by its signer.
 2. **The rows.** Every sign-off (``signatures``), consultation response (``policy_consultations``) and
    acknowledged notice (``notifications``) is rebuilt into the statement its signer signed, from the row
-   (and its decision), and checked against the key the log established, at the log entry that carries it. An edited column (verdict, role, justification, time, bound state, signer), a copied
-   signature or an inserted row cannot verify without the signer's private key, which only their password
-   opens. Every ``user_keys`` row must agree with the key the log registered (same owner and public key) and
-   with its approval state.
+   (and its decision), and checked against the key the log established, at the log entry that carries it.
+   An edited column (verdict, role, justification, time, bound state, signer), a copied signature or an
+   inserted row cannot verify without the signer's private key, which only their password opens. Every
+   ``user_keys`` row must agree with the key the log registered (same owner and public key) and with its
+   approval state.
 """
 
 from __future__ import annotations
