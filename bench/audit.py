@@ -166,7 +166,7 @@ def bench_appends(root: Path, n: int, rounds: int = 5) -> dict[str, float]:
 def _fill(ws: Workspace, n: int, payload: Callable[[int], dict[str, Any]]) -> None:
     for start in range(0, n, 5000):
         entries = [
-            NewEntry("decision.signed", f"decision:{i}", "user:bench", payload(i), AT)
+            NewEntry("bench.recorded", f"item:{i}", "user:bench", payload(i), AT)
             for i in range(start, min(n, start + 5000))
         ]
         with ws.transaction() as session:

@@ -4,9 +4,10 @@
 filtered listings (``audit log --event``) need no JSON parsing. Readers show the body, but a filter selects by
 the columns, so an edited column can hide an entry from a listing: ``audit verify`` checks them on every run,
 not only with ``--deep``. Parsing every body in Python would cost more than hashing the log, so the database
-compares them (SQLite's JSON functions, PostgreSQL's ``json`` operators), with times compared as UTC text to
-the microsecond. Any disagreement, or a body the database cannot parse, sends verification to the deep
-replay, which parses each body and names every entry at fault exactly.
+compares them (SQLite: the body's first and last bytes against the columns, JSON-quoted; PostgreSQL: its
+``json`` operators), with times compared as UTC text to the microsecond. Any disagreement, or a body the
+database cannot parse, sends verification to the deep replay, which parses each body and names every entry at
+fault exactly.
 """
 
 from __future__ import annotations
@@ -25,14 +26,22 @@ _NORMAL = (
     "CASE WHEN substr(a, 20, 1) = '.' THEN substr(a, 21, 6) ELSE '000000' END"
 )
 
+# SQLite compares text instead of parsing JSON (parsing every body costs as much as hashing the log): a
+# canonical body starts {"actor":A,"at":"T", and ends ,"event":E,"seq":N,"subject":S} with each string
+# JSON-quoted; the time is rebuilt from the column as Python's isoformat writes it. Any unusual quoting or
+# time only sends the replay deep, which decides exactly.
+_SQLITE_AT = (
+    "replace(substr(recorded_at, 1, 19), ' ', 'T') || CASE WHEN substr(recorded_at, 21, 6) = '000000' "
+    "THEN '' ELSE '.' || substr(recorded_at, 21, 6) END || '+00:00'"
+)
 _SQLITE = f"""
 SELECT count(*) FROM (
-  SELECT event, subject, actor, recorded_at AS t,
-         json_extract(body, '$.event') AS e, json_extract(body, '$.subject') AS s,
-         json_extract(body, '$.actor') AS r, json_extract(body, '$.at') AS a
+  SELECT body,
+         '{{"actor":' || json_quote(actor) || ',"at":"' || ({_SQLITE_AT}) || '",' AS head,
+         ',"event":' || json_quote(event) || ',"seq":' || seq || ',"subject":' || json_quote(subject) || '}}'
+           AS tail
   FROM audit_entries
-) WHERE e IS NOT event OR s IS NOT subject OR r IS NOT actor
-     OR a NOT LIKE '%+00:00' OR t IS NOT ({_NORMAL})
+) WHERE substr(body, 1, length(head)) IS NOT head OR substr(body, -length(tail)) IS NOT tail
 """
 
 _POSTGRES = f"""
