@@ -19,8 +19,9 @@ is the bare FastAPI endpoint of ``bench/api`` under the same uvicorn configurati
 The client logs in through the login form (session cookie, as a browser does) and warms each page up (the
 first request of a page assesses, and the model page decides every action, comparing with every evaluated
 checkpoint; later ones are served from what the server keeps in memory under the unchanged state and time
-bound, ``scalegate.web.ui.page_cache``, as a long-running server does). Then, per page, two bounded runs: ``SEQUENTIAL`` requests one at
-a time on one connection (each latency is the page's own time, whatever the load), and ``REQUESTS`` at a fixed
+bound, ``scalegate.web.ui.page_cache``, as a long-running server does). Then, per page, two bounded runs:
+``SEQUENTIAL`` requests one at a time on one connection (each latency is the page's own time, whatever the
+load), and ``REQUESTS`` at a fixed
 rate (open loop, latency from the scheduled time: a server that falls behind is charged for its queue; a time
 cap bounds each run). Goal (issue 17): p99 at most 100 ms for every page at 10,000 checkpoints, judged on the
 one-at-a-time figure (on a 2-core machine shared with other work, the fixed-rate figure mostly measures

@@ -96,8 +96,8 @@ def legacy_results_copy(source: Path, target: Path) -> Path:
 @pytest.fixture
 def checkpoint(workspace: Workspace) -> Iterator[str]:
     """A registered model ``m1`` with checkpoint ``c1``; yields its reference."""
-    from scalegate.registry.service import create_model, register_checkpoint
     from scalegate.evidence.tested_model import declare_tested_model
+    from scalegate.registry.service import create_model, register_checkpoint
     from scalegate.registry.specs import CheckpointSpec
 
     workspace.policy()  # cache the policy before the registry opens its transaction

@@ -139,7 +139,9 @@ def test_government_notice_when_a_required_level_exceeds(
     from scalegate.registry.specs import CheckpointSpec
 
     create_model(workspace, people["rita"], "m1", "fam", "research")
-    register_checkpoint(workspace, people["rita"], "m1", CheckpointSpec(name="c1", step=1, training_flops=1e20))
+    register_checkpoint(
+        workspace, people["rita"], "m1", CheckpointSpec(name="c1", step=1, training_flops=1e20)
+    )
     policy = workspace.policy()
     assert government_notice_due(policy, {"security": "L2", "deployment": "L2"}) == []
     assert government_notice_due(policy, {"security": "L3"}) == ["security L3 exceeds L2"]

@@ -134,7 +134,8 @@ def test_removing_a_report_with_its_manifest_line_is_detected(bundle: Path) -> N
     result = _isolated(["verify_bundle.py", "."], bundle)
     assert result.returncode == 1
     for path in sorted(gone):
-        assert f"{path}: recorded in the audit log as part of this bundle, but missing from it" in result.stdout
+        expected = f"{path}: recorded in the audit log as part of this bundle, but missing from it"
+        assert expected in result.stdout
 
 
 def test_an_edited_audit_entry_or_an_extra_file_is_detected(bundle: Path) -> None:

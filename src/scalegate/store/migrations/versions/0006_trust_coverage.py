@@ -47,9 +47,9 @@ def downgrade() -> None:
 # The table is a cache (scalegate.gate.cache): its rows are dropped, not migrated, and rebuilt on the next call.
 
 
-def _gate_cache_columns(authenticated: bool) -> list[sa.Column]:  # type: ignore[type-arg]
+def _gate_cache_columns(authenticated: bool) -> list[sa.schema.SchemaItem]:
     when = scalegate.store.base.UTCDateTime(timezone=True)
-    columns = [
+    columns: list[sa.schema.SchemaItem] = [
         sa.Column("ref", sa.String(length=300), nullable=False),
         sa.Column("action", sa.String(length=40), nullable=False),
         sa.Column("outcome", sa.String(length=20), nullable=False),
