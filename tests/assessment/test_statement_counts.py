@@ -23,6 +23,7 @@ from scalegate.assessment.forecast import clear_forecast_cache
 from scalegate.assessment.service import assess
 from scalegate.clock import FixedClock
 from scalegate.evidence.service import ingest_files
+from scalegate.evidence.tested_model import declare_tested_model
 from scalegate.registry.service import create_model, create_run, register_checkpoints
 from scalegate.registry.specs import CheckpointSpec
 from scalegate.workspace import Workspace, init_workspace
@@ -55,6 +56,8 @@ def families(tmp_path: Path, clock: FixedClock, bio_logs: list[Path]) -> Iterato
             for i in range(size)
         ]
         register_checkpoints(ws, EVALUATOR, model, specs)
+        # The results file ran `acme/frontier-mini`: declared (and audited) to stand for this model.
+        declare_tested_model(ws, EVALUATOR, "acme/frontier-mini", model)
         for i in range(size):
             clock.advance(timedelta(minutes=1))
             log = bio_logs[min(i * len(bio_logs) // size, len(bio_logs) - 1)]

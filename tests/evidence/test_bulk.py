@@ -20,6 +20,8 @@ from scalegate.actor import Actor
 from scalegate.cli.app import app
 from scalegate.errors import EvidenceError
 from scalegate.evidence.bulk import find_logs, ingest_paths
+from scalegate.governance.identity import resolve_actor
+from scalegate.governance.users import add_user
 from scalegate.sdk import Client
 from scalegate.workspace import Workspace
 from tests.evidence.conftest import EVALUATOR, EVIDENCE_FIXTURES, count_rows
@@ -125,12 +127,23 @@ def test_lm_eval_output_reads_its_samples(workspace: Workspace, checkpoint: str,
     assert [s.path.name.startswith("samples_") for s in done.skipped] == [True, True]
 
 
+@pytest.fixture
+def eve(workspace: Workspace) -> str:
+    """`eve`, a workspace user with the evaluator role (who may ingest); the workspace is a demo one (test
+    clock), so her name is enough to act as her."""
+    add_user(workspace, Actor("root"), "root", admin=True)
+    add_user(workspace, resolve_actor(workspace, "root"), "eve", roles=["evaluator"])
+    return "eve"
+
+
 def cli(workspace: Workspace, *args: str) -> Any:
-    return CliRunner().invoke(app, ["--db", workspace.url, *args], env={"COLUMNS": "200"})
+    """Run a command as `eve`."""
+    argv = ["--db", workspace.url, "--as", "eve", *args]
+    return CliRunner().invoke(app, argv, env={"COLUMNS": "200", "SCALEGATE_USER": ""})
 
 
 def test_cli_ingests_directories(
-    workspace: Workspace, checkpoint: str, log_dir: Path, lm_eval_dir: Path
+    workspace: Workspace, checkpoint: str, eve: str, log_dir: Path, lm_eval_dir: Path
 ) -> None:
     result = cli(workspace, "evidence", "ingest", str(log_dir), str(lm_eval_dir), "-c", checkpoint, "--json")
     assert result.exit_code == 0, result.output
@@ -148,23 +161,18 @@ def test_cli_ingests_directories(
 
 
 def test_sdk_ingests_locally_and_over_http(
-    workspace: Workspace, checkpoint: str, log_dir: Path, lm_eval_dir: Path
+    workspace: Workspace, checkpoint: str, eve: str, log_dir: Path, lm_eval_dir: Path
 ) -> None:
-    local = Client(workspace=workspace).ingest(checkpoint, [log_dir, lm_eval_dir])
+    local = Client(workspace=workspace, user=eve).ingest(checkpoint, [log_dir, lm_eval_dir])
     assert local["files"] == 5 and local["created"] == 5
     if importlib.util.find_spec("fastapi") is None:
         pytest.skip("web extra not installed")
     from fastapi.testclient import TestClient
 
-    from scalegate.governance.identity import resolve_actor
-    from scalegate.governance.users import add_user, create_token
+    from scalegate.governance.users import create_token
     from scalegate.web import WebSettings, create_app
 
-    add_user(workspace, Actor("root"), "root", admin=True)
-    add_user(workspace, resolve_actor(workspace, "root"), "eve", roles=["evaluator"])
-    token = create_token(
-        workspace, resolve_actor(workspace, "eve"), name="bulk", scopes=["evidence.*"]
-    ).secret
+    token = create_token(workspace, resolve_actor(workspace, eve), name="bulk", scopes=["evidence.*"]).secret
     with (
         TestClient(create_app(workspace, WebSettings(session_secret="s" * 48))) as http,
         Client(base_url="http://testserver", token=token, http_client=http) as sdk,  # type: ignore[arg-type]

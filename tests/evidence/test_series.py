@@ -26,6 +26,7 @@ from scalegate.evidence.series import (
     family_series,
 )
 from scalegate.evidence.service import indicator_evidence, ingest_file, ingest_manual
+from scalegate.evidence.tested_model import declare_tested_model
 from scalegate.registry.lookup import family_checkpoints
 from scalegate.registry.service import create_model, create_run, register_checkpoint
 from scalegate.registry.specs import CheckpointSpec
@@ -106,6 +107,8 @@ def series_workspace(tmp_path: Path, clock: FixedClock, inspect_logs: dict[str, 
         ingest_file(ws, EVALUATOR, logs[log], ref, **options)
     for ref in ("m1@c3", "m2@c5"):
         clock.advance(timedelta(minutes=1))
+        # The results file ran `acme/frontier-mini`: declared (and audited) to stand for this checkpoint.
+        declare_tested_model(ws, EVALUATOR, "acme/frontier-mini", ref)
         ingest_file(ws, EVALUATOR, LM_EVAL_RESULTS, ref)
     manual = {"task": "red_team", "metric": "success_rate", "n": 40, "run_id": "r1"}
     for ref, extra in [
