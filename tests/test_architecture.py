@@ -32,10 +32,11 @@ LAYERS: list[tuple[tuple[str, ...], str]] = [
             "months",
             "calendar_types",
             "vocabulary",
+            "statements",
             "extras",
         ),
         "ground: errors, time, who acts, JSON and hashing, month arithmetic, the calendar item shape, the "
-        "gate's words and the optional extras; nothing of scalegate below them",
+        "gate's words, the signed statements and the optional extras; nothing of scalegate below them",
     ),
     (("store",), "tables, engines and migrations; knows no domain"),
     (("audit",), "the tamper-evident log every change is recorded in; knows no roles"),

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ACTIONS",
+    "ADMIN_ROLE",
     "PERMISSIONS",
     "PERMISSION_RULES",
     "PSEUDO_ROLES",
@@ -94,7 +95,10 @@ Action = Literal[
 
 ACTIONS: tuple[Action, ...] = get_args(Action)
 
-PSEUDO_ROLES = frozenset({"anyone", "member", "system", "admin"})
+ADMIN_ROLE = "admin"
+"""User management only (users, roles, signing-key approval): grants no say in any policy decision."""
+
+PSEUDO_ROLES = frozenset({"anyone", "member", "system", ADMIN_ROLE})
 """Roles scalegate itself defines (see the module docstring)."""
 
 DEFAULT = "scalegate default"

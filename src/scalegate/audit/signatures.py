@@ -33,7 +33,7 @@ from scalegate.audit.offline import (
     trace_signatures,
 )
 from scalegate.audit.replay import Problem, ProblemKind
-from scalegate.governance.signing_keys import (
+from scalegate.statements import (
     acknowledgement_statement,
     consultation_statement,
     signoff_statement,

@@ -32,7 +32,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scalegate.actor import Actor
-from scalegate.canonical import canonical_json, digest
 from scalegate.errors import (
     ConflictError,
     InputError,
@@ -40,6 +39,15 @@ from scalegate.errors import (
     NotFoundError,
     PermissionDenied,
     WrongPassword,
+)
+from scalegate.permissions import ADMIN_ROLE
+from scalegate.statements import (
+    STATEMENT_FORMAT,
+    acknowledgement_statement,
+    consultation_statement,
+    signoff_statement,
+    statement_bytes,
+    statement_time,
 )
 from scalegate.store.models.governance import UserKeyRow, UserRoleRow, UserRow
 
@@ -68,9 +76,6 @@ __all__ = [
     "unlock",
 ]
 
-STATEMENT_FORMAT = "scalegate-statement/v1"
-"""Names the statement layout inside every signed byte string, so a signature means one thing only."""
-
 KDF_PARAMETERS: dict[str, Any] = {
     "algorithm": "argon2id",
     "time_cost": 2,
@@ -86,99 +91,6 @@ _NONCE = 12
 _SALT = 16
 
 
-# -- statements ----------------------------------------------------------------------------------------------
-
-
-def statement_bytes(statement: dict[str, Any]) -> bytes:
-    """The exact bytes a signature covers: canonical JSON of the statement with its format named."""
-    return canonical_json({**statement, "format": STATEMENT_FORMAT})
-
-
-def _at(moment: datetime) -> str:
-    return moment.isoformat()
-
-
-def signoff_statement(
-    *,
-    decision_id: int,
-    decision_type: str,
-    subject: str,
-    role: str,
-    approve: bool,
-    justification: str | None,
-    bound_state: dict[str, Any],
-    policy_hash: str,
-    signer: str,
-    user_id: int,
-    key_id: str,
-    at: datetime,
-) -> dict[str, Any]:
-    """What a sign-off (or an approval of a policy change) signs."""
-    return {
-        "act": "signoff",
-        "decision_id": decision_id,
-        "decision_type": decision_type,
-        "subject": subject,
-        "role": role,
-        "approve": approve,
-        "justification": justification,
-        "state": digest(bound_state),
-        "policy": policy_hash,
-        "signer": signer,
-        "user_id": user_id,
-        "key_id": key_id,
-        "at": _at(at),
-    }
-
-
-def consultation_statement(
-    *,
-    change_id: int,
-    role: str,
-    response: str,
-    signer: str,
-    user_id: int,
-    key_id: str,
-    at: datetime,
-) -> dict[str, Any]:
-    """What a consulted role's response to a proposed policy change (its acknowledgement) signs."""
-    return {
-        "act": "consultation",
-        "change_id": change_id,
-        "role": role,
-        "response": digest(response),
-        "signer": signer,
-        "user_id": user_id,
-        "key_id": key_id,
-        "at": _at(at),
-    }
-
-
-def acknowledgement_statement(
-    *,
-    notification_id: int,
-    subject: str,
-    role: str | None,
-    body_sha256: str,
-    signer: str,
-    user_id: int,
-    key_id: str,
-    at: datetime,
-) -> dict[str, Any]:
-    """What a notified role's acknowledgement of a notice signs: which notice, its body's digest, when."""
-    return {
-        "act": "acknowledgement",
-        "notification_id": notification_id,
-        "subject": subject,
-        "role": role,
-        "body_sha256": body_sha256,
-        "signer": signer,
-        "user_id": user_id,
-        "key_id": key_id,
-        "at": _at(at),
-    }
-
-
 def _approval_statement(
     key: UserKeyRow, owner: UserRow, approver: UserRow, signing: str, at: datetime
 ) -> Any:
@@ -191,7 +103,7 @@ def _approval_statement(
         "signer": approver.name,
         "signer_user_id": approver.id,
         "key_id": signing,
-        "at": _at(at),
+        "at": statement_time(at),
     }
 
 
@@ -302,8 +214,6 @@ def _keys_of(session: Session, user_id: int, status: str | None = None) -> list[
 
 
 def _is_admin(session: Session, user_id: int) -> bool:
-    from scalegate.governance.users import ADMIN_ROLE
-
     stmt = select(UserRoleRow.id).where(
         UserRoleRow.user_id == user_id, UserRoleRow.role == ADMIN_ROLE, UserRoleRow.revoked_at.is_(None)
     )

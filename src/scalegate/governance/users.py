@@ -28,6 +28,7 @@ from scalegate.actor import Actor
 from scalegate.errors import AuthenticationError, ConflictError, InputError, NotFoundError, PermissionDenied
 from scalegate.governance.permissions import ACTIONS, require, scope_allows
 from scalegate.governance.signing_keys import has_usable_key, issue_key, reseal, retire_keys
+from scalegate.permissions import ADMIN_ROLE  # defined beside the permission matrix; re-exported here
 from scalegate.store.models.governance import ApiTokenRow, SessionRow, UserRoleRow, UserRow
 
 if TYPE_CHECKING:
@@ -55,9 +56,6 @@ __all__ = [
     "set_password",
     "user_roles",
 ]
-
-ADMIN_ROLE = "admin"
-"""User management only: grants no say in any policy decision."""
 
 MIN_PASSWORD_LENGTH = 12
 MAX_TOKEN_DAYS = 365
