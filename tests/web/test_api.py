@@ -43,8 +43,12 @@ def _bearer(scenario: Scenario, user: str, scopes: tuple[str, ...] = ("*",)) -> 
 
 
 def test_evidence_upload_is_ingested_once(scenario: Scenario, client: TestClient, tmp_path: Path) -> None:
+    from scalegate.evidence.tested_model import declare_tested_model
+
     eve = _bearer(scenario, "eve")
     log = write_log(tmp_path / "upload.json", task="inspect_evals/wmdp_bio", model="lab/x", n=120, correct=30)
+    # The log ran `lab/x`: eve declares (an audited step) that it stands for the checkpoint it is filed under.
+    declare_tested_model(scenario.workspace, scenario.people["eve"], "lab/x", scenario.latest)
     form = {"checkpoint": scenario.latest, "elicitation": "helpful_only"}
     first = client.post(
         "/api/v1/evidence",
