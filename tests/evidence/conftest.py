@@ -21,6 +21,8 @@ from typing import Any
 import pytest
 
 from scalegate.actor import Actor
+from scalegate.governance.identity import resolve_actor
+from scalegate.governance.users import add_user
 from scalegate.workspace import Workspace
 from tests.conftest import FIXTURES
 from tests.fixtures.inspect_logs.make_logs import committed
@@ -126,3 +128,12 @@ def count_rows(workspace: Workspace) -> dict[str, int]:
             table.__tablename__: session.execute(select(func.count()).select_from(table)).scalar_one()
             for table in (EvidenceRow, EvidenceScoreRow, EvidenceBlobRow, EvidenceBlobChunkRow, AuditEntryRow)
         }
+
+
+@pytest.fixture
+def eve(workspace: Workspace) -> str:
+    """`eve`, a workspace user with the evaluator role (who may ingest); the workspace is a demo one (test
+    clock), so her name is enough to act as her."""
+    add_user(workspace, Actor("root"), "root", admin=True)
+    add_user(workspace, resolve_actor(workspace, "root"), "eve", roles=["evaluator"])
+    return "eve"

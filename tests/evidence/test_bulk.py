@@ -16,12 +16,10 @@ import pytest
 from sqlalchemy import Engine, event
 from typer.testing import CliRunner
 
-from scalegate.actor import Actor
 from scalegate.cli.app import app
 from scalegate.errors import EvidenceError
 from scalegate.evidence.bulk import find_logs, ingest_paths
 from scalegate.governance.identity import resolve_actor
-from scalegate.governance.users import add_user
 from scalegate.sdk import Client
 from scalegate.workspace import Workspace
 from tests.evidence.conftest import EVALUATOR, EVIDENCE_FIXTURES, count_rows
@@ -125,15 +123,6 @@ def test_lm_eval_output_reads_its_samples(workspace: Workspace, checkpoint: str,
     done = ingest_paths(workspace, EVALUATOR, [lm_eval_dir], checkpoint)
     assert len(done.ingested) == 1 and len(done.ingested[0].result.records) == 5
     assert [s.path.name.startswith("samples_") for s in done.skipped] == [True, True]
-
-
-@pytest.fixture
-def eve(workspace: Workspace) -> str:
-    """`eve`, a workspace user with the evaluator role (who may ingest); the workspace is a demo one (test
-    clock), so her name is enough to act as her."""
-    add_user(workspace, Actor("root"), "root", admin=True)
-    add_user(workspace, resolve_actor(workspace, "root"), "eve", roles=["evaluator"])
-    return "eve"
 
 
 def cli(workspace: Workspace, *args: str) -> Any:

@@ -24,11 +24,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.mark.slow
 def test_evals_run_runs_the_policy_tasks_offline_and_ingests(
-    workspace: Workspace, checkpoint: str, tmp_path: Path
+    workspace: Workspace, checkpoint: str, tmp_path: Path, eve: str
 ) -> None:
     args = [
         "--db",
         workspace.url,
+        "--as",
+        eve,
         "evals",
         "run",
         checkpoint,
@@ -90,10 +92,11 @@ HOOK_SCRIPT = textwrap.dedent("""
 
 @pytest.mark.slow
 def test_the_hook_ingests_a_users_own_eval_when_enabled(
-    workspace: Workspace, checkpoint: str, tmp_path: Path
+    workspace: Workspace, checkpoint: str, tmp_path: Path, eve: str
 ) -> None:
     env = {
         **os.environ,
+        "SCALEGATE_USER": eve,
         "SCALEGATE_DATABASE_URL": workspace.url,
         "SCALEGATE_CHECKPOINT": checkpoint,
         "SCALEGATE_ELICITATION": "best_of_n",
