@@ -153,8 +153,9 @@ def determine(s: Scenario) -> int:
 
 def safeguard(s: Scenario, kinds: tuple[str, ...] = ("deployment", "security"), level: str = "L3") -> None:
     """Stage `safeguarded`: every criterion of the required standards implemented, evidenced and approved, and
-    each safeguards determination signed."""
+    each safeguards determination signed and its board and LTBT notices delivered."""
     from scalegate.governance.decisions import open_decision, sign
+    from scalegate.governance.notifications import InMemoryNotifier, notify_decision
     from scalegate.safeguards.service import (
         add_evidence,
         criteria_of,
@@ -196,6 +197,7 @@ def safeguard(s: Scenario, kinds: tuple[str, ...] = ("deployment", "security"), 
             decision_id = decision.id
         sign(s.workspace, s.people["rita"], decision_id, "rso", password=PASSWORD)
         sign(s.workspace, s.people["carl"], decision_id, "ceo", password=PASSWORD)
+        notify_decision(s.workspace, s.people["rita"], decision_id, InMemoryNotifier())  # board, LTBT (§4.3)
     s.clock.advance(timedelta(days=1))
     s.stage = "safeguarded"
 

@@ -74,8 +74,12 @@ def comparable_unmet(
     for row in candidates:
         findings = threshold_findings(policy, evidence.get(row.id, {}))
         required = required_levels(policy, findings, "continue-training").levels.get(rule.kind)
-        if required is None or standard(rule.kind, required.level).met:
-            continue
+        if required is None or any(
+            standard(rule.kind, level.id).met
+            for level in policy.levels_of(rule.kind)
+            if level.rank >= required.rank
+        ):
+            continue  # a met standard at the required level or above it (higher standards include lower)
         if (
             sufficient is not None
             and required.rank >= sufficient.rank
