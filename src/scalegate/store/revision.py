@@ -3,5 +3,5 @@
 A test checks it equals the head of the shipped migrations.
 """
 
-HEAD_REVISION = "0006_trust_coverage"
+HEAD_REVISION = "0009_many_writers"
 """Head revision of ``store/migrations/versions``."""
