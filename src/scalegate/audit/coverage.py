@@ -102,6 +102,12 @@ _ROWS = (
     "evidence_scores",
     "safeguard_implementations",
     "safeguard_evidence",
+    # documents a policy obliges
+    "risk_reports",
+    "offcycle_analyses",
+    "external_reviews",
+    "external_reviewers",
+    "roadmap_items",
 )
 
 COVERAGE: dict[str, Coverage] = {

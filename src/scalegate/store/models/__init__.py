@@ -1,5 +1,14 @@
 """Every table of scalegate, one module per domain; importing this package registers them all on ``Base``."""
 
-from scalegate.store.models import audit, evidence, gate, governance, registry, safeguards, workspace
+from scalegate.store.models import (
+    audit,
+    documents,
+    evidence,
+    gate,
+    governance,
+    registry,
+    safeguards,
+    workspace,
+)
 
-__all__ = ["audit", "evidence", "gate", "governance", "registry", "safeguards", "workspace"]
+__all__ = ["audit", "documents", "evidence", "gate", "governance", "registry", "safeguards", "workspace"]
