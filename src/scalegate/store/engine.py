@@ -7,6 +7,9 @@ to WAL, never wait for writers.
 A new SQLite file is created with mode 0600 (and a new workspace directory 0700) before SQLite opens it: the
 store holds password hashes and the whole record, so no other local account may read it. SQLite gives its
 ``-wal`` and ``-shm`` files the mode of the database file. An existing file keeps the mode it has.
+
+PostgreSQL write transactions begin by taking the writer lock (``scalegate.store.write_lock``), so any number
+of server processes and hosts write one at a time, as SQLite's writers do.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from scalegate.extras import requires_extra
+from scalegate.store.write_lock import install_write_lock
 
 __all__ = [
     "DEFAULT_DIR",
@@ -82,7 +86,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
 
     with requires_extra("postgres", "a PostgreSQL store"):
-        return create_engine(url, pool_pre_ping=True, **kwargs)
+        engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    install_write_lock(engine)
+    return engine
 
 
 def _configure_sqlite(engine: Engine) -> None:
