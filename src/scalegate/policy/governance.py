@@ -7,8 +7,17 @@ from typing import Literal
 from pydantic import Field
 
 from scalegate.policy._base import PolicyModel, Source
+from scalegate.policy.obligations import empty
 
-__all__ = ["ChangeControl", "Governance", "NoncomplianceRules", "ReviewCadence", "Role", "Routing"]
+__all__ = [
+    "Briefing",
+    "ChangeControl",
+    "Governance",
+    "NoncomplianceRules",
+    "ReviewCadence",
+    "Role",
+    "Routing",
+]
 
 
 class Role(PolicyModel):
@@ -63,6 +72,9 @@ class NoncomplianceRules(PolicyModel):
     """Role promptly notified of noncompliance posing material risk (the board in RSP v2)."""
     summary_interval_months: int | None = Field(default=None, ge=1)
     """Other cases roll up into summaries at this interval (quarterly: 3)."""
+    recipient_options: list[str] = Field(default_factory=list, exclude_if=empty)
+    """Further roles a reporter may choose to send a report to instead of the default recipient (RSP v3.x: an
+    executive who does not report to the RSO)."""
     source: Source
     """Where the noncompliance process is stated."""
 
@@ -80,8 +92,25 @@ class ReviewCadence(PolicyModel):
     """Role accountable for it."""
     kind: Literal["review", "publication", "drill", "summary", "reapproval"] = "review"
     """What sort of obligation it is."""
+    third_party: bool = Field(default=False, exclude_if=empty)
+    """Whether the review is commissioned from a third party (RSP v3.x's procedural compliance review)."""
     source: Source
     """Where the cadence is stated."""
+
+
+class Briefing(PolicyModel):
+    """A standing commitment to brief a body on a subject, with or without a stated interval."""
+
+    role: str = Field(min_length=1)
+    """Role briefed, e.g. `ltbt`."""
+    topics: list[str] = Field(min_length=1)
+    """What the briefings cover, as the text lists it."""
+    interval_months: int | None = Field(default=None, ge=1)
+    """Longest gap between briefings; null when the text says only "regularly"."""
+    responsible_role: str = Field(min_length=1)
+    """Role accountable for holding them."""
+    source: Source
+    """Where the briefings are required."""
 
 
 class Governance(PolicyModel):
@@ -95,3 +124,5 @@ class Governance(PolicyModel):
     """How noncompliance is reported and handled."""
     cadences: list[ReviewCadence] = Field(default_factory=list)
     """Recurring reviews, publications and drills."""
+    briefings: list[Briefing] = Field(default_factory=list, exclude_if=empty)
+    """Standing briefings of governing bodies."""

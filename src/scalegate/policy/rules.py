@@ -35,8 +35,15 @@ DecisionType = Literal[
     "interim_measures",
     "affirmative_case",
     "policy_change",
+    "risk_report",
+    "risk_report_board",
+    "reviewer_selection",
+    "competitor_scenario",
 ]
-"""Kinds of human decision the policy sets sign-off rules for."""
+"""Kinds of human decision the policy sets sign-off rules for. The last four are implied by a policy's
+obligations when it states no explicit rule (``scalegate.policy.implied``): a Risk Report's approval, the
+explicit approval the Board and LTBT give when a marginal-risk argument is major, the approval of external
+reviewers, and a signed competitor-scenario determination."""
 
 NotificationTiming = Literal["before_proceeding", "after_decision", "promptly"]
 """When a notification must be delivered relative to the decision it reports."""
@@ -169,6 +176,12 @@ class ActionRule(PolicyModel):
     """Kinds whose required standard must be met."""
     requires_decisions: list[DecisionType] = Field(default_factory=list)
     """Decisions that must be signed and notified, bound to the current state."""
+    requires_obligations: list[str] = Field(
+        default_factory=list,
+        exclude_if=lambda v: not v,  # absent from the dump when empty: hashes stay
+    )
+    """Ids of binding document or review obligations (`obligations`) that must be met for the model: a
+    current Risk Report covering it, no overdue off-cycle analysis or review, every approval the rule asks."""
     source: Source
     """Where the rule is stated."""
 

@@ -14,6 +14,7 @@ from pydantic import Field, model_validator
 
 from scalegate.policy._base import PolicyModel, Source
 from scalegate.policy.governance import Governance
+from scalegate.policy.obligations import Obligations, empty
 from scalegate.policy.rules import (
     ActionRule,
     AssessmentTriggers,
@@ -147,6 +148,9 @@ class Policy(PolicyModel):
     """Elicitation-quality limits."""
     redaction: Redaction = Field(default_factory=Redaction)
     """What the public summary leaves out."""
+    obligations: Obligations | None = Field(default=None, exclude_if=empty)
+    """Documents, reviews, determinations, defined terms and conditional outcomes the framework commits to
+    (RSP v3.x); null for a framework that binds only through thresholds and safeguards."""
     notes: list[str] = Field(default_factory=list)
     """Free-text notes on how the framework was encoded and what it leaves open."""
 
@@ -236,6 +240,7 @@ class Policy(PolicyModel):
                     kind=self.training_pause.kind, level=self.training_pause.sufficient_level
                 ),
             )
+        problems += self._obligation_problems(threshold_ids)
         roles = self.role_ids()
         for where, role in self._role_references():
             if role not in roles:
@@ -245,8 +250,41 @@ class Policy(PolicyModel):
             raise ValueError(problems[0] + more)
         return self
 
+    def _obligation_problems(self, threshold_ids: set[str]) -> list[str]:
+        problems = self.obligations.problems(threshold_ids) if self.obligations else []
+        binding = {
+            o.id
+            for o in (self.obligations.documents + self.obligations.reviews if self.obligations else [])
+            if o.strength == "binding"
+        }
+        known = self.obligations.obligation_ids() if self.obligations else set()
+        for a in self.actions:
+            for ref in a.requires_obligations:
+                if ref not in known:
+                    problems.append(f"actions[{a.action}].requires_obligations: no obligation {ref!r}")
+                elif ref not in binding:
+                    problems.append(
+                        f"actions[{a.action}].requires_obligations: obligation {ref!r} is not binding,"
+                        " so it cannot block an action"
+                    )
+        for t in self.thresholds:
+            for c in t.consequences:
+                if c.obligation is not None and c.obligation not in known:
+                    problems.append(f"thresholds[{t.id}].consequences: no obligation {c.obligation!r}")
+        return problems
+
     def _role_references(self) -> list[tuple[str, str]]:
         refs: list[tuple[str, str]] = []
+        if self.obligations:
+            refs += self.obligations.role_references()
+        for t in self.thresholds:
+            if t.crossing:
+                refs += [(f"thresholds[{t.id}].crossing.determined_by", r) for r in t.crossing.determined_by]
+        refs += [(f"governance.briefings[{b.role}].role", b.role) for b in self.governance.briefings]
+        refs += [
+            (f"governance.briefings[{b.role}].responsible_role", b.responsible_role)
+            for b in self.governance.briefings
+        ]
         if self.triggers.discretionary:
             refs += [("triggers.discretionary.roles", r) for r in self.triggers.discretionary.roles]
         for d in self.decisions:
@@ -264,6 +302,7 @@ class Policy(PolicyModel):
             refs += [(f"governance.change_control.{field}", r) for r in roles]
         nc = self.governance.noncompliance
         refs.append(("governance.noncompliance.recipient_role", nc.recipient_role))
+        refs += [("governance.noncompliance.recipient_options", r) for r in nc.recipient_options]
         if nc.material_risk_notify_role:
             refs.append(("governance.noncompliance.material_risk_notify_role", nc.material_risk_notify_role))
         for r in nc.routing:

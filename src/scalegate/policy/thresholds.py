@@ -7,27 +7,45 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from scalegate.policy._base import PolicyModel, Source
+from scalegate.policy.obligations import CommitmentStrength, empty
 from scalegate.policy.standards import SafeguardRequirement
 
 __all__ = [
     "AlertMeaning",
     "Combine",
+    "ConsequenceKind",
+    "CrossingBranch",
+    "CrossingParameter",
+    "CrossingTest",
     "Direction",
     "Elicitation",
     "EvalHarness",
     "Evaluation",
     "Indicator",
+    "MitigationTrack",
     "Threshold",
+    "ThresholdBasis",
+    "ThresholdConsequence",
     "ThresholdStatus",
 ]
 
 Direction = Literal["higher_is_more_capable", "lower_is_more_capable"]
 """Which way a metric moves as the model becomes more capable."""
 
-ThresholdStatus = Literal["active", "checkpoint", "ongoing_assessment", "research_category"]
+ThresholdStatus = Literal["active", "checkpoint", "ongoing_assessment", "research_category", "obligation"]
 """`active` thresholds require safeguards; a `checkpoint` triggers work instead of safeguards (RSP v2's
 autonomy checkpoint); `ongoing_assessment` and `research_category` capabilities are tracked and reported
-but do not yet map to required safeguards."""
+but do not yet map to required safeguards; an `obligation` threshold requires no level either: crossing it
+(or failing to rule it out) brings the obligations its `consequences` name, an analysis, an argument or a
+disclosure (RSP v3.x)."""
+
+ThresholdBasis = Literal["capability", "usage"]
+"""What a threshold measures: what a model can do, or how it is used and relied on (RSP v3.x's misaligned AI
+systems in high-stakes settings: "highly relied on and have extensive access to sensitive assets")."""
+
+ConsequenceKind = Literal["analysis", "argument", "disclosure", "review", "mitigation"]
+"""What reaching a threshold obliges: an analysis of the model's risks; an argument that risk is contained; a
+disclosure (e.g. in a Risk Report); a review; a mitigation the lab maintains."""
 
 AlertMeaning = Literal["cannot_rule_out", "comprehensive_assessment"]
 """What a result inside the safety buffer means: treat the threshold as not ruled out (the RSP's fail-closed
@@ -99,6 +117,76 @@ class Indicator(PolicyModel):
         return self
 
 
+class CrossingParameter(PolicyModel):
+    """A number the text gives in a threshold's test, e.g. "within a factor of 5"."""
+
+    name: str = Field(min_length=1, pattern=r"^[a-z][a-z0-9_]*$")
+    """Identifier, e.g. `cost_factor`."""
+    value: float
+    """The number as the text gives it."""
+    unit: str = Field(min_length=1)
+    """What it counts, e.g. `times the cost of the staff replaced`."""
+
+
+class CrossingBranch(PolicyModel):
+    """One branch of a threshold's test: every clause of `requires` must hold."""
+
+    id: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9_\-]*$")
+    """Identifier, e.g. `full-substitution`."""
+    text: str = Field(min_length=1)
+    """The branch, close to the published wording."""
+    requires: list[str] = Field(default_factory=list)
+    """Clauses that must all hold for the branch ("(a) ... and (b) ..."); empty: the text is one clause."""
+    parameters: list[CrossingParameter] = Field(default_factory=list)
+    """Numbers the branch states; none is invented where the text gives none."""
+    source: Source
+    """Where the branch is stated."""
+
+
+class CrossingTest(PolicyModel):
+    """How the text operationalises crossing a threshold: branches combined either/or or all together."""
+
+    mode: Literal["any", "all"] = "any"
+    """`any`: one branch suffices (RSP v3.1+ automated R&D: substitution OR dramatic acceleration)."""
+    branches: list[CrossingBranch] = Field(min_length=1)
+    """The branches."""
+    determined_by: list[str] = Field(default_factory=list)
+    """Roles that conclude the threshold is crossed; empty when the text names none."""
+
+
+class ThresholdConsequence(PolicyModel):
+    """An obligation reaching the threshold brings, instead of (or besides) a required level."""
+
+    kind: ConsequenceKind
+    """What sort of obligation."""
+    text: str = Field(min_length=1)
+    """The obligation, close to the published wording."""
+    obligation: str | None = None
+    """Id of the document or review obligation that carries it out, if the policy states one."""
+    strength: CommitmentStrength = "binding"
+    """How firmly the text commits."""
+    source: Source
+    """Where the consequence is stated."""
+
+
+class MitigationTrack(PolicyModel):
+    """One column of mitigations for a threshold: the company's own plan, or an industry-wide
+    recommendation."""
+
+    track: Literal["company_plan", "industry_recommendation"]
+    """Whose mitigations these are: what the lab plans regardless of others, or what it recommends to all."""
+    strength: CommitmentStrength
+    """How firmly the text commits to this track."""
+    items: list[str] = Field(min_length=1)
+    """The mitigations or arguments, close to the published wording."""
+    hedges: list[str] = Field(default_factory=list)
+    """Limits the text puts on the commitment, e.g. "we cannot make guarantees"."""
+    actors: list[str] = Field(default_factory=list)
+    """Attackers or misusers the mitigations must address, as the text names them."""
+    source: Source
+    """Where the track is stated."""
+
+
 class Combine(PolicyModel):
     """How a threshold's indicator findings combine into the threshold's finding."""
 
@@ -150,5 +238,13 @@ class Threshold(PolicyModel):
     on_reach: list[str] = Field(default_factory=list)
     """For a checkpoint, or a capability that is only tracked: the work or response reaching it triggers, as
     the text lists it."""
+    basis: ThresholdBasis = Field(default="capability", exclude_if=lambda v: v == "capability")
+    """Whether the threshold is about capability or about usage and reliance."""
+    crossing: CrossingTest | None = Field(default=None, exclude_if=empty)
+    """How crossing is operationalised, when the text states a test (either/or branches, numbers)."""
+    consequences: list[ThresholdConsequence] = Field(default_factory=list, exclude_if=empty)
+    """Obligations reaching the threshold brings (an analysis, an argument, a disclosure)."""
+    mitigations: list[MitigationTrack] = Field(default_factory=list, exclude_if=empty)
+    """Mitigation tracks (company plan, industry recommendation), each with its strength."""
     source: Source
     """Where the threshold is stated."""
