@@ -15,12 +15,22 @@ def serve(
     log_level: str = typer.Option(
         "info", "--log-level", help="uvicorn log level: critical, error, warning, info, debug."
     ),
+    workers: int = typer.Option(
+        1, "--workers", min=1, max=64, help="Worker processes serving one socket (they share only the store)."
+    ),
 ) -> None:
     """Serve the REST API (/api/v1) and the dashboard (/) for the workspace until interrupted."""
     with guarded():  # also turns a missing `web` extra into one line naming it
         from scalegate.web import create_app
-        from scalegate.web.server import serve_app
+        from scalegate.web.server import serve_app, serve_workers
 
-        app = create_app(state(ctx).db)
-    console().print(f"scalegate dashboard for {app.state.workspace.safe_url} on http://{host}:{port}/")
-    serve_app(app, host=host, port=port, log_level=log_level)
+        app = create_app(state(ctx).db)  # in this process too: a bad store fails here, in one line
+    workspace = app.state.workspace
+    processes = f" ({workers} worker processes)" if workers > 1 else ""
+    console().print(f"scalegate dashboard for {workspace.safe_url} on http://{host}:{port}/{processes}")
+    if workers == 1:
+        serve_app(app, host=host, port=port, log_level=log_level)
+        return
+    url = workspace.url
+    workspace.close()
+    serve_workers(url, host=host, port=port, workers=workers, log_level=log_level)

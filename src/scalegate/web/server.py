@@ -2,11 +2,23 @@
 
 The access log never shows who filed an anonymous noncompliance report: lines for the intake paths are dropped
 before they are written (the report itself stores no identity, and the log must not add one back).
+
+``serve_workers`` runs N worker processes behind one listening socket (uvicorn's supervisor, which restarts a
+worker that dies). The workers share nothing but the store: the workspace URL and the key that signs session
+cookies reach them through the environment (a key drawn at start when ``SCALEGATE_SESSION_SECRET`` is unset,
+so a browser session opened on one worker is honoured by every other), and every other piece of state a
+request depends on (server sessions, the sign-in throttle, the audit log's size that versions the answer
+caches) is read from the store. Several hosts over one PostgreSQL are the same case with the secret set.
+
+On SIGTERM (or Ctrl-C) uvicorn stops accepting connections, lets the requests in flight finish (a write in
+flight commits and is answered) for up to ``GRACEFUL_SECONDS``, then exits.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 import socket
 import threading
 import time
@@ -15,10 +27,25 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
-__all__ = ["ANONYMOUS_PATHS", "BackgroundServer", "free_port", "serve_app", "uvicorn_config"]
+__all__ = [
+    "ANONYMOUS_PATHS",
+    "GRACEFUL_SECONDS",
+    "BackgroundServer",
+    "free_port",
+    "serve_app",
+    "serve_workers",
+    "uvicorn_config",
+    "worker_app",
+]
 
 ANONYMOUS_PATHS = ("/report", "/api/v1/noncompliance/reports")
 """Paths whose requests must leave no trace of the caller (client address) in any log."""
+
+GRACEFUL_SECONDS = 30
+"""On shutdown, how long requests in flight may take to finish before their connections are closed."""
+
+_URL_ENV = "SCALEGATE_DATABASE_URL"
+_SECRET_ENV = "SCALEGATE_SESSION_SECRET"
 
 
 class _DropAnonymous(logging.Filter):
@@ -32,13 +59,45 @@ def uvicorn_config(
     app: FastAPI, *, host: str, port: int, log_level: str = "info", **extra: Any
 ) -> uvicorn.Config:
     """A uvicorn configuration for the app (one process; the workspace's engine is shared by its threads)."""
-    logging.getLogger("uvicorn.access").addFilter(_DropAnonymous())
+    _drop_anonymous()
+    extra.setdefault("timeout_graceful_shutdown", GRACEFUL_SECONDS)
     return uvicorn.Config(app, host=host, port=port, log_level=log_level, proxy_headers=False, **extra)
+
+
+def _drop_anonymous() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, _DropAnonymous) for f in access.filters):
+        access.addFilter(_DropAnonymous())
 
 
 def serve_app(app: FastAPI, *, host: str, port: int, log_level: str = "info") -> None:
     """Serve until interrupted."""
     uvicorn.Server(uvicorn_config(app, host=host, port=port, log_level=log_level)).run()
+
+
+def serve_workers(url: str, *, host: str, port: int, workers: int, log_level: str = "info") -> None:
+    """Serve the workspace at ``url`` from ``workers`` processes on one socket until interrupted."""
+    os.environ[_URL_ENV] = url
+    if not os.environ.get(_SECRET_ENV):  # one key for all workers, so each honours the others' cookies
+        os.environ[_SECRET_ENV] = secrets.token_urlsafe(48)
+    uvicorn.run(
+        f"{__name__}:worker_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        proxy_headers=False,
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
+    )
+
+
+def worker_app() -> FastAPI:
+    """The app of one worker process of ``serve_workers`` (uvicorn calls it in each worker)."""
+    from scalegate.web import create_app
+
+    _drop_anonymous()  # in this process: the supervisor's filters do not cross into its workers
+    return create_app(os.environ[_URL_ENV])
 
 
 def free_port(host: str = "127.0.0.1") -> int:
