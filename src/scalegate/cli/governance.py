@@ -310,9 +310,9 @@ def decision_list(
     json_out: bool = JSON,
 ) -> Any:
     """List decisions, newest first."""
-    from scalegate.governance.decisions import list_decisions
+    from scalegate.assessment.standing import decisions
 
-    return list_decisions(
+    return decisions(
         workspace_of(ctx), actor_of(ctx), decision_type=decision_type, subject=subject, status=status
     )
 
@@ -331,9 +331,9 @@ def decision_show(
     ctx: typer.Context, decision_id: int = typer.Argument(..., help="Decision id."), json_out: bool = JSON
 ) -> Any:
     """Show a decision: what it is bound to, who signed, who was told."""
-    from scalegate.governance.decisions import show_decision
+    from scalegate.assessment.standing import decision
 
-    return show_decision(workspace_of(ctx), actor_of(ctx), decision_id)
+    return decision(workspace_of(ctx), actor_of(ctx), decision_id)
 
 
 def _print_decision(d: DecisionStatus) -> None:

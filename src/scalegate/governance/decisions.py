@@ -24,6 +24,7 @@ signature's own transaction, so every door signs through this one function.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, get_args
@@ -41,6 +42,7 @@ from scalegate.policy.rules import DecisionRule, DecisionType, Notification
 from scalegate.store.models.governance import DecisionRow, NotificationRow, SignatureRow, UserRow
 
 if TYPE_CHECKING:
+    from scalegate.context import Context
     from scalegate.store.base import Base
     from scalegate.workspace import Workspace
 
@@ -49,6 +51,7 @@ __all__ = [
     "DecisionStatus",
     "NotificationView",
     "SignatureView",
+    "StateOf",
     "approving_roles",
     "consulted_roles",
     "decision_rule",
@@ -70,8 +73,8 @@ _KEY = re.compile(r"^[a-z][a-z0-9_\-]{0,49}$")
 
 
 def decision_rule(policy: Policy, decision_type: str) -> DecisionRule | None:
-    """The sign-off rule of a decision type: the policy's own, or one implied by its change control or interim
-    measures when the policy states those but no explicit rule."""
+    """The sign-off rule of a decision type: the policy's own, or one implied by its change control, interim
+    measures or obligations (``scalegate.policy.implied``) when the policy states those but no explicit rule."""
     rule = policy.decision_rule(decision_type)
     if rule is not None:
         return rule
@@ -91,7 +94,9 @@ def decision_rule(policy: Policy, decision_type: str) -> DecisionRule | None:
             notify=list(im.notify),
             source=im.source,
         )
-    return None
+    from scalegate.policy.implied import implied_decision_rules
+
+    return next((r for r in implied_decision_rules(policy) if r.decision == decision_type), None)
 
 
 def approving_roles(policy: Policy, rule: DecisionRule) -> set[str]:
@@ -533,6 +538,12 @@ def _notification_view(n: NotificationRow) -> NotificationView:
 # -- reading (doors) -----------------------------------------------------------------------------------------
 
 
+StateOf = Callable[["Context", DecisionRow], "dict[str, str] | None"]
+"""The current state a decision is judged against (the digests the gate would bind now), or None to judge it
+against the policy only. The engine's is ``scalegate.assessment.standing.current_state``; it lives above this
+floor because it assesses checkpoints and standards."""
+
+
 def list_decisions(
     workspace: Workspace,
     actor: Actor,
@@ -540,8 +551,10 @@ def list_decisions(
     decision_type: str | None = None,
     subject: str | None = None,
     status: str | None = None,
+    state_of: StateOf | None = None,
 ) -> list[DecisionStatus]:
-    """Decisions, newest first, with their sign-off state (judged against the policy only)."""
+    """Decisions, newest first, with their sign-off state, judged against ``state_of`` (the doors pass the
+    engine's, so a decision the gate treats as stale is shown stale; without it, the policy only)."""
     require(actor, "decision.read", workspace.policy())
     stmt = select(DecisionRow).order_by(DecisionRow.id.desc())
     if decision_type:
@@ -550,12 +563,19 @@ def list_decisions(
         stmt = stmt.where(DecisionRow.subject == subject)
     if status:
         stmt = stmt.where(DecisionRow.status == status)
-    with workspace.read() as session:
-        return [status_of(workspace, session, row) for row in session.execute(stmt).scalars()]
+    with workspace.reading() as ctx:
+        rows = list(ctx.session.execute(stmt).scalars())
+        return [
+            status_of(workspace, ctx.session, row, state_of(ctx, row) if state_of else None) for row in rows
+        ]
 
 
-def show_decision(workspace: Workspace, actor: Actor, decision_id: int) -> DecisionStatus:
-    """One decision with its signatures and notifications."""
+def show_decision(
+    workspace: Workspace, actor: Actor, decision_id: int, *, state_of: StateOf | None = None
+) -> DecisionStatus:
+    """One decision with its signatures and notifications, judged against ``state_of`` as in
+    ``list_decisions``."""
     require(actor, "decision.read", workspace.policy())
-    with workspace.read() as session:
-        return status_of(workspace, session, get_decision(session, decision_id))
+    with workspace.reading() as ctx:
+        row = get_decision(ctx.session, decision_id)
+        return status_of(workspace, ctx.session, row, state_of(ctx, row) if state_of else None)

@@ -100,7 +100,7 @@ class LocalTransport:
         return ingest_paths(self.workspace, self.actor, paths, checkpoint, **options).to_dict()
 
     def sign(self, decision_id: int, body: dict[str, Any]) -> dict[str, Any]:
-        from scalegate.governance.decisions import show_decision
+        from scalegate.assessment.standing import decision as show_decision
         from scalegate.governance.decisions import sign as sign_decision
         from scalegate.jsonable import to_jsonable
 

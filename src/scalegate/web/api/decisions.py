@@ -9,8 +9,8 @@ from fastapi import Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from scalegate.actor import Actor
-from scalegate.governance.decisions import list_decisions as decisions
-from scalegate.governance.decisions import show_decision as show
+from scalegate.assessment.standing import decision as show
+from scalegate.assessment.standing import decisions
 from scalegate.governance.decisions import sign as sign_decision
 from scalegate.governance.notifications import acknowledge, notify_decision
 from scalegate.jsonable import to_jsonable

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from scalegate.actor import Actor
-from scalegate.governance.decisions import list_decisions
+from scalegate.assessment.standing import decisions as list_decisions
 from scalegate.governance.decisions import sign as sign_decision
 from scalegate.governance.notifications import notify_decision
 from scalegate.jsonable import to_jsonable
