@@ -289,7 +289,9 @@ def _policy_rules(policy: Policy) -> list[PermissionRule]:
         PermissionRule("policy.approve", frozenset(cc.approver_roles), "named as approvers of changes", cite),
         PermissionRule("policy.consult", frozenset(cc.consulted_roles), "consulted on changes", cite),
     ]
-    for rule in policy.decisions:
+    from scalegate.policy.implied import implied_decision_rules
+
+    for rule in [*policy.decisions, *implied_decision_rules(policy)]:
         signers, told = frozenset(rule.signoff_roles), frozenset(n.role for n in rule.notify)
         where = rule.source.cite()
         out += [

@@ -18,6 +18,7 @@ from scalegate.assessment import completion
 from scalegate.audit.coverage import register_cache_check
 from scalegate.gate import cache as gate_cache
 from scalegate.governance import hooks, policy_change
+from scalegate.governance.documents import deadlines, reviews, risk_reports
 from scalegate.registry import assessments_due
 from scalegate.safeguards import service as safeguards
 
@@ -26,12 +27,15 @@ __all__ = ["PLUGINS", "install"]
 PLUGINS: tuple[hooks.Plugin, ...] = (
     policy_change.HOOKS,
     completion.HOOKS,
+    risk_reports.HOOKS,
+    reviews.HOOKS,
     hooks.CalendarSource(
         "assessments",
         assessments_due.calendar_items,
         record_findings=assessments_due.record_overdue_findings,
     ),
     safeguards.CALENDAR,
+    deadlines.CALENDAR,
 )
 """The plugins every door installs: decision hooks, then calendar sources in the order they are merged."""
 

@@ -27,6 +27,7 @@ from scalegate.context import Context
 from scalegate.errors import InputError, NotFoundError, ScalegateError
 from scalegate.gate.cache import read_state
 from scalegate.gate.comparable import comparable_unmet
+from scalegate.gate.obligations import obligation_reasons
 from scalegate.gate.verdict import ACTIONS, EXIT_CODES, Effect, Outcome, Reason, Verdict
 from scalegate.governance.decisions import DecisionStatus
 from scalegate.months import add_months
@@ -150,6 +151,7 @@ def _decide(assessment: Assessment, action: str, ctx: Context) -> Verdict:
             else:
                 reasons += _decision_reasons(assessment, decision, ctx)
         reasons += _affirmative_case_reasons(assessment, ctx)
+        reasons += obligation_reasons(assessment, action, ctx, bounds)
         if action != "continue-training":
             reasons += _government_reasons(assessment, required, ctx)
     outcome, restrictions = _outcome(assessment, action, reasons, bounds, ctx)

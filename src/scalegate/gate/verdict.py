@@ -59,6 +59,18 @@ ReasonCode = Literal[
     "government_notice.due",
     "government_notice.sent",
     "interim_measures.apply",
+    "risk_report.overdue",
+    "risk_report.not_covered",
+    "risk_report.board_approval_missing",
+    "risk_report.current",
+    "offcycle.overdue",
+    "offcycle.pending",
+    "external_review.overdue",
+    "external_review.pending",
+    "external_review.commentary_late",
+    "competitor.delay",
+    "competitor.best_effort",
+    "competitor.unsigned",
 ]
 """The stable codes of a verdict's reasons; ``docs/gate.md`` explains each one (a test checks it does)."""
 
