@@ -90,7 +90,7 @@ CASES: dict[str, tuple[Callable[[Path, Path], Path], str]] = {
     "corrupt member": (_corrupt_member, "summaries.json"),
     "NaN metric": (_edit(_nan_metric), "is nan"),
     "missing model": (_edit(_no_model), "eval.model is missing"),
-    "scores not a list": (_edit(_scores_not_a_list), "results.scores is missing or not a list"),
+    "scores not a list": (_edit(_scores_not_a_list), "results.scores is not a list"),
     "summaries not JSON": (_summaries_not_json, "summaries.json is not a valid JSON array"),
     "no header": (_no_header, "no header.json"),
     "wrong JSON": (_text('{"eval": {"task": "x",'), "not valid JSON"),

@@ -29,10 +29,16 @@ from pathlib import Path
 from typing import IO, Any
 
 from scalegate.extras import requires_extra
+from scalegate.inputs import BoundsError, check_depth, json_decoder, load_json
 
-__all__ = ["ContainerError", "ZipContainer", "is_zip", "iter_json_array"]
+__all__ = ["MAX_MEMBER_SIZE", "ContainerError", "ZipContainer", "is_zip", "iter_json_array"]
 
 CHUNK = 1 << 16
+MAX_MEMBER_SIZE = 256 << 20
+"""Largest member read whole (a log header, its reductions), and largest single element of a streamed JSON
+array, once inflated: a few hundred kilobytes of zip can inflate to gigabytes, so the bound is checked
+against the size the archive declares before anything is decompressed (and decompressing past the declared
+size is refused as corruption)."""
 STORED, DEFLATED, ZSTANDARD = 0, 8, 93
 _LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
 _LOCAL_SIGNATURE = b"PK\x03\x04"
@@ -98,22 +104,27 @@ class ZipContainer:
     def has(self, name: str) -> bool:
         return name in self._members
 
-    def read(self, name: str) -> bytes:
-        """A whole member, decompressed."""
+    def read(self, name: str, limit: int = MAX_MEMBER_SIZE) -> bytes:
+        """A whole member, decompressed; ``ContainerError`` if it inflates to more than ``limit`` bytes."""
+        info = self._members.get(name)
+        if info is not None and info.file_size > limit:
+            raise ContainerError(
+                f"member {name} inflates to {info.file_size:,} bytes, more than the {limit:,} read whole"
+            )
         return b"".join(self.chunks(name))
 
     def read_json(self, name: str) -> Any:
         try:
-            return json.loads(self.read(name))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ContainerError(f"{name} is not valid JSON ({exc})") from exc
+            return load_json(self.read(name))
+        except BoundsError as exc:
+            raise ContainerError(f"member {name}: {exc}") from exc
 
     def iter_json_array(self, name: str) -> Iterator[Any]:
         """The elements of a member holding a JSON array, one at a time."""
         try:
             yield from iter_json_array(self.chunks(name))
         except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
-            raise ContainerError(f"{name} is not a valid JSON array ({exc})") from exc
+            raise ContainerError(f"member {name} is not a valid JSON array ({exc})") from exc
 
     def chunks(self, name: str) -> Iterator[bytes]:
         """A member's decompressed bytes in chunks; the CRC-32 and size are checked at the end."""
@@ -250,7 +261,7 @@ class _ArrayParser:
     def __init__(self, chunks: Iterator[bytes]) -> None:
         self._source = iter(chunks)
         self._text = codecs.getincrementaldecoder("utf-8")()
-        self._decoder = json.JSONDecoder()
+        self._decoder = json_decoder()
         self._buf, self._pos, self._eof = "", 0, False
 
     def elements(self) -> Iterator[Any]:
@@ -273,6 +284,8 @@ class _ArrayParser:
         if self._eof:
             return False
         chunk = next(self._source, None)
+        if len(self._buf) - self._pos > MAX_MEMBER_SIZE:
+            raise BoundsError(f"an element of the array is larger than {MAX_MEMBER_SIZE:,} bytes")
         decoded = self._text.decode(chunk if chunk is not None else b"", final=chunk is None)
         self._buf, self._pos, self._eof = self._buf[self._pos :] + decoded, 0, chunk is None
         return True
@@ -300,9 +313,12 @@ class _ArrayParser:
                 if self._more():
                     continue
                 raise
+            except RecursionError:
+                raise BoundsError("an element of the array is nested too deep") from None
             if isinstance(value, int | float) and not self._number_ends(end) and self._more():
                 continue  # the number may go on in the next chunk ("1" of "1e5")
             self._pos = end
+            check_depth(value)
             return value
 
     def _number_ends(self, end: int) -> bool:

@@ -16,7 +16,6 @@ skipped. A sample counts as a refusal when a scorer gave it ``N`` (Inspect's "no
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -25,9 +24,12 @@ from typing import Any
 
 from scalegate.errors import EvidenceError
 from scalegate.evidence.container import ContainerError, ZipContainer, is_zip
+from scalegate.evidence.log_shape import check_header, check_summary
 from scalegate.evidence.parsed import DISPERSION_METRICS, ParsedResult, ScorerScores, check_finite
 from scalegate.evidence.types import LogFormat
 from scalegate.extras import requires_extra
+from scalegate.inputs import check_int
+from scalegate.inputs import load_json as load_bounded_json
 
 __all__ = [
     "KNOWN_VERSIONS",
@@ -71,7 +73,7 @@ def read_inspect_log(path: Path, head: bytes | None = None) -> ParsedResult:
             return _read_with_inspect(path, fmt, str(exc))
     except EvidenceError:
         raise
-    except (ContainerError, ValueError, KeyError, TypeError) as exc:
+    except (ContainerError, ValueError, KeyError, TypeError, OverflowError) as exc:
         raise EvidenceError(_describe(exc), where=str(path)) from exc
 
 
@@ -83,6 +85,7 @@ def _read_eval(path: Path) -> ParsedResult:
             raise ValueError("not an Inspect log: the archive has no header.json")
         header = zip.read_json(HEADER)
         _check_known(header)
+        check_header(header)
         reductions = zip.read_json(REDUCTIONS) if zip.has(REDUCTIONS) else None
         summaries: Iterable[dict[str, Any]] = zip.iter_json_array(SUMMARIES) if zip.has(SUMMARIES) else []
         return normalise_log(header, summaries, reductions, "inspect_eval")
@@ -97,18 +100,14 @@ def read_inspect_json(path: Path, document: Any) -> ParsedResult:
             return _read_with_inspect(path, "inspect_json", str(exc))
     except EvidenceError:
         raise
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, OverflowError) as exc:
         raise EvidenceError(_describe(exc), where=str(path)) from exc
 
 
 def load_json(path: Path) -> Any:
-    """A JSON file parsed, with a ``ValueError`` saying where it is not JSON."""
-    try:
-        return json.loads(path.read_bytes())
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from exc
+    """A JSON file parsed within ``scalegate.inputs``' bounds, with a ``ValueError`` saying where it is not
+    JSON, not UTF-8, nested too deep or holds an integer out of range."""
+    return load_bounded_json(path.read_bytes())
 
 
 def _read_json(path: Path, document: Any = None) -> ParsedResult:
@@ -117,6 +116,7 @@ def _read_json(path: Path, document: Any = None) -> ParsedResult:
     if not isinstance(document, dict) or "eval" not in document:
         raise ValueError("not an Inspect log: no `eval` section")
     _check_known(document)
+    check_header(document)
     samples = document.get("samples") or []
     return normalise_log(document, samples, document.get("reductions"), "inspect_json")
 
@@ -161,7 +161,7 @@ def normalise_log(
     config = _mapping(spec.get("config") or {}, "eval.config")
     results = header.get("results")
     scorers = _scorers(_mapping(results, "results")) if results is not None else []
-    table = _SampleTable.collect(samples, scorers[0].name if scorers else None)
+    table = _SampleTable.collect(samples, scorers[0].name if scorers else None, full=fmt == "inspect_json")
     reduced = _reductions(reductions)
     notes: list[str] = []
     for scorer in scorers:
@@ -175,7 +175,7 @@ def normalise_log(
         model=str(_required(spec, "model", "eval")),
         run_id=str(spec.get("run_id") or spec.get("eval_id") or ""),
         status=str(_required(header, "status", "log")),
-        epochs=int(config.get("epochs") or 1),
+        epochs=check_int(int(config.get("epochs") or 1), "eval.config.epochs"),
         scorers=scorers,
         counts=table.counts(),
         elicitation=_elicitation(header, spec),
@@ -290,18 +290,19 @@ class _SampleTable:
         self.rows = rows
 
     @classmethod
-    def collect(cls, samples: Iterable[dict[str, Any]], first_scorer: str | None) -> _SampleTable:
+    def collect(
+        cls, samples: Iterable[dict[str, Any]], first_scorer: str | None, *, full: bool = False
+    ) -> _SampleTable:
         # A large log has tens of thousands of summaries: the messages naming a bad one are built only when
         # one is bad (here and in ``_row``), not for every sample.
         rows: dict[tuple[str, int], _Row] = {}
         for i, sample in enumerate(_iterate(samples)):
-            if not isinstance(sample, dict):
-                raise ValueError(f"sample summary {i} is not an object")
+            check_summary(sample, i, full=full)
             sample_id, epoch = sample.get("id"), sample.get("epoch")
             if sample_id is None or epoch is None:  # raises, naming the first one missing
                 _required(sample, "id", f"sample {i}")
                 epoch = _required(sample, "epoch", f"sample {i}")
-            key = (str(sample_id), int(epoch))
+            key = (str(sample_id), check_int(int(epoch), f"sample {i} epoch"))
             rows[key] = _row(sample, key, first_scorer)
         return cls(rows)
 

@@ -15,7 +15,6 @@ scorer name is the filter (``none`` by default).
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from pathlib import Path
@@ -23,10 +22,15 @@ from typing import Any
 
 from scalegate.errors import EvidenceError
 from scalegate.evidence.parsed import ParsedResult, ScorerScores, check_finite
+from scalegate.inputs import check_int, load_json
 
 __all__ = ["is_lm_eval_results", "is_lm_eval_samples", "read_lm_eval_results"]
 
-_TIMESTAMP = re.compile(r"^results_(?P<ts>.+)\.json$")
+_TIMESTAMP = re.compile(
+    r"^(?:results_(?P<any>.+)|(?:.+_)?(?P<ts>\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d(?:\.\d+)?))\.json$"
+)
+"""``results_<timestamp>.json``, or ``<name>_<timestamp>.json`` when lm-eval was given ``--output_path
+<name>.json``: the samples files beside either are ``samples_<task>_<timestamp>.jsonl``."""
 _SKIP_KEYS = frozenset({"alias", "name", "sample_len", "samples", " "})
 
 
@@ -44,7 +48,7 @@ def is_lm_eval_results(document: Any) -> bool:
 def is_lm_eval_samples(first_line: bytes) -> bool:
     """Whether a JSONL file's first line looks like an lm-eval sample record."""
     try:
-        record = json.loads(first_line)
+        record = load_json(first_line)
     except (ValueError, UnicodeDecodeError):
         return False
     return (
@@ -63,7 +67,7 @@ def read_lm_eval_results(path: Path, document: dict[str, Any]) -> list[ParsedRes
         ]
     except EvidenceError:
         raise
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, OverflowError) as exc:
         message = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
         raise EvidenceError(message, where=str(path)) from exc
 
@@ -74,8 +78,10 @@ def _task(path: Path, document: dict[str, Any], task: str, entry: dict[str, Any]
     effective = n_info.get("effective")
     if effective is None:
         effective = _group_size(document, task)
+    if effective is not None:
+        effective = check_int(int(effective), f"n-samples.{task}.effective")
     for scorer in scorers:
-        scorer.reported_n = int(effective) if effective is not None else None
+        scorer.reported_n = effective
     attachments: dict[str, bytes] = {}
     samples_file = _samples_file(path, task)
     if samples_file is not None:
@@ -145,7 +151,7 @@ def _samples_file(path: Path, task: str) -> Path | None:
     match = _TIMESTAMP.match(path.name)
     if not match:
         return None
-    candidate = path.parent / f"samples_{task}_{match.group('ts')}.jsonl"
+    candidate = path.parent / f"samples_{task}_{match.group('any') or match.group('ts')}.jsonl"
     return candidate if candidate.is_file() else None
 
 
@@ -157,7 +163,7 @@ def _attach_samples(scorers: list[ScorerScores], data: bytes, source: Path) -> N
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = load_json(line)
             doc_id = str(record["doc_id"])
         except (ValueError, KeyError, TypeError) as exc:
             raise EvidenceError(
@@ -260,8 +266,14 @@ def _info(
         "date": document.get("date"),
         "total_evaluation_time_seconds": document.get("total_evaluation_time_seconds"),
         "samples_file": samples_file.name if samples_file else None,
-        "notes": [],
+        "notes": [] if samples_file else [_NO_SAMPLES],
     }
+
+
+_NO_SAMPLES = (
+    "no samples_<task>_<timestamp>.jsonl beside the results file (run lm-eval with --log_samples): "
+    "the interval comes from the reported standard error"
+)
 
 
 def _mapping(value: Any, where: str) -> dict[str, Any]:

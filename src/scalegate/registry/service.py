@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from scalegate.actor import Actor
 from scalegate.clock import refuse_future
 from scalegate.errors import ConflictError, InputError, ScalegateError
+from scalegate.inputs import MAX_NAME_LENGTH
 from scalegate.jsonable import to_jsonable
 from scalegate.permissions import require
 from scalegate.registry.assessments_due import open_assessments
@@ -102,6 +103,8 @@ class CheckpointReport:
 
 
 def _check_name(value: str, what: str) -> str:
+    if len(value or "") > MAX_NAME_LENGTH:
+        raise InputError(f"{what} is longer than {MAX_NAME_LENGTH} characters", where=what)
     if not re.fullmatch(NAME_PATTERN, value or ""):
         raise InputError(
             f"{what} {value!r} must be letters, digits, '.', '_' or '-' (no '@' or '/')", where=what

@@ -13,9 +13,26 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from scalegate.errors import InputError
+from scalegate.fields import Instant, NonNegativeInt64
+from scalegate.inputs import MAX_NAME_LENGTH
 from scalegate.store.models.registry import Stage
 
-__all__ = ["NAME_PATTERN", "CheckpointSpec", "ReferencePoint", "first_problem", "validated"]
+__all__ = [
+    "MAX_FLOP",
+    "MAX_LOSS",
+    "NAME_PATTERN",
+    "CheckpointSpec",
+    "ReferencePoint",
+    "first_problem",
+    "validated",
+]
+
+MAX_FLOP = 1e40
+"""Largest training compute accepted, in FLOP: some fourteen orders of magnitude beyond today's largest runs,
+and far enough below the float limit that ratios and fits of such values stay finite."""
+
+MAX_LOSS = 1e6
+"""Largest held-out loss accepted (losses are nats or bits per token: single digits in practice)."""
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-]*$"
 """Model, run and checkpoint names: no `@` or `/`, so `MODEL@CHECKPOINT` references stay unambiguous."""
@@ -29,10 +46,12 @@ def _finite_positive(values: dict[str, float], what: str, *, allow_zero: bool = 
     for key, value in values.items():
         if not key:
             raise ValueError(f"{what} needs a dataset name")
-        if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        if len(key) > MAX_NAME_LENGTH:
+            raise ValueError(f"{what} dataset name is longer than {MAX_NAME_LENGTH} characters")
+        if not math.isfinite(value) or value < 0 or value > MAX_LOSS or (value == 0 and not allow_zero):
             raise ValueError(
-                f"{what} for {key!r} must be a {'non-negative' if allow_zero else 'positive'} finite number, "
-                f"got {value}"
+                f"{what} for {key!r} must be a {'non-negative' if allow_zero else 'positive'} number at most "
+                f"{MAX_LOSS:g}, got {value}"
             )
     return values
 
@@ -40,17 +59,17 @@ def _finite_positive(values: dict[str, float], what: str, *, allow_zero: bool = 
 class CheckpointSpec(_Input):
     """A checkpoint as reported by training infrastructure."""
 
-    name: str = Field(min_length=1, max_length=200, pattern=NAME_PATTERN)
+    name: str = Field(min_length=1, max_length=MAX_NAME_LENGTH, pattern=NAME_PATTERN)
     """Checkpoint name, unique within its model, e.g. `step-12000`."""
-    step: int = Field(ge=0)
+    step: NonNegativeInt64
     """Training step."""
-    training_flops: float = Field(ge=0, allow_inf_nan=False)
+    training_flops: float = Field(ge=0, le=MAX_FLOP, allow_inf_nan=False)
     """Training compute spent so far, in FLOP."""
-    recorded_at: datetime | None = None
+    recorded_at: Instant | None = None
     """When the checkpoint was taken (default: now)."""
     stage: Stage = "pretraining"
     """pretraining, mid-training, post-training or deployed."""
-    run: str | None = Field(default=None, pattern=NAME_PATTERN)
+    run: str | None = Field(default=None, max_length=MAX_NAME_LENGTH, pattern=NAME_PATTERN)
     """Training run it belongs to (must be registered)."""
     losses: dict[str, float] = Field(default_factory=dict)
     """Held-out loss per dataset."""
@@ -76,7 +95,7 @@ class CheckpointSpec(_Input):
 class ReferencePoint(_Input):
     """A (compute, loss) point of the baseline recipe; losses per dataset, or one aggregate under `loss`."""
 
-    compute: float = Field(gt=0, allow_inf_nan=False)
+    compute: float = Field(gt=0, le=MAX_FLOP, allow_inf_nan=False)
     """Training compute of the baseline model, in FLOP."""
     losses: dict[str, float] = Field(min_length=1)
     """Held-out loss per dataset (a single aggregate is stored under the dataset name `loss`)."""

@@ -1,0 +1,97 @@
+"""Bounds on untrusted input: the one place that says how deep, how large and how long a value may be.
+
+Evaluation logs, import files, policy files, command-line options and API bodies all come from outside.
+Python's own parsers accept more than the rest of scalegate can hold: ``json`` nests until the interpreter's
+recursion limit (a ``RecursionError`` later, in whatever walks the value), integers of any size (an
+``OverflowError`` in the store, whose integers are 64-bit) and of up to 4,300 digits (then a ``ValueError``).
+Every reader therefore parses through ``load_json`` and checks integers with ``check_int``, so a value
+outside these bounds is refused where it is read, with a one-line reason, and never reaches the store.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+__all__ = [
+    "INT_MAX",
+    "INT_MIN",
+    "MAX_DEPTH",
+    "MAX_NAME_LENGTH",
+    "BoundsError",
+    "check_depth",
+    "check_int",
+    "json_decoder",
+    "load_json",
+]
+
+MAX_DEPTH = 64
+"""Deepest nesting of arrays and objects accepted: real logs and policies nest about ten levels; far below
+the interpreter's recursion limit, so nothing that walks a value afterwards can run out of stack."""
+
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+"""Integers the store can hold (signed 64-bit, on SQLite and PostgreSQL alike)."""
+
+MAX_NAME_LENGTH = 200
+"""Longest model, run, checkpoint or task name."""
+
+_MAX_INT_DIGITS = 19  # len(str(INT_MAX)); anything longer is out of range without being converted
+
+
+class BoundsError(ValueError):
+    """A value beyond what scalegate accepts; callers add the file, member or field it came from."""
+
+
+def check_int(value: int, what: str = "integer") -> int:
+    """``value`` if the store can hold it, else ``BoundsError`` naming ``what``."""
+    if not INT_MIN <= value <= INT_MAX:
+        raise BoundsError(f"{what} {_shown(str(value))} is out of range (at most {INT_MAX} in magnitude)")
+    return value
+
+
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-")) > _MAX_INT_DIGITS:
+        raise BoundsError(f"integer {_shown(text)} is out of range (at most {INT_MAX} in magnitude)")
+    return check_int(int(text))
+
+
+def _shown(digits: str) -> str:
+    return digits if len(digits) <= 24 else f"{digits[:12]}... ({len(digits)} digits)"
+
+
+def json_decoder() -> json.JSONDecoder:
+    """A decoder whose integers are bounded as ``load_json``'s, for parsers that decode piece by piece
+    (``raw_decode``); they must still catch ``RecursionError`` and call ``check_depth``."""
+    return json.JSONDecoder(parse_int=_parse_int)
+
+
+def load_json(data: bytes | str) -> Any:
+    """Parse one JSON document within the bounds above; ``BoundsError`` (a ``ValueError``) saying what is
+    wrong and where: not UTF-8 (at byte N), not JSON (line, column), an integer out of range, nested too
+    deep. A UTF-8 byte-order mark is skipped, as ``json.loads`` of bytes does."""
+    if isinstance(data, bytes | bytearray):
+        try:
+            data = bytes(data).decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise BoundsError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    try:
+        value = json.loads(data, parse_int=_parse_int)
+    except json.JSONDecodeError as exc:
+        raise BoundsError(f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+    except RecursionError:
+        raise BoundsError(f"JSON nested deeper than {MAX_DEPTH} levels") from None
+    check_depth(value)
+    return value
+
+
+def check_depth(value: Any, limit: int = MAX_DEPTH) -> None:
+    """``BoundsError`` if ``value`` nests lists and dicts deeper than ``limit``; walked without recursion."""
+    if not isinstance(value, dict | list):
+        return
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            raise BoundsError(f"nested deeper than {limit} levels")
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
