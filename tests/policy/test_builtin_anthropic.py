@@ -1,4 +1,4 @@
-"""The built-in Anthropic RSP policies (v1.0, v2.0, v2.2), checked against the published texts."""
+"""The built-in Anthropic RSP policies (v1.0, v2.0, v2.1, v2.2), checked against the published texts."""
 
 from __future__ import annotations
 
@@ -26,6 +26,13 @@ POLICIES = {
         date(2024, 10, 15),
         "Anthropic RSP v2.0",
     ),
+    "anthropic-rsp-2.1": (
+        "anthropic-rsp-v2.1.txt",
+        "ANT-RSP-v2-1",
+        "2.1",
+        date(2025, 3, 31),
+        "Anthropic RSP v2.1",
+    ),
     "anthropic-rsp-2.2": (
         "anthropic-rsp-v2.2.txt",
         "ANT-RSP-v2-2",
@@ -34,9 +41,9 @@ POLICIES = {
         "Anthropic RSP v2.2",
     ),
 }
-R10, R20, R22 = "anthropic-rsp-1.0", "anthropic-rsp-2.0", "anthropic-rsp-2.2"
+R10, R20, R21, R22 = "anthropic-rsp-1.0", "anthropic-rsp-2.0", "anthropic-rsp-2.1", "anthropic-rsp-2.2"
 IDS = list(POLICIES)
-V2 = [R20, R22]
+V2 = [R20, R21, R22]
 
 
 def _required(policy: Policy, threshold_id: str) -> set[tuple[str, str]]:
@@ -83,10 +90,15 @@ def test_dates_match_the_reference_manifest(policy_id: str) -> None:
 
 @pytest.mark.parametrize(
     ("policy_id", "supersedes"),
-    [(R10, None), (R20, R10), (R22, R20)],
+    [(R10, None), (R20, R10), (R21, R20), (R22, R21)],
 )
 def test_supersedes_the_previous_builtin(policy_id: str, supersedes: str | None) -> None:
     assert builtin_policy(policy_id).framework.supersedes == supersedes
+
+
+def test_rsp_2_1_changelog_ends_at_2_1() -> None:
+    entries = {e.version: e.date for e in builtin_policy(R21).framework.changelog}
+    assert entries == {"1.0": date(2023, 9, 19), "2.0": date(2024, 10, 15), "2.1": date(2025, 3, 31)}
 
 
 def test_rsp_2_2_changelog_encodes_every_entry() -> None:
@@ -134,6 +146,7 @@ def test_every_quote_occurs_in_the_reference_text(policy_id: str) -> None:
         (R10, 4.0, 3, "since_last_assessment", 6.0, None, None),
         (R20, 4.0, 6, "post_training_accumulated", None, 30, ["rso"]),
         (R22, 4.0, 6, "post_training_accumulated", None, 30, ["rso"]),
+        (R21, 4.0, 6, "post_training_accumulated", None, 30, ["rso"]),
     ],
 )
 def test_assessment_triggers(
@@ -177,6 +190,10 @@ DEP4, SEC4 = ("deployment", "ASL-4"), ("security", "ASL-4")
         (R22, "AI R&D-5", "active", {SEC4}, "required", True),
         (R22, "autonomy-checkpoint", "checkpoint", set(), "required", False),
         (R22, "Cyber Operations", "ongoing_assessment", set(), "required", False),
+        (R21, "CBRN-3", "active", {DEP3, SEC3}, "required", False),
+        (R21, "CBRN-4", "active", {DEP4, SEC4}, "expected", False),
+        (R21, "AI R&D-4", "active", {SEC3}, "required", True),
+        (R21, "AI R&D-5", "active", {SEC4}, "required", True),
         (R20, "CBRN", "active", {DEP3, SEC3}, "required", False),
         (R20, "AI R&D", "active", {SEC3}, "required", True),
         (R20, "autonomy-checkpoint", "checkpoint", set(), "required", False),
@@ -207,13 +224,17 @@ def test_threshold_maps_to_required_safeguards(
         (R10, {"ASL-3 misuse", "ASL-3 ARA"}),
         (R20, {"CBRN", "AI R&D", "autonomy-checkpoint", "Cyber Operations"}),
         (R22, {"CBRN-3", "CBRN-4", "AI R&D-4", "AI R&D-5", "autonomy-checkpoint", "Cyber Operations"}),
+        (R21, {"CBRN-3", "CBRN-4", "AI R&D-4", "AI R&D-5", "autonomy-checkpoint", "Cyber Operations"}),
     ],
 )
 def test_threshold_set(policy_id: str, thresholds: set[str]) -> None:
     assert {t.id for t in builtin_policy(policy_id).thresholds} == thresholds
 
 
-@pytest.mark.parametrize(("policy_id", "rules_out"), [(R20, ["AI R&D"]), (R22, ["AI R&D-4", "AI R&D-5"])])
+@pytest.mark.parametrize(
+    ("policy_id", "rules_out"),
+    [(R20, ["AI R&D"]), (R21, ["AI R&D-4", "AI R&D-5"]), (R22, ["AI R&D-4", "AI R&D-5"])],
+)
 def test_autonomy_checkpoint_rules_out_the_ai_rd_thresholds(policy_id: str, rules_out: list[str]) -> None:
     policy = builtin_policy(policy_id)
     checkpoint = policy.threshold("autonomy-checkpoint")
@@ -315,6 +336,8 @@ def test_asl2_criteria_follow_appendix_b(policy_id: str) -> None:
     [
         (R22, "sophisticated insiders", True),
         (R22, "state-compromised insiders", True),
+        (R21, "highly sophisticated state-compromised insiders", True),
+        (R21, "sophisticated insiders (persistent", False),
         (R20, "highly sophisticated state-compromised insiders", True),
         (R20, "sophisticated insiders (persistent", False),
         (R10, "state-level resourcing", True),
@@ -326,7 +349,7 @@ def test_asl3_security_threat_actors(policy_id: str, out_of_scope_fragment: str,
     assert any(out_of_scope_fragment in actor for actor in level.threat_actors_out_of_scope) is present
 
 
-@pytest.mark.parametrize(("policy_id", "months"), [(R10, None), (R20, 12), (R22, 12)])
+@pytest.mark.parametrize(("policy_id", "months"), [(R10, None), (R20, 12), (R21, 12), (R22, 12)])
 def test_safeguards_reapproval_interval(policy_id: str, months: int | None) -> None:
     safeguards = builtin_policy(policy_id).safeguards
     assert safeguards.reapproval_interval_months == months

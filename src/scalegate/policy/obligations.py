@@ -101,14 +101,16 @@ DeterminationKind = Literal[
     "public_model_exceeds_analysis",
     "highly_capable",
     "significantly_redacted",
+    "marginal_risk_argument",
     "marginal_risk_major_role",
     "competitor_scenario",
     "review_requested",
 ]
 """Determinations people record and sign, on which obligations and outcomes depend: an internally (or
 publicly) deployed model exceeds what has been publicly analysed; a model is highly capable; a report's
-public version is significantly redacted; a marginal-risk argument plays a major role in a decision to move
-forward; a competitor scenario applies; a body asks for a review."""
+public version is significantly redacted; a decision to move forward rests partly on a marginal-risk argument
+(while industry-wide risk is high), or such an argument plays a major role in it; a competitor scenario
+applies; a body asks for a review."""
 
 ClockAnchor = Literal["determination", "governance_submission", "reviewer_receipt", "coverage_date"]
 """Events a deadline can count from: the recorded determination that triggered the obligation; submission of
@@ -224,7 +226,9 @@ class DocumentObligation(PolicyModel):
     title: str = Field(min_length=1)
     """Name of the document as the text writes it."""
     strength: CommitmentStrength = "binding"
-    """How firmly the text commits to producing it (a Roadmap's goals are goals; keeping one is binding)."""
+    """How firmly the text commits to producing it (keeping a Roadmap is binding, its goals are not)."""
+    item_strength: CommitmentStrength | None = Field(default=None, exclude_if=empty)
+    """How firmly the items the document sets are meant, when that differs (a Roadmap's goals: `goal`)."""
     scope: str | None = None
     """Which models it must cover, close to the published wording."""
     cadence: Cadence | None = None
@@ -368,8 +372,9 @@ class OutcomeOption(PolicyModel):
     """Identifier of the scenario, e.g. `anthropic-in-the-lead`."""
     title: str = Field(min_length=1)
     """Scenario name as the text writes it."""
-    determination: DeterminationKind
-    """The determination that must be recorded (and signed) for this outcome to apply."""
+    determination: DeterminationKind | None = None
+    """The determination that must be recorded (and signed) for this outcome to apply; null for an outcome
+    left to judgment with no determination named (it cannot then be binding)."""
     condition: str = Field(min_length=1)
     """The scenario, close to the published wording."""
     evidence: list[str] = Field(default_factory=list)
@@ -384,6 +389,12 @@ class OutcomeOption(PolicyModel):
     """Actions the outcome bears on (a delay holds training and deployment)."""
     source: Source
     """Where the scenario is stated."""
+
+    @model_validator(mode="after")
+    def _binding_needs_determination(self) -> OutcomeOption:
+        if self.determination is None and self.strength == "binding":
+            raise ValueError(f"outcome {self.id!r}: a binding outcome needs the determination it rests on")
+        return self
 
 
 class Obligations(PolicyModel):
