@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     from scalegate.workspace import Workspace
 
-__all__ = ["LoginRequest", "OIDCClient", "OIDCConfig", "oidc_login"]
+__all__ = ["LoginRequest", "OIDCClient", "OIDCConfig", "SignedIn", "find_or_link", "oidc_login"]
 
 ALGORITHMS = ("RS256", "ES256", "PS256", "EdDSA")
 """Signature algorithms accepted for ID tokens (never `none`, never a shared-secret HMAC)."""
@@ -47,6 +47,14 @@ class OIDCConfig:
     client_secret: str
     redirect_uri: str
     scope: str = "openid email profile"
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A completed sign-in at the provider: the verified claims and the ID token they came from."""
+
+    claims: dict[str, Any]
+    id_token: str
 
 
 @dataclass(frozen=True)
@@ -119,6 +127,10 @@ class OIDCClient:
 
         ``now`` is the current Unix time (from the workspace clock) against which expiry is checked.
         """
+        return self.exchange(request, callback_url, now=now).claims
+
+    def exchange(self, request: LoginRequest, callback_url: str, *, now: int) -> SignedIn:
+        """``finish``, keeping the raw ID token too (the hint a logout at the provider sends back)."""
         query = parse_qs(urlparse(callback_url).query)
         if "error" in query:
             raise AuthenticationError(f"OIDC provider refused the sign-in: {query['error'][0]}")
@@ -140,7 +152,20 @@ class OIDCClient:
         id_token = token.get("id_token")
         if not id_token:
             raise AuthenticationError("OIDC token response has no id_token")
-        return self.verify(id_token, nonce=request.nonce, now=now)
+        return SignedIn(self.verify(id_token, nonce=request.nonce, now=now), str(id_token))
+
+    def logout_url(self, id_token: str | None, after: str) -> str | None:
+        """Where to send the browser to end its session at the provider too (OpenID Connect RP-initiated
+        logout), or None when the provider publishes no ``end_session_endpoint``."""
+        from urllib.parse import urlencode
+
+        endpoint = self.metadata().get("end_session_endpoint")
+        if not isinstance(endpoint, str) or not endpoint.startswith(("https://", "http://")):
+            return None
+        query = {"client_id": self.config.client_id, "post_logout_redirect_uri": after}
+        if id_token:
+            query["id_token_hint"] = id_token
+        return f"{endpoint}{'&' if '?' in endpoint else '?'}{urlencode(query)}"
 
     def verify(self, id_token: str, *, nonce: str, now: int) -> dict[str, Any]:
         """Verify an ID token's signature and claims; returns the claims."""
@@ -178,18 +203,45 @@ def _json(response: Any, what: str) -> dict[str, Any]:
 
 
 def oidc_login(workspace: Workspace, issuer: str, claims: dict[str, Any]) -> Actor:
-    """The workspace actor for verified ID-token claims; ``AuthenticationError`` if no user matches."""
+    """The workspace actor for verified ID-token claims; ``AuthenticationError`` if no user matches.
+
+    Roles stay the workspace's; ``governance.sso.sign_in`` adds roles from groups and new users."""
     subject = str(claims.get("sub") or "")
     if not subject:
         raise AuthenticationError("OIDC claims carry no subject")
     with workspace.transaction() as session:
-        stmt = select(UserRow).where(UserRow.oidc_issuer == issuer, UserRow.oidc_subject == subject)
-        user = session.execute(stmt).scalar_one_or_none()
-        if user is None:
-            user = _link_by_email(workspace, session, issuer, subject, claims)
+        user = find_or_link(workspace, session, issuer, subject, claims)
+        assert user is not None
         if not user.active:
             raise AuthenticationError(f"user {user.name} is deactivated")
         return actor_for(session, user)
+
+
+def find_or_link(
+    workspace: Workspace,
+    session: Session,
+    issuer: str,
+    subject: str,
+    claims: dict[str, Any],
+    *,
+    missing_ok: bool = False,
+) -> UserRow | None:
+    """The user linked to (issuer, subject), else the user with the claims' verified email, linked now (and
+    logged). When neither exists: None if ``missing_ok``, else ``AuthenticationError``."""
+    stmt = select(UserRow).where(UserRow.oidc_issuer == issuer, UserRow.oidc_subject == subject)
+    user = session.execute(stmt).scalar_one_or_none()
+    if user is not None:
+        return user
+    email = claims.get("email")
+    verified = bool(email) and claims.get("email_verified") is True
+    match = (
+        session.execute(select(UserRow).where(UserRow.email == email)).scalar_one_or_none()
+        if verified
+        else None
+    )
+    if match is None and missing_ok:
+        return None
+    return _link_by_email(workspace, session, issuer, subject, claims)
 
 
 def _link_by_email(

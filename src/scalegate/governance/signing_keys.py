@@ -68,6 +68,7 @@ __all__ = [
     "issue_key",
     "list_keys",
     "register_key",
+    "register_passphrase_key",
     "reseal",
     "retire_keys",
     "sign_statement",
@@ -356,6 +357,37 @@ def register_key(workspace: Workspace, actor: Actor, password: str) -> KeyView:
         if not _any_approved(session) and _is_admin(session, user.id):
             # A workspace that had users before keys existed: its first admin to register is the bootstrap.
             _approve(workspace, session, actor, key, user, user, (key, private))
+        return _view(key, user)
+
+
+PASSPHRASE_MIN = 12
+"""Fewest characters of a signing passphrase (it alone guards the key of a user without a password)."""
+
+
+def register_passphrase_key(workspace: Workspace, actor: Actor, passphrase: str) -> KeyView:
+    """Register a key for a user who signs in only through single sign-on, sealed under a signing passphrase
+    they choose now (``governance.sso``).
+
+    Such a user has no local password to seal under; the passphrase is known to them alone and stored
+    nowhere, not even as a hash: only the sealed key proves it. Refused for users who have a password (their
+    key is sealed under it) and while a key awaits approval; the key waits for an admin's approval.
+    """
+    if len(passphrase) < PASSPHRASE_MIN:
+        raise InputError(
+            f"a signing passphrase needs at least {PASSPHRASE_MIN} characters", where="passphrase"
+        )
+    with workspace.transaction() as session:
+        user = session.get(UserRow, actor.user_id) if actor.user_id is not None else None
+        if user is None or not user.active:
+            raise PermissionDenied(f"{actor.label} is not an active workspace user and cannot hold a key")
+        if user.password_hash is not None:
+            raise ConflictError(
+                f"{user.name} signs with their password; register keys with `scalegate users key register`"
+            )
+        if _keys_of(session, user.id, "pending"):
+            raise ConflictError(f"{user.name} already has a key awaiting approval")
+        key, _ = _new_key(user, passphrase, actor, workspace.now())
+        _record_registered(workspace, session, actor, user, key)
         return _view(key, user)
 
 

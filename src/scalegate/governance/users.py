@@ -354,12 +354,17 @@ def authenticate_password(workspace: Workspace, name: str, password: str) -> Act
 
     Every failure runs one argon2 verification: against the user's hash, or, for a name that is unknown, has
     no password or is deactivated, against ``dummy_hash()``; so the failure takes the same time either way
-    (``bench/login`` measures the ratio).
+    (``bench/login`` measures the ratio). Refused outright when the workspace turned local passwords off
+    (``governance.sso``).
     """
     from argon2 import PasswordHasher
     from argon2.exceptions import InvalidHashError, VerificationError
 
+    from scalegate.governance.sso import local_passwords_allowed  # sso builds on this module
+
     with workspace.read() as session:
+        if not local_passwords_allowed(session):
+            raise AuthenticationError("password sign-in is turned off in this workspace; use single sign-on")
         user = session.execute(select(UserRow).where(UserRow.name == name)).scalar_one_or_none()
         usable = user is not None and user.password_hash is not None and user.active
         stored = user.password_hash if usable and user is not None else None

@@ -57,9 +57,20 @@ class WebSettings:
     """Key that signs session cookies. Empty: a random key per process (sessions end when the server restarts;
     set ``SCALEGATE_SESSION_SECRET`` when running several worker processes)."""
     secure_cookies: bool = field(
-        default_factory=lambda: os.environ.get("SCALEGATE_SECURE_COOKIES", "") == "1"
+        default_factory=lambda: (
+            os.environ.get("SCALEGATE_SECURE_COOKIES", "") == "1"
+            or os.environ.get("SCALEGATE_BEHIND_TLS", "") == "1"
+        )
     )
-    """Mark the session cookie Secure (serve over HTTPS)."""
+    """Served over HTTPS (``SCALEGATE_BEHIND_TLS=1``, e.g. behind a TLS-terminating proxy): the session
+    cookie is marked Secure and every response carries Strict-Transport-Security."""
+    public_url: str = field(default_factory=lambda: os.environ.get("SCALEGATE_PUBLIC_URL", ""))
+    """The URL browsers reach the server at (``https://scalegate.example.org``); the identity provider
+    redirects back under it. Empty: the URL of each request."""
+    oidc_client_secret: str = field(
+        default_factory=lambda: os.environ.get("SCALEGATE_OIDC_CLIENT_SECRET", "")
+    )
+    """This server's client secret at the workspace's identity provider (kept out of the store)."""
     session_max_age: int = 8 * 3600
     """Seconds a browser session lasts (ended on the server then, or at logout or a password change)."""
     login_throttle: ThrottleSettings = field(default_factory=ThrottleSettings)
@@ -101,7 +112,7 @@ def create_app(workspace: Workspace | str | None = None, settings: WebSettings |
     app.state.throttle = LoginThrottle(conf.login_throttle)
     dummy_hash()  # made now, so that the first failed sign-in of an unknown name costs what later ones do
     install_error_handlers(app)
-    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=conf.secure_cookies)
     app.add_middleware(
         SessionMiddleware,
         secret_key=conf.session_secret or secrets.token_urlsafe(48),
@@ -126,12 +137,18 @@ CSP = (
 )
 
 
+HSTS = b"max-age=31536000; includeSubDomains"
+"""Strict-Transport-Security of a server told it is reached over TLS: browsers use HTTPS only, for a year."""
+
+
 class SecurityHeadersMiddleware:
     """Headers every response carries: a strict content security policy (no inline script, no third-party
-    origin), no framing, no MIME sniffing, and no caching of anything but the static files."""
+    origin), no framing, no MIME sniffing, no caching of anything but the static files, and HSTS when the
+    server is reached over TLS."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
         self.app = app
+        self.hsts = hsts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -150,6 +167,8 @@ class SecurityHeadersMiddleware:
                 ]
                 if not static:
                     headers.append((b"cache-control", b"no-store"))
+                if self.hsts:
+                    headers.append((b"strict-transport-security", HSTS))
                 message["headers"] = headers
             await send(message)
 

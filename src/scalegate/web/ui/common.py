@@ -19,9 +19,16 @@ from scalegate.errors import AuthenticationError, ScalegateError
 from scalegate.governance.permissions import Action, allowed
 from scalegate.workspace import Workspace
 
-__all__ = ["act", "flash", "may", "take_flashes", "workspace"]
+__all__ = ["act", "flash", "may", "safe_next", "take_flashes", "workspace"]
 
 FlashKind = Literal["ok", "bad", "info"]
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this server may follow a sign-in (no open redirect to another site)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
 
 
 def workspace(request: Request) -> Workspace:

@@ -1,4 +1,4 @@
-"""Signing in and out of the dashboard with a user name and password."""
+"""Signing in and out of the dashboard with a user name and password (single sign-on: ``web.ui.sso``)."""
 
 from __future__ import annotations
 
@@ -13,26 +13,23 @@ from scalegate.governance.sessions import start_session as start_server_session
 from scalegate.governance.users import authenticate_password
 from scalegate.web.auth import end_session, public, session_secret, start_session
 from scalegate.web.throttle import LoginThrottle, client_address
+from scalegate.web.ui.common import safe_next
 from scalegate.web.ui.render import render
+from scalegate.web.ui.sso import ID_TOKEN_KEY, login_options, provider_logout_url
 
 __all__ = ["router", "safe_next"]
 
 router = APIRouter(include_in_schema=False)
 
 
-def safe_next(target: str | None) -> str:
-    """Only a path on this server may follow a login (no open redirect to another site)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target
-
-
 @router.get("/login")
 def login_form(
     request: Request, next: str = "/", _: Actor = Depends(public("people sign in here"))
 ) -> Response:
-    """The sign-in form."""
-    return render(request, "login.html", "login", {"next": safe_next(next), "failed": False})
+    """The sign-in page: the provider's button when single sign-on is configured, the password form unless
+    the workspace turned local passwords off."""
+    context = {"next": safe_next(next), "failed": False, **login_options(request)}
+    return render(request, "login.html", "login", context)
 
 
 @router.post("/login")
@@ -50,9 +47,13 @@ async def login(
     workspace = request.app.state.workspace
     throttle: LoginThrottle = request.app.state.throttle
     address = client_address(request)
-    context = {"next": safe_next(next), "username": username}
+    options = await run_in_threadpool(login_options, request)
+    context = {"next": safe_next(next), "username": username, **options}
+    if not options["passwords"]:
+        refused = {**context, "failed": False, "passwords_off": True}
+        return render(request, "login.html", "login", refused, status=403)
     try:
-        throttle.check(username, address)
+        await run_in_threadpool(throttle.check, username, address)
     except TooManyRequests as exc:
         throttled = {**context, "failed": False, "throttled": True, "retry_after": exc.retry_after}
         response = render(request, "login.html", "login", throttled, status=429)
@@ -61,9 +62,9 @@ async def login(
     try:
         actor = await run_in_threadpool(authenticate_password, workspace, username, password)
     except AuthenticationError:
-        throttle.failed(username, address)
+        await run_in_threadpool(throttle.failed, username, address)
         return render(request, "login.html", "login", {**context, "failed": True}, status=401)
-    throttle.succeeded(username)
+    await run_in_threadpool(throttle.succeeded, username)
     lifetime = request.app.state.settings.session_max_age
     started = await run_in_threadpool(start_server_session, workspace, actor, lifetime_seconds=lifetime)
     start_session(request, actor, started)
@@ -74,9 +75,16 @@ async def login(
 async def logout(
     request: Request, _: Actor = Depends(public("anyone may end their own session"))
 ) -> Response:
-    """End the session on the server (a copy of the cookie is then worthless) and in this browser."""
+    """End the session on the server (a copy of the cookie is then worthless) and in this browser; a single
+    sign-on session then ends at the provider too (its ``end_session_endpoint``)."""
     secret = session_secret(request)
+    id_token = request.session.get(ID_TOKEN_KEY) if "session" in request.scope else None
     if secret is not None:
         await run_in_threadpool(end_server_session, request.app.state.workspace, secret)
     end_session(request)
+    if isinstance(id_token, str):
+        at_provider = await run_in_threadpool(provider_logout_url, request, id_token)
+        if at_provider is not None:  # a page, not a redirect: CSP form-action 'self' bars a form's redirect
+            context = {"provider_logout": at_provider[1], "provider": at_provider[0]}
+            return render(request, "signed_out.html", "login", context)
     return RedirectResponse("/", status_code=303)

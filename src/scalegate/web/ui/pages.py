@@ -20,6 +20,7 @@ from scalegate.web.ui import (
     report,
     safeguards,
     signoffs,
+    sso,
     thresholds,
     trends,
 )
@@ -28,6 +29,7 @@ __all__ = ["UI_MODULES", "ui_routers"]
 
 UI_MODULES: tuple[ModuleType, ...] = (
     login,
+    sso,
     overview,
     models,
     thresholds,
