@@ -11,6 +11,9 @@ outside these bounds is refused where it is read, with a one-line reason, and ne
 from __future__ import annotations
 
 import json
+import os
+import stat
+from pathlib import Path
 from typing import Any
 
 __all__ = [
@@ -18,11 +21,15 @@ __all__ = [
     "INT_MIN",
     "MAX_DEPTH",
     "MAX_NAME_LENGTH",
+    "MAX_TEXT_FILE",
     "BoundsError",
     "check_depth",
     "check_int",
+    "file_kind",
     "json_decoder",
     "load_json",
+    "read_regular",
+    "read_text",
 ]
 
 MAX_DEPTH = 64
@@ -32,6 +39,9 @@ the interpreter's recursion limit, so nothing that walks a value afterwards can 
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 """Integers the store can hold (signed 64-bit, on SQLite and PostgreSQL alike)."""
 
+MAX_TEXT_FILE = 64 << 20
+"""Largest policy, import or samples file read (they hold a few kilobytes to a few megabytes)."""
+
 MAX_NAME_LENGTH = 200
 """Longest model, run, checkpoint or task name."""
 
@@ -39,7 +49,12 @@ _MAX_INT_DIGITS = 19  # len(str(INT_MAX)); anything longer is out of range witho
 
 
 class BoundsError(ValueError):
-    """A value beyond what scalegate accepts; callers add the file, member or field it came from."""
+    """A value beyond what scalegate accepts; callers add the file, member or field it came from (``line``:
+    the line of a JSON syntax error, when known)."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
 
 
 def check_int(value: int, what: str = "integer") -> int:
@@ -77,7 +92,9 @@ def load_json(data: bytes | str) -> Any:
     try:
         value = json.loads(data, parse_int=_parse_int)
     except json.JSONDecodeError as exc:
-        raise BoundsError(f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+        raise BoundsError(
+            f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})", exc.lineno
+        ) from None
     except RecursionError:
         raise BoundsError(f"JSON nested deeper than {MAX_DEPTH} levels") from None
     check_depth(value)
@@ -95,3 +112,46 @@ def check_depth(value: Any, limit: int = MAX_DEPTH) -> None:
             raise BoundsError(f"nested deeper than {limit} levels")
         children = node.values() if isinstance(node, dict) else node
         stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def file_kind(path: Path) -> str | None:
+    """None for a regular file (a symbolic link to one counts), else what ``path`` is ("a named pipe", "a
+    character device"...). Asked before a file is opened: reading ``/dev/zero`` or a pipe never ends, so a
+    reader that hashed first and checked later would hang. ``OSError`` if ``path`` cannot be examined."""
+    mode = os.stat(path).st_mode
+    if stat.S_ISREG(mode):
+        return None
+    return next((what for test, what in _KINDS if test(mode)), "not a regular file")
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """The bytes of the regular file ``path``, checked before it is opened: ``BoundsError`` if it is not a
+    regular file (a pipe, a device, a directory) or holds more than ``limit`` bytes; ``OSError`` if it
+    cannot be read."""
+    kind = file_kind(path)
+    if kind is not None:
+        raise BoundsError(f"not a regular file ({kind})")
+    with path.open("rb") as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise BoundsError(f"larger than the {limit:,} bytes read from such a file")
+    return data
+
+
+def read_text(path: Path, limit: int = MAX_TEXT_FILE) -> str:
+    """The UTF-8 text of the regular file ``path`` (``read_regular``), a leading byte-order mark dropped, as
+    Excel writes one into CSV; ``BoundsError`` naming the byte where the text is not UTF-8."""
+    data = read_regular(path, limit)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BoundsError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None

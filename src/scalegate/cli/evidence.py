@@ -221,7 +221,9 @@ def evidence_manual(
         "manual", "--run-id", help="Trial id; a new document with it supersedes the old."
     ),
     task_version: str | None = typer.Option(None, "--task-version", help="Version of the trial protocol."),
-    epochs: int = typer.Option(1, "--epochs", help="Repetitions per sample."),
+    epochs: int | None = typer.Option(
+        None, "--epochs", help="Repetitions per sample (default: from --samples' epoch column, else 1)."
+    ),
     attempted: int | None = typer.Option(None, "--attempted", help="Sample runs attempted."),
     errors: int = typer.Option(0, "--errors", help="Sample runs that failed."),
     refusals: int = typer.Option(0, "--refusals", help="Sample runs the model refused."),
@@ -234,6 +236,12 @@ def evidence_manual(
     from scalegate.evidence.manual import ManualResult, read_samples_table
     from scalegate.evidence.service import ingest_manual
 
+    if not 0 < level < 1:
+        raise InputError(f"confidence level {level} must lie strictly between 0 and 1", where="--level")
+    if level != 0.95 and ci is None:
+        raise InputError(
+            "--level is the confidence level of --ci: give --ci LOW HIGH with it", where="--level"
+        )
     try:
         result = ManualResult(
             task=task,
@@ -244,7 +252,7 @@ def evidence_manual(
             model=model,
             run_id=run_id,
             task_version=task_version,
-            epochs=epochs,
+            **({"epochs": epochs} if epochs is not None else {}),
             attempted=attempted,
             errors=errors,
             refusals=refusals,

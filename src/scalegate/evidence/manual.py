@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 from pathlib import Path
 from typing import Any, Literal
@@ -20,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from scalegate.errors import EvidenceError
 from scalegate.evidence.parsed import ParsedResult, ScorerScores
+from scalegate.inputs import INT_MAX, BoundsError, load_json, read_text
 
 __all__ = [
     "MANUAL_KIND",
@@ -56,7 +56,7 @@ class ManualSample(BaseModel):
     """Sample identifier."""
     value: float
     """Score (0/1 for pass/fail)."""
-    epoch: int = Field(default=1, ge=1)
+    epoch: int = Field(default=1, ge=1, le=INT_MAX)
     """Repetition number, when a sample was scored more than once."""
 
 
@@ -81,7 +81,7 @@ class ManualResult(BaseModel):
     """Version of the trial protocol."""
     value: float | None = None
     """The result; computed from ``samples`` when omitted."""
-    n: int | None = Field(default=None, ge=1)
+    n: int | None = Field(default=None, ge=1, le=INT_MAX)
     """Distinct samples; taken from ``samples`` when omitted."""
     stderr: float | None = Field(default=None, ge=0)
     """Standard error of ``value``."""
@@ -89,17 +89,17 @@ class ManualResult(BaseModel):
     """Stated confidence interval."""
     samples: list[ManualSample] = Field(default_factory=list)
     """Per-sample scores, when available (preferred: intervals are then computed, not taken on trust)."""
-    epochs: int = Field(default=1, ge=1)
+    epochs: int = Field(default=1, ge=1, le=INT_MAX)
     """Repetitions per sample."""
     elicitation: list[str] = Field(default_factory=list)
     """Elicitation used (e.g. helpful_only, best_of_n)."""
-    attempted: int | None = Field(default=None, ge=0)
+    attempted: int | None = Field(default=None, ge=0, le=INT_MAX)
     """Sample runs attempted, when errors, refusals or limits are reported."""
-    errors: int = Field(default=0, ge=0)
+    errors: int = Field(default=0, ge=0, le=INT_MAX)
     """Sample runs that failed."""
-    refusals: int = Field(default=0, ge=0)
+    refusals: int = Field(default=0, ge=0, le=INT_MAX)
     """Sample runs the model refused."""
-    limits: int = Field(default=0, ge=0)
+    limits: int = Field(default=0, ge=0, le=INT_MAX)
     """Sample runs stopped by a time or token limit."""
     status: str = "success"
     """`success` unless the trial was cut short."""
@@ -122,9 +122,26 @@ class ManualResult(BaseModel):
                 raise ValueError(f"n is {self.n} but samples name {len(ids)} distinct ids")
             if any(not math.isfinite(s.value) for s in self.samples):
                 raise ValueError("a sample value is not a finite number")
+            self._epochs_from_samples()
         if self.interval is not None and self.interval.low > self.interval.high:
             raise ValueError("interval.low exceeds interval.high")
         return self
+
+    def _epochs_from_samples(self) -> None:
+        """The samples' epoch column sets ``epochs`` (the most epochs any sample has); a stated ``epochs``
+        must agree, and a (sample, epoch) pair may appear once."""
+        seen: set[tuple[str, int]] = set()
+        per_id: dict[str, int] = {}
+        for sample in self.samples:
+            key = (sample.id, sample.epoch)
+            if key in seen:
+                raise ValueError(f"sample {sample.id!r} epoch {sample.epoch} appears twice")
+            seen.add(key)
+            per_id[sample.id] = per_id.get(sample.id, 0) + 1
+        observed = max(max(per_id.values()), max(epoch for _, epoch in seen))
+        if "epochs" in self.model_fields_set and self.epochs != observed:
+            raise ValueError(f"epochs is {self.epochs} but the samples have {observed} epoch(s)")
+        self.epochs = observed
 
 
 def is_manual(document: Any) -> bool:
@@ -194,14 +211,16 @@ def read_samples_table(path: Path) -> list[ManualSample]:
     """Per-sample scores from a CSV file (columns ``id,value[,epoch]``) or a JSONL file (``id``, ``value``,
     optional ``epoch``)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise EvidenceError(f"cannot read samples file ({exc})", where=str(path)) from exc
+        text = read_text(path)
+    except OSError as exc:
+        raise EvidenceError(f"cannot read samples file ({exc.strerror or exc})", where=str(path)) from exc
+    except BoundsError as exc:
+        raise EvidenceError(f"cannot read samples file: {exc}", where=str(path)) from exc
     try:
         if path.suffix.lower() == ".csv":
             rows: list[Any] = list(csv.DictReader(io.StringIO(text)))
         else:
-            rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+            rows = [load_json(line) for line in text.splitlines() if line.strip()]
         return [
             ManualSample.model_validate({k: v for k, v in row.items() if v not in (None, "")}) for row in rows
         ]

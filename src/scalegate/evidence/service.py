@@ -41,6 +41,7 @@ from scalegate.evidence.types import (
     LogFormat,
     ScorerSummary,
 )
+from scalegate.inputs import file_kind
 from scalegate.permissions import require
 from scalegate.registry.lookup import resolve_checkpoint
 from scalegate.store.models.audit import AuditEntryRow
@@ -192,6 +193,12 @@ def local_path(location: str | Path) -> Path:
 
 
 def _file_source(path: Path) -> _Source:
+    try:
+        kind = file_kind(path)
+    except OSError as exc:
+        raise EvidenceError(f"cannot read file ({exc.strerror or exc})", where=str(path)) from exc
+    if kind is not None:
+        raise EvidenceError(f"not a regular file ({kind}): give an evaluation log file", where=str(path))
     sha256, size = _digest_file(path)
     results = read_results(path)
     return _Source(path.name, sha256, size, lambda: _file_chunks(path), results, str(path))

@@ -18,6 +18,7 @@ import yaml
 from pydantic import ValidationError
 
 from scalegate.errors import PolicyError
+from scalegate.inputs import MAX_DEPTH, BoundsError, check_int, read_text
 from scalegate.policy.schema import SCHEMA_VERSION, Policy
 
 __all__ = ["content_hash", "load_policy", "load_policy_text"]
@@ -27,13 +28,25 @@ Loc = tuple[str | int, ...]
 _ID_KEYS = ("id", "decision", "action")
 
 
+MAX_NODES = 200_000
+"""Most YAML nodes a policy may expand to (the built-in policies have a few thousand). An alias is expanded
+where it is used, so ten nested aliases of ten items each (a "billion laughs" of a few hundred bytes) would
+build a thousand million nodes: counting every node built stops it at once."""
+
+
 class _Located:
     """Plain data built from YAML nodes, with the (line, column) of every path (1-based)."""
 
     def __init__(self) -> None:
         self.marks: dict[Loc, tuple[int, int]] = {}
+        self.nodes = 0
 
     def build(self, node: yaml.Node, loc: Loc = ()) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _LocatedError(f"the policy expands to more than {MAX_NODES:,} YAML nodes (aliases?)", node)
+        if len(loc) > MAX_DEPTH:
+            raise _LocatedError(f"YAML nested deeper than {MAX_DEPTH} levels", node)
         self.marks[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
@@ -53,7 +66,15 @@ class _Located:
     def _scalar(node: yaml.Node) -> Any:
         if not isinstance(node, yaml.ScalarNode):
             raise _LocatedError("expected a scalar", node)
-        return _CONSTRUCTOR.construct_object(node, deep=True)
+        try:
+            value = _CONSTRUCTOR.construct_object(node, deep=True)
+            return (
+                check_int(value, "integer")
+                if isinstance(value, int) and not isinstance(value, bool)
+                else value
+            )
+        except (ValueError, OverflowError) as exc:  # 2025-02-30; an integer of 5,000 digits or of 2^63
+            raise _LocatedError(f"{node.value[:40]!r}: {str(exc).splitlines()[0]}", node) from None
 
 
 _CONSTRUCTOR = yaml.SafeLoader("")
@@ -70,8 +91,8 @@ def load_policy(path: str | Path) -> Policy:
     """Read and validate a policy file; raises ``PolicyError`` with file:line:column on any problem."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_text(path)
+    except (OSError, BoundsError) as exc:
         raise PolicyError(f"cannot read policy file: {exc}", where=str(path)) from exc
     return load_policy_text(text, str(path))
 

@@ -16,7 +16,7 @@ Everything is read and validated before anything is written; the first problem i
 from __future__ import annotations
 
 import csv
-import json
+import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +24,7 @@ from typing import Any
 
 from scalegate.actor import Actor
 from scalegate.errors import InputError
+from scalegate.inputs import BoundsError, json_decoder, load_json, read_text
 from scalegate.registry.service import register_checkpoints
 from scalegate.registry.specs import CheckpointSpec, ReferencePoint, validated
 from scalegate.workspace import Workspace
@@ -96,11 +97,7 @@ def read_reference_points(path: str | Path) -> list[ReferencePoint]:
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    try:
-        handle = path.open(newline="", encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror}", where=str(path)) from exc
-    with handle:
+    with io.StringIO(_read_text(path), newline="") as handle:
         reader = csv.DictReader(handle)
         if not reader.fieldnames:
             raise InputError("empty file: expected a header row", where=f"{path}:1")
@@ -189,9 +186,11 @@ def _csv_points(path: Path) -> list[ReferencePoint]:
 
 def _read_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return read_text(path)
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", where=str(path)) from exc
+    except BoundsError as exc:
+        raise InputError(f"cannot read file: {exc}", where=str(path)) from exc
 
 
 def _json_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -219,13 +218,17 @@ def _json_array(path: Path, text: str) -> Iterator[tuple[str, dict[str, Any]]]:
             )
         defaults = {"run": document["run"]} if document.get("run") else {}
         match = re.search(rf'"{key}"\s*:\s*\[', text)
-        assert match is not None
+        if match is None:  # the key is spelt with escapes ("check\u0070oints"): name elements by index
+            for i, value in enumerate(document[key]):
+                where = f"{path}:{key}[{i}]"
+                yield where, {**defaults, **_object(value, where)}
+            return
         start = match.end() - 1
     elif not isinstance(document, list):
         raise InputError("expected a JSON array of objects", where=f"{path}:1")
     else:
         start = text.index("[")
-    decoder = json.JSONDecoder()
+    decoder = json_decoder()  # the document parsed whole above: its elements are within bounds
     pos = start + 1
     while True:
         while pos < len(text) and text[pos] in " \t\r\n,":
@@ -240,9 +243,10 @@ def _json_array(path: Path, text: str) -> Iterator[tuple[str, dict[str, Any]]]:
 
 def _loads(text: str, path: Path, line: int | None = None) -> Any:
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg}", where=f"{path}:{line or exc.lineno}") from exc
+        return load_json(text)
+    except BoundsError as exc:
+        at = line or exc.line
+        raise InputError(f"invalid JSON: {exc}", where=f"{path}:{at}" if at else str(path)) from exc
 
 
 def _object(value: Any, where: str) -> dict[str, Any]:

@@ -110,7 +110,7 @@ def first_problem(exc: ValidationError) -> str:
     """The first validation problem as `field: message`."""
     err = exc.errors()[0]
     field = ".".join(str(p) for p in err["loc"]) or "value"
-    return f"{field}: {err['msg']}"
+    return f"{field}: {str(err['msg']).removeprefix('Value error, ')}"
 
 
 def validated(model: type[_Input], data: dict[str, Any], where: str | None = None) -> Any:
