@@ -109,7 +109,7 @@ def create_app(workspace: Workspace | str | None = None, settings: WebSettings |
     app.state.settings = conf
     app.state.cache = VersionedCache(ws, version)
     app.state.pages = PageCache()
-    app.state.throttle = LoginThrottle(conf.login_throttle)
+    app.state.throttle = LoginThrottle(ws, conf.login_throttle)
     dummy_hash()  # made now, so that the first failed sign-in of an unknown name costs what later ones do
     install_error_handlers(app)
     app.add_middleware(SecurityHeadersMiddleware, hsts=conf.secure_cookies)

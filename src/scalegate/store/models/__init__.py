@@ -8,7 +8,18 @@ from scalegate.store.models import (
     governance,
     registry,
     safeguards,
+    throttle,
     workspace,
 )
 
-__all__ = ["audit", "documents", "evidence", "gate", "governance", "registry", "safeguards", "workspace"]
+__all__ = [
+    "audit",
+    "documents",
+    "evidence",
+    "gate",
+    "governance",
+    "registry",
+    "safeguards",
+    "throttle",
+    "workspace",
+]
