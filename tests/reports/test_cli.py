@@ -68,10 +68,12 @@ def test_report_commands_refuse_bad_input_with_one_line(cli: Cli, tmp_path: Path
 def test_report_safeguards_compliance_and_public(cli: Cli, tmp_path: Path) -> None:
     for_ref = cli("report", "safeguards", REF, "--format", "html", "--out", str(tmp_path))
     assert for_ref.count("wrote") == 2
+    both = cli("report", "safeguards", REF, "--format", "md", "--out", str(tmp_path), "--json")
+    assert [r["subject"] for r in both] == [f"deployment:L3 for {REF}", f"security:L3 for {REF}"]
     one = cli(
         "report", "safeguards", "--standard", "security:L3", "-f", "md", "--out", str(tmp_path), "--json"
     )
-    assert one["subject"] == "security:L3"
+    assert [r["subject"] for r in one] == ["security:L3"]
     comp = cli(
         "report",
         "compliance",

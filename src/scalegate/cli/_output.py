@@ -151,7 +151,6 @@ def command(
     text: Callable[[Any], str] | None = None,
     to_json: Callable[[Any], Any] | None = None,
     exit_code: Callable[[Any], int] | None = None,
-    each: bool = False,
 ) -> Callable[[F], F]:
     """Decorate a command body that parses, calls the service and returns the result.
 
@@ -160,8 +159,9 @@ def command(
     the result itself; otherwise by ``render(result)``, or as the Rich-markup line ``text(result)``. Last,
     the command exits with ``exit_code(result)`` when that is not 0 (``audit verify`` exits 1 on a broken
     log). A body that returns None prints nothing; one that returns ``Said(document, line)`` prints the
-    document under ``--json`` and the line otherwise. With ``each``, the result is a list printed item by
-    item (one JSON document each). Typer still sees the body's own signature and docstring.
+    document under ``--json`` and the line otherwise. A command prints one JSON document, never several (a
+    command that writes several things returns them as one list). Typer still sees the body's own signature
+    and docstring.
     """
 
     def decorate(body: F) -> F:
@@ -171,8 +171,7 @@ def command(
                 result = body(*args, **kwargs)
             if result is None:
                 return
-            for item in result if each else [result]:
-                _print(item, bool(kwargs.get("json_out")))
+            _print(result, bool(kwargs.get("json_out")))
             code = exit_code(result) if exit_code else 0
             if code:
                 raise SystemExit(code)

@@ -79,8 +79,13 @@ def report_capability(
     return _write(ctx, lambda ws: capability_report(ws, ref), out, formats)
 
 
+def _print_each_written(written: list[dict[str, Any]]) -> None:
+    for one in written:
+        _print_written(one)
+
+
 @report_app.command("safeguards")
-@command(render=_print_written, each=True)
+@command(render=_print_each_written)
 def report_safeguards(
     ctx: typer.Context,
     ref: str | None = typer.Argument(None, help="MODEL@CHECKPOINT: report on each standard it requires."),
@@ -89,7 +94,8 @@ def report_safeguards(
     out: Path = typer.Option(Path("."), "--out", "-o", help=OUT_HELP),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ) -> list[dict[str, Any]]:
-    """The Safeguards Report of one standard, or of every standard a checkpoint requires."""
+    """The Safeguards Report of one standard, or of every standard a checkpoint requires (with --json, one
+    JSON array of the reports written)."""
     from scalegate.reports.safeguards import safeguards_report
     from scalegate.reports.safety_case.builder import parse_standard
 
