@@ -1,6 +1,6 @@
 """Which tables the audit log covers, and how ``audit verify`` checks each one.
 
-Every table of the store is one of two kinds:
+Every table of the store is one of three kinds:
 
 - **covered**: nothing in it can change, appear or vanish without ``audit verify`` reporting it. Most tables
   are covered by *row digests*: every entry that writes a row names it with its digest, and every current
@@ -11,6 +11,10 @@ Every table of the store is one of two kinds:
 - **cache**: derived from covered rows, authenticated, and recomputed whenever it fails its check; an edit
   costs speed, never a wrong answer. Verify runs the cache's own check and reports rows that fail it, which
   are ignored and rebuilt by their reader.
+- **transient**: not part of the record and not derived from it: counters the servers share through the
+  store (the sign-in throttle's failures, ``scalegate.web.throttle``). Verify reads none of its rows. An edit
+  can loosen or tighten the throttle, which gives someone with write access to the store nothing they lack:
+  they can read the password hashes and guess offline.
 
 The declaration is here, in one table, so that a reader sees the whole store at a glance and a new table
 cannot slip in unnoticed: a table the store defines but this module does not name is checked as covered by
@@ -38,11 +42,12 @@ __all__ = [
     "register_cache_check",
 ]
 
-TableKind = Literal["covered", "cache"]
-"""The two kinds of table: covered by the audit log, or a derived, authenticated cache."""
+TableKind = Literal["covered", "cache", "transient"]
+"""The three kinds of table: covered by the audit log, a derived, authenticated cache, or transient."""
 
-Mechanism = Literal["log", "rows", "content", "mac"]
-"""How a table is checked: as the log itself, by row digests in entries, by content hashes, or by a MAC."""
+Mechanism = Literal["log", "rows", "content", "mac", "none"]
+"""How a table is checked: as the log itself, by row digests in entries, by content hashes, by a MAC, or
+not at all (a transient table)."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,12 @@ COVERAGE: dict[str, Coverage] = {
         "cache",
         "mac",
         "derived verdicts, HMAC bound to the audit root; a failing row is recomputed",
+    ),
+    "login_failures": Coverage(
+        "login_failures",
+        "transient",
+        "none",
+        "failed sign-ins shared by the servers; not the record, not checked; rows leave with the window",
     ),
 }
 """Every table the store defines, by name."""
