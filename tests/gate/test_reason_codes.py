@@ -18,7 +18,7 @@ def test_every_reason_code_is_documented_and_nothing_else() -> None:
 
 def test_every_code_the_engine_writes_is_in_the_vocabulary() -> None:
     gate = Path(__file__).resolve().parents[2] / "src" / "scalegate" / "gate"
-    source = "".join((gate / name).read_text() for name in ("service.py", "obligations.py"))
+    source = "".join((gate / name).read_text() for name in ("service.py", "relied.py", "obligations.py"))
     written = set(re.findall(r'Reason\(\s*"([a-z_.]+)"', source))
     written |= set(re.findall(r'reason\.code = "([a-z_.]+)"', source))
     written |= set(re.findall(r'"(store\.unavailable|gate\.error)"', source))

@@ -45,9 +45,9 @@ __all__ = [
 TableKind = Literal["covered", "cache", "transient"]
 """The three kinds of table: covered by the audit log, a derived, authenticated cache, or transient."""
 
-Mechanism = Literal["log", "rows", "content", "mac", "none"]
-"""How a table is checked: as the log itself, by row digests in entries, by content hashes, by a MAC, or
-not at all (a transient table)."""
+Mechanism = Literal["log", "rows", "content", "mac", "index", "none"]
+"""How a table is checked: as the log itself, by row digests in entries, by content hashes, by a MAC, (an
+index derived from the log) against the entries it names, or not at all (a transient table)."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +123,13 @@ COVERAGE: dict[str, Coverage] = {
         "covered",
         "content",
         "every stored file re-hashed against the SHA-256 its logged blob row names",
+    ),
+    "audit_row_index": Coverage(
+        "audit_row_index",
+        "cache",
+        "index",
+        "derived from the entries' row references; each lookup finds its reference in the entry it names, "
+        "and verify compares every row with the replayed log; rebuilt from the log when it disagrees",
     ),
     "gate_verdicts": Coverage(
         "gate_verdicts",

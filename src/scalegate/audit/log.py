@@ -6,6 +6,9 @@ entry commit or roll back together: there is no window in which one exists witho
 ``append_many`` writes several entries with one head update and one bulk insert, for importers that record
 many changes in one transaction; it produces exactly the entries that as many ``append`` calls would.
 
+Both point the row index (``scalegate.audit.row_index``) at the new entries for every row they name, in the
+same transaction, so the gate can check the rows it relies on against the log without replaying it.
+
 Entry times never decrease: an entry is dated no earlier than the entry before it (two writers whose contexts
 opened in one order may commit in the other, and a clock may step back), so the log's order and its times
 agree, and ``audit verify`` checks that they do (``scalegate.audit.times``). An entry of a demo workspace
@@ -23,6 +26,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from scalegate.audit.row_index import index_refs
 from scalegate.canonical import canonical_json, leaf_hash
 from scalegate.store.models.audit import AuditEntryRow, AuditHeadRow
 
@@ -122,6 +126,8 @@ def append(
         "leaf_hash": leaf_hash(body),
     }
     session.connection().execute(_INSERT, values)
+    if data.get("rows"):
+        index_refs(session.connection(), [(seq, data)])
     return AuditEntryRow(**values)
 
 
@@ -148,6 +154,9 @@ def append_many(session: Session, entries: Sequence[NewEntry]) -> list[int]:
             }
         )
     session.connection().execute(_INSERT, values)
+    index_refs(
+        session.connection(), [(first + i, e.data) for i, e in enumerate(entries) if e.data.get("rows")]
+    )
     return list(range(first, first + len(entries)))
 
 

@@ -36,6 +36,7 @@ from scalegate.audit.coverage import Coverage, cache_check, coverage_of
 from scalegate.audit.keys import key_id_of
 from scalegate.audit.log import log_size
 from scalegate.audit.replay import Problem, Replay, replay
+from scalegate.audit.row_index import index_problems
 from scalegate.audit.rows import UNREADABLE, check_rows, row_tables, unreadable_rows
 from scalegate.audit.signatures import check_signatures
 from scalegate.audit.times import check_times
@@ -170,6 +171,7 @@ def _check(
     if rows:
         row_problems, counts = check_rows(session, state.claims)
         problems += row_problems
+        problems += index_problems(session, state.claims)
         problems += check_signatures(session)[0]
     content = check_blobs(session, advance) if blobs else None
     if content is not None:

@@ -4,7 +4,9 @@
 or a report that shows all three actions assesses once and decides three times. ``evaluate_gate`` is
 ``decide(assess(ctx, ref), action, ctx)`` in one read transaction: the verdict and the state it is labelled
 with (``Verdict.state_version``, and with ``sealed=True`` the cache's ``Verdict.sealed_state``) come from the
-same snapshot, so no concurrent change can slip between deciding and labelling.
+same snapshot, so no concurrent change can slip between deciding and labelling. In that snapshot too, every
+row the decision read is checked against the audit log (``scalegate.gate.relied``): a row edited or inserted
+with SQL makes the verdict ``pause`` (``record.unverified``) before anyone runs ``audit verify``.
 
 A verdict's ``valid_until`` is the earliest time at which it could change by itself: a deadline, a trigger
 that will fire, an expiry, a re-approval, the month that changes what a trigger's text says.
@@ -20,14 +22,18 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from scalegate.assessment.requirements import RequiredLevel, required_levels
 from scalegate.assessment.service import Assessment, RequiredStandard, assess
+from scalegate.audit.row_index import rebuild
 from scalegate.clock import default_clock
 from scalegate.context import Context
 from scalegate.errors import InputError, NotFoundError, ScalegateError
 from scalegate.gate.cache import read_state
 from scalegate.gate.comparable import comparable_unmet
 from scalegate.gate.obligations import obligation_reasons
+from scalegate.gate.relied import check_relied_rows, fault_reasons, relied_rows
 from scalegate.gate.verdict import ACTIONS, EXIT_CODES, Effect, Outcome, Reason, Verdict
 from scalegate.governance.decisions import DecisionStatus
 from scalegate.months import add_months
@@ -61,14 +67,20 @@ def evaluate_actions(
     for action in actions:
         check_action(action)
     try:
-        with workspace.reading() as ctx:
+        with workspace.reading() as ctx, relied_rows(ctx.session) as loaded:
             assessment = assess(ctx, ref, with_forecasts=False)
             verdicts = {action: decide(assessment, action, ctx) for action in actions}
+            checked = check_relied_rows(ctx.session, loaded, [assessment])
+            if checked.faults:
+                reasons = fault_reasons(checked.faults)
+                verdicts = {action: _unverified(verdict, reasons) for action, verdict in verdicts.items()}
             if sealed:
                 state = read_state(ctx.session)
                 for verdict in verdicts.values():
                     verdict.sealed_state = state
-            return verdicts
+        if checked.index_stale:
+            _rebuild_index(workspace)
+        return verdicts
     except (InputError, NotFoundError):
         raise
     except ScalegateError as exc:
@@ -77,6 +89,27 @@ def evaluate_actions(
     except Exception as exc:  # fail closed on any bug, and say so
         message = f"internal error while deciding: {type(exc).__name__}: {exc}"
         return {a: _failed(workspace.now(), ref, a, message, code=1) for a in actions}
+
+
+def _unverified(verdict: Verdict, reasons: list[Reason]) -> Verdict:
+    """``verdict`` turned into a pause because rows it relies on disagree with the audit log
+    (``scalegate.gate.relied``): never an allow or a restriction decided from a forged record."""
+    verdict.reasons = [*reasons, *verdict.reasons]
+    verdict.outcome = "pause"
+    verdict.exit_code = EXIT_CODES["pause"]
+    verdict.restrictions = []
+    return verdict
+
+
+def _rebuild_index(workspace: Workspace) -> None:
+    """Rewrite the row index from the log after a lookup found it wrong, so the next decision is fast again.
+    Best effort: the verdict was already decided from the log itself, and a store that refuses the write
+    (read-only, busy) only keeps the next decision on the slow path."""
+    try:
+        with workspace.transaction() as session:
+            rebuild(session)
+    except (ScalegateError, SQLAlchemyError):
+        pass
 
 
 def decide(assessment: Assessment, action: str, ctx: Context) -> Verdict:

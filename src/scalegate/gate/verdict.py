@@ -34,6 +34,7 @@ Effect = Literal["blocks", "restricts", "satisfied", "info"]
 ReasonCode = Literal[
     "gate.error",
     "store.unavailable",
+    "record.unverified",
     "policy.no_action_rule",
     "trigger.overdue",
     "trigger.pending",

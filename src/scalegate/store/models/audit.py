@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from scalegate.store.base import Base
 
-__all__ = ["AuditCheckpointRow", "AuditEntryRow", "AuditHeadRow", "AuditKeyRow"]
+__all__ = ["AuditCheckpointRow", "AuditEntryRow", "AuditHeadRow", "AuditKeyRow", "AuditRowIndexRow"]
 
 
 class AuditEntryRow(Base):
@@ -73,3 +73,22 @@ class AuditCheckpointRow(Base):
     created_by: Mapped[str] = mapped_column(String(200))
     format: Mapped[str] = mapped_column(String(40), default="scalegate-audit-checkpoint/v2")
     """The signed text's format: v2 signs ``id`` and ``created_by`` too; v1 (older checkpoints) does not."""
+
+
+class AuditRowIndexRow(Base):
+    """Which entry of the log last named a row: a derived index over the entries' row references.
+
+    One row per ``(table_name, pk)`` any entry names: ``seq`` is the latest such entry and ``digest`` what it
+    recorded (None: the row's deletion). Appending an entry updates it in the same transaction
+    (``scalegate.audit.log``). It is a cache, not a record (``scalegate.audit.row_index``): a reader
+    trusts it only after finding the same reference in the body of entry ``seq``, and rebuilds it from the log
+    when it disagrees.
+    """
+
+    __tablename__ = "audit_row_index"
+
+    table_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    pk: Mapped[str] = mapped_column(String(300), primary_key=True)
+    """The primary key as canonical JSON (an integer, a string, or a list for a composite key)."""
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    digest: Mapped[str | None] = mapped_column(String(64))
