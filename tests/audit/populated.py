@@ -13,6 +13,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import yaml
+
 from scalegate.actor import SYSTEM
 from scalegate.audit.tree_heads import sign_tree_head
 from scalegate.clock import FixedClock
@@ -22,6 +24,9 @@ from scalegate.gate.service import evaluate_gate
 from scalegate.governance import noncompliance, policy_change
 from scalegate.governance.audit_access import rotate_key
 from scalegate.governance.compliance import record_completion
+from scalegate.governance.decisions import sign
+from scalegate.governance.documents import offcycle, reviews, risk_reports, roadmap
+from scalegate.governance.notifications import notify_decision
 from scalegate.governance.sessions import start_session
 from scalegate.governance.users import create_token
 from scalegate.policy import Policy
@@ -62,8 +67,63 @@ def _amended(ws: Workspace) -> Policy:
     return Policy.model_validate(document)
 
 
+PROCESS_POLICY = Path(__file__).parents[1] / "fixtures" / "policies" / "process.yaml"
+
+
+def _with_obligations(ws: Workspace) -> Policy:
+    """The active policy with the obligations of a process-bound policy added (Risk Reports, off-cycle
+    analyses, external review, a roadmap), so the documents' tables fill the way the product fills them."""
+    document = ws.policy().model_dump(mode="json")
+    document["framework"]["version"] += "-obligations"
+    document["obligations"] = yaml.safe_load(PROCESS_POLICY.read_text())["obligations"]
+    return Policy.model_validate(document)
+
+
+def _documents(ws: Workspace, state: demo.DemoState, clock: FixedClock) -> None:
+    """Adopt the obligations through the policy-change workflow, then write every document table: a roadmap
+    goal, a Risk Report approved and shared, a review with an approved reviewer who received it, an off-cycle
+    analysis."""
+    people, password = state.people, demo.demo_password
+    change = policy_change.propose(
+        ws,
+        people["rita"],
+        _with_obligations(ws),
+        rationale="obligations",
+        effective_at=ws.now() + timedelta(days=1),
+    )
+    policy_change.consult(ws, people["lena"], change.id, "no objection", password=password("lena"))
+    for name in ("carl", "rita", "bea"):  # the proposers co-sign, the Board approves
+        policy_change.sign_change(ws, people[name], change.id, password=password(name))
+    notify_decision(ws, people["rita"], change.decision_id, state.outbox)
+    policy_change.publish(ws, people["rita"], change.id)
+    clock.advance(timedelta(days=2))
+    policy_change.activate(ws, people["rita"], change.id)
+    roadmap.add_item(
+        ws, people["rita"], area="security", title="harden", target_date=ws.now() + timedelta(days=90)
+    )
+    report = risk_reports.draft(
+        ws,
+        people["eve"],
+        title="Risk Report",
+        coverage_date=ws.now() - timedelta(days=1),
+        highly_capable=True,
+    )
+    submitted = risk_reports.submit(ws, people["eve"], report.id)
+    assert submitted.approval_decision_id is not None
+    for name, role in (("carl", "ceo"), ("rita", "rso")):
+        sign(ws, people[name], submitted.approval_decision_id, role, password=password(name))
+    risk_reports.share(ws, people["rita"], report.id, notifier=state.outbox)
+    reviews.deem_significantly_redacted(ws, people["lena"], report.id)
+    review = reviews.start(ws, people["rita"], report.id, reviewers=[("Reviewer", [])])
+    assert review.selection_decision_id is not None
+    sign(ws, people["lena"], review.selection_decision_id, "ltbt", password=password("lena"))
+    reviews.send(ws, people["rita"], review.id, "Reviewer")
+    offcycle.determine(ws, people["rita"], model=state.ref.split("@")[0], reason="exceeds prior analysis")
+
+
 def _extras(ws: Workspace, state: demo.DemoState, clock: FixedClock) -> None:
     people = state.people
+    _documents(ws, state, clock)
     create_token(ws, people["admin"], name="ci", scopes=["gate.read"], user="eve")
     start_session(ws, people["rita"], lifetime_seconds=3600)
     record_completion(ws, people["rita"], "procedural-review", note="annual review held")
