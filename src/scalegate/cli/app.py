@@ -16,6 +16,7 @@ from typer.main import get_command, get_group
 
 from scalegate import __version__
 from scalegate.cli import catalog
+from scalegate.cli._bounds import bound_numbers
 from scalegate.cli._context import state
 
 __all__ = ["app"]
@@ -30,11 +31,11 @@ def _click_command(name: str) -> Any:
     if isinstance(target, typer.Typer):
         group = get_group(target)
         group.name = name
-        return group
+        return bound_numbers(group)
     assert callable(target), f"{found.module.__name__}: {found.attribute} is not a command"
     single = typer.Typer()
     single.command(name)(target)
-    return get_command(single)
+    return bound_numbers(get_command(single))
 
 
 class _LazyCommands(MutableMapping[str, Any]):

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
 from scalegate.extras import requires_extra
 from scalegate.store.write_lock import install_write_lock
@@ -75,9 +76,30 @@ def create_private_file(path: Path) -> None:
     os.chmod(path, PRIVATE_FILE_MODE)  # whatever the umask
 
 
+STORE_BACKENDS = ("sqlite", "postgresql")
+"""The databases a workspace can live in."""
+
+
+def store_url(url: str) -> URL:
+    """``url`` parsed, if it names a backend a workspace can live in; else ``InputError`` saying which URLs
+    are: a mistyped scheme (``mysql://``, ``foo://``) is bad input, not an internal error."""
+    from scalegate.errors import InputError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        raise InputError(f"not a store URL ({exc})", where="--db") from None
+    if parsed.get_backend_name() not in STORE_BACKENDS:
+        raise InputError(
+            f"unsupported store {parsed.drivername!r}: use sqlite:///PATH or postgresql://USER@HOST/DB",
+            where="--db",
+        )
+    return parsed
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine with scalegate's connection settings for the URL's backend."""
-    parsed = make_url(url)
+    parsed = store_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             create_private_file(Path(parsed.database))
