@@ -151,9 +151,16 @@ def determine(s: Scenario) -> int:
     return decision_id
 
 
-def safeguard(s: Scenario, kinds: tuple[str, ...] = ("deployment", "security"), level: str = "L3") -> None:
+def safeguard(
+    s: Scenario,
+    kinds: tuple[str, ...] = ("deployment", "security"),
+    level: str = "L3",
+    *,
+    notify: bool = True,
+) -> None:
     """Stage `safeguarded`: every criterion of the required standards implemented, evidenced and approved, and
-    each safeguards determination signed and its board and LTBT notices delivered."""
+    each safeguards determination signed and (unless ``notify`` is false) its board and LTBT notices
+    delivered."""
     from scalegate.governance.decisions import open_decision, sign
     from scalegate.governance.notifications import InMemoryNotifier, notify_decision
     from scalegate.safeguards.service import (
@@ -197,7 +204,10 @@ def safeguard(s: Scenario, kinds: tuple[str, ...] = ("deployment", "security"), 
             decision_id = decision.id
         sign(s.workspace, s.people["rita"], decision_id, "rso", password=PASSWORD)
         sign(s.workspace, s.people["carl"], decision_id, "ceo", password=PASSWORD)
-        notify_decision(s.workspace, s.people["rita"], decision_id, InMemoryNotifier())  # board, LTBT (§4.3)
+        if notify:
+            notify_decision(
+                s.workspace, s.people["rita"], decision_id, InMemoryNotifier()
+            )  # board, LTBT (§4.3)
     s.clock.advance(timedelta(days=1))
     s.stage = "safeguarded"
 

@@ -50,6 +50,26 @@ def test_the_safeguards_report_is_the_safeguards_service_status(make_scenario: B
     assert data["required_by"]["this_standard_required"] is True
 
 
+def test_the_safeguards_report_names_the_notices_still_owed(make_scenario: Build) -> None:
+    """A signed safeguards determination whose Board notice has not gone out blocks the gate
+    (decision.unnotified); the report says which notices are owed, in its summary and its determination."""
+    from scalegate.gate.service import evaluate_gate
+    from tests.reports.scenario import safeguard
+
+    s = make_scenario("determined")
+    safeguard(s, notify=False)
+    reasons = evaluate_gate(s.workspace, REF, "deploy-external").to_dict()["reasons"]
+    assert any(r["code"] == "decision.unnotified" and r["effect"] == "blocks" for r in reasons)
+    rep = safeguards_report(s.workspace, "deployment", "L3", ref=REF)
+    html = render_html(rep)
+    data = _numbers_match(html)
+    assert data["notices"]["missing"] == ["board"] == data["notices"]["required_before_proceeding"]
+    assert "Notices owed before proceeding: board" in html
+    assert "not yet notified: board" in html
+    text, _ = render_markdown(rep)
+    assert "NOT YET NOTIFIED: board" in text
+
+
 def test_a_safeguards_report_before_any_safeguard_lists_every_gap(make_scenario: Build) -> None:
     s = make_scenario("evaluated")
     rep = safeguards_report(s.workspace, "deployment", "L3")
@@ -79,6 +99,18 @@ def test_the_compliance_review_counts_what_the_governance_record_holds(make_scen
     )
     text, _ = render_markdown(rep)
     assert "## Deadlines met and missed" in text and "## Policy changes" in text
+
+
+def test_the_compliance_review_lists_only_deadlines_due_in_its_period(make_scenario: Build) -> None:
+    """The assessment of atlas@c1 falls due on 2025-07-01 and was met on 2025-06-23: it belongs to the July
+    review, not June's, however early it was met."""
+    s = make_scenario("determined")
+    june = compliance_report(s.workspace, date(2025, 6, 1), date(2025, 6, 30), s.people["rita"]).data
+    july = compliance_report(s.workspace, date(2025, 7, 1), date(2025, 7, 31), s.people["rita"]).data
+    due = {i["title"]: i["due_at"][:10] for i in june["deadlines"]["items"]}
+    assert due and all("2025-06-01" <= d <= "2025-06-30" for d in due.values()), due
+    assert [i["due_at"][:10] for i in july["deadlines"]["items"]] == ["2025-07-01"]
+    assert july["deadlines"]["counts"]["met"] == 1
 
 
 def test_an_empty_period_reports_nothing_rather_than_failing(make_scenario: Build) -> None:

@@ -1,7 +1,7 @@
 """The compliance review of a period: what a yearly third-party procedural review samples (RSP v2.2 §7.2).
 
 Deadlines that fell due in the period and whether they were met or missed (the compliance calendar's own
-statuses), the compliance findings detected in it, noncompliance aggregates (the governance domain's counts
+statuses; a deadline due after the period belongs to a later review, even when it was met early), the compliance findings detected in it, noncompliance aggregates (the governance domain's counts
 and quarterly summaries), policy changes, the decisions taken, and the audit log's activity in the period by
 event.
 """
@@ -60,11 +60,7 @@ def compliance_data(
 ) -> tuple[dict[str, Any], list[Citation]]:
     """The data block of the compliance review and the records it cites."""
     lo, hi = period_bounds(start, end)
-    items = [
-        to_jsonable(i)
-        for i in compliance_calendar(workspace)
-        if lo <= i.due_at < hi or (i.completed_at is not None and lo <= i.completed_at < hi)
-    ]
+    items = [to_jsonable(i) for i in compliance_calendar(workspace) if lo <= i.due_at < hi]
     findings = [to_jsonable(f) for f in list_findings(workspace, actor) if _within(f.detected_at, lo, hi)]
     changes = [to_jsonable(c) for c in list_changes(workspace, actor) if _change_in(c, lo, hi)]
     with workspace.read() as session:

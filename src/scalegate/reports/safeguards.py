@@ -2,7 +2,8 @@
 
 For each criterion of the standard (and of the lower levels of its kind, standards being cumulative): the
 implementation record (owner, status), every piece of evidence submitted with its review (approver, dates,
-expiry, file hash and the audit entry that recorded it), and the gaps. Whether a criterion or the standard is
+expiry, file hash and the audit entry that recorded it), the gaps, and the notices to the Board and the LTBT the
+safeguards determination still owes before proceeding. Whether a criterion or the standard is
 met is the safeguards service's answer (``standard_status``), copied as is.
 """
 
@@ -77,6 +78,7 @@ def safeguards_data(
         "implementations": implementations,
         "evidence": evidence,
         "required_by": required_by,
+        "notices": _notices(workspace, status.determination),
     }
     cited = [
         Citation("safeguard_evidence", str(e["id"]), e["sha256"] or e["row_digest"], e["audit_seq"])
@@ -88,6 +90,26 @@ def safeguards_data(
             Citation("decision", str(status.determination.get("decision_id")), digest(status.determination))
         )
     return data, cited
+
+
+def _notices(workspace: Workspace, determination: dict[str, Any] | None) -> dict[str, Any]:
+    """The notices the safeguards determination owes before the model proceeds (RSP v2.2 §4.3: shared with
+    the Board and the LTBT), and which are still missing: the gate blocks on each missing one, so the report
+    says so beside the signatures."""
+    rule = workspace.policy().decision_rule("safeguards_determination")
+    before = [n for n in (rule.notify if rule else []) if n.timing == "before_proceeding"]
+    roles = [n.role for n in before]
+    clause = ", ".join(dict.fromkeys(n.source.cite() for n in before)) or None
+    if determination is None:
+        missing = roles
+    else:
+        missing = list(determination.get("missing_notifications") or [])
+    return {
+        "required_before_proceeding": roles,
+        "missing": missing,
+        "clause": clause,
+        "sent": [] if determination is None else list(determination.get("notifications") or []),
+    }
 
 
 def _implementations(session: Session, criteria: list[str]) -> dict[str, Any]:
