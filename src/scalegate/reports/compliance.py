@@ -1,9 +1,9 @@
 """The compliance review of a period: what a yearly third-party procedural review samples (RSP v2.2 §7.2).
 
 Deadlines that fell due in the period and whether they were met or missed (the compliance calendar's own
-statuses; a deadline due after the period belongs to a later review, even when it was met early), the compliance findings detected in it, noncompliance aggregates (the governance domain's counts
-and quarterly summaries), policy changes, the decisions taken, and the audit log's activity in the period by
-event.
+statuses; a deadline due after the period belongs to a later review, even when it was met early), the
+compliance findings detected in it, noncompliance aggregates (the governance domain's counts and quarterly
+summaries), policy changes, the decisions taken, and the audit log's activity in the period by event.
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 
 For each criterion of the standard (and of the lower levels of its kind, standards being cumulative): the
 implementation record (owner, status), every piece of evidence submitted with its review (approver, dates,
-expiry, file hash and the audit entry that recorded it), the gaps, and the notices to the Board and the LTBT the
-safeguards determination still owes before proceeding. Whether a criterion or the standard is
-met is the safeguards service's answer (``standard_status``), copied as is.
+expiry, file hash and the audit entry that recorded it), the gaps, and the notices (to the Board and the LTBT)
+the safeguards determination still owes before proceeding. Whether a criterion or the standard is met is the
+safeguards service's answer (``standard_status``), copied as is.
 """
 
 from __future__ import annotations
@@ -100,10 +100,7 @@ def _notices(workspace: Workspace, determination: dict[str, Any] | None) -> dict
     before = [n for n in (rule.notify if rule else []) if n.timing == "before_proceeding"]
     roles = [n.role for n in before]
     clause = ", ".join(dict.fromkeys(n.source.cite() for n in before)) or None
-    if determination is None:
-        missing = roles
-    else:
-        missing = list(determination.get("missing_notifications") or [])
+    missing = roles if determination is None else list(determination.get("missing_notifications") or [])
     return {
         "required_before_proceeding": roles,
         "missing": missing,
