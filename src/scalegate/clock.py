@@ -123,7 +123,5 @@ def refuse_past(value: datetime, now: datetime, what: str) -> datetime:
     """``value`` unless it is not after ``now``: an expiry already passed would record something that never
     counts. ``InputError`` naming ``what`` and both times."""
     if value <= now:
-        raise InputError(
-            f"{what} {value.isoformat()} is not in the future (now is {now.isoformat()})", where=what
-        )
+        raise InputError(f"{value.isoformat()} is not in the future (now is {now.isoformat()})", where=what)
     return value

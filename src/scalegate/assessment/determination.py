@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scalegate.assessment.service import assess, checkpoint_subject
+from scalegate.clock import refuse_past
 from scalegate.errors import InputError
 from scalegate.evidence.blobs import put_bytes
 from scalegate.governance.decisions import open_decision
@@ -124,6 +125,8 @@ def approve_interim_measures(
         )
     if not scope.strip():
         raise InputError("interim measures need a scope describing the restriction", where="scope")
+    if expires_at is not None:
+        refuse_past(expires_at, workspace.now(), "expires_at")
     assessment = assess(workspace, ref)
     payload = {
         "checkpoint": assessment.ref,

@@ -54,6 +54,7 @@ FIELD_FLAGS: Mapping[str, str] = {
     "threshold": "--threshold",
     "to": "--to",
     "end": "--to",
+    "expires_at": "--expires",
 }
 """Service fields that a command line sets with a flag of another name or form. Services name the field they
 check (``where="action"``); the CLI says which flag the user typed (``--action``), when the command has it."""

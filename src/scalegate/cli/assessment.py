@@ -195,7 +195,7 @@ def propose_interim(
     from scalegate.assessment.determination import approve_interim_measures
     from scalegate.clock import parse_instant
 
-    when: datetime | None = parse_instant(expires) if expires else None
+    when: datetime | None = parse_instant(expires, "--expires") if expires else None
     return _opened(
         approve_interim_measures(
             workspace_of(ctx), actor_of(ctx), ref, actions=action, scope=scope, expires_at=when

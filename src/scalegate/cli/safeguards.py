@@ -107,7 +107,7 @@ def evidence(
         path=file,
         uri=uri,
         result=parsed,
-        expires_at=parse_instant(expires) if expires else None,
+        expires_at=parse_instant(expires, "--expires") if expires else None,
     )
     return {"evidence_id": row.id, "criterion_id": criterion, "sha256": row.sha256, "status": row.status}
 

@@ -24,7 +24,7 @@ from scalegate.registry.scaling import ScalingLaw, aggregate_loss, fit_scaling_l
 from scalegate.registry.service import evaluate_and_open
 from scalegate.registry.specs import ReferencePoint
 from scalegate.store.base import row_values
-from scalegate.store.models.registry import CheckpointRow, ScalingFitRow, TrainingRunRow
+from scalegate.store.models.registry import CheckpointRow, ModelRow, ScalingFitRow, TrainingRunRow
 from scalegate.workspace import Workspace
 
 __all__ = ["FitReport", "fit_dict", "fit_family", "points_from_run", "scaling_summary"]
@@ -86,6 +86,7 @@ def fit_family(
     """Fit the family's baseline law on ``points``, store it, re-derive its checkpoints' effective compute."""
     policy = workspace.policy()
     require(actor, "registry.write", policy)
+    _require_family(workspace, family)
     weights = dict(weights or {})
     aggregates = _aggregates(points, weights)
     statistics = policy.statistics
@@ -117,6 +118,19 @@ def fit_family(
         )
         opened = _reevaluate(workspace, session, actor, updated)
     return FitReport(row, law, updated, opened)
+
+
+def _require_family(workspace: Workspace, family: str) -> None:
+    """A law is fitted for a family that has a model: a mistyped family would otherwise get a law no
+    checkpoint ever uses, and its checkpoints none."""
+    with workspace.read() as session:
+        found = session.execute(select(ModelRow.id).where(ModelRow.family == family).limit(1)).first()
+    if found is None:
+        raise NotFoundError(
+            f"no model in family {family!r}: register one first "
+            f"(scalegate model add NAME --family {family} --owner TEAM)",
+            where="family",
+        )
 
 
 def _store(
