@@ -196,5 +196,9 @@ def test_rules_out_propagates_only_a_ruled_out_finding() -> None:
     policy = load_policy_text(text)
     findings = {f.threshold_id: f for f in threshold_findings(policy, {"auto-tasks": Result(0.1, 0.05, 0.2)})}
     assert findings["BIO-1"].ruled_out and findings["BIO-1"].ruled_out_by == "AUTO-1"
+    bio = findings["BIO-1"]
+    assert bio.reason == "ruled out because AUTO-1 is ruled out", "views append the clause: the text has none"
+    auto_clause = policy.threshold("AUTO-1").source.cite()
+    assert bio.clause.split(", ").count(auto_clause) == 1
     findings = {f.threshold_id: f for f in threshold_findings(policy, {"auto-tasks": Result(0.45, 0.4, 0.5)})}
     assert not findings["BIO-1"].ruled_out

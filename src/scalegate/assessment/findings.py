@@ -259,8 +259,8 @@ def threshold_findings(
                     current.status,
                     "ruled_out",
                     True,
-                    f"ruled out because {threshold.id} is ruled out ({threshold.source.cite()})",
-                    current.clause,
+                    f"ruled out because {threshold.id} is ruled out",
+                    ", ".join(dict.fromkeys([current.clause, threshold.source.cite()])),
                     current.indicators,
                     ruled_out_by=threshold.id,
                 )
