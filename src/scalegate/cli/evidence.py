@@ -16,6 +16,7 @@ from scalegate.cli._context import actor_of, state, workspace_of
 from scalegate.cli._output import as_dict, command, console, emit_json, table
 from scalegate.cli.ingest import ingest, ingest_json, render_ingest
 from scalegate.errors import InputError
+from scalegate.inputs import BoundsError, load_json
 
 if TYPE_CHECKING:
     from scalegate.evidence.types import EvidenceRecord, IndicatorEvidence
@@ -383,8 +384,8 @@ def _model_args(items: list[str] | None) -> dict[str, Any]:
         if not sep or not key.strip():
             raise InputError(f"{item!r} is not KEY=VALUE", where="-M")
         try:
-            out[key.strip()] = json.loads(raw)
-        except ValueError:
+            out[key.strip()] = load_json(raw)
+        except BoundsError:
             out[key.strip()] = raw
     return out
 

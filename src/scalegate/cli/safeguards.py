@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -94,10 +93,12 @@ def evidence(
     from scalegate.safeguards.service import EvidenceKind, add_evidence
 
     kind: EvidenceKind = "document" if file else ("link" if uri else "test_result")
+    from scalegate.inputs import load_json
+
     try:
-        parsed = json.loads(result) if result else None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"--result is not JSON: {exc.msg} at column {exc.colno}", where="--result") from exc
+        parsed = load_json(result) if result else None
+    except ValueError as exc:
+        raise InputError(f"--result: {exc}", where="--result") from exc
     row = add_evidence(
         workspace_of(ctx),
         actor_of(ctx),

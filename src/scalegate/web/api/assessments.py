@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from scalegate.assessment import determination
 from scalegate.assessment.determination import approve_interim_measures
 from scalegate.assessment.service import assess as run
 from scalegate.assessment.service import checkpoint_subject
+from scalegate.fields import Instant
 from scalegate.governance.notifications import notify_government
 from scalegate.web.api._common import api_router, record, workspace_of
 from scalegate.web.api.evidence import safe_filename
@@ -50,7 +50,7 @@ class InterimProposal(BaseModel):
     checkpoint: str = Field(min_length=1, max_length=500, description="MODEL or MODEL@CHECKPOINT.")
     actions: list[str] = Field(min_length=1, max_length=3, description="Actions the measures cover.")
     scope: str = Field(min_length=1, max_length=5000, description="What the restriction is.")
-    expires_at: datetime | None = Field(None, description="When the measures lapse.")
+    expires_at: Instant | None = Field(None, description="When the measures lapse.")
 
 
 def decision_view(row: Any) -> dict[str, Any]:

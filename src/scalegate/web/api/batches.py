@@ -11,7 +11,6 @@ for checkpoints, the upload ceiling under ``/api/v1/evidence``).
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -24,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from scalegate.actor import Actor
 from scalegate.errors import InputError
 from scalegate.evidence.bulk import ingest_paths
+from scalegate.inputs import load_json
 from scalegate.registry.service import batch_document, register_checkpoints
 from scalegate.registry.specs import CheckpointSpec
 from scalegate.web.api._common import api_router, workspace_of
@@ -95,7 +95,7 @@ async def upload_batch(
     extra: dict[str, Any] | None = None
     if metadata:
         try:
-            extra = json.loads(metadata)
+            extra = load_json(metadata)
         except ValueError as exc:
             raise InputError(f"metadata is not JSON: {exc}", where="form.metadata") from exc
         if not isinstance(extra, dict):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from scalegate.actor import Actor
+from scalegate.fields import Instant
 from scalegate.governance.compliance import compliance_status, list_findings, record_completion
 from scalegate.jsonable import to_jsonable
 from scalegate.web.api._common import api_router, workspace_of
@@ -27,7 +27,7 @@ class Completion(BaseModel):
     cadence: str = Field(
         min_length=1, max_length=100, description="Cadence id of the policy, e.g. `procedural-review`."
     )
-    at: datetime | None = Field(None, description="When it was done (default: now).")
+    at: Instant | None = Field(None, description="When it was done (default: now).")
     note: str = Field("", max_length=20_000, description="What was done.")
     evidence_uri: str | None = Field(None, max_length=2000, description="Where the record of it lives.")
 

@@ -8,7 +8,6 @@ then ingested through the evidence service, which stores the bytes by SHA-256; t
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import tempfile
@@ -21,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from scalegate.actor import Actor
 from scalegate.errors import InputError
 from scalegate.evidence.service import evidence_page, get_evidence, ingest_file
+from scalegate.inputs import load_json
 from scalegate.web.api._common import Limit, RecordId, api_router, page_headers, workspace_of
 from scalegate.web.auth import requires
 
@@ -51,7 +51,7 @@ def _metadata(elicitation: str | None, metadata: str | None) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     if metadata:
         try:
-            extra = json.loads(metadata)
+            extra = load_json(metadata)
         except ValueError as exc:
             raise InputError(f"metadata is not JSON: {exc}", where="form.metadata") from exc
         if not isinstance(extra, dict):

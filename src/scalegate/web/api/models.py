@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from scalegate.actor import Actor
+from scalegate.fields import Instant
 from scalegate.jsonable import to_jsonable
 from scalegate.registry.assessments_due import due_assessments
 from scalegate.registry.assessments_due import request_assessment as ask
@@ -52,7 +52,7 @@ class NewRun(BaseModel):
     algorithmic_multiplier: float | None = Field(
         None, gt=0, allow_inf_nan=False, description="Declared compute efficiency over the baseline recipe."
     )
-    started_at: datetime | None = Field(None, description="When the run started.")
+    started_at: Instant | None = Field(None, description="When the run started.")
     notes: str = Field("", max_length=5000, description="Free text.")
 
 

@@ -7,13 +7,13 @@ hands the service the anonymous actor, and the server's access log drops the int
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from scalegate.actor import Actor
+from scalegate.fields import Instant
 from scalegate.governance.noncompliance import disclosure as counts
 from scalegate.governance.noncompliance import list_reports as reports
 from scalegate.governance.noncompliance import report as file_report
@@ -58,7 +58,7 @@ class SummaryRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    period_end: datetime | None = Field(None, description="End of the period (default: now).")
+    period_end: Instant | None = Field(None, description="End of the period (default: now).")
 
 
 def _notifier(request: Request) -> Any:

@@ -91,7 +91,7 @@ def version_diff(
     request: Request,
     version_id: RecordId,
     against: int | None = Query(
-        None, description="Older version id; default: the version this one supersedes."
+        None, ge=1, le=2**53, description="Older version id; default: the version this one supersedes."
     ),
     _: Actor = Depends(requires(READ)),
 ) -> dict[str, Any]:

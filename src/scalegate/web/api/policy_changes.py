@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from scalegate.actor import Actor
+from scalegate.fields import Instant
 from scalegate.governance.policy_change import ChangeView
 from scalegate.governance.policy_change import activate as make_active
 from scalegate.governance.policy_change import consult as respond
@@ -37,7 +37,7 @@ class Proposal(BaseModel):
         None, max_length=100, description="Built-in policy id, e.g. `anthropic-rsp-2.2`."
     )
     document: str | None = Field(None, max_length=2_000_000, description="Policy file text (YAML or JSON).")
-    effective_at: datetime | None = Field(
+    effective_at: Instant | None = Field(
         None, description="When it takes effect (default: its effective date)."
     )
     rationale: str = Field("", max_length=20_000, description="Why the change.")

@@ -16,6 +16,8 @@ from starlette.concurrency import run_in_threadpool
 from scalegate.actor import Actor
 from scalegate.clock import parse_instant
 from scalegate.errors import InputError, NotFoundError
+from scalegate.fields import Instant
+from scalegate.inputs import load_json
 from scalegate.safeguards.service import add_evidence as add
 from scalegate.safeguards.service import (
     evidence_page,
@@ -149,16 +151,15 @@ async def add_evidence(
     document: UploadFile | None = File(None, description="The document (kind `document`)."),
     uri: str | None = Form(None, max_length=2000, description="The link (kind `link`)."),
     result: str | None = Form(None, max_length=100_000, description="JSON test result (kind `test_result`)."),
-    expires_at: datetime | None = Form(None, description="When the evidence stops counting."),
+    expires_at: Instant | None = Form(None, description="When the evidence stops counting."),
     actor: Actor = Depends(requires("safeguards.record")),
 ) -> dict[str, Any]:
     """Submit evidence for a criterion; it counts once someone else approves it."""
-    import json
 
     parsed: dict[str, Any] | None = None
     if result:
         try:
-            parsed = json.loads(result)
+            parsed = load_json(result)
         except ValueError as exc:
             raise InputError(f"result is not JSON: {exc}", where="form.result") from exc
         if not isinstance(parsed, dict):
