@@ -195,3 +195,35 @@ def test_a_stale_coverage_date_cannot_be_published(lab: tuple[Workspace, FixedCl
         risk_reports.publish(ws, rita, draft.id, redactions=[], recipients=RECIPIENTS)
     with pytest.raises(PermissionDenied, match="significantly redacted"):
         reviews.deem_significantly_redacted(ws, people["eve"], draft.id)
+
+
+def test_the_report_and_the_reviewer_packet_render_from_the_record(
+    lab: tuple[Workspace, FixedClock, dict[str, Actor]], tmp_path: Path
+) -> None:
+    from scalegate.reports.risk_report import write_risk_report
+
+    ws, clock, people = lab
+    rita = people["rita"]
+    roadmap.add_item(ws, rita, area="alignment", title="Audit goal", target_date=clock.now() + timedelta(days=1))
+    clock.advance(timedelta(days=10))
+    draft = risk_reports.draft(ws, people["eve"], title="RR one", coverage_date=clock.now() - timedelta(days=2))
+    submitted = risk_reports.submit(ws, people["eve"], draft.id)
+    assert submitted.approval_decision_id is not None
+    approve(ws, people, submitted.approval_decision_id, ("carl", "ceo"), ("rita", "rso"))
+    risk_reports.share(ws, rita, draft.id, notifier=InMemoryNotifier())
+    secret = Redaction("safeguards", "public safety", "exploit details withheld")
+    risk_reports.publish(ws, rita, draft.id, redactions=[secret], recipients=RECIPIENTS)
+
+    public = write_risk_report(ws, rita, draft.id, tmp_path / "public", ("html", "md"))
+    markdown = public["md"].read_text()
+    assert "coverage date **" + (clock.now() - timedelta(days=2)).isoformat()[:10] in markdown
+    assert "*Redacted (public safety): exploit details withheld.*" in markdown
+    assert "| ceo | carl | approved |" in markdown and "| rso | rita | approved |" in markdown
+    assert "Audit goal" in markdown and "Goals missed: 1." in markdown
+    assert "| employees | unredacted | 250 | 200 |" in markdown
+    assert "exploit details withheld" in public["html"].read_text()
+
+    packet = write_risk_report(ws, rita, draft.id, tmp_path / "packet", ("md", "pdf"), packet=True)
+    text = packet["md"].read_text()
+    assert "Materiality" in text and "Redacted (" not in text
+    assert packet["pdf"].read_bytes().startswith(b"%PDF")

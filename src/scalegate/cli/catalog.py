@@ -87,6 +87,12 @@ def _governance() -> ModuleType:
     return governance
 
 
+def _documents() -> ModuleType:
+    from scalegate.cli import documents
+
+    return documents
+
+
 def _audit() -> ModuleType:
     from scalegate.cli import audit
 
@@ -260,6 +266,26 @@ COMMANDS: tuple[Entry, ...] = (
         "cadence_app",
     ),
     Entry("drill", "Readiness drills.", _governance, "drill_app"),
+    Entry(
+        "risk-report",
+        "Risk Reports: draft from the record, submit, share, publish.",
+        _documents,
+        "risk_report_app",
+    ),
+    Entry(
+        "review",
+        "External reviews of Risk Reports: reviewers, sending, commentary.",
+        _documents,
+        "review_app",
+    ),
+    Entry("roadmap", "Safety roadmap goals: add, grade, list.", _documents, "roadmap_app"),
+    Entry(
+        "offcycle",
+        "Off-cycle analyses of one model: determine, publish, list.",
+        _documents,
+        "offcycle_app",
+    ),
+    Entry("competitor", "Competitor-contingent determinations, signed.", _documents, "competitor_app"),
     Entry(
         "audit",
         "The tamper-evident audit log: verify, read, checkpoints, proofs, export.",

@@ -17,8 +17,9 @@ from scalegate.reports.provenance import Provenance
 
 __all__ = ["FORMATS", "Format", "Report", "ReportKind", "lookup"]
 
-ReportKind = Literal["capability", "safeguards", "compliance", "public"]
-"""The documents the RSP asks for: Capability Report, Safeguards Report, compliance review, public summary."""
+ReportKind = Literal["capability", "safeguards", "compliance", "public", "risk_report", "reviewer_packet"]
+"""The documents the RSP asks for: Capability Report, Safeguards Report, compliance review, public summary,
+and (RSP v3.x) the Risk Report and the packet for its external reviewers."""
 
 Format = Literal["html", "pdf", "md"]
 """Output formats."""
