@@ -26,7 +26,7 @@ from scalegate.audit.replay import Problem, RowClaim
 from scalegate.canonical import canonical_json
 from scalegate.store.base import Base, row_digest
 
-__all__ = ["UNREADABLE", "RowCheck", "check_rows", "row_tables", "unreadable_rows"]
+__all__ = ["UNREADABLE", "RowCheck", "check_rows", "row_tables", "table_digests", "unreadable_rows"]
 
 RowCheck = tuple[list[Problem], dict[str, int]]
 """Problems found, and the number of rows read per table."""
@@ -133,6 +133,11 @@ def _unreadable(processors: list[Callable[[Any], Any] | None], values: Any, keys
     return "?"
 
 
+def table_digests(session: Session, name: str) -> dict[str, str]:
+    """``{canonical JSON of pk: row digest}`` of every readable row of table ``name``."""
+    return _current_digests(session, Base.metadata.tables[name])[0]
+
+
 def unreadable_rows(session: Session) -> list[Problem]:
     """A ``malformed_row`` problem for every row of every table holding a value its column cannot read."""
     problems: list[Problem] = []
@@ -181,7 +186,8 @@ def _compare(
         problems.append(
             Problem(
                 "row_unlogged",
-                "no entry records this row of a covered table",
+                "no entry records this row of a covered table (a row written before the log covered its "
+                "table is adopted, by an admin, with `scalegate audit adopt`)",
                 table=table,
                 pk=json.loads(pk_json),
             )

@@ -93,6 +93,23 @@ def _print_tree_head(cp: Any) -> None:
     typer.echo(f"signature {cp.signature.hex()}")
 
 
+def _print_adoption(adoption: Any) -> None:
+    if adoption.seq is None:
+        console().print("nothing to adopt: every row of a covered table is named by an entry")
+        return
+    tables = ", ".join(f"{name} {count}" for name, count in sorted(adoption.tables.items()))
+    console().print(f"adopted {adoption.rows} unlogged rows in entry {adoption.seq} ({tables})")
+
+
+@audit_app.command("adopt")
+@command(render=_print_adoption, to_json=as_dict)
+def adopt_cmd(ctx: typer.Context, json_out: bool = JSON) -> Any:
+    """Adopt every row no entry names (written before the log covered its table) in one logged entry."""
+    from scalegate.governance.adoption import adopt_unlogged
+
+    return adopt_unlogged(workspace_of(ctx), actor_of(ctx))
+
+
 @audit_app.command("checkpoint")
 @command(render=_print_tree_head, to_json=as_dict)
 def checkpoint_cmd(ctx: typer.Context, json_out: bool = JSON) -> Any:
