@@ -90,9 +90,19 @@ def _print_diff(result: dict[str, Any]) -> None:
         f"[bold]{result['from']['id']}[/bold] -> [bold]{result['to']['id']}[/bold]: "
         f"{len(result['changes'])} changes"
     )
+    if result.get("summary"):
+        out.print("In policy terms:")
+        for line in result["summary"]:
+            out.print(f"  * {line}", markup=False)
+        out.print("Every change:")
     marks = {"added": "[green]+[/green]", "removed": "[red]-[/red]", "changed": "[yellow]~[/yellow]"}
+    citations = [c for c in result["changes"] if c.get("citation")]
     for change in result["changes"]:
-        out.print(f" {marks[change['kind']]} {change['description']}")
+        if not change.get("citation"):
+            out.print(f" {marks[change['kind']]} ", end="")
+            out.print(change["description"], markup=False)
+    if citations:
+        out.print(f" ({len(citations)} changed citations of unchanged rules; --json lists them)")
 
 
 @policy_app.command("diff")

@@ -2,7 +2,10 @@
 
 A raw JSON diff says `thresholds[3].indicators[0].alert: 0.4 -> 0.35`; a reviewer needs "indicator wmdp-bio of
 threshold CBRN-3: alert (safety buffer) changed 0.4 -> 0.35". Lists of records are matched by id, not
-position, so reordering a file is not a change.
+position, so reordering a file is not a change. A changed citation (`source`) is one change marked
+`citation`, however many of its document, section and quote changed: between two versions of a framework
+every citation names a new document, and a reader wants the rules first. ``scalegate.policy.rewrite`` says
+what the changes amount to (gates removed, obligations added) in a few sentences.
 """
 
 from __future__ import annotations
@@ -30,6 +33,21 @@ _NOUNS = {
     "changelog": "changelog entry",
     "required_safeguards": "required safeguard",
     "notify": "notification",
+    "documents": "document obligation",
+    "reviews": "review obligation",
+    "determinations": "determination rule",
+    "terms": "defined term",
+    "outcomes": "outcome",
+    "deadlines": "deadline",
+    "branches": "test branch",
+    "parameters": "parameter",
+    "consequences": "consequence",
+    "mitigations": "mitigation track",
+    "briefings": "briefing",
+    "disclosure": "disclosure tier",
+    "contents": "content item",
+    "conditional_approvals": "conditional approval",
+    "events": "event trigger",
 }
 
 _FIELD_NAMES = {
@@ -40,6 +58,13 @@ _FIELD_NAMES = {
     "effective_compute_multiple": "effective-compute multiple",
     "reapproval_interval_months": "re-approval interval (months)",
     "signoff_roles": "sign-off roles",
+    "requires_obligations": "required obligations",
+    "requires_kinds": "required safeguard kinds",
+    "requires_decisions": "required decisions",
+    "max_months": "longest interval (months)",
+    "min_months": "shortest interval (months)",
+    "max_days_before_publication": "coverage date lag (days)",
+    "min_recipients": "fewest recipients",
 }
 
 
@@ -52,6 +77,8 @@ class PolicyChange:
     description: str
     old: Any = None
     new: Any = None
+    citation: bool = False
+    """True when only where a rule is cited changed (its `source`), not the rule."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +87,7 @@ class PolicyChange:
             "description": self.description,
             "old": self.old,
             "new": self.new,
+            "citation": self.citation,
         }
 
 
@@ -74,14 +102,38 @@ def _key(item: Any) -> str | None:
     if isinstance(item, dict):
         if "kind" in item and "id" in item:
             return f"{item['kind']}:{item['id']}"
-        for field in ("id", "decision", "action", "version", "concerning_role"):
+        for field in ("id", "decision", "action", "audience", "version", "concerning_role", "track", "name"):
             if isinstance(item.get(field), str):
                 return str(item[field])
         if "kind" in item and "level" in item:
             return f"{item['kind']}:{item['level']}"
         if "role" in item:
             return str(item["role"])
+        if "when" in item:
+            return str(item["when"])
+        if isinstance(item.get("kind"), str) and "roles" in item:
+            return str(item["kind"])
+        if isinstance(item.get("kind"), str):
+            return f"{item['kind']}:{item.get('obligation') or item.get('text', '')[:40]}"
     return None
+
+
+def _source_field(field: str) -> bool:
+    return field == "source" or field.endswith("_source")
+
+
+def _is_citation(field: str, old: Any, new: Any) -> bool:
+    return (
+        _source_field(field)
+        and isinstance(old, dict)
+        and isinstance(new, dict)
+        and "document" in old
+        and "document" in new
+    )
+
+
+def _cite(source: dict[str, Any]) -> str:
+    return f"{source.get('document')} §{source.get('section')}"
 
 
 def _label(parts: list[tuple[str, str | None]]) -> str:
@@ -98,14 +150,19 @@ def _walk(old: Any, new: Any, parts: list[tuple[str, str | None]], out: list[Pol
     path = "".join(f"[{k}]" if k is not None else f".{f}" for f, k in parts).lstrip(".")
     if isinstance(old, dict) and isinstance(new, dict):
         for field in sorted(set(old) | set(new)):
-            if field not in old:
+            if field not in old and isinstance(new[field], dict):
+                _walk(_empty_like(new[field]), new[field], [*parts, (field, None)], out)
+            elif field not in new and isinstance(old[field], dict):
+                _walk(old[field], _empty_like(old[field]), [*parts, (field, None)], out)
+            elif field not in old:
                 out.append(
                     PolicyChange(
                         "added",
                         f"{path}.{field}".lstrip("."),
-                        f"{_label([*parts, (field, None)])} added",
+                        f"{_label([*parts, (field, None)])} added: {_short(new[field])}",
                         None,
                         new[field],
+                        citation=_source_field(field),
                     )
                 )
             elif field not in new:
@@ -113,11 +170,25 @@ def _walk(old: Any, new: Any, parts: list[tuple[str, str | None]], out: list[Pol
                     PolicyChange(
                         "removed",
                         f"{path}.{field}".lstrip("."),
-                        f"{_label([*parts, (field, None)])} removed",
+                        f"{_label([*parts, (field, None)])} removed (was {_short(old[field])})",
                         old[field],
                         None,
+                        citation=_source_field(field),
                     )
                 )
+            elif _is_citation(field, old[field], new[field]):
+                if old[field] != new[field]:
+                    out.append(
+                        PolicyChange(
+                            "changed",
+                            f"{path}.{field}".lstrip("."),
+                            f"{_label([*parts, ('citation', None)])} changed: "
+                            f"{_cite(old[field])} -> {_cite(new[field])}",
+                            old[field],
+                            new[field],
+                            citation=True,
+                        )
+                    )
             else:
                 _walk(old[field], new[field], [*parts, (field, None)], out)
         return
@@ -147,12 +218,24 @@ def _walk(old: Any, new: Any, parts: list[tuple[str, str | None]], out: list[Pol
             else:
                 _walk(old_by[key], new_by[key], [*base, (field, key)], out)
         return
-    if old != new:
+    cited = bool(parts) and _source_field(parts[-1][0])
+    if old != new and old is None:
+        out.append(PolicyChange("added", path, f"{_label(parts)} added: {_short(new)}", old, new, cited))
+    elif old != new and new is None:
+        out.append(
+            PolicyChange("removed", path, f"{_label(parts)} removed (was {_short(old)})", old, new, cited)
+        )
+    elif old != new:
         out.append(
             PolicyChange(
                 "changed", path, f"{_label(parts)} changed: {_short(old)} -> {_short(new)}", old, new
             )
         )
+
+
+def _empty_like(record: dict[str, Any]) -> dict[str, Any]:
+    """The same keys with nothing in them, so a section added whole is listed record by record."""
+    return {k: [] if isinstance(v, list) else None for k, v in record.items()}
 
 
 def _short(value: Any) -> str:

@@ -11,6 +11,7 @@ from scalegate.jsonable import json_default
 from scalegate.policy.builtin import builtin_ids, builtin_path, load_builtin
 from scalegate.policy.diff import diff_policies
 from scalegate.policy.loader import content_hash
+from scalegate.policy.rewrite import summarize_rewrite
 from scalegate.policy.schema import Policy
 
 __all__ = [
@@ -90,10 +91,13 @@ def builtin_summaries() -> list[dict[str, Any]]:
 
 
 def diff_summary(old: Policy, new: Policy) -> dict[str, Any]:
-    """The changes from ``old`` to ``new`` as a JSON-ready document."""
+    """The changes from ``old`` to ``new`` as a JSON-ready document: what they amount to in policy terms
+    (``summary``: gates, rules, thresholds, obligations), then every change (``changes``; each marks whether
+    only a citation changed)."""
     return {
         "from": {"id": old.id, "version": old.framework.version, "content_hash": content_hash(old)},
         "to": {"id": new.id, "version": new.framework.version, "content_hash": content_hash(new)},
+        "summary": summarize_rewrite(old, new),
         "changes": [c.to_dict() for c in diff_policies(old, new)],
     }
 
