@@ -16,6 +16,7 @@ from scalegate.audit import offline
 from scalegate.audit.keys import list_keys
 from scalegate.audit.verify import verify
 from scalegate.canonical import leaf_hash
+from scalegate.clock import FixedClock
 from scalegate.errors import PermissionDenied
 from scalegate.governance import audit_access, noncompliance
 from scalegate.governance.notifications import InMemoryNotifier
@@ -191,3 +192,28 @@ def test_the_cli_shows_the_rso_sealed_entries_and_proofs_without_bodies(
     assert proof["body"] is None and proof["verified"] is True
     refused = CliRunner().invoke(app, ["--db", workspace.url, "--as", "sam", "audit", "proof", str(seq)])
     assert refused.exit_code == 2  # staff may not read the log at all
+
+
+def test_the_calendar_hides_a_report_on_the_rso_from_the_rso(
+    workspace: Workspace, people: dict[str, Actor], clock: FixedClock
+) -> None:
+    """A material-risk report about the RSO, its notice not yet sent: the Board's calendar names it, and once
+    overdue its finding; the RSO's calendar and findings say nothing of it (its number included)."""
+    import re
+    from datetime import timedelta
+
+    from scalegate.governance.compliance import compliance_status, list_findings
+    from scalegate.jsonable import to_jsonable
+
+    rid = noncompliance.report(
+        workspace, description="The RSO ignored a trigger.", concerning_role="rso", material_risk=True
+    ).id
+    clock.advance(timedelta(days=3))  # past "promptly": the notice is overdue and becomes a finding
+    subject = f"noncompliance:{rid}"
+    board = compliance_status(workspace, people["bea"])
+    assert [i.status for i in board.items if i.subject == subject] == ["overdue"]
+    assert any(f.subject.startswith(subject + ":") for f in board.findings)
+    for rso in (people["rita"], people["otto"]):
+        shown = json.dumps(to_jsonable(compliance_status(workspace, rso)))
+        assert not re.search(rf"noncompliance:{rid}\b|report #{rid}\b", shown), shown
+        assert not any(f.subject.startswith(subject) for f in list_findings(workspace, rso))

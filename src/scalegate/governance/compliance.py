@@ -23,6 +23,7 @@ from scalegate.errors import InputError, InternalError, NotFoundError
 from scalegate.governance.calendar import cadence_item_id, cadences, calendar_sources, next_due
 from scalegate.governance.hooks import CalendarSource
 from scalegate.governance.permissions import require
+from scalegate.governance.sealing import hidden_subjects
 from scalegate.months import days_late
 from scalegate.store.models.governance import ComplianceEventRow
 from scalegate.store.models.registry import ComplianceFindingRow
@@ -42,6 +43,8 @@ __all__ = [
     "list_findings",
     "record_completion",
     "record_overdue_findings",
+    "sealed_from",
+    "visible_items",
     "write_completion",
 ]
 
@@ -154,13 +157,41 @@ class Completion:
 
 
 def list_findings(workspace: Workspace, actor: Actor) -> list[FindingView]:
-    """Every compliance finding, newest first."""
+    """Every compliance finding ``actor`` may see (``sealed_from``), newest first."""
     require(actor, "compliance.read", workspace.policy())
     with workspace.read() as session:
+        hidden = _sealed(session, workspace, actor)
         rows = session.execute(
             select(ComplianceFindingRow).order_by(ComplianceFindingRow.id.desc())
         ).scalars()
-        return [_finding_view(r) for r in rows]
+        return [_finding_view(r) for r in rows if not _about(r.subject, hidden)]
+
+
+def sealed_from(workspace: Workspace, actor: Actor) -> frozenset[str]:
+    """Subjects (``noncompliance:ID``) of the reports whose calendar items and findings ``actor`` may not see.
+
+    A deadline about a report sealed from a reader (a report about the RSO, for the RSO: RSP v2.2 §7.1) would
+    tell them the report exists and its number, which its sealed log entries do not
+    (``scalegate.governance.sealing``). Such items are left out of what they are shown, not out of the record:
+    they are computed, and recorded as findings when overdue, whoever asks.
+    """
+    with workspace.read() as session:
+        return _sealed(session, workspace, actor)
+
+
+def _sealed(session: Session, workspace: Workspace, actor: Actor) -> frozenset[str]:
+    return frozenset(hidden_subjects(session, workspace.active_in(session).policy, actor))
+
+
+def _about(subject: str, hidden: frozenset[str]) -> bool:
+    """Whether an item or finding subject (``noncompliance:7`` or ``noncompliance:7:notify``) is about one of
+    the ``hidden`` subjects."""
+    return bool(hidden) and any(subject == h or subject.startswith(h + ":") for h in hidden)
+
+
+def visible_items(items: list[CalendarItem], hidden: frozenset[str]) -> list[CalendarItem]:
+    """``items`` without those about a subject in ``hidden`` (see ``sealed_from``)."""
+    return [i for i in items if not (_about(i.subject or "", hidden) or _about(i.id, hidden))]
 
 
 def _finding_view(row: ComplianceFindingRow) -> FindingView:
@@ -195,7 +226,8 @@ def compliance_status(workspace: Workspace, actor: Actor) -> ComplianceStatus:
     require(actor, "compliance.read", workspace.policy())
     sources = calendar_sources(workspace)
     written = _record_all(workspace, sources)
-    items = sorted((i for _, found in sources for i in found), key=lambda i: (i.due_at, i.id))
+    every = sorted((i for _, found in sources for i in found), key=lambda i: (i.due_at, i.id))
+    items = visible_items(every, sealed_from(workspace, actor))
     counts = Counter(i.status for i in items)
     overdue = {(finding_kind(i.kind), i.id[:300]) for i in items if i.status == "overdue"}
     elsewhere = {finding_kind(i.kind) for source, found in sources if source.record_findings for i in found}

@@ -18,7 +18,7 @@ from scalegate.actor import Actor
 from scalegate.canonical import digest
 from scalegate.errors import InputError
 from scalegate.governance.calendar import compliance_calendar
-from scalegate.governance.compliance import list_findings
+from scalegate.governance.compliance import list_findings, sealed_from, visible_items
 from scalegate.governance.decisions import status_of
 from scalegate.governance.noncompliance import disclosure
 from scalegate.governance.policy_change import ChangeView, list_changes
@@ -60,7 +60,8 @@ def compliance_data(
 ) -> tuple[dict[str, Any], list[Citation]]:
     """The data block of the compliance review and the records it cites."""
     lo, hi = period_bounds(start, end)
-    items = [to_jsonable(i) for i in compliance_calendar(workspace) if lo <= i.due_at < hi]
+    shown = visible_items(compliance_calendar(workspace), sealed_from(workspace, actor))
+    items = [to_jsonable(i) for i in shown if lo <= i.due_at < hi]
     findings = [to_jsonable(f) for f in list_findings(workspace, actor) if _within(f.detected_at, lo, hi)]
     changes = [to_jsonable(c) for c in list_changes(workspace, actor) if _change_in(c, lo, hi)]
     with workspace.read() as session:
