@@ -29,6 +29,7 @@ from typing import Any, Literal
 from sqlalchemy import LargeBinary, cast, func, literal, select
 from sqlalchemy.orm import Session
 
+from scalegate.audit.columns import ColumnCheck
 from scalegate.audit.merkle import TreeBuilder
 from scalegate.canonical import canonical_json
 from scalegate.store.models.audit import AuditEntryRow
@@ -122,6 +123,8 @@ class Replay:
     prefix_roots: dict[int, bytes] = field(default_factory=dict)
     claims: dict[tuple[str, str], RowClaim] = field(default_factory=dict)
     """Latest claim per (table, canonical JSON of the primary key)."""
+    columns: ColumnCheck | None = None
+    """The index-column and time-order checks made on the stream (``columns=True`` on SQLite), else None."""
 
     @property
     def size(self) -> int:
@@ -138,6 +141,7 @@ def replay(
     rows: bool = False,
     deep: bool = False,
     seq_checks_from: int = 0,
+    columns: bool = False,
     _with_seq: bool = False,
 ) -> Replay:
     """Replay stored entries with ``seq >= start`` in order; ``head`` is the size the head row claims.
@@ -150,6 +154,9 @@ def replay(
     Sequence numbers are not fetched when the first and last stored seq show the span could be gap-free: the
     entries are then start, start+1, ... exactly when as many rows arrive as the span holds (seq is the
     primary key, so unique). If fewer arrive, the replay runs again fetching every seq, to name the gaps.
+
+    With ``columns`` on SQLite (and not ``deep``), the index columns stream beside the bodies and are checked
+    against them, and their times for order, batch by batch (``Replay.columns``; ``scalegate.audit.columns``).
     """
     result = Replay(builder=builder.copy() if builder is not None else TreeBuilder())
     wanted = set(marks)
@@ -158,14 +165,16 @@ def replay(
         result.prefix_roots[result.size] = result.builder.root()
     low, high = _bounds(session, start)
     with_seq = deep or _with_seq or (low is not None and low != start)
+    if columns and not deep and session.get_bind().dialect.name == "sqlite":
+        result.columns = ColumnCheck()
     scan = _Scan(result, pending, rows, deep, max(seq_checks_from, start), not with_seq)
     expected = start
-    for part in _stream(session, start, with_seq, deep):
+    for part in _stream(session, start, with_seq, deep, result.columns is not None):
         expected = scan.batch(part, expected)
     if not with_seq and high is not None and expected != high + 1:
         return replay(
             session, head=head, start=start, builder=builder, marks=marks, rows=rows, deep=deep,
-            seq_checks_from=seq_checks_from, _with_seq=True,
+            seq_checks_from=seq_checks_from, columns=columns, _with_seq=True,
         )  # fmt: skip
     if expected != head:
         result.problems.append(
@@ -198,10 +207,13 @@ def _leaf_data(session: Session) -> Any:
     return cast(literal(b"\x00", LargeBinary).concat(AuditEntryRow.body), LargeBinary)
 
 
-def _stream(session: Session, start: int, with_seq: bool, deep: bool) -> Iterator[Sequence[Sequence[Any]]]:
+def _stream(
+    session: Session, start: int, with_seq: bool, deep: bool, index: bool = False
+) -> Iterator[Sequence[Sequence[Any]]]:
     """Batches of ``([seq,] data, leaf hash[, event, subject, actor, recorded_at])`` in seq order.
 
-    ``data`` is the body as bytes with ``deep``, else the leaf data ``0x00 || body``.
+    ``data`` is the body as bytes with ``deep``, else the leaf data ``0x00 || body``. With ``index`` (not
+    deep), each row ends with ``recorded_at, actor, event, subject`` as bytes, for ``ColumnCheck``.
 
     The rows come straight from the driver (a server-side cursor on PostgreSQL, ``fetchmany`` on SQLite): at
     these rates SQLAlchemy's per-row result processing would cost more than hashing the log. ``deep`` goes
@@ -216,6 +228,9 @@ def _stream(session: Session, start: int, with_seq: bool, deep: bool) -> Iterato
             AuditEntryRow.actor,
             AuditEntryRow.recorded_at,
         ]
+    elif index:
+        named = (AuditEntryRow.recorded_at, AuditEntryRow.actor, AuditEntryRow.event, AuditEntryRow.subject)
+        columns += [cast(c, LargeBinary) for c in named]
     query = select(*columns).where(AuditEntryRow.seq >= start).order_by(AuditEntryRow.seq)
     connection = session.connection()
     if deep:
@@ -275,6 +290,8 @@ class _Scan:
             _deep(result, part, seqs, bodies)
         elif seqs[-1] >= self.seq_checks_from:
             _seq_mismatches(result, seqs, bodies, self.seq_checks_from)
+        if result.columns is not None:
+            result.columns.batch(bodies, seqs, part, offset + 2)
         if self.rows:
             for i in _holding(joined, bodies):
                 _claims(result, seqs[i], bodies[i])
