@@ -24,7 +24,7 @@ Extra = Literal["web", "reports", "inspect", "postgres", "ml"]
 EXTRAS: Final[dict[Extra, frozenset[str]]] = {
     "web": frozenset(
         {"fastapi", "starlette", "uvicorn", "multipart", "python_multipart", "itsdangerous", "authlib"}
-        | {"jinja2"}
+        | {"jinja2", "prometheus_client"}
     ),
     "reports": frozenset({"weasyprint", "matplotlib", "jinja2"}),
     "inspect": frozenset({"inspect_ai", "zstandard"}),

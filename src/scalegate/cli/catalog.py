@@ -51,6 +51,12 @@ def _policy() -> ModuleType:
     return policy
 
 
+def _sso() -> ModuleType:
+    from scalegate.cli import sso
+
+    return sso
+
+
 def _registry() -> ModuleType:
     from scalegate.cli import registry
 
@@ -286,6 +292,7 @@ COMMANDS: tuple[Entry, ...] = (
         "offcycle_app",
     ),
     Entry("competitor", "Competitor-contingent determinations, signed.", _documents, "competitor_app"),
+    Entry("sso", "Single sign-on: the identity provider and how its groups become roles.", _sso, "sso_app"),
     Entry(
         "audit",
         "The tamper-evident audit log: verify, read, checkpoints, proofs, export.",

@@ -23,10 +23,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from scalegate import __version__, wiring
 from scalegate.governance.notifications import Notifier
 from scalegate.governance.users import dummy_hash
+from scalegate.web import operations
 from scalegate.web.api.routers import api_routers
 from scalegate.web.auth import check_declared
 from scalegate.web.errors import install_error_handlers
 from scalegate.web.limits import BodyLimit, BodyLimitMiddleware
+from scalegate.web.request_log import RequestLogMiddleware
 from scalegate.web.state import StateVersion, VersionedCache
 from scalegate.web.throttle import LoginThrottle, ThrottleSettings
 from scalegate.web.ui.page_cache import PageCache
@@ -122,11 +124,13 @@ def create_app(workspace: Workspace | str | None = None, settings: WebSettings |
         https_only=conf.secure_cookies,
     )
     app.add_middleware(BodyLimitMiddleware, limit=conf.body_limit)
+    app.add_middleware(RequestLogMiddleware)  # outermost: every answer, errors included, carries the id
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in api_routers():
         app.include_router(router, prefix="/api/v1")
     for router in ui_routers():
         app.include_router(router)
+    app.include_router(operations.router)
     check_declared(app.routes)
     return app
 

@@ -46,6 +46,7 @@ GRACEFUL_SECONDS = 30
 
 _URL_ENV = "SCALEGATE_DATABASE_URL"
 _SECRET_ENV = "SCALEGATE_SESSION_SECRET"
+_METRICS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class _DropAnonymous(logging.Filter):
@@ -59,8 +60,11 @@ def uvicorn_config(
     app: FastAPI, *, host: str, port: int, log_level: str = "info", **extra: Any
 ) -> uvicorn.Config:
     """A uvicorn configuration for the app (one process; the workspace's engine is shared by its threads)."""
+    from scalegate.web.request_log import logging_config
+
     _drop_anonymous()
     extra.setdefault("timeout_graceful_shutdown", GRACEFUL_SECONDS)
+    extra.setdefault("log_config", logging_config(log_level))  # JSON lines, one per request with its id
     return uvicorn.Config(app, host=host, port=port, log_level=log_level, proxy_headers=False, **extra)
 
 
@@ -80,6 +84,12 @@ def serve_workers(url: str, *, host: str, port: int, workers: int, log_level: st
     os.environ[_URL_ENV] = url
     if not os.environ.get(_SECRET_ENV):  # one key for all workers, so each honours the others' cookies
         os.environ[_SECRET_ENV] = secrets.token_urlsafe(48)
+    if not os.environ.get(_METRICS_ENV):  # every worker counts into files there; /metrics adds them up
+        import tempfile
+
+        os.environ[_METRICS_ENV] = tempfile.mkdtemp(prefix="scalegate-metrics-")
+    from scalegate.web.request_log import logging_config
+
     uvicorn.run(
         f"{__name__}:worker_app",
         factory=True,
@@ -89,6 +99,7 @@ def serve_workers(url: str, *, host: str, port: int, workers: int, log_level: st
         log_level=log_level,
         proxy_headers=False,
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
+        log_config=logging_config(log_level),
     )
 
 

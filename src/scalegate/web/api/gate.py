@@ -27,6 +27,7 @@ from scalegate.gate.service import evaluate_actions
 from scalegate.vocabulary import ACTIONS, Action
 from scalegate.web.api._common import api_router, workspace_of
 from scalegate.web.auth import requires
+from scalegate.web.metrics import record_verdict
 from scalegate.web.state import VersionedCache, request_version
 
 __all__ = ["ACTIONS", "GateAction", "router", "verdict_document", "verdict_json"]
@@ -94,6 +95,7 @@ async def gate(
         version = request.state.state_version = await cache.version.acurrent()
     kept = cache.lookup(("gate", model, action), version)[1]  # served without leaving the event loop
     body = kept if kept is not None else await run_in_threadpool(verdict_json, request, model, action)
+    record_verdict(body)
     if actor.kind == "anonymous":
         body = json.dumps(public_verdict(json.loads(body))).encode("utf-8")
     return Response(body, media_type="application/json")
