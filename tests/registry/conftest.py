@@ -63,8 +63,8 @@ def checkpoint(
 
 def family_with_fit(workspace: Workspace, model: str = "m1", family: str = "fam") -> None:
     """A model in a family whose baseline law is fitted exactly."""
-    fits.fit_family(workspace, RSO, family, reference_points())
     service.create_model(workspace, RSO, model, family, "pretraining")
+    fits.fit_family(workspace, RSO, family, reference_points())
     service.create_run(workspace, RSO, model, "run-1", algorithmic_multiplier=2.0)
 
 

@@ -64,8 +64,8 @@ def points(tmp_path: Path) -> Path:
 
 
 def registered(cli: Cli, points: Path) -> None:
-    assert cli.json("scaling", "fit", "fam", "--points", str(points))["fit"]["n_points"] == 7
     cli.json("model", "add", "m1", "--family", "fam", "--owner", "team")
+    assert cli.json("scaling", "fit", "fam", "--points", str(points))["fit"]["n_points"] == 7
     cli.json("model", "add-run", "m1", "run-1", "--algorithmic-multiplier", "2")
 
 
@@ -248,6 +248,7 @@ def test_scaling_commands(cli: Cli, points: Path, tmp_path: Path) -> None:
     cli.fails("scaling", "fit", "fam", match="give exactly one of --points FILE or --from-run")
     cli.fails("scaling", "fit", "fam", "--from-run", "base", match="'base' is not MODEL/RUN")
     cli.fails("scaling", "show", "nofam", match="family 'nofam' has no fit and no checkpoints")
+    cli.fails("scaling", "fit", "nofam", "--points", str(points), match="no model in family 'nofam'")
     assert "L(C) = 1.7" in cli.run("scaling", "show", "fam").stdout
 
 

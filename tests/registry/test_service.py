@@ -88,8 +88,8 @@ def test_without_loss_or_multiplier_effective_compute_is_unknown_and_the_trigger
 
 
 def test_checkpoint_missing_a_weighted_dataset_is_refused(workspace: Workspace) -> None:
-    fits.fit_family(workspace, RSO, "fam", reference_points(), weights={"heldout": 1.0})
     service.create_model(workspace, RSO, "m1", "fam", "team")
+    fits.fit_family(workspace, RSO, "fam", reference_points(), weights={"heldout": 1.0})
     spec = checkpoint("c1", 1, 1e20, workspace.now()).model_copy(update={"losses": {"other": 2.0}})
     with pytest.raises(InputError, match="m1@c1: loss missing for weighted dataset"):
         service.register_checkpoint(workspace, RSO, "m1", spec)
@@ -151,8 +151,8 @@ def test_every_change_is_audited_with_row_digests(workspace: Workspace) -> None:
             select(AuditEntryRow.body).where(AuditEntryRow.event == "checkpoint.registered")
         ).scalar_one()
     assert events[1:] == [
-        "scaling.fitted",
         "model.registered",
+        "scaling.fitted",
         "run.registered",
         "checkpoint.registered",
         "assessment.opened",

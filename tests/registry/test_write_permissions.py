@@ -40,8 +40,8 @@ def ws(sqlite_url: str) -> Iterator[Workspace]:
     add_user(workspace, root, "eve", roles=["evaluator"])
     add_user(workspace, root, "amy", roles=["auditor"])
     eve = resolve_actor(workspace, "eve")
-    fits.fit_family(workspace, eve, "fam", reference_points())
     service.create_model(workspace, eve, "m1", "fam", "team")
+    fits.fit_family(workspace, eve, "fam", reference_points())
     spec = CheckpointSpec(name="c1", step=1, training_flops=1e20, losses={"heldout": law_loss(2e21)})
     service.register_checkpoint(workspace, eve, "m1", spec)
     try:

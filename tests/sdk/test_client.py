@@ -25,10 +25,10 @@ def add_trainer(workspace: Workspace) -> None:
 
 @pytest.fixture
 def client(workspace: Workspace) -> Client:
-    fits.fit_family(workspace, RSO, "fam", reference_points())
     add_trainer(workspace)  # a demo workspace (explicit test clock): the name alone is enough
     sdk = Client(workspace=workspace, user="trainer")
     sdk.ensure_model("m1", "fam", "team")
+    fits.fit_family(workspace, RSO, "fam", reference_points())  # a law is fitted for a family with a model
     return sdk
 
 

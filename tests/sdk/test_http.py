@@ -10,7 +10,7 @@ import pytest
 
 from scalegate.actor import Actor
 from scalegate.errors import ConflictError, InputError, NotFoundError
-from scalegate.registry import fits
+from scalegate.registry import fits, service
 from scalegate.sdk import EXIT_CODES, Client, check_and_report
 from scalegate.workspace import Workspace
 from tests.registry.conftest import RSO, law_loss, reference_points
@@ -33,6 +33,7 @@ def http_client(workspace: Workspace) -> Iterator[Client]:
     token = create_token(
         workspace, resolve_actor(workspace, "trainer"), name="training", scopes=["registry.*", "gate.read"]
     ).secret
+    service.create_model(workspace, RSO, "m1", "fam", "team")  # a law is fitted for a family with a model
     fits.fit_family(workspace, RSO, "fam", reference_points())
     app = create_app(workspace, WebSettings(session_secret="s" * 48))
     with (

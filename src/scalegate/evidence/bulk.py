@@ -23,6 +23,7 @@ Walking rules (documented in docs/cli/evidence.md):
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,7 +121,11 @@ def find_logs(paths: Iterable[str | Path], *, recursive: bool = True) -> tuple[l
                 else:
                     skipped.append(Skipped(entry, reason))
         elif path.exists():
-            keep(path, named=True)
+            beside = _samples_beside_results(path)
+            if beside is None:
+                keep(path, named=True)
+            else:
+                skipped.append(Skipped(path, beside))
         else:
             raise EvidenceError("no such file or directory", where=str(path))
     return found, skipped
@@ -140,11 +145,26 @@ def _not_a_log(path: Path) -> str | None:
     if path.suffix.lower() in LOG_SUFFIXES:
         return None
     if path.name.startswith("samples_") and path.suffix.lower() == ".jsonl":
-        results = sorted(path.parent.glob("results_*.json"))
-        if results:
-            return "lm-eval samples file: read with the results file beside it"
-        return "lm-eval samples file with no results_*.json beside it: not ingested"
+        return _samples_beside_results(path) or (
+            "lm-eval samples file with no results file of its timestamp beside it: not ingested"
+        )
     return f"not an evaluation log (ingested: {', '.join(LOG_SUFFIXES)})"
+
+
+_SAMPLES_STAMP = re.compile(r"^samples_.+_(?P<ts>\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d(?:\.\d+)?)\.jsonl$")
+
+
+def _samples_beside_results(path: Path) -> str | None:
+    """The note for an lm-eval samples file whose results file (``results_<ts>.json`` or, for
+    ``--output_path NAME.json``, ``NAME_<ts>.json``) lies beside it: it is read with that file, so a shell
+    glob over lm-eval's output folder (``out/<model>/*``) ingests the results once and skips the rest."""
+    match = _SAMPLES_STAMP.match(path.name)
+    if match is None:
+        return None
+    results = sorted(p for p in path.parent.glob(f"*_{match.group('ts')}.json") if p.is_file())
+    if not results:
+        return None
+    return f"lm-eval samples file: read with the results file beside it ({results[0].name})"
 
 
 def ingest_paths(

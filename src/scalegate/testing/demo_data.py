@@ -64,10 +64,10 @@ def seed_demo_family(
         ReferencePoint(compute=c, losses={"heldout": _loss(c) * (1 + n)})
         for c, n in zip([10.0 ** (19 + 0.7 * i) for i in range(8)], _REFERENCE_NOISE, strict=True)
     ]
+    service.create_model(workspace, actor, model, family, "pretraining-team", "Demo frontier model")
     fit = fits.fit_family(
         workspace, actor, family, points, source="demo reference runs of the baseline recipe"
     )
-    service.create_model(workspace, actor, model, family, "pretraining-team", "Demo frontier model")
     now = workspace.now()
     service.create_run(
         workspace,
