@@ -23,6 +23,7 @@ __all__ = [
     "PROVENANCE_ID",
     "format_value",
     "format_when",
+    "reasons_once",
     "render_html",
     "render_markdown",
     "render_pdf",
@@ -43,6 +44,32 @@ def format_value(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.3e}" if value != 0 and (abs(value) >= 1e6 or abs(value) < 1e-3) else f"{value:.4g}"
     return str(value)
+
+
+def reasons_once(verdicts: dict[str, Any], effects: tuple[str, ...] = ("blocks", "satisfied")) -> list[Any]:
+    """The verdicts' top-level reasons of the given effects, each once, with the actions it applies to.
+
+    The three actions share most reasons (a finding, a missing standard, a determination); printed per action
+    they filled two pages three times over. Here each reason text appears once, in the order first met, naming
+    its actions and every clause cited for it: ``{"effect", "code", "text", "clause", "actions"}``.
+    """
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for action, verdict in verdicts.items():
+        for reason in verdict.get("reasons") or []:
+            if reason.get("effect") not in effects:
+                continue
+            key = (reason.get("effect"), reason.get("text"))
+            entry = merged.setdefault(
+                key,
+                {"effect": key[0], "code": reason.get("code"), "text": key[1], "clauses": [], "actions": []},
+            )
+            if reason.get("clause") and reason["clause"] not in entry["clauses"]:
+                entry["clauses"].append(reason["clause"])
+            if action not in entry["actions"]:
+                entry["actions"].append(action)
+    for entry in merged.values():
+        entry["clause"] = ", ".join(entry.pop("clauses")) or None
+    return list(merged.values())
 
 
 def format_when(value: Any) -> str:
@@ -69,6 +96,7 @@ def _environment(markdown: bool) -> Any:
     env.filters["fmt"] = format_value
     env.filters["short"] = lambda v: str(v)[:12] if v else "n/a"
     env.filters["when"] = format_when
+    env.filters["reasons_once"] = reasons_once
     return env
 
 
