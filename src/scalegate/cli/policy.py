@@ -128,10 +128,26 @@ def print_policy_summary(summary: dict[str, Any]) -> None:
     )
     t = summary["triggers"]
     out.print(
-        f"Triggers: effective compute x{t['effective_compute_ratio']}, every {t['calendar_months']} months, "
+        f"Triggers: effective compute x{t['effective_compute_ratio'] or '-'}, "
+        f"every {t['calendar_months'] or '-'} months, "
         f"buffer {t['safety_buffer_multiple'] or '-'}x, deadline {t['deadline_days'] or '-'} days; "
         f"baseline {', '.join(summary['baseline'])}"
     )
+    for gate in summary.get("gates", []):
+        needs = [
+            f"{what} {', '.join(gate[key])}"
+            for what, key in (
+                ("safeguards", "requires_kinds"),
+                ("decisions", "requires_decisions"),
+                ("obligations", "requires_obligations"),
+            )
+            if gate[key]
+        ]
+        out.print(
+            f"Gate {gate['action']}: " + ("; ".join(needs) or "nothing beyond the findings"), markup=False
+        )
+    for line in summary.get("obligations", []):
+        out.print(f"Obligation {line}", markup=False)
     table(
         "Capability thresholds",
         ["threshold", "domain", "status", "requires", "indicators"],

@@ -60,7 +60,7 @@ def describe_document(doc: DocumentObligation) -> str:
     parts += [f"{_roles(c.roles)} also approve when {c.when}" for c in doc.conditional_approvals]
     parts += [_tier(t) for t in doc.disclosure]
     if doc.item_strength:
-        parts.append(f"its items are {doc.item_strength}")
+        parts.append(f"items: {doc.item_strength}")
     return "; ".join(parts)
 
 

@@ -11,7 +11,7 @@ from scalegate.jsonable import json_default
 from scalegate.policy.builtin import builtin_ids, builtin_path, load_builtin
 from scalegate.policy.diff import diff_policies
 from scalegate.policy.loader import content_hash
-from scalegate.policy.rewrite import summarize_rewrite
+from scalegate.policy.rewrite import describe_document, describe_review, summarize_rewrite
 from scalegate.policy.schema import Policy
 
 __all__ = [
@@ -25,7 +25,8 @@ __all__ = [
 
 
 def policy_summary(policy: Policy, digest: str | None = None) -> dict[str, Any]:
-    """A short description of a policy: framework, triggers, thresholds and what they require."""
+    """A short description of a policy: framework, triggers, thresholds and what they require, what each
+    action's gate requires, and the obligations (documents and reviews) of a policy that binds by process."""
     triggers = policy.triggers
     return {
         "id": policy.id,
@@ -59,6 +60,16 @@ def policy_summary(policy: Policy, digest: str | None = None) -> dict[str, Any]:
             }
             for t in policy.thresholds
         ],
+        "gates": [
+            {
+                "action": a.action,
+                "requires_kinds": list(a.requires_kinds),
+                "requires_decisions": list(a.requires_decisions),
+                "requires_obligations": list(a.requires_obligations),
+            }
+            for a in policy.actions
+        ],
+        "obligations": _obligation_lines(policy),
         "levels": [
             {
                 "kind": lv.kind,
@@ -70,6 +81,16 @@ def policy_summary(policy: Policy, digest: str | None = None) -> dict[str, Any]:
             for lv in policy.safeguards.levels
         ],
     }
+
+
+def _obligation_lines(policy: Policy) -> list[str]:
+    """One line per document and review obligation, as ``policy diff`` describes them."""
+    ob = policy.obligations
+    if ob is None:
+        return []
+    return [f"{d.id}: {describe_document(d)}" for d in ob.documents] + [
+        f"{r.id}: {describe_review(r)}" for r in ob.reviews
+    ]
 
 
 def builtin_summaries() -> list[dict[str, Any]]:
