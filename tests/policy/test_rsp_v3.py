@@ -10,7 +10,7 @@ import pytest
 
 from scalegate.errors import PolicyError
 from scalegate.policy import Policy, builtin_ids, builtin_path, load_policy_text
-from scalegate.policy.service import diff_summary
+from scalegate.policy.service import diff_summary, policy_summary
 from tests.policy.builtin_support import REFERENCE, WORKFLOW_ROLES, builtin_policy, squash, walk_sources
 
 # policy id -> (reference text, manifest identifier, effective date)
@@ -594,3 +594,13 @@ def test_inconsistent_obligations_are_rejected_with_their_place(
         load_policy_text(text, "rsp-3.4.yaml")
     assert message in str(info.value)
     assert str(info.value).startswith("rsp-3.4.yaml:")
+
+
+def test_policy_summary_states_gates_and_obligations() -> None:
+    summary = policy_summary(builtin_policy(R34))
+    gates = {g["action"]: g["requires_obligations"] for g in summary["gates"]}
+    assert gates["deploy-internal"] == ["risk-report", "offcycle-internal", "external-review"]
+    lines = "\n".join(summary["obligations"])
+    assert "risk-report: Risk Report (risk_report, binding); every 3-6 months" in lines
+    assert "external-review: External review of a Risk Report" in lines
+    assert policy_summary(builtin_policy("anthropic-rsp-2.2"))["obligations"] == []
