@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from scalegate.actor import Actor
 from scalegate.canonical import digest
+from scalegate.clock import check_instant
 from scalegate.errors import ConflictError, InputError, NotFoundError
 from scalegate.governance.decisions import decision_status, open_decision, status_of
 from scalegate.governance.documents.terms import ReportTerms, terms_of
@@ -286,8 +287,7 @@ def draft(
     with workspace.writing(actor) as ctx:
         terms = report_terms(ctx.policy)
         require(actor, "report.generate", ctx.policy)
-        if coverage_date.tzinfo is None:
-            raise InputError("the coverage date needs a time zone", where="coverage_date")
+        coverage_date = check_instant(coverage_date, "coverage_date")
         if coverage_date > ctx.now:
             raise InputError(
                 f"coverage date {coverage_date.date()} is in the future; a report covers the record as of a "

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from scalegate.clock import check_instant
 from scalegate.errors import ConflictError, InputError, NotFoundError
 from scalegate.governance.documents.terms import RoadmapTerms, terms_of
 from scalegate.governance.permissions import require
@@ -79,6 +80,7 @@ def add_item(
     """Add a goal in one of the policy's areas."""
     if not title.strip():
         raise InputError("a roadmap goal needs a title", where="title")
+    target_date = check_instant(target_date, "target_date")
     with workspace.writing(actor) as ctx:
         terms = roadmap_terms(ctx.policy)
         require(actor, "compliance.record", ctx.policy)
