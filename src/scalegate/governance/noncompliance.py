@@ -31,7 +31,7 @@ from scalegate.errors import ConflictError, InputError, NotFoundError, Permissio
 from scalegate.governance.calendar import cadences
 from scalegate.governance.compliance import write_completion
 from scalegate.governance.notifications import notify_role
-from scalegate.governance.permissions import require
+from scalegate.governance.permissions import allowed, require
 from scalegate.governance.sealing import report_seal
 from scalegate.jsonable import to_jsonable
 from scalegate.months import add_months
@@ -60,6 +60,7 @@ __all__ = [
     "SummaryView",
     "disclosure",
     "list_reports",
+    "may_move",
     "report",
     "route",
     "show_report",
@@ -329,6 +330,14 @@ def show_report(workspace: Workspace, actor: Actor, report_id: int) -> ReportVie
         return _report_view(session, _checked(policy, session, actor, report_id))
 
 
+def may_move(policy: Policy, actor: Actor, routed_to: str) -> bool:
+    """Whether ``actor`` may move a report routed to ``routed_to`` along its lifecycle: the
+    ``noncompliance.handle`` permission and the report routed to one of their roles. A role told of a
+    material-risk report (the Board) reads it but does not handle it. ``transition`` checks exactly this, and
+    the dashboard shows the transition buttons only where it holds."""
+    return allowed(actor, "noncompliance.handle", policy) and routed_to in actor.roles
+
+
 def transition(
     workspace: Workspace,
     actor: Actor,
@@ -346,7 +355,7 @@ def transition(
     require(actor, "noncompliance.handle", policy)
     with workspace.transaction() as session:
         row = _checked(policy, session, actor, report_id)
-        if row.routed_to not in actor.roles:
+        if not may_move(policy, actor, row.routed_to):
             raise PermissionDenied(f"noncompliance report {report_id} is handled by {row.routed_to}")
         if to not in TRANSITIONS[row.status]:
             allowed = ", ".join(TRANSITIONS[row.status]) or "none (closed)"

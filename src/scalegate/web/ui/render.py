@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from scalegate.actor import ANONYMOUS, Actor
+from scalegate.permissions import Action, allowed
 from scalegate.web.auth import CSRF_FIELD, Identity, csrf_token
 from scalegate.web.ui.common import take_flashes
 
@@ -27,9 +28,23 @@ NAV = [
     ("signoffs", "/signoffs", "Sign-offs"),
     ("calendar", "/calendar", "Calendar"),
     ("audit", "/audit", "Audit log"),
+    ("noncompliance", "/noncompliance", "Noncompliance"),
     ("report", "/report", "Report a concern"),
 ]
 """The dashboard's menu: (key, path, label)."""
+
+NAV_NEEDS: dict[str, Action] = {"noncompliance": "noncompliance.read"}
+"""Menu entries shown only to a viewer with the permission their page needs (the others are for everyone who
+reads the dashboard, or for anyone at all)."""
+
+
+def _nav(request: Request, actor: Actor) -> list[tuple[str, str, str]]:
+    """The menu this viewer may follow."""
+    try:
+        policy = request.app.state.workspace.policy()
+    except Exception:  # the layout must render even when the store does not answer
+        return [e for e in NAV if e[0] not in NAV_NEEDS]
+    return [e for e in NAV if e[0] not in NAV_NEEDS or allowed(actor, NAV_NEEDS[e[0]], policy)]
 
 
 def json_script(value: Any) -> Markup:
@@ -70,7 +85,7 @@ def render(
     base = {
         "request": request,
         "page": page,
-        "nav": NAV,
+        "nav": _nav(request, actor),
         "actor": actor,
         "signed_in": actor.kind == "user",
         "csrf": csrf_token(request),

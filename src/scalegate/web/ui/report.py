@@ -14,12 +14,12 @@ from starlette.concurrency import run_in_threadpool
 
 from scalegate.actor import Actor
 from scalegate.errors import InputError
-from scalegate.governance.noncompliance import TRANSITIONS, list_reports, report
+from scalegate.governance.noncompliance import TRANSITIONS, list_reports, may_move, report
 from scalegate.governance.noncompliance import transition as move
 from scalegate.web.api._common import RecordId
 from scalegate.web.api.noncompliance import INTAKE
 from scalegate.web.auth import public, requires
-from scalegate.web.ui.common import act, may, workspace
+from scalegate.web.ui.common import act, workspace
 from scalegate.web.ui.render import render
 
 __all__ = ["router"]
@@ -69,12 +69,14 @@ async def file_report(
 @router.get("/noncompliance")
 def reports(request: Request, actor: Actor = Depends(requires("noncompliance.read"))) -> Response:
     """Reports routed to the viewer's roles, with their lifecycle."""
+    policy = workspace(request).policy()
+    found = list_reports(workspace(request), actor)
     context = {
-        "reports": list_reports(workspace(request), actor),
+        "reports": found,
         "transitions": TRANSITIONS,
-        "can_handle": may(request, actor, "noncompliance.handle"),
+        "movable": {r.id for r in found if may_move(policy, actor, r.routed_to)},
     }
-    return render(request, "noncompliance.html", "report", context)
+    return render(request, "noncompliance.html", "noncompliance", context)
 
 
 @router.post("/noncompliance/{report_id}/transition")
