@@ -44,6 +44,10 @@ ANONYMOUS_PATHS = ("/report", "/api/v1/noncompliance/reports")
 GRACEFUL_SECONDS = 30
 """On shutdown, how long requests in flight may take to finish before their connections are closed."""
 
+WORKER_START_SECONDS = 120
+"""How long a worker may take to start or to answer the supervisor's health check before it is replaced
+(uvicorn's 5 s replaces workers that are merely slow to import on a busy machine, over and over)."""
+
 _URL_ENV = "SCALEGATE_DATABASE_URL"
 _SECRET_ENV = "SCALEGATE_SESSION_SECRET"
 _METRICS_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -99,6 +103,7 @@ def serve_workers(url: str, *, host: str, port: int, workers: int, log_level: st
         log_level=log_level,
         proxy_headers=False,
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
+        timeout_worker_healthcheck=WORKER_START_SECONDS,
         log_config=logging_config(log_level),
     )
 
