@@ -33,16 +33,33 @@ REF = "m@c1"
 RECIPIENTS = {"public": 1, "employees": 250, "regular_clearance_staff": 900}
 
 
+POLICIES = {
+    "fixture": (str(POLICY), "in-the-lead", (("carl", "ceo"), ("rita", "rso"))),
+    "anthropic-rsp-3.4": ("anthropic-rsp-3.4", "anthropic-in-the-lead", (("rita", "rso"),)),
+}
+"""Each policy the scenario runs under: the test fixture and the built-in RSP v3.4, with the id of a scenario
+whose outcome is a delay and who signs a competitor determination under it."""
+
+
+@pytest.fixture(params=sorted(POLICIES))
+def policy(request: pytest.FixtureRequest) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    return POLICIES[request.param]
+
+
 @pytest.fixture
-def lab(db_url: str) -> Iterator[tuple[Workspace, FixedClock, dict[str, Actor]]]:
+def lab(
+    db_url: str, policy: tuple[str, str, tuple[tuple[str, str], ...]]
+) -> Iterator[tuple[Workspace, FixedClock, dict[str, Actor]]]:
     clock = FixedClock(START)
-    ws = init_workspace(db_url, str(POLICY), clock=clock)
+    ws = init_workspace(db_url, policy[0], clock=clock)
     people = make_people(
         ws,
         {"rita": ["rso"], "carl": ["ceo"], "bea": ["board"], "lou": ["ltbt"], "eve": ["evaluator"]},
     )
     service.create_model(ws, people["rita"], "m", "fam", "team")
-    service.register_checkpoint(ws, people["rita"], "m", CheckpointSpec(name="c1", step=1, training_flops=1e24))
+    service.register_checkpoint(
+        ws, people["rita"], "m", CheckpointSpec(name="c1", step=1, training_flops=1e24)
+    )
     try:
         yield ws, clock, people
     finally:
@@ -70,13 +87,15 @@ def test_a_late_report_an_overdue_review_and_an_offcycle_clock(
 
     # Under the cadence's longest interval since adoption, nothing is due yet.
     assert evaluate_gate(ws, REF, "deploy-external").outcome == "allow"
-    goal = roadmap.add_item(ws, rita, area="security", title="Harden weights", target_date=START + timedelta(days=90))
+    goal = roadmap.add_item(
+        ws, rita, area="security", title="Harden weights", target_date=START + timedelta(days=90)
+    )
 
     # Six months later without a report: late. The gate pauses and the calendar records a finding.
     clock.set(START + timedelta(days=190))
     late = evaluate_gate(ws, REF, "deploy-external")
     assert late.outcome == "pause" and "risk_report.overdue" in codes(late)
-    assert next(r for r in late.reasons if r.code == "risk_report.overdue").clause == "TPP v3.4 §3.1"
+    assert str(next(r for r in late.reasons if r.code == "risk_report.overdue").clause).endswith("v3.4 §3.1")
     assert "risk_report_overdue" in open_findings(ws, rita)
 
     # A draft from the record: it lists the missed roadmap goal; a marginal-risk argument is major.
@@ -94,7 +113,7 @@ def test_a_late_report_an_overdue_review_and_an_offcycle_clock(
     approve(ws, people, submitted.approval_decision_id, ("carl", "ceo"), ("rita", "rso"))
     approved = risk_reports.show(ws, rita, draft.id)
     assert approved.status == "approved" and approved.approved and approved.board_approved is False
-    with pytest.raises(ConflictError, match="approve it before sharing|shared"):
+    with pytest.raises(ConflictError, match="once approved and shared"):
         risk_reports.publish(ws, rita, draft.id, redactions=[], recipients=RECIPIENTS)
 
     # Shared with the Board and LTBT (the external review's clock starts); publishing still needs their
@@ -166,21 +185,26 @@ def test_a_late_report_an_overdue_review_and_an_offcycle_clock(
     assert evaluate_gate(ws, REF, "deploy-internal").outcome == "allow"
 
 
-def test_a_competitor_delay_holds_only_once_signed(lab: tuple[Workspace, FixedClock, dict[str, Actor]]) -> None:
+def test_a_competitor_delay_holds_only_once_signed(
+    lab: tuple[Workspace, FixedClock, dict[str, Actor]], policy: tuple[str, str, tuple[tuple[str, str], ...]]
+) -> None:
     ws, _, people = lab
+    _, scenario, signers = policy
     decision_id = competitors.determine(
-        ws, people["eve"], model="m", scenario="in-the-lead", evidence="no competitor within a year (memo 12)"
+        ws, people["eve"], model="m", scenario=scenario, evidence="no competitor within a year (memo 12)"
     )
     unsigned = evaluate_gate(ws, REF, "continue-training")
     assert unsigned.outcome == "allow" and "competitor.unsigned" in codes(unsigned, "info")
-    approve(ws, people, decision_id, ("carl", "ceo"), ("rita", "rso"))
+    approve(ws, people, decision_id, *signers)
     delayed = evaluate_gate(ws, REF, "continue-training")
     assert delayed.outcome == "pause" and codes(delayed) == {"competitor.delay"}
     with pytest.raises(InputError, match="unknown scenario"):
         competitors.determine(ws, people["eve"], model="m", scenario="guess", evidence="x")
 
 
-def test_a_stale_coverage_date_cannot_be_published(lab: tuple[Workspace, FixedClock, dict[str, Actor]]) -> None:
+def test_a_stale_coverage_date_cannot_be_published(
+    lab: tuple[Workspace, FixedClock, dict[str, Actor]],
+) -> None:
     ws, clock, people = lab
     rita = people["rita"]
     draft = risk_reports.draft(ws, people["eve"], title="RR", coverage_date=clock.now() - timedelta(days=20))
@@ -204,9 +228,13 @@ def test_the_report_and_the_reviewer_packet_render_from_the_record(
 
     ws, clock, people = lab
     rita = people["rita"]
-    roadmap.add_item(ws, rita, area="alignment", title="Audit goal", target_date=clock.now() + timedelta(days=1))
+    roadmap.add_item(
+        ws, rita, area="alignment", title="Audit goal", target_date=clock.now() + timedelta(days=1)
+    )
     clock.advance(timedelta(days=10))
-    draft = risk_reports.draft(ws, people["eve"], title="RR one", coverage_date=clock.now() - timedelta(days=2))
+    draft = risk_reports.draft(
+        ws, people["eve"], title="RR one", coverage_date=clock.now() - timedelta(days=2)
+    )
     submitted = risk_reports.submit(ws, people["eve"], draft.id)
     assert submitted.approval_decision_id is not None
     approve(ws, people, submitted.approval_decision_id, ("carl", "ceo"), ("rita", "rso"))
