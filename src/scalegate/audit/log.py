@@ -82,8 +82,10 @@ _PREVIOUS_AT = select(AuditEntryRow.recorded_at).where(AuditEntryRow.seq == bind
 def _reserve(session: Session, count: int) -> int:
     """Advance the head by ``count`` and return the first reserved sequence number.
 
-    Updating the head row first takes its row lock (PostgreSQL) or the write lock (SQLite), so concurrent
-    appenders get consecutive, gap-free sequence numbers.
+    The transaction already holds the store's write lock: SQLite's (``BEGIN IMMEDIATE``) or, on PostgreSQL,
+    the writer lock every write transaction takes first (``scalegate.store.write_lock``), so appenders in
+    any number of processes and hosts get consecutive, gap-free sequence numbers; the head row's own row
+    lock would serialise them too, but only from this statement on, after checks made on an older state.
     """
     return int(session.connection().execute(_RESERVE, {"count": count}).scalar_one()) - count
 
