@@ -25,12 +25,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from scalegate.audit.verify import verify
 from scalegate.clock import SystemClock
 from scalegate.store.models.audit import AuditEntryRow, AuditHeadRow
 from scalegate.store.models.evidence import EvidenceRow
+from scalegate.store.models.gate import GateVerdictRow
 from scalegate.store.models.governance import DecisionRow, SignatureRow
 from scalegate.store.models.registry import ModelRow
 from scalegate.web.server import free_port
@@ -272,6 +273,7 @@ def test_three_servers_one_killed_lose_no_acknowledged_write(
             signed = {(d, r) for d, r in session.execute(select(SignatureRow.decision_id, SignatureRow.role))}
             seqs = list(session.execute(select(AuditEntryRow.seq).order_by(AuditEntryRow.seq)).scalars())
             head = session.execute(select(AuditHeadRow.size)).scalar_one()
+            cached = session.execute(select(func.count()).select_from(GateVerdictRow)).scalar_one()
         lost = (
             [
                 r
@@ -313,4 +315,5 @@ def test_three_servers_one_killed_lose_no_acknowledged_write(
     assert lost == []
     assert unclean == [], unclean[:3]
     assert seqs == list(range(head))
+    assert cached == 0  # over PostgreSQL no server keeps a verdict another could serve stale
     assert report.ok, [p.line() for p in report.problems][:5]
