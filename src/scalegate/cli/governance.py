@@ -46,14 +46,8 @@ JSON = typer.Option(False, "--json", help="Print one JSON document.")
 
 def _instant(value: str | None, option: str) -> datetime | None:
     from scalegate.clock import parse_instant
-    from scalegate.errors import InputError
 
-    if value is None:
-        return None
-    try:
-        return parse_instant(value)
-    except ValueError:
-        raise InputError(f"not an ISO-8601 date or time: {value!r}", where=option) from None
+    return None if value is None else parse_instant(value, option)
 
 
 # -- users and tokens ----------------------------------------------------------------------------------------

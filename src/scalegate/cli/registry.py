@@ -42,10 +42,7 @@ def _instant(text: str | None, option: str) -> datetime | None:
         return None
     from scalegate.clock import parse_instant
 
-    try:
-        return parse_instant(text)
-    except ValueError as exc:
-        raise InputError(f"{text!r} is not an ISO-8601 date or time", where=option) from exc
+    return parse_instant(text, option)
 
 
 def _pairs(values: list[str] | None, option: str) -> dict[str, float]:
