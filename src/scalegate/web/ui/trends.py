@@ -53,6 +53,18 @@ def _drawn(x: float) -> float:
     return float(f"{x:.4g}") if math.isfinite(x) else x
 
 
+def _span(xs: list[float]) -> tuple[float, float]:
+    """The x range the threshold and alert lines (and the buffer between them) are drawn across. Results at
+    one effective compute, the demo's case, give a range of zero width, and lines of zero length are not
+    drawn at all: the range then spans half to twice that compute (the axis is logarithmic)."""
+    if not xs:
+        return 1.0, 10.0
+    lo, hi = min(xs), max(xs)
+    if lo < hi:
+        return lo, hi
+    return (lo / 2, hi * 2) if lo > 0 else (lo - 1.0, hi + 1.0)
+
+
 def chart_config(forecast: dict[str, Any], indicator: dict[str, Any], metric: str) -> dict[str, Any]:
     """A Chart.js configuration (plain data) for one indicator's trend; coordinates are rounded for drawing
     (``_drawn``), the numbers in the text come from the forecast itself."""
@@ -68,7 +80,7 @@ def chart_config(forecast: dict[str, Any], indicator: dict[str, Any], metric: st
     current = forecast.get("current_effective_compute")
     if current:
         xs_all.append(current)
-    xs = (min(xs_all), max(xs_all)) if xs_all else (1.0, 10.0)
+    xs = _span(xs_all)
     datasets: list[dict[str, Any]] = []
     threshold, alert = indicator.get("threshold"), indicator.get("alert")
     if threshold is not None:
