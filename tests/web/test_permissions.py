@@ -38,6 +38,13 @@ PUBLIC = {
     ("GET", "/login"),
     ("POST", "/login"),
     ("POST", "/logout"),
+    ("GET", "/login/sso"),
+    ("GET", "/login/sso/callback"),
+    ("GET", "/signing-key"),
+    ("POST", "/signing-key"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
     ("GET", "/report"),
     ("POST", "/report"),
 }

@@ -29,14 +29,21 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from scalegate.actor import Actor
 from scalegate.errors import AuthenticationError, InputError
+from scalegate.governance.oidc import find_or_link
 from scalegate.governance.permissions import require
+from scalegate.governance.sso_settings import (
+    SSO_SETTING,
+    RoleRule,
+    SSOSettings,
+    local_passwords_allowed,
+    sso_settings,
+)
 from scalegate.governance.users import actor_for, user_roles
-from scalegate.permissions import ADMIN_ROLE
 from scalegate.store.models.governance import UserRoleRow, UserRow
 from scalegate.store.models.workspace import SettingRow
 
@@ -44,6 +51,8 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from scalegate.workspace import Workspace
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@\-]{0,99}$")
 
 __all__ = [
     "SSO_SETTING",
@@ -56,81 +65,6 @@ __all__ = [
     "sign_in",
     "sso_settings",
 ]
-
-SSO_SETTING = "sso"
-"""Key of the settings row that holds the workspace's ``SSOSettings`` as JSON."""
-
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@\-]{0,99}$")
-
-
-class RoleRule(BaseModel):
-    """Members of ``group`` at the provider hold ``roles`` in the workspace."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    group: str = Field(min_length=1, max_length=200)
-    """A value of the provider's group claim, compared exactly."""
-    roles: tuple[str, ...] = Field(min_length=1)
-    """Role ids of the active policy (never ``admin``)."""
-
-
-class SSOSettings(BaseModel):
-    """How the workspace signs people in through its OpenID Connect provider."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    version: int = 1
-    """Format version of this settings document."""
-    provider_name: str = Field(min_length=1, max_length=80)
-    """Shown on the sign-in button: "Sign in with <provider_name>"."""
-    issuer: str = Field(pattern=r"^https?://")
-    """The provider's issuer URL (its discovery document lives under it)."""
-    client_id: str = Field(min_length=1, max_length=200)
-    """This workspace's client id at the provider (the secret is the server's, see ``docs/deploy.md``)."""
-    scope: str = "openid email profile"
-    """Scopes asked for; add the one your provider needs for the group claim (e.g. ``groups``)."""
-    groups_claim: str = "groups"
-    """ID-token claim that lists the person's groups."""
-    role_rules: tuple[RoleRule, ...] = ()
-    """Group to roles; the roles named here are managed by the provider's groups."""
-    create_users: bool = True
-    """Create a user at first sign-in when their groups grant a role."""
-    local_passwords: bool = True
-    """Whether password sign-in is allowed at all (off: single sign-on and API tokens only)."""
-
-    @field_validator("role_rules")
-    @classmethod
-    def _no_admin(cls, rules: tuple[RoleRule, ...]) -> tuple[RoleRule, ...]:
-        if any(ADMIN_ROLE in rule.roles for rule in rules):
-            raise ValueError("the admin role is never taken from a provider's groups")
-        return rules
-
-    def managed_roles(self) -> frozenset[str]:
-        """The roles the provider's groups decide."""
-        return frozenset(role for rule in self.role_rules for role in rule.roles)
-
-    def digest(self) -> str:
-        """SHA-256 of the settings as stored (named by the entries the rule caused)."""
-        return hashlib.sha256(self.model_dump_json().encode("utf-8")).hexdigest()
-
-
-def sso_settings(workspace: Workspace) -> SSOSettings | None:
-    """The workspace's single sign-on settings, or None when none are configured."""
-    with workspace.read() as session:
-        return _load(session)
-
-
-def _load(session: Session) -> SSOSettings | None:
-    row = session.get(SettingRow, SSO_SETTING)
-    if row is None:
-        return None
-    return SSOSettings.model_validate_json(row.value)
-
-
-def local_passwords_allowed(session: Session) -> bool:
-    """Whether the workspace accepts password sign-in (true unless single sign-on turned it off)."""
-    settings = _load(session)
-    return settings is None or settings.local_passwords
 
 
 def configure_sso(workspace: Workspace, actor: Actor, document: dict[str, Any]) -> SSOSettings:
@@ -183,8 +117,6 @@ def _groups(settings: SSOSettings, claims: dict[str, Any]) -> list[str]:
 def sign_in(workspace: Workspace, settings: SSOSettings, claims: dict[str, Any]) -> Actor:
     """The workspace actor for verified ID-token claims of the configured provider: the linked user (found by
     subject, or linked by verified email), or a user created now; managed roles follow the groups."""
-    from scalegate.governance.oidc import find_or_link
-
     subject = str(claims.get("sub") or "")
     if not subject:
         raise AuthenticationError("OIDC claims carry no subject")

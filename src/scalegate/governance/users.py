@@ -360,7 +360,7 @@ def authenticate_password(workspace: Workspace, name: str, password: str) -> Act
     from argon2 import PasswordHasher
     from argon2.exceptions import InvalidHashError, VerificationError
 
-    from scalegate.governance.sso import local_passwords_allowed  # sso builds on this module
+    from scalegate.governance.sso_settings import local_passwords_allowed
 
     with workspace.read() as session:
         if not local_passwords_allowed(session):
