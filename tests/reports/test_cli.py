@@ -157,3 +157,15 @@ def test_export_ciso_assistant_and_bundle(cli: Cli, tmp_path: Path) -> None:
     bundle = cli("export", "bundle", str(tmp_path / "b"), "--ref", REF, "--json", user="aud")
     assert bundle["audience"] == "reviewer" and (tmp_path / "b" / "MANIFEST.json").exists()
     assert "may not report.export" in cli("export", "bundle", str(tmp_path / "c"), user="eve", code=2)
+
+
+def test_assess_prints_the_forecasts_its_help_promises(cli: Cli) -> None:
+    from scalegate.assessment.service import assess
+
+    assert "forecast" in cli("assess", "--help").lower()
+    forecasts = assess(cli.s.workspace, REF).forecasts
+    assert forecasts and all(f.ok for f in forecasts)
+    text = cli("assess", REF)
+    assert "Forecast" in text
+    for f in forecasts:
+        assert f.indicator_id in text and str(f.fit) in text

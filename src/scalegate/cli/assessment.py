@@ -68,6 +68,7 @@ def print_assessment(result: dict[str, Any]) -> None:
         ["threshold", "finding", "indicator", "state", "estimate", "interval", "alert/threshold", "n"],
         rows,
     )
+    _print_forecasts(result.get("forecasts") or [])
     levels = result["requirements"]["levels"]
     for kind, req in levels.items():
         sg = result["safeguards"].get(kind, {})
@@ -86,6 +87,32 @@ def print_assessment(result: dict[str, Any]) -> None:
             f"missing={det['missing_roles']}"
         )
     )
+
+
+def _reach(forecast: dict[str, Any], line: str) -> str:
+    """Where the trend reaches a line: the effective compute and its multiple of the current one."""
+    at = (forecast.get("reach") or {}).get(line) or {}
+    ec, ratio = at.get("effective_compute"), at.get("ratio")
+    if ec is None:
+        return "not within range"
+    return f"{ec:.3g}" + (f" ({ratio:.3g}x current)" if ratio is not None else "")
+
+
+def _print_forecasts(forecasts: list[dict[str, Any]]) -> None:
+    """The forecast per indicator, as the help promises: where the fitted trend reaches the alert value and
+    the threshold, or why there is no forecast."""
+    rows = [
+        [f["indicator_id"], f.get("fit") or "-", _reach(f, "alert"), _reach(f, "threshold")]
+        if f.get("ok")
+        else [f["indicator_id"], "-", f"no forecast: {f.get('reason') or 'too few results'}", ""]
+        for f in forecasts
+    ]
+    if rows:
+        table(
+            "Forecast (effective compute at which the trend reaches)",
+            ["indicator", "fit", "alert", "threshold"],
+            rows,
+        )
 
 
 def _levels(values: list[str]) -> dict[str, str] | None:
