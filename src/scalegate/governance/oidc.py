@@ -3,13 +3,13 @@
 Authlib drives the OAuth 2.0 exchange (authorization URL, state, PKCE, token request); the ID token is
 verified with joserfc, Authlib's JOSE library: signature against the provider's published keys, issuer,
 audience, expiry and the nonce of this login. The provider proves who the person is; the workspace decides
-what they may do: a user must exist in the workspace (added by an admin), and roles are never taken from the
-provider.
+what they may do. ``oidc_login`` takes no role from the provider and needs a user an admin added;
+``governance.sso`` adds the workspace's rule (roles from group claims, users created at first sign-in).
 
 A person is matched by the (issuer, subject) pair recorded at their first sign-in. That first time, they are
 matched by email address, only when the provider says the address is verified; the link is then recorded in
-the audit log. The web door keeps a ``LoginRequest`` between ``begin`` and ``finish`` (e.g. in a signed
-cookie).
+the audit log. The web door keeps a ``LoginRequest`` between ``begin`` and ``finish`` in the signed session
+cookie (``web.ui.sso``), and the ID token for the logout at the provider (``logout_url``).
 """
 
 from __future__ import annotations
