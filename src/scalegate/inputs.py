@@ -20,6 +20,7 @@ __all__ = [
     "INT_MAX",
     "INT_MIN",
     "MAX_DEPTH",
+    "MAX_DOCUMENT",
     "MAX_NAME_LENGTH",
     "MAX_TEXT_FILE",
     "BoundsError",
@@ -41,6 +42,9 @@ INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 
 MAX_TEXT_FILE = 64 << 20
 """Largest policy, import or samples file read (they hold a few kilobytes to a few megabytes)."""
+
+MAX_DOCUMENT = 512 << 20
+"""Largest supporting document read into the store (a report, a grading sheet, an affirmative case)."""
 
 MAX_NAME_LENGTH = 200
 """Longest model, run, checkpoint or task name."""

@@ -45,11 +45,13 @@ LEFT_OUT = {
     "evals run": "runs evaluations",
 }
 EXAMPLES_PER_COMMAND = 6
+DEEP = (FIXTURES / "fuzz" / "imports" / "deep.json").read_bytes()
 
 NUMBERS = ["-1", "0", "1", "0.5", "7", "99999999999999999999999", "1e999", "nan", "-inf", "abc", ""]
 DATES = ["2020-01-01", "2025-06-01", "9999-12-31", "0001-01-01", "2025-02-30", "yesterday", "0", ""]
 WORDS = ["m1", "m1@c1", "nope", "m9@c9", "999999999", "-", "", "x" * 5000, "a/b@c", "é\u0000"]
-PATHS = [str(FIXTURES / "fuzz" / "imports" / "deep.json"), "/nonexistent/file", "/dev/zero", ""]
+PATHS = ["existing.json", "missing/file.json", "/dev/zero", ""]
+"""Relative paths name files in the test's own directory (the current directory while a command runs)."""
 
 
 def _leaves() -> dict[str, Any]:
@@ -142,7 +144,8 @@ def test_a_command_with_generated_arguments_refuses_in_one_line_or_succeeds(
     def run(argv: list[str]) -> None:
         before = store_digest(store)
         cwd = os.getcwd()
-        os.chdir(tmp_path)  # a command that writes files writes them here
+        os.chdir(tmp_path)  # a command reads and writes files here
+        (tmp_path / "existing.json").write_bytes(DEEP)
         try:
             result = runner.invoke(app, ["--db", store, "--as", "ada", *name.split(), *argv], env=env)
         finally:

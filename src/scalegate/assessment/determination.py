@@ -17,6 +17,7 @@ from scalegate.clock import refuse_past
 from scalegate.errors import InputError
 from scalegate.evidence.blobs import put_bytes
 from scalegate.governance.decisions import open_decision
+from scalegate.inputs import MAX_DOCUMENT, BoundsError, read_regular
 
 if TYPE_CHECKING:
     from scalegate.actor import Actor
@@ -81,9 +82,10 @@ def propose_affirmative_case(
 ) -> Any:
     """Open an affirmative case (RSP v2.2 AI R&D-4/-5) for sign-off, bound to its document hash, findings."""
     try:
-        data = Path(document).read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read affirmative case: {exc.strerror}", where=str(document)) from exc
+        data = read_regular(Path(document), MAX_DOCUMENT)
+    except (OSError, BoundsError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        raise InputError(f"cannot read affirmative case: {reason}", where=str(document)) from exc
     assessment = assess(workspace, ref)
     with workspace.transaction() as session:
         sha = put_bytes(session, data, workspace.now())

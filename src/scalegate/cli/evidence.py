@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from scalegate.cli._context import actor_of, state, workspace_of
-from scalegate.cli._output import as_dict, command, console, emit_json, table
+from scalegate.cli._output import as_dict, command, console, emit_json, fail, table
 from scalegate.cli.ingest import ingest, ingest_json, render_ingest
 from scalegate.errors import InputError
 from scalegate.inputs import BoundsError, load_json
@@ -275,7 +275,10 @@ def _write_export(result: tuple[list[dict[str, Any]], Path | None]) -> None:
     if out is None:
         emit_json(documents)
         return
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"--out: cannot make directory {out} ({exc.strerror or exc})")
     for document in documents:
         evidence_id = document["source_metadata"]["additional_details"]["evidence_id"]
         (out / f"evidence-{evidence_id}.json").write_text(json.dumps(document, indent=2) + "\n")

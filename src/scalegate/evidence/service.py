@@ -41,7 +41,7 @@ from scalegate.evidence.types import (
     LogFormat,
     ScorerSummary,
 )
-from scalegate.inputs import file_kind
+from scalegate.inputs import MAX_DOCUMENT, BoundsError, file_kind, read_regular
 from scalegate.permissions import require
 from scalegate.registry.lookup import resolve_checkpoint
 from scalegate.store.models.audit import AuditEntryRow
@@ -149,9 +149,11 @@ def ingest_manual(
     if document is not None:
         doc = Path(document)
         try:
-            data = doc.read_bytes()
+            data = read_regular(doc, MAX_DOCUMENT)
         except OSError as exc:
             raise EvidenceError(f"cannot read document ({exc.strerror or exc})", where=str(doc)) from exc
+        except BoundsError as exc:
+            raise EvidenceError(f"cannot read document: {exc}", where=str(doc)) from exc
         attachments[doc.name] = data
         result = result.model_copy(
             update={

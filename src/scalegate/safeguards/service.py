@@ -26,6 +26,7 @@ from scalegate.governance.calendar import deadline_item
 from scalegate.governance.decisions import decision_status, open_decision
 from scalegate.governance.hooks import CalendarSource
 from scalegate.governance.permissions import require
+from scalegate.inputs import MAX_DOCUMENT, BoundsError, read_regular
 from scalegate.jsonable import to_jsonable
 from scalegate.months import add_months
 from scalegate.policy import Policy
@@ -193,9 +194,10 @@ def add_evidence(
     data = None
     if path is not None:
         try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            raise InputError(f"cannot read evidence file: {exc.strerror}", where=str(path)) from exc
+            data = read_regular(Path(path), MAX_DOCUMENT)
+        except (OSError, BoundsError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+            raise InputError(f"cannot read evidence file: {reason}", where=str(path)) from exc
     if expires_at is not None and expires_at <= workspace.now():
         raise InputError(
             f"expiry {expires_at.isoformat()} is already past", where=f"criterion {criterion_id}"

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from scalegate.canonical import digest
 from scalegate.errors import InputError, NotFoundError
+from scalegate.inputs import BoundsError, read_text
 
 __all__ = [
     "CASE_SCHEMA_VERSION",
@@ -196,9 +197,10 @@ def load_case(path: str | Path) -> SafetyCase:
     """Read a safety-case JSON file written by ``SafetyCase.to_json``."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read safety case: {exc.strerror}", where=str(p)) from exc
+        text = read_text(p)
+    except (OSError, BoundsError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        raise InputError(f"cannot read safety case: {reason}", where=str(p)) from exc
     try:
         return SafetyCase.model_validate_json(text)
     except ValueError as exc:
