@@ -36,16 +36,46 @@ class WhoAmI(BaseModel):
     via: str = Field(description="`token`, `session` or `none`.")
 
 
-@router.get("/openapi.json", summary="The OpenAPI document of this API")
-def openapi(
-    request: Request, _: Actor = Depends(public("the API description is not secret"))
-) -> dict[str, Any]:
-    """The OpenAPI 3 document describing every route under /api/v1."""
-    document: dict[str, Any] = request.app.openapi()
+SECURITY_SCHEMES: dict[str, Any] = {
+    "apiToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An API token (`scalegate token create`), sent as `Authorization: Bearer <token>`; "
+        "what it may do is its user's roles, narrowed by its scopes.",
+    },
+    "session": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "scalegate_session",
+        "description": "The session cookie set by `POST /login`; an unsafe request with it must also carry "
+        "the session's CSRF token.",
+    },
+}
+"""How a caller authenticates: an API token, or a browser's session."""
+
+OPEN: dict[str, Any] = {"security": []}
+"""``openapi_extra`` of a public route (``Depends(public(...))``): no credential needed."""
+
+
+def with_security(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` declaring the security schemes, required by every operation but the public ones, which
+    say so themselves with ``openapi_extra=OPEN`` (``security: []``)."""
+    document = {**document, "components": {**document.get("components", {})}}
+    document["components"]["securitySchemes"] = SECURITY_SCHEMES
+    document["security"] = [{"apiToken": []}, {"session": []}]
     return document
 
 
-@router.get("/health", summary="Health check", response_model=Health)
+@router.get("/openapi.json", summary="The OpenAPI document of this API", openapi_extra=OPEN)
+def openapi(
+    request: Request, _: Actor = Depends(public("the API description is not secret"))
+) -> dict[str, Any]:
+    """The OpenAPI 3 document describing every route under /api/v1, with how a caller authenticates."""
+    document: dict[str, Any] = request.app.openapi()
+    return with_security(document)
+
+
+@router.get("/health", summary="Health check", response_model=Health, openapi_extra=OPEN)
 def health(request: Request, _: Actor = Depends(public("load balancers probe it"))) -> Health:
     """Reads the active policy from the store: 200 means the server and its store answer."""
     active = workspace_of(request).active()
@@ -58,7 +88,7 @@ def health(request: Request, _: Actor = Depends(public("load balancers probe it"
     )
 
 
-@router.get("/whoami", summary="The caller's identity", response_model=WhoAmI)
+@router.get("/whoami", summary="The caller's identity", response_model=WhoAmI, openapi_extra=OPEN)
 async def whoami(
     request: Request, actor: Actor = Depends(public("tells anyone only who they are"))
 ) -> WhoAmI:

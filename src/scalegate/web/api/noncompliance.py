@@ -22,6 +22,7 @@ from scalegate.governance.noncompliance import summarize as roll_up
 from scalegate.governance.noncompliance import transition as move
 from scalegate.jsonable import to_jsonable
 from scalegate.web.api._common import RecordId, api_router, workspace_of
+from scalegate.web.api.meta import OPEN
 from scalegate.web.auth import public, requires
 
 __all__ = ["INTAKE", "router"]
@@ -65,7 +66,12 @@ def _notifier(request: Request) -> Any:
     return request.app.state.settings.notifier
 
 
-@router.post("/noncompliance/reports", summary="Report potential noncompliance (anonymous)", status_code=201)
+@router.post(
+    "/noncompliance/reports",
+    summary="Report potential noncompliance (anonymous)",
+    status_code=201,
+    openapi_extra=OPEN,
+)
 def report(request: Request, body: NewReport, actor: Actor = Depends(INTAKE)) -> dict[str, Any]:
     """File a report without any identity; returns a receipt (its id and where it was routed)."""
     receipt = file_report(
