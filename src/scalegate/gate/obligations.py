@@ -31,6 +31,7 @@ from sqlalchemy import select
 from scalegate.gate.verdict import Reason
 from scalegate.governance.decisions import decision_status
 from scalegate.governance.documents import competitors
+from scalegate.governance.documents.reading import terms_of
 from scalegate.governance.documents.risk_reports import BOARD_APPROVAL
 from scalegate.governance.documents.standing import (
     covering_report,
@@ -38,7 +39,7 @@ from scalegate.governance.documents.standing import (
     open_offcycle,
     review_clocks,
 )
-from scalegate.governance.documents.terms import DocumentTerms, terms_of
+from scalegate.governance.documents.terms import DocumentTerms
 from scalegate.store.models.documents import RiskReportRow
 from scalegate.store.models.registry import ModelRow
 

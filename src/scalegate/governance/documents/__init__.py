@@ -11,10 +11,11 @@ from scalegate.governance.documents import (
     competitors,
     deadlines,
     offcycle,
+    reading,
     reviews,
     risk_reports,
     roadmap,
     terms,
 )
 
-__all__ = ["competitors", "deadlines", "offcycle", "reviews", "risk_reports", "roadmap", "terms"]
+__all__ = ["competitors", "deadlines", "offcycle", "reading", "reviews", "risk_reports", "roadmap", "terms"]

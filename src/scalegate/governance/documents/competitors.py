@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Final
 from scalegate.canonical import digest
 from scalegate.errors import ConflictError, InputError, NotFoundError
 from scalegate.governance.decisions import DecisionStatus, decision_status, open_decision
-from scalegate.governance.documents.terms import CompetitorTerms, Scenario, terms_of
+from scalegate.governance.documents.reading import terms_of
+from scalegate.governance.documents.terms import CompetitorTerms, Scenario
 from scalegate.store.models.registry import ModelRow
 
 if TYPE_CHECKING:

@@ -16,13 +16,14 @@ from sqlalchemy import select
 
 from scalegate.calendar_types import CalendarItem
 from scalegate.governance.calendar import PROMPTLY, deadline_item
+from scalegate.governance.documents.reading import terms_of
 from scalegate.governance.documents.standing import (
     next_report_due,
     open_offcycle,
     review_clocks,
     unlisted_misses,
 )
-from scalegate.governance.documents.terms import DocumentTerms, terms_of
+from scalegate.governance.documents.terms import DocumentTerms
 from scalegate.governance.hooks import CalendarSource
 from scalegate.store.models.documents import RiskReportRow
 from scalegate.store.models.governance import DecisionRow

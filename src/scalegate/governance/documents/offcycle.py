@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from scalegate.errors import ConflictError, InputError, NotFoundError
-from scalegate.governance.documents.terms import OffCycleTerms, terms_of
+from scalegate.governance.documents.reading import terms_of
+from scalegate.governance.documents.terms import OffCycleTerms
 from scalegate.governance.permissions import require
 from scalegate.store.models.documents import OffCycleAnalysisRow
 from scalegate.store.models.registry import ModelRow

@@ -22,8 +22,9 @@ from sqlalchemy import select
 from scalegate.canonical import digest
 from scalegate.errors import ConflictError, InputError, NotFoundError, PermissionDenied
 from scalegate.governance.decisions import open_decision
+from scalegate.governance.documents.reading import terms_of
 from scalegate.governance.documents.risk_reports import get_report
-from scalegate.governance.documents.terms import ReviewTerms, terms_of
+from scalegate.governance.documents.terms import ReviewTerms
 from scalegate.governance.hooks import DecisionHooks
 from scalegate.governance.permissions import require
 from scalegate.store.models.documents import ExternalReviewRow, ReviewerRow, RiskReportRow

@@ -32,7 +32,8 @@ from scalegate.canonical import digest
 from scalegate.clock import check_instant
 from scalegate.errors import ConflictError, InputError, NotFoundError
 from scalegate.governance.decisions import decision_status, open_decision, status_of
-from scalegate.governance.documents.terms import ReportTerms, terms_of
+from scalegate.governance.documents.reading import terms_of
+from scalegate.governance.documents.terms import ReportTerms
 from scalegate.governance.hooks import DecisionHooks
 from scalegate.governance.permissions import require
 from scalegate.jsonable import to_jsonable

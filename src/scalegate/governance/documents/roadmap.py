@@ -18,7 +18,8 @@ from sqlalchemy import select
 
 from scalegate.clock import check_instant
 from scalegate.errors import ConflictError, InputError, NotFoundError
-from scalegate.governance.documents.terms import RoadmapTerms, terms_of
+from scalegate.governance.documents.reading import terms_of
+from scalegate.governance.documents.terms import RoadmapTerms
 from scalegate.governance.permissions import require
 from scalegate.store.models.documents import RoadmapItemRow
 

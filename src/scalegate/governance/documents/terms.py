@@ -7,17 +7,13 @@ outcomes, each with its strength of commitment and its clause (``scalegate.polic
 workflows, the calendar and the gate read them through this module only, so that the engine holds no
 framework's numbers: change the policy file, and the clocks follow.
 
-A policy without such obligations (RSP v2.2 and the other v2-style files) yields ``None`` from
-``terms_of``: nothing here applies to it, and the gate adds no reason.
+``reading.terms_of`` reads them from a policy; a policy without such obligations (RSP v2.2 and the other
+v2-style files) yields ``None``: nothing here applies to it, and the gate adds no reason.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from scalegate.policy import Policy
 
 __all__ = [
     "Audience",
@@ -28,7 +24,6 @@ __all__ = [
     "ReviewTerms",
     "RoadmapTerms",
     "Scenario",
-    "terms_of",
 ]
 
 
@@ -152,10 +147,3 @@ class DocumentTerms:
     def offcycle_for(self, deployment: str) -> OffCycleTerms | None:
         """The off-cycle obligation for a kind of deployment, if the policy has one."""
         return next((o for o in self.offcycle if o.deployment == deployment), None)
-
-
-def terms_of(policy: Policy) -> DocumentTerms | None:
-    """The document obligations of ``policy``; None when it states none (a v2-style policy)."""
-    from scalegate.governance.documents._read import read_terms
-
-    return read_terms(policy)

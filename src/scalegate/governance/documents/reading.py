@@ -1,4 +1,5 @@
-"""Reading the policy's obligations (``scalegate.policy.obligations``) into the workflows' typed terms."""
+"""Reading the policy's obligations (``scalegate.policy.obligations``) into the workflows' typed terms
+(``governance.documents.terms``): the one place that knows the policy file's shape."""
 
 from __future__ import annotations
 
@@ -20,15 +21,16 @@ if TYPE_CHECKING:
     from scalegate.policy import Policy
     from scalegate.policy.obligations import DocumentObligation, Obligations, ReviewObligation
 
-__all__ = ["read_terms"]
+__all__ = ["terms_of"]
 
 _DEPLOYMENT = {"internal_model_exceeds_analysis": "internal", "public_model_exceeds_analysis": "public"}
 _ROADMAP_AREAS = ()
 """The policy states no closed list of areas; any area a goal names is accepted."""
 
 
-def read_terms(policy: Policy) -> DocumentTerms | None:
-    """The workflows' terms of ``policy``; None when it states no obligations."""
+def terms_of(policy: Policy) -> DocumentTerms | None:
+    """The document obligations of ``policy`` as the workflows' terms; None when it states none (a v2-style
+    policy)."""
     ob = policy.obligations
     if ob is None:
         return None
