@@ -89,7 +89,7 @@ class OIDCClient:
         if self._metadata is None:
             url = self.config.issuer.rstrip("/") + "/.well-known/openid-configuration"
             with self._http() as http:
-                document = _json(http.get(url), "discovery")
+                document = _json(_get(http, url, "discovery"), "discovery")
             if document.get("issuer", "").rstrip("/") != self.config.issuer.rstrip("/"):
                 raise AuthenticationError(
                     f"OIDC discovery names issuer {document.get('issuer')!r}, expected {self.config.issuer!r}"
@@ -174,7 +174,7 @@ class OIDCClient:
         from joserfc.jwk import KeySet
 
         with self._http() as http:
-            document = _json(http.get(self.metadata()["jwks_uri"]), "jwks")
+            document = _json(_get(http, self.metadata()["jwks_uri"], "jwks"), "jwks")
         keys = KeySet.import_key_set(document)  # type: ignore[arg-type]
         registry = jwt.JWTClaimsRegistry(
             now=now,
@@ -191,6 +191,16 @@ class OIDCClient:
         except (JoseError, ValueError) as exc:
             raise AuthenticationError(f"OIDC ID token rejected: {exc}") from exc
         return dict(decoded.claims)
+
+
+def _get(http: httpx.Client, url: str, what: str) -> Any:
+    """GET from the provider; an unreachable provider refuses the sign-in (one line) instead of failing."""
+    import httpx
+
+    try:
+        return http.get(url)
+    except httpx.HTTPError as exc:
+        raise AuthenticationError(f"cannot reach the identity provider for its {what}: {exc}") from exc
 
 
 def _json(response: Any, what: str) -> dict[str, Any]:

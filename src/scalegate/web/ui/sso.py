@@ -78,7 +78,12 @@ async def begin(
     """Send the browser to the provider, remembering what its answer must match."""
     settings = await run_in_threadpool(_settings, request)
     client = oidc_client(request, settings)
-    login = await run_in_threadpool(client.begin)
+    try:
+        login = await run_in_threadpool(client.begin)
+    except AuthenticationError as exc:  # the provider is unreachable or answers nonsense
+        options = await run_in_threadpool(login_options, request)
+        context = {"next": safe_next(next), "failed": False, "sso_failed": str(exc), **options}
+        return render(request, "login.html", "login", context, status=503)
     request.session[PENDING_KEY] = {
         "state": login.state,
         "nonce": login.nonce,
@@ -108,7 +113,8 @@ async def callback(
         )
         actor = await run_in_threadpool(sign_in, workspace, settings, done.claims)
     except AuthenticationError as exc:
-        context = {"next": "/", "failed": False, "sso_failed": str(exc), **login_options(request)}
+        options = await run_in_threadpool(login_options, request)
+        context = {"next": "/", "failed": False, "sso_failed": str(exc), **options}
         return render(request, "login.html", "login", context, status=401)
     lifetime = request.app.state.settings.session_max_age
     started = await run_in_threadpool(start_server_session, workspace, actor, lifetime_seconds=lifetime)
