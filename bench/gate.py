@@ -4,6 +4,10 @@ Pipelines call the gate on every evaluation step, so its start-up matters. Three
 of N fresh processes: the baseline interpreter start (`python -c pass`), the gate answering from its verdict
 cache (the common case: nothing changed since the last call), and the gate deciding from scratch (cache
 invalidated by a state change). Goal: cached gate <= 3x the baseline.
+
+A fourth line isolates the check of the rows a verdict relies on against the audit log
+(``scalegate.gate.relied``): fresh in-process evaluations with the check and with it replaced by a no-op,
+interleaved in the same run, as a ratio.
 """
 
 from __future__ import annotations
@@ -62,6 +66,7 @@ def main() -> None:
                 conn.execute("DELETE FROM gate_verdicts")
             cold_samples.append(_time(gate, env, 1))
         cold = statistics.median(cold_samples)
+        checked, unchecked, rows = _relied_check_cost(url)
     ratio = cached / baseline
     print(f"python -c pass          median {baseline * 1000:7.1f} ms  (baseline, {RUNS} runs)")
     print(
@@ -71,6 +76,44 @@ def main() -> None:
     print(
         f"scalegate gate (cold)   median {cold * 1000:7.1f} ms  ratio {cold / baseline:5.2f}x  (full engine)"
     )
+    print(
+        f"relied-row check        median {checked * 1000:7.1f} ms  ratio {checked / unchecked:5.2f}x  "
+        f"(fresh in-process evaluation with / without it, {rows} rows checked)"
+    )
+
+
+def _relied_check_cost(url: str) -> tuple[float, float, int]:
+    """Median in-process ``evaluate_actions`` with the relied-row check and with a no-op in its place, and the
+    number of rows the check reads."""
+    import scalegate.gate.service as service
+    from scalegate.gate.relied import RowCheck
+    from scalegate.workspace import open_workspace
+
+    real = getattr(service, "check_relied_rows")  # noqa: B009  (the name the service calls)
+    workspace = open_workspace(url)
+    seen: list[int] = []
+
+    def counted(*args: object) -> RowCheck:
+        result: RowCheck = real(*args)
+        seen.append(result.rows)
+        return result
+
+    def skipped(*_: object) -> RowCheck:
+        return RowCheck([], 0, False)
+
+    samples: dict[str, list[float]] = {"on": [], "off": []}
+    try:
+        service.evaluate_actions(workspace, "aurora-1")  # warm: policy, series
+        for _ in range(RUNS):
+            for name, check in (("on", counted), ("off", skipped)):
+                setattr(service, "check_relied_rows", check)  # noqa: B010  (swapped for the baseline)
+                start = time.perf_counter()
+                service.evaluate_actions(workspace, "aurora-1")
+                samples[name].append(time.perf_counter() - start)
+    finally:
+        setattr(service, "check_relied_rows", real)  # noqa: B010
+        workspace.close()
+    return statistics.median(samples["on"]), statistics.median(samples["off"]), max(seen, default=0)
 
 
 if __name__ == "__main__":
