@@ -266,12 +266,27 @@ assert set(PERMISSION_RULES) == set(ACTIONS), "every action needs a default rule
 
 
 def rules_for(policy: Policy | None) -> dict[Action, list[PermissionRule]]:
-    """The default rules plus those the policy implies, per action."""
-    table: dict[Action, list[PermissionRule]] = {a: [PERMISSION_RULES[a]] for a in ACTIONS}
+    """The default rules plus those the policy implies, per action.
+
+    The defaults are modelled on RSP v2.2 and cite it. Under a policy encoding another document (RSP v1.0,
+    another framework) that citation is not the policy's own: such a default then says it is scalegate's,
+    naming the clause it follows, rather than passing a v2.2 clause off as one of the policy's."""
+    table: dict[Action, list[PermissionRule]] = {
+        a: [_as_default(PERMISSION_RULES[a], policy)] for a in ACTIONS
+    }
     if policy is not None:
         for rule in _policy_rules(policy):
             table[rule.action].append(rule)
     return table
+
+
+def _as_default(rule: PermissionRule, policy: Policy | None) -> PermissionRule:
+    """``rule`` with a source that does not cite another document as the policy's (see ``rules_for``)."""
+    if policy is None or not rule.source.startswith(RSP):
+        return rule
+    if policy.governance.change_control.source.document == RSP:
+        return rule
+    return PermissionRule(rule.action, rule.roles, rule.reason, f"{DEFAULT} (after {rule.source})")
 
 
 def _policy_rules(policy: Policy) -> list[PermissionRule]:

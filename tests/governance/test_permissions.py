@@ -310,3 +310,16 @@ def test_token_scopes_narrow_an_actor() -> None:
     assert not allowed(rso, "policy.propose")
     with pytest.raises(PermissionDenied, match="token's scopes do not include it"):
         require(rso, "policy.propose")
+
+
+@pytest.mark.parametrize("policy_id", ["anthropic-rsp-1.0", "openai-preparedness-2", "anthropic-rsp-2.2"])
+def test_the_matrix_cites_only_the_policy_own_document_as_its_clauses(policy_id: str) -> None:
+    """Under RSP v1.0 the matrix must not cite RSP v2.2 clauses as the policy's: a default modelled on v2.2
+    says it is scalegate's."""
+    from scalegate.permissions import rules_for
+
+    policy = load_builtin(policy_id)
+    own = policy.governance.change_control.source.document
+    for rules in rules_for(policy).values():
+        for rule in rules:
+            assert rule.source.startswith((own, "scalegate default")), (rule.action, rule.source)
