@@ -147,6 +147,9 @@ def _expected(ws: Workspace) -> dict[str, list[SeriesPoint]]:
                             ev.interval_method,
                             ev.evidence_id,
                             tuple(f.code for f in ev.flags),
+                            ev.sha256,
+                            ev.n_samples,
+                            ev.epochs,
                         )
                     )
             out[indicator.id] = points

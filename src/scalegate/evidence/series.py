@@ -31,6 +31,7 @@ from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, case, exists, null, or_, select
@@ -70,6 +71,11 @@ class SeriesPoint:
     evidence_id: int
     flags: tuple[FlagCode, ...]
     """Quality flag codes, as ``indicator_evidence`` gives them; any flag makes the result insufficient."""
+    sha256: str = ""
+    """The stored file of the record (a result whose file the store cannot produce does not count)."""
+    n_samples: int = 0
+    """Distinct samples scored (a finding needs at least the indicator's ``min_samples``)."""
+    epochs: int = 0
 
     @property
     def sufficient(self) -> bool:
@@ -160,6 +166,7 @@ _estimates: weakref.WeakKeyDictionary[Any, dict[_EstimateKey, tuple[Estimate, bo
 )
 _BY_ID_LIMIT = 500
 """Records to load by id in one statement; more than that are loaded with the family's filter instead."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _read_series(session: Session, policy: Policy, family: str) -> Series:
@@ -199,7 +206,7 @@ def _read_series(session: Session, policy: Policy, family: str) -> Series:
                     return True
         return False
 
-    missing = {identity: key for identity, key in current if needs_samples(identity, key)}
+    missing = {identity: key for identity, key, _ in current if needs_samples(identity, key)}
     if missing:
         with _no_collection():
             for identity, (fresh, samples) in _load(session, conditions, list(missing)).items():
@@ -207,8 +214,12 @@ def _read_series(session: Session, policy: Policy, family: str) -> Series:
                 for indicator in by_key.get(missing[identity], []):
                     _estimate(identity, fresh, samples, indicator, stat_key, estimates)
     rows: dict[tuple[int, str, str], list[_Identity]] = {}
-    for identity, key in current:
+    files: dict[_Identity, str] = {}
+    for identity, key, sha in current:
         rows.setdefault((identity[1], *key), []).append(identity)
+        files[identity] = sha
+    evaluated = {identity[1] for identity, _, _ in current}
+    checkpoints = [c for c in checkpoints if c[0] in evaluated]  # in order; the others have no point
     out: Series = {}
     for indicator, key in wanted:
         points: list[SeriesPoint] = []
@@ -246,6 +257,9 @@ def _read_series(session: Session, policy: Policy, family: str) -> Series:
                         result.method,
                         identity[0],
                         flags,
+                        files[identity],
+                        scorer.n_samples,
+                        record.epochs,
                     )
                 )
                 break
@@ -295,7 +309,10 @@ def _estimate(
         assert full is not None  # read with the summary whenever it needs them
         scorer = full
     level, resamples, seed = stat_key
-    row = EvidenceRow(harness=record.harness, info={"interval": record.interval} if record.interval else {})
+    # What ``metric_estimate`` reads of the record is its stated interval (a manual result's); plain facts
+    # carry it without building an ORM row per record (which cost most of a first read).
+    stated = record.interval if record.harness == "manual" else None
+    row = RecordFacts(0, 0, "", record.harness, "", "", None, "", record.status, 0, {}, [], _EPOCH, stated)
     result = metric_estimate(scorer, metric, stderr_key, row, level, resamples, seed)
     has_interval = result is not None
     if result is None:
@@ -332,8 +349,8 @@ def _conditions(indicators: list[Indicator], family: str) -> list[ColumnElement[
 
 def _identities(
     session: Session, conditions: list[ColumnElement[bool]]
-) -> list[tuple[_Identity, tuple[str, str]]]:
-    """The current records' identities and (harness, task key), newest first: plain columns, no JSON."""
+) -> list[tuple[_Identity, tuple[str, str], str]]:
+    """The current records' identities, (harness, task key) and file, newest first: plain columns, no JSON."""
     found = session.execute(
         select(
             EvidenceRow.id,
@@ -343,13 +360,16 @@ def _identities(
             EvidenceRow.ingested_at,
             EvidenceRow.harness,
             EvidenceRow.task_key,
+            EvidenceRow.sha256,
         )
         .join(CheckpointRow, EvidenceRow.checkpoint_id == CheckpointRow.id)
         .join(ModelRow, CheckpointRow.model_id == ModelRow.id)
         .where(*conditions)
         .order_by(EvidenceRow.ingested_at.desc(), EvidenceRow.id.desc())
     ).all()
-    return [((int(r[0]), int(r[1]), str(r[2]), str(r[3]), r[4]), (str(r[5]), str(r[6]))) for r in found]
+    return [
+        ((int(r[0]), int(r[1]), str(r[2]), str(r[3]), r[4]), (str(r[5]), str(r[6])), str(r[7])) for r in found
+    ]
 
 
 _SUMMARY = (
