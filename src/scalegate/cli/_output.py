@@ -113,6 +113,16 @@ def guarded(flags: Mapping[str, str] | None = None) -> Iterator[None]:
         yield
     except ScalegateError as exc:
         fail(_message(exc, flags), exc.exit_code)
+    except OSError as exc:  # a path the user gave: too long, a directory, not writable...
+        fail(_os_message(exc), 2)
+
+
+def _os_message(exc: OSError) -> str:
+    """``file: reason`` for an error of the operating system on a path the user named."""
+    name = str(exc.filename) if exc.filename is not None else ""
+    shown = name if len(name) <= 80 else f"{name[:60]}... ({len(name)} characters)"
+    reason = exc.strerror or type(exc).__name__
+    return f"{shown}: {reason}" if shown else reason
 
 
 def _flags_of(args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, str] | None:
@@ -168,11 +178,13 @@ def command(
     def decorate(body: F) -> F:
         @functools.wraps(body)
         def run(*args: Any, **kwargs: Any) -> None:
-            with guarded(_flags_of(args, kwargs)):
+            flags = _flags_of(args, kwargs)
+            with guarded(flags):
                 result = body(*args, **kwargs)
             if result is None:
                 return
-            _print(result, bool(kwargs.get("json_out")))
+            with guarded(flags):  # a render that writes files (``--out``) fails the same way
+                _print(result, bool(kwargs.get("json_out")))
             code = exit_code(result) if exit_code else 0
             if code:
                 raise SystemExit(code)
