@@ -96,6 +96,17 @@ def test_an_edited_row_the_verdict_relies_on_turns_allow_into_pause(
         assert flow.gate(C1, "deploy-external")["outcome"] == "allow", what
 
 
+def test_an_edited_active_policy_version_pauses(flow_for: Any, standin_logs: dict[str, Path]) -> None:
+    """The active policy's document is hash-checked, but which version is active, and since when, are
+    columns: an edit of the active version's row (here its origin) is a row the log does not vouch for."""
+    flow, _ = _allowed(flow_for, standin_logs)
+    active = int(_scalar(flow, "SELECT id FROM policy_versions WHERE status = 'active'"))
+    _write(flow, "UPDATE policy_versions SET origin = 'forged' WHERE id = :i", i=active)
+    verdict = flow.gate(C1, "continue-training")
+    assert verdict["outcome"] == "pause"
+    assert ("policy_versions", active, "edited") in _unverified(verdict), _unverified(verdict)
+
+
 def test_an_inserted_row_turns_allow_into_pause(flow_for: Any, standin_logs: dict[str, Path]) -> None:
     """A copy of an approved safeguard's evidence under a new id: no entry names it."""
     flow, _ = _allowed(flow_for, standin_logs)

@@ -2,14 +2,14 @@
 
 Someone with SQL access to the store can edit or insert the rows a verdict is decided from: a sign-off, a
 decision, a notice and its acknowledgement, a safeguard's evidence, an evidence record and its scores, a
-checkpoint's effective compute. ``audit verify`` finds every such row, but only when someone runs it; the
-gate must not count one in between. So, after deciding, the gate takes every row of a covered table the
-decision read (every row loaded through the ORM in the deciding transaction, collected as it loads, and the
-evidence records and scores behind each finding, which the evidence series may have read once for many
-decisions), computes each row's digest as the log does, and looks up the latest digest the log
-recorded for it (``scalegate.audit.row_index``, in the same snapshot). A row the log does not vouch for
-turns the verdict into ``pause`` with a ``record.unverified`` reason naming its table and key: a forged
-record can delay an answer, never change it.
+checkpoint's effective compute, which policy version is the active one. ``audit verify`` finds every such
+row, but only when someone runs it; the gate must not count one in between. So, after deciding, the gate
+takes every row of a covered table the decision read (every row loaded through the ORM in the deciding
+transaction, collected as it loads; the evidence records and scores behind each finding, which the evidence
+series may have read once for many decisions; the active policy's version row), computes each row's digest
+as the log does, and looks up the latest digest the log recorded for it (``scalegate.audit.row_index``, in
+the same snapshot). A row the log does not vouch for turns the verdict into ``pause`` with a
+``record.unverified`` reason naming its table and key: a forged record can delay an answer, never change it.
 
 Only rows of tables covered by row digests are checked (``scalegate.audit.coverage``); the policy is checked
 against its recorded hash when it is read, and caches are authenticated on their own.
@@ -31,6 +31,7 @@ from scalegate.canonical import canonical_json
 from scalegate.gate.verdict import Reason
 from scalegate.store.base import Base, row_digest
 from scalegate.store.models.evidence import EvidenceBlobRow, EvidenceRow, EvidenceScoreRow
+from scalegate.store.models.workspace import PolicyVersionRow
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -85,10 +86,18 @@ def relied_rows(session: Session) -> Iterator[list[object]]:
         event.remove(session, "loaded_as_persistent", keep)
 
 
-def check_relied_rows(session: Session, loaded: list[object], assessments: Iterable[Assessment]) -> RowCheck:
-    """Check the rows ``relied_rows`` collected and the evidence behind ``assessments`` against the latest
-    digests the log recorded (see the module docstring)."""
+def check_relied_rows(
+    session: Session,
+    loaded: list[object],
+    assessments: Iterable[Assessment],
+    policy_version: int | None = None,
+) -> RowCheck:
+    """Check the rows ``relied_rows`` collected, the evidence behind ``assessments`` and the active policy's
+    version row (``policy_version``: read before any collection starts, and its ``status`` is what makes it
+    the active one) against the latest digests the log recorded (see the module docstring)."""
     loaded += _load_evidence(session, _evidence_ids(assessments))
+    if policy_version is not None:
+        loaded.append(session.get(PolicyVersionRow, policy_version))
     current = _current_digests(loaded)
     lookup = logged_digests(session, current)
     faults = []

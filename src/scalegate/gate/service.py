@@ -70,7 +70,7 @@ def evaluate_actions(
         with workspace.reading() as ctx, relied_rows(ctx.session) as loaded:
             assessment = assess(ctx, ref, with_forecasts=False)
             verdicts = {action: decide(assessment, action, ctx) for action in actions}
-            checked = check_relied_rows(ctx.session, loaded, [assessment])
+            checked = check_relied_rows(ctx.session, loaded, [assessment], ctx.active.version_id)
             if checked.faults:
                 reasons = fault_reasons(checked.faults)
                 verdicts = {action: _unverified(verdict, reasons) for action, verdict in verdicts.items()}
