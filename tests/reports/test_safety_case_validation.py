@@ -160,6 +160,16 @@ def test_an_undeveloped_goal_is_allowed_in_a_review_case_but_not_to_deploy() -> 
     assert validate_case(case, for_deploy=True).codes() == {"D01"}
 
 
+def test_a_case_whose_top_claim_is_unsupported_is_not_silent() -> None:
+    """A case that argues nothing (its top goal undeveloped) is not "valid, 0 warnings": a review case warns,
+    a case used to deploy is invalid."""
+    nodes = [{"id": "G1", "kind": "goal", "text": "The model is safe to deploy", "undeveloped": True}]
+    review = validate_case(_case(nodes, purpose="review"))
+    assert review.valid and [w.code for w in review.warnings] == ["C09"]
+    assert validate_case(_case(nodes, purpose="deploy")).codes() == {"C09", "D01"}
+    assert "C09" not in validate_case(_case(_nodes())).codes()
+
+
 def test_gsn2x_yaml_export_keeps_every_element_and_relation() -> None:
     case = _case(_nodes())
     doc = yaml.safe_load(case.to_gsn_yaml())

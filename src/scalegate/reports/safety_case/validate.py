@@ -16,6 +16,8 @@ recognises them; scalegate's own checks use ``D`` (fitness to deploy), ``E`` (ev
     C04  circular supported_by chain
     C07  duplicate element id
     C08  element not reachable from the root
+    C09  the top-level goal is unsupported: the case argues nothing yet (warning; D01 makes it an error to
+         deploy)
     D01  undeveloped goal or strategy in a case used to deploy
     E01  solution without an evidence binding
     E02  evidence binding on an element that is not a solution
@@ -202,6 +204,13 @@ def _check_graph(case: SafetyCase, nodes: dict[str, Node], result: CaseValidatio
     for top in tops:
         if top.kind != "goal":
             result.add("C02", "error", top.id, f"top-level element {top.id} is a {top.kind}, not a goal")
+        elif not top.supported_by:
+            result.add(
+                "C09",
+                "warning",
+                top.id,
+                f"the top-level goal {top.id} has no support: the case argues nothing yet",
+            )
     for cycle in _cycles(nodes):
         result.add("C04", "error", cycle[0], "circular supported_by: " + " -> ".join([*cycle, cycle[0]]))
     if len(tops) == 1:
