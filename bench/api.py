@@ -19,6 +19,11 @@ a small asyncio HTTP/1.1 client on keep-alive connections (its own cost is the s
   cap. Goals: gate p99 <= 20 ms at 200 req/s on SQLite, <= 30 ms on PostgreSQL.
 * **Throughput (closed loop).** Eight connections, each sending its next request when the last one returns,
   for a fixed time. Goal: the gate's throughput >= 50% of the bare endpoint's.
+
+**Server processes (PostgreSQL).** The gate on PostgreSQL is served by 1 and by 3 processes
+(``scalegate serve --workers N``), each against the bare endpoint served by as many uvicorn workers, in the
+same run: the gate's p99 at the fixed rate and its throughput as a ratio of the bare endpoint's, for each.
+``SCALEGATE_BENCH_API_WORKERS`` lists the process counts (default ``1,3``; empty: skip).
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ OVERVIEW_RATE = float(os.environ.get("SCALEGATE_BENCH_API_OVERVIEW_RATE", "20"))
 REQUESTS = int(os.environ.get("SCALEGATE_BENCH_API_REQUESTS", "1000"))
 SECONDS = float(os.environ.get("SCALEGATE_BENCH_API_SECONDS", "4"))
 BACKENDS = os.environ.get("SCALEGATE_BENCH_API_BACKENDS", "sqlite,postgresql").split(",")
+WORKERS = [int(n) for n in os.environ.get("SCALEGATE_BENCH_API_WORKERS", "1,3").split(",") if n.strip()]
 CONNECTIONS = 8
 FIRST_ERRORS: list[str] = []
 """The first non-200 answer of the run, printed so an error is never only a count."""
@@ -51,12 +57,9 @@ BARE = "/bare"
 # -- the bare baseline ---------------------------------------------------------------------------------------
 
 
-def serve_bare(port: int) -> None:
-    """Serve the baseline endpoint with the uvicorn configuration ``scalegate serve`` uses."""
-    import uvicorn
+def bare_app() -> Any:
+    """The baseline app: one sync route returning a small JSON document."""
     from fastapi import FastAPI
-
-    from scalegate.web.server import uvicorn_config
 
     app = FastAPI()
 
@@ -64,7 +67,29 @@ def serve_bare(port: int) -> None:
     def bare() -> dict[str, Any]:
         return {"outcome": "allow", "ref": "aurora-1@step-40000", "action": "deploy-internal", "reasons": []}
 
-    uvicorn.Server(uvicorn_config(app, host="127.0.0.1", port=port, log_level="warning")).run()
+    return app
+
+
+def serve_bare(port: int, workers: int = 1) -> None:
+    """Serve the baseline endpoint the way ``scalegate serve`` serves (with ``--workers``: uvicorn's
+    supervisor over one socket, workers given as long to start)."""
+    import uvicorn
+
+    from scalegate.web.server import WORKER_START_SECONDS, uvicorn_config
+
+    if workers == 1:
+        uvicorn.Server(uvicorn_config(bare_app(), host="127.0.0.1", port=port, log_level="warning")).run()
+        return
+    uvicorn.run(
+        "bench.api:bare_app",
+        factory=True,
+        host="127.0.0.1",
+        port=port,
+        workers=workers,
+        log_level="warning",
+        proxy_headers=False,
+        timeout_worker_healthcheck=WORKER_START_SECONDS,
+    )
 
 
 # -- a minimal HTTP/1.1 client -------------------------------------------------------------------------------
@@ -176,10 +201,11 @@ def _free_port() -> int:
 
 
 def _wait_ready(port: int, proc: subprocess.Popen[bytes], path: str, token: str | None) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 300  # a worker process starts slowly on a busy machine
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server on port {port} exited with {proc.returncode}")
+            said = (proc.stderr.read() if proc.stderr else b"").decode("utf-8", "replace")[-1500:]
+            raise RuntimeError(f"server on port {port} exited with {proc.returncode}: {said}")
         try:
             status = asyncio.run(_probe(port, path, token))
             if status == 200:
@@ -222,9 +248,11 @@ def _workspace(url: str, tmp: Path) -> str:
     """Build the dashboard scenario at ``url`` on the wall clock; returns an API token of the RSO."""
     from tests.web.scenario import build
 
+    from scalegate import wiring
     from scalegate.clock import SystemClock
     from scalegate.governance.users import create_token
 
+    wiring.install()  # the governance hooks, as every door installs them
     scenario = build(url, SystemClock(), tmp)  # type: ignore[arg-type]
     token = create_token(scenario.workspace, scenario.people["rita"], name="bench", scopes=["*"]).secret
     scenario.workspace.close()
@@ -350,6 +378,64 @@ def bench_backend(backend: str) -> dict[str, Any]:
             item.stop()
 
 
+def bench_processes(workers: list[int]) -> dict[int, dict[str, Any]]:
+    """The gate on PostgreSQL served by each number of processes, against the bare endpoint served alike."""
+    stack: list[Any] = []
+    tmp = Path(tempfile.mkdtemp(prefix="scalegate-bench-api-processes-"))
+    out: dict[int, dict[str, Any]] = {}
+    try:
+        url = _backend_url("postgresql", tmp, stack)
+        token = _workspace(url, tmp)
+        print("postgresql, by server processes:")
+        for count in workers:
+            out[count] = _bench_processes(url, token, count)
+        for count, row in out.items():
+            print(
+                f"  {count} process{'es' if count > 1 else ''}: gate p99 {row['gate_p99_ms']:.2f} ms "
+                f"(bare {row['bare_p99_ms']:.2f} ms), throughput gate {row['gate_rps']:.1f}/s, "
+                f"bare {row['bare_rps']:.1f}/s, ratio {row['gate_over_bare']:.2f}"
+            )
+        return out
+    finally:
+        for item in stack:
+            item.stop()
+
+
+def _bench_processes(url: str, token: str, count: int) -> dict[str, Any]:
+    app_port, bare_port = _free_port(), _free_port()
+    scalegate = str(Path(sys.executable).with_name("scalegate"))
+    serve = [scalegate, "--db", url, "serve", "--port", str(app_port), "--log-level", "warning"]
+    procs = [_start([*serve, "--workers", str(count)], app_port, GATE, token)]
+    try:
+        bare = f"from bench.api import serve_bare; serve_bare({bare_port}, {count})"
+        procs.append(_start([sys.executable, "-c", bare], bare_port, BARE, None))
+        asyncio.run(closed_loop(app_port, GATE, token, 1.0 * count))  # warm every worker's caches
+        asyncio.run(closed_loop(bare_port, BARE, None, 0.5))
+        cap = REQUESTS / RATE * 3
+        label = f"{count} process{'es' if count > 1 else ''}"
+        bare_run = _report_latency(
+            f"bare, {label}", asyncio.run(open_loop(bare_port, BARE, None, RATE, REQUESTS, cap))
+        )
+        gate_run = _report_latency(
+            f"gate (token), {label}", asyncio.run(open_loop(app_port, GATE, token, RATE, REQUESTS, cap))
+        )
+        bare_rps, bare_err = asyncio.run(closed_loop(bare_port, BARE, None, SECONDS))
+        gate_rps, gate_err = asyncio.run(closed_loop(app_port, GATE, token, SECONDS))
+        if FIRST_ERRORS:
+            print(f"  first error: {FIRST_ERRORS.pop()}")
+        return {
+            "gate_p99_ms": gate_run["p99_ms"],
+            "bare_p99_ms": bare_run["p99_ms"],
+            "gate_rps": gate_rps,
+            "bare_rps": bare_rps,
+            "gate_over_bare": gate_rps / bare_rps,
+            "errors": bare_err + gate_err + gate_run["errors"] + bare_run["errors"],
+        }
+    finally:
+        for proc in procs:
+            _stop(proc)
+
+
 def main() -> None:
     """Run the API benchmark on every configured backend."""
     print(
@@ -358,6 +444,8 @@ def main() -> None:
     )
     for backend in BACKENDS:
         bench_backend(backend.strip())
+    if WORKERS and "postgresql" in [b.strip() for b in BACKENDS]:
+        bench_processes(WORKERS)
 
 
 if __name__ == "__main__":
