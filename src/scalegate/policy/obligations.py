@@ -16,7 +16,7 @@ Python API (``policy.obligations`` is ``None`` when a policy states none)::
     ob.term("highly_capable")                    # DefinedTerm by id, or None
     ob.obligation_ids()                          # ids of every document and review obligation
 
-    doc.kind, doc.strength                       # DocumentKind, CommitmentStrength
+    doc.kind, doc.strength, doc.item_strength    # DocumentKind, CommitmentStrength (keeping it; its items)
     doc.cadence.min_months, .max_months          # Cadence | None: the window between publications
     doc.coverage.max_days_before_publication     # CoverageRule | None
     doc.trigger.determination, .deadline_days    # ObligationTrigger | None: an event that calls for it
@@ -35,8 +35,9 @@ Python API (``policy.obligations`` is ``None`` when a policy states none)::
     rev.selection.approver_roles, .consulted_roles, .criteria
     rev.split_allowed, rev.split_source
 
-    ob.outcomes                                  # [OutcomeOption]: a determination kind + scenario id +
-                                                 #   the evidence it needs -> delay | best_effort_no_delay
+    ob.outcomes                                  # [OutcomeOption]: a determination kind (None: left to
+                                                 #   judgment, never binding) + scenario id + the evidence
+                                                 #   it needs -> delay | best_effort_no_delay | consider_pause
     policy.threshold(t).consequences             # [ThresholdConsequence(kind, obligation, strength, text)]
     policy.threshold(t).mitigations              # [MitigationTrack(track, strength, items, hedges)]
     policy.threshold(t).crossing                 # CrossingTest | None: branches combined any/all
