@@ -107,9 +107,24 @@ def _print_family(state: DemoState, out: Any) -> None:
         )
 
 
+def print_logins(out: Any, url: str, *, serve: bool, port: int) -> None:
+    """How to reach the dashboard and who can sign in, whether the demo serves it or leaves that to the user
+    (``--no-serve``)."""
+    from scalegate.testing.demo import DEMO_USERS
+
+    out.rule("Dashboard")
+    if serve:
+        out.print(f"Serving http://127.0.0.1:{port}/  (Ctrl-C to stop)")
+    else:
+        out.print(f"Serve it with: scalegate --db {url} serve --port {port}")
+    out.print(
+        "Logins (password demo-<name>-password): "
+        + ", ".join(f"{n} ({', '.join(r)})" for n, (r, _) in DEMO_USERS.items())
+    )
+
+
 def _finish(state: DemoState, out: Any, *, serve: bool, port: int) -> None:
     from scalegate.audit.verify import verify
-    from scalegate.testing.demo import DEMO_USERS
 
     ws = state.workspace
     try:
@@ -125,14 +140,9 @@ def _finish(state: DemoState, out: Any, *, serve: bool, port: int) -> None:
     out.print(
         f"Audit log: {'verified' if report.ok else 'PROBLEMS: ' + '; '.join(map(str, report.problems[:3]))}"
     )
+    print_logins(out, ws.safe_url, serve=serve, port=port)
     if not serve:
         return
-    out.rule("Dashboard")
-    out.print(f"Serving http://127.0.0.1:{port}/  (Ctrl-C to stop)")
-    out.print(
-        "Logins (password demo-<name>-password): "
-        + ", ".join(f"{n} ({', '.join(r)})" for n, (r, _) in DEMO_USERS.items())
-    )
     out.print(
         f"Sign the capability determination #{state.decision_id} as rita (RSO) and carl (CEO) to watch "
         "the gate change from PAUSE to ALLOW."
