@@ -11,7 +11,9 @@ Run: ``python -m bench audit`` (or ``make bench``). Sizes: ``SCALEGATE_BENCH_APP
 * **Verify.** Baseline: raw ``hashlib`` SHA-256 over the same bytes, already in memory: every RFC 6962 leaf
   hash plus the tree, level by level. Measured: ``verify(workspace)`` streaming the log from the store, with a
   checkpoint at the head as every clean verify leaves; its entries reference no rows, so this is the log
-  itself. Separately, a log whose every entry references a row (the row check then recomputes each row's
+  itself, plus what verification checks on every entry beyond its hash: the index columns (event, subject,
+  actor, time) against the body and the times' order (``scalegate.audit.columns``), which the baseline does
+  not do. Separately, a log whose every entry references a row (the row check then recomputes each row's
   digest). CPU time of this process (SQLite runs in it), best of alternating rounds, so that other load on a
   shared machine counts against neither side. Goal: log verify >= 50% of the baseline speed.
 * **Verify with stored files.** A workspace holding ``SCALEGATE_BENCH_BLOB_MB`` (default 256) MiB of evidence
