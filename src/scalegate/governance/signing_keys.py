@@ -382,7 +382,7 @@ def register_passphrase_key(workspace: Workspace, actor: Actor, passphrase: str)
             raise PermissionDenied(f"{actor.label} is not an active workspace user and cannot hold a key")
         if user.password_hash is not None:
             raise ConflictError(
-                f"{user.name} signs with their password; register keys with `scalegate users key register`"
+                f"{user.name} signs with their password; register keys with `scalegate user key register`"
             )
         if _keys_of(session, user.id, "pending"):
             raise ConflictError(f"{user.name} already has a key awaiting approval")
