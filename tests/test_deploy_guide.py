@@ -136,3 +136,23 @@ def test_backup_and_restore_as_written(
         admin = postgres_url
         for name in (restored_name, restored_name + "_2", str(make_url(url).database)):
             drop_database(admin, str(make_url(url).set(database=name)))
+
+
+def test_the_systemd_units_parse() -> None:
+    """systemd's own checker accepts the units; only the executables, which exist after installation, are
+    missing here."""
+    units = [str(ROOT / "deploy" / n) for n in ("scalegate.service", "scalegate-backup.service")]
+    units.append(str(ROOT / "deploy" / "scalegate-backup.timer"))
+    checked = subprocess.run(
+        ["systemd-analyze", "verify", "--man=no", *units],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    problems = [
+        line
+        for line in (checked.stdout + checked.stderr).splitlines()
+        if line.strip() and "is not executable: No such file or directory" not in line
+    ]
+    assert problems == []
