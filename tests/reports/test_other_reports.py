@@ -113,6 +113,34 @@ def test_the_compliance_review_lists_only_deadlines_due_in_its_period(make_scena
     assert july["deadlines"]["counts"]["met"] == 1
 
 
+def test_the_compliance_review_shows_a_determination_stale_as_the_gate_does(make_scenario: Build) -> None:
+    from scalegate.evidence.manual import ManualResult
+    from scalegate.evidence.service import ingest_manual
+    from scalegate.gate.service import evaluate_gate
+
+    s = make_scenario("determined")
+    period = (s.clock.now().date() - timedelta(days=60), s.clock.now().date())
+
+    def capability(data: dict[str, Any]) -> dict[str, Any]:
+        return next(d for d in data["decisions"] if d["decision_type"] == "capability_determination")
+
+    assert capability(compliance_report(s.workspace, *period, s.people["rita"]).data)["stale"] is False
+    rerun = ManualResult.model_validate(
+        {
+            "task": "tiny_auto",
+            "metric": "acc",
+            "model": "atlas",
+            "run_id": "tiny_auto-c3-rerun",
+            "samples": [{"id": f"s{i:03d}", "value": 1.0 if i < 3 else 0.0} for i in range(30)],
+            "elicitation": ["helpful_only"],
+        }
+    )
+    ingest_manual(s.workspace, s.evaluator, rerun, REF)
+    reasons = evaluate_gate(s.workspace, REF, "deploy-internal").to_dict()["reasons"]
+    assert any(r["code"] == "decision.stale" for r in reasons)
+    assert capability(compliance_report(s.workspace, *period, s.people["rita"]).data)["stale"] is True
+
+
 def test_an_empty_period_reports_nothing_rather_than_failing(make_scenario: Build) -> None:
     s = make_scenario("registered")
     rep = compliance_report(s.workspace, date(2020, 1, 1), date(2020, 1, 31), s.people["rita"])

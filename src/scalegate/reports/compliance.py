@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from scalegate.actor import Actor
+from scalegate.assessment.standing import CurrentState
 from scalegate.canonical import digest
 from scalegate.errors import InputError
 from scalegate.governance.calendar import compliance_calendar
@@ -31,6 +32,7 @@ from scalegate.store.models.governance import DecisionRow, NoncomplianceSummaryR
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from scalegate.context import Context
     from scalegate.workspace import Workspace
 
 __all__ = ["compliance_data", "compliance_report", "period_bounds"]
@@ -64,10 +66,10 @@ def compliance_data(
     items = [to_jsonable(i) for i in shown if lo <= i.due_at < hi]
     findings = [to_jsonable(f) for f in list_findings(workspace, actor) if _within(f.detected_at, lo, hi)]
     changes = [to_jsonable(c) for c in list_changes(workspace, actor) if _change_in(c, lo, hi)]
-    with workspace.read() as session:
-        summaries = _summaries(session, lo, hi)
-        decisions = _decisions(workspace, session, lo, hi)
-        activity = _activity(session, lo, hi)
+    with workspace.reading() as ctx:
+        summaries = _summaries(ctx.session, lo, hi)
+        decisions = _decisions(ctx, lo, hi)
+        activity = _activity(ctx.session, lo, hi)
     counts = Counter(i["status"] for i in items)
     data = {
         "report": "compliance",
@@ -127,16 +129,18 @@ def _summaries(session: Session, lo: datetime, hi: datetime) -> list[dict[str, A
     ]
 
 
-def _decisions(workspace: Workspace, session: Session, lo: datetime, hi: datetime) -> list[dict[str, Any]]:
-    """Decisions opened in the period, with their sign-off state as governance reports it."""
-    rows = session.execute(
+def _decisions(ctx: Context, lo: datetime, hi: datetime) -> list[dict[str, Any]]:
+    """Decisions opened in the period, with their sign-off state judged as the gate judges it (stale when
+    what it was bound to has changed: ``assessment.standing``)."""
+    rows = ctx.session.execute(
         select(DecisionRow)
         .where(DecisionRow.created_at >= lo, DecisionRow.created_at < hi)
         .order_by(DecisionRow.id)
     ).scalars()
+    judge = CurrentState()
     out = []
     for row in rows:
-        status = to_jsonable(status_of(workspace, session, row))
+        status = to_jsonable(status_of(ctx.workspace, ctx.session, row, judge(ctx, row)))
         out.append(
             {
                 "decision_id": status["decision_id"],
@@ -144,6 +148,7 @@ def _decisions(workspace: Workspace, session: Session, lo: datetime, hi: datetim
                 "subject": status["subject"],
                 "status": status["status"],
                 "approved": status["approved"],
+                "stale": status["stale"],
                 "signed_at": status["signed_at"],
                 "created_at": status["created_at"],
                 "signatures": len(status["signatures"]),
