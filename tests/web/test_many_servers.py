@@ -311,6 +311,8 @@ def test_three_servers_one_killed_lose_no_acknowledged_write(
     for (op, outcome), count in sorted(counts.items()):
         print(f"  {op:<14} {outcome:<11} {count}")
     print(f"  error statuses: {dict(sorted(statuses.items()))}; not the JSON error shape: {len(unclean)}")
+    for body, count in Counter(r["body"][:160] for r in records if r["outcome"] == "error").most_common(5):
+        print(f"    {count} x {body}")
     print(
         f"  log: {len(seqs)} entries, head {head}; verify ok: {report.ok} ({len(report.problems)} problems)"
     )
