@@ -5,17 +5,10 @@ Each workflow reads the active policy's obligations through ``terms`` (so the nu
 the policy's), writes its rows through ``Workspace.writing`` with an audit entry naming them, and signs
 through ``governance.decisions.sign`` (approvals, reviewer selection and competitor determinations are
 decisions, signed with each signer's own key).
+
+Its modules are imported by name (``governance.documents.risk_reports``, ``.reviews``, ``.roadmap``,
+``.offcycle``, ``.competitors``, ``.deadlines``, ``.standing``, ``.reading``, ``.terms``); this package
+imports none of them, so the gate pays only for the ones it reads.
 """
 
-from scalegate.governance.documents import (
-    competitors,
-    deadlines,
-    offcycle,
-    reading,
-    reviews,
-    risk_reports,
-    roadmap,
-    terms,
-)
-
-__all__ = ["competitors", "deadlines", "offcycle", "reading", "reviews", "risk_reports", "roadmap", "terms"]
+__all__: list[str] = []
