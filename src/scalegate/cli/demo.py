@@ -31,8 +31,11 @@ def demo(
 
 def run_demo(directory: Path, out: Any, *, serve: bool = True, port: int = 8000) -> DemoState:
     """Walk the scenario (``scalegate.testing.demo``), printing what happens after each stage; optionally
-    serve the dashboard on the result, leaving the last stage to the people in the browser."""
-    from scalegate.testing.demo import STAGES, fresh_state, walk
+    serve the dashboard on the result, leaving the sign-off to the people in the browser.
+
+    Without serving, the demo goes on after the sign-off and its Capability Report: the last chapter moves
+    the lab to RSP v3.4 (``adopt_v3``), so the report shows the v2.2 outcome the earlier chapters reached."""
+    from scalegate.testing.demo import adopt_v3, fresh_state, walk
 
     state = fresh_state(directory)
     workspace = state.workspace
@@ -42,7 +45,11 @@ def run_demo(directory: Path, out: Any, *, serve: bool = True, port: int = 8000)
         f"Workspace {workspace.safe_url}\nPolicy {active.policy.title} ({active.policy.id}, "
         f"hash {active.content_hash[:12]})"
     )
-    walk(state, until=STAGES[-2] if serve else STAGES[-1], after=lambda stage: _report(state, stage, out))
+    walk(state, until="propose" if serve else "sign", after=lambda stage: _report(state, stage, out))
+    _write_report(state, out)
+    if not serve:
+        adopt_v3(state)
+        _report(state, "rsp-v3", out)
     _finish(state, out, serve=serve, port=port)
     return state
 
@@ -63,8 +70,12 @@ def _report(state: DemoState, stage: str, out: Any) -> None:
         "safeguard": "3. Safeguards implemented, evidenced and determined",
         "propose": "4. Capability determination proposed; government notified",
         "sign": "5. RSO and CEO sign; board and LTBT notified",
+        "rsp-v3": "6. The lab moves from RSP v2.2 to v3.4: what its obligations become",
     }
     out.rule(titles[stage])
+    if stage == "rsp-v3":
+        _print_adoption(state, out)
+        return
     if stage == "seed":
         _print_family(state, out)
     if stage == "evaluate":
@@ -78,6 +89,24 @@ def _report(state: DemoState, stage: str, out: Any) -> None:
         out.print(f"gate {action:<17} -> [bold {colour}]{verdict['outcome'].upper()}[/bold {colour}]")
         for reason in [r for r in verdict["reasons"] if r["effect"] == "blocks"][:4]:
             out.print(f"    x {reason['text']}  [dim][{reason['clause']}][/dim]")
+
+
+def _print_adoption(state: DemoState, out: Any) -> None:
+    done = state.adoption
+    out.print(
+        f"Policy change #{done['change_id']}: {done['from']} -> {done['policy']} {done['version']} "
+        f"(proposed, LTBT consulted, signed by CEO, RSO and Board, published, active {done['activated_at']})",
+        markup=False,
+    )
+    for line in done["obligations"]:
+        out.print(f"Obligation {line}", markup=False)
+    out.print(f"First Risk Report due: {done['risk_report_due'] or 'not required'}", markup=False)
+    for action, reasons in done["gate_reasons"].items():
+        verdict = _verdict(state, action)
+        state.verdicts.append(("rsp-v3", verdict))
+        out.print(f"gate {action:<17} -> {verdict['outcome'].upper()}", markup=False)
+        for reason in reasons:
+            out.print(f"    {reason['code']} ({reason['effect']}): {reason['text']}", markup=False)
 
 
 def _print_family(state: DemoState, out: Any) -> None:
@@ -123,9 +152,7 @@ def print_logins(out: Any, url: str, *, serve: bool, port: int) -> None:
     )
 
 
-def _finish(state: DemoState, out: Any, *, serve: bool, port: int) -> None:
-    from scalegate.audit.verify import verify
-
+def _write_report(state: DemoState, out: Any) -> None:
     ws = state.workspace
     try:
         from scalegate.reports.service import write_capability_report
@@ -136,6 +163,12 @@ def _finish(state: DemoState, out: Any, *, serve: bool, port: int) -> None:
             out.print(f"  {fmt}: {path.resolve()}")
     except Exception as exc:  # the demo goes on; the report's absence is printed
         out.print(f"[red]Capability Report not written: {exc}[/red]")
+
+
+def _finish(state: DemoState, out: Any, *, serve: bool, port: int) -> None:
+    from scalegate.audit.verify import verify
+
+    ws = state.workspace
     report = verify(ws)
     out.print(
         f"Audit log: {'verified' if report.ok else 'PROBLEMS: ' + '; '.join(map(str, report.problems[:3]))}"

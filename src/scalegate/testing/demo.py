@@ -11,6 +11,10 @@ Stages (each a function, so tests and the dashboard can stop at any of them):
 4. ``propose``: the capability determination proposed, awaiting the RSO's and CEO's signatures; the government
    notice sent (ASL-3 exceeds ASL-2).
 5. ``sign``: RSO and CEO sign, the board and LTBT are notified: the gate allows deployment.
+6. ``rsp-v3``: the same lab moves from RSP v2.2 to v3.4 through the policy-change workflow (proposal,
+   the LTBT consulted, CEO, RSO and Board sign, the LTBT notified, published, activated a day later); what the
+   obligations become is kept in ``DemoState.adoption``: the Risk Report and other documents, the first
+   Risk Report's due date, and the gate's Risk Report reasons.
 
 This module is the scenario only: it builds and walks, and prints nothing. ``scalegate demo``
 (``scalegate.cli.demo``) is its door: it prints the verdict after each stage and, with a dashboard, leaves the
@@ -29,9 +33,13 @@ from scalegate import wiring
 from scalegate.actor import SYSTEM, Actor
 from scalegate.assessment.determination import propose_determination
 from scalegate.assessment.service import assess, checkpoint_subject
+from scalegate.clock import FixedClock
 from scalegate.errors import ConflictError
 from scalegate.evidence.service import ingest_file
+from scalegate.gate.service import evaluate_gate
+from scalegate.governance import policy_change
 from scalegate.governance.decisions import sign as sign_decision
+from scalegate.governance.documents.deadlines import calendar_items
 from scalegate.governance.identity import resolve_actor
 from scalegate.governance.notifications import (
     OutboxNotifier,
@@ -40,6 +48,8 @@ from scalegate.governance.notifications import (
     notify_government,
 )
 from scalegate.governance.users import add_user
+from scalegate.policy.builtin import load_builtin
+from scalegate.policy.service import policy_summary
 from scalegate.safeguards.service import (
     add_evidence,
     criteria_of,
@@ -51,7 +61,17 @@ from scalegate.store.engine import DEFAULT_DIR, default_url
 from scalegate.testing.demo_data import seed_demo_family
 from scalegate.workspace import Workspace, init_workspace
 
-__all__ = ["DEMO_USERS", "STAGES", "DemoState", "build_demo", "demo_password", "fresh_state", "walk"]
+__all__ = [
+    "DEMO_USERS",
+    "NEXT_POLICY",
+    "STAGES",
+    "DemoState",
+    "adopt_v3",
+    "build_demo",
+    "demo_password",
+    "fresh_state",
+    "walk",
+]
 
 DEMO_USERS: dict[str, tuple[list[str], str]] = {
     "admin": (["admin"], "Workspace administrator"),
@@ -66,7 +86,10 @@ DEMO_USERS: dict[str, tuple[list[str], str]] = {
 }
 """Demo logins: name -> (roles, title). Each password is `demo-<name>-password`."""
 
-STAGES = ("seed", "evaluate", "safeguard", "propose", "sign")
+STAGES = ("seed", "evaluate", "safeguard", "propose", "sign", "rsp-v3")
+
+NEXT_POLICY = "anthropic-rsp-3.4"
+"""The built-in policy the last chapter moves the demo lab to."""
 
 # Stand-in tasks run for the evaluated checkpoint: (task, accuracy of the test model, samples).
 _EVALS = [
@@ -89,6 +112,7 @@ class DemoState:
     decision_id: int | None = None
     outbox: Any = None
     verdicts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    adoption: dict[str, Any] = field(default_factory=dict)
 
 
 def demo_password(name: str) -> str:
@@ -241,6 +265,66 @@ def sign(state: DemoState) -> None:
     notify_decision(ws, state.people["rita"], state.decision_id, state.outbox)
 
 
+def _signer(state: DemoState, role: str) -> Actor:
+    return next(state.people[n] for n, (held, _) in DEMO_USERS.items() if role in held)
+
+
+def adopt_v3(state: DemoState) -> None:
+    """The lab adopts RSP v3.4 through the policy-change workflow its v2.2 policy prescribes, then records
+    what its obligations become in ``state.adoption``.
+
+    The change control of the active policy says who does what: the proposers (CEO, RSO) propose and co-sign,
+    the consulted role (LTBT) responds first, the approvers (Board) approve, the notified roles hear before
+    it takes effect, and it is published before its effective date. The effective date is one day ahead, so
+    the chapter moves the demo clock by a day to reach it; a demo walked on the wall clock gets a pinned
+    clock from here on (a demo workspace dates its records by its own clock: ``Workspace.now``).
+    """
+    ws = state.workspace
+    clock = ws.clock if isinstance(ws.clock, FixedClock) else FixedClock(ws.now())
+    ws.clock = clock
+    old = ws.policy()
+    cc = old.governance.change_control
+    rita = state.people["rita"]
+    change = policy_change.propose(
+        ws,
+        rita,
+        load_builtin(NEXT_POLICY),
+        rationale="adopt RSP v3.4: Risk Reports, external review and a Frontier Safety Roadmap",
+        effective_at=ws.now() + timedelta(days=1),
+    )
+    for role in cc.consulted_roles:
+        person = _signer(state, role)
+        policy_change.consult(
+            ws, person, change.id, "no objection", password=demo_password(person.name), role=role
+        )
+    rule = old.decision_rule("policy_change")
+    for role in rule.signoff_roles if rule else [*cc.proposer_roles, *cc.approver_roles]:
+        person = _signer(state, role)
+        policy_change.sign_change(ws, person, change.id, password=demo_password(person.name), role=role)
+    notify_decision(ws, rita, change.decision_id, state.outbox)  # before it takes effect
+    policy_change.publish(ws, rita, change.id, url="https://demo.scalegate.example/rsp-v3.4")
+    clock.advance(timedelta(days=1))
+    policy_change.activate(ws, rita, change.id)
+    new = ws.active()
+    report_due = next((i for i in calendar_items(ws) if i.kind == "risk-report"), None)
+    reasons = {
+        action: [
+            r for r in evaluate_gate(ws, state.ref, action).to_dict()["reasons"] if "risk_report" in r["code"]
+        ]
+        for action in ("continue-training", "deploy-external")
+    }
+    state.adoption = {
+        "change_id": change.id,
+        "from": f"{old.id} {old.framework.version}",
+        "policy": new.policy.id,
+        "version": new.policy.framework.version,
+        "activated_at": ws.now().isoformat(),
+        "obligations": policy_summary(new.policy)["obligations"],
+        "risk_report_due": report_due.due_at.isoformat() if report_due else None,
+        "gate_reasons": reasons,
+    }
+
+
 def fresh_state(directory: Path, *, clock: Any = None) -> DemoState:
     """A new demo workspace (SQLite) in ``directory``, with no stage run yet; the governance hooks are
     installed (``scalegate.wiring``).
@@ -281,4 +365,11 @@ def build_demo(directory: Path, *, until: str = "sign", clock: Any = None) -> De
     return walk(fresh_state(directory, clock=clock), until=until)
 
 
-_STEPS = {"seed": seed, "evaluate": evaluate, "safeguard": safeguard, "propose": propose, "sign": sign}
+_STEPS = {
+    "seed": seed,
+    "evaluate": evaluate,
+    "safeguard": safeguard,
+    "propose": propose,
+    "sign": sign,
+    "rsp-v3": adopt_v3,
+}
