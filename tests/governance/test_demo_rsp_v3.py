@@ -86,7 +86,7 @@ def test_the_demo_prints_the_chapter(signed: demo.DemoState) -> None:
     out = Console(record=True, width=400)
     _report(signed, "rsp-v3", out)
     text = out.export_text()
-    assert "6. The lab moves from RSP v2.2 to v3.4" in text
+    assert "7. The lab moves from RSP v2.2 to v3.4" in text
     assert "anthropic-rsp-2.2 2.2 -> anthropic-rsp-3.4 3.4" in text
     assert "Obligation risk-report: Risk Report" in text
     assert "First Risk Report due: 2025-12-02" in text

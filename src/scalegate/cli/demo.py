@@ -70,7 +70,7 @@ def _report(state: DemoState, stage: str, out: Any) -> None:
         "safeguard": "3. Safeguards implemented, evidenced and determined",
         "propose": "4. Capability determination proposed; government notified",
         "sign": "5. RSO and CEO sign; board and LTBT notified",
-        "rsp-v3": "6. The lab moves from RSP v2.2 to v3.4: what its obligations become",
+        "rsp-v3": "7. The lab moves from RSP v2.2 to v3.4: what its obligations become",
     }
     out.rule(titles[stage])
     if stage == "rsp-v3":
