@@ -34,9 +34,12 @@ LAYERS: list[tuple[tuple[str, ...], str]] = [
             "vocabulary",
             "statements",
             "extras",
+            "inputs",
+            "fields",
         ),
         "ground: errors, time, who acts, JSON and hashing, month arithmetic, the calendar item shape, the "
-        "gate's words, the signed statements and the optional extras; nothing of scalegate below them",
+        "gate's words, the signed statements, the optional extras and the bounds on input from outside; "
+        "nothing of scalegate below them",
     ),
     (("store",), "tables, engines and migrations; knows no domain"),
     (("audit",), "the tamper-evident log every change is recorded in; knows no roles"),
