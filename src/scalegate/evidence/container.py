@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from scalegate.extras import requires_extra
-from scalegate.inputs import BoundsError, check_depth, json_decoder, load_json
+from scalegate.inputs import BoundsError, load_json
 
 __all__ = ["MAX_MEMBER_SIZE", "ContainerError", "ZipContainer", "is_zip", "iter_json_array"]
 
@@ -261,7 +261,10 @@ class _ArrayParser:
     def __init__(self, chunks: Iterator[bytes]) -> None:
         self._source = iter(chunks)
         self._text = codecs.getincrementaldecoder("utf-8")()
-        self._decoder = json_decoder()
+        # Python's own integers here (faster than a bounded hook, per element of tens of thousands): the
+        # readers bound the few integers they take from an element (``inputs.check_int``), and an integer
+        # of more than 4,300 digits fails to parse.
+        self._decoder = json.JSONDecoder()
         self._buf, self._pos, self._eof = "", 0, False
 
     def elements(self) -> Iterator[Any]:
@@ -317,8 +320,9 @@ class _ArrayParser:
                 raise BoundsError("an element of the array is nested too deep") from None
             if isinstance(value, int | float) and not self._number_ends(end) and self._more():
                 continue  # the number may go on in the next chunk ("1" of "1e5")
+            # No depth walk here: an element nested past the interpreter's limit fails to parse (above), and
+            # the readers take only shallow fields of an element (a sample summary), never walking it whole.
             self._pos = end
-            check_depth(value)
             return value
 
     def _number_ends(self, end: int) -> bool:
