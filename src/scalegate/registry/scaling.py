@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from scalegate.errors import FitError, InputError
+from scalegate.registry.specs import MAX_FLOP, MIN_FLOP
 
 __all__ = [
     "MIN_POINTS",
@@ -105,7 +106,18 @@ class ScalingLaw:
                 "the baseline recipe never reaches it, so no effective compute matches; "
                 "refit the baseline or check the loss"
             )
-        return float(self.compute_scale * ((loss - self.E) / self.amplitude_at_scale) ** (-1.0 / self.alpha))
+        try:
+            compute = self.compute_scale * ((loss - self.E) / self.amplitude_at_scale) ** (-1.0 / self.alpha)
+        except OverflowError:  # Python's float power raises where numpy would give inf
+            compute = math.inf
+        if not MIN_FLOP <= compute <= MAX_FLOP:
+            raise FitError(
+                f"loss {loss:.6g} puts effective compute at {compute:.3g} FLOP, outside the "
+                f"{MIN_FLOP:g}-{MAX_FLOP:g} FLOP a record may hold: the loss lies "
+                f"{'too close to the fitted irreducible loss' if compute > MAX_FLOP else 'far above'} "
+                "the baseline's; check the loss or refit the baseline"
+            )
+        return float(compute)
 
     def effective_compute(self, loss: float, *, seed: int = 0) -> EffectiveComputeEstimate:
         """Effective compute for ``loss`` with an interval at the law's confidence level."""
@@ -135,7 +147,7 @@ class ScalingLaw:
         tail = (1.0 - self.confidence_level) / 2.0
         with np.errstate(invalid="ignore"):  # quantiles landing among unreachable draws are inf (or nan)
             low, high = np.quantile(computes, [tail, 1.0 - tail])
-        return float(low), (float(high) if math.isfinite(high) else None)
+        return max(float(low), MIN_FLOP), (float(high) if math.isfinite(high) and high <= MAX_FLOP else None)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -20,6 +20,7 @@ from scalegate.store.models.registry import Stage
 __all__ = [
     "MAX_FLOP",
     "MAX_LOSS",
+    "MIN_FLOP",
     "NAME_PATTERN",
     "CheckpointSpec",
     "ReferencePoint",
@@ -30,6 +31,9 @@ __all__ = [
 MAX_FLOP = 1e40
 """Largest training compute accepted, in FLOP: some fourteen orders of magnitude beyond today's largest runs,
 and far enough below the float limit that ratios and fits of such values stay finite."""
+
+MIN_FLOP = 1.0
+"""Smallest reference compute and effective compute, in FLOP: a smaller value is a unit mistake."""
 
 MAX_LOSS = 1e6
 """Largest held-out loss accepted (losses are nats or bits per token: single digits in practice)."""
@@ -95,7 +99,7 @@ class CheckpointSpec(_Input):
 class ReferencePoint(_Input):
     """A (compute, loss) point of the baseline recipe; losses per dataset, or one aggregate under `loss`."""
 
-    compute: float = Field(gt=0, le=MAX_FLOP, allow_inf_nan=False)
+    compute: float = Field(ge=MIN_FLOP, le=MAX_FLOP, allow_inf_nan=False)
     """Training compute of the baseline model, in FLOP."""
     losses: dict[str, float] = Field(min_length=1)
     """Held-out loss per dataset (a single aggregate is stored under the dataset name `loss`)."""
