@@ -122,3 +122,12 @@ def test_weighted_aggregate_loss() -> None:
         aggregate_loss({"code": 2.0}, {"code": 1.0, "bio": 1.0})
     with pytest.raises(InputError, match="not all zero"):
         aggregate_loss({"code": 2.0}, {"code": 0.0})
+
+
+@pytest.mark.parametrize("loss", [1.7000001, 1e5])
+def test_effective_compute_outside_the_recordable_range_is_refused(loss: float) -> None:
+    law = fit_scaling_law(
+        [10.0**e for e in range(18, 25)], [1.7 + 400.0 * 10.0 ** (-0.15 * e) for e in range(18, 25)]
+    )
+    with pytest.raises(FitError, match="outside the 1-1e\\+40 FLOP a record may hold"):
+        law.effective_compute(loss)

@@ -114,8 +114,12 @@ class ScalingLaw:
             raise FitError(
                 f"loss {loss:.6g} puts effective compute at {compute:.3g} FLOP, outside the "
                 f"{MIN_FLOP:g}-{MAX_FLOP:g} FLOP a record may hold: the loss lies "
-                f"{'too close to the fitted irreducible loss' if compute > MAX_FLOP else 'far above'} "
-                "the baseline's; check the loss or refit the baseline"
+                + (
+                    "too close to the fitted irreducible loss"
+                    if compute > MAX_FLOP
+                    else "far above the baseline"
+                )
+                + "; check the loss or refit the baseline"
             )
         return float(compute)
 
