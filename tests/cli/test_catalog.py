@@ -68,6 +68,7 @@ def test_invoking_a_group_imports_only_its_module() -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.split() == [
+        "scalegate.cli._bounds",
         "scalegate.cli._context",
         "scalegate.cli._output",
         "scalegate.cli.app",

@@ -152,7 +152,7 @@ def test_sources_replace_the_cadences_they_compute(workspace: Workspace) -> None
 
 def test_the_installed_sources_are_the_registry_and_safeguards() -> None:
     installed = hooks.installed()
-    assert [s.name for s in installed.calendar] == ["assessments", "safeguards"]
+    assert [s.name for s in installed.calendar] == ["assessments", "safeguards", "documents"]
     assert installed.cadence_kinds() == {"reapproval"}
     assert installed.calendar[0].record_findings is not None  # the registry records its own findings
 

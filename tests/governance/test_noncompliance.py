@@ -50,7 +50,13 @@ def test_anonymous_report_stores_no_identity(workspace: Workspace, people: dict[
         notifier=notifier,
     )
     written = new_rows(before, snapshot(workspace))
-    assert set(written) == {"noncompliance_reports", "audit_entries", "audit_head", "notifications"}
+    assert set(written) == {
+        "noncompliance_reports",
+        "audit_entries",
+        "audit_head",
+        "audit_row_index",
+        "notifications",
+    }
     [report_row] = written["noncompliance_reports"]
     assert set(report_row) == {
         "id",

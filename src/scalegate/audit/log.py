@@ -133,8 +133,12 @@ def append(
     return AuditEntryRow(**values)
 
 
-def append_many(session: Session, entries: Sequence[NewEntry]) -> list[int]:
-    """Append ``entries`` in order with one head update; returns their sequence numbers."""
+def append_many(session: Session, entries: Sequence[NewEntry], *, index: bool = True) -> list[int]:
+    """Append ``entries`` in order with one head update; returns their sequence numbers.
+
+    ``index=False`` leaves the row index alone: only for migrations older than the index's own, which builds
+    it from the whole log.
+    """
     if not entries:
         return []
     first = _reserve(session, len(entries))
@@ -156,9 +160,10 @@ def append_many(session: Session, entries: Sequence[NewEntry]) -> list[int]:
             }
         )
     session.connection().execute(_INSERT, values)
-    index_refs(
-        session.connection(), [(first + i, e.data) for i, e in enumerate(entries) if e.data.get("rows")]
-    )
+    if index:
+        index_refs(
+            session.connection(), [(first + i, e.data) for i, e in enumerate(entries) if e.data.get("rows")]
+        )
     return list(range(first, first + len(entries)))
 
 
