@@ -74,7 +74,8 @@ _KEY = re.compile(r"^[a-z][a-z0-9_\-]{0,49}$")
 
 def decision_rule(policy: Policy, decision_type: str) -> DecisionRule | None:
     """The sign-off rule of a decision type: the policy's own, or one implied by its change control, interim
-    measures or obligations (``scalegate.policy.implied``) when the policy states those but no explicit rule."""
+    measures or obligations (``scalegate.policy.implied``) when the policy states those but no explicit
+    rule."""
     rule = policy.decision_rule(decision_type)
     if rule is not None:
         return rule
