@@ -14,9 +14,18 @@ policy_app = typer.Typer(help="Inspect, validate and compare policies.", no_args
 def _print_list(rows: list[dict[str, Any]]) -> None:
     table(
         "Built-in policies",
-        ["id", "title", "version", "effective", "thresholds", "hash"],
+        ["id", "publisher", "version", "effective", "supersedes", "superseded by", "thresholds", "hash"],
         [
-            [r["id"], r["title"], r["version"], r["effective_date"], r["thresholds"], r["content_hash"][:12]]
+            [
+                r["id"],
+                r["publisher"],
+                r["version"],
+                r["effective_date"],
+                r["supersedes"] or "-",
+                r["superseded_by"] or "-",
+                r["thresholds"],
+                r["content_hash"][:12],
+            ]
             for r in rows
         ],
     )

@@ -94,21 +94,42 @@ def _obligation_lines(policy: Policy) -> list[str]:
 
 
 def builtin_summaries() -> list[dict[str, Any]]:
-    """One line of facts per built-in policy."""
+    """One line of facts per built-in policy, with its lineage among the built-ins (``supersedes``,
+    ``superseded_by``)."""
+    policies = [load_builtin(policy_id) for policy_id in builtin_ids()]
+    supersedes = {p.id: _predecessor(p, policies) for p in policies}
     out = []
-    for policy_id in builtin_ids():
-        policy = load_builtin(policy_id)
+    for policy in policies:
         out.append(
             {
                 "id": policy.id,
                 "title": policy.title,
+                "publisher": policy.framework.publisher,
                 "version": policy.framework.version,
                 "effective_date": policy.framework.effective_date.isoformat(),
+                "supersedes": supersedes[policy.id],
+                "superseded_by": next((i for i, old in supersedes.items() if old == policy.id), None),
                 "thresholds": len(policy.thresholds),
                 "content_hash": content_hash(policy),
             }
         )
     return out
+
+
+def _predecessor(policy: Policy, policies: list[Policy]) -> str | None:
+    """The built-in ``policy`` replaces: the one its file names in ``framework.supersedes``, else the latest
+    earlier version of the same framework from the same publisher. The fallback matters for files written
+    before their successor existed among the built-ins, whose content (and so content hash) must not change
+    to name it."""
+    if policy.framework.supersedes is not None:
+        return policy.framework.supersedes
+    earlier = [
+        p
+        for p in policies
+        if (p.framework.publisher, p.framework.name) == (policy.framework.publisher, policy.framework.name)
+        and p.framework.effective_date < policy.framework.effective_date
+    ]
+    return max(earlier, key=lambda p: p.framework.effective_date).id if earlier else None
 
 
 def diff_summary(old: Policy, new: Policy) -> dict[str, Any]:

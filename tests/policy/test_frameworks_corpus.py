@@ -1,0 +1,144 @@
+"""The built-ins for the rest of the public corpus of frontier safety frameworks, each checked against its
+text: identity and dates, levels, thresholds, cadences and roles, and that every quote is verbatim."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from scalegate.policy import builtin_ids
+from scalegate.policy.service import builtin_summaries
+from tests.policy.builtin_support import REFERENCE, WORKFLOW_ROLES, builtin_policy, squash, walk_sources
+
+TEXTS = {
+    "gdm-fsf-3.1": "gdm-frontier-safety-framework-v3.1.txt",
+}
+"""Each policy of this module and the text it quotes."""
+
+IDENTITY = {
+    "gdm-fsf-3.1": ("Frontier Safety Framework", "Google DeepMind", "3.1", date(2026, 4, 17), "gdm-fsf-3.0"),
+}
+"""Framework name, publisher, version, effective date and the built-in it supersedes, as each text states them
+(the GDM dates from the text's own "Versions" list)."""
+
+
+@pytest.mark.parametrize("policy_id", sorted(IDENTITY))
+def test_identity_dates_and_lineage(policy_id: str) -> None:
+    name, publisher, version, effective, supersedes = IDENTITY[policy_id]
+    policy = builtin_policy(policy_id)
+    assert policy.id == policy_id
+    assert (policy.framework.name, policy.framework.publisher) == (name, publisher)
+    assert (policy.framework.version, policy.framework.effective_date) == (version, effective)
+    assert policy.framework.supersedes == supersedes
+    assert supersedes is None or supersedes in builtin_ids()
+    assert policy.framework.changelog[-1].date == effective
+
+
+@pytest.mark.parametrize("policy_id", sorted(TEXTS))
+def test_every_quote_is_verbatim_in_its_text(policy_id: str) -> None:
+    text = squash((REFERENCE / TEXTS[policy_id]).read_text(encoding="utf-8"))
+    sources = list(walk_sources(builtin_policy(policy_id)))
+    assert len(sources) > 15
+    missing = [(path, s.quote) for path, s in sources if s.quote is None or squash(s.quote) not in text]
+    assert not missing, missing
+
+
+@pytest.mark.parametrize("policy_id", sorted(TEXTS))
+def test_every_source_names_the_policys_own_document(policy_id: str) -> None:
+    policy = builtin_policy(policy_id)
+    documents = {s.document for _, s in walk_sources(policy)}
+    assert documents == {policy.framework.document}
+
+
+@pytest.mark.parametrize("policy_id", sorted(TEXTS))
+def test_workflow_roles_carry_no_source(policy_id: str) -> None:
+    for role in builtin_policy(policy_id).governance.roles:
+        assert (role.source is None) == (role.id in WORKFLOW_ROLES), role.id
+
+
+def test_policy_list_shows_publisher_date_and_lineage() -> None:
+    rows = {r["id"]: r for r in builtin_summaries()}
+    assert rows["gdm-fsf-3.1"]["publisher"] == "Google DeepMind"
+    assert rows["gdm-fsf-3.1"]["effective_date"] == "2026-04-17"
+    assert rows["gdm-fsf-3.1"]["supersedes"] == "gdm-fsf-3.0"
+    assert rows["gdm-fsf-3.0"]["superseded_by"] == "gdm-fsf-3.1"
+    assert rows["anthropic-rsp-3.0"]["supersedes"] == "anthropic-rsp-2.2"
+    assert rows["anthropic-rsp-1.0"]["supersedes"] is None
+
+
+# --- GDM Frontier Safety Framework v3.1 ---------------------------------------------------------------------
+
+
+def test_gdm_31_thresholds_are_ccls_and_tcls() -> None:
+    policy = builtin_policy("gdm-fsf-3.1")
+    assert [t.id for t in policy.thresholds] == [
+        "CBRN uplift level 1",
+        "CBRN uplift TCL",
+        "Cyber uplift level 1",
+        "Harmful manipulation level 1",
+        "ML R&D acceleration level 1",
+        "ML R&D automation level 1",
+        "Stealth and Situational Awareness TCL",
+    ]
+    assert "Instrumental Reasoning Level 2" not in {t.id for t in policy.thresholds}
+    assert "significant but not severe harm" in policy.threshold("CBRN uplift TCL").definition
+
+
+@pytest.mark.parametrize(
+    ("threshold_id", "security"),
+    [
+        ("CBRN uplift level 1", "SL2-plus"),
+        ("Cyber uplift level 1", "SL2-plus"),
+        ("Harmful manipulation level 1", "SL2-plus"),
+        ("ML R&D acceleration level 1", "SL3"),
+        ("ML R&D automation level 1", "SL4"),
+        ("CBRN uplift TCL", None),
+        ("Stealth and Situational Awareness TCL", None),
+    ],
+)
+def test_gdm_31_recommended_security_levels(threshold_id: str, security: str | None) -> None:
+    threshold = builtin_policy("gdm-fsf-3.1").threshold(threshold_id)
+    levels = [r.level for r in threshold.required_safeguards if r.kind == "security"]
+    assert levels == ([] if security is None else [security])
+
+
+def test_gdm_31_security_level_2_plus_sits_between_sl2_and_sl3() -> None:
+    policy = builtin_policy("gdm-fsf-3.1")
+    ranks = {lv.id: lv.rank for lv in policy.safeguards.levels if lv.kind == "security"}
+    assert ranks["SL2"] < ranks["SL2-plus"] < ranks["SL3"] < ranks["SL4"] < ranks["SL5"]
+    assert len(policy.level("security", "SL2-plus").criteria) == 7
+    assert not policy.level("security", "SL2").criteria
+
+
+def test_gdm_31_ml_rd_mitigations_cover_internal_deployment() -> None:
+    policy = builtin_policy("gdm-fsf-3.1")
+    for threshold_id in ("ML R&D acceleration level 1", "Stealth and Situational Awareness TCL"):
+        deployment = [r for r in policy.threshold(threshold_id).required_safeguards if r.kind == "deployment"]
+        assert [r.applies_to for r in deployment] == [["deploy-internal", "deploy-external"]]
+    misuse = [r for r in policy.threshold("CBRN uplift TCL").required_safeguards if r.kind == "deployment"]
+    assert [r.applies_to for r in misuse] == [["deploy-external"]]
+
+
+def test_gdm_31_cadence_triggers_and_roles() -> None:
+    policy = builtin_policy("gdm-fsf-3.1")
+    assert [(c.interval_months, c.source.quote) for c in policy.governance.cadences] == [
+        (12, "The Frontier Safety Framework will be reviewed at least once a year")
+    ]
+    assert policy.triggers.effective_compute is None and policy.triggers.calendar is None
+    assert [e.event for e in policy.triggers.events] == [
+        "before_deployment",
+        "capability_increase",
+        "training_run_completed",
+    ]
+    named = {r.id for r in policy.governance.roles} - WORKFLOW_ROLES
+    assert named == {"governance_function", "corporate_governance_bodies"}
+    assert {d.decision: d.signoff_roles for d in policy.decisions}["deployment"] == ["governance_function"]
+
+
+def test_gdm_31_ccl_alerts_mean_assessment_and_tcls_have_none() -> None:
+    policy = builtin_policy("gdm-fsf-3.1")
+    for threshold in policy.thresholds:
+        expected = "cannot_rule_out" if threshold.id.endswith("TCL") else "comprehensive_assessment"
+        assert threshold.alert_means == expected, threshold.id
+        assert all(i.example for i in threshold.indicators), threshold.id
