@@ -12,11 +12,13 @@ from scalegate.policy.service import builtin_summaries
 from tests.policy.builtin_support import REFERENCE, WORKFLOW_ROLES, builtin_policy, squash, walk_sources
 
 TEXTS = {
+    "gdm-fsf-2.0": "gdm-frontier-safety-framework-v2.0.txt",
     "gdm-fsf-3.1": "gdm-frontier-safety-framework-v3.1.txt",
 }
 """Each policy of this module and the text it quotes."""
 
 IDENTITY = {
+    "gdm-fsf-2.0": ("Frontier Safety Framework", "Google DeepMind", "2.0", date(2025, 2, 4), None),
     "gdm-fsf-3.1": ("Frontier Safety Framework", "Google DeepMind", "3.1", date(2026, 4, 17), "gdm-fsf-3.0"),
 }
 """Framework name, publisher, version, effective date and the built-in it supersedes, as each text states them
@@ -63,6 +65,8 @@ def test_policy_list_shows_publisher_date_and_lineage() -> None:
     assert rows["gdm-fsf-3.1"]["effective_date"] == "2026-04-17"
     assert rows["gdm-fsf-3.1"]["supersedes"] == "gdm-fsf-3.0"
     assert rows["gdm-fsf-3.0"]["superseded_by"] == "gdm-fsf-3.1"
+    assert rows["gdm-fsf-3.0"]["supersedes"] == "gdm-fsf-2.0"
+    assert rows["gdm-fsf-2.0"]["superseded_by"] == "gdm-fsf-3.0"
     assert rows["anthropic-rsp-3.0"]["supersedes"] == "anthropic-rsp-2.2"
     assert rows["anthropic-rsp-1.0"]["supersedes"] is None
 
@@ -142,3 +146,53 @@ def test_gdm_31_ccl_alerts_mean_assessment_and_tcls_have_none() -> None:
         expected = "cannot_rule_out" if threshold.id.endswith("TCL") else "comprehensive_assessment"
         assert threshold.alert_means == expected, threshold.id
         assert all(i.example for i in threshold.indicators), threshold.id
+
+
+# --- GDM Frontier Safety Framework v2.0 ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("threshold_id", "security", "status"),
+    [
+        ("CBRN uplift 1", "SL2", "active"),
+        ("Cyber autonomy level 1", "SL2", "active"),
+        ("Cyber uplift level 1", "SL2", "active"),
+        ("Machine Learning R&D uplift level 1", "SL3", "active"),
+        ("Machine Learning R&D autonomy level 1", "SL4", "active"),
+        ("Instrumental Reasoning Level 1", None, "research_category"),
+        ("Instrumental Reasoning Level 2", None, "research_category"),
+    ],
+)
+def test_gdm_20_ccls_and_recommended_security(threshold_id: str, security: str | None, status: str) -> None:
+    threshold = builtin_policy("gdm-fsf-2.0").threshold(threshold_id)
+    assert threshold.status == status
+    assert [r.level for r in threshold.required_safeguards if r.kind == "security"] == (
+        [] if security is None else [security]
+    )
+    assert not threshold.indicators
+
+
+def test_gdm_20_publishes_no_security_measures_and_one_deployment_process() -> None:
+    policy = builtin_policy("gdm-fsf-2.0")
+    assert all(not lv.criteria for lv in policy.safeguards.levels if lv.kind == "security")
+    deployment = {r.level for t in policy.thresholds for r in t.required_safeguards if r.kind == "deployment"}
+    assert deployment == {"safety-case"}
+    assert "2x" in policy.threshold("Machine Learning R&D uplift level 1").definition
+
+
+def test_gdm_20_roles_name_the_councils_and_no_cadence() -> None:
+    policy = builtin_policy("gdm-fsf-2.0")
+    named = {r.id for r in policy.governance.roles} - WORKFLOW_ROLES
+    assert named == {"corporate_governance_body", "agi_safety_council"}
+    roles = {r.id: r for r in policy.governance.roles}
+    assert "Trust & Compliance Council" in roles["corporate_governance_body"].description
+    assert policy.governance.cadences == []
+    assert policy.triggers.calendar is None and policy.triggers.effective_compute is None
+
+
+def test_gdm_20_notes_say_what_the_missing_page_leaves_unknown() -> None:
+    notes = " ".join(builtin_policy("gdm-fsf-2.0").notes)
+    assert "Missing page 2" in notes
+    assert "how the text defines and determines CCLs" in notes
+    text = (REFERENCE / TEXTS["gdm-fsf-2.0"]).read_text(encoding="utf-8")
+    assert "1 - " not in text and "2 - Assessing the Capabilities of Frontier Models" in text
