@@ -225,3 +225,116 @@ def test_no_false_alarm_on_the_demo_workspace(tmp_path: Path) -> None:
                 assert not _unverified(verdict.to_dict()), (ref, action, _unverified(verdict.to_dict()))
     finally:
         state.workspace.close()
+
+
+# -- the documents a process-bound policy obliges (RSP v3.4) ------------------------------------------------
+
+
+def _published_report(db_url: str, tmp_path: Path) -> tuple[Any, int]:
+    """Under RSP v3.4: models m (covered by a published Risk Report) and n (registered before the report's
+    coverage date, not covered by it). Returns the workspace and the report's id; deploy-external allows m@c1
+    and pauses n@c1 with ``risk_report.not_covered``."""
+    from datetime import UTC, datetime, timedelta
+
+    from scalegate.clock import FixedClock
+    from scalegate.governance.decisions import sign
+    from scalegate.governance.documents import risk_reports
+    from scalegate.governance.notifications import InMemoryNotifier
+    from scalegate.registry import service
+    from scalegate.registry.specs import CheckpointSpec
+    from scalegate.workspace import init_workspace
+    from tests.governance.conftest import make_people
+    from tests.support.signing import PASSWORD
+
+    clock = FixedClock(datetime(2026, 7, 10, 12, 0, tzinfo=UTC))
+    ws = init_workspace(db_url, "anthropic-rsp-3.4", clock=clock)
+    roles = {"rita": ["rso"], "carl": ["ceo"], "eve": ["evaluator"], "bea": ["board"], "lou": ["ltbt"]}
+    people = make_people(ws, roles)
+    for model in ("m", "n"):
+        service.create_model(ws, people["rita"], model, "fam", "team")
+        spec = CheckpointSpec(name="c1", step=1, training_flops=1e24)
+        service.register_checkpoint(ws, people["rita"], model, spec)
+    clock.advance(timedelta(days=10))
+    draft = risk_reports.draft(
+        ws, people["eve"], title="RR", coverage_date=clock.now() - timedelta(days=2), models=["m"]
+    )
+    submitted = risk_reports.submit(ws, people["eve"], draft.id)
+    assert submitted.approval_decision_id is not None
+    for name, role in (("carl", "ceo"), ("rita", "rso")):
+        sign(ws, people[name], submitted.approval_decision_id, role, password=PASSWORD)
+    risk_reports.share(ws, people["rita"], draft.id, notifier=InMemoryNotifier())
+    recipients = {"public": 1, "employees": 250, "regular_clearance_staff": 900}
+    risk_reports.publish(ws, people["rita"], draft.id, redactions=[], recipients=recipients)
+    return ws, draft.id
+
+
+def _gate(ws: Any, ref: str) -> dict[str, Any]:
+    from scalegate.gate.service import evaluate_gate
+
+    verdict: dict[str, Any] = evaluate_gate(ws, ref, "deploy-external").to_dict()
+    return verdict
+
+
+def _sql(ws: Any, sql: str, **params: Any) -> None:
+    with ws.transaction() as session:
+        session.execute(text(sql), params)
+
+
+def test_a_forged_risk_report_pauses_under_rsp_3_4(db_url: str, tmp_path: Path) -> None:
+    """An edited status or coverage date of the published report, and an approved report inserted with SQL,
+    each pause a verdict that allowed; undone, the allow is back."""
+    ws, report = _published_report(db_url, tmp_path)
+    try:
+        assert _gate(ws, "m@c1")["outcome"] == "allow"
+        with ws.read() as session:
+            coverage = session.execute(
+                text("SELECT coverage_date FROM risk_reports WHERE id = :i"), {"i": report}
+            ).scalar_one()
+        edits = [
+            ("status = 'rejected'", "status = 'published'", {}),
+            ("coverage_date = published_at", "coverage_date = :c", {"c": coverage}),
+        ]
+        for forged, undo, params in edits:
+            _sql(ws, f"UPDATE risk_reports SET {forged} WHERE id = :i", i=report)
+            verdict = _gate(ws, "m@c1")
+            assert verdict["outcome"] == "pause" and verdict["exit_code"] == 3, forged
+            assert ("risk_reports", report, "edited") in _unverified(verdict), (forged, _unverified(verdict))
+            _sql(ws, f"UPDATE risk_reports SET {undo} WHERE id = :i", i=report, **params)
+            assert _gate(ws, "m@c1")["outcome"] == "allow", forged
+
+        forged_id = report + 1
+        columns = (
+            "obligation, title, coverage_date, models, contents, contents_sha256, marginal_risk_major, "
+            "highly_capable, significantly_redacted_by, redactions, disclosure, approval_decision_id, "
+            "board_decision_id, drafted_at, drafted_by, policy_version_id, shared_at"
+        )
+        _sql(
+            ws,
+            f"INSERT INTO risk_reports (id, status, {columns}) SELECT :n, 'approved', {columns} "
+            "FROM risk_reports WHERE id = :i",
+            n=forged_id,
+            i=report,
+        )
+        verdict = _gate(ws, "m@c1")
+        assert verdict["outcome"] == "pause"
+        assert ("risk_reports", forged_id, "unlogged") in _unverified(verdict), _unverified(verdict)
+        _sql(ws, "DELETE FROM risk_reports WHERE id = :n", n=forged_id)
+        assert _gate(ws, "m@c1")["outcome"] == "allow"
+    finally:
+        ws.close()
+
+
+def test_a_report_forged_out_of_the_gates_queries_still_pauses(db_url: str, tmp_path: Path) -> None:
+    """A row the gate's queries filter out is relied on too: the report that does not cover n, set to rejected
+    and unpublished with SQL, is no longer the current report, so nothing would say n is not covered. The
+    gate checks every row of the document tables, and pauses on the forged one."""
+    ws, report = _published_report(db_url, tmp_path)
+    try:
+        covered = _gate(ws, "n@c1")
+        assert covered["outcome"] == "pause" and "risk_report.not_covered" in blocking(covered)
+        _sql(ws, "UPDATE risk_reports SET status = 'rejected', published_at = NULL WHERE id = :i", i=report)
+        verdict = _gate(ws, "n@c1")
+        assert verdict["outcome"] == "pause"
+        assert ("risk_reports", report, "edited") in _unverified(verdict), _unverified(verdict)
+    finally:
+        ws.close()

@@ -19,6 +19,12 @@ policy's outcome options apply once a determination is signed. For each, the rea
 
 Only what the policy makes binding blocks: a goal, an aim or a request never does. Nothing here is
 framework-specific; a policy without obligations gets no reason from this module.
+
+The reasons depend on rows that are absent as much as on rows that are present (no later report, no open
+analysis, no review), and the queries that find them filter in SQL: a report set to ``rejected`` with SQL is
+simply not read. So, under a policy with document obligations, every row of the tables read here is loaded
+through the ORM (``relied_document_rows``), and the gate checks each against the audit log with every other
+row it relied on (``scalegate.gate.relied``). These tables hold a few rows a year.
 """
 
 from __future__ import annotations
@@ -40,14 +46,33 @@ from scalegate.governance.documents.standing import (
     review_clocks,
 )
 from scalegate.governance.documents.terms import DocumentTerms
-from scalegate.store.models.documents import RiskReportRow
+from scalegate.store.models.documents import (
+    ExternalReviewRow,
+    OffCycleAnalysisRow,
+    ReviewerRow,
+    RiskReportRow,
+)
 from scalegate.store.models.registry import ModelRow
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from scalegate.assessment.service import Assessment
     from scalegate.context import Context
 
-__all__ = ["obligation_reasons"]
+__all__ = ["RELIED_DOCUMENT_TABLES", "obligation_reasons", "relied_document_rows"]
+
+RELIED_DOCUMENT_TABLES = (RiskReportRow, OffCycleAnalysisRow, ExternalReviewRow, ReviewerRow)
+"""The document tables the reasons below read (roadmap goals are read by the calendar, never the gate)."""
+
+
+def relied_document_rows(session: Session) -> list[object]:
+    """Every row of ``RELIED_DOCUMENT_TABLES``, loaded through the ORM so the relied-row check sees them,
+    including those the reasons' queries filter out (see the module docstring)."""
+    out: list[object] = []
+    for table in RELIED_DOCUMENT_TABLES:
+        out += session.execute(select(table)).scalars()
+    return out
 
 
 def obligation_reasons(
@@ -58,6 +83,7 @@ def obligation_reasons(
     terms = terms_of(ctx.policy)
     if terms is None:
         return []
+    relied_document_rows(ctx.session)  # loaded for the relied-row check; the reasons query what they need
     rule = next((a for a in ctx.policy.actions if a.action == action), None)
     required = set(rule.requires_obligations) if rule is not None else set()
     model = assessment.checkpoint.model
@@ -92,7 +118,9 @@ def _report_reasons(
     covering = covering_report(ctx.session, model)
     current = _current(ctx, due.last_report_id)
     if action == "deploy-external" and current is not None and model not in current.models:
-        created = ctx.session.execute(select(ModelRow.created_at).where(ModelRow.name == model)).scalar()
+        # The row, not the column: the relied-row check sees rows loaded through the ORM.
+        found = ctx.session.execute(select(ModelRow).where(ModelRow.name == model)).scalar()
+        created = found.created_at if found is not None else None
         if created is not None and created <= current.coverage_date:
             text = (
                 f"{model} existed at the coverage date ({current.coverage_date.date()}) of the current "
