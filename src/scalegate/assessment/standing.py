@@ -37,8 +37,9 @@ class CurrentState:
     """The digests the gate would bind a decision to now; one instance judges a whole listing, assessing each
     checkpoint once however many decisions name it."""
 
-    def __init__(self) -> None:
-        self._assessments: dict[int, Assessment | None] = {}
+    def __init__(self, *known: Assessment) -> None:
+        """``known``: assessments already made in the caller's snapshot, used instead of assessing again."""
+        self._assessments: dict[int, Assessment | None] = {a.checkpoint_id: a for a in known}
 
     def __call__(self, ctx: Context, row: DecisionRow) -> dict[str, str] | None:
         """The current state for ``row``'s decision (None: judged against the policy only)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from scalegate.assessment.service import Assessment, assess, checkpoint_subject
+from scalegate.assessment.standing import CurrentState
 from scalegate.canonical import digest
 from scalegate.evidence.series import checkpoint_evidence, family_series
 from scalegate.gate.service import decide
@@ -25,7 +26,6 @@ from scalegate.reports.provenance import Citation, build_provenance
 from scalegate.store.models.governance import DecisionRow
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
 
     from scalegate.context import Context
     from scalegate.workspace import Workspace
@@ -57,7 +57,7 @@ def capability_data(workspace: Workspace, ref: str) -> tuple[dict[str, Any], lis
         verdicts = {action: decide(assessment, action, ctx).to_dict() for action in ACTIONS}
         evidence = _basis_evidence(ctx, assessment)
         series = _series(ctx, assessment)
-        governance = _governance(ctx.workspace, ctx.session, assessment)
+        governance = _governance(ctx, assessment)
     data = {
         "report": "capability",
         "assessment": assessment.to_dict(),
@@ -112,16 +112,21 @@ def _series(ctx: Context, assessment: Assessment) -> dict[str, list[dict[str, An
     }
 
 
-def _governance(workspace: Workspace, session: Session, assessment: Assessment) -> dict[str, Any]:
+def _governance(ctx: Context, assessment: Assessment) -> dict[str, Any]:
     """Every decision about this checkpoint with its sign-offs (the justifications given are the feedback
-    received) and notifications, and the government notice status, as the governance domain reports them."""
+    received) and notifications, and the government notice status, as the governance domain reports them.
+
+    Each decision is judged against the state the gate judges it by (``assessment.standing``), so the report
+    calls a determination stale exactly when its own verdicts give ``decision.stale``."""
     from sqlalchemy import select
 
+    workspace, session = ctx.workspace, ctx.session
     subject = checkpoint_subject(assessment.checkpoint_id)
     rows = session.execute(
         select(DecisionRow).where(DecisionRow.subject == subject).order_by(DecisionRow.id)
     ).scalars()
-    decisions = [to_jsonable(status_of(workspace, session, row)) for row in rows]
+    judge = CurrentState(assessment)
+    decisions = [to_jsonable(status_of(workspace, session, row, judge(ctx, row))) for row in rows]
     required = {kind: level.level for kind, level in assessment.requirements.levels.items()}
     return {
         "subject": subject,
