@@ -12,13 +12,15 @@ from scalegate.policy.service import builtin_summaries
 from tests.policy.builtin_support import REFERENCE, WORKFLOW_ROLES, builtin_policy, squash, walk_sources
 
 TEXTS = {
+    "gdm-fsf-1.0": "gdm-frontier-safety-framework-v1.0.txt",
     "gdm-fsf-2.0": "gdm-frontier-safety-framework-v2.0.txt",
     "gdm-fsf-3.1": "gdm-frontier-safety-framework-v3.1.txt",
 }
 """Each policy of this module and the text it quotes."""
 
 IDENTITY = {
-    "gdm-fsf-2.0": ("Frontier Safety Framework", "Google DeepMind", "2.0", date(2025, 2, 4), None),
+    "gdm-fsf-1.0": ("Frontier Safety Framework", "Google DeepMind", "1.0", date(2024, 5, 17), None),
+    "gdm-fsf-2.0": ("Frontier Safety Framework", "Google DeepMind", "2.0", date(2025, 2, 4), "gdm-fsf-1.0"),
     "gdm-fsf-3.1": ("Frontier Safety Framework", "Google DeepMind", "3.1", date(2026, 4, 17), "gdm-fsf-3.0"),
 }
 """Framework name, publisher, version, effective date and the built-in it supersedes, as each text states them
@@ -196,3 +198,45 @@ def test_gdm_20_notes_say_what_the_missing_page_leaves_unknown() -> None:
     assert "how the text defines and determines CCLs" in notes
     text = (REFERENCE / TEXTS["gdm-fsf-2.0"]).read_text(encoding="utf-8")
     assert "1 - " not in text and "2 - Assessing the Capabilities of Frontier Models" in text
+
+
+# --- GDM Frontier Safety Framework v1.0 ---------------------------------------------------------------------
+
+
+def test_gdm_10_ccls_are_checkpoints_mapped_to_no_level() -> None:
+    policy = builtin_policy("gdm-fsf-1.0")
+    assert [t.id for t in policy.thresholds] == [
+        "Autonomy level 1",
+        "Bio amateur enablement level 1",
+        "Bio expert enablement level 1",
+        "Cyber autonomy level 1",
+        "Cyber enablement level 1",
+        "Machine Learning R&D level 1",
+        "Machine Learning R&D level 2",
+    ]
+    for threshold in policy.thresholds:
+        assert threshold.status == "checkpoint" and not threshold.required_safeguards, threshold.id
+        assert threshold.on_reach and not threshold.indicators, threshold.id
+    assert "3X" in policy.threshold("Machine Learning R&D level 1").definition
+
+
+def test_gdm_10_levels_and_evaluation_cadence() -> None:
+    policy = builtin_policy("gdm-fsf-1.0")
+    security = [lv.id for lv in policy.safeguards.levels if lv.kind == "security"]
+    deployment = [lv.id for lv in policy.safeguards.levels if lv.kind == "deployment"]
+    assert security == [f"Security Level {n}" for n in range(5)]
+    assert deployment == [f"Deployment Level {n}" for n in range(4)]
+    assert not policy.level("deployment", "Deployment Level 3").criteria
+    assert policy.triggers.effective_compute is not None and policy.triggers.effective_compute.ratio == 6.0
+    assert policy.triggers.calendar is not None
+    assert (policy.triggers.calendar.months, policy.triggers.calendar.basis) == (
+        3,
+        "post_training_accumulated",
+    )
+
+
+def test_gdm_10_names_no_decision_maker() -> None:
+    policy = builtin_policy("gdm-fsf-1.0")
+    assert policy.decisions == []
+    assert {r.id for r in policy.governance.roles} - WORKFLOW_ROLES == {"framework_owner"}
+    assert any("names no decision-maker" in n for n in policy.notes)
