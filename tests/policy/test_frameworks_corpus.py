@@ -15,6 +15,7 @@ TEXTS = {
     "gdm-fsf-1.0": "gdm-frontier-safety-framework-v1.0.txt",
     "gdm-fsf-2.0": "gdm-frontier-safety-framework-v2.0.txt",
     "gdm-fsf-3.1": "gdm-frontier-safety-framework-v3.1.txt",
+    "xai-rmf-2025-08": "xai-risk-management-framework-2025-08.txt",
 }
 """Each policy of this module and the text it quotes."""
 
@@ -22,6 +23,7 @@ IDENTITY = {
     "gdm-fsf-1.0": ("Frontier Safety Framework", "Google DeepMind", "1.0", date(2024, 5, 17), None),
     "gdm-fsf-2.0": ("Frontier Safety Framework", "Google DeepMind", "2.0", date(2025, 2, 4), "gdm-fsf-1.0"),
     "gdm-fsf-3.1": ("Frontier Safety Framework", "Google DeepMind", "3.1", date(2026, 4, 17), "gdm-fsf-3.0"),
+    "xai-rmf-2025-08": ("xAI Risk Management Framework", "xAI", "2025-08", date(2025, 8, 20), None),
 }
 """Framework name, publisher, version, effective date and the built-in it supersedes, as each text states them
 (the GDM dates from the text's own "Versions" list)."""
@@ -240,3 +242,41 @@ def test_gdm_10_names_no_decision_maker() -> None:
     assert policy.decisions == []
     assert {r.id for r in policy.governance.roles} - WORKFLOW_ROLES == {"framework_owner"}
     assert any("names no decision-maker" in n for n in policy.notes)
+
+
+# --- xAI Risk Management Framework (August 2025) ------------------------------------------------------------
+
+
+def test_xai_rmf_2025_08_acceptance_criteria_are_the_texts_numbers() -> None:
+    policy = builtin_policy("xai-rmf-2025-08")
+    criteria = {c.id: c for c in policy.level("deployment", "heightened-safeguards").criteria}
+    assert "less than 1 out of 20" in criteria["xai-rmf-restricted-answer-rate"].source.quote
+    assert "less than 1 out of 2 on MASK" in criteria["xai-rmf-mask-dishonesty"].source.quote
+    assert all(not t.indicators for t in policy.thresholds)
+
+
+@pytest.mark.parametrize(
+    ("threshold_id", "status", "deployment"),
+    [
+        ("Biological and Chemical Weapons", "active", ["heightened-safeguards"]),
+        ("Loss of Control", "active", ["heightened-safeguards"]),
+        ("Cyber Attacks on Critical Infrastructure", "ongoing_assessment", []),
+        ("Radiological and Nuclear Weapons", "ongoing_assessment", []),
+    ],
+)
+def test_xai_rmf_2025_08_risks(threshold_id: str, status: str, deployment: list[str]) -> None:
+    threshold = builtin_policy("xai-rmf-2025-08").threshold(threshold_id)
+    assert threshold.status == status
+    assert [r.level for r in threshold.required_safeguards] == deployment
+    assert all(r.applies_to == ["deploy-external"] for r in threshold.required_safeguards)
+
+
+def test_xai_rmf_2025_08_names_only_risk_owners_and_no_cadence() -> None:
+    policy = builtin_policy("xai-rmf-2025-08")
+    assert {r.id for r in policy.governance.roles} - WORKFLOW_ROLES == {"risk_owner"}
+    assert policy.decisions == [] and policy.governance.cadences == []
+    assert policy.governance.noncompliance.anonymous_intake
+    assert policy.government_notice is None
+    notes = " ".join(policy.notes)
+    assert "more than one hundred deaths or over $1 billion" in notes
+    assert "names no decision-maker" in notes
