@@ -33,7 +33,7 @@ from scalegate.web import WebSettings, create_app
 from scalegate.web.server import BackgroundServer
 from scalegate.workspace import init_workspace
 from tests.fixtures.inspect_logs.make_logs import committed
-from tests.support.templates import create_database, drop_database
+from tests.support.templates import create_database
 
 START = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 STAGES = ("proposed", "signed", "notified", "stale")
@@ -97,10 +97,11 @@ def _stale(w: Walk) -> None:
 _STEPS = {"proposed": _proposed, "signed": _signed, "notified": _notified, "stale": _stale}
 
 
-def _login(client: httpx.Client, user: str) -> None:
+def login(client: httpx.Client, user: str, password: str) -> None:
+    """Sign ``client`` in to the dashboard."""
     found = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
     assert found is not None
-    data = {"username": user, "password": demo.demo_password(user), "csrf_token": found[1]}
+    data = {"username": user, "password": password, "csrf_token": found[1]}
     assert client.post("/login", data=data).status_code == 303
 
 
@@ -108,12 +109,10 @@ def _login(client: httpx.Client, user: str) -> None:
 def walk(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Walk]:
     """The demo on a fresh store of each backend, served by uvicorn, not yet walked."""
     directory = tmp_path_factory.mktemp(f"demo-{request.param}")
-    admin = None
     if request.param == "sqlite":
         url = f"sqlite:///{directory / 'scalegate.db'}"
     else:
-        admin = request.getfixturevalue("postgres_url")
-        url = create_database(admin)
+        url = create_database(request.getfixturevalue("postgres_url"))
     workspace = init_workspace(url, clock=FixedClock(START), mode="demo")
     state = demo.DemoState(workspace, directory)
     try:
@@ -126,9 +125,7 @@ def walk(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
             w = Walk(state, request.param, server.url, session, api, token="", logs=committed("gate"))
             w.advance("proposed")
             w.token = create_token(workspace, state.people["rita"], name="consistency", scopes=["*"]).secret
-            _login(session, "rita")
+            login(session, "rita", demo.demo_password("rita"))
             yield w
     finally:
-        workspace.close()
-        if admin is not None:
-            drop_database(admin, url)
+        workspace.close()  # the database is left to the server, deleted whole at the end of the session

@@ -49,7 +49,7 @@ def collect(w: Walk) -> list[Statements]:
     capability = render_html(capability_report(ws, s.ref, figures=False))
     compliance = render_html(compliance_report(ws, *PERIOD, s.people["rita"]))
     return [
-        cli_window(ws.url, "rita", refs, PERIOD, now=ws.now()),
+        cli_window(ws.url, refs, PERIOD, now=ws.now(), user="rita"),
         api_window(w.api, w.token, refs, PERIOD),
         dashboard_window(w.session, [MODEL]),
         report_window([capability], compliance, PERIOD),

@@ -89,14 +89,18 @@ def calendar_statements(out: Statements, document: dict[str, Any], period: tuple
 
 
 def cli_window(
-    db_url: str, user: str, refs: list[str], period: tuple[date, date], *, now: datetime
+    db_url: str, refs: list[str], period: tuple[date, date], *, now: datetime, user: str = "", token: str = ""
 ) -> Statements:
-    """The CLI's ``--json`` documents, at the workspace's time ``now`` (``SCALEGATE_NOW``)."""
+    """The CLI's ``--json`` documents, at the workspace's time ``now`` (``SCALEGATE_NOW``), as ``user`` (a
+    demo workspace) or with an API ``token`` (``SCALEGATE_TOKEN``)."""
     out = Statements("cli")
-    env = {"COLUMNS": "200", "SCALEGATE_NOW": now.isoformat()}
+    env = {"COLUMNS": "200", "SCALEGATE_NOW": now.isoformat(), "SCALEGATE_USER": ""}
+    if token:
+        env["SCALEGATE_TOKEN"] = token
+    who = ["--as", user] if user else []
 
     def run(*argv: str) -> Any:
-        result = CliRunner().invoke(app, ["--db", db_url, "--as", user, *argv], env=env)
+        result = CliRunner().invoke(app, ["--db", db_url, *who, *argv], env=env)
         assert result.exit_code in (0, 3, 4), (argv, result.exit_code, result.output[-2000:])
         return json.loads(result.output)
 
@@ -160,12 +164,13 @@ def dashboard_window(client: httpx.Client, models: list[str]) -> Statements:
             out.add(ref, f"verdict {action}", outcome)
     for name in models:
         model = page(f"/models/{name}")
-        ref = re.search(r"<title>[^<]*?([\w.-]+@[\w.-]+)", model) or re.search(r"([\w.-]+@step-\d+)", model)
-        assert ref is not None
+        heading = re.search(r"<h1>([^<:]+): checkpoint ([^<]+)</h1>", model)
+        assert heading is not None, f"no checkpoint heading on /models/{name}"
+        ref = f"{html.unescape(heading[1])}@{html.unescape(heading[2])}"
         for action, outcome in re.findall(
             r'(?s)<section class="card" data-action="([a-z-]+)">\s*<h3>[^<]*<span class="badge (\w+)">', model
         ):
-            out.add(ref[1], f"verdict {action}", outcome)
+            out.add(ref, f"verdict {action}", outcome)
         det = re.search(r'Decision #(\d+): <span class="badge (\w+)">(.*?)</p>', model, re.S)
         if det:
             subject = f"decision {det[1]}"
