@@ -15,15 +15,21 @@ TEXTS = {
     "gdm-fsf-1.0": "gdm-frontier-safety-framework-v1.0.txt",
     "gdm-fsf-2.0": "gdm-frontier-safety-framework-v2.0.txt",
     "gdm-fsf-3.1": "gdm-frontier-safety-framework-v3.1.txt",
+    "xai-faif-2025-12": "xai-frontier-ai-framework-2025-12.txt",
+    "xai-faif-2026-06": "xai-frontier-ai-framework-2026-06.txt",
     "xai-rmf-2025-08": "xai-risk-management-framework-2025-08.txt",
 }
 """Each policy of this module and the text it quotes."""
+
+FAIF = "xAI Frontier Artificial Intelligence Framework"
 
 IDENTITY = {
     "gdm-fsf-1.0": ("Frontier Safety Framework", "Google DeepMind", "1.0", date(2024, 5, 17), None),
     "gdm-fsf-2.0": ("Frontier Safety Framework", "Google DeepMind", "2.0", date(2025, 2, 4), "gdm-fsf-1.0"),
     "gdm-fsf-3.1": ("Frontier Safety Framework", "Google DeepMind", "3.1", date(2026, 4, 17), "gdm-fsf-3.0"),
     "xai-rmf-2025-08": ("xAI Risk Management Framework", "xAI", "2025-08", date(2025, 8, 20), None),
+    "xai-faif-2025-12": (FAIF, "xAI", "2025-12", date(2025, 12, 30), None),
+    "xai-faif-2026-06": (FAIF, "xAI", "2026-06", date(2026, 6, 30), "xai-faif-2025-12"),
 }
 """Framework name, publisher, version, effective date and the built-in it supersedes, as each text states them
 (the GDM dates from the text's own "Versions" list)."""
@@ -73,6 +79,7 @@ def test_policy_list_shows_publisher_date_and_lineage() -> None:
     assert rows["gdm-fsf-2.0"]["superseded_by"] == "gdm-fsf-3.0"
     assert rows["anthropic-rsp-3.0"]["supersedes"] == "anthropic-rsp-2.2"
     assert rows["anthropic-rsp-1.0"]["supersedes"] is None
+    assert rows["xai-faif-2025-12"]["supersedes"] is None, "the FAIF does not say it replaces the RMF"
 
 
 # --- GDM Frontier Safety Framework v3.1 ---------------------------------------------------------------------
@@ -280,3 +287,44 @@ def test_xai_rmf_2025_08_names_only_risk_owners_and_no_cadence() -> None:
     notes = " ".join(policy.notes)
     assert "more than one hundred deaths or over $1 billion" in notes
     assert "names no decision-maker" in notes
+
+
+# --- xAI Frontier AI Framework (December 2025, June 2026) ---------------------------------------------------
+
+
+def test_xai_faif_2025_12_keeps_the_rmf_criteria_under_the_tfaia_definition() -> None:
+    policy = builtin_policy("xai-faif-2025-12")
+    criteria = {c.id for c in policy.level("deployment", "heightened-safeguards").criteria}
+    assert {"xai-rmf-restricted-answer-rate", "xai-rmf-mask-dishonesty"} <= criteria
+    definition = policy.threshold("Biological and Chemical Weapons").definition
+    assert "50 people" in " ".join(definition.split())
+    assert "one hundred" not in " ".join(definition.split())
+
+
+def test_xai_faif_2026_06_has_four_domains_and_no_numbers() -> None:
+    policy = builtin_policy("xai-faif-2026-06")
+    assert [t.id for t in policy.thresholds] == [
+        "CBRN Risks",
+        "Offensive Cybersecurity Risks",
+        "Loss of Control Risks",
+        "Harmful Manipulation Risks",
+    ]
+    for threshold in policy.thresholds:
+        assert not threshold.indicators, threshold.id
+        assert [r.level for r in threshold.required_safeguards] == ["systemic-risk-acceptance"]
+    texts = " ".join(c.text for lv in policy.safeguards.levels for c in lv.criteria)
+    assert "1 out of 20" not in texts and "MASK" not in texts
+
+
+def test_xai_faif_2026_06_cadences_and_triggers() -> None:
+    policy = builtin_policy("xai-faif-2026-06")
+    assert {c.id: c.interval_months for c in policy.governance.cadences} == {
+        "systemic-risk-assessment": 12,
+        "security-goal-review": 12,
+    }
+    assert policy.triggers.calendar is not None and policy.triggers.calendar.months == 12
+    assert [e.event for e in policy.triggers.events] == ["before_deployment", "deployment_change"]
+    assert {r.id for r in policy.governance.roles} - WORKFLOW_ROLES == {"risk_owner"}
+    assert policy.decisions == [] and policy.government_notice is None
+    security = policy.level("security", "security-goal")
+    assert len(security.threat_actors_in_scope) == 3
