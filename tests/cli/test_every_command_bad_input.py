@@ -45,12 +45,6 @@ LEFT_OUT = {
     "evals run": "runs evaluations",
     "user passwd": "prompts for a password",
 }
-KNOWN = {
-    "risk-report draft": "TypeError on generated arguments",
-    "risk-report render": "TypeError on generated arguments",
-    "sso configure": "RecursionError on a deeply nested file (yaml.safe_load)",
-}
-"""Commands still answering some bad input with a traceback: expected to fail until fixed."""
 EXAMPLES_PER_COMMAND = 6
 DEEP = (FIXTURES / "fuzz" / "imports" / "deep.json").read_bytes()
 
@@ -133,15 +127,7 @@ def store(tmp_path_factory: pytest.TempPathFactory, sqlite_template: SqliteTempl
 CASES = {"runs": 0, "refused": 0}
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(reason=KNOWN[name], strict=False))
-        if name in KNOWN
-        else name
-        for name in sorted(COMMANDS)
-    ],
-)
+@pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_a_command_with_generated_arguments_refuses_in_one_line_or_succeeds(
     name: str, store: str, tmp_path: Path
 ) -> None:

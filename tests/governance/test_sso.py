@@ -181,3 +181,12 @@ def test_the_cli_stores_the_settings_file_and_names_a_bad_one(
     refused = runner.invoke(app, [*base, "sso", "configure", str(bad)])
     assert refused.exit_code == 2 and "bad.yaml" in refused.output
     assert len(refused.output.strip().splitlines()) == 1
+    # A file nested past the bound every YAML input has, and one naming a setting twice: one line each.
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("[" * 5000 + "]" * 5000)
+    twice = tmp_path / "twice.yaml"
+    twice.write_text("provider_name: Corp ID\nprovider_name: Other\n")
+    for path, problem in ((deep, "nested deeper than"), (twice, "duplicate key 'provider_name'")):
+        refused = runner.invoke(app, [*base, "sso", "configure", str(path)])
+        assert refused.exit_code == 2 and problem in refused.output, refused.output
+        assert len(refused.output.strip().splitlines()) == 1, refused.output

@@ -92,7 +92,7 @@ def draft(
         actor_of(ctx),
         title=title,
         coverage_date=_when(coverage_date, "--coverage-date"),
-        models=list(model) or None,
+        models=list(model or []) or None,
         marginal_risk_major=marginal_risk,
         highly_capable=highly_capable,
     )
@@ -210,7 +210,12 @@ def render(
     from scalegate.reports.risk_report import write_risk_report
 
     return write_risk_report(
-        workspace_of(ctx), actor_of(ctx), report_id, Path(out), list(fmt) or ("html", "md"), packet=packet
+        workspace_of(ctx),
+        actor_of(ctx),
+        report_id,
+        Path(out),
+        list(fmt or []) or ("html", "md"),
+        packet=packet,
     )
 
 

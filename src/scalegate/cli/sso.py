@@ -21,19 +21,21 @@ JSON = typer.Option(False, "--json", help="Print one JSON document.")
 
 
 def _document(path: Path) -> dict[str, Any]:
-    """The settings file (YAML or JSON) as a mapping, or one line naming the file and what is wrong."""
-    import yaml
-
+    """The settings file (YAML or JSON) as a mapping, or one line naming the file and what is wrong (read
+    within the bounds every YAML input has: ``scalegate.yaml_data``)."""
     from scalegate.errors import InputError
+    from scalegate.inputs import BoundsError, read_text
+    from scalegate.yaml_data import YamlDataError, load_yaml
 
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        loaded = load_yaml(read_text(path))
     except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}", where=str(path)) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        raise InputError(f"{path} is not valid YAML: {getattr(exc, 'problem', exc)}", where=where) from None
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}", where=str(path)) from None
+    except BoundsError as exc:
+        raise InputError(f"cannot read {path}: {exc}", where=str(path)) from None
+    except YamlDataError as exc:
+        where = f"{path}:{exc.line}" if exc.line is not None else str(path)
+        raise InputError(f"{path} is not valid settings YAML: {exc}", where=where) from None
     if not isinstance(loaded, dict):
         raise InputError(f"{path} must hold a mapping of settings", where=str(path))
     return loaded

@@ -1,9 +1,9 @@
 """Load policy files from YAML with file:line:column in every error.
 
-PyYAML's composer gives every node a start mark; we build plain Python data while remembering the mark of
-every path, then validate with pydantic and translate each error's location back to the line it came from.
-Duplicate mapping keys are rejected (PyYAML would silently keep the last one, which could quietly weaken a
-policy).
+PyYAML's composer gives every node a start mark; ``scalegate.yaml_data`` builds plain Python data within
+bounds while remembering the mark of every path (and rejects duplicate mapping keys, which PyYAML would
+silently keep the last of, quietly weakening a policy); we validate with pydantic and translate each
+error's location back to the line it came from.
 """
 
 from __future__ import annotations
@@ -14,77 +14,16 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from scalegate.errors import PolicyError
-from scalegate.inputs import MAX_DEPTH, BoundsError, check_int, read_text
+from scalegate.inputs import BoundsError, read_text
 from scalegate.policy.schema import SCHEMA_VERSION, Policy
+from scalegate.yaml_data import Loc, Located, YamlDataError, load_yaml
 
 __all__ = ["content_hash", "load_policy", "load_policy_text"]
 
-Loc = tuple[str | int, ...]
-
 _ID_KEYS = ("id", "decision", "action")
-
-
-MAX_NODES = 200_000
-"""Most YAML nodes a policy may expand to (the built-in policies have a few thousand). An alias is expanded
-where it is used, so ten nested aliases of ten items each (a "billion laughs" of a few hundred bytes) would
-build a thousand million nodes: counting every node built stops it at once."""
-
-
-class _Located:
-    """Plain data built from YAML nodes, with the (line, column) of every path (1-based)."""
-
-    def __init__(self) -> None:
-        self.marks: dict[Loc, tuple[int, int]] = {}
-        self.nodes = 0
-
-    def build(self, node: yaml.Node, loc: Loc = ()) -> Any:
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise _LocatedError(f"the policy expands to more than {MAX_NODES:,} YAML nodes (aliases?)", node)
-        if len(loc) > MAX_DEPTH:
-            raise _LocatedError(f"YAML nested deeper than {MAX_DEPTH} levels", node)
-        self.marks[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
-        if isinstance(node, yaml.MappingNode):
-            out: dict[str, Any] = {}
-            for key_node, value_node in node.value:
-                key = self._scalar(key_node)
-                if not isinstance(key, str):
-                    raise _LocatedError(f"mapping key {key!r} must be a string", key_node)
-                if key in out:
-                    raise _LocatedError(f"duplicate key {key!r}", key_node)
-                out[key] = self.build(value_node, (*loc, key))
-            return out
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*loc, n)) for n, item in enumerate(node.value)]
-        return self._scalar(node)
-
-    @staticmethod
-    def _scalar(node: yaml.Node) -> Any:
-        if not isinstance(node, yaml.ScalarNode):
-            raise _LocatedError("expected a scalar", node)
-        try:
-            value = _CONSTRUCTOR.construct_object(node, deep=True)
-            return (
-                check_int(value, "integer")
-                if isinstance(value, int) and not isinstance(value, bool)
-                else value
-            )
-        except (ValueError, OverflowError) as exc:  # 2025-02-30; an integer of 5,000 digits or of 2^63
-            raise _LocatedError(f"{node.value[:40]!r}: {str(exc).splitlines()[0]}", node) from None
-
-
-_CONSTRUCTOR = yaml.SafeLoader("")
-
-
-class _LocatedError(Exception):
-    def __init__(self, message: str, node: yaml.Node) -> None:
-        super().__init__(message)
-        self.line = node.start_mark.line + 1
-        self.column = node.start_mark.column + 1
 
 
 def load_policy(path: str | Path) -> Policy:
@@ -99,22 +38,14 @@ def load_policy(path: str | Path) -> Policy:
 
 def load_policy_text(text: str, name: str = "<policy>") -> Policy:
     """Validate policy YAML given as text; ``name`` is used in error locations."""
-    located = _Located()
+    located = Located()
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        if node is None:
-            raise PolicyError("policy file is empty", where=f"{name}:1:1")
-        data = located.build(node)
-    except _LocatedError as exc:
-        raise PolicyError(str(exc), where=f"{name}:{exc.line}:{exc.column}") from exc
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
-        raise PolicyError(f"YAML syntax: {exc.problem or exc.context}", where=where) from exc
-    except yaml.YAMLError as exc:
-        raise PolicyError(f"YAML: {exc}", where=name) from exc
-    except RecursionError as exc:
-        raise PolicyError("YAML nesting too deep", where=name) from exc
+        data = load_yaml(text, located)
+    except YamlDataError as exc:
+        where = f"{name}:{exc.line}:{exc.column}" if exc.line is not None else name
+        raise PolicyError(str(exc), where=where) from exc
+    if data is None:
+        raise PolicyError("policy file is empty", where=f"{name}:1:1")
     if not isinstance(data, dict):
         raise PolicyError("policy file must be a mapping at the top level", where=f"{name}:1:1")
     version = data.get("schema_version")
@@ -129,7 +60,7 @@ def load_policy_text(text: str, name: str = "<policy>") -> Policy:
         raise _translate(exc, data, located, name) from exc
 
 
-def _translate(exc: ValidationError, data: dict[str, Any], located: _Located, name: str) -> PolicyError:
+def _translate(exc: ValidationError, data: dict[str, Any], located: Located, name: str) -> PolicyError:
     errors = exc.errors(include_url=False)
     first = errors[0]
     loc: Loc = tuple(first["loc"])
