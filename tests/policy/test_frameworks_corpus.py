@@ -17,6 +17,7 @@ TEXTS = {
     "gdm-fsf-3.1": "gdm-frontier-safety-framework-v3.1.txt",
     "xai-faif-2025-12": "xai-frontier-ai-framework-2025-12.txt",
     "xai-faif-2026-06": "xai-frontier-ai-framework-2026-06.txt",
+    "xai-rmf-2025-02-draft": "xai-risk-management-framework-2025-02-draft.txt",
     "xai-rmf-2025-08": "xai-risk-management-framework-2025-08.txt",
 }
 """Each policy of this module and the text it quotes."""
@@ -27,7 +28,20 @@ IDENTITY = {
     "gdm-fsf-1.0": ("Frontier Safety Framework", "Google DeepMind", "1.0", date(2024, 5, 17), None),
     "gdm-fsf-2.0": ("Frontier Safety Framework", "Google DeepMind", "2.0", date(2025, 2, 4), "gdm-fsf-1.0"),
     "gdm-fsf-3.1": ("Frontier Safety Framework", "Google DeepMind", "3.1", date(2026, 4, 17), "gdm-fsf-3.0"),
-    "xai-rmf-2025-08": ("xAI Risk Management Framework", "xAI", "2025-08", date(2025, 8, 20), None),
+    "xai-rmf-2025-02-draft": (
+        "xAI Risk Management Framework",
+        "xAI",
+        "2025-02 draft",
+        date(2025, 2, 20),
+        None,
+    ),
+    "xai-rmf-2025-08": (
+        "xAI Risk Management Framework",
+        "xAI",
+        "2025-08",
+        date(2025, 8, 20),
+        "xai-rmf-2025-02-draft",
+    ),
     "xai-faif-2025-12": (FAIF, "xAI", "2025-12", date(2025, 12, 30), None),
     "xai-faif-2026-06": (FAIF, "xAI", "2026-06", date(2026, 6, 30), "xai-faif-2025-12"),
 }
@@ -328,3 +342,29 @@ def test_xai_faif_2026_06_cadences_and_triggers() -> None:
     assert policy.decisions == [] and policy.government_notice is None
     security = policy.level("security", "security-goal")
     assert len(security.threat_actors_in_scope) == 3
+
+
+# --- xAI Risk Management Framework (Draft, February 2025) ---------------------------------------------------
+
+
+def test_xai_rmf_draft_encodes_no_placeholder_threshold() -> None:
+    policy = builtin_policy("xai-rmf-2025-02-draft")
+    assert [t.id for t in policy.thresholds] == ["Malicious Use", "Loss of Control"]
+    assert all(not t.indicators for t in policy.thresholds)
+    notes = " ".join(policy.notes)
+    for placeholder in ("'X%'", "(e.g. 15%)", "'>Z'"):
+        assert placeholder in notes
+    text = (REFERENCE / TEXTS["xai-rmf-2025-02-draft"]).read_text(encoding="utf-8")
+    assert "X%\n(e.g. 15%)" in text
+
+
+def test_xai_rmf_draft_scopes_and_roles() -> None:
+    policy = builtin_policy("xai-rmf-2025-02-draft")
+    scopes = {t.id: t.required_safeguards[0].applies_to for t in policy.thresholds}
+    assert scopes == {
+        "Malicious Use": ["deploy-external"],
+        "Loss of Control": ["deploy-internal", "deploy-external"],
+    }
+    assert {r.id for r in policy.governance.roles} - WORKFLOW_ROLES == {"risk_owner"}
+    assert policy.decisions == [] and policy.governance.cadences == []
+    assert "one hundred deaths" in policy.threshold("Malicious Use").definition
