@@ -36,6 +36,7 @@ LAYERS: list[tuple[tuple[str, ...], str]] = [
             "extras",
             "inputs",
             "fields",
+            "yaml_data",
         ),
         "ground: errors, time, who acts, JSON and hashing, month arithmetic, the calendar item shape, the "
         "gate's words, the signed statements, the optional extras and the bounds on input from outside; "
