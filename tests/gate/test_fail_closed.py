@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
 from tests.gate.conftest import LOW, MODEL, Flow, blocking
 
@@ -145,3 +145,28 @@ def test_text_output_cites_clauses(flow_for: Any, standin_logs: dict[str, Path],
     assert done.returncode == 3
     assert "[Anthropic RSP v2.2 §3.3]" in done.stdout
     assert blocking(json.loads(_cli(db_url, C1, "--action", "deploy-external", "--json").stdout))
+
+
+def test_a_truncated_evidence_file_pauses_even_with_a_cached_verdict(
+    flow_for: Any, standin_logs: dict[str, Path], db_url: str
+) -> None:
+    """A stored file whose chunks no longer add up to its recorded size (cut short in place, every chunk
+    still there) cannot support a decision, and a verdict cached before the cut is not served after it."""
+    from scalegate.assessment.service import assess
+    from scalegate.store.models.evidence import EvidenceBlobChunkRow
+
+    flow = _assessed_low(flow_for, standin_logs)
+    allowed = _cli(db_url, C1, "--action", "continue-training", "--json")
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+    cbrn3 = next(f for f in assess(flow.workspace, C1).findings if f.threshold_id == "CBRN-3")
+    sha = next(i.sha256 for i in cbrn3.indicators if i.indicator_id == "cbrn3-wmdp-bio")
+    assert cbrn3.ruled_out and sha is not None
+    where = (EvidenceBlobChunkRow.sha256 == sha) & (EvidenceBlobChunkRow.seq == 0)
+    with flow.workspace.engine.begin() as conn:
+        data = conn.execute(select(EvidenceBlobChunkRow.data).where(where)).scalar_one()
+        conn.execute(update(EvidenceBlobChunkRow).where(where).values(data=bytes(data)[:-1]))
+    cbrn3 = next(f for f in assess(flow.workspace, C1).findings if f.threshold_id == "CBRN-3")
+    assert cbrn3.state == "insufficient_evidence" and "missing from the store" in cbrn3.reason
+    assert flow.gate(C1, "deploy-external")["outcome"] == "pause"
+    paused = _cli(db_url, C1, "--action", "continue-training")
+    assert paused.returncode == 3 and paused.stdout.startswith("PAUSE"), paused.stdout + paused.stderr

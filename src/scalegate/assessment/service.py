@@ -498,18 +498,26 @@ def _evidence_map(ctx: Context, checkpoint_id: int) -> dict[str, EvidenceLike | 
 
 def _missing_files(ctx: Context, hashes: set[str]) -> set[str]:
     """The files among ``hashes`` that the store cannot produce whole (fail closed: a result whose file
-    cannot be produced cannot support a decision); one statement."""
+    cannot be produced cannot support a decision): a chunk missing, or chunks whose bytes do not add up to
+    the recorded size (a file truncated or padded in place); one statement. A file altered in place to the
+    same length is found by ``audit verify``, which re-hashes every stored file."""
     if not hashes:
         return set()
     whole = {
         sha
-        for sha, expected, stored in ctx.session.execute(
-            select(EvidenceBlobRow.sha256, EvidenceBlobRow.chunks, func.count(EvidenceBlobChunkRow.seq))
+        for sha, chunks, size, stored, length in ctx.session.execute(
+            select(
+                EvidenceBlobRow.sha256,
+                EvidenceBlobRow.chunks,
+                EvidenceBlobRow.size,
+                func.count(EvidenceBlobChunkRow.seq),
+                func.coalesce(func.sum(func.length(EvidenceBlobChunkRow.data)), 0),
+            )
             .outerjoin(EvidenceBlobChunkRow, EvidenceBlobChunkRow.sha256 == EvidenceBlobRow.sha256)
             .where(EvidenceBlobRow.sha256.in_(sorted(hashes)))
-            .group_by(EvidenceBlobRow.sha256, EvidenceBlobRow.chunks)
+            .group_by(EvidenceBlobRow.sha256, EvidenceBlobRow.chunks, EvidenceBlobRow.size)
         )
-        if expected == stored
+        if chunks == stored and size == int(length)
     }
     return hashes - whole
 
