@@ -5,11 +5,12 @@ loaded machine); the blocks of one page share one directory, and a ``cd`` or ``e
 the next, since later blocks build on earlier ones.
 
 A command passes when it exits 0, or with the code its comment announces (``# exit 3: ...``), and prints no
-traceback. A block that cannot run here (it needs a server, an identity provider, systemd, the network, or
-files only the reader has) is marked on the line before its fence with ``<!-- illustration: why -->``; a block
-another test already runs is marked ``<!-- run elsewhere: tests/FILE.py -->``. Each marked block is its own
-test, named ``file:line[mark]``, which checks that the block still parses, so what is not run stays visible in
-every run's listing. Count them with ``pytest --collect-only -q tests/test_docs_run.py``."""
+traceback (nor an ``error:`` line, in a block whose commands all should succeed). A block that cannot run here
+(it needs a server, an identity provider, systemd, the network, or files only the reader has) is marked on the
+line before its fence with ``<!-- illustration: why -->``; a block another test already runs is marked
+``<!-- run elsewhere: tests/FILE.py -->``. Each marked block is its own test, named ``file:line[mark]``, which
+checks that the block still parses, so what is not run stays visible in every run's listing. Count them with
+``pytest --collect-only -q tests/test_docs_run.py``."""
 
 from __future__ import annotations
 
@@ -191,6 +192,8 @@ def test_the_block_runs_as_written(block: Block, page_dirs: dict[str, Path]) -> 
     assert steps, f"{block.where} holds no command"
     assert wrong == [], "\n".join(wrong) + "\n" + output[-4000:]
     assert "Traceback (most recent call last)" not in output, output[-4000:]
+    if all(step.expected == 0 for step in steps):  # a failure hidden by `a && b` or `|| echo` still says so
+        assert not re.search(r"^error: ", ran.stderr, flags=re.M), output[-4000:]
 
 
 @pytest.mark.parametrize("block", MARKED, ids=[f"{b.where}[{b.mark}]" for b in MARKED])
