@@ -12,6 +12,7 @@ from scalegate.policy.service import builtin_summaries
 from tests.policy.builtin_support import REFERENCE, WORKFLOW_ROLES, builtin_policy, squash, walk_sources
 
 TEXTS = {
+    "openai-preparedness-2023-beta": "openai-preparedness-framework-2023-beta.txt",
     "gdm-fsf-1.0": "gdm-frontier-safety-framework-v1.0.txt",
     "gdm-fsf-2.0": "gdm-frontier-safety-framework-v2.0.txt",
     "gdm-fsf-3.1": "gdm-frontier-safety-framework-v3.1.txt",
@@ -25,6 +26,7 @@ TEXTS = {
 FAIF = "xAI Frontier Artificial Intelligence Framework"
 
 IDENTITY = {
+    "openai-preparedness-2023-beta": ("Preparedness Framework", "OpenAI", "Beta", date(2023, 12, 18), None),
     "gdm-fsf-1.0": ("Frontier Safety Framework", "Google DeepMind", "1.0", date(2024, 5, 17), None),
     "gdm-fsf-2.0": ("Frontier Safety Framework", "Google DeepMind", "2.0", date(2025, 2, 4), "gdm-fsf-1.0"),
     "gdm-fsf-3.1": ("Frontier Safety Framework", "Google DeepMind", "3.1", date(2026, 4, 17), "gdm-fsf-3.0"),
@@ -93,6 +95,9 @@ def test_policy_list_shows_publisher_date_and_lineage() -> None:
     assert rows["gdm-fsf-2.0"]["superseded_by"] == "gdm-fsf-3.0"
     assert rows["anthropic-rsp-3.0"]["supersedes"] == "anthropic-rsp-2.2"
     assert rows["anthropic-rsp-1.0"]["supersedes"] is None
+    assert rows["openai-preparedness-2"]["supersedes"] == "openai-preparedness-2023-beta"
+    assert rows["xai-rmf-2025-08"]["supersedes"] == "xai-rmf-2025-02-draft"
+    assert len(rows) == 19
     assert rows["xai-faif-2025-12"]["supersedes"] is None, "the FAIF does not say it replaces the RMF"
 
 
@@ -368,3 +373,51 @@ def test_xai_rmf_draft_scopes_and_roles() -> None:
     assert {r.id for r in policy.governance.roles} - WORKFLOW_ROLES == {"risk_owner"}
     assert policy.decisions == [] and policy.governance.cadences == []
     assert "one hundred deaths" in policy.threshold("Malicious Use").definition
+
+
+# --- OpenAI Preparedness Framework (Beta, December 2023) ----------------------------------------------------
+
+CATEGORIES = ["Cybersecurity", "CBRN", "Persuasion", "Model autonomy"]
+
+
+def test_openai_beta_tracks_high_and_critical_in_four_categories() -> None:
+    policy = builtin_policy("openai-preparedness-2023-beta")
+    assert [t.id for t in policy.thresholds] == [
+        f"{c} {level}" for c in CATEGORIES for level in ("High", "Critical")
+    ]
+    assert all(not t.indicators for t in policy.thresholds)
+
+
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_openai_beta_safety_baselines(category: str) -> None:
+    policy = builtin_policy("openai-preparedness-2023-beta")
+    high = {(r.kind, r.level): r.applies_to for r in policy.threshold(f"{category} High").required_safeguards}
+    assert high == {
+        ("security", "asset-protection"): None,
+        ("deployment", "post-mitigation-medium"): ["deploy-external"],
+    }
+    critical = {
+        (r.kind, r.level): r.applies_to for r in policy.threshold(f"{category} Critical").required_safeguards
+    }
+    assert critical == {("security", "asset-protection"): None, ("deployment", "critical-mitigations"): None}
+
+
+def test_openai_beta_triggers_roles_and_cadences() -> None:
+    policy = builtin_policy("openai-preparedness-2023-beta")
+    assert policy.triggers.effective_compute is not None and policy.triggers.effective_compute.ratio == 2.0
+    assert {r.id for r in policy.governance.roles} - WORKFLOW_ROLES == {
+        "preparedness_team",
+        "sag",
+        "sag_chair",
+        "leadership",
+        "board",
+    }
+    assert all(d.signoff_roles == ["leadership"] for d in policy.decisions)
+    cadences = {c.id: (c.interval_months, c.kind) for c in policy.governance.cadences}
+    assert cadences == {
+        "monthly-report": (1, "summary"),
+        "safety-drills": (12, "drill"),
+        "sag-rotation": (12, "review"),
+    }
+    alignment = policy.level("deployment", "critical-mitigations").criteria[-1]
+    assert "sufficiently aligned" in alignment.source.quote
