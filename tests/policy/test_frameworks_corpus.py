@@ -265,7 +265,9 @@ def test_gdm_10_levels_and_evaluation_cadence() -> None:
 
 def test_gdm_10_names_no_decision_maker() -> None:
     policy = builtin_policy("gdm-fsf-1.0")
-    assert policy.decisions == []
+    assert [(d.decision, d.signoff_roles) for d in policy.decisions] == [
+        ("safeguards_determination", ["framework_owner"])
+    ]
     assert {r.id for r in policy.governance.roles} - WORKFLOW_ROLES == {"framework_owner"}
     assert any("names no decision-maker" in n for n in policy.notes)
 
@@ -300,7 +302,8 @@ def test_xai_rmf_2025_08_risks(threshold_id: str, status: str, deployment: list[
 def test_xai_rmf_2025_08_names_only_risk_owners_and_no_cadence() -> None:
     policy = builtin_policy("xai-rmf-2025-08")
     assert {r.id for r in policy.governance.roles} - WORKFLOW_ROLES == {"risk_owner"}
-    assert policy.decisions == [] and policy.governance.cadences == []
+    assert [d.signoff_roles for d in policy.decisions] == [["risk_owner"]]
+    assert policy.governance.cadences == []
     assert policy.governance.noncompliance.anonymous_intake
     assert policy.government_notice is None
     notes = " ".join(policy.notes)
@@ -344,7 +347,8 @@ def test_xai_faif_2026_06_cadences_and_triggers() -> None:
     assert policy.triggers.calendar is not None and policy.triggers.calendar.months == 12
     assert [e.event for e in policy.triggers.events] == ["before_deployment", "deployment_change"]
     assert {r.id for r in policy.governance.roles} - WORKFLOW_ROLES == {"risk_owner"}
-    assert policy.decisions == [] and policy.government_notice is None
+    assert [d.signoff_roles for d in policy.decisions] == [["risk_owner"]]
+    assert policy.government_notice is None
     security = policy.level("security", "security-goal")
     assert len(security.threat_actors_in_scope) == 3
 
@@ -371,7 +375,8 @@ def test_xai_rmf_draft_scopes_and_roles() -> None:
         "Loss of Control": ["deploy-internal", "deploy-external"],
     }
     assert {r.id for r in policy.governance.roles} - WORKFLOW_ROLES == {"risk_owner"}
-    assert policy.decisions == [] and policy.governance.cadences == []
+    assert [d.signoff_roles for d in policy.decisions] == [["risk_owner"]]
+    assert policy.governance.cadences == []
     assert "one hundred deaths" in policy.threshold("Malicious Use").definition
 
 
