@@ -455,7 +455,12 @@ def _safeguards_notice_reasons(
     assessment: Assessment, required: dict[str, str], kinds: Sequence[str], ctx: Context
 ) -> list[Reason]:
     """The notices a signed safeguards determination requires before proceeding (RSP v2.2 §4.3: shared with
-    the Board and the LTBT "before moving forward"): each missing one blocks, as for any other decision."""
+    the Board and the LTBT "before moving forward"): each missing one blocks, as for any other decision.
+
+    This holds for the determination of the required level and for those of the levels below it: standards
+    are cumulative (the required standard's criteria include the lower levels'), so the model proceeds on each
+    of them, and a signed determination nobody was told of is a notice still due (fail closed). The Sign-offs
+    page lists the same decisions as still to notify."""
     rule = ctx.policy.decision_rule("safeguards_determination")
     if rule is None:
         return []
@@ -466,14 +471,20 @@ def _safeguards_notice_reasons(
         level = required.get(kind)
         if level is None:
             continue
-        det = _standard(assessment, kind, level, ctx).status.determination
-        if not det or not det.get("approved") or det.get("stale") or det.get("notified", False):
-            continue
-        missing = ", ".join(det.get("missing_notifications") or []) or "the roles the policy names"
-        ident = f"safeguards determination #{det.get('decision_id')} for {kind} {level}"
-        text = f"{ident} is signed but {missing} must be notified before proceeding"
-        data = {"decision_id": det.get("decision_id"), "decision": "safeguards_determination", "kind": kind}
-        out.append(Reason("decision.unnotified", text, clause, "blocks", data))
+        rank = ctx.policy.level(kind, level).rank
+        for lower in (lv.id for lv in ctx.policy.levels_of(kind) if lv.rank <= rank):
+            det = _standard(assessment, kind, lower, ctx).status.determination
+            if not det or not det.get("approved") or det.get("stale") or det.get("notified", False):
+                continue
+            missing = ", ".join(det.get("missing_notifications") or []) or "the roles the policy names"
+            ident = f"safeguards determination #{det.get('decision_id')} for {kind} {lower}"
+            text = f"{ident} is signed but {missing} must be notified before proceeding"
+            data = {
+                "decision_id": det.get("decision_id"),
+                "decision": "safeguards_determination",
+                "kind": kind,
+            }
+            out.append(Reason("decision.unnotified", text, clause, "blocks", data))
     return out
 
 
