@@ -22,6 +22,8 @@ from tests.consistency.conftest import STAGES, Walk
 from tests.consistency.statements import Statements, disagreements, tally
 from tests.consistency.windows import ACTIONS, api_window, cli_window, dashboard_window, report_window
 
+pytestmark = pytest.mark.slow  # a scenario walked through every window: tens of seconds a step
+
 PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
 MODEL = "aurora-1"
 

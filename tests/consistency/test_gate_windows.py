@@ -36,6 +36,8 @@ from tests.gate.conftest import LOW, MODEL, Flow
 from tests.support.signing import PASSWORD
 from tests.support.templates import create_database
 
+pytestmark = pytest.mark.slow  # a scenario walked through every window: tens of seconds a step
+
 PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
 C1, C3 = f"{MODEL}@c1", f"{MODEL}@c3"
 STEPS = ("registered", "evidenced", "security", "safeguarded", "determined", "government", "stale")
