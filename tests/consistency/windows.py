@@ -2,7 +2,7 @@
 
 The windows: the CLI's ``--json`` (``gate``, ``decision list``, ``decision show``, ``compliance``), the API
 over real HTTP (the same four), the dashboard's served HTML (overview, model page, sign-offs, calendar), the
-reports' embedded data blocks (Capability Report, compliance review) and the Capability Report's PDF text.
+reports' embedded data blocks (Capability Report, compliance review).
 
 What a window says is normalised to a few properties:
 
@@ -33,7 +33,6 @@ __all__ = [
     "ACTIONS",
     "api_window",
     "calendar_key",
-    "capability_pdf_window",
     "cli_window",
     "dashboard_window",
     "gate_statements",
@@ -236,15 +235,4 @@ def report_window(capability: list[str], compliance: str | None, period: tuple[d
             subject = f"decision {d['decision_id']}"
             out.add(subject, "status", d["status"])
             out.add(subject, "stale", d["stale"])
-    return out
-
-
-def capability_pdf_window(ref: str, pdf_text: str) -> Statements:
-    """The Capability Report's PDF text: the gate's verdict for each action, as printed."""
-    out = Statements("capability pdf")
-    flat = " ".join(pdf_text.split())
-    for action in ACTIONS:
-        found = re.search(rf"{re.escape(action)}\s*:?\s*(allow|restrict|pause)\b", flat, re.I)
-        assert found is not None, f"no verdict for {action} in the PDF text"
-        out.add(ref, f"verdict {action}", found[1].lower())
     return out
