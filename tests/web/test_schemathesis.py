@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, settings
 
 from scalegate.clock import FixedClock
 from scalegate.web import WebSettings, create_app
+from scalegate.web.api.meta import with_security
 from scalegate.workspace import init_workspace
 from tests.support.templates import SqliteTemplate
 from tests.web.scenario import build
@@ -59,7 +60,8 @@ def _openapi_document() -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="scalegate-openapi-") as tmp:
         workspace = init_workspace(f"sqlite:///{tmp}/scalegate.db", "anthropic-rsp-2.2")
         try:
-            document: dict[str, Any] = create_app(workspace, WebSettings(session_secret="f" * 48)).openapi()
+            app = create_app(workspace, WebSettings(session_secret="f" * 48))
+            document: dict[str, Any] = with_security(app.openapi())  # as GET /api/v1/openapi.json serves it
         finally:
             workspace.close()
     return document
