@@ -26,7 +26,6 @@ from scalegate.reports.provenance import Citation, build_provenance
 from scalegate.store.models.governance import DecisionRow
 
 if TYPE_CHECKING:
-
     from scalegate.context import Context
     from scalegate.workspace import Workspace
 
