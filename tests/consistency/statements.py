@@ -11,9 +11,10 @@ nothing about a subject does not disagree, so each test also names what each win
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["Statement", "Statements", "Tally", "disagreements", "tally"]
+__all__ = ["Statement", "Statements", "Tally", "assert_agree", "disagreements", "tally"]
 
 Statement = tuple[str, str, str]
 """(subject, property, value), every part as text."""
@@ -80,3 +81,18 @@ def tally(windows: list[Statements]) -> Tally:
             seen[key] += 1
     shared = {k: n for k, n in seen.items() if n > 1}
     return Tally(keys=len(shared), statements=sum(shared.values()), windows=len(windows))
+
+
+def assert_agree(
+    label: str, windows: list[Statements], record_property: Callable[[str, object], None]
+) -> None:
+    """Print and record how many statements ``windows`` cross-check at ``label``; fail on any
+    disagreement."""
+    problems = disagreements(windows)
+    counted = tally(windows)
+    print(
+        f"\n{label}: {counted.statements} statements about {counted.keys} subjects/properties "
+        f"cross-checked over {counted.windows} windows"
+    )
+    record_property("statements_cross_checked", counted.statements)
+    assert not problems, "windows disagree:\n" + "\n".join(problems)

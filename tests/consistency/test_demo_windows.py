@@ -19,7 +19,7 @@ from scalegate.reports.capability import capability_report
 from scalegate.reports.compliance import compliance_report
 from scalegate.reports.render import render_html
 from tests.consistency.conftest import STAGES, Walk
-from tests.consistency.statements import Statements, disagreements, tally
+from tests.consistency.statements import Statements, assert_agree
 from tests.consistency.windows import ACTIONS, api_window, cli_window, dashboard_window, report_window
 
 pytestmark = pytest.mark.slow  # a scenario walked through every window: tens of seconds a step
@@ -70,14 +70,7 @@ def test_every_window_says_the_same(
     walk.advance(stage)
     windows = collect(walk)
 
-    problems = disagreements(windows)
-    counted = tally(windows)
-    print(
-        f"\n{walk.backend} {stage}: {counted.statements} statements about {counted.keys} subjects/properties "
-        f"cross-checked over {counted.windows} windows"
-    )
-    record_property("statements_cross_checked", counted.statements)
-    assert not problems, "windows disagree:\n" + "\n".join(problems)
+    assert_agree(f"{walk.backend} {stage}", windows, record_property)
 
     ref, decision = walk.state.ref, f"decision {walk.state.decision_id}"
     for action in ACTIONS:

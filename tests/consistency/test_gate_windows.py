@@ -29,7 +29,7 @@ from scalegate.web import WebSettings, create_app
 from scalegate.web.server import BackgroundServer
 from scalegate.workspace import init_workspace
 from tests.consistency.conftest import login
-from tests.consistency.statements import Statements, disagreements, tally
+from tests.consistency.statements import Statements, assert_agree
 from tests.consistency.windows import ACTIONS, api_window, cli_window, dashboard_window, report_window
 from tests.fixtures.inspect_logs.make_logs import committed
 from tests.gate.conftest import LOW, MODEL, Flow
@@ -157,14 +157,7 @@ def test_every_window_says_the_same(
     gate_walk.advance(step)
     windows = collect(gate_walk)
 
-    problems = disagreements(windows)
-    counted = tally(windows)
-    print(
-        f"\n{gate_walk.backend} {step}: {counted.statements} statements about {counted.keys} "
-        f"subjects/properties cross-checked over {counted.windows} windows"
-    )
-    record_property("statements_cross_checked", counted.statements)
-    assert not problems, "windows disagree:\n" + "\n".join(problems)
+    assert_agree(f"{gate_walk.backend} {step}", windows, record_property)
 
     for window in windows:
         for action in ACTIONS:
