@@ -36,7 +36,7 @@ from scalegate.workspace import Workspace
 if TYPE_CHECKING:
     from scalegate.actor import Actor
 
-__all__ = ["CandidateWorkspace", "reading_under"]
+__all__ = ["CandidateWorkspace", "context_under", "reading_under"]
 
 
 class _CandidateLoader(PolicyLoader):
@@ -88,3 +88,14 @@ def reading_under(workspace: Workspace, policy: Policy) -> Iterator[Context]:
     base = workspace.base if isinstance(workspace, CandidateWorkspace) else workspace
     with CandidateWorkspace(base, policy).reading() as ctx:
         yield ctx
+
+
+def context_under(ctx: Context, policy: Policy) -> Context:
+    """The caller's unit of work (its session, snapshot and time) with ``policy`` standing for the active one.
+
+    Several candidates judged in one reading context see exactly the same record. The context has no actor
+    and its workspace refuses every write, so nothing decided in it can be recorded.
+    """
+    base = ctx.workspace.base if isinstance(ctx.workspace, CandidateWorkspace) else ctx.workspace
+    candidate = CandidateWorkspace(base, policy)
+    return Context(ctx.session, candidate.active_in(ctx.session), ctx.now, candidate)
