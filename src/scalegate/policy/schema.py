@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from scalegate.policy._base import PolicyModel, Source
+from scalegate.policy.coverage_notes import CoverageNotes
 from scalegate.policy.governance import Governance
 from scalegate.policy.obligations import Obligations, empty
 from scalegate.policy.rules import (
@@ -151,6 +152,9 @@ class Policy(PolicyModel):
     obligations: Obligations | None = Field(default=None, exclude_if=empty)
     """Documents, reviews, determinations, defined terms and conditional outcomes the framework commits to
     (RSP v3.x); null for a framework that binds only through thresholds and safeguards."""
+    coverage: CoverageNotes | None = Field(default=None, exclude_if=empty)
+    """What the thresholds are called, and concepts the text leaves unaddressed or to the lab although the
+    file must encode something for them (`scalegate policy coverage`); null when the rules say it all."""
     notes: list[str] = Field(default_factory=list)
     """Free-text notes on how the framework was encoded and what it leaves open."""
 
