@@ -47,6 +47,7 @@ FIELD_FLAGS: Mapping[str, str] = {
     "level": "--level",
     "levels": "--level",
     "outbox": "--outbox",
+    "policies": "--policies",
     "ref": "--ref",
     "scope": "--scope",
     "smtp": "--smtp",

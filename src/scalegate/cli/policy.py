@@ -173,3 +173,48 @@ def print_policy_summary(summary: dict[str, Any]) -> None:
             for x in summary["thresholds"]
         ],
     )
+
+
+# -- coverage ------------------------------------------------------------------------------------------------
+
+COVERAGE_FORMATS = ("table", "csv", "json")
+
+
+def _print_coverage(result: tuple[Any, str, str | None]) -> None:
+    from scalegate.cli._coverage import print_table, write_export
+
+    matrix, fmt, output = result
+    if fmt == "table" and output is None:
+        print_table(matrix)
+    else:
+        write_export(matrix, fmt, output)
+
+
+def _coverage_json(result: tuple[Any, str, str | None]) -> Any:
+    from scalegate.cli._coverage import write_export
+
+    matrix, _, output = result
+    if output is None:
+        return matrix
+    return write_export(matrix, "json", output, quiet=True)
+
+
+@policy_app.command("coverage")
+@command(render=_print_coverage, to_json=_coverage_json)
+def coverage(
+    policies: str = typer.Option(
+        "all", "--policies", help="`all`, or comma-separated built-in ids or policy files."
+    ),
+    fmt: str = typer.Option("table", "--format", help="table, csv or json."),
+    output: str | None = typer.Option(None, "--output", help="Write the csv or json export to this file."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON document (same as --format json)."),
+) -> tuple[Any, str, str | None]:
+    """Coverage matrix: each framework against each concept, derived from the policy files."""
+    from scalegate.errors import InputError
+    from scalegate.policy.coverage import coverage_matrix, select_policies
+
+    if fmt not in COVERAGE_FORMATS:
+        raise InputError(f"unknown format {fmt!r}; use table, csv or json", where="format")
+    if output is not None and fmt == "table" and not json_out:
+        raise InputError("--output writes csv or json; add --format csv or --format json", where="format")
+    return coverage_matrix(select_policies(policies, allow_files=True)), fmt, output

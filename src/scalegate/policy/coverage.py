@@ -17,10 +17,14 @@ import io
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final
 
+from scalegate.errors import InputError
 from scalegate.policy._base import Source
+from scalegate.policy.builtin import builtin_ids, load_builtin
 from scalegate.policy.coverage_notes import CoverageConcept, CoverageNote, CoverageStatus
+from scalegate.policy.loader import load_policy
 from scalegate.policy.schema import Policy
 from scalegate.policy.thresholds import Threshold
 
@@ -33,6 +37,7 @@ __all__ = [
     "ConceptRow",
     "CoverageMatrix",
     "coverage_matrix",
+    "select_policies",
     "to_csv",
 ]
 
@@ -135,13 +140,46 @@ and the name matches some of them, the name decides (GDM's `Cyber` domain holds 
 _DOMAIN_ROWS: Final = tuple(DOMAIN_PATTERNS)
 
 
+MAX_SELECTION: Final = 100
+"""Most policies one matrix may set side by side."""
+
+
+def select_policies(spec: str, *, allow_files: bool = False) -> list[Policy]:
+    """The policies ``spec`` names: `all` (every built-in, in id order) or comma-separated built-in ids, and,
+    when ``allow_files`` (the CLI, never the API, which must not read the server's files), policy files.
+
+    Raises ``InputError`` (``where="policies"``) naming the first entry that is neither."""
+    names = [n.strip() for n in spec.split(",") if n.strip()]
+    if not names:
+        raise InputError("name `all` or at least one policy id", where="policies")
+    if len(names) > MAX_SELECTION:
+        raise InputError(f"{len(names)} policies named; at most {MAX_SELECTION}", where="policies")
+    if names == ["all"]:
+        return [load_builtin(i) for i in builtin_ids()]
+    known = builtin_ids()
+    chosen: list[Policy] = []
+    for name in dict.fromkeys(names):
+        if name in known:
+            chosen.append(load_builtin(name))
+        elif allow_files and Path(name).is_file():
+            chosen.append(load_policy(name))
+        else:
+            shown = name if len(name) <= 80 else f"{name[:60]}... ({len(name)} characters)"
+            raise InputError(
+                f"{shown!r} is not a built-in policy (see `scalegate policy list`)"
+                + ("" if not allow_files else " nor a policy file"),
+                where="policies",
+            )
+    return chosen
+
+
 def coverage_matrix(policies: Iterable[Policy]) -> CoverageMatrix:
     """The matrix of ``policies`` (columns in the order given) against every concept."""
     return CoverageMatrix(CONCEPTS, tuple(_column(p) for p in policies))
 
 
 def to_csv(matrix: CoverageMatrix) -> str:
-    """The matrix as CSV, one line per (policy, concept); clauses joined by `; `."""
+    """The matrix as CSV, one line per (policy, concept); clauses joined by ` | `."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
