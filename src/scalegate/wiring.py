@@ -17,6 +17,7 @@ from __future__ import annotations
 from scalegate.assessment import completion
 from scalegate.audit.coverage import register_cache_check
 from scalegate.gate import cache as gate_cache
+from scalegate.gate import migration
 from scalegate.governance import hooks, policy_change
 from scalegate.governance.documents import deadlines, reviews, risk_reports
 from scalegate.registry import assessments_due
@@ -26,6 +27,7 @@ __all__ = ["PLUGINS", "install"]
 
 PLUGINS: tuple[hooks.Plugin, ...] = (
     policy_change.HOOKS,
+    migration.HOOKS,
     completion.HOOKS,
     risk_reports.HOOKS,
     reviews.HOOKS,

@@ -19,6 +19,7 @@ LTBT, and the public version is updated before any change takes effect. scalegat
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -27,12 +28,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scalegate.actor import Actor
+from scalegate.audit.log import log_size
 from scalegate.errors import ConflictError, InputError, NotFoundError, PermissionDenied
 from scalegate.governance.decisions import open_decision, sign, status_of
 from scalegate.governance.hooks import DecisionHooks
 from scalegate.governance.permissions import require
 from scalegate.governance.signing_keys import consultation_statement, sign_statement, unlock
 from scalegate.policy import Policy, content_hash, diff_policies
+from scalegate.store.models.audit import AuditEntryRow
 from scalegate.store.models.governance import DecisionRow, PolicyChangeRow, PolicyConsultationRow, UserRow
 from scalegate.store.models.workspace import PolicyVersionRow
 
@@ -43,6 +46,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "HOOKS",
+    "IMPACT_EVENT",
     "ChangeView",
     "ConsultationView",
     "activate",
@@ -52,6 +56,8 @@ __all__ = [
     "on_decision_closed",
     "propose",
     "publish",
+    "record_impact",
+    "recorded_impact",
     "show_change",
     "sign_change",
 ]
@@ -76,13 +82,20 @@ def propose(
     effective_at: datetime | None = None,
     rationale: str = "",
     origin: str = "proposal",
+    impact: dict[str, Any] | None = None,
 ) -> ChangeView:
     """Propose ``new`` to replace the active policy from ``effective_at`` (default: its framework's effective
-    date); opens the `policy_change` decision."""
+    date); opens the `policy_change` decision.
+
+    ``impact`` is what the change does to the record (``gate.impact.Impact.record()``), recorded with the
+    proposal so the approvers see it; it must have been computed on the state the proposal is made on (its
+    ``state_version`` is the audit log's size then), else the proposal is refused and nothing is written."""
     digest = content_hash(new)
     with workspace.transaction() as session:
         active = workspace.active_in(session)
         require(actor, "policy.propose", active.policy)
+        if impact is not None:
+            _check_impact(session, impact, active.content_hash, digest)
         if digest == active.content_hash:
             raise InputError("the proposed policy is identical to the active policy", where="policy")
         known = session.execute(
@@ -127,6 +140,7 @@ def propose(
                 "effective_at": effective.isoformat(),
                 "rationale": rationale,
                 "changes": len(changes),
+                **({"impact_digest": impact["digest"]} if impact is not None else {}),
             },
             bound_state={"proposal": digest},
         )
@@ -159,10 +173,68 @@ def propose(
                 "content_hash": digest,
                 "effective_at": effective.isoformat(),
                 "changes": len(changes),
+                **({"impact": impact} if impact is not None else {}),
             },
             rows=[version, change],
         )
         return _view(session, change)
+
+
+def _check_impact(session: Session, impact: dict[str, Any], active_hash: str, proposed_hash: str) -> None:
+    """Refuse an impact computed on another state, or between other policies, than the one at hand."""
+    if (impact.get("from"), impact.get("to")) != (active_hash, proposed_hash):
+        raise ConflictError("the impact was computed for other policies than this change; compute it again")
+    if impact.get("state_version") != log_size(session):
+        raise ConflictError(
+            f"the record changed since the impact was computed (at log size {impact.get('state_version')}, "
+            f"now {log_size(session)}); compute it again"
+        )
+
+
+IMPACT_EVENT = "policy.change_impact_recorded"
+"""The event of an entry recording a policy change's impact again, after the record changed."""
+
+
+def record_impact(workspace: Workspace, actor: Actor, change_id: int, impact: dict[str, Any]) -> ChangeView:
+    """Record ``impact`` (``Impact.record()``) as the current impact of a proposed change, for the approvers;
+    computed on the state it is recorded on (else ``ConflictError``, nothing written)."""
+    with workspace.transaction() as session:
+        active = workspace.active_in(session)
+        require(actor, "policy.propose", active.policy)
+        change = _change(session, change_id)
+        if change.status != "proposed":
+            raise ConflictError(
+                f"policy change {change_id} is {change.status}; its impact is recorded before approval"
+            )
+        version = session.get(PolicyVersionRow, change.proposed_version_id)
+        assert version is not None
+        _check_impact(session, impact, active.content_hash, version.content_hash)
+        workspace.record(
+            session,
+            actor,
+            IMPACT_EVENT,
+            f"policy-change:{change.id}",
+            {"change_id": change.id, "impact": impact},
+        )
+        return _view(session, change)
+
+
+def recorded_impact(session: Session, change_id: int) -> dict[str, Any] | None:
+    """The impact last recorded for a change (with its proposal or after), read from the audit log's entry
+    bodies; None when none was."""
+    bodies = session.execute(
+        select(AuditEntryRow.body)
+        .where(
+            AuditEntryRow.subject == f"policy-change:{change_id}",
+            AuditEntryRow.event.in_(("policy.change_proposed", IMPACT_EVENT)),
+        )
+        .order_by(AuditEntryRow.seq.desc())
+    ).scalars()
+    for body in bodies:
+        found = json.loads(body)["data"].get("impact")
+        if isinstance(found, dict):
+            return found
+    return None
 
 
 def consult(
@@ -439,6 +511,8 @@ class ChangeView:
     diff: list[Any]
     """The changes against the base version (``PolicyDiff`` documents, as stored)."""
     consultations: list[ConsultationView]
+    impact: dict[str, Any] | None = None
+    """What the change does to the record, as last recorded (``gate.impact``); None when none was."""
 
 
 def _view(session: Session, change: PolicyChangeRow) -> ChangeView:
@@ -470,6 +544,7 @@ def _view(session: Session, change: PolicyChangeRow) -> ChangeView:
         consultations=[
             ConsultationView(c.role, c.consultee, c.response, c.consulted_at) for c in consultations
         ],
+        impact=recorded_impact(session, change.id),
     )
 
 
