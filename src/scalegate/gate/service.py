@@ -35,7 +35,7 @@ from scalegate.gate.comparable import comparable_unmet
 from scalegate.gate.obligations import obligation_reasons
 from scalegate.gate.relied import check_relied_rows, fault_reasons, relied_rows
 from scalegate.gate.verdict import ACTIONS, EXIT_CODES, Effect, Outcome, Reason, Verdict
-from scalegate.governance.decisions import DecisionStatus
+from scalegate.governance.decisions import DecisionStatus, before_proceeding
 from scalegate.months import add_months
 from scalegate.safeguards.service import StandardStatus, standard_status
 from scalegate.workspace import open_workspace
@@ -464,7 +464,7 @@ def _safeguards_notice_reasons(
     rule = ctx.policy.decision_rule("safeguards_determination")
     if rule is None:
         return []
-    cites = [n.source.cite() for n in rule.notify if n.timing == "before_proceeding"]
+    cites = [n.source.cite() for n in before_proceeding(rule)]
     clause = ", ".join(dict.fromkeys(cites)) or rule.source.cite()
     out = []
     for kind in kinds:

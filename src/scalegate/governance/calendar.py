@@ -17,13 +17,15 @@ itself (`reapproval`, by safeguards, which knows when each determination was sig
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scalegate.calendar_types import CalendarItem, CalendarStatus
+from scalegate.errors import InputError
 from scalegate.governance.hooks import CalendarSource, installed
 from scalegate.months import add_months, days_late
 from scalegate.store.models.governance import (
@@ -48,7 +50,9 @@ __all__ = [
     "calendar_sources",
     "compliance_calendar",
     "deadline_item",
+    "due_in_period",
     "item_status",
+    "period_bounds",
 ]
 
 DUE_WINDOW_DAYS = 30
@@ -287,3 +291,20 @@ def compliance_calendar(workspace: Workspace) -> list[CalendarItem]:
     """Every deadline from every source, soonest first."""
     items = [item for _, found in calendar_sources(workspace) for item in found]
     return sorted(items, key=lambda i: (i.due_at, i.id))
+
+
+def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """[start 00:00 UTC, end+1 00:00 UTC): the end date is included."""
+    if end < start:
+        raise InputError(f"period ends ({end}) before it starts ({start})", where="to")
+    return datetime.combine(start, time(0), UTC), datetime.combine(end + timedelta(days=1), time(0), UTC)
+
+
+def due_in_period(items: Iterable[CalendarItem], start: date, end: date) -> list[CalendarItem]:
+    """The deadlines of ``items`` that fall due in [start, end] (both days included, UTC), in their order.
+
+    The one answer to "which deadlines fell in a period": the compliance review lists these, and whatever else
+    reads a period of the calendar asks here, so a deadline due at midnight falls on one side for every
+    reader. A deadline due after the period belongs to a later review, even when it was met early."""
+    lo, hi = period_bounds(start, end)
+    return [i for i in items if lo <= i.due_at < hi]

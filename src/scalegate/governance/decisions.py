@@ -24,7 +24,7 @@ signature's own transaction, so every door signs through this one function.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, get_args
@@ -53,14 +53,17 @@ __all__ = [
     "SignatureView",
     "StateOf",
     "approving_roles",
+    "before_proceeding",
     "consulted_roles",
     "decision_rule",
     "decision_status",
     "get_decision",
     "list_decisions",
+    "notices_due",
     "open_decision",
     "show_decision",
     "sign",
+    "stale_keys",
     "status_of",
 ]
 
@@ -475,12 +478,9 @@ def status_of(
     rejected = [s.signer for s in signatures if not s.approve]
     missing = [r for r in required if r not in approving]
     approved = rule is not None and not missing and not rejected and row.status != "superseded"
-    current = {**(current_state or {}), "policy": active.content_hash}
-    stale_keys = sorted(k for k, v in row.bound_state.items() if k in current and current[k] != v)
+    changed = stale_keys(row.bound_state, {**(current_state or {}), "policy": active.content_hash})
     sent = _notifications(session, row.id)
-    delivered = {n.role for n in sent if n.status == "delivered"}
-    before = [n.role for n in (rule.notify if rule else []) if n.timing == "before_proceeding"]
-    missing_notes = [r for r in before if r not in delivered]
+    missing_notes = notices_due(rule, sent)
     signed_at = max((approving[r].signed_at for r in required), default=None) if approved else None
     return DecisionStatus(
         decision_id=row.id,
@@ -490,8 +490,8 @@ def status_of(
         approved=approved,
         missing_roles=missing,
         rejected_by=rejected,
-        stale=bool(stale_keys),
-        stale_keys=stale_keys,
+        stale=bool(changed),
+        stale_keys=changed,
         notified=not missing_notes,
         missing_notifications=missing_notes,
         signatures=[_signature_view(s) for s in signatures],
@@ -503,6 +503,32 @@ def status_of(
         opened_by=row.opened_by,
         notifications=[_notification_view(n) for n in sent],
     )
+
+
+def stale_keys(bound: Mapping[str, str], current: Mapping[str, str]) -> list[str]:
+    """The digests a decision was bound to that differ from the current state, sorted; the decision is stale
+    exactly when there is one.
+
+    The one definition of staleness: every decision document (``decision list``/``show``, the API, the
+    dashboard, the reports) and the gate's ``decision.stale`` read it through ``status_of``. A key the current
+    state does not name (judged against the policy only) is not a change."""
+    return sorted(k for k, v in bound.items() if k in current and current[k] != v)
+
+
+def before_proceeding(rule: DecisionRule | None) -> list[Notification]:
+    """The notices a decision of ``rule`` must have delivered before the model proceeds, in policy order."""
+    return [n for n in (rule.notify if rule else []) if n.timing == "before_proceeding"]
+
+
+def notices_due(rule: DecisionRule | None, sent: Iterable[NotificationRow | NotificationView]) -> list[str]:
+    """The roles still owed a notice before proceeding: each ``before_proceeding`` role of ``rule`` with no
+    delivered notice among ``sent`` (all of them when nothing was sent), in policy order.
+
+    The one answer to "which notices are due": a decision's ``missing_notifications`` (the CLI, the API, the
+    dashboard's model and Sign-offs pages, the Capability and Safeguards Reports) and the gate's
+    ``decision.unnotified`` reasons all come from here, so no window owes a notice another has delivered."""
+    delivered = {n.role for n in sent if n.status == "delivered"}
+    return [n.role for n in before_proceeding(rule) if n.role not in delivered]
 
 
 def _notifications(session: Session, decision_id: int) -> list[NotificationRow]:

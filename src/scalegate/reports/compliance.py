@@ -9,7 +9,7 @@ summaries), policy changes, the decisions taken, and the audit log's activity in
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -17,8 +17,7 @@ from sqlalchemy import select
 from scalegate.actor import Actor
 from scalegate.assessment.standing import CurrentState
 from scalegate.canonical import digest
-from scalegate.errors import InputError
-from scalegate.governance.calendar import compliance_calendar
+from scalegate.governance.calendar import compliance_calendar, due_in_period, period_bounds
 from scalegate.governance.compliance import list_findings, sealed_from, visible_items
 from scalegate.governance.decisions import status_of
 from scalegate.governance.noncompliance import disclosure
@@ -36,13 +35,6 @@ if TYPE_CHECKING:
     from scalegate.workspace import Workspace
 
 __all__ = ["compliance_data", "compliance_report", "period_bounds"]
-
-
-def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """[start 00:00 UTC, end+1 00:00 UTC): the end date is included."""
-    if end < start:
-        raise InputError(f"period ends ({end}) before it starts ({start})", where="to")
-    return datetime.combine(start, time(0), UTC), datetime.combine(end + timedelta(days=1), time(0), UTC)
 
 
 def compliance_report(workspace: Workspace, start: date, end: date, actor: Actor) -> Report:
@@ -63,7 +55,7 @@ def compliance_data(
     """The data block of the compliance review and the records it cites."""
     lo, hi = period_bounds(start, end)
     shown = visible_items(compliance_calendar(workspace), sealed_from(workspace, actor))
-    items = [to_jsonable(i) for i in shown if lo <= i.due_at < hi]
+    items = [to_jsonable(i) for i in due_in_period(shown, start, end)]
     findings = [to_jsonable(f) for f in list_findings(workspace, actor) if _within(f.detected_at, lo, hi)]
     changes = [to_jsonable(c) for c in list_changes(workspace, actor) if _change_in(c, lo, hi)]
     with workspace.reading() as ctx:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from scalegate.assessment.service import assess
 from scalegate.canonical import digest
 from scalegate.errors import NotFoundError
+from scalegate.governance.decisions import before_proceeding, notices_due
 from scalegate.reports.document import Report
 from scalegate.reports.plots import Figure, MatrixCell, MatrixState, safeguards_matrix_figure
 from scalegate.reports.provenance import Citation, build_provenance
@@ -97,10 +98,12 @@ def _notices(workspace: Workspace, determination: dict[str, Any] | None) -> dict
     the Board and the LTBT), and which are still missing: the gate blocks on each missing one, so the report
     says so beside the signatures."""
     rule = workspace.policy().decision_rule("safeguards_determination")
-    before = [n for n in (rule.notify if rule else []) if n.timing == "before_proceeding"]
+    before = before_proceeding(rule)
     roles = [n.role for n in before]
     clause = ", ".join(dict.fromkeys(n.source.cite() for n in before)) or None
-    missing = roles if determination is None else list(determination.get("missing_notifications") or [])
+    # No determination yet: every notice is still to come (``notices_due`` of nothing sent).
+    due = notices_due(rule, []) if determination is None else determination.get("missing_notifications")
+    missing = list(due or [])
     return {
         "required_before_proceeding": roles,
         "missing": missing,
