@@ -29,6 +29,7 @@ from scalegate.policy.schema import Policy
 from scalegate.policy.thresholds import Threshold
 
 __all__ = [
+    "CLAUSE_SEPARATOR",
     "CONCEPTS",
     "CSV_HEADER",
     "DOMAIN_PATTERNS",
@@ -125,6 +126,9 @@ CONCEPTS: Final[tuple[ConceptRow, ...]] = (
 CSV_HEADER: Final = ("policy_id", "concept", "status", "value", "clauses")
 """Columns of the CSV export: one line per (policy, concept)."""
 
+CLAUSE_SEPARATOR: Final = " | "
+"""Between a cell's clauses in the CSV export (a section may itself hold `; `: `2.1.2 (2); 3.1.2 (2)`)."""
+
 DOMAIN_PATTERNS: Final[dict[CoverageConcept, re.Pattern[str]]] = {
     "thresholds_cbrn": re.compile(r"cbrn|bio|chemical|nuclear|radiolog", re.IGNORECASE),
     "thresholds_cyber": re.compile(r"cyber", re.IGNORECASE),
@@ -179,14 +183,14 @@ def coverage_matrix(policies: Iterable[Policy]) -> CoverageMatrix:
 
 
 def to_csv(matrix: CoverageMatrix) -> str:
-    """The matrix as CSV, one line per (policy, concept); clauses joined by ` | `."""
+    """The matrix as CSV, one line per (policy, concept); clauses joined by ``CLAUSE_SEPARATOR``."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
     for column in matrix.columns:
         for cell in column.cells:
             writer.writerow(
-                [column.policy_id, cell.concept, cell.status, cell.value, "; ".join(cell.clauses)]
+                [column.policy_id, cell.concept, cell.status, cell.value, CLAUSE_SEPARATOR.join(cell.clauses)]
             )
     return out.getvalue()
 
