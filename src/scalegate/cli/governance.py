@@ -653,6 +653,39 @@ def _print_change_shown(change: ChangeView) -> None:
     _print_change(change)
     for c in change.consultations:
         console().print(f"  consulted {c.role} ({c.consultee}): {c.response}")
+    impact = change.impact
+    if impact is None:
+        console().print("  impact: none recorded (`scalegate change impact ID --record` records it)")
+        return
+    console().print(
+        f"  impact ({impact['digest'][:12]}, computed {impact['computed_at']}): {impact['headline']}"
+    )
+    for line in impact.get("verdicts", []):
+        console().print(f"    verdict {line}", markup=False)
+
+
+@change_app.command("impact")
+@command(render=lambda result: _print_change_impact(result))
+def change_impact(
+    ctx: typer.Context,
+    change_id: int = typer.Argument(..., help="Policy change id."),
+    record: bool = typer.Option(
+        False, "--record", help="Record the current impact for the approvers (a proposer's act)."
+    ),
+    json_out: bool = JSON,
+) -> Any:
+    """What a proposed change does to the record now, and whether the impact recorded with it still holds."""
+    from scalegate.gate.migration import change_impact as current
+    from scalegate.gate.migration import record_change_impact
+
+    ws, actor = workspace_of(ctx), actor_of(ctx)
+    return record_change_impact(ws, actor, change_id) if record else current(ws, actor, change_id)
+
+
+def _print_change_impact(result: Any) -> None:
+    from scalegate.cli.migration import print_change_impact
+
+    print_change_impact(result)
 
 
 # -- noncompliance -------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""``scalegate policy ...``: list, show, validate and diff policies."""
+"""``scalegate policy ...``: list, show, validate and diff policies; migrate the workspace to another one."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 import typer
 
+from scalegate.cli._context import actor_of, workspace_of
 from scalegate.cli._output import command, console, table
 
 policy_app = typer.Typer(help="Inspect, validate and compare policies.", no_args_is_help=True)
@@ -218,3 +219,43 @@ def coverage(
     if output is not None and fmt == "table" and not json_out:
         raise InputError("--output writes csv or json; add --format csv or --format json", where="format")
     return coverage_matrix(select_policies(policies, allow_files=True)), fmt, output
+
+
+def _print_migration(result: Any) -> None:
+    from scalegate.cli.migration import print_migration
+
+    print_migration(result)
+
+
+@policy_app.command("migrate")
+@command(render=_print_migration)
+def migrate(
+    ctx: typer.Context,
+    to: str = typer.Option(..., "--to", help="Target policy: a built-in id or a policy file."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only show what the change does; write nothing."),
+    effective: str = typer.Option(
+        None, "--effective", help="When it takes effect (default: its effective date; not with --dry-run)."
+    ),
+    rationale: str = typer.Option("", "--rationale", help="Why the change (not with --dry-run)."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
+) -> Any:
+    """Show what moving the workspace to another policy changes (obligations, verdicts, sign-offs,
+    deadlines); without --dry-run, propose the change with that impact recorded for its approvers."""
+    from scalegate.clock import parse_instant
+    from scalegate.errors import InputError
+    from scalegate.gate.migration import migrate as run
+    from scalegate.policy import resolve_policy
+
+    target = resolve_policy(to)
+    if dry_run and (effective is not None or rationale):
+        raise InputError("a dry run proposes nothing: drop --effective and --rationale", where="--dry-run")
+    effective_at = parse_instant(effective, "--effective") if effective is not None else None
+    return run(
+        workspace_of(ctx),
+        actor_of(ctx),
+        target,
+        dry_run=dry_run,
+        effective_at=effective_at,
+        rationale=rationale,
+        origin=to,
+    )
