@@ -1,5 +1,6 @@
 """Policy changes: proposal (with its diff), consultation, approval (a `policy_change` decision signed through
-``/decisions``), publication and activation."""
+``/decisions``), publication and activation; policy migrations: the impact of moving to another policy, and a
+proposal that records it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from scalegate.actor import Actor
 from scalegate.fields import Instant
+from scalegate.gate.migration import change_impact, migrate, record_change_impact
 from scalegate.governance.policy_change import ChangeView
 from scalegate.governance.policy_change import activate as make_active
 from scalegate.governance.policy_change import consult as respond
@@ -18,7 +20,7 @@ from scalegate.governance.policy_change import propose as open_change
 from scalegate.governance.policy_change import publish as record
 from scalegate.governance.policy_change import show_change as show
 from scalegate.jsonable import to_jsonable
-from scalegate.policy import load_builtin, load_policy_text
+from scalegate.policy import Policy, load_builtin, load_policy_text
 from scalegate.web.api._common import RecordId, api_router, workspace_of
 from scalegate.web.auth import requires
 from scalegate.web.throttle import password_attempt
@@ -71,6 +73,28 @@ class Publication(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     url: str | None = Field(None, max_length=2000, description="Public URL of the new version.")
+
+
+class Target(BaseModel):
+    """The policy to migrate to: a built-in policy id, or a whole policy document (YAML or JSON text)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    builtin: str | None = Field(
+        None, max_length=100, description="Built-in policy id, e.g. `anthropic-rsp-3.4`."
+    )
+    document: str | None = Field(None, max_length=2_000_000, description="Policy file text (YAML or JSON).")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Target:
+        if (self.builtin is None) == (self.document is None):
+            raise ValueError("give exactly one of `builtin` or `document`")
+        return self
+
+    def policy(self) -> Policy:
+        return (
+            load_builtin(self.builtin) if self.builtin else load_policy_text(self.document or "", "document")
+        )
 
 
 def _document(change: ChangeView) -> dict[str, Any]:
@@ -145,3 +169,56 @@ def activate(
 ) -> dict[str, Any]:
     """Make the approved, published change the active policy (on or after its effective date)."""
     return _document(make_active(workspace_of(request), actor, change_id))
+
+
+@router.post("/policy-migrations/impact", summary="What moving to another policy changes (dry run)")
+def migration_impact(
+    request: Request, body: Target, actor: Actor = Depends(requires("policy.read"))
+) -> dict[str, Any]:
+    """Every checkpoint assessed and gated under the active and the target policy on the same evidence: the
+    obligations that appear and disappear, the verdicts that change (with the reasons and clauses deciding
+    each side), the sign-offs that go stale and the deadlines that start. Writes nothing."""
+    result: dict[str, Any] = to_jsonable(
+        migrate(workspace_of(request), actor, body.policy(), dry_run=True).impact
+    )
+    return result
+
+
+@router.post("/policy-migrations", summary="Propose a policy change with its impact", status_code=201)
+def propose_migration(
+    request: Request, body: Proposal, actor: Actor = Depends(requires("policy.propose"))
+) -> dict[str, Any]:
+    """As `POST /policy-changes`, with the impact computed on the same state and recorded with the proposal
+    (the approval step refuses while the recorded impact no longer holds). Returns `impact` and `change`."""
+    policy = load_builtin(body.builtin) if body.builtin else load_policy_text(body.document or "", "document")
+    result: dict[str, Any] = to_jsonable(
+        migrate(
+            workspace_of(request),
+            actor,
+            policy,
+            dry_run=False,
+            effective_at=body.effective_at,
+            rationale=body.rationale,
+            origin=body.builtin or "api upload",
+        )
+    )
+    return result
+
+
+@router.get("/policy-changes/{change_id}/impact", summary="A proposed change's impact now")
+def show_impact(
+    request: Request, change_id: RecordId, actor: Actor = Depends(requires("policy.read"))
+) -> dict[str, Any]:
+    """The change's impact on the current record beside the one recorded with it (`recorded`), and whether
+    that still holds (`current`). Writes nothing."""
+    found = change_impact(workspace_of(request), actor, change_id)
+    return {**to_jsonable(found), "current": found.current}
+
+
+@router.post("/policy-changes/{change_id}/impact", summary="Record a proposed change's impact")
+def record_impact(
+    request: Request, change_id: RecordId, actor: Actor = Depends(requires("policy.propose"))
+) -> dict[str, Any]:
+    """Compute the change's impact on the current record and record it for the approvers (an audit entry)."""
+    found = record_change_impact(workspace_of(request), actor, change_id)
+    return {**to_jsonable(found), "current": found.current}
