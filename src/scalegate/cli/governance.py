@@ -655,7 +655,7 @@ def _print_change_shown(change: ChangeView) -> None:
         console().print(f"  consulted {c.role} ({c.consultee}): {c.response}")
     impact = change.impact
     if impact is None:
-        console().print("  impact: none recorded (`scalegate change impact ID --record` records it)")
+        console().print("  impact: none recorded (`scalegate policy-change impact ID --record` records it)")
         return
     console().print(
         f"  impact ({impact['digest'][:12]}, computed {impact['computed_at']}): {impact['headline']}"

@@ -1,4 +1,4 @@
-"""Printing a policy migration's impact (``scalegate policy migrate``, ``scalegate change impact``) as text.
+"""Printing a policy migration's impact (``policy migrate``, ``policy-change impact``) as text.
 
 The commands themselves live with their groups (``cli.policy``, ``cli.governance``); this module only turns
 the typed ``Impact`` into tables and lines. ``--json`` prints the typed objects as they are.

@@ -2,9 +2,9 @@
 
 ``migrate(workspace, actor, target, dry_run=True)`` computes the impact (``gate.impact``) and writes nothing.
 Without ``dry_run`` it proposes the change through the policy-change workflow (``governance.policy_change``,
-the same as ``change propose``) and records the impact with the proposal, in the proposal's audit entry, in
-the same transaction; a change to the record between computing and proposing refuses the proposal (nothing
-is written) and it is tried again.
+the same as ``policy-change propose``) and records the impact with the proposal, in the proposal's audit
+entry, in the same transaction; a change to the record between computing and proposing refuses the proposal
+(nothing is written) and it is tried again.
 
 The approval step then checks that the impact the approvers read is still what the change does:
 
@@ -19,8 +19,8 @@ The approval step then checks that the impact the approvers read is still what t
 
 Refusing rather than silently recomputing keeps the rule "the Board approves what it was shown": a signature
 on a change whose consequences moved since the Board read them would approve something nobody read. A change
-proposed without an impact (``change propose``) is approved as before; its impact can be recorded at any time
-before approval with ``record_change_impact``, and from then on it is checked.
+proposed without an impact (``policy-change propose``) is approved as before; its impact can be recorded at
+any time before approval with ``record_change_impact``, and from then on it is checked.
 """
 
 from __future__ import annotations
@@ -174,8 +174,8 @@ def check_impact_current(ctx: Context, decision: DecisionRow) -> None:
         raise ConflictError(
             f"policy change {change.id}: the impact recorded with it ({str(recorded.get('digest'))[:12]}) is "
             f"no longer what the change does ({fresh.digest[:12]}: {fresh.headline()}); review it with "
-            f"`scalegate change impact {change.id}` and record it with "
-            f"`scalegate change impact {change.id} --record` before approving"
+            f"`scalegate policy-change impact {change.id}` and record it with "
+            f"`scalegate policy-change impact {change.id} --record` before approving"
         )
 
 
