@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from scalegate.store.base import Base
     from scalegate.workspace import Workspace
 
-__all__ = ["ActivePolicy", "Context", "PolicyLoader", "reading", "verified_policy"]
+__all__ = ["ActivePolicy", "Context", "PolicyLoader", "joined", "reading", "verified_policy"]
 
 
 class ActivePolicy:
@@ -206,3 +206,9 @@ def reading(where: Workspace | Context) -> Iterator[Context]:
     else:
         with where.reading() as ctx:
             yield ctx
+
+
+def joined(workspace: Workspace, session: Session) -> Context:
+    """A reading context over a transaction the caller already holds (code handed a bare session): the
+    policy as that session sees it, hash-checked, and the time now."""
+    return Context(session, workspace.active_in(session), workspace.now(), workspace)

@@ -402,15 +402,15 @@ class _Lookups:
     def standard(self, kind: str, level: str) -> StandardStatus:
         key = (kind, level)
         if key not in self._standards:
-            self._standards[key] = standard_status(self.ctx.workspace, self.ctx.session, kind, level)
+            self._standards[key] = standard_status(self.ctx, kind, level)
         return self._standards[key]
 
     def decision(self, kind: str, subject: str, state: dict[str, str]) -> DecisionStatus | None:
         ctx = self.ctx
         if self._latest is None:
-            return decision_status(ctx.workspace, ctx.session, kind, subject, state)
+            return decision_status(ctx.workspace, ctx.session, kind, subject, state, active=ctx.active)
         row = self._latest.get((kind, subject))
-        return None if row is None else status_of(ctx.workspace, ctx.session, row, state)
+        return None if row is None else status_of(ctx.workspace, ctx.session, row, state, active=ctx.active)
 
     def notified(self, subject: str) -> bool:
         if self._notified is None:

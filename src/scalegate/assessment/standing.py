@@ -53,7 +53,7 @@ class CurrentState:
             return {"findings": assessment.bound_state["findings"]}
         if kind == "standard" and rest.count(":") == 1:
             standard_kind, level = rest.split(":")
-            status = standard_status(ctx.workspace, ctx.session, standard_kind, level)
+            status = standard_status(ctx, standard_kind, level)
             return {"evidence_set": status.evidence_digest}
         return None
 

@@ -134,6 +134,7 @@ def _report_reasons(
             BOARD_APPROVAL,
             f"risk-report:{covering.id}",
             {"report": covering.contents_sha256},
+            active=ctx.active,
         )
         if board is None or not board.approved or board.stale:
             roles = ", ".join(report.approve_when_marginal_risk)

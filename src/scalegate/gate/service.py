@@ -318,7 +318,7 @@ def _standard(assessment: Assessment, kind: str, level: str, ctx: Context) -> Re
         return held
     lv = ctx.policy.level(kind, level)
     required = RequiredLevel(kind, lv.id, lv.rank, [], [lv.source.cite()], False, lv.criteria_published)
-    return RequiredStandard(required, standard_status(ctx.workspace, ctx.session, kind, level))
+    return RequiredStandard(required, standard_status(ctx, kind, level))
 
 
 def _standard_reason(

@@ -42,7 +42,7 @@ from scalegate.policy.rules import DecisionRule, DecisionType, Notification
 from scalegate.store.models.governance import DecisionRow, NotificationRow, SignatureRow, UserRow
 
 if TYPE_CHECKING:
-    from scalegate.context import Context
+    from scalegate.context import ActivePolicy, Context
     from scalegate.store.base import Base
     from scalegate.workspace import Workspace
 
@@ -453,9 +453,16 @@ class DecisionStatus:
 
 
 def decision_status(
-    workspace: Workspace, session: Session, decision_type: str, subject: str, current_state: dict[str, str]
+    workspace: Workspace,
+    session: Session,
+    decision_type: str,
+    subject: str,
+    current_state: dict[str, str],
+    *,
+    active: ActivePolicy | None = None,
 ) -> DecisionStatus | None:
-    """The latest decision of a type about a subject, judged against the current state; None if none."""
+    """The latest decision of a type about a subject, judged against the current state; None if none.
+    ``active``: the policy the caller's context already holds (read through ``session`` otherwise)."""
     stmt = (
         select(DecisionRow)
         .where(DecisionRow.decision_type == decision_type, DecisionRow.subject == subject)
@@ -463,14 +470,21 @@ def decision_status(
         .limit(1)
     )
     row = session.execute(stmt).scalar_one_or_none()
-    return None if row is None else status_of(workspace, session, row, current_state)
+    return None if row is None else status_of(workspace, session, row, current_state, active=active)
 
 
 def status_of(
-    workspace: Workspace, session: Session, row: DecisionRow, current_state: dict[str, str] | None = None
+    workspace: Workspace,
+    session: Session,
+    row: DecisionRow,
+    current_state: dict[str, str] | None = None,
+    *,
+    active: ActivePolicy | None = None,
 ) -> DecisionStatus:
-    """The status of one decision (``current_state`` None: judged against the policy only)."""
-    active = workspace.active_in(session)
+    """The status of one decision (``current_state`` None: judged against the policy only). ``active``: the
+    policy of the caller's context, which must be the one ``session`` sees (read through it otherwise)."""
+    if active is None:
+        active = workspace.active_in(session)
     rule = decision_rule(active.policy, row.decision_type)
     required = list(rule.signoff_roles) if rule else []
     signatures = _signatures(session, row.id)
@@ -593,7 +607,10 @@ def list_decisions(
     with workspace.reading() as ctx:
         rows = list(ctx.session.execute(stmt).scalars())
         return [
-            status_of(workspace, ctx.session, row, state_of(ctx, row) if state_of else None) for row in rows
+            status_of(
+                workspace, ctx.session, row, state_of(ctx, row) if state_of else None, active=ctx.active
+            )
+            for row in rows
         ]
 
 
@@ -605,4 +622,6 @@ def show_decision(
     require(actor, "decision.read", workspace.policy())
     with workspace.reading() as ctx:
         row = get_decision(ctx.session, decision_id)
-        return status_of(workspace, ctx.session, row, state_of(ctx, row) if state_of else None)
+        return status_of(
+            workspace, ctx.session, row, state_of(ctx, row) if state_of else None, active=ctx.active
+        )

@@ -125,7 +125,9 @@ def _governance(ctx: Context, assessment: Assessment) -> dict[str, Any]:
         select(DecisionRow).where(DecisionRow.subject == subject).order_by(DecisionRow.id)
     ).scalars()
     judge = CurrentState(assessment)
-    decisions = [to_jsonable(status_of(workspace, session, row, judge(ctx, row))) for row in rows]
+    decisions = [
+        to_jsonable(status_of(workspace, session, row, judge(ctx, row), active=ctx.active)) for row in rows
+    ]
     required = {kind: level.level for kind, level in assessment.requirements.levels.items()}
     return {
         "subject": subject,

@@ -132,7 +132,7 @@ def _decisions(ctx: Context, lo: datetime, hi: datetime) -> list[dict[str, Any]]
     judge = CurrentState()
     out = []
     for row in rows:
-        status = to_jsonable(status_of(ctx.workspace, ctx.session, row, judge(ctx, row)))
+        status = to_jsonable(status_of(ctx.workspace, ctx.session, row, judge(ctx, row), active=ctx.active))
         out.append(
             {
                 "decision_id": status["decision_id"],

@@ -58,8 +58,9 @@ def safeguards_data(
         lv = policy.level(kind, level)
     except KeyError:
         raise NotFoundError(f"policy {policy.id} has no {kind} level {level!r}", where="standard") from None
-    with workspace.read() as session:
-        status = standard_status(workspace, session, kind, level)
+    with workspace.reading() as ctx:
+        session = ctx.session
+        status = standard_status(ctx, kind, level)
         criteria_ids = [c.criterion_id for c in status.criteria]
         implementations = _implementations(session, criteria_ids)
         evidence = _evidence(session, criteria_ids)

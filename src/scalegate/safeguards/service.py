@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from scalegate.calendar_types import CalendarItem
 from scalegate.canonical import digest
+from scalegate.context import Context, reading
 from scalegate.errors import ConflictError, InputError, NotFoundError
 from scalegate.evidence.blobs import put_bytes
 from scalegate.governance.calendar import deadline_item
@@ -54,6 +55,7 @@ __all__ = [
     "standard_report",
     "standard_status",
     "standard_subject",
+    "standards_matrix",
 ]
 
 ImplementationStatus = Literal["planned", "in_progress", "implemented"]
@@ -380,9 +382,10 @@ def _digest_of(rows: list[SafeguardEvidenceRow], now: datetime) -> str:
     return digest(valid)
 
 
-def standard_status(workspace: Workspace, session: Session, kind: str, level: str) -> StandardStatus:
-    """Whether the standard (kind, level) is met now, criterion by criterion."""
-    policy, now = workspace.policy(), workspace.now()
+def standard_status(ctx: Context, kind: str, level: str) -> StandardStatus:
+    """Whether the standard (kind, level) is met at ``ctx.now``, criterion by criterion, under the context's
+    policy and in its snapshot (a verdict that reads several standards sees one state and one instant)."""
+    session, policy, now = ctx.session, ctx.policy, ctx.now
     lv = policy.level(kind, level)
     pairs = criteria_of(policy, kind, level)
     ids = [c.id for _, c in pairs]
@@ -449,7 +452,7 @@ def standard_status(workspace: Workspace, session: Session, kind: str, level: st
             }
         )
     evidence_digest = _digest_of(evidence, now)
-    determination = _determination(workspace, session, kind, level, evidence_digest, reasons, boundaries)
+    determination = _determination(ctx, kind, level, evidence_digest, reasons, boundaries)
     met = lv.criteria_published and not gaps and not reasons
     return StandardStatus(
         kind,
@@ -464,8 +467,7 @@ def standard_status(workspace: Workspace, session: Session, kind: str, level: st
 
 
 def _determination(
-    workspace: Workspace,
-    session: Session,
+    ctx: Context,
     kind: str,
     level: str,
     evidence_digest: str,
@@ -473,18 +475,19 @@ def _determination(
     boundaries: list[datetime],
 ) -> dict[str, Any] | None:
     """Check the safeguards determination for the standard: signed, current, within re-approval."""
-    policy = workspace.policy()
+    policy = ctx.policy
     rule = policy.decision_rule("safeguards_determination")
     if rule is None:
         return None
     clause = rule.source.cite()
 
     status = decision_status(
-        workspace,
-        session,
+        ctx.workspace,
+        ctx.session,
         "safeguards_determination",
         standard_subject(kind, level),
         {"evidence_set": evidence_digest},
+        active=ctx.active,
     )
     if status is None:
         reasons.append(
@@ -516,7 +519,7 @@ def _determination(
         months = policy.safeguards.reapproval_interval_months
         due = add_months(status.signed_at, months)
         info["reapproval_due"] = due.isoformat()
-        if due <= workspace.now():
+        if due <= ctx.now:
             src = policy.safeguards.reapproval_source or policy.safeguards.source
             reasons.append(
                 {
@@ -580,11 +583,11 @@ def propose_safeguards_determination(workspace: Workspace, actor: Actor, kind: s
         policy.level(kind, level)
     except KeyError:
         raise NotFoundError(f"no {kind} level {level!r} in policy {policy.id}") from None
-    with workspace.transaction() as session:
-        status = standard_status(workspace, session, kind, level)
+    with workspace.writing(actor) as ctx:
+        status = standard_status(ctx, kind, level)
         return open_decision(
             workspace,
-            session,
+            ctx.session,
             actor,
             decision_type="safeguards_determination",
             subject=standard_subject(kind, level),
@@ -598,13 +601,24 @@ def propose_safeguards_determination(workspace: Workspace, actor: Actor, kind: s
         )
 
 
-def standard_report(workspace: Workspace, kind: str, level: str) -> StandardStatus:
+def standard_report(where: Workspace | Context, kind: str, level: str) -> StandardStatus:
     """Whether the standard (kind, level) of the active policy is met now, criterion by criterion, read in a
     transaction of its own: what the doors show. ``NotFoundError`` when the policy has no such level, so that
     a typo is not reported as a standard that is not met."""
-    try:
-        workspace.policy().level(kind, level)
-    except KeyError:
-        raise NotFoundError(f"no {kind} level {level!r} in the active policy") from None
-    with workspace.read() as session:
-        return standard_status(workspace, session, kind, level)
+    with reading(where) as ctx:
+        try:
+            ctx.policy.level(kind, level)
+        except KeyError:
+            raise NotFoundError(f"no {kind} level {level!r} in the active policy") from None
+        return standard_status(ctx, kind, level)
+
+
+def standards_matrix(where: Workspace | Context) -> list[StandardStatus]:
+    """The status of every standard of the active policy (deployment, then security; weakest first within
+    each kind), read in one snapshot at one instant."""
+    with reading(where) as ctx:
+        return [
+            standard_status(ctx, kind, level.id)
+            for kind in ("deployment", "security")
+            for level in ctx.policy.levels_of(kind)
+        ]

@@ -489,7 +489,9 @@ def _check_publishable(ctx: Context, terms: ReportTerms, row: RiskReportRow, at:
     state = {"report": row.contents_sha256}
     if row.approval_decision_id is not None:
         decision = ctx.session.get(DecisionRow, row.approval_decision_id)
-        approval = status_of(ctx.workspace, ctx.session, decision, state) if decision else None
+        approval = (
+            status_of(ctx.workspace, ctx.session, decision, state, active=ctx.active) if decision else None
+        )
         if approval is None or not approval.approved or approval.stale:
             raise ConflictError(
                 f"risk report {row.id}: its approval #{row.approval_decision_id} does not hold (unsigned, "
@@ -514,7 +516,12 @@ def _check_publishable(ctx: Context, terms: ReportTerms, row: RiskReportRow, at:
 
 def _board_status(ctx: Context, row: RiskReportRow) -> Any:
     return decision_status(
-        ctx.workspace, ctx.session, BOARD_APPROVAL, f"risk-report:{row.id}", {"report": row.contents_sha256}
+        ctx.workspace,
+        ctx.session,
+        BOARD_APPROVAL,
+        f"risk-report:{row.id}",
+        {"report": row.contents_sha256},
+        active=ctx.active,
     )
 
 
@@ -567,7 +574,7 @@ def _view(ctx: Context, row: RiskReportRow) -> RiskReportView:
     if row.approval_decision_id is not None:
         decision = ctx.session.get(DecisionRow, row.approval_decision_id)
         if decision is not None:
-            status = status_of(ctx.workspace, ctx.session, decision, state)
+            status = status_of(ctx.workspace, ctx.session, decision, state, active=ctx.active)
             approved = status.approved and not status.stale
     board_approved: bool | None = None
     if row.marginal_risk_major:

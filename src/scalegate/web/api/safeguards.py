@@ -24,7 +24,8 @@ from scalegate.safeguards.service import (
     propose_safeguards_determination,
     record_implementation,
     review_evidence,
-    standard_status,
+    standard_report,
+    standards_matrix,
 )
 from scalegate.web.api._common import Limit, RecordId, api_router, page_headers, record, workspace_of
 from scalegate.web.api.assessments import decision_view
@@ -74,14 +75,12 @@ def _check_level(request: Request, kind: str, level: str) -> None:
 
 def _matrix(request: Request) -> list[dict[str, Any]]:
     workspace = workspace_of(request)
-    policy = workspace.policy()
-    out = []
-    with workspace.read() as session:
-        for kind in ("deployment", "security"):
-            for level in policy.levels_of(kind):
-                status = standard_status(workspace, session, kind, level.id).to_dict()
-                out.append({"title": level.title, "rank": level.rank, **status})
-    return out
+    with workspace.reading() as ctx:
+        return [
+            {"title": level.title, "rank": level.rank, **status.to_dict()}
+            for status in standards_matrix(ctx)
+            for level in (ctx.policy.level(status.kind, status.level),)
+        ]
 
 
 def _earliest_change(matrix: list[dict[str, Any]]) -> datetime | None:
@@ -112,9 +111,7 @@ def standard(
 ) -> dict[str, Any]:
     """Whether the standard is met now, criterion by criterion."""
     _check_level(request, kind, level)
-    workspace = workspace_of(request)
-    with workspace.read() as session:
-        return standard_status(workspace, session, kind, level).to_dict()
+    return standard_report(workspace_of(request), kind, level).to_dict()
 
 
 @router.put(
