@@ -3,8 +3,8 @@
 A lab, an AI safety institute or an auditor asks "what changes if the workspace moves to this policy?" before
 the Board approves the move. ``policy_impact(workspace, target)`` answers from the record itself: every
 checkpoint of every model is assessed and gated twice on the same evidence, once under the active policy and
-once under the target (``assessment.under_policy.reading_under``, a read-only view in which the target stands
-for the active policy), and the two are compared:
+once under the target (``assessment.under_policy.context_under``, a read-only view in which the target
+stands for the active policy), and the two are compared:
 
 - **obligations** that appear or disappear, for the workspace (documents such as RSP v3 Risk Reports, reviews,
   cadences, briefings, sign-off rules, the government notice rule) and for each checkpoint (required safeguard
@@ -17,9 +17,9 @@ for the active policy), and the two are compared:
 - **deadlines** that start: documents with a cadence, recurring reviews and briefings the target adds (due
   counted from now, as if adopted now), and assessments that triggers of the target open for a checkpoint.
 
-Nothing is written: both sides are read in reading transactions. The two sides are read in two snapshots, so
-the audit log's size is read in both and compared; a change recorded in between is retried, and a record that
-keeps changing is refused (``ConflictError``) rather than compared across two states.
+Nothing is written, and both sides are read in one snapshot: the target's side is the same unit of work with
+the target standing for the active policy (``context_under``), so the two are compared on exactly one state of
+the record, whose audit log size the impact carries (``state_version``).
 
 ``Impact.digest`` fingerprints *what the change does* (which obligations, verdicts, decisions and deadlines
 change, with the codes and clauses that decide them), not when it was computed or the dates it computed, so
@@ -39,10 +39,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy import select
 
 from scalegate.assessment.service import Assessment, assess_family
-from scalegate.assessment.under_policy import reading_under
+from scalegate.assessment.under_policy import context_under
 from scalegate.audit.log import log_size
 from scalegate.canonical import digest
-from scalegate.errors import ConflictError
 from scalegate.gate.service import decide
 from scalegate.gate.verdict import Reason, Verdict
 from scalegate.governance.decisions import status_of
@@ -67,13 +66,11 @@ __all__ = [
     "PolicyRef",
     "StaleDecision",
     "VerdictChange",
+    "impact_in",
     "policy_impact",
 ]
 
 ChangeKind = Literal["added", "removed", "changed"]
-
-_ATTEMPTS = 3
-"""Times the two sides are read again when the record changed between them."""
 
 
 @dataclass(frozen=True)
@@ -265,20 +262,19 @@ class _Side:
 
 def policy_impact(workspace: Workspace, target: Policy) -> Impact:
     """The impact of moving ``workspace`` from its active policy to ``target`` (writes nothing)."""
-    for _ in range(_ATTEMPTS):
-        with workspace.reading() as ctx:
-            before = _side(ctx)
-        with reading_under(workspace, target) as ctx:
-            after = _side(ctx, before)
-        if before.size == after.size:
-            return _compare(before, after)
-    raise ConflictError(
-        f"the record changed {_ATTEMPTS} times while its impact was computed; try again when it is quieter",
-        where="policy",
-    )
+    with workspace.reading() as ctx:
+        return impact_in(ctx, target)
 
 
-def _side(ctx: Context, before: _Side | None = None) -> _Side:
+def impact_in(ctx: Context, target: Policy) -> Impact:
+    """The impact of moving from the active policy to ``target``, in the caller's unit of work (its
+    snapshot and time): what the approval check uses inside the signing transaction."""
+    before = _side(ctx)
+    after = _side(context_under(ctx, target))
+    return _compare(before, after)
+
+
+def _side(ctx: Context) -> _Side:
     """Every checkpoint assessed and gated, and every live decision's status, in one snapshot."""
     families = ctx.session.execute(select(ModelRow.family).distinct().order_by(ModelRow.family)).scalars()
     assessments = {a.ref: a for family in list(families) for a in assess_family(ctx, family)}
@@ -288,12 +284,12 @@ def _side(ctx: Context, before: _Side | None = None) -> _Side:
     rows = ctx.session.execute(
         select(DecisionRow).where(DecisionRow.status.in_(("open", "approved"))).order_by(DecisionRow.id)
     ).scalars()
-    decisions = {row.id: (row, status_of(ctx.workspace, ctx.session, row)) for row in rows}
+    decisions = {row.id: (row, status_of(ctx.workspace, ctx.session, row, active=ctx.active)) for row in rows}
     return _Side(
         ctx.policy,
         ctx.active.content_hash,
         log_size(ctx.session),
-        before.now if before is not None else ctx.now,
+        ctx.now,
         assessments,
         verdicts,
         decisions,

@@ -10,9 +10,10 @@ The approval step then checks that the impact the approvers read is still what t
 
 - ``check_impact_current`` runs before every approving signature of a `policy_change` decision whose change
   carries a recorded impact (``HOOKS``, installed by ``scalegate.wiring``). It computes the impact again on
-  the current record and compares fingerprints (``Impact.digest``: which obligations, verdicts, sign-offs and
-  deadlines change, with the codes and clauses that decide them; not when it was computed). If they differ,
-  the signature is refused, naming both fingerprints and the new headline.
+  the state the signature is made on (in the signing transaction) and compares fingerprints
+  (``Impact.digest``: which obligations, verdicts, sign-offs and deadlines change, with the codes and clauses
+  that decide them; not when it was computed). If they differ, the signature is refused, naming both
+  fingerprints and the new headline.
 - The proposer then reviews the new impact (``change_impact``: the current impact beside the recorded one)
   and records it (``record_change_impact``: an audit entry of its own, ``policy.change_impact_recorded``);
   the approvers sign against that.
@@ -33,7 +34,7 @@ from sqlalchemy import select
 
 from scalegate.context import verified_policy
 from scalegate.errors import ConflictError, NotFoundError
-from scalegate.gate.impact import Impact, policy_impact
+from scalegate.gate.impact import Impact, impact_in, policy_impact
 from scalegate.governance import policy_change
 from scalegate.governance.hooks import DecisionHooks
 from scalegate.permissions import require
@@ -169,7 +170,7 @@ def check_impact_current(ctx: Context, decision: DecisionRow) -> None:
     row = ctx.session.get(PolicyVersionRow, change.proposed_version_id)
     assert row is not None
     policy = verified_policy(row.document, row.content_hash, row.id, "proposed policy")
-    fresh = policy_impact(ctx.workspace, policy)
+    fresh = impact_in(ctx, policy)  # the state this signature is made on
     if fresh.digest != recorded.get("digest"):
         raise ConflictError(
             f"policy change {change.id}: the impact recorded with it ({str(recorded.get('digest'))[:12]}) is "
