@@ -75,6 +75,12 @@ def _assessment() -> ModuleType:
     return assessment
 
 
+def _comparison() -> ModuleType:
+    from scalegate.cli import comparison
+
+    return comparison
+
+
 def _safeguards() -> ModuleType:
     from scalegate.cli import safeguards
 
@@ -172,6 +178,12 @@ COMMANDS: tuple[Entry, ...] = (
         "Show a checkpoint's triggers, findings, forecast, required levels and safeguard gaps.",
         _assessment,
         "assess_command",
+    ),
+    Entry(
+        "compare",
+        "Judge a checkpoint's record under every framework: verdicts, deciding clauses, what is missing.",
+        _comparison,
+        "compare_command",
     ),
     Entry(
         "gate",

@@ -146,6 +146,26 @@ def report_public(
     return _write(ctx, lambda ws: public_summary(ws, ref), out, formats or ["html", "md"])
 
 
+@report_app.command("comparison")
+@command(render=_print_written)
+def report_comparison(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., help="MODEL or MODEL@CHECKPOINT."),
+    policies: str = typer.Option(
+        "all", "--policies", help="`all` (every built-in policy) or comma-separated built-in policy ids."
+    ),
+    formats: list[str] = typer.Option([], "--format", "-f", help=FORMAT_HELP),
+    out: Path = typer.Option(Path("."), "--out", "-o", help=OUT_HELP),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
+) -> dict[str, Any]:
+    """The comparison report of a checkpoint: its record judged under each framework, and what each lacks."""
+    from scalegate.gate.comparison import select_policies
+    from scalegate.reports.comparison import comparison_report
+
+    chosen = select_policies(policies)
+    return _write(ctx, lambda ws: comparison_report(ws, ref, chosen), out, formats)
+
+
 def _date(value: str, option: str) -> date:
     try:
         return date.fromisoformat(value)

@@ -17,9 +17,12 @@ from scalegate.reports.provenance import Provenance
 
 __all__ = ["FORMATS", "Format", "Report", "ReportKind", "lookup"]
 
-ReportKind = Literal["capability", "safeguards", "compliance", "public", "risk_report", "reviewer_packet"]
+ReportKind = Literal[
+    "capability", "safeguards", "compliance", "public", "risk_report", "reviewer_packet", "comparison"
+]
 """The documents the RSP asks for: Capability Report, Safeguards Report, compliance review, public summary,
-and (RSP v3.x) the Risk Report and the packet for its external reviewers."""
+(RSP v3.x) the Risk Report and the packet for its external reviewers; and the comparison of one checkpoint's
+record under several frameworks."""
 
 Format = Literal["html", "pdf", "md"]
 """Output formats."""

@@ -14,6 +14,7 @@ from fastapi import APIRouter
 from scalegate.web.ui import (
     audit,
     calendar,
+    comparison,
     login,
     models,
     overview,
@@ -34,6 +35,7 @@ UI_MODULES: tuple[ModuleType, ...] = (
     models,
     thresholds,
     trends,
+    comparison,
     safeguards,
     signoffs,
     calendar,

@@ -24,6 +24,7 @@ NAV = [
     ("overview", "/", "Overview"),
     ("thresholds", "/thresholds", "Thresholds"),
     ("trends", "/trends", "Trends"),
+    ("compare", "/compare", "Compare"),
     ("safeguards", "/safeguards", "Safeguards"),
     ("signoffs", "/signoffs", "Sign-offs"),
     ("calendar", "/calendar", "Calendar"),

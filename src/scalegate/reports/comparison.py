@@ -1,0 +1,40 @@
+"""The framework comparison report: one checkpoint's record judged under each framework.
+
+The data block is the ``Comparison`` the gate's comparison returns (``scalegate.gate.comparison``), serialised
+once; the templates print its rows and every number through the data block, and the provenance cites each
+framework by its content hash. Nothing is decided here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from scalegate.gate.comparison import Comparison, compare
+from scalegate.jsonable import to_jsonable
+from scalegate.reports.document import Report
+from scalegate.reports.provenance import Citation, build_provenance
+
+if TYPE_CHECKING:
+    from scalegate.policy import Policy
+    from scalegate.workspace import Workspace
+
+__all__ = ["comparison_data", "comparison_report"]
+
+
+def comparison_data(comparison: Comparison) -> dict[str, Any]:
+    """The report's data block: the comparison as JSON."""
+    return {"report": "comparison", "comparison": to_jsonable(comparison)}
+
+
+def comparison_report(workspace: Workspace, ref: str, policies: list[Policy]) -> Report:
+    """Build the comparison report of checkpoint ``ref`` under ``policies``."""
+    comparison = compare(workspace, ref, policies)
+    data = comparison_data(comparison)
+    cited = [Citation("policy", f.policy_id, f.content_hash) for f in comparison.frameworks]
+    return Report(
+        kind="comparison",
+        title=f"Framework comparison: {comparison.ref}",
+        subject=comparison.ref,
+        data=data,
+        provenance=build_provenance(workspace, data, cited),
+    )
