@@ -120,7 +120,7 @@ def test_safety_case_build_validate_and_render(cli: Cli, tmp_path: Path) -> None
         str(tmp_path / "bio.json"),
     )
     bad = cli("safety-case", "validate", str(tmp_path / "bio.json"), "--json", code=3)
-    assert bad["valid"] is False and {d["code"] for d in bad["diagnostics"]} == {"D01"}
+    assert bad["valid"] is False and {d["code"] for d in bad["diagnostics"]} == {"C09", "D01"}
     offline = cli("safety-case", "validate", str(tmp_path / "auto.json"), "--offline", "--json", user=None)
     assert offline["valid"] is True
     cli("safety-case", "render", str(tmp_path / "bio.json"), "--out", str(tmp_path / "bio.svg"))

@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
+
 from scalegate.evidence.manual import ManualResult
 from scalegate.evidence.service import indicator_evidence, ingest_manual
+from scalegate.months import add_months
 from scalegate.reports.records import audit_entry
 from scalegate.reports.safety_case.builder import build_control_case, build_inability_case
 from scalegate.reports.safety_case.freshness import validate_against_record
-from scalegate.reports.safety_case.validate import validate_case
+from scalegate.reports.safety_case.validate import CaseValidation, validate_case
+from scalegate.safeguards.service import record_implementation
 from scalegate.store.models.audit import AuditEntryRow
 from tests.reports.conftest import Build
-from tests.reports.scenario import MODEL, REF
+from tests.reports.scenario import MODEL, REF, evaluate, safeguard
 
 
 def test_an_inability_case_binds_each_leaf_to_the_ingested_file_and_its_audit_entry(
@@ -42,8 +46,9 @@ def test_a_threshold_the_evidence_cannot_rule_out_leaves_an_undeveloped_goal(mak
     goal = case.node("G1.1")
     assert goal.undeveloped and not goal.supported_by and "alert" in goal.text
     assert case.solutions() == []
-    assert validate_case(case, for_deploy=False).valid
-    assert validate_case(case).codes() == {"D01"}
+    review = validate_case(case, for_deploy=False)
+    assert review.valid and [w.code for w in review.warnings] == ["C09"]  # it argues nothing yet
+    assert validate_case(case).codes() == {"C09", "D01"}
 
 
 def test_without_evidence_no_threshold_can_be_argued(make_scenario: Build) -> None:
@@ -128,4 +133,77 @@ def test_a_control_case_without_safeguards_admits_every_gap(make_scenario: Build
     case = build_control_case(s.workspace, "security", "L3", purpose="deploy")
     undeveloped = {n.id for n in case.nodes if n.undeveloped}
     assert undeveloped == {"G1.1", "G1.2", "G2"}
-    assert validate_case(case).codes() == {"D01"}
+    assert validate_case(case).codes() == {"C09", "D01"}
+    review = validate_case(case, for_deploy=False)
+    assert review.valid and [w.code for w in review.warnings] == ["C09"]  # not "valid, 0 warnings"
+
+
+# -- undeveloped goals go stale (gaps.py) ------------------------------------------------------------------
+
+
+def _stale_gaps(result: CaseValidation) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for d in result.diagnostics:
+        if d.code in ("F06", "F07"):
+            found.setdefault(d.code, set()).add(str(d.node))
+    return found
+
+
+def test_an_undeveloped_goal_goes_stale_when_its_indicator_gets_a_result(make_scenario: Build) -> None:
+    """The case admits a gap (no result for auto-tasks); once a result is ingested the gap it describes is
+    no longer the record's, so the case is stale (F06) until rebuilt."""
+    s = make_scenario("registered")
+    case = build_inability_case(s.workspace, REF, "AUTO-1")
+    assert case.node("G1.1").undeveloped
+    before = validate_against_record(s.workspace, case)
+    assert before.valid and _stale_gaps(before) == {}
+    evaluate(s)
+    after = validate_against_record(s.workspace, case)
+    assert not after.valid and _stale_gaps(after) == {"F06": {"G1.1"}}
+    [f06] = [d for d in after.diagnostics if d.code == "F06"]
+    assert "no result when built" in f06.message and "auto-tasks" in f06.message
+    rebuilt = build_inability_case(s.workspace, REF, "AUTO-1")
+    assert _stale_gaps(validate_against_record(s.workspace, rebuilt)) == {}
+
+
+def test_an_undeveloped_criterion_goes_stale_when_its_evidence_changes(make_scenario: Build) -> None:
+    s = make_scenario("evaluated")
+    case = build_control_case(s.workspace, "security", "L3")
+    goals = {n.data["criterion"]: n.id for n in case.nodes if n.undeveloped and "criterion" in n.data}
+    assert _stale_gaps(validate_against_record(s.workspace, case)) == {}
+    criterion = sorted(goals)[0]
+    record_implementation(s.workspace, s.people["sol"], criterion, owner="sol", status="in_progress")
+    stale = validate_against_record(s.workspace, case)
+    assert _stale_gaps(stale) == {"F06": {goals[criterion]}}, [d.to_dict() for d in stale.diagnostics]
+
+
+def test_an_undeveloped_determination_goes_stale_when_one_is_signed(make_scenario: Build) -> None:
+    s = make_scenario("evaluated")
+    case = build_control_case(s.workspace, "security", "L3")
+    assert case.node("G2").undeveloped
+    safeguard(s, ("security",))
+    stale = _stale_gaps(validate_against_record(s.workspace, case))
+    assert "G2" in stale["F06"] and set(stale["F06"]) == {n.id for n in case.nodes if n.undeveloped}
+
+
+@pytest.mark.parametrize(
+    ("kind", "months"),
+    [("inability", 6), ("control", 12)],  # triggers.calendar (§3.1); safeguards re-approval (§4)
+)
+def test_an_undeveloped_goal_older_than_the_policys_cadence_is_stale(
+    make_scenario: Build, kind: str, months: int
+) -> None:
+    s = make_scenario("evaluated")
+    if kind == "inability":
+        case = build_inability_case(s.workspace, REF, "BIO-1")
+    else:
+        case = build_control_case(s.workspace, "security", "L3")
+    gaps = {n.id for n in case.nodes if n.undeveloped}
+    assert gaps
+    s.clock.set(add_months(s.clock.now(), months) - timedelta(days=1))
+    assert "F07" not in validate_against_record(s.workspace, case).codes()
+    s.clock.advance(timedelta(days=1))
+    stale = validate_against_record(s.workspace, case)
+    assert not stale.valid and _stale_gaps(stale).get("F07") == gaps
+    f07 = next(d for d in stale.diagnostics if d.code == "F07")
+    assert f"{months} months" in f07.message and "TSP v1.0" in f07.message

@@ -170,6 +170,23 @@ def test_a_case_whose_top_claim_is_unsupported_is_not_silent() -> None:
     assert "C09" not in validate_case(_case(_nodes())).codes()
 
 
+def test_a_top_claim_whose_every_branch_ends_undeveloped_is_not_silent() -> None:
+    """Supported on paper (G1 -> S1 -> G2, G3) but with every sub-goal undeveloped, the top claim rests on no
+    evidence: a review case warns (C09) instead of validating "valid, 0 warnings"; one developed branch is
+    enough to argue something."""
+    nodes = _nodes()
+    _undevelop_g3(nodes)
+    _edit("G2", supported_by=[], undeveloped=True)(nodes)
+    nodes[:] = [n for n in nodes if n["kind"] != "solution"]
+    review = validate_case(_case(nodes, purpose="review"))
+    assert review.valid and [(w.code, w.node) for w in review.warnings] == [("C09", "G1")]
+    assert "rests on no evidence" in review.warnings[0].message
+    assert validate_case(_case(nodes, purpose="deploy")).codes() == {"C09", "D01"}
+    one_branch = _nodes()
+    _undevelop_g3(one_branch)
+    assert "C09" not in validate_case(_case(one_branch, purpose="review")).codes()
+
+
 def test_gsn2x_yaml_export_keeps_every_element_and_relation() -> None:
     case = _case(_nodes())
     doc = yaml.safe_load(case.to_gsn_yaml())

@@ -25,6 +25,7 @@ from scalegate.errors import InputError, NotFoundError
 from scalegate.evidence.service import indicator_evidence
 from scalegate.reports.records import find_entry, row_digest_in_entry
 from scalegate.reports.render import format_value
+from scalegate.reports.safety_case.gaps import criterion_basis, determination_basis, indicator_basis
 from scalegate.reports.safety_case.model import CasePurpose, EvidenceBinding, Node, SafetyCase
 from scalegate.safeguards.service import standard_status
 from scalegate.store.models.audit import AuditEntryRow
@@ -185,6 +186,7 @@ def _indicator_goals(
         goals.append(goal.id)
         if ind.state != "ruled_out" or evidence is None:
             goal.undeveloped = True
+            goal.data["basis"] = indicator_basis(evidence, ind.indicator_id, checkpoint_id)
             goal.text += f" [not supported: {ind.state.replace('_', ' ')}: {ind.reason}]"
             continue
         binding = _evaluation_binding(session, evidence, ind.indicator_id)
@@ -275,8 +277,9 @@ def build_control_case(
     except KeyError:
         raise NotFoundError(f"policy {policy.id} has no {kind} level {level!r}", where="standard") from None
     nodes: list[Node] = []
-    with workspace.read() as session:
-        status = standard_status(workspace, session, kind, level)
+    with workspace.reading() as ctx:
+        session = ctx.session
+        status = standard_status(ctx, kind, level)
         goals = [_criterion_goal(session, k, c, nodes) for k, c in enumerate(status.criteria, start=1)]
         goals.append(_determination_goal(session, workspace, status, nodes))
     top = Node(
@@ -345,6 +348,7 @@ def _criterion_goal(session: Session, k: int, criterion: Any, nodes: list[Node])
     if not criterion.met:
         goal.undeveloped = True
         goal.text += f" [not supported: {criterion.reason}]"
+        goal.data["basis"] = criterion_basis(session, criterion.criterion_id)
         return goal.id
     for j, evidence_id in enumerate(criterion.evidence_ids, start=1):
         row = session.get(SafeguardEvidenceRow, evidence_id)
@@ -365,6 +369,7 @@ def _criterion_goal(session: Session, k: int, criterion: Any, nodes: list[Node])
         )
     if not goal.supported_by:
         goal.undeveloped = True
+        goal.data["basis"] = criterion_basis(session, criterion.criterion_id)
     return goal.id
 
 
@@ -405,6 +410,7 @@ def _determination_goal(session: Session, workspace: Workspace, status: Any, nod
     if det is None or problems or not det.get("approved"):
         goal.undeveloped = True
         goal.text += " [not supported: " + ("; ".join(problems) or "no determination") + "]"
+        goal.data["basis"] = determination_basis(session, status.kind, status.level, det)
         return goal.id
     binding = _decision_binding(session, int(det["decision_id"]))
     goal.supported_by = ["Sn2"]

@@ -7,6 +7,8 @@ Stale evidence invalidates the case (each finding is an error):
     F03  safeguard evidence is no longer approved, has expired, or its file changed
     F04  a decision changed since the case was built, or its determination is no longer signed and current
     F05  the case was built under a policy version that is no longer active
+    F06  an undeveloped goal hangs on a record that changed since the case was built (``gaps.py``)
+    F07  an undeveloped goal is older than the policy's cadence for its question (``gaps.py``)
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from scalegate.canonical import canonical_json
+from scalegate.context import joined
 from scalegate.evidence.service import indicator_evidence
 from scalegate.reports.records import audit_entry
+from scalegate.reports.safety_case.gaps import check_gaps
 from scalegate.reports.safety_case.model import Node, SafetyCase
 from scalegate.reports.safety_case.validate import CaseValidation, validate_case
 from scalegate.safeguards.service import standard_status
@@ -41,7 +45,8 @@ def validate_against_record(
 
 
 def check_freshness(workspace: Workspace, case: SafetyCase, result: CaseValidation) -> None:
-    """Add an F-coded error to ``result`` for each leaf whose evidence is stale."""
+    """Add an F-coded error to ``result`` for each leaf whose evidence is stale and each undeveloped goal
+    that went stale."""
     active = workspace.active()
     built = case.policy.get("content_hash")
     if built and built != active.content_hash:
@@ -56,6 +61,7 @@ def check_freshness(workspace: Workspace, case: SafetyCase, result: CaseValidati
         for node in case.solutions():
             if node.evidence is not None:
                 _check_leaf(workspace, session, node, result)
+        check_gaps(workspace, session, case, result)
 
 
 def _check_leaf(workspace: Workspace, session: Session, node: Node, result: CaseValidation) -> None:
@@ -122,7 +128,7 @@ def _decision(workspace: Workspace, session: Session, node: Node) -> str | None:
         return f"decision #{row.id} changed since the case was built (status now {row.status})"
     kind, level = node.data.get("kind"), node.data.get("level")
     if kind and level:
-        status = standard_status(workspace, session, str(kind), str(level))
+        status = standard_status(joined(workspace, session), str(kind), str(level))
         det = status.determination
         if det is None or det.get("decision_id") != row.id or not det.get("approved") or det.get("stale"):
             why = [r["text"] for r in status.reasons if "determination" in r["text"]]

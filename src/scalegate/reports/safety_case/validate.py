@@ -16,8 +16,8 @@ recognises them; scalegate's own checks use ``D`` (fitness to deploy), ``E`` (ev
     C04  circular supported_by chain
     C07  duplicate element id
     C08  element not reachable from the root
-    C09  the top-level goal is unsupported: the case argues nothing yet (warning; D01 makes it an error to
-         deploy)
+    C09  the top-level goal is unsupported: nothing supports it, or every branch under it ends undeveloped, so
+         no evidence reaches it and the case argues nothing yet (warning; D01 makes it an error to deploy)
     D01  undeveloped goal or strategy in a case used to deploy
     E01  solution without an evidence binding
     E02  evidence binding on an element that is not a solution
@@ -211,6 +211,14 @@ def _check_graph(case: SafetyCase, nodes: dict[str, Node], result: CaseValidatio
                 top.id,
                 f"the top-level goal {top.id} has no support: the case argues nothing yet",
             )
+        elif not _evidence_reaches(top.id, nodes):
+            result.add(
+                "C09",
+                "warning",
+                top.id,
+                f"the top-level goal {top.id} rests on no evidence: every branch under it ends undeveloped, "
+                "so the case argues nothing yet",
+            )
     for cycle in _cycles(nodes):
         result.add("C04", "error", cycle[0], "circular supported_by: " + " -> ".join([*cycle, cycle[0]]))
     if len(tops) == 1:
@@ -250,6 +258,24 @@ def _cycles(nodes: dict[str, Node]) -> list[list[str]]:
                 state[node_id] = 2
                 path.pop()
     return found
+
+
+def _evidence_reaches(root: str, nodes: dict[str, Node]) -> bool:
+    """Whether a solution lies below ``root`` along ``supported_by`` (contexts frame a claim; they are not
+    evidence for it)."""
+    seen = {root}
+    todo = [root]
+    while todo:
+        node = nodes.get(todo.pop())
+        if node is None:
+            continue
+        if node.kind == "solution":
+            return True
+        for ref in node.supported_by:
+            if ref in nodes and ref not in seen:
+                seen.add(ref)
+                todo.append(ref)
+    return False
 
 
 def _reachable(root: str, nodes: dict[str, Node]) -> set[str]:
