@@ -446,10 +446,12 @@ def _needing(policy: Policy, field_name: str, value: str) -> str:
 
 
 def _stale(before: _Side, after: _Side) -> list[StaleDecision]:
-    """Live decisions that are current under the active policy and stale under the target."""
+    """Live decisions that are current under the active policy and stale under the target. Decisions about
+    the policy itself (`policy_change`) are left out: they are what the migration is, and its own proposal
+    would otherwise change the impact recorded with it."""
     out = []
     for decision_id, (row, now_status) in before.decisions.items():
-        if decision_id not in after.decisions or now_status.stale:
+        if decision_id not in after.decisions or now_status.stale or row.decision_type == "policy_change":
             continue
         then = after.decisions[decision_id][1]
         if not then.stale:

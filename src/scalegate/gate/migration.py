@@ -8,12 +8,12 @@ entry, in the same transaction; a change to the record between computing and pro
 
 The approval step then checks that the impact the approvers read is still what the change does:
 
-- ``check_impact_current`` runs before every approving signature of a `policy_change` decision whose change
-  carries a recorded impact (``HOOKS``, installed by ``scalegate.wiring``). It computes the impact again on
-  the state the signature is made on (in the signing transaction) and compares fingerprints
-  (``Impact.digest``: which obligations, verdicts, sign-offs and deadlines change, with the codes and clauses
-  that decide them; not when it was computed). If they differ, the signature is refused, naming both
-  fingerprints and the new headline.
+- ``check_impact_current`` runs before every approver's signature (the Board's; the proposers' co-signatures
+  are not approvals) on a `policy_change` decision whose change carries a recorded impact (``HOOKS``,
+  installed by ``scalegate.wiring``). It computes the impact again on the state the signature is made on (in
+  the signing transaction) and compares fingerprints (``Impact.digest``: which obligations, verdicts,
+  sign-offs and deadlines change, with the codes and clauses that decide them; not when it was computed). If
+  they differ, the signature is refused, naming both fingerprints and the new headline.
 - The proposer then reviews the new impact (``change_impact``: the current impact beside the recorded one)
   and records it (``record_change_impact``: an audit entry of its own, ``policy.change_impact_recorded``);
   the approvers sign against that.
@@ -157,7 +157,7 @@ def record_change_impact(workspace: Workspace, actor: Actor, change_id: int) -> 
 
 
 def check_impact_current(ctx: Context, decision: DecisionRow) -> None:
-    """Refuse an approving signature of a policy change whose recorded impact no longer holds (the
+    """Refuse an approver's signature on a policy change whose recorded impact no longer holds (the
     ``on_ready`` hook; see the module docstring)."""
     change = ctx.session.execute(
         select(PolicyChangeRow).where(PolicyChangeRow.decision_id == decision.id)
