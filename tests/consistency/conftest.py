@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -32,6 +33,8 @@ from scalegate.testing import demo
 from scalegate.web import WebSettings, create_app
 from scalegate.web.server import BackgroundServer
 from scalegate.workspace import init_workspace
+from tests.consistency.chromium import chromium
+from tests.consistency.statements import Statements
 from tests.fixtures.inspect_logs.make_logs import committed
 from tests.support.templates import create_database
 
@@ -52,6 +55,8 @@ class Walk:
     token: str
     stage: str = ""
     logs: dict[str, Path] = field(default_factory=dict)
+    seen: dict[str, list[Statements]] = field(default_factory=dict)
+    """The windows read at each stage, kept for the Chromium reading of the same stage."""
 
     def advance(self, stage: str) -> None:
         """Walk forward to ``stage`` (never back: the stages build on one another)."""
@@ -129,3 +134,10 @@ def walk(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
             yield w
     finally:
         workspace.close()  # the database is left to the server, deleted whole at the end of the session
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium, one per module, asked for only by the tests that read the dashboard through it."""
+    with chromium() as instance:
+        yield instance

@@ -1,11 +1,13 @@
 """Every window tells the same truth about the demo, at every stage, on SQLite and PostgreSQL.
 
 At each stage of the demo (``tests/consistency/conftest.py``) the CLI's ``--json``, the API over real HTTP,
-the dashboard's served pages and the reports' data blocks are read into ``(subject, property, value)``
-statements (``tests/consistency/windows.py``): the gate's verdict for each action, each decision's status,
-staleness and notices due, each deadline's status and the deadlines of the year's compliance review. Two
-windows that give one subject and property different values fail the test, which names both. The number of
-statements cross-checked is printed (``-s``) and recorded as a property of the test (``--junitxml``).
+the dashboard's served pages, the reports' data blocks and the text of the reports printed to PDF are read
+into ``(subject, property, value)`` statements (``tests/consistency/windows.py``, ``pdf_text.py``): the gate's
+verdict for each action, each decision's status, staleness and notices due, each deadline's status and the
+deadlines of the year's compliance review. Then, in a test of its own (marked ``browser``), the dashboard as
+headless Chromium renders it (``chromium.py``) is read too and checked against all of them. Two windows that
+give one subject and property different values fail the test, which names both. The number of statements
+cross-checked is printed (``-s``) and recorded as a property of the test (``--junitxml``).
 """
 
 from __future__ import annotations
@@ -18,9 +20,20 @@ import pytest
 from scalegate.reports.capability import capability_report
 from scalegate.reports.compliance import compliance_report
 from scalegate.reports.render import render_html
+from scalegate.reports.safeguards import safeguards_report
+from scalegate.testing import demo
+from tests.consistency.chromium import chromium_window
 from tests.consistency.conftest import STAGES, Walk
+from tests.consistency.pdf_text import pdf_window, print_report
 from tests.consistency.statements import Statements, assert_agree
-from tests.consistency.windows import ACTIONS, api_window, cli_window, dashboard_window, report_window
+from tests.consistency.windows import (
+    ACTIONS,
+    api_window,
+    cli_window,
+    dashboard_window,
+    report_window,
+    required_standards,
+)
 
 pytestmark = pytest.mark.slow  # a scenario walked through every window: tens of seconds a step
 
@@ -44,18 +57,26 @@ windows agreeing on a wrong answer fail too."""
 
 
 def collect(w: Walk) -> list[Statements]:
-    """Read every window of the demo as it stands."""
+    """Read every window of the demo as it stands (each report rendered once, to HTML and to PDF)."""
     s = w.state
     ws = s.workspace
     refs = [s.ref]
-    capability = render_html(capability_report(ws, s.ref, figures=False))
-    compliance = render_html(compliance_report(ws, *PERIOD, s.people["rita"]))
-    return [
+    capability = capability_report(ws, s.ref, figures=False)
+    compliance = compliance_report(ws, *PERIOD, s.people["rita"])
+    standards = [safeguards_report(ws, kind, level) for kind, level in required_standards(capability)]
+    html = {id(r): render_html(r) for r in (capability, compliance, *standards)}
+    printed = [print_report(r, html[id(r)]) for r in (capability, compliance, *standards)]
+    windows = [
         cli_window(ws.url, refs, PERIOD, now=ws.now(), user="rita"),
         api_window(w.api, w.token, refs, PERIOD),
         dashboard_window(w.session, [MODEL]),
-        report_window([capability], compliance, PERIOD),
+        report_window(
+            [html[id(capability)]], html[id(compliance)], PERIOD, tuple(html[id(r)] for r in standards)
+        ),
+        pdf_window(printed, PERIOD),
     ]
+    w.seen[w.stage] = windows
+    return windows
 
 
 def _covers(windows: list[Statements], check: Callable[[Statements], bool], what: str) -> None:
@@ -63,25 +84,49 @@ def _covers(windows: list[Statements], check: Callable[[Statements], bool], what
     assert not missing, f"{', '.join(missing)} say nothing about {what}"
 
 
-@pytest.mark.parametrize("stage", STAGES)
+READINGS = [
+    reading
+    for stage in STAGES
+    for reading in (
+        pytest.param(stage, "served", id=stage),
+        pytest.param(stage, "chromium", marks=pytest.mark.browser, id=f"{stage}-chromium"),
+    )
+]
+"""Each stage read through every window, then (marked ``browser``) once more with the dashboard as Chromium
+renders it; the stages stay in order, so the walk only goes forward."""
+
+
+@pytest.mark.parametrize("stage, through", READINGS)
 def test_every_window_says_the_same(
-    walk: Walk, stage: str, record_property: Callable[[str, object], None]
+    walk: Walk,
+    stage: str,
+    through: str,
+    request: pytest.FixtureRequest,
+    record_property: Callable[[str, object], None],
 ) -> None:
     walk.advance(stage)
-    windows = collect(walk)
+    if through == "chromium":
+        windows = walk.seen.get(stage) or collect(walk)
+        browser = request.getfixturevalue("browser")
+        windows = [*windows, chromium_window(browser, walk.base, "rita", demo.demo_password("rita"), [MODEL])]
+    else:
+        windows = collect(walk)
 
-    assert_agree(f"{walk.backend} {stage}", windows, record_property)
+    assert_agree(f"{walk.backend} {stage} ({through})", windows, record_property)
 
     ref, decision = walk.state.ref, f"decision {walk.state.decision_id}"
     for action in ACTIONS:
         _covers(windows, lambda w, a=action: (ref, f"verdict {a}") in w.said, f"{ref}'s verdict for {action}")
-    _covers(windows, lambda w: (decision, "status") in w.said, f"{decision}'s status")
+    for prop in ("status", "stale"):
+        _covers(windows, lambda w, p=prop: (decision, p) in w.said, f"{decision}'s {prop}")
+    expected = EXPECTED[stage]
+    if "notices due" in expected:
+        _covers(windows, lambda w: (decision, "notices due") in w.said, f"{decision}'s notices due")
     _covers(
-        [w for w in windows if w.window != "dashboard"],
+        [w for w in windows if w.window not in ("dashboard", "chromium")],
         lambda w: any(p == "status" and " | " in s for s, p in w.said),
         "deadlines",
     )
-    expected = EXPECTED[stage]
     said = {**windows[0].said, **windows[1].said}
     assert [said[(ref, f"verdict {a}")] for a in ACTIONS] == expected["verdicts"].split(), ref
     for prop in ("status", "stale", "notices due"):

@@ -4,8 +4,9 @@ PostgreSQL.
 The scenario is the gate tests' (``tests/gate/conftest.py``'s ``Flow``, the RSP v2.2 flow of
 ``tests/gate/test_scenario.py``, with the committed Inspect logs) on a production workspace: people sign in
 with passwords and tokens, the clock moves between steps. At each step the CLI (with an API token), the API
-over real HTTP, the dashboard's pages and the reports' data blocks are read into statements and compared, as
-for the demo (``tests/consistency/test_demo_windows.py``).
+over real HTTP, the dashboard's pages, the reports' data blocks and their printed PDF text are read into
+statements and compared, then the dashboard once more as Chromium renders it (marked ``browser``), as for the
+demo (``tests/consistency/test_demo_windows.py``).
 """
 
 from __future__ import annotations
@@ -25,12 +26,22 @@ from scalegate.registry.assessments_due import record_prior_assessment
 from scalegate.reports.capability import capability_report
 from scalegate.reports.compliance import compliance_report
 from scalegate.reports.render import render_html
+from scalegate.reports.safeguards import safeguards_report
 from scalegate.web import WebSettings, create_app
 from scalegate.web.server import BackgroundServer
 from scalegate.workspace import init_workspace
+from tests.consistency.chromium import chromium_window
 from tests.consistency.conftest import login
+from tests.consistency.pdf_text import pdf_window, print_report
 from tests.consistency.statements import Statements, assert_agree
-from tests.consistency.windows import ACTIONS, api_window, cli_window, dashboard_window, report_window
+from tests.consistency.windows import (
+    ACTIONS,
+    api_window,
+    cli_window,
+    dashboard_window,
+    report_window,
+    required_standards,
+)
 from tests.fixtures.inspect_logs.make_logs import committed
 from tests.gate.conftest import LOW, MODEL, Flow
 from tests.support.signing import PASSWORD
@@ -68,6 +79,8 @@ class GateWalk:
     step: str = ""
     decision_id: int | None = None
     done: list[str] = field(default_factory=list)
+    seen: dict[str, list[Statements]] = field(default_factory=dict)
+    """The windows read at each step, kept for the Chromium reading of the same step."""
 
     def advance(self, step: str) -> None:
         """Walk forward to ``step`` (never back)."""
@@ -135,29 +148,64 @@ def gate_walk(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 
 
 def collect(w: GateWalk) -> list[Statements]:
-    """Read every window of the scenario as it stands."""
+    """Read every window of the scenario as it stands (each report rendered once, to HTML and to PDF)."""
     ws = w.flow.workspace
     refs = [C1, C3]
-    capability = [render_html(capability_report(ws, ref, figures=False)) for ref in refs]
-    compliance = render_html(compliance_report(ws, *PERIOD, w.flow.person("rso")))
+    capability = [capability_report(ws, ref, figures=False) for ref in refs]
+    compliance = compliance_report(ws, *PERIOD, w.flow.person("rso"))
+    kinds = {standard for report in capability for standard in required_standards(report)}
+    standards = [safeguards_report(ws, kind, level) for kind, level in sorted(kinds)]
+    reports = [*capability, compliance, *standards]
+    html = {id(r): render_html(r) for r in reports}
+    printed = [print_report(r, html[id(r)]) for r in reports]
     w.session.cookies.clear()
     login(w.session, "rso-holder", PASSWORD)  # anew: the clock moves between steps, past the session's age
-    return [
+    windows = [
         cli_window(ws.url, refs, PERIOD, now=ws.now(), token=w.token),
         api_window(w.api, w.token, refs, PERIOD),
         dashboard_window(w.session, [MODEL]),
-        report_window(capability, compliance, PERIOD),
+        report_window(
+            [html[id(r)] for r in capability],
+            html[id(compliance)],
+            PERIOD,
+            tuple(html[id(r)] for r in standards),
+        ),
+        pdf_window(printed, PERIOD),
     ]
+    w.seen[w.step] = windows
+    return windows
 
 
-@pytest.mark.parametrize("step", STEPS)
+READINGS = [
+    reading
+    for step in STEPS
+    for reading in (
+        pytest.param(step, "served", id=step),
+        pytest.param(step, "chromium", marks=pytest.mark.browser, id=f"{step}-chromium"),
+    )
+]
+"""Each step read through every window, then (marked ``browser``) once more with the dashboard as Chromium
+renders it; the steps stay in order, so the walk only goes forward."""
+
+
+@pytest.mark.parametrize("step, through", READINGS)
 def test_every_window_says_the_same(
-    gate_walk: GateWalk, step: str, record_property: Callable[[str, object], None]
+    gate_walk: GateWalk,
+    step: str,
+    through: str,
+    request: pytest.FixtureRequest,
+    record_property: Callable[[str, object], None],
 ) -> None:
     gate_walk.advance(step)
-    windows = collect(gate_walk)
+    if through == "chromium":
+        windows = gate_walk.seen.get(step) or collect(gate_walk)
+        browser = request.getfixturevalue("browser")
+        base = str(gate_walk.session.base_url).rstrip("/")
+        windows = [*windows, chromium_window(browser, base, "rso-holder", PASSWORD, [MODEL])]
+    else:
+        windows = collect(gate_walk)
 
-    assert_agree(f"{gate_walk.backend} {step}", windows, record_property)
+    assert_agree(f"{gate_walk.backend} {step} ({through})", windows, record_property)
 
     for window in windows:
         for action in ACTIONS:

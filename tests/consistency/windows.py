@@ -2,7 +2,9 @@
 
 The windows: the CLI's ``--json`` (``gate``, ``decision list``, ``decision show``, ``compliance``), the API
 over real HTTP (the same four), the dashboard's served HTML (overview, model page, sign-offs, calendar), the
-reports' embedded data blocks (Capability Report, compliance review).
+reports' embedded data blocks (Capability Report, Safeguards Report, compliance review). The dashboard as
+Chromium renders it is read in ``tests.consistency.chromium``, the reports' printed PDF text in
+``tests.consistency.pdf_text``.
 
 What a window says is normalised to a few properties:
 
@@ -27,6 +29,7 @@ import httpx
 from typer.testing import CliRunner
 
 from scalegate.cli.app import app
+from scalegate.reports.document import Report
 from tests.consistency.statements import Statements
 
 __all__ = [
@@ -37,6 +40,7 @@ __all__ = [
     "dashboard_window",
     "gate_statements",
     "report_window",
+    "required_standards",
 ]
 
 ACTIONS = ("continue-training", "deploy-internal", "deploy-external")
@@ -212,10 +216,23 @@ def data_block(rendered_html: str) -> dict[str, Any]:
     return block
 
 
-def report_window(capability: list[str], compliance: str | None, period: tuple[date, date]) -> Statements:
-    """The reports' embedded data: each Capability Report (verdicts, its decisions) and the compliance review
-    of ``period`` (its deadlines, decisions)."""
+def required_standards(capability: Report) -> list[tuple[str, str]]:
+    """The standards (kind, level) a Capability Report says its checkpoint requires: the Safeguards Reports
+    read beside it."""
+    levels = capability.data["assessment"]["requirements"]["levels"]
+    return [(kind, str(entry["level"])) for kind, entry in levels.items()]
+
+
+def report_window(
+    capability: list[str], compliance: str | None, period: tuple[date, date], safeguards: tuple[str, ...] = ()
+) -> Statements:
+    """The reports' embedded data: each Capability Report (verdicts, its decisions), each Safeguards Report
+    (its standard's determination) and the compliance review of ``period`` (its deadlines, decisions)."""
     out = Statements("reports")
+    for rendered in safeguards:
+        det = data_block(rendered)["status"]["determination"]
+        if det:
+            decision_statements(out, det)
     for rendered in capability:
         data = data_block(rendered)
         for verdict in data["verdicts"].values():
