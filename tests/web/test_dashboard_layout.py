@@ -49,6 +49,7 @@ PAGES = [
     Page("model", f"/models/{MODEL}", "rita", "#verdicts"),
     Page("trends", "/trends", "rita", "canvas[data-drawn='1']"),
     Page("thresholds", "/thresholds", "rita", "table.heat"),
+    Page("coverage", "/coverage", "rita", "#coverage"),
     Page("safeguards", "/safeguards", "rita", "table"),
     Page("signoffs", "/signoffs", "rita", "input[name=justification]"),
     Page("calendar", "/calendar", "rita", "table"),

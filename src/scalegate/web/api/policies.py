@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
+import json
+from typing import Any, Final, Literal
 
 from fastapi import Depends, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from scalegate import policy_versions as stored
 from scalegate.actor import Actor
+from scalegate.jsonable import to_jsonable
+from scalegate.policy.coverage import coverage_matrix, select_policies, to_csv
 from scalegate.policy.service import builtin_summaries, policy_summary
 from scalegate.web.api._common import RecordId, api_router, workspace_of
 from scalegate.web.auth import requires
@@ -69,6 +73,28 @@ def active_document(request: Request, _: Actor = Depends(requires(READ))) -> dic
 def builtin(_: Actor = Depends(requires(READ))) -> list[dict[str, Any]]:
     """The policies shipped with scalegate (one line of facts each)."""
     return builtin_summaries()
+
+
+@router.get(
+    "/policies/coverage",
+    summary="Coverage matrix of frameworks against concepts",
+    responses={200: {"content": {"application/json": {}, "text/csv": {}}}},
+)
+def coverage(
+    policies: str = Query(
+        "all", max_length=4000, description="`all`, or comma-separated built-in policy ids."
+    ),
+    format: Literal["json", "csv"] = Query("json", description="`json` (the whole matrix) or `csv`."),
+    _: Actor = Depends(requires(READ)),
+) -> Response:
+    """For each built-in policy named and each concept (thresholds by domain, triggers, safeguard levels,
+    decision-makers, notifications, disclosure, external review, noncompliance, policy changes): its status,
+    a short value and the clauses it cites, derived from the policy files. CSV: one line per policy and
+    concept, clauses separated by ` | `."""
+    matrix = coverage_matrix(select_policies(policies))
+    if format == "csv":
+        return Response(to_csv(matrix), media_type="text/csv; charset=utf-8")
+    return Response(json.dumps(to_jsonable(matrix), ensure_ascii=False), media_type="application/json")
 
 
 @router.get(

@@ -25,6 +25,7 @@ NAV = [
     ("thresholds", "/thresholds", "Thresholds"),
     ("trends", "/trends", "Trends"),
     ("compare", "/compare", "Compare"),
+    ("coverage", "/coverage", "Coverage"),
     ("safeguards", "/safeguards", "Safeguards"),
     ("signoffs", "/signoffs", "Sign-offs"),
     ("calendar", "/calendar", "Calendar"),
