@@ -325,3 +325,52 @@ def demo_login(client: httpx.Client, user: str) -> None:
     assert found is not None
     data = {"username": user, "password": demo.demo_password(user), "csrf_token": found[1]}
     assert client.post("/login", data=data).status_code == 303
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_page_in_chromium_shows_every_row_and_fits_a_laptop_and_a_phone(
+    signed: demo.DemoState, direct: dict[str, dict[str, Verdict]]
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from tests.web.test_browser import ARGS, CHROMIUM
+    from tests.web.test_dashboard_layout import OVERFLOWS, SCREENSHOTS, TOLERANCE, WIDTHS
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    settings = WebSettings(session_secret="comparison-browser-" + "b" * 40)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with (
+        BackgroundServer(create_app(signed.workspace, settings)) as server,
+        sync_playwright() as p,
+    ):
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            for device, width in sorted(WIDTHS.items()):
+                context = browser.new_context(viewport={"width": width, "height": 900})
+                page = context.new_page()
+                errors: list[str] = []
+                page.on("pageerror", lambda e, sink=errors: sink.append(str(e)))
+                page.goto(server.url + "/login")
+                page.fill("input[name=username]", "rita")
+                page.fill("input[name=password]", demo.demo_password("rita"))
+                page.click("form[action='/login'] button[type=submit]")
+                page.wait_for_load_state("networkidle")
+                page.click("nav a[href='/compare']")  # the menu leads there
+                page.wait_for_load_state("networkidle")
+                page.locator("#comparison").wait_for(state="attached")
+                shown = {
+                    (row.get_attribute("data-policy"), cell.get_attribute("data-action")): (
+                        cell.get_attribute("data-outcome")
+                    )
+                    for row in page.locator("#comparison tbody tr").all()
+                    for cell in row.locator("td[data-action]").all()
+                }
+                assert shown == _expect(direct), device
+                page.screenshot(path=str(SCREENSHOTS / f"compare-{width}.png"), full_page=True)
+                assert page.evaluate(OVERFLOWS, TOLERANCE) == [], device
+                assert errors == [], device
+                context.close()
+        finally:
+            browser.close()
