@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from scalegate.governance.identity import resolve_actor
 from scalegate.governance.users import add_user
 from scalegate.workspace import Workspace
 from tests.evidence.conftest import EVIDENCE_FIXTURES, count_rows
+from tests.support.sql import counting_everywhere
 
 SCHEMA = EVIDENCE_FIXTURES / "every_eval_ever" / "eval.schema.json"
 RESULTS = EVIDENCE_FIXTURES / "lm_eval" / "results_2025-05-30T10-11-12.123456.json"
@@ -62,6 +64,35 @@ def test_ingest_list_show(workspace: Workspace, checkpoint: str, inspect_logs: d
     assert again.exit_code == 0 and "already ingested" in again.stdout
     human = cli(workspace, "evidence", "list")
     assert human.exit_code == 0 and "tiny_bio" in human.stdout
+
+
+def test_list_pages_through_the_store_with_before(
+    workspace: Workspace, checkpoint: str, inspect_logs: dict[str, Path]
+) -> None:
+    """Following the noted ``--before`` reaches every record once, newest first; a page is read with a
+    LIMIT in SQL and costs the same statements deep in the list as at its start."""
+    logs = [inspect_logs[name] for name in ("success", "json", "epochs", "max_reducer")]
+    assert cli(workspace, "evidence", "ingest", *map(str, logs), "-c", checkpoint).exit_code == 0
+    whole = [r["id"] for r in json.loads(cli(workspace, "evidence", "list", "--json").stdout)]
+    assert len(whole) >= 4 and whole == sorted(whole, reverse=True)
+    seen: list[int] = []
+    counts: list[int] = []
+    args = ["evidence", "list", "--json", "--limit", "1"]
+    while True:
+        with counting_everywhere() as statements:
+            result = cli(workspace, *args)
+        assert result.exit_code == 0, result.output
+        page = [r["id"] for r in json.loads(result.stdout)]
+        assert len(page) == 1 and any(" LIMIT " in s.upper() for s in statements)
+        seen += page
+        note = re.search(r"next page: --before (\d+)", result.stderr)
+        if note is None:
+            break
+        assert f"of {len(whole)} record(s)" in result.stderr
+        counts.append(len(statements))
+        args = ["evidence", "list", "--json", "--limit", "1", "--before", note[1]]
+    assert seen == whole
+    assert len(set(counts)) == 1, counts  # every full page costs the same, however deep
 
 
 def test_bad_input_is_one_line_and_exit_2(workspace: Workspace, checkpoint: str, tmp_path: Path) -> None:

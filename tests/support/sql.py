@@ -8,10 +8,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from scalegate.workspace import Workspace
 
-__all__ = ["counting"]
+__all__ = ["counting", "counting_everywhere"]
 
 
 @contextmanager
@@ -27,3 +28,19 @@ def counting(ws: Workspace) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(ws.engine, "before_cursor_execute", count)
+
+
+@contextmanager
+def counting_everywhere() -> Iterator[list[str]]:
+    """Every SQL statement any engine executes inside the block: for a door (the CLI) that opens its own
+    workspace, and so its own engine."""
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)

@@ -80,11 +80,24 @@ def log_cmd(
     limit: int = typer.Option(20, "--limit", min=1, help="How many entries (newest first)."),
     subject: str | None = typer.Option(None, "--subject", help="Only entries about this subject."),
     event: str | None = typer.Option(None, "--event", help="Only entries of this event type."),
+    before: int | None = typer.Option(
+        None, "--before", min=1, help="Only entries older than this seq (the next page's, as noted)."
+    ),
 ) -> list[Any]:
-    """List the newest entries (read from their canonical bodies)."""
-    from scalegate.governance.audit_access import recent_entries
+    """List the newest entries (read from their canonical bodies), a page at a time: a note on stderr gives
+    the next page's ``--before``."""
+    from scalegate.governance.audit_access import entries_page
 
-    return recent_entries(workspace_of(ctx), actor_of(ctx), limit=limit, subject=subject, event=event)
+    found = entries_page(
+        workspace_of(ctx), actor_of(ctx), limit=limit, subject=subject, event=event, before=before
+    )
+    if found.next_before is not None:
+        # stderr, so that --json stays one document
+        typer.echo(
+            f"note: {len(found.entries)} of {found.total} entries; next page: --before {found.next_before}",
+            err=True,
+        )
+    return found.entries
 
 
 def _print_tree_head(cp: Any) -> None:

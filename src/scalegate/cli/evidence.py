@@ -104,12 +104,23 @@ def evidence_list(
         None, "--checkpoint", "-c", help="Only this checkpoint (MODEL@CKPT)."
     ),
     current: bool = typer.Option(False, "--current", help="Hide superseded records."),
+    limit: int = typer.Option(50, "--limit", min=1, max=1000, help="Records per page (newest first)."),
+    before: int | None = typer.Option(
+        None, "--before", min=1, help="Only records older than this id (the next page's, as noted)."
+    ),
     json_out: bool = JSON_OPT,
 ) -> Any:
-    """List evidence records, newest first."""
-    from scalegate.evidence.service import list_evidence
+    """List evidence records, newest first, a page at a time (a note on stderr gives the next page)."""
+    from scalegate.evidence.service import evidence_page
 
-    return list(list_evidence(workspace_of(ctx), checkpoint, current_only=current))
+    found = evidence_page(workspace_of(ctx), checkpoint, current_only=current, limit=limit, before=before)
+    if found.next_before is not None:
+        # stderr, so that --json stays one document and a pipeline can still read the next page
+        typer.echo(
+            f"note: {len(found.records)} of {found.total} record(s); next page: --before {found.next_before}",
+            err=True,
+        )
+    return found.records
 
 
 def _print_record(record: EvidenceRecord) -> None:
