@@ -10,19 +10,29 @@ traceback (nor an ``error:`` line, in a block whose commands all should succeed)
 line before its fence with ``<!-- illustration: why -->``; a block another test already runs is marked
 ``<!-- run elsewhere: tests/FILE.py -->``. Each marked block is its own test, named ``file:line[mark]``, which
 checks that the block still parses, so what is not run stays visible in every run's listing. Count them with
-``pytest --collect-only -q tests/test_docs_run.py``."""
+``pytest --collect-only -q tests/test_docs_run.py``.
+
+A page that follows the demo (``PREPARED``) finds in its directory the workspaces ``scalegate demo`` leaves
+at the stage the page starts from. The demo is built once per session from the committed Inspect logs (a
+real run of its stand-in tasks takes minutes; ``tests/consistency`` builds it the same way) and each stage
+is copied as a template; a page's directory gets copies, so no page sees another's changes."""
 
 from __future__ import annotations
 
 import ast
+import contextlib
 import os
 import re
+import shutil
+import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.fixtures.inspect_logs.make_logs import committed
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md")])
@@ -157,18 +167,89 @@ def fresh_env(home: Path) -> dict[str, str]:
     return env
 
 
+PREPARED: dict[str, dict[str, str]] = {
+    "docs/walkthrough.md": {"demo-workspace": "propose", "demo-v3": "rsp-v3"},
+    "docs/cli/reports.md": {"demo-workspace": "sign"},
+}
+"""Pages that start from the demo: directory name -> the stage of ``scalegate demo`` it holds (``propose``:
+what ``scalegate demo`` leaves while it serves the dashboard; ``sign``: that workspace once the walkthrough's
+sign-off is done; ``rsp-v3``: what ``scalegate demo --no-serve`` leaves)."""
+DEMO_EVALS = ("wmdp_bio", "lab_bench_protocolqa", "swe_bench", "cybench")
+KEYS = "audit-keys"  # the audit key directory of a page (fresh_env) and of a demo template
+
+
+@pytest.fixture(scope="session")
+def demo_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The demo walked once, a copy of its directory (with its audit keys) kept after each stage a page
+    starts from. The workspace lives at a relative path, as ``scalegate demo`` makes it, so that its outbox
+    follows the copy."""
+    from scalegate.evidence.service import ingest_file
+    from scalegate.testing import demo
+
+    root = tmp_path_factory.mktemp("demo-build")
+    stages = {stage for wanted in PREPARED.values() for stage in wanted.values()}
+    logs = committed("gate")
+    copies: dict[str, Path] = {}
+
+    def keep(stage: str) -> None:
+        if stage in stages:
+            with contextlib.closing(
+                sqlite3.connect(root / "demo-workspace" / ".scalegate" / "scalegate.db")
+            ) as db:
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the copy is then the database file alone
+            copies[stage] = tmp_path_factory.mktemp(f"demo-{stage}")
+            shutil.copytree(root, copies[stage], dirs_exist_ok=True)
+
+    with pytest.MonkeyPatch.context() as patch, contextlib.chdir(root):
+        patch.setenv("SCALEGATE_AUDIT_KEY_DIR", str(root / KEYS))
+        patch.delenv("SCALEGATE_NOW", raising=False)
+        state = demo.fresh_state(Path("demo-workspace"))
+        try:
+            demo.seed(state)
+            for name in DEMO_EVALS:  # the demo's `evaluate`, with the committed logs of its stand-in tasks
+                ingest_file(state.workspace, state.people["eve"], logs[name], state.ref)
+            for stage, step in (
+                ("safeguard", demo.safeguard),
+                ("propose", demo.propose),
+                ("sign", demo.sign),
+                ("rsp-v3", demo.adopt_v3),
+            ):
+                step(state)
+                keep(stage)
+        finally:
+            state.workspace.close()
+    return copies
+
+
 @pytest.fixture(scope="module")
 def page_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """One fresh workspace directory per page, shared by the page's blocks in order."""
     return {page: tmp_path_factory.mktemp("doc") for page in sorted({b.page for b in RUN})}
 
 
+def prepare(page: str, home: Path, request: pytest.FixtureRequest) -> None:
+    """Before the first block of a page that follows the demo: copy in the workspaces it starts from, their
+    audit keys into the page's key directory."""
+    marker = home / STATE / "prepared"
+    if page not in PREPARED or marker.exists():
+        return
+    templates: dict[str, Path] = request.getfixturevalue("demo_templates")
+    for name, stage in PREPARED[page].items():
+        shutil.copytree(templates[stage] / "demo-workspace", home / name)
+        if (templates[stage] / KEYS).is_dir():  # the first signed checkpoint creates the first key
+            shutil.copytree(templates[stage] / KEYS, home / KEYS, dirs_exist_ok=True)
+    marker.write_text("")
+
+
 @pytest.mark.slow  # each block starts the CLI once a command: seconds each, more on a loaded machine
 @pytest.mark.parametrize("block", RUN, ids=[b.where for b in RUN])
-def test_the_block_runs_as_written(block: Block, page_dirs: dict[str, Path]) -> None:
+def test_the_block_runs_as_written(
+    block: Block, page_dirs: dict[str, Path], request: pytest.FixtureRequest
+) -> None:
     home = page_dirs[block.page]
     state = home / STATE
     state.mkdir(exist_ok=True)
+    prepare(block.page, home, request)
     exits = state / "exits"
     exits.write_text("")
     script, steps = script_of(block, state)
