@@ -16,6 +16,7 @@ from scalegate.assessment import completion
 from scalegate.audit import log_size
 from scalegate.context import Context
 from scalegate.errors import ConflictError, InternalError
+from scalegate.gate import migration
 from scalegate.governance import decisions, hooks, policy_change
 from scalegate.governance.decisions import get_decision, open_decision, sign
 from scalegate.store.base import Base
@@ -184,7 +185,10 @@ def test_deferred_hooks_are_installed_when_first_needed(
 
 def test_the_wiring_installs_every_domain_hook() -> None:
     installed = wiring.install()
-    assert installed.ready_checks("policy_change") == [policy_change.check_ready_for_approval]
+    assert installed.ready_checks("policy_change") == [
+        policy_change.check_ready_for_approval,
+        migration.check_impact_current,
+    ]
     assert installed.closed_handlers("policy_change") == [policy_change.on_decision_closed]
     assert installed.closed_handlers("capability_determination") == [completion.complete_assessment]
     assert installed.closed_handlers("safeguards_determination") == []
