@@ -179,3 +179,58 @@ def test_sdk_ingests_locally_and_over_http(
         assert {Path(s["file"]).name for s in remote["skipped"]} >= {"README.txt", "logs.json"}
         again = sdk.ingest("m1@c2", [log_dir, lm_eval_dir])
         assert again["created"] == 0 and again["unchanged"] == 5
+
+
+# -- one transaction per file, through every door, at two sizes --------------------------------------------
+
+SIZES = {1: ("success",), 3: ("epochs", "json", "partial")}
+"""Directories of one and of three logs (different logs, so each size writes records of its own)."""
+
+
+def _ingest_through(door: str, workspace: Workspace, eve: str, directory: Path) -> dict[str, Any]:
+    """Ingest ``directory`` for ``m1@c1`` through ``door``; the JSON document the door answers with."""
+    if door == "cli":
+        result = cli(workspace, "evidence", "ingest", str(directory), "-c", "m1@c1", "--json")
+        assert result.exit_code == 0, result.output
+        documents = json.loads(result.stdout)
+        return {"files": len(documents), "created": sum(d["created"] for d in documents)}
+    if door == "sdk":
+        return Client(workspace=workspace, user=eve).ingest("m1@c1", [directory])
+    from fastapi.testclient import TestClient
+
+    from scalegate.governance.users import create_token
+    from scalegate.web import WebSettings, create_app
+
+    token = create_token(
+        workspace, resolve_actor(workspace, eve), name=f"t-{directory.name}", scopes=["evidence.*"]
+    )
+    with (
+        TestClient(create_app(workspace, WebSettings(session_secret="s" * 48))) as http,
+        Client(base_url="http://testserver", token=token.secret, http_client=http) as sdk,  # type: ignore[arg-type]
+    ):
+        with commits() as committed:
+            done = sdk.ingest("m1@c1", [directory])
+        return {**done, "commits": committed[0]}
+
+
+@pytest.mark.parametrize("door", ["cli", "sdk", "api"])
+def test_every_door_ingests_a_directory_in_one_transaction_per_file_at_two_sizes(
+    door: str, workspace: Workspace, checkpoint: str, eve: str, tmp_path: Path, inspect_logs: dict[str, Path]
+) -> None:
+    if door == "api" and importlib.util.find_spec("fastapi") is None:
+        pytest.skip("web extra not installed")
+    for size, names in SIZES.items():
+        directory = tmp_path / f"logs-{size}"
+        directory.mkdir()
+        for name in names:
+            shutil.copy(inspect_logs[name], directory / inspect_logs[name].name)
+        before = count_rows(workspace)
+        with commits() as committed:
+            done = _ingest_through(door, workspace, eve, directory)
+        # over HTTP, the app's own start-up (a token, the app's state) is outside the count of the upload
+        transactions = done.pop("commits", committed[0])
+        assert done["files"] == size and done["created"] == size, done
+        assert transactions == size, f"{door}: {transactions} transactions for {size} file(s)"
+        after = count_rows(workspace)
+        token = 1 if door == "api" else 0  # the API door's bearer token is issued (and audited) first
+        assert after["audit_entries"] - before["audit_entries"] == size + token  # one entry per file
