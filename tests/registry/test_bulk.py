@@ -300,3 +300,49 @@ def test_api_batches_are_held_to_the_body_limit(workspace: Workspace) -> None:
             sdk.register_checkpoints("m1", payloads(N, workspace))
         assert counts(workspace) == before
         assert sdk.register_checkpoints("m1", payloads(N, workspace), batch_size=200)["registered"] == N
+
+
+# -- one transaction per file or batch, through every door, at two sizes ------------------------------------
+
+
+def _csv(path: Path, rows: list[dict[str, Any]]) -> Path:
+    lines = ["checkpoint,step,training_flops,recorded_at,run,loss:heldout"]
+    lines += [
+        f"{p['name']},{p['step']},{p['training_flops']!r},{p['recorded_at'].isoformat()},{p['run']},"
+        f"{p['losses']['heldout']!r}"
+        for p in rows
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("size", [10, 300])
+def test_cli_imports_a_csv_in_one_transaction_whatever_its_size(
+    workspace: Workspace, tmp_path: Path, size: int
+) -> None:
+    family_with_fit(workspace)
+    csv = _csv(tmp_path / "run.csv", payloads(size, workspace))
+    before = counts(workspace)
+    with write_transactions() as begun:
+        result = cli(workspace, "checkpoint", "import", str(csv), "--model", "m1", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["imported"] == size
+    assert_one_batch(workspace, before, begun[0], size)
+
+
+@needs_web
+@pytest.mark.parametrize(("batch_size", "batches"), [(1000, 1), (150, 2)])
+def test_api_registers_one_transaction_per_batch(
+    workspace: Workspace, http: tuple[Client, Any], batch_size: int, batches: int
+) -> None:
+    """300 checkpoints through the SDK over HTTP: one request, one transaction and one registration entry
+    per batch of ``batch_size``."""
+    family_with_fit(workspace)
+    sdk, _ = http
+    before = counts(workspace)
+    with write_transactions() as begun:
+        done = sdk.register_checkpoints("m1", payloads(300, workspace), batch_size=batch_size)
+    assert done["registered"] == 300
+    assert begun[0] == batches
+    assert counts(workspace)["checkpoints"] - before["checkpoints"] == 300
+    assert [e["data"]["count"] for e in batch_entries(workspace)] == [300 // batches] * batches
