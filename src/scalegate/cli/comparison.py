@@ -34,6 +34,12 @@ def compare_command(
     return compare(workspace_of(ctx), ref, select_policies(policies))
 
 
+def _short(clause: str, limit: int = 60) -> str:
+    """A clause as the table shows it: a standard's reason may cite a clause per threshold, which the table
+    cuts (``--json`` and the needs below keep them whole)."""
+    return clause if len(clause) <= limit else clause[: limit - 1] + "…"
+
+
 def print_comparison(result: Comparison) -> None:
     """One row per framework: the verdict of each action with the clause that decided it; then, per
     framework, what the record lacks for it."""
@@ -48,11 +54,8 @@ def print_comparison(result: Comparison) -> None:
         for action in result.actions:
             row = f.actions[action]
             first = row.decisive[0] if row.decisive else None
-            why = (
-                f" {first.code} ({first.clause})"
-                if first and first.clause
-                else (f" {first.code}" if first else "")
-            )
+            why = f" {first.code}" if first else ""
+            why += f" ({_short(first.clause)})" if first and first.clause else ""
             cells.append(f"{_MARK.get(row.outcome, row.outcome)}{why}")
         name = f.policy_id + (" (active)" if f.active else "")
         rows.append([name, *cells, f"{len(f.cannot_rule_out)}", f"{len(f.needs)}"])

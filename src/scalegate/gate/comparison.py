@@ -440,7 +440,11 @@ def _verdict_needs(policy: Policy, assessment: Assessment | None, verdicts: dict
 
 def _need(policy: Policy, assessment: Assessment | None, reason: Reason) -> Need:
     if reason.data.get("safeguards"):
-        return Need("safeguards", reason.clause, reason.text)
+        gaps = [str(g) for g in reason.data.get("gaps") or []]
+        text = reason.text + (
+            f" (criteria without approved, current evidence: {', '.join(gaps)})" if gaps else ""
+        )
+        return Need("safeguards", reason.clause, text)
     kind = _KINDS.get(reason.code, "document")
     if kind != "decision":
         return Need(kind, reason.clause, reason.text)
