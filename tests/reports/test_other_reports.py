@@ -34,8 +34,8 @@ def test_the_safeguards_report_is_the_safeguards_service_status(make_scenario: B
     s = make_scenario("safeguarded")
     rep = safeguards_report(s.workspace, "security", "L3", ref=REF)
     data = _numbers_match(render_html(rep))
-    with s.workspace.read() as session:
-        status = standard_status(s.workspace, session, "security", "L3")
+    with s.workspace.reading() as ctx:
+        status = standard_status(ctx, "security", "L3")
     assert data["status"] == json.loads(json.dumps(status.to_dict()))
     assert data["status"]["met"] is True
     evidence = data["evidence"]["l3-sec-audit"]
