@@ -23,6 +23,7 @@ from scalegate.governance.identity import resolve_actor
 from scalegate.sdk import Client
 from scalegate.workspace import Workspace
 from tests.evidence.conftest import EVALUATOR, EVIDENCE_FIXTURES, count_rows
+from tests.registry.test_bulk import recorded_bars
 
 LM_EVAL = EVIDENCE_FIXTURES / "lm_eval"
 INSPECT = ("success", "epochs", "json", "partial")
@@ -234,3 +235,14 @@ def test_every_door_ingests_a_directory_in_one_transaction_per_file_at_two_sizes
         after = count_rows(workspace)
         token = 1 if door == "api" else 0  # the API door's bearer token is issued (and audited) first
         assert after["audit_entries"] - before["audit_entries"] == size + token  # one entry per file
+
+
+def test_cli_ingest_shows_a_bar_that_ends_full(
+    workspace: Workspace, checkpoint: str, eve: str, log_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One step per file found: ingested, or skipped when read (the ``logs.json`` listing); the files the
+    walk left out (the README) are notes, not steps."""
+    with recorded_bars(monkeypatch) as bars:
+        result = cli(workspace, "evidence", "ingest", str(log_dir), "-c", checkpoint)
+    assert result.exit_code == 0, result.output
+    assert bars == [["ingesting", 5, 5]]

@@ -346,3 +346,36 @@ def test_api_registers_one_transaction_per_batch(
     assert begun[0] == batches
     assert counts(workspace)["checkpoints"] - before["checkpoints"] == 300
     assert [e["data"]["count"] for e in batch_entries(workspace)] == [300 // batches] * batches
+
+
+@contextmanager
+def recorded_bars(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[list[Any]]]:
+    """The CLI's progress bars drawn in the block: ``[description, total, advanced]`` each (the bar itself
+    is drawn only on a terminal; this stands in for it)."""
+    from scalegate.cli import _progress
+
+    bars: list[list[Any]] = []
+
+    @contextmanager
+    def progress(description: str, total: int, *, json_out: bool) -> Iterator[Any]:
+        bar = [description, total, 0]
+        bars.append(bar)
+
+        def advance(n: int) -> None:
+            bar[2] += n
+
+        yield advance
+
+    monkeypatch.setattr(_progress, "progress", progress)
+    yield bars
+
+
+def test_cli_import_shows_a_bar_advanced_per_checkpoint(
+    workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    family_with_fit(workspace)
+    csv = _csv(tmp_path / "run.csv", payloads(40, workspace))
+    with recorded_bars(monkeypatch) as bars:
+        result = cli(workspace, "checkpoint", "import", str(csv), "--model", "m1")
+    assert result.exit_code == 0, result.output
+    assert bars == [["importing run.csv", 40, 40]]

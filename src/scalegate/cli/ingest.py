@@ -56,10 +56,13 @@ def ingest(
     # The store, the readers and SQLAlchemy load only when a command ingests (``evidence --help`` and the
     # other evidence commands' start-up do not pay for them); Rich only when a progress bar is drawn.
     from scalegate.cli._progress import progress
-    from scalegate.evidence.bulk import Skipped, find_logs, ingest_paths
+    from scalegate.evidence.bulk import find_logs, ingest_paths
 
     metadata = {"elicitation": list(elicitation)} if elicitation else None
     files, skipped = find_logs(paths, recursive=recursive)
+    # the bar counts the files found; one of them that turns out to be no log (a ``logs.json`` listing) is
+    # skipped when read and still advances it, so the bar ends full; the notes of the walk do not
+    counted = {f.path for f in files}
     with progress("ingesting", len(files), json_out=json_out) as advance:
         return ingest_paths(
             workspace_of(st),
@@ -68,7 +71,7 @@ def ingest(
             checkpoint,
             allow_status=allow_status or False,
             metadata=metadata,
-            on_file=lambda outcome: advance(0 if isinstance(outcome, Skipped) else 1),
+            on_file=lambda outcome: advance(1 if outcome.path in counted else 0),
             skipped=skipped,
         )
 

@@ -6,6 +6,7 @@ Commands parse options, call ``scalegate.registry`` and print; heavy modules are
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -301,12 +302,15 @@ def checkpoint_import(
     run: str | None = typer.Option(None, "--run", help="Run for rows that name none."),
     json_out: bool = JSON_OPT,
 ) -> dict[str, Any]:
-    """Import a training run's checkpoints and losses (all or nothing)."""
-    from scalegate.cli._progress import status
-    from scalegate.registry.importer import import_checkpoints
+    """Import a training run's checkpoints and losses (all or nothing, in one transaction)."""
+    from scalegate.cli._progress import progress
+    from scalegate.registry.importer import import_checkpoints, read_checkpoints
 
-    with status(f"importing {path}", json_out=json_out):
-        reports = import_checkpoints(workspace_of(ctx), actor_of(ctx), model, path, run=run)
+    specs = read_checkpoints(path, run=run)  # read and checked first, so the bar knows its length
+    with progress(f"importing {Path(path).name}", len(specs), json_out=json_out) as advance:
+        reports = import_checkpoints(
+            workspace_of(ctx), actor_of(ctx), model, path, specs=specs, on_checkpoint=advance
+        )
     documents = [r.to_dict() for r in reports]
     return {"imported": len(documents), "checkpoints": documents}
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,13 +46,25 @@ _SHARED = ("step", "training_flops", "recorded_at", "stage", "run")
 
 
 def import_checkpoints(
-    workspace: Workspace, actor: Actor, model: str, path: str | Path, *, run: str | None = None
+    workspace: Workspace,
+    actor: Actor,
+    model: str,
+    path: str | Path,
+    *,
+    run: str | None = None,
+    specs: Sequence[tuple[str, CheckpointSpec]] | None = None,
+    on_checkpoint: Callable[[int], None] | None = None,
 ) -> list[Any]:
-    """Read, validate and register every checkpoint of ``path`` for ``model`` (all or nothing)."""
-    specs = read_checkpoints(path, run=run)
+    """Read, validate and register every checkpoint of ``path`` for ``model`` (all or nothing).
+
+    ``specs``: what ``read_checkpoints(path, run=run)`` returned, when a door read the file first (to size
+    its progress bar); ``on_checkpoint`` is told of each checkpoint as it is registered.
+    """
+    if specs is None:
+        specs = read_checkpoints(path, run=run)
     if not specs:
         raise InputError("no checkpoints in file", where=str(path))
-    return register_checkpoints(workspace, actor, model, specs)
+    return register_checkpoints(workspace, actor, model, specs, on_checkpoint=on_checkpoint)
 
 
 def read_checkpoints(path: str | Path, *, run: str | None = None) -> list[tuple[str, CheckpointSpec]]:

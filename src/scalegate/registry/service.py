@@ -15,7 +15,7 @@ would push an assessment deadline out.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -218,6 +218,8 @@ def register_checkpoints(
     actor: Actor,
     model: str,
     specs: Sequence[CheckpointSpec | tuple[str | None, CheckpointSpec]],
+    *,
+    on_checkpoint: Callable[[int], None] | None = None,
 ) -> list[CheckpointReport]:
     """Register many checkpoints of one model in one transaction (all or nothing), in order of recorded date
     then step.
@@ -228,6 +230,9 @@ def register_checkpoints(
     evaluated once for the batch, and each assessment they call for is opened once (the first checkpoint
     that fires it, in order, is its subject), as registering them one by one would. Each spec may come with
     the place it was read from (``file:line``) so that a failure names it.
+
+    ``on_checkpoint(1)`` is called as each checkpoint's row and effective compute are made, inside the
+    transaction (a door's progress bar: the per-checkpoint work of a large batch is most of its time).
     """
     require(actor, "registry.write", workspace.policy())
     placed = [spec if isinstance(spec, tuple) else (None, spec) for spec in specs]
@@ -257,6 +262,8 @@ def register_checkpoints(
                 raise type(exc)(exc.message, where=where or exc.where) from exc
             rows.append(row)
             estimates.append(estimate)
+            if on_checkpoint is not None:
+                on_checkpoint(1)
         rows = _insert(session, owner, rows)
         losses = [loss for row in rows for loss in row.losses]
         workspace.record(
