@@ -176,13 +176,16 @@ def test_csv_and_json_exports_agree() -> None:
 
 def test_selection_names_builtins_or_all() -> None:
     assert [p.id for p in select_policies("all")] == builtin_ids()
+    assert [p.id for p in select_policies("all, all")] == builtin_ids()
     assert [p.id for p in select_policies(" gdm-fsf-3.0 ,anthropic-rsp-1.0,gdm-fsf-3.0")] == [
         "gdm-fsf-3.0",
         "anthropic-rsp-1.0",
     ]
 
 
-@pytest.mark.parametrize("spec", ["", " , ", "nope", "gdm-fsf-3.0,../../etc/passwd"])
+@pytest.mark.parametrize(
+    "spec", ["", " , ", "nope", "gdm-fsf-3.0,../../etc/passwd", "all,gdm-fsf-3.0", "ALL"]
+)
 def test_selection_refuses_what_is_not_a_builtin(spec: str) -> None:
     with pytest.raises(InputError) as info:
         select_policies(spec)

@@ -153,16 +153,18 @@ def select_policies(spec: str, *, allow_files: bool = False) -> list[Policy]:
     when ``allow_files`` (the CLI, never the API, which must not read the server's files), policy files.
 
     Raises ``InputError`` (``where="policies"``) naming the first entry that is neither."""
-    names = [n.strip() for n in spec.split(",") if n.strip()]
+    names = list(dict.fromkeys(n.strip() for n in spec.split(",") if n.strip()))
     if not names:
         raise InputError("name `all` or at least one policy id", where="policies")
     if len(names) > MAX_SELECTION:
         raise InputError(f"{len(names)} policies named; at most {MAX_SELECTION}", where="policies")
     if names == ["all"]:
         return [load_builtin(i) for i in builtin_ids()]
+    if "all" in names:
+        raise InputError("`all` stands alone; name either `all` or policy ids", where="policies")
     known = builtin_ids()
     chosen: list[Policy] = []
-    for name in dict.fromkeys(names):
+    for name in names:
         if name in known:
             chosen.append(load_builtin(name))
         elif allow_files and Path(name).is_file():
