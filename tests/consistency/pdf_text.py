@@ -156,7 +156,9 @@ def _compliance(out: Statements, words: list[Word], period: tuple[date, date]) -
         first = row["deadline"]
         tallest = max(w.height for w in first)
         title = _joined([w for w in first if w.height > tallest - 0.3])
-        subject = _joined([w for w in first if w.height <= tallest - 0.3])
+        # A subject is an identifier (``frontier@c1``, ``cadence:noncompliance-summary``): no spaces, broken
+        # anywhere when the column is narrow, so its lines join with nothing between them.
+        subject = _joined([w for w in first if w.height <= tallest - 0.3], sep="")
         key = f"{title} | {subject} | {row['due'][0].text}"
         out.add(key, "status", row["status"][0].text)
         keys.append(key)
@@ -242,8 +244,8 @@ def _header(words: list[Word], heads: tuple[str, ...]) -> list[Word] | None:
     return None
 
 
-def _joined(words: list[Word]) -> str:
-    """The words of one cell as one line of text: its printed lines joined by a space, or by nothing after a
+def _joined(words: list[Word], sep: str = " ") -> str:
+    """The words of one cell as one line of text: its printed lines joined by ``sep``, or by nothing after a
     line that ends in a hyphen (a word broken across lines at its hyphen)."""
     lines: list[list[Word]] = []
     for w in sorted(words, key=lambda w: (w.y0, w.x0)):
@@ -254,5 +256,5 @@ def _joined(words: list[Word]) -> str:
     text = ""
     for line in lines:
         part = " ".join(w.text for w in sorted(line, key=lambda w: w.x0))
-        text += part if not text or text.endswith("-") else " " + part
+        text += part if not text or text.endswith("-") else sep + part
     return text
