@@ -35,7 +35,8 @@ from scalegate.governance.users import create_token
 from scalegate.jsonable import to_jsonable
 from scalegate.policy import builtin_ids, load_builtin
 from scalegate.reports.comparison import comparison_report
-from scalegate.reports.render import DATA_ID, render_html, render_pdf
+from scalegate.reports.document import Report
+from scalegate.reports.render import DATA_ID, render_html, render_markdown, render_pdf
 from scalegate.store.models.audit import AuditEntryRow
 from scalegate.testing import demo
 from scalegate.web import WebSettings, create_app
@@ -221,12 +222,20 @@ def _expect(direct: dict[str, dict[str, Verdict]]) -> dict[tuple[str, str], str]
     return {(pid, action): v.outcome for pid, verdicts in direct.items() for action, v in verdicts.items()}
 
 
+@pytest.fixture(scope="module")
+def report(signed: demo.DemoState) -> Report:
+    return comparison_report(signed.workspace, signed.ref, select_policies("all"))
+
+
+@pytest.fixture(scope="module")
+def html(report: Report) -> str:
+    return render_html(report)
+
+
 @pytest.mark.slow
-def test_the_report_in_html_and_pdf_shows_every_row(
-    signed: demo.DemoState, direct: dict[str, dict[str, Verdict]], tmp_path: Path
+def test_the_html_report_shows_every_row_and_every_missing_evaluation(
+    signed: demo.DemoState, direct: dict[str, dict[str, Verdict]], report: Report, html: str
 ) -> None:
-    report = comparison_report(signed.workspace, signed.ref, select_policies("all"))
-    html = render_html(report)
     cells = re.findall(r'<tr class="framework" data-policy="([^"]+)">(.*?)</tr>', html, flags=re.S)
     shown = {
         (pid, action): outcome
@@ -242,23 +251,33 @@ def test_the_report_in_html_and_pdf_shows_every_row(
         for need in row["needs"]:
             if need["kind"] == "evidence":  # every missing evaluation is printed with its id and task
                 assert f'data-indicator="{need["indicator"]}" data-task="{need["task"]}"' in html
+    markdown, _ = render_markdown(report)
+    assert all(f"## {pid}: " in markdown for pid in builtin_ids())
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not all(shutil.which(t) for t in ("pdftotext", "pdfdetach")), reason="poppler-utils not installed"
+)
+def test_the_pdf_report_carries_and_prints_every_row(
+    direct: dict[str, dict[str, Verdict]], report: Report, html: str, tmp_path: Path
+) -> None:
     pdf = render_pdf(report, html)
     assert pdf.startswith(b"%PDF")
-    if shutil.which("pdfdetach") and shutil.which("pdftotext"):
-        pdf_path = tmp_path / "comparison.pdf"
-        pdf_path.write_bytes(pdf)
-        attached = tmp_path / "attached"
-        attached.mkdir()
-        subprocess.run(["pdfdetach", "-saveall", "-o", str(attached), str(pdf_path)], check=True)
-        embedded = json.loads((attached / "report-data.json").read_text(encoding="utf-8"))
-        rows = embedded["comparison"]["frameworks"]
-        assert {(r["policy_id"], a): v["outcome"] for r in rows for a, v in r["actions"].items()} == _expect(
-            direct
-        )
-        printed = subprocess.run(
-            ["pdftotext", "-layout", str(pdf_path), "-"], capture_output=True, text=True, check=True
-        ).stdout
-        assert all(pid in printed for pid in builtin_ids())
+    pdf_path = tmp_path / "comparison.pdf"
+    pdf_path.write_bytes(pdf)
+    attached = tmp_path / "attached"
+    attached.mkdir()
+    subprocess.run(["pdfdetach", "-saveall", "-o", str(attached), str(pdf_path)], check=True)
+    embedded = json.loads((attached / "report-data.json").read_text(encoding="utf-8"))
+    rows = embedded["comparison"]["frameworks"]
+    assert {(r["policy_id"], a): v["outcome"] for r in rows for a, v in r["actions"].items()} == _expect(
+        direct
+    )
+    printed = subprocess.run(
+        ["pdftotext", "-layout", str(pdf_path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert all(pid in printed for pid in builtin_ids())
 
 
 def test_the_cli_prints_the_comparison_and_refuses_bad_input(signed: demo.DemoState, tmp_path: Path) -> None:
@@ -313,6 +332,10 @@ def test_the_api_and_the_page_over_http(signed: demo.DemoState, comparison: Comp
         page = client.get("/compare", params={"ref": signed.ref})
         assert page.status_code == 200
         assert re.findall(r'<tr data-policy="([^"]+)">', page.text) == builtin_ids()
+        refused = client.get("/compare", params={"ref": signed.ref, "policies": "anthropic-rsp-9.9"})
+        assert refused.status_code == 400 and "anthropic-rsp-9.9" in refused.text
+        narrowed = client.get("/compare", params={"ref": signed.ref, "policies": f"{ACTIVE},gdm-fsf-3.0"})
+        assert re.findall(r'<tr data-policy="([^"]+)">', narrowed.text) == [ACTIVE, "gdm-fsf-3.0"]
         for row in comparison.frameworks:
             for action in ACTIONS:
                 outcome = row.actions[action].outcome
