@@ -211,9 +211,8 @@ def _cell(policy: Policy, concept: CoverageConcept, notes: list[CoverageNote]) -
     """The derived cell, unless a note says the text does not address the concept or leaves it to the lab."""
     overriding = [n for n in notes if n.status != "stated"]
     if overriding:
-        status: CoverageStatus = (
-            "left_to_lab" if any(n.status == "left_to_lab" for n in overriding) else ("not_addressed")
-        )
+        left = any(n.status == "left_to_lab" for n in overriding)
+        status: CoverageStatus = "left_to_lab" if left else "not_addressed"
         return Cell(
             concept, status, "; ".join(n.text for n in overriding), _cites(n.source for n in overriding)
         )
