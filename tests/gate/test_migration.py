@@ -263,5 +263,15 @@ def test_a_proposal_records_its_impact_and_approval_refuses_it_once_stale(lab: d
     recorded = record_change_impact(ws, people["rita"], change.id)
     assert recorded.current and recorded.recorded is not None
     assert policy_change.show_change(ws, people["rita"], change.id).impact == recorded.recorded
+    token = create_token(ws, people["rita"], name="approval", scopes=["*"]).secret
+    client = TestClient(create_app(ws, WebSettings(session_secret="migrate-" + "m" * 40)))
+    auth = {"Authorization": f"Bearer {token}"}
+    current = client.get(f"/api/v1/policy-changes/{change.id}/impact", headers=auth)
+    assert current.status_code == 200, current.text
+    assert current.json()["current"] is True
+    assert current.json()["recorded"]["digest"] == recorded.impact.digest
+    view = client.get(f"/api/v1/policy-changes/{change.id}", headers=auth).json()
+    assert view["impact"]["digest"] == recorded.impact.digest
+
     policy_change.sign_change(ws, people["bea"], change.id, password=password("bea"))
     assert policy_change.show_change(ws, people["rita"], change.id).status == "approved"
