@@ -142,6 +142,10 @@ class VerdictChange:
     def changed(self) -> bool:
         return self.before != self.after
 
+    def to_dict(self) -> dict[str, Any]:
+        """Its fields, and whether the outcome changes."""
+        return {**{f.name: getattr(self, f.name) for f in dataclasses.fields(self)}, "changed": self.changed}
+
 
 @dataclass(frozen=True)
 class Deadline:
