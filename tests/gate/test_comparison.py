@@ -141,12 +141,20 @@ def test_missing_evidence_is_named_and_never_ruled_out(
             if f.status == "active" and not f.ruled_out and not f.indicators
         }
         assert {n.threshold for n in row.needs if n.kind == "unbound"} == unbound, row.policy_id
+        for domain in row.uncovered_domains:  # every active threshold of the domain lacks usable evidence
+            of_domain = [t for t in policy.thresholds if t.domain == domain and t.status == "active"]
+            assert of_domain and all(
+                not any(i.state != "insufficient_evidence" for i in f.indicators)
+                for f in assessment.findings
+                if f.threshold_id in {t.id for t in of_domain}
+            ), (row.policy_id, domain)
         for need in row.needs:
             if need.kind in ("evidence", "unbound"):
                 finding = next(t for t in row.thresholds if t.threshold_id == need.threshold)
                 assert not finding.ruled_out and "cannot rule out" in need.text, (row.policy_id, need)
         seen += len(named)
     assert seen > 0  # the demo's four evaluations leave most frameworks' evaluations unmet
+    assert any(row.uncovered_domains for row in comparison.frameworks)
 
 
 def test_missing_evidence_is_never_an_allow(comparison: Comparison) -> None:

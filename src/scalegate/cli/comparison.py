@@ -68,6 +68,8 @@ def print_comparison(result: Comparison) -> None:
         if not f.needs:
             continue
         out.print(f"[bold]{f.policy_id}[/bold] needs:")
+        if f.uncovered_domains:
+            out.print(f"  domains with no usable result: {', '.join(f.uncovered_domains)}", markup=False)
         for need in f.needs:
             clause = f" [{need.clause}]" if need.clause else ""
             out.print(f"  {need.kind}: {need.text}{clause}", markup=False)

@@ -195,6 +195,9 @@ class FrameworkRow:
     needs: list[Need]
     basis: str
     errors: list[str] = field(default_factory=list)
+    uncovered_domains: list[str] = field(default_factory=list)
+    """Domains of the framework's active thresholds for which the record has no usable result at all: no
+    indicator of any of their thresholds is bound to evidence on the checkpoint."""
 
     @property
     def cannot_rule_out(self) -> list[str]:
@@ -316,7 +319,20 @@ def _row(
         needs=_evidence_needs(policy, assessment, domains) + row.needs,
         basis=assessment.basis.reason,
         errors=list(assessment.errors),
+        uncovered_domains=_uncovered(assessment, domains),
     )
+
+
+def _uncovered(assessment: Assessment, domains: dict[str, str]) -> list[str]:
+    """The domains of active thresholds none of whose indicators has a usable result on the record."""
+    covered: dict[str, bool] = {}
+    for finding in assessment.findings:
+        if finding.status != "active":
+            continue
+        domain = domains.get(finding.threshold_id, "")
+        usable = any(i.state != "insufficient_evidence" for i in finding.indicators)
+        covered[domain] = covered.get(domain, False) or usable
+    return [d for d, ok in covered.items() if not ok]
 
 
 def _unverified(verdict: Verdict, faults: list[Reason]) -> Verdict:
