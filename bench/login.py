@@ -113,9 +113,9 @@ def _report(label: str, times: dict[str, float]) -> bool:
 def main() -> None:
     import httpx
 
+    from scalegate.governance.login_throttle import ThrottleSettings
     from scalegate.web import WebSettings, create_app
     from scalegate.web.server import BackgroundServer
-    from scalegate.web.throttle import ThrottleSettings
 
     with tempfile.TemporaryDirectory() as tmp:
         workspace = _workspace(Path(tmp))

@@ -11,6 +11,7 @@ floor and any floor below, never one above. A new top-level package or module mu
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -128,3 +129,34 @@ def test_function_level_imports_are_counted(graph: Any, capsys: pytest.CaptureFi
     with capsys.disabled():
         print(f"\nfunction-level imports of scalegate modules: {len(found)}", sorted(by_package.items()))
     assert len(found) > 0
+
+
+DOOR_QUERIES = re.compile(
+    r"from sqlalchemy(?:\.\w+)* import [^\n]*\b(?:select|text|func|insert|update|delete)\b"
+    r"|(?<![.\w])session\.(?:execute|scalars|scalar|query)\("
+    r"|(?<![.\w])session\.get\((?![\"'])"  # an ORM lookup, not a web session's dict key
+    r"|exec_driver_sql\("
+)
+"""What a door would write to query a table itself."""
+
+ALLOWED_DOOR_QUERIES = {
+    "src/scalegate/web/state.py": "reads the audit log's size (the SQL is audit.log.LOG_SIZE_SQL) on every "
+    "request, on connections of its own, to key the server's caches",
+}
+"""Doors that may run a query, -> why. Keep it short."""
+
+
+def test_doors_query_no_table_themselves() -> None:
+    """The CLI, the web server and the SDK parse, call a service and print: no door imports a table or writes
+    a query, so every rule about what a row means (coverage, sealing, staleness) lives in one service."""
+    found: list[str] = []
+    for door in ("cli", "web", "sdk"):
+        for path in sorted((ROOT / "src" / "scalegate" / door).rglob("*.py")):
+            source = path.read_text(encoding="utf-8")
+            where = path.relative_to(ROOT)
+            if str(where) in ALLOWED_DOOR_QUERIES:
+                continue
+            if "scalegate.store.models" in source:
+                found.append(f"{where}: imports a table")
+            found += [f"{where}: {m.group(0)}" for m in DOOR_QUERIES.finditer(source)]
+    assert found == [], found

@@ -33,7 +33,7 @@ from scalegate.workspace_mode import MODE_SETTING, WorkspaceMode, check_mode, st
 if TYPE_CHECKING:
     from scalegate.policy import Policy
 
-__all__ = ["ActivePolicy", "Context", "Workspace", "init_workspace", "open_workspace"]
+__all__ = ["ActivePolicy", "Context", "Workspace", "init_workspace", "open_workspace", "stored_revision"]
 
 
 _SYSTEM_CLOCK = SystemClock()
@@ -182,7 +182,7 @@ def open_workspace(url: str | None = None, clock: Clock | None = None) -> Worksp
             raise StoreError(f"no workspace at {path} (none was initialised there)")
     engine = make_engine(resolved)
     try:
-        revision = _stored_revision(engine)
+        revision = stored_revision(engine)
     except SQLAlchemyError as exc:
         engine.dispose()
         raise StoreError(f"cannot open store: {getattr(exc, 'orig', exc)}", where=_hide(resolved)) from exc
@@ -201,7 +201,7 @@ def _mode_of(engine: Engine) -> WorkspaceMode:
         return stored_mode(session)
 
 
-def _stored_revision(engine: Engine) -> str | None:
+def stored_revision(engine: Engine) -> str | None:
     """The store's schema revision, read directly (Alembic is imported only when a migration must run)."""
     with engine.connect() as conn:
         if "alembic_version" not in inspect(conn).get_table_names():
@@ -232,7 +232,7 @@ def init_workspace(
     engine = make_engine(resolved)
     try:
         # A store already at head (reopened, or copied from a migrated template) needs no Alembic import.
-        if _stored_revision(engine) != HEAD_REVISION:
+        if stored_revision(engine) != HEAD_REVISION:
             from scalegate.store.migrate import upgrade
 
             upgrade(engine)

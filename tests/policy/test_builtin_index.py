@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scalegate.cli.fast import builtin_summaries
+from scalegate.cli._index import builtin_summaries
 from scalegate.policy.service import builtin_index, index_path
 
 

@@ -11,10 +11,10 @@ import pytest
 from scalegate.actor import Actor
 from scalegate.governance import noncompliance
 from scalegate.governance.identity import resolve_actor
+from scalegate.governance.login_throttle import ThrottleSettings
 from scalegate.governance.users import add_user
 from scalegate.web import WebSettings, create_app
 from scalegate.web.server import BackgroundServer
-from scalegate.web.throttle import ThrottleSettings
 from scalegate.workspace import Workspace
 from tests.web.test_browser import ARGS, CHROMIUM, PASSWORD, Visitor
 

@@ -66,9 +66,23 @@ def test_liveness_and_readiness_follow_the_store_and_its_schema(ws: Workspace) -
         assert behind.json()["schema"] == "0099_from_the_future"
         with ws.engine.begin() as conn:
             conn.execute(text("DROP TABLE alembic_version"))
-        gone = client.get("/readyz")
-        assert gone.status_code == 503 and gone.json()["store"] == "unreachable"
+        gone = client.get("/readyz")  # the store answers, but holds no schema at all
+        assert gone.status_code == 503 and gone.json()["reason"] == "schema is not at head"
+        assert gone.json()["schema"] is None
         assert client.get("/healthz").status_code == 200  # the process itself is still up
+
+
+def test_a_store_that_does_not_answer_is_unreachable_not_ready(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from sqlalchemy import create_engine
+
+    from scalegate.web.operations import readiness
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'no-such-directory' / 'scalegate.db'}")
+    ready, document = readiness(SimpleNamespace(engine=engine))
+    assert not ready
+    assert document["store"] == "unreachable" and "unable to open database file" in document["reason"]
 
 
 def test_metrics_count_requests_verdicts_and_read_the_store(tmp_path: Path, clock: FixedClock) -> None:

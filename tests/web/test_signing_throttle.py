@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import func, select
 
 from scalegate.clock import FixedClock
+from scalegate.governance.login_throttle import ThrottleSettings
 from scalegate.governance.users import create_token
 from scalegate.store.models.governance import SignatureRow
 from scalegate.web import WebSettings, create_app
 from scalegate.web.server import BackgroundServer
-from scalegate.web.throttle import ThrottleSettings
 from tests.web.scenario import PASSWORD, Scenario, build
 
 pytestmark = pytest.mark.slow

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from scalegate.audit.verify import verify
 from scalegate.errors import TooManyRequests
+from scalegate.governance.login_throttle import LoginThrottle, ThrottleSettings
 from scalegate.store.models.throttle import LoginFailureRow
-from scalegate.web.throttle import LoginThrottle, ThrottleSettings
 from scalegate.workspace import Workspace
 
 

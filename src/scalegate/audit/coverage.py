@@ -12,7 +12,8 @@ Every table of the store is one of three kinds:
   costs speed, never a wrong answer. Verify runs the cache's own check and reports rows that fail it, which
   are ignored and rebuilt by their reader.
 - **transient**: not part of the record and not derived from it: counters the servers share through the
-  store (the sign-in throttle's failures, ``scalegate.web.throttle``). Verify reads none of its rows. An edit
+  store (the sign-in throttle's failures, ``scalegate.governance.login_throttle``). Verify reads none of its
+  rows. An edit
   can loosen or tighten the throttle, which gives someone with write access to the store nothing they lack:
   they can read the password hashes and guess offline.
 

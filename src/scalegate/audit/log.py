@@ -30,7 +30,7 @@ from scalegate.audit.row_index import index_refs
 from scalegate.canonical import canonical_json, leaf_hash
 from scalegate.store.models.audit import AuditEntryRow, AuditHeadRow
 
-__all__ = ["NewEntry", "append", "append_many", "ensure_head", "entry_body", "log_size"]
+__all__ = ["LOG_SIZE_SQL", "NewEntry", "append", "append_many", "ensure_head", "entry_body", "log_size"]
 
 
 @dataclass(frozen=True)
@@ -165,6 +165,11 @@ def append_many(session: Session, entries: Sequence[NewEntry], *, index: bool = 
             session.connection(), [(first + i, e.data) for i, e in enumerate(entries) if e.data.get("rows")]
         )
     return list(range(first, first + len(entries)))
+
+
+LOG_SIZE_SQL = "SELECT size FROM audit_head WHERE id = 1"
+"""``log_size`` as plain SQL, for readers that hold a bare driver connection (the server's state version,
+read on every request, skips the ORM)."""
 
 
 def log_size(session: Session) -> int:

@@ -14,10 +14,9 @@ and judges every malformed command line itself.
 
 from __future__ import annotations
 
-import os
 import sys
 
-__all__ = ["answer", "builtin_summaries"]
+__all__ = ["answer"]
 
 _GLOBAL_WITH_VALUE = ("--db", "--as")
 
@@ -38,30 +37,6 @@ def _command_words(args: list[str]) -> list[str] | None:
     return out
 
 
-def builtin_summaries() -> str | None:
-    """``scalegate policy list --json`` from the index of the built-in policies, or None if the index is
-    missing or any policy file differs from the one it was computed from (``policy.service.builtin_index``).
-    """
-    import hashlib
-
-    directory = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "policy", "builtin")
-    try:
-        with open(os.path.join(directory, "index.txt"), encoding="utf-8") as fh:
-            head, sep, document = fh.read().partition("\n\n")
-        listed = [line.split(" ", 1) for line in head.splitlines() if not line.startswith("#")]
-        if not sep or sorted(n for _, n in listed) != sorted(
-            n for n in os.listdir(directory) if n.endswith(".yaml")
-        ):
-            return None
-        for digest, name in listed:
-            with open(os.path.join(directory, name), "rb") as fh:
-                if hashlib.sha256(fh.read()).hexdigest() != digest:
-                    return None
-    except (OSError, ValueError):
-        return None
-    return document
-
-
 def answer(args: list[str]) -> int | None:
     """Print the answer to ``args`` and return the exit code, or return None to run the full CLI."""
     words = _command_words(args)
@@ -78,6 +53,8 @@ def answer(args: list[str]) -> int | None:
         sys.stdout.write(f"scalegate {__version__}\n")
         return 0
     if words == ["policy", "list", "--json"]:
+        from scalegate.cli._index import builtin_summaries
+
         document = builtin_summaries()
         if document is None:
             return None

@@ -40,7 +40,7 @@ def list_policies(
     """List the built-in policies."""
     import json
 
-    from scalegate.cli.fast import builtin_summaries as indexed
+    from scalegate.cli._index import builtin_summaries as indexed
 
     document = indexed()  # the shipped index, while every policy file still has its recorded hash
     if document is not None:

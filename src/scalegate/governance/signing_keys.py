@@ -61,6 +61,7 @@ __all__ = [
     "STATEMENT_FORMAT",
     "KeyView",
     "Signed",
+    "SigningStanding",
     "acknowledgement_statement",
     "approve_key",
     "consultation_statement",
@@ -72,6 +73,7 @@ __all__ = [
     "reseal",
     "retire_keys",
     "sign_statement",
+    "signing_standing",
     "signoff_statement",
     "statement_bytes",
     "unlock",
@@ -443,6 +445,29 @@ def reseal(session: Session, user: UserRow, old_password: str, new_password: str
 def has_usable_key(session: Session, user_id: int) -> bool:
     """Whether the user holds a pending or approved key (a password change must re-seal it)."""
     return any(k.status in ("pending", "approved") for k in _keys_of(session, user_id))
+
+
+@dataclass(frozen=True)
+class SigningStanding:
+    """How a user signs: with a key they hold (pending or approved), and whether they have a local password
+    (a single sign-on user has none, so they choose a passphrase that seals their key)."""
+
+    holds_key: bool
+    local_password: bool
+
+    @property
+    def can_sign(self) -> bool:
+        """A key is held, or one follows the password at the first signature."""
+        return self.holds_key or self.local_password
+
+
+def signing_standing(workspace: Workspace, user_id: int) -> SigningStanding | None:
+    """The user's signing standing, read in a transaction of its own (None: no such user)."""
+    with workspace.read() as session:
+        user = session.get(UserRow, user_id)
+        if user is None:
+            return None
+        return SigningStanding(has_usable_key(session, user.id), user.password_hash is not None)
 
 
 def _check_password(user: UserRow, password: str) -> None:

@@ -21,6 +21,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scalegate import __version__, wiring
+from scalegate.governance.login_throttle import LoginThrottle, ThrottleSettings
 from scalegate.governance.notifications import Notifier
 from scalegate.governance.users import dummy_hash
 from scalegate.web import operations
@@ -30,7 +31,6 @@ from scalegate.web.errors import install_error_handlers
 from scalegate.web.limits import BodyLimit, BodyLimitMiddleware
 from scalegate.web.request_log import RequestLogMiddleware
 from scalegate.web.state import StateVersion, VersionedCache
-from scalegate.web.throttle import LoginThrottle, ThrottleSettings
 from scalegate.web.ui.page_cache import PageCache
 from scalegate.web.ui.pages import ui_routers
 from scalegate.workspace import Workspace, open_workspace

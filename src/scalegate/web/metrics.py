@@ -22,7 +22,7 @@ import math
 import os
 import threading
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -98,17 +98,11 @@ class StoreCollector(Collector):
         self.workspace = workspace
 
     def collect(self) -> Iterator[Metric]:
-        from sqlalchemy import func, select
+        from scalegate.audit.figures import store_figures
 
-        from scalegate.store.models.audit import AuditCheckpointRow, AuditHeadRow
-        from scalegate.store.models.evidence import EvidenceBlobRow
-
-        with self.workspace.read() as session:
-            size = session.execute(select(AuditHeadRow.size).where(AuditHeadRow.id == 1)).scalar()
-            signed = session.execute(select(func.max(AuditCheckpointRow.created_at))).scalar()
-            files, stored = session.execute(
-                select(func.count(), func.coalesce(func.sum(EvidenceBlobRow.size), 0))
-            ).one()
+        figures = store_figures(self.workspace)
+        size, signed = figures.log_entries, figures.last_signed
+        files, stored = figures.evidence_files, figures.evidence_bytes
         now = self.workspace.now()
         entries = GaugeMetricFamily("scalegate_audit_log_entries", "Entries in the audit log.")
         entries.add_metric([], float(size or 0))
@@ -117,7 +111,7 @@ class StoreCollector(Collector):
             "scalegate_audit_seconds_since_signed_tree_head",
             "Seconds since the newest signed tree head (checkpoint) of the audit log; +Inf when none exists.",
         )
-        age.add_metric([], (now - _aware(signed)).total_seconds() if signed is not None else math.inf)
+        age.add_metric([], (now - signed).total_seconds() if signed is not None else math.inf)
         yield age
         ingested = CounterMetricFamily(
             "scalegate_ingested_files", "Evidence files stored (content-addressed, so each counted once)."
@@ -127,12 +121,6 @@ class StoreCollector(Collector):
         volume = CounterMetricFamily("scalegate_ingested_bytes", "Bytes of evidence files stored.")
         volume.add_metric([], float(stored))
         yield volume
-
-
-def _aware(at: Any) -> Any:
-    from datetime import UTC
-
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def exposition(workspace: Workspace) -> tuple[bytes, str]:

@@ -34,12 +34,12 @@ async def healthz(_: Actor = Depends(public("supervisors probe whether the proce
 
 def readiness(workspace: Any) -> tuple[bool, dict[str, Any]]:
     """Whether the store answers with its schema at head, and what was found."""
-    from sqlalchemy import text
     from sqlalchemy.exc import SQLAlchemyError
 
+    from scalegate.workspace import stored_revision
+
     try:
-        with workspace.engine.connect() as conn:
-            revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
+        revision = stored_revision(workspace.engine)
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:300]
         return False, {"status": "unavailable", "store": "unreachable", "reason": reason}

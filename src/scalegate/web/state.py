@@ -24,12 +24,13 @@ from typing import Any
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 
+from scalegate.audit.log import LOG_SIZE_SQL
 from scalegate.errors import StoreError
 from scalegate.workspace import Workspace
 
 __all__ = ["StateVersion", "VersionedCache", "request_version"]
 
-_SIZE = "SELECT size FROM audit_head WHERE id = 1"
+_SIZE = LOG_SIZE_SQL
 ASYNC_CONNECTIONS = 4
 """Asynchronous PostgreSQL connections a reader may open (on the server's event loop)."""
 

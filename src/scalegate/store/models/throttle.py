@@ -1,7 +1,8 @@
 """The sign-in throttle's table: failed sign-ins, shared by every server process of the workspace.
 
 Not part of the record (``scalegate.audit.coverage`` declares it transient): a failed guess changes no state
-the log describes, and rows older than the throttle's window are deleted (``scalegate.web.throttle``).
+the log describes, and rows older than the throttle's window are deleted
+(``scalegate.governance.login_throttle``).
 """
 
 from __future__ import annotations

@@ -8,11 +8,12 @@ from starlette.concurrency import run_in_threadpool
 
 from scalegate.actor import Actor
 from scalegate.errors import AuthenticationError, TooManyRequests
+from scalegate.governance.login_throttle import LoginThrottle
 from scalegate.governance.sessions import end_session as end_server_session
 from scalegate.governance.sessions import start_session as start_server_session
 from scalegate.governance.users import authenticate_password
 from scalegate.web.auth import end_session, public, session_secret, start_session
-from scalegate.web.throttle import LoginThrottle, client_address
+from scalegate.web.throttle import client_address
 from scalegate.web.ui.common import safe_next
 from scalegate.web.ui.render import render
 from scalegate.web.ui.sso import ID_TOKEN_KEY, login_options, provider_logout_url
@@ -42,8 +43,8 @@ async def login(
 ) -> Response:
     """Check the password (argon2, by governance) and open a session kept on the server.
 
-    Failures are counted per user name and per client address (``scalegate.web.throttle``); past the limit
-    the answer is 429 with ``Retry-After``, and the password is not checked at all."""
+    Failures are counted per user name and per client address (``scalegate.governance.login_throttle``);
+    past the limit the answer is 429 with ``Retry-After``, and the password is not checked at all."""
     workspace = request.app.state.workspace
     throttle: LoginThrottle = request.app.state.throttle
     address = client_address(request)

@@ -16,16 +16,14 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from scalegate.actor import Actor
 from scalegate.errors import AuthenticationError, NotFoundError, ScalegateError
 from scalegate.governance.oidc import LoginRequest, OIDCClient, OIDCConfig
 from scalegate.governance.sessions import start_session as start_server_session
-from scalegate.governance.signing_keys import PASSPHRASE_MIN, has_usable_key, register_passphrase_key
+from scalegate.governance.signing_keys import PASSPHRASE_MIN, register_passphrase_key, signing_standing
 from scalegate.governance.sso import SSOSettings, sign_in, sso_settings
-from scalegate.store.models.governance import UserRow
 from scalegate.web.auth import public, start_session
 from scalegate.web.ui.common import flash, safe_next
 from scalegate.web.ui.render import render
@@ -128,9 +126,8 @@ async def callback(
 
 def _holds_key(workspace: Any, actor: Actor) -> bool:
     """Whether the user holds a key, or signs with a password (then the key follows the password)."""
-    with workspace.read() as session:
-        user = session.get(UserRow, actor.user_id)
-        return user is None or user.password_hash is not None or has_usable_key(session, user.id)
+    standing = signing_standing(workspace, actor.user_id) if actor.user_id is not None else None
+    return standing is None or standing.can_sign
 
 
 def login_options(request: Request) -> dict[str, Any]:
@@ -161,11 +158,16 @@ def key_form(
     """The form where a single sign-on user chooses the passphrase that seals their signing key."""
     if actor.kind != "user":
         return RedirectResponse("/login?next=/signing-key", status_code=303)
-    with request.app.state.workspace.read() as session:
-        user = session.execute(select(UserRow).where(UserRow.id == actor.user_id)).scalar_one()
-        holds = has_usable_key(session, user.id)
-        local = user.password_hash is not None
-    context = {"next": safe_next(next), "holds": holds, "local": local, "minimum": PASSPHRASE_MIN}
+    user_id = actor.user_id
+    standing = signing_standing(request.app.state.workspace, user_id) if user_id is not None else None
+    if standing is None:
+        raise NotFoundError(f"no user {actor.name!r}", where="session")
+    context = {
+        "next": safe_next(next),
+        "holds": standing.holds_key,
+        "local": standing.local_password,
+        "minimum": PASSPHRASE_MIN,
+    }
     return render(request, "signing_key.html", "signing-key", context)
 
 
