@@ -20,10 +20,12 @@ from pathlib import Path
 import pytest
 
 from scalegate.assessment.forecast import clear_forecast_cache
-from scalegate.assessment.service import assess
+from scalegate.assessment.service import assess, assess_checkpoints
 from scalegate.clock import FixedClock
+from scalegate.errors import NotFoundError
 from scalegate.evidence.service import ingest_files
 from scalegate.evidence.tested_model import declare_tested_model
+from scalegate.jsonable import to_jsonable
 from scalegate.registry.service import create_model, create_run, register_checkpoints
 from scalegate.registry.specs import CheckpointSpec
 from scalegate.workspace import Workspace, init_workspace
@@ -86,3 +88,24 @@ def test_one_assessment_costs_the_same_statements_at_5_and_25_checkpoints(famili
     assert cold_big == cold_small, counts
     assert warm_big == warm_small, counts
     assert cold_big <= MAX_STATEMENTS, counts
+
+
+@pytest.mark.slow
+def test_a_window_of_checkpoints_is_assessed_together_as_each_alone(families: Workspace) -> None:
+    """``assess_checkpoints`` (the heat map's columns) gives, for each checkpoint of a window, what ``assess``
+    gives for it alone, and a window of 15 costs the statements of a window of 3: what the columns share is
+    read once (a checkpoint with no fired trigger would add the look-up of its latest earlier results)."""
+    narrow, wide = [f"c{i}" for i in range(20, 23)], [f"c{i}" for i in range(10, 25)]
+    spent: dict[int, int] = {}
+    for names in (narrow, wide):
+        with counting(families) as statements:
+            together = assess_checkpoints(families, "m25", names)
+        spent[len(names)] = len(statements)
+        with counting(families) as one_by_one:
+            alone = [assess(families, f"m25@{n}", with_forecasts=False) for n in names]
+        assert [to_jsonable(a) for a in together] == [to_jsonable(a) for a in alone]
+        assert len(statements) * 2 < len(one_by_one), (len(statements), len(one_by_one))
+    print("statements per window width:", spent)
+    assert spent[len(wide)] == spent[len(narrow)] <= MAX_STATEMENTS, spent
+    with pytest.raises(NotFoundError, match="no checkpoint 'c99'"):
+        assess_checkpoints(families, "m25", ["c1", "c99"])

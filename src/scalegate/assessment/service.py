@@ -14,7 +14,7 @@ the last results stand for training (``Assessment.while_pending``).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -28,12 +28,13 @@ from scalegate.assessment.requirements import RequiredLevel, Requirements, requi
 from scalegate.audit.log import log_size
 from scalegate.canonical import digest
 from scalegate.context import Context, reading
+from scalegate.errors import NotFoundError
 from scalegate.evidence.series import checkpoint_evidence, checkpoints_evidence
 from scalegate.evidence.types import QualityFlag
 from scalegate.governance.decisions import DecisionStatus, decision_status, status_of
 from scalegate.governance.notifications import government_notice_sent
 from scalegate.jsonable import to_jsonable
-from scalegate.registry.lookup import resolve_checkpoint
+from scalegate.registry.lookup import get_model, resolve_checkpoint
 from scalegate.registry.triggers import TriggerFiring, as_recorded, evaluate_triggers, evaluate_triggers_many
 from scalegate.safeguards.service import StandardStatus, standard_status
 from scalegate.store.models.evidence import EvidenceBlobChunkRow, EvidenceBlobRow, EvidenceRow
@@ -50,6 +51,7 @@ __all__ = [
     "PolicyIdentity",
     "RequiredStandard",
     "assess",
+    "assess_checkpoints",
     "assess_family",
     "checkpoint_subject",
     "evidence_of",
@@ -260,6 +262,51 @@ def assess_family(
                 )
             )
         return out
+
+
+def assess_checkpoints(
+    where: Workspace | Context, model: str, names: Sequence[str], *, with_forecasts: bool = False
+) -> list[Assessment]:
+    """Assess some checkpoints of one model (a page's window of them) in one snapshot, in the order of
+    ``names``; each assessment is exactly what ``assess`` gives for that checkpoint.
+
+    What ``assess_family`` reads once for a family is read once for the window: the checkpoints in one
+    statement, their triggers (``evaluate_triggers_many``), their evidence, and the decisions and notices
+    about them. So a heat map of twenty columns costs a few dozen statements, not twenty assessments' worth,
+    and its columns cannot disagree by coming from different snapshots. Only a checkpoint whose triggers
+    have not fired reads, as ``assess`` does, the latest earlier checkpoint with results (it may lie outside
+    the window).
+    """
+    with reading(where) as ctx:
+        owner = get_model(ctx.session, model)
+        rows = {
+            row.name: row
+            for row in ctx.session.execute(
+                select(CheckpointRow)
+                .join(ModelRow, CheckpointRow.model_id == ModelRow.id)
+                .where(CheckpointRow.model_id == owner.id, CheckpointRow.name.in_(list(names)))
+                .options(contains_eager(CheckpointRow.model))
+            ).scalars()
+        }
+        missing = [n for n in names if n not in rows]
+        if missing:
+            raise NotFoundError(f"model {model!r} has no checkpoint {missing[0]!r}", where="checkpoint")
+        checkpoints = [rows[n] for n in names]
+        firings = _family_firings(ctx, checkpoints)
+        evidence = evidence_of(ctx, [c.id for c in checkpoints])
+        lookups = _Lookups(ctx, [checkpoint_subject(c.id) for c in checkpoints])
+        return [
+            _assess_one(
+                ctx,
+                checkpoint,
+                fired,
+                evidence[checkpoint.id],
+                lambda c=checkpoint: _latest_assessed_earlier(ctx, c),  # type: ignore[misc]
+                with_forecasts,
+                lookups,
+            )
+            for checkpoint, fired in zip(checkpoints, firings, strict=True)
+        ]
 
 
 def evidence_of(ctx: Context, checkpoint_ids: list[int]) -> dict[int, dict[str, EvidenceLike | None]]:

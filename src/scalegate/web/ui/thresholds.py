@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from scalegate.actor import Actor
-from scalegate.assessment.service import assess
+from scalegate.assessment.service import assess_checkpoints
 from scalegate.registry.lookup import checkpoint_window
 from scalegate.registry.service import list_models
 from scalegate.web.auth import requires
@@ -41,16 +41,20 @@ def heat_map(
 
     The columns are a window of the model's checkpoints (the newest ``size`` by default, in training order),
     with links to older and newer windows: every column is an assessment, so a family of thousands is never
-    assessed whole for one page."""
+    assessed whole for one page. The window's columns are assessed together in one snapshot
+    (``assess_checkpoints``), so a wider window adds rows read, not statements per column."""
     name, names = chosen_model(request, model)
     columns: list[dict[str, Any]] = []
     window = None
     if name is not None:
-        with workspace(request).read() as session:
-            window = checkpoint_window(session, name, page=page, size=size)
-            refs = [(c.name, c.ref, c.effective_compute) for c in reversed(window.entries)]
-        for label, ref, ec in refs:
-            findings = assess(workspace(request), ref, with_forecasts=False).findings
+        # the window and every column's assessment in one snapshot, what the columns share read once
+        with workspace(request).reading() as ctx:
+            window = checkpoint_window(ctx.session, name, page=page, size=size)
+            shown = list(reversed(window.entries))
+            assessed = assess_checkpoints(ctx, name, [c.name for c in shown])
+        for entry, assessment in zip(shown, assessed, strict=True):
+            label, ref, ec = entry.name, entry.ref, entry.effective_compute
+            findings = assessment.findings
             cells = {f.threshold_id: f.state for f in findings}
             cells |= {f"{i.threshold_id}/{i.indicator_id}": i.state for f in findings for i in f.indicators}
             values = {
