@@ -22,8 +22,38 @@ __all__ = ["comparison_data", "comparison_report"]
 
 
 def comparison_data(comparison: Comparison) -> dict[str, Any]:
-    """The report's data block: the comparison as JSON."""
-    return {"report": "comparison", "comparison": to_jsonable(comparison)}
+    """The report's data block: the comparison as JSON, and for each framework its deciding reasons once
+    each (the three actions share most of them), naming the actions and the path of the first occurrence,
+    whose numbers the report prints."""
+    document: dict[str, Any] = to_jsonable(comparison)
+    return {
+        "report": "comparison",
+        "comparison": document,
+        "reasons": [_reasons_once(i, f) for i, f in enumerate(document["frameworks"])],
+    }
+
+
+def _reasons_once(index: int, framework: dict[str, Any]) -> list[dict[str, Any]]:
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    for action, row in framework["actions"].items():
+        for k, d in enumerate(row["decisive"]):
+            entry = merged.setdefault(
+                (d["effect"], d["text"]),
+                {
+                    "code": d["code"],
+                    "effect": d["effect"],
+                    "text": d["text"],
+                    "clause": d["clause"],
+                    "actions": [],
+                    "path": f"comparison/frameworks/{index}/actions/{action}/decisive/{k}",
+                    "findings": [
+                        {k: x[k] for k in ("threshold_id", "indicator_id", "state", "clause")}
+                        for x in d["numbers"]
+                    ],
+                },
+            )
+            entry["actions"].append(action)
+    return list(merged.values())
 
 
 def comparison_report(workspace: Workspace, ref: str, policies: list[Policy]) -> Report:
