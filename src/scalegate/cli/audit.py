@@ -72,8 +72,21 @@ def _print_log(entries: list[Any]) -> None:
     table("Audit log", ["seq", "at", "event", "subject", "actor", "data"], rows)
 
 
+def _print_page(page: Any) -> None:
+    _print_log(page.entries)
+    if page.next_before is not None:
+        typer.echo(
+            f"note: {len(page.entries)} of {page.total} entries; next page: --before {page.next_before}",
+            err=True,
+        )
+
+
+def _page_json(page: Any) -> dict[str, Any]:
+    return {"entries": as_dicts(page.entries), "total": page.total, "next_before": page.next_before}
+
+
 @audit_app.command("log")
-@command(render=_print_log, to_json=lambda entries: {"entries": as_dicts(entries)})
+@command(render=_print_page, to_json=_page_json)
 def log_cmd(
     ctx: typer.Context,
     json_out: bool = JSON,
@@ -83,21 +96,14 @@ def log_cmd(
     before: int | None = typer.Option(
         None, "--before", min=1, help="Only entries older than this seq (the next page's, as noted)."
     ),
-) -> list[Any]:
-    """List the newest entries (read from their canonical bodies), a page at a time: a note on stderr gives
-    the next page's ``--before``."""
+) -> Any:
+    """List the newest entries (read from their canonical bodies), a page at a time: ``next_before`` in
+    ``--json`` (a note on stderr otherwise) gives the next page's ``--before``."""
     from scalegate.governance.audit_access import entries_page
 
-    found = entries_page(
+    return entries_page(
         workspace_of(ctx), actor_of(ctx), limit=limit, subject=subject, event=event, before=before
     )
-    if found.next_before is not None:
-        # stderr, so that --json stays one document
-        typer.echo(
-            f"note: {len(found.entries)} of {found.total} entries; next page: --before {found.next_before}",
-            err=True,
-        )
-    return found.entries
 
 
 def _print_tree_head(cp: Any) -> None:
