@@ -60,7 +60,10 @@ def _write_lock(url: str) -> Iterator[None]:
         engine.dispose()
 
 
-def _wait_up(proc: subprocess.Popen[bytes], port: int, timeout: float = 240) -> None:
+def _wait_up(proc: subprocess.Popen[bytes], port: int, timeout: float = 95) -> None:
+    """Poll the health route until the server answers. Two worker processes each import the whole app: on
+    a two-core machine under load that takes most of a minute, and the rest of the test about ten seconds,
+    so the wait is bounded to keep the test within its 120 s."""
     deadline = time.monotonic() + timeout
     while True:
         assert proc.poll() is None, (proc.stderr.read() if proc.stderr else b"").decode()[-2000:]
@@ -83,7 +86,6 @@ def wall_clock_ws(db_url: str) -> Iterator[Workspace]:
         ws.close()
 
 
-@pytest.mark.timeout(400)  # two worker processes start slowly on a loaded machine
 def test_a_write_in_flight_during_sigterm_is_committed_and_answered(
     wall_clock_ws: Workspace, tmp_path: Path
 ) -> None:
@@ -107,7 +109,7 @@ def test_a_write_in_flight_during_sigterm_is_committed_and_answered(
                     f"http://127.0.0.1:{port}/api/v1/models",
                     json={"name": "in-flight", "family": "fam", "owner": "lab"},
                     headers={"Authorization": f"Bearer {token}"},
-                    timeout=60,
+                    timeout=30,
                 )
             )
         except Exception as exc:  # the assertion below says what it was
@@ -125,8 +127,8 @@ def test_a_write_in_flight_during_sigterm_is_committed_and_answered(
             with pytest.raises(httpx.TransportError):  # no new request is served once shutting down
                 httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=3)
             assert not answers, answers
-        writer.join(timeout=60)
-        assert proc.wait(timeout=60) == 0
+        writer.join(timeout=30)
+        assert proc.wait(timeout=15) == 0
     finally:
         if proc.poll() is None:
             proc.kill()
