@@ -25,7 +25,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, insert, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from scalegate.canonical import canonical_json
@@ -75,7 +74,12 @@ def _upsert(dialect: str) -> Any:
     """``INSERT ... ON CONFLICT (table_name, pk) DO UPDATE`` for the backend, built once."""
     found = _UPSERTS.get(dialect)
     if found is None:
-        module: Any = postgresql if dialect == "postgresql" else sqlite
+        # imported here: the PostgreSQL dialect costs a tenth of a second to import, which a SQLite
+        # workspace (every CLI ingest into one) should not pay
+        if dialect == "postgresql":
+            from sqlalchemy.dialects import postgresql as module
+        else:
+            from sqlalchemy.dialects import sqlite as module  # type: ignore[no-redef]
         stmt = module.insert(AuditRowIndexRow)
         found = _UPSERTS[dialect] = stmt.on_conflict_do_update(
             index_elements=["table_name", "pk"],
