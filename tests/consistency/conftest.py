@@ -29,6 +29,7 @@ from scalegate.evidence.service import ingest_file
 from scalegate.governance.decisions import sign as sign_decision
 from scalegate.governance.notifications import notify_decision
 from scalegate.governance.users import create_token
+from scalegate.reports.document import Report
 from scalegate.testing import demo
 from scalegate.web import WebSettings, create_app
 from scalegate.web.server import BackgroundServer
@@ -56,7 +57,9 @@ class Walk:
     stage: str = ""
     logs: dict[str, Path] = field(default_factory=dict)
     seen: dict[str, list[Statements]] = field(default_factory=dict)
-    """The windows read at each stage, kept for the Chromium reading of the same stage."""
+    """The windows read at each stage, kept for the next reading of the same stage (``readings``)."""
+    printable: dict[str, list[tuple[Report, str]]] = field(default_factory=dict)
+    """The reports read at each stage and their HTML, kept to be printed to PDF."""
 
     def advance(self, stage: str) -> None:
         """Walk forward to ``stage`` (never back: the stages build on one another)."""

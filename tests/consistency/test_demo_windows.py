@@ -25,6 +25,7 @@ from scalegate.testing import demo
 from tests.consistency.chromium import chromium_window
 from tests.consistency.conftest import STAGES, Walk
 from tests.consistency.pdf_text import pdf_window, print_report
+from tests.consistency.readings import read, readings
 from tests.consistency.statements import Statements, assert_agree
 from tests.consistency.windows import (
     ACTIONS,
@@ -57,7 +58,7 @@ windows agreeing on a wrong answer fail too."""
 
 
 def collect(w: Walk) -> list[Statements]:
-    """Read every window of the demo as it stands (each report rendered once, to HTML and to PDF)."""
+    """Read the served windows of the demo as it stands (each report rendered once; kept for printing)."""
     s = w.state
     ws = s.workspace
     refs = [s.ref]
@@ -65,18 +66,20 @@ def collect(w: Walk) -> list[Statements]:
     compliance = compliance_report(ws, *PERIOD, s.people["rita"])
     standards = [safeguards_report(ws, kind, level) for kind, level in required_standards(capability)]
     html = {id(r): render_html(r) for r in (capability, compliance, *standards)}
-    printed = [print_report(r, html[id(r)]) for r in (capability, compliance, *standards)]
-    windows = [
+    w.printable[w.stage] = [(r, html[id(r)]) for r in (capability, compliance, *standards)]
+    return [
         cli_window(ws.url, refs, PERIOD, now=ws.now(), user="rita"),
         api_window(w.api, w.token, refs, PERIOD),
         dashboard_window(w.session, [MODEL]),
         report_window(
             [html[id(capability)]], html[id(compliance)], PERIOD, tuple(html[id(r)] for r in standards)
         ),
-        pdf_window(printed, PERIOD),
     ]
-    w.seen[w.stage] = windows
-    return windows
+
+
+def printed(w: Walk) -> Statements:
+    """The reports read at this stage, printed to PDF (once each) and read back."""
+    return pdf_window([print_report(r, rendered) for r, rendered in w.printable[w.stage]], PERIOD)
 
 
 def _covers(windows: list[Statements], check: Callable[..., bool], what: str) -> None:
@@ -84,19 +87,7 @@ def _covers(windows: list[Statements], check: Callable[..., bool], what: str) ->
     assert not missing, f"{', '.join(missing)} say nothing about {what}"
 
 
-READINGS = [
-    reading
-    for stage in STAGES
-    for reading in (
-        pytest.param(stage, "served", id=stage),
-        pytest.param(stage, "chromium", marks=pytest.mark.browser, id=f"{stage}-chromium"),
-    )
-]
-"""Each stage read through every window, then (marked ``browser``) once more with the dashboard as Chromium
-renders it; the stages stay in order, so the walk only goes forward."""
-
-
-@pytest.mark.parametrize("stage, through", READINGS)
+@pytest.mark.parametrize("stage, through", readings(STAGES))
 def test_every_window_says_the_same(
     walk: Walk,
     stage: str,
@@ -105,12 +96,18 @@ def test_every_window_says_the_same(
     record_property: Callable[[str, object], None],
 ) -> None:
     walk.advance(stage)
-    if through == "chromium":
-        windows = walk.seen.get(stage) or collect(walk)
-        browser = request.getfixturevalue("browser")
-        windows = [*windows, chromium_window(browser, walk.base, "rita", demo.demo_password("rita"), [MODEL])]
-    else:
-        windows = collect(walk)
+    windows = read(
+        walk.seen,
+        stage,
+        through,
+        lambda: collect(walk),
+        {
+            "printed": lambda: printed(walk),
+            "chromium": lambda: chromium_window(
+                request.getfixturevalue("browser"), walk.base, "rita", demo.demo_password("rita"), [MODEL]
+            ),
+        },
+    )
 
     assert_agree(f"{walk.backend} {stage} ({through})", windows, record_property)
 

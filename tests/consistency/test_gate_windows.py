@@ -25,6 +25,7 @@ from scalegate.governance.users import create_token
 from scalegate.registry.assessments_due import record_prior_assessment
 from scalegate.reports.capability import capability_report
 from scalegate.reports.compliance import compliance_report
+from scalegate.reports.document import Report
 from scalegate.reports.render import render_html
 from scalegate.reports.safeguards import safeguards_report
 from scalegate.web import WebSettings, create_app
@@ -33,6 +34,7 @@ from scalegate.workspace import init_workspace
 from tests.consistency.chromium import chromium_window
 from tests.consistency.conftest import login
 from tests.consistency.pdf_text import pdf_window, print_report
+from tests.consistency.readings import read, readings
 from tests.consistency.statements import Statements, assert_agree
 from tests.consistency.windows import (
     ACTIONS,
@@ -80,7 +82,9 @@ class GateWalk:
     decision_id: int | None = None
     done: list[str] = field(default_factory=list)
     seen: dict[str, list[Statements]] = field(default_factory=dict)
-    """The windows read at each step, kept for the Chromium reading of the same step."""
+    """The windows read at each step, kept for the next reading of the same step (``readings``)."""
+    printable: dict[str, list[tuple[Report, str]]] = field(default_factory=dict)
+    """The reports read at each step and their HTML, kept to be printed to PDF."""
 
     def advance(self, step: str) -> None:
         """Walk forward to ``step`` (never back)."""
@@ -148,27 +152,20 @@ def gate_walk(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 
 
 def collect(w: GateWalk) -> list[Statements]:
-    """Read every window of the scenario as it stands (each report rendered once, to HTML and to PDF)."""
+    """Read the served windows of the scenario as it stands (each report rendered once; C3's and the review
+    kept for printing: what the checks below are about, within the time a reading may take)."""
     ws = w.flow.workspace
     refs = [C1, C3]
     capability = [capability_report(ws, ref, figures=False) for ref in refs]
     compliance = compliance_report(ws, *PERIOD, w.flow.person("rso"))
     kinds = {standard for report in capability for standard in required_standards(report)}
-    standards = [safeguards_report(ws, kind, level) for kind, level in sorted(kinds)]
-    reports = [*capability, compliance, *standards]
-    html = {id(r): render_html(r) for r in reports}
-    # Printed: what the checks below are about (C3's report, the standards it requires) and the review; C1's
-    # reports are read from their data only, to stay within the time a step may take.
-    c3 = required_standards(capability[1])
-    shown = [
-        capability[1],
-        compliance,
-        *(r for r in standards if (r.data["standard"]["kind"], r.data["standard"]["level"]) in c3),
-    ]
-    printed = [print_report(r, html[id(r)]) for r in shown]
+    standards = {(kind, level): safeguards_report(ws, kind, level) for kind, level in sorted(kinds)}
+    html = {id(r): render_html(r) for r in [*capability, compliance, *standards.values()]}
+    shown = [capability[1], compliance, *(standards[k] for k in required_standards(capability[1]))]
+    w.printable[w.step] = [(r, html[id(r)]) for r in shown]
     w.session.cookies.clear()
     login(w.session, "rso-holder", PASSWORD)  # anew: the clock moves between steps, past the session's age
-    windows = [
+    return [
         cli_window(ws.url, refs, PERIOD, now=ws.now(), token=w.token),
         api_window(w.api, w.token, refs, PERIOD),
         dashboard_window(w.session, [MODEL]),
@@ -176,27 +173,17 @@ def collect(w: GateWalk) -> list[Statements]:
             [html[id(r)] for r in capability],
             html[id(compliance)],
             PERIOD,
-            tuple(html[id(r)] for r in standards),
+            tuple(html[id(r)] for r in standards.values()),
         ),
-        pdf_window(printed, PERIOD),
     ]
-    w.seen[w.step] = windows
-    return windows
 
 
-READINGS = [
-    reading
-    for step in STEPS
-    for reading in (
-        pytest.param(step, "served", id=step),
-        pytest.param(step, "chromium", marks=pytest.mark.browser, id=f"{step}-chromium"),
-    )
-]
-"""Each step read through every window, then (marked ``browser``) once more with the dashboard as Chromium
-renders it; the steps stay in order, so the walk only goes forward."""
+def printed(w: GateWalk) -> Statements:
+    """The reports kept at this step, printed to PDF (once each) and read back."""
+    return pdf_window([print_report(r, rendered) for r, rendered in w.printable[w.step]], PERIOD)
 
 
-@pytest.mark.parametrize("step, through", READINGS)
+@pytest.mark.parametrize("step, through", readings(STEPS))
 def test_every_window_says_the_same(
     gate_walk: GateWalk,
     step: str,
@@ -205,13 +192,19 @@ def test_every_window_says_the_same(
     record_property: Callable[[str, object], None],
 ) -> None:
     gate_walk.advance(step)
-    if through == "chromium":
-        windows = gate_walk.seen.get(step) or collect(gate_walk)
-        browser = request.getfixturevalue("browser")
-        base = str(gate_walk.session.base_url).rstrip("/")
-        windows = [*windows, chromium_window(browser, base, "rso-holder", PASSWORD, [MODEL])]
-    else:
-        windows = collect(gate_walk)
+    base = str(gate_walk.session.base_url).rstrip("/")
+    windows = read(
+        gate_walk.seen,
+        step,
+        through,
+        lambda: collect(gate_walk),
+        {
+            "printed": lambda: printed(gate_walk),
+            "chromium": lambda: chromium_window(
+                request.getfixturevalue("browser"), base, "rso-holder", PASSWORD, [MODEL]
+            ),
+        },
+    )
 
     assert_agree(f"{gate_walk.backend} {step} ({through})", windows, record_property)
 

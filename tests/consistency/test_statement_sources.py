@@ -142,6 +142,13 @@ def _replace_body(
     monkeypatch.setattr(function, "__code__", by.__code__)
 
 
+def printed_capability(walk: Walk) -> Statements:
+    """The Capability Report read at this stage, printed (the one report that states both the staleness and
+    the notices of the determination; the others are read from their data)."""
+    report, rendered = walk.printable[walk.stage][0]
+    return pdf_window([print_report(report, rendered)], PERIOD)
+
+
 def _says(windows: list[Statements], subject: str, prop: str) -> dict[str, str]:
     """What each window says of ``subject``'s ``prop``; each must say something."""
     said = {w.window: w.said.get((subject, prop)) for w in windows}
@@ -158,7 +165,7 @@ def test_every_window_owes_the_notices_notices_due_names(
     walk.advance("notified")  # on record: every notice delivered, nothing due
     assert EXPECTED["notified"]["notices due"] == ""
     _replace_body(monkeypatch, notices_due, _owed_to_sentinel)
-    windows = collect(walk)
+    windows = [*collect(walk), printed_capability(walk)]
 
     assert_agree("sqlite notified, notices_due replaced", windows, record_property)
     decision = f"decision {walk.state.decision_id}"
@@ -177,7 +184,7 @@ def test_every_window_judges_staleness_as_stale_keys_does(
     walk.advance("stale")  # on record: the determination is stale (a rerun ingested after sign-off)
     assert EXPECTED["stale"]["stale"] == "true"
     _replace_body(monkeypatch, stale_keys, _never_stale)
-    windows = collect(walk)
+    windows = [*collect(walk), printed_capability(walk)]
 
     assert_agree("sqlite stale, stale_keys replaced", windows, record_property)
     decision = f"decision {walk.state.decision_id}"
