@@ -44,11 +44,19 @@ ELICITATION_OPT = typer.Option(
 @command(render=render_ingest, to_json=ingest_json)
 def evidence_ingest(
     ctx: typer.Context,
-    paths: list[Path] = typer.Argument(
-        ...,
+    paths: list[Path] | None = typer.Argument(
+        None,
         help="Inspect .eval/.json logs, lm-eval results_*.json, manual results, or directories of them.",
+        show_default=False,
     ),
-    checkpoint: str = CHECKPOINT_OPT,
+    checkpoint: str | None = typer.Option(
+        None, "--checkpoint", "-c", help="The checkpoint the results are for: MODEL@CKPT."
+    ),
+    manifest: Path | None = typer.Option(
+        None,
+        "--manifest",
+        help="A CSV of path,checkpoint rows (paths relative to it): the logs of many checkpoints at once.",
+    ),
     allow_status: str | None = typer.Option(
         None,
         "--allow-status",
@@ -60,8 +68,9 @@ def evidence_ingest(
     ),
     json_out: bool = JSON_OPT,
 ) -> Any:
-    """Ingest result files and log directories for a checkpoint, one transaction per file (re-ingesting the
-    same file changes nothing; a bad file stops with its name, the files before it staying ingested)."""
+    """Ingest result files and log directories for a checkpoint, or for many checkpoints from a --manifest,
+    one transaction per file (re-ingesting the same file changes nothing; a bad file stops with its name, the
+    files before it staying ingested)."""
     # the body is shared with the fast path that runs this command without Typer (scalegate.cli.fast)
     return ingest(
         state(ctx),
@@ -71,6 +80,7 @@ def evidence_ingest(
         elicitation=elicitation,
         recursive=recursive,
         json_out=json_out,
+        manifest=manifest,
     )
 
 

@@ -36,7 +36,8 @@ __all__ = [
 ]
 
 FLAGS: Mapping[str, str] = {
-    flag: flag for flag in ("--checkpoint", "--allow-status", "--elicitation", "--recursive", "--json")
+    flag: flag
+    for flag in ("--checkpoint", "--manifest", "--allow-status", "--elicitation", "--recursive", "--json")
 }
 """The command's long options, as the Typer command's context lists them (a service error about a field is
 shown as the flag that sets it only when the command has that flag; a test keeps the two lists equal)."""
@@ -44,21 +45,38 @@ shown as the flag that sets it only when the command has that flag; a test keeps
 
 def ingest(
     st: CliState,
-    paths: Sequence[Path],
-    checkpoint: str,
+    paths: Sequence[Path] | None,
+    checkpoint: str | None,
     *,
     allow_status: str | None,
     elicitation: Sequence[str] | None,
     recursive: bool,
     json_out: bool,
+    manifest: Path | None = None,
 ) -> BulkIngest:
-    """Ingest ``paths`` for ``checkpoint``, as the workspace and the actor of ``st`` (``--db``, ``--as``)."""
+    """Ingest ``paths`` for ``checkpoint``, or every row of ``manifest``, as the workspace and the actor of
+    ``st`` (``--db``, ``--as``)."""
     # The store, the readers and SQLAlchemy load only when a command ingests (``evidence --help`` and the
     # other evidence commands' start-up do not pay for them); Rich only when a progress bar is drawn.
     from scalegate.cli._progress import progress
+    from scalegate.errors import InputError
     from scalegate.evidence.bulk import find_logs, ingest_paths
 
     metadata = {"elicitation": list(elicitation)} if elicitation else None
+    if manifest is not None:
+        if paths or checkpoint:
+            raise InputError(
+                "give either --manifest or PATHS with --checkpoint, not both", where="--manifest"
+            )
+        return _ingest_manifest(
+            st, manifest, allow_status=allow_status, metadata=metadata, recursive=recursive, json_out=json_out
+        )
+    if not paths:
+        raise InputError("give PATHS with --checkpoint, or --manifest FILE.csv", where="PATHS")
+    if not checkpoint:
+        raise InputError(
+            "missing option: PATHS are ingested for one --checkpoint MODEL@CKPT", where="--checkpoint"
+        )
     files, skipped = find_logs(paths, recursive=recursive)
     # the bar counts the files found; one of them that turns out to be no log (a ``logs.json`` listing) is
     # skipped when read and still advances it, so the bar ends full; the notes of the walk do not
@@ -76,6 +94,33 @@ def ingest(
         )
 
 
+def _ingest_manifest(
+    st: CliState,
+    manifest: Path,
+    *,
+    allow_status: str | None,
+    metadata: dict[str, Any] | None,
+    recursive: bool,
+    json_out: bool,
+) -> BulkIngest:
+    """Every row of a manifest, checked whole first, then one transaction per file under one bar."""
+    from scalegate.cli._progress import progress
+    from scalegate.evidence.manifest import ingest_manifest, plan_manifest, read_manifest
+
+    workspace, actor = workspace_of(st), actor_of(st)
+    planned = plan_manifest(workspace, actor, read_manifest(manifest), recursive=recursive)
+    counted = {f.path for p in planned for f in p.files}
+    with progress("ingesting", sum(len(p.files) for p in planned), json_out=json_out) as advance:
+        return ingest_manifest(
+            workspace,
+            actor,
+            planned,
+            allow_status=allow_status or False,
+            metadata=metadata,
+            on_file=lambda outcome: advance(1 if outcome.path in counted else 0),
+        )
+
+
 def render_ingest(done: BulkIngest) -> None:
     """Plain lines (no Rich: importing it would be a noticeable share of an ingestion's run time), after the
     skipped files are noted on stderr."""
@@ -87,8 +132,10 @@ def render_ingest(done: BulkIngest) -> None:
             replaces = (
                 f", supersedes {record.supersedes_id}" if record.supersedes_id and item.result.created else ""
             )
+            assigned = getattr(item, "checkpoint", "")  # a manifest's files name their checkpoint
+            target = f" for {assigned}" if assigned else ""
             lines.append(
-                f"{verb} {item.path.name}: evidence {record.id} ({record.harness} {record.task}, "
+                f"{verb} {item.path.name}{target}: evidence {record.id} ({record.harness} {record.task}, "
                 f"sha256 {record.sha256[:12]}{replaces})"
             )
     if len(done.ingested) > 1 or done.skipped:
@@ -113,13 +160,14 @@ def _note_skipped(done: BulkIngest) -> None:
 
 def deliver(
     st: CliState,
-    paths: Sequence[Path],
-    checkpoint: str,
+    paths: Sequence[Path] | None,
+    checkpoint: str | None,
     *,
     allow_status: str | None,
     elicitation: Sequence[str] | None,
     recursive: bool,
     json_out: bool,
+    manifest: Path | None = None,
 ) -> None:
     """Run the command and print its result as ``scalegate.cli._output.command`` prints the Typer command's:
     a service error exits with its one-line message and code (``SystemExit``), else the result is printed."""
@@ -132,6 +180,7 @@ def deliver(
             elicitation=elicitation,
             recursive=recursive,
             json_out=json_out,
+            manifest=manifest,
         )
     if json_out:
         emit_json(ingest_json(done))

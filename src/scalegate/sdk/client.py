@@ -142,6 +142,32 @@ class Client:
         options = {"allow_status": allow_status, "metadata": metadata, "recursive": recursive}
         return self.transport.ingest(checkpoint, [Path(p) for p in paths], options)
 
+    def ingest_manifest(
+        self,
+        manifest: str | Path | Iterable[tuple[str | Path, str]],
+        *,
+        allow_status: bool | str = False,
+        metadata: dict[str, Any] | None = None,
+        recursive: bool = True,
+    ) -> dict[str, Any]:
+        """Ingest the logs of many checkpoints: ``manifest`` is a CSV file of ``path,checkpoint`` rows (paths
+        relative to it) or ``(path, MODEL@CHECKPOINT)`` pairs, each path a log or a directory of logs.
+        Locally the whole manifest is checked before anything is written (a bad row raises ``InputError``
+        naming ``file:line``, or ``rows[i]`` for pairs), then every file is one transaction of its own, as
+        ``scalegate evidence ingest --manifest`` does. Over HTTP the logs go to ``/api/v1/evidence/manifest``
+        in requests of at most 32 MiB, each checked whole by the server. Returns the document of ``ingest``,
+        each ingested file naming its ``checkpoint``."""
+        if isinstance(manifest, str | Path):
+            from scalegate.evidence.manifest import read_manifest
+
+            rows = [(e.where, e.path, e.checkpoint) for e in read_manifest(manifest)]
+        else:
+            rows = [(f"rows[{n}]", Path(p), str(c)) for n, (p, c) in enumerate(manifest)]
+        if not rows:
+            raise InputError("manifest has no rows", where="manifest")
+        options = {"allow_status": allow_status, "metadata": metadata, "recursive": recursive}
+        return self.transport.ingest_manifest(rows, options)
+
     def gate(self, model_ref: str, action: str = "continue-training") -> GateResult:
         """The gate's verdict for ``action`` on ``MODEL[@CHECKPOINT]``; fails closed to pause."""
         return self.transport.gate(model_ref, action)

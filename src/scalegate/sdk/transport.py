@@ -47,6 +47,10 @@ class Transport(Protocol):
 
     def ingest(self, checkpoint: str, paths: list[Path], options: dict[str, Any]) -> dict[str, Any]: ...
 
+    def ingest_manifest(
+        self, rows: list[tuple[str, Path, str]], options: dict[str, Any]
+    ) -> dict[str, Any]: ...
+
     def gate(self, ref: str, action: str) -> GateResult: ...
 
     def sign(self, decision_id: int, body: dict[str, Any]) -> dict[str, Any]: ...
@@ -98,6 +102,12 @@ class LocalTransport:
         from scalegate.evidence.bulk import ingest_paths
 
         return ingest_paths(self.workspace, self.actor, paths, checkpoint, **options).to_dict()
+
+    def ingest_manifest(self, rows: list[tuple[str, Path, str]], options: dict[str, Any]) -> dict[str, Any]:
+        from scalegate.evidence.manifest import ManifestEntry, ingest_manifest
+
+        entries = [ManifestEntry(where, path, checkpoint) for where, path, checkpoint in rows]
+        return ingest_manifest(self.workspace, self.actor, entries, **options).to_dict()
 
     def sign(self, decision_id: int, body: dict[str, Any]) -> dict[str, Any]:
         from scalegate.assessment.standing import decision as show_decision
@@ -211,6 +221,46 @@ class HttpTransport:
             total["skipped"] += answer.get("skipped", [])
         return total
 
+    def ingest_manifest(self, rows: list[tuple[str, Path, str]], options: dict[str, Any]) -> dict[str, Any]:
+        """Upload the logs of every row to ``/api/v1/evidence/manifest`` in requests of at most
+        ``UPLOAD_BYTES``, each with the manifest of its own files; a request never carries two files of one
+        name (the same log name under two checkpoints' directories goes in separate requests)."""
+        from scalegate.evidence.bulk import find_logs
+
+        total: dict[str, Any] = {"files": 0, "created": 0, "unchanged": 0, "ingested": [], "skipped": []}
+        planned: list[tuple[Path, str]] = []
+        for where, path, checkpoint in rows:
+            try:
+                files, skipped = find_logs([path], recursive=options.get("recursive", True))
+            except InputError as exc:
+                raise InputError(f"column 'path': {exc.message}", where=where) from exc
+            total["skipped"] += [s.to_dict() for s in skipped]
+            planned += [(f.path, checkpoint) for f in files]
+        form = {
+            "allow_status": _form_status(options.get("allow_status", False)),
+            **({"metadata": json.dumps(options["metadata"])} if options.get("metadata") else {}),
+        }
+        for group in _manifest_groups(planned):
+            lines = ["path,checkpoint", *(f"{_csv_cell(p.name)},{_csv_cell(c)}" for p, c in group if c)]
+            handles = [("files", (p.name, p.open("rb"))) for p, _ in group]
+            try:
+                answer = self._json(
+                    self._send(
+                        "POST",
+                        "/api/v1/evidence/manifest",
+                        data={**form, "manifest": "\n".join(lines) + "\n"},
+                        files=handles,
+                    )
+                )
+            finally:
+                for _, (_, handle) in handles:
+                    handle.close()
+            for key in ("files", "created", "unchanged"):
+                total[key] += answer.get(key, 0)
+            total["ingested"] += answer.get("ingested", [])
+            total["skipped"] += answer.get("skipped", [])
+        return total
+
     def sign(self, decision_id: int, body: dict[str, Any]) -> dict[str, Any]:
         return self._json(self._send("POST", f"/api/v1/decisions/{decision_id}/signatures", json=body))
 
@@ -289,6 +339,34 @@ def _upload_groups(paths: list[Path]) -> list[list[Path]]:
     if current:
         groups.append(current)
     return groups
+
+
+def _manifest_groups(planned: list[tuple[Path, str]]) -> list[list[tuple[Path, str]]]:
+    """``(log, checkpoint)`` pairs in requests of at most ``UPLOAD_BYTES``, each log with its lm-eval
+    samples files (checkpoint ``""``: uploaded, not named in the manifest), no two files of one name in a
+    request."""
+    groups: list[list[tuple[Path, str]]] = []
+    current: list[tuple[Path, str]] = []
+    names: set[str] = set()
+    size = 0
+    for path, checkpoint in planned:
+        bundle = [(path, checkpoint), *((c, "") for c in _companions(path))]
+        weight = sum(p.stat().st_size for p, _ in bundle)
+        clash = any(p.name in names for p, _ in bundle)
+        if current and (clash or size + weight > UPLOAD_BYTES):
+            groups.append(current)
+            current, names, size = [], set(), 0
+        current += bundle
+        names |= {p.name for p, _ in bundle}
+        size += weight
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _csv_cell(text: str) -> str:
+    """``text`` as one CSV cell."""
+    return f'"{text.replace(chr(34), chr(34) * 2)}"' if any(c in text for c in ',"\r\n') else text
 
 
 def _companions(path: Path) -> list[Path]:

@@ -5,8 +5,9 @@ A batch of checkpoints is one transaction with one audit entry (``registry.servi
 all of it is registered or none of it. A batch of logs is ingested one transaction per file
 (``evidence.bulk.ingest_paths``): the uploads are written under their own (sanitised) names into a private
 temporary directory, so that an lm-eval results file finds the ``samples_*.jsonl`` uploaded with it, and
-ingested as a directory is. Both are held to the body limits of ``scalegate.web.limits`` (the default ceiling
-for checkpoints, the upload ceiling under ``/api/v1/evidence``).
+ingested as a directory is. A manifest upload (``evidence.manifest``) carries the logs of many checkpoints,
+its ``manifest`` field mapping each uploaded file to its checkpoint. All are held to the body limits of
+``scalegate.web.limits`` (the default ceiling for checkpoints, the upload ceiling under ``/api/v1/evidence``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from scalegate.actor import Actor
 from scalegate.errors import InputError
-from scalegate.evidence.bulk import ingest_paths
+from scalegate.evidence.bulk import BulkIngest, ingest_paths
 from scalegate.inputs import load_json
 from scalegate.registry.service import batch_document, register_checkpoints
 from scalegate.registry.specs import CheckpointSpec
@@ -30,7 +31,7 @@ from scalegate.web.api._common import api_router, workspace_of
 from scalegate.web.api.evidence import safe_filename
 from scalegate.web.auth import requires
 
-__all__ = ["MAX_CHECKPOINTS", "MAX_FILES", "router"]
+__all__ = ["MAX_CHECKPOINTS", "MAX_FILES", "MAX_MANIFEST", "router"]
 
 router = api_router("batches")
 
@@ -39,6 +40,9 @@ MAX_CHECKPOINTS = 10_000
 
 MAX_FILES = 2_000
 """Most files one evidence upload may carry."""
+
+MAX_MANIFEST = 1 << 20
+"""Longest manifest text (about 10,000 rows of ``path,checkpoint``)."""
 
 
 class CheckpointBatch(BaseModel):
@@ -90,25 +94,10 @@ async def upload_batch(
     """Ingest the uploaded files one transaction per file, as ``scalegate evidence ingest`` ingests a
     directory: files that are not logs are skipped with the reason, a file already ingested is not written
     again (``created`` false), and a bad file is a 400 naming it, the files before it staying ingested."""
-    if len(files) > MAX_FILES:
-        raise InputError(f"at most {MAX_FILES} files per upload, got {len(files)}", where="form.files")
-    extra: dict[str, Any] | None = None
-    if metadata:
-        try:
-            extra = load_json(metadata)
-        except ValueError as exc:
-            raise InputError(f"metadata is not JSON: {exc}", where="form.metadata") from exc
-        if not isinstance(extra, dict):
-            raise InputError("metadata must be a JSON object", where="form.metadata")
+    extra = _metadata(metadata)
     directory = Path(tempfile.mkdtemp(prefix="scalegate-batch-"))
     try:
-        for n, upload in enumerate(files):
-            target = directory / safe_filename(upload.filename, f"upload-{n}")
-            if target.exists():
-                raise InputError(f"two uploaded files are named {target.name!r}", where="form.files")
-            with target.open("wb") as out:
-                while chunk := await upload.read(1 << 20):
-                    out.write(chunk)
+        await _save_all(files, directory)
         done = await run_in_threadpool(
             ingest_paths,
             workspace_of(request),
@@ -120,6 +109,92 @@ async def upload_batch(
         )
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+    return _named(done)
+
+
+@router.post("/evidence/manifest", summary="Upload the evaluation logs of many checkpoints", status_code=201)
+async def upload_manifest(
+    request: Request,
+    manifest: str = Form(
+        ...,
+        min_length=1,
+        max_length=MAX_MANIFEST,
+        description="CSV with the header path,checkpoint: each uploaded file's name and MODEL@CHECKPOINT.",
+    ),
+    files: list[UploadFile] = File(
+        ..., description="Inspect logs, lm-eval results files with their samples_*.jsonl, manual results."
+    ),
+    allow_status: str = Form(
+        "false", max_length=200, description="true, false, or the statuses accepted, comma-separated."
+    ),
+    metadata: str | None = Form(
+        None, max_length=20_000, description="Extra JSON object kept with each record."
+    ),
+    actor: Actor = Depends(requires("evidence.ingest")),
+) -> dict[str, Any]:
+    """Ingest the uploaded files for the checkpoints the manifest maps them to, one transaction per file
+    (``evidence.manifest``). The whole manifest is checked first (its columns, every path an uploaded file,
+    every checkpoint registered): a bad row is a 400 naming ``manifest:LINE`` and writes nothing. Uploaded
+    files the manifest does not name are skipped with a note (an lm-eval samples file is read with its
+    results file)."""
+    from scalegate.evidence.bulk import Skipped
+    from scalegate.evidence.manifest import ingest_manifest, parse_manifest, plan_manifest
+
+    extra = _metadata(metadata)
+    workspace = workspace_of(request)
+    directory = Path(tempfile.mkdtemp(prefix="scalegate-manifest-"))
+    try:
+        names = await _save_all(files, directory)
+        entries = parse_manifest(manifest, "manifest", directory, allowed=lambda given: given in names)
+        planned = await run_in_threadpool(plan_manifest, workspace, actor, entries)
+        done = await run_in_threadpool(
+            ingest_manifest, workspace, actor, planned, allow_status=_allow(allow_status), metadata=extra
+        )
+        listed = {e.path.name for e in entries} | {s.path.name for s in done.skipped}
+        done.skipped += [Skipped(directory / n, _unlisted(n)) for n in sorted(names - listed)]
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    return _named(done)
+
+
+def _unlisted(name: str) -> str:
+    """Why an uploaded file the manifest does not name was not ingested on its own."""
+    if name.startswith("samples_") and name.endswith(".jsonl"):
+        return "lm-eval samples file: read with the results file it belongs to"
+    return "not named in the manifest"
+
+
+def _metadata(metadata: str | None) -> dict[str, Any] | None:
+    """The ``metadata`` form field: a JSON object, or None."""
+    if not metadata:
+        return None
+    try:
+        extra = load_json(metadata)
+    except ValueError as exc:
+        raise InputError(f"metadata is not JSON: {exc}", where="form.metadata") from exc
+    if not isinstance(extra, dict):
+        raise InputError("metadata must be a JSON object", where="form.metadata")
+    return extra
+
+
+async def _save_all(files: list[UploadFile], directory: Path) -> set[str]:
+    """Write the uploads into ``directory`` under their sanitised names; the names written."""
+    if len(files) > MAX_FILES:
+        raise InputError(f"at most {MAX_FILES} files per upload, got {len(files)}", where="form.files")
+    names: set[str] = set()
+    for n, upload in enumerate(files):
+        target = directory / safe_filename(upload.filename, f"upload-{n}")
+        if target.exists():
+            raise InputError(f"two uploaded files are named {target.name!r}", where="form.files")
+        with target.open("wb") as out:
+            while chunk := await upload.read(1 << 20):
+                out.write(chunk)
+        names.add(target.name)
+    return names
+
+
+def _named(done: BulkIngest) -> dict[str, Any]:
+    """The answer, each file named by its upload name (never the server's temporary path)."""
     document = done.to_dict()
     for entry in (*document["ingested"], *document["skipped"]):
         entry["file"] = Path(entry["file"]).name
