@@ -203,12 +203,18 @@ def test_the_api_checks_the_whole_manifest_first(
             for n in ("success.eval", "epochs.eval")
         ]
         files.append(("files", ("notes.txt", b"x")))
+        files.append(
+            ("files", ("json run.json", inspect_logs["json"].read_bytes()))
+        )  # stored as json_run.json
+        good += '"json run.json",m1@c2\n'
+
         answer = http.post("/api/v1/evidence/manifest", data={"manifest": good}, files=files)
         assert answer.status_code == 201, answer.text
         document = answer.json()
         assert [(d["file"], d["checkpoint"]) for d in document["ingested"]] == [
             ("success.eval", "m1@c1"),
             ("epochs.eval", "m1@c2"),
+            ("json_run.json", "m1@c2"),
         ]
         assert document["skipped"] == [{"file": "notes.txt", "reason": "not named in the manifest"}]
 

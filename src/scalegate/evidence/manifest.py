@@ -90,11 +90,11 @@ def read_manifest(path: str | Path) -> list[ManifestEntry]:
 
 
 def parse_manifest(
-    text: str, name: str, base: Path, *, allowed: Callable[[str], bool] | None = None
+    text: str, name: str, base: Path, *, admit: Callable[[str], str | None] | None = None
 ) -> list[ManifestEntry]:
     """The rows of manifest ``text`` (named ``name`` in errors), each path resolved against ``base`` and
-    required to exist. ``allowed``: when given, a path it refuses is an error (the API admits only the names
-    of the files uploaded with the manifest)."""
+    required to exist. ``admit``: when given, maps each path to the one used, None refusing it (the API
+    admits only the names of the files uploaded with the manifest, as it stored them)."""
     entries: list[ManifestEntry] = []
     with io.StringIO(text.removeprefix("\ufeff"), newline="") as handle:
         reader = csv.DictReader(handle)
@@ -116,7 +116,7 @@ def parse_manifest(
                 cells = {k: (v or "").strip() for k, v in row.items()}
                 if not any(cells.values()):
                     continue
-                entries.append(_entry(cells, where, base, allowed))
+                entries.append(_entry(cells, where, base, admit))
         except csv.Error as exc:
             raise InputError(f"malformed CSV: {exc}", where=f"{name}:{reader.line_num}") from exc
     if not entries:
@@ -125,15 +125,16 @@ def parse_manifest(
 
 
 def _entry(
-    cells: dict[str, str], where: str, base: Path, allowed: Callable[[str], bool] | None
+    cells: dict[str, str], where: str, base: Path, admit: Callable[[str], str | None] | None
 ) -> ManifestEntry:
     for column in COLUMNS:
         if not cells[column]:
             raise InputError(f"missing value in column {column!r}", where=where)
     given = cells["path"]
-    if allowed is not None and not allowed(given):
+    used = given if admit is None else admit(given)
+    if used is None:
         raise InputError(f"column 'path': {given!r} is not among the uploaded files", where=where)
-    path = base / given
+    path = base / used
     if not path.exists():
         raise InputError(f"column 'path': no such file or directory {given!r}", where=where)
     return ManifestEntry(where, path, cells["checkpoint"])

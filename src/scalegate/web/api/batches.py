@@ -145,7 +145,12 @@ async def upload_manifest(
     directory = Path(tempfile.mkdtemp(prefix="scalegate-manifest-"))
     try:
         names = await _save_all(files, directory)
-        entries = parse_manifest(manifest, "manifest", directory, allowed=lambda given: given in names)
+
+        def admit(given: str) -> str | None:  # a name as the upload was stored (``safe_filename``)
+            stored = safe_filename(given, "")
+            return stored if stored in names else None
+
+        entries = parse_manifest(manifest, "manifest", directory, admit=admit)
         planned = await run_in_threadpool(plan_manifest, workspace, actor, entries)
         done = await run_in_threadpool(
             ingest_manifest, workspace, actor, planned, allow_status=_allow(allow_status), metadata=extra
