@@ -7,13 +7,14 @@ from __future__ import annotations
 import importlib.util
 import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from scalegate.cli.ingest import ingest_args
 from scalegate.errors import InputError
 from scalegate.evidence.manifest import ingest_manifest, read_manifest
 from scalegate.evidence.service import list_evidence
@@ -22,6 +23,7 @@ from scalegate.sdk import Client
 from scalegate.workspace import Workspace
 from tests.evidence.conftest import EVALUATOR, count_rows
 from tests.evidence.test_bulk import cli, commits
+from tests.evidence.test_ingest_fast_path import NOW, Pair, _both, pair  # noqa: F401 (a fixture)
 from tests.registry.test_bulk import recorded_bars
 
 LOGS = ("success", "epochs", "json")
@@ -246,3 +248,32 @@ def test_cli_manifest_excludes_paths_and_checkpoint(
     assert neither.exit_code == 2 and "--manifest" in neither.stderr
     no_checkpoint = cli(workspace, "evidence", "ingest", str(tmp_path))
     assert no_checkpoint.exit_code == 2 and "--checkpoint" in no_checkpoint.stderr
+
+
+def test_the_fast_path_runs_a_manifest_as_typer_does(
+    pair: Pair,  # noqa: F811 (the fixture imported above)
+    capsys: pytest.CaptureFixture[str],
+    inspect_logs: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``evidence ingest --manifest`` through ``scalegate.cli.fast`` and through Typer: same output, same
+    store, for a good manifest and for a bad row."""
+    for name in ("SCALEGATE_USER", "SCALEGATE_TOKEN", "SCALEGATE_PASSWORD", "SCALEGATE_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SCALEGATE_NOW", NOW)
+    monkeypatch.setenv("COLUMNS", "200")
+    root = tmp_path / "family"
+    (root / "c1").mkdir(parents=True)
+    shutil.copy(inspect_logs["success"], root / "c1" / "success.eval")
+    (root / "good.csv").write_text("path,checkpoint\nc1,m1@c1\n")
+    (root / "bad.csv").write_text("path,checkpoint\nc1,m1@c1\nc1,m1@c7\n")
+    assert ingest_args(["evidence", "ingest", "--manifest", "x.csv", "-c", "m1@c1"]) is None  # Typer refuses
+
+    def run(manifest: str) -> Callable[[str], list[str]]:
+        return lambda url: ["--db", url, "--as", "eve", "evidence", "ingest", "--manifest", manifest]
+
+    code, out, err = _both(pair, capsys, run(str(root / "bad.csv")))
+    assert code == 2 and "bad.csv:3: column 'checkpoint'" in err
+    code, out, _ = _both(pair, capsys, run(str(root / "good.csv")))
+    assert code == 0 and out.startswith("ingested success.eval for m1@c1: evidence 1 (inspect ")

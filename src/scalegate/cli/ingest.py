@@ -193,8 +193,9 @@ def deliver(
 
 @dataclass
 class IngestArgs:
-    """``scalegate [--db URL] [--as USER] evidence ingest PATH... --checkpoint REF [options]``, parsed as
-    Typer parses it (the last of a repeated option wins; ``--elicitation`` accumulates)."""
+    """``scalegate [--db URL] [--as USER] evidence ingest (PATH... --checkpoint REF | --manifest FILE)
+    [options]``, parsed as Typer parses it (the last of a repeated option wins; ``--elicitation``
+    accumulates)."""
 
     db: str | None = None
     user: str | None = None
@@ -204,10 +205,16 @@ class IngestArgs:
     elicitation: list[str] = field(default_factory=list)
     recursive: bool = True
     json_out: bool = False
+    manifest: str | None = None
 
 
 _ROOT_VALUES = {"--db": "db", "--as": "user"}
-_INGEST_VALUES = {"--checkpoint": "checkpoint", "-c": "checkpoint", "--allow-status": "allow_status"}
+_INGEST_VALUES = {
+    "--checkpoint": "checkpoint",
+    "-c": "checkpoint",
+    "--allow-status": "allow_status",
+    "--manifest": "manifest",
+}
 _INGEST_FLAGS: dict[str, tuple[str, bool]] = {
     "--recursive": ("recursive", True),
     "--no-recursive": ("recursive", False),
@@ -250,7 +257,12 @@ def ingest_args(args: list[str]) -> IngestArgs | None:
             return None
         else:
             parsed.paths.append(arg)
-    if words != ["evidence", "ingest"] or not parsed.paths or parsed.checkpoint is None:
+    if words != ["evidence", "ingest"]:
+        return None
+    # either PATH... with --checkpoint or --manifest alone; any other mix is left to Typer to refuse
+    by_paths = bool(parsed.paths) and parsed.checkpoint is not None and parsed.manifest is None
+    by_manifest = parsed.manifest is not None and not parsed.paths and parsed.checkpoint is None
+    if not (by_paths or by_manifest):
         return None
     # Typer reads these two from the environment when the options are absent (an empty variable is absent)
     parsed.db = parsed.db if parsed.db is not None else os.environ.get("SCALEGATE_DATABASE_URL") or None
@@ -260,7 +272,6 @@ def ingest_args(args: list[str]) -> IngestArgs | None:
 
 def run_ingest(parsed: IngestArgs) -> int:
     """Run a parsed command line through the body the Typer command runs; exit codes as the Typer root's."""
-    assert parsed.checkpoint is not None
     try:
         deliver(
             CliState(db=parsed.db, user=parsed.user),
@@ -270,6 +281,7 @@ def run_ingest(parsed: IngestArgs) -> int:
             elicitation=parsed.elicitation or None,
             recursive=parsed.recursive,
             json_out=parsed.json_out,
+            manifest=None if parsed.manifest is None else Path(parsed.manifest),
         )
     except (KeyboardInterrupt, EOFError):  # as click's standalone mode ends an interrupted command
         sys.stderr.write("\nAborted!\n")
