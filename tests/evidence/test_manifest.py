@@ -277,3 +277,25 @@ def test_the_fast_path_runs_a_manifest_as_typer_does(
     assert code == 2 and "bad.csv:3: column 'checkpoint'" in err
     code, out, _ = _both(pair, capsys, run(str(root / "good.csv")))
     assert code == 0 and out.startswith("ingested success.eval for m1@c1: evidence 1 (inspect ")
+
+
+def test_a_bad_log_stops_with_its_name_and_row(
+    workspace: Workspace, checkpoint: str, tmp_path: Path, inspect_logs: dict[str, Path]
+) -> None:
+    """A log that cannot be read is found only when ingested: the files before it stay ingested, the error
+    names the file and its manifest row, and nothing of the bad file is written."""
+    from scalegate.errors import EvidenceError
+
+    for name in ("c1", "c2"):
+        (tmp_path / name).mkdir()
+        shutil.copy(inspect_logs["success"], tmp_path / name / "success.eval")
+    (tmp_path / "c2" / "zz-broken.eval").write_bytes(b"PK\x03\x04 not really a zip")
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text("path,checkpoint\nc1,m1@c1\nc2,m1@c2\n")
+    before = count_rows(workspace)
+    with pytest.raises(EvidenceError) as caught:
+        ingest_manifest(workspace, EVALUATOR, manifest)
+    message = str(caught.value)
+    assert "zz-broken.eval" in message and f"row {manifest}:3" in message and "\n" not in message
+    assert "1 file(s) of earlier rows ingested" in message
+    assert count_rows(workspace)["evidence"] - before["evidence"] == 2  # c1's log and c2's good one
