@@ -53,6 +53,9 @@ NUMBERS = ["-1", "0", "1", "0.5", "7", "99999999999999999999999", "1e999", "nan"
 DATES = ["2020-01-01", "2025-06-01", "9999-12-31", "0001-01-01", "2025-02-30", "yesterday", "0", ""]
 WORDS = ["m1", "m1@c1", "nope", "m9@c9", "999999999", "-", "", "x" * 5000, "a/b@c", "é\u0000"]
 PATHS = ["existing.json", "missing/file.json", "/dev/zero", ""]
+INVALID_EVERYWHERE = {"nan", "-inf", "1e999", "99999999999999999999999", "2025-02-30", "é\u0000"}
+"""Values no option or argument of any command may take: not a number a store can hold, not a calendar date, a
+NUL in text. A case that passes one of them must be refused (exit 2), never succeed as if it were valid."""
 """Relative paths name files in the test's own directory (the current directory while a command runs)."""
 
 
@@ -175,6 +178,8 @@ def test_a_command_with_generated_arguments_refuses_in_one_line_or_succeeds(
             raise AssertionError(f"{shown}\n{type(result.exception).__name__}: {result.exception}")
         assert "Traceback" not in result.stderr + result.stdout, shown
         assert result.exit_code in (0, 2, 3, 4), shown  # 3 and 4: the gate's pause and restrict
+        invalid = sorted(INVALID_EVERYWHERE.intersection(argv))
+        assert not invalid or result.exit_code == 2, f"accepted {invalid}: {shown}"
         if result.exit_code == 2:
             CASES["refused"] += 1
             lines = result.stderr.strip().splitlines()
