@@ -77,9 +77,7 @@ def test_swagger_ui_renders_the_operations_offline(running: BackgroundServer) ->
         finally:
             browser.close()
     assert "/api/v1/gate" in text
-    foreign = [
-        u for u in requests if urlsplit(u).scheme != "data" and urlsplit(u).hostname != "127.0.0.1"
-    ]
+    foreign = [u for u in requests if urlsplit(u).scheme != "data" and urlsplit(u).hostname != "127.0.0.1"]
     assert not foreign, f"requests left loopback: {foreign}"
     assert base + "/api/v1/openapi.json" in requests
     assert not errors, errors
