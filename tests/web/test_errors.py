@@ -102,7 +102,7 @@ def test_browser_not_signed_in_is_sent_to_login(client: TestClient) -> None:
 
 
 def _paths_with_several_methods(app: FastAPI) -> dict[str, set[str]]:
-    """Each route path served by more than one method (HEAD, which comes with GET, aside), with its methods."""
+    """Each route path served by more than one method (HEAD, which comes with GET, aside): its methods."""
     methods: dict[str, set[str]] = defaultdict(set)
     for route in route_list(app.routes):
         if route.methods and route.path:
