@@ -23,7 +23,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import compile_path, get_route_path
+from starlette.routing import compile_path
 
 from scalegate.errors import ScalegateError, TooManyRequests
 from scalegate.web.auth import route_list
@@ -153,7 +153,8 @@ def allowed_methods(request: Request) -> set[str]:
     Routing answers 405 with the ``Allow`` of the first route whose path matched, which is one of several
     when a path's methods are separate routes (``GET`` and ``POST`` of a collection); a client reading
     ``Allow`` must see them all."""
-    path = get_route_path(request.scope)
+    path, root = request.scope["path"], request.scope.get("root_path", "")
+    path = path.removeprefix(root) if root and path.startswith(root + "/") else path
     methods: set[str] = set()
     for route in route_list(request.app.routes):
         served = getattr(route, "methods", None)
