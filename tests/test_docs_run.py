@@ -11,6 +11,8 @@ line before its fence with ``<!-- illustration: why -->``; a block another test 
 ``<!-- run elsewhere: tests/FILE.py -->``. Each marked block is its own test, named ``file:line[mark]``, which
 checks that the block still parses, so what is not run stays visible in every run's listing. Count them with
 ``pytest --collect-only -q tests/test_docs_run.py``.
+Every other block names what it holds (``text`` for output and formats, or the language of a file shown): a
+block with no language on its fence fails the run, so no command hides in one.
 
 A page that follows the demo (``PREPARED``) finds in its directory the workspaces ``scalegate demo`` leaves
 at the stage the page starts from. The demo is built once per session from the committed Inspect logs (a
@@ -304,3 +306,28 @@ def test_every_mark_sits_above_a_runnable_block() -> None:
         if MARK.match(line)
     ]
     assert sorted(marks) == sorted((b.page, b.line - 1) for b in MARKED)
+
+
+def untagged_fences(page: Path) -> list[str]:
+    """``page:line`` of each block of ``page`` whose opening fence names no language."""
+    name = page.relative_to(ROOT).as_posix()
+    lines = page.read_text(encoding="utf-8").splitlines()
+    found: list[str] = []
+    i = 0
+    while i < len(lines):
+        opened = FENCE.match(lines[i])
+        if not opened:
+            i += 1
+            continue
+        if not opened.group(1):
+            found.append(f"{name}:{i + 1}")
+        i = next((j for j in range(i + 1, len(lines)) if lines[j].rstrip() == "```"), len(lines)) + 1
+    return found
+
+
+def test_every_block_names_its_language() -> None:
+    """A block with no language is neither run nor marked, so a command in it could rot unseen: every fence
+    says what it holds (``sh``, ``console`` or ``python``, which run or are marked; ``text`` for output and
+    formats; or the language of a file shown)."""
+    untagged = [where for page in PAGES for where in untagged_fences(page)]
+    assert not untagged, f"blocks with no language (tag them sh, console, python or text): {untagged}"

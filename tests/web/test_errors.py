@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
 from typing import Any
 
 import pytest
@@ -9,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from scalegate.errors import ConflictError, InputError, IntegrityError, NotFoundError, StoreError
-from scalegate.web.auth import public
+from scalegate.web.auth import public, route_list
 
 
 def assert_error_shape(body: Any, code: str) -> None:
@@ -97,3 +99,26 @@ def test_browser_not_signed_in_is_sent_to_login(client: TestClient) -> None:
     response = client.get("/audit", headers={"Accept": "text/html"}, follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/login?next=/audit"
+
+
+def _paths_with_several_methods(app: FastAPI) -> dict[str, set[str]]:
+    """Each route path served by more than one method (HEAD, which comes with GET, aside): its methods."""
+    methods: dict[str, set[str]] = defaultdict(set)
+    for route in route_list(app.routes):
+        if route.methods and route.path:
+            methods[route.path] |= route.methods
+    return {path: served for path, served in methods.items() if len(served - {"HEAD"}) > 1}
+
+
+def test_405_allow_lists_every_method_of_the_path(app: FastAPI, client: TestClient) -> None:
+    """OPTIONS (served by no route) and any other unserved method: 405 with ``Allow`` naming every method
+    the path serves, not only those of the first route whose path matched."""
+    paths = _paths_with_several_methods(app)
+    assert paths, "no path serves several methods: the test would prove nothing"
+    for template, served in sorted(paths.items()):
+        path = re.sub(r"\{[^}]+\}", "p1", template)
+        for method in ("OPTIONS", *sorted({"GET", "POST", "PUT", "PATCH", "DELETE"} - served)):
+            response = client.request(method, path, headers={"Accept": "application/json"})
+            assert response.status_code == 405, (method, path, response.status_code)
+            assert set(response.headers["allow"].split(", ")) == served, (method, template)
+            assert_error_shape(response.json(), "method_not_allowed")

@@ -32,6 +32,7 @@ pytestmark = pytest.mark.slow
 
 PUBLIC = {
     ("GET", "/api/v1/openapi.json"),
+    ("GET", "/api/docs"),
     ("GET", "/api/v1/health"),
     ("GET", "/api/v1/whoami"),
     ("POST", "/api/v1/noncompliance/reports"),

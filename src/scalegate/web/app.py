@@ -24,7 +24,7 @@ from scalegate import __version__, wiring
 from scalegate.governance.login_throttle import LoginThrottle, ThrottleSettings
 from scalegate.governance.notifications import Notifier
 from scalegate.governance.users import dummy_hash
-from scalegate.web import operations
+from scalegate.web import api_docs, operations
 from scalegate.web.api.routers import api_routers
 from scalegate.web.auth import check_declared
 from scalegate.web.errors import install_error_handlers
@@ -130,6 +130,7 @@ def create_app(workspace: Workspace | str | None = None, settings: WebSettings |
         app.include_router(router, prefix="/api/v1")
     for router in ui_routers():
         app.include_router(router)
+    app.include_router(api_docs.router)
     app.include_router(operations.router)
     check_declared(app.routes)
     return app

@@ -13,7 +13,9 @@ instead.
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -21,14 +23,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from scalegate.errors import ScalegateError, TooManyRequests
+from scalegate.web.auth import route_list
 from scalegate.web.ui.render import error_page
 
 __all__ = [
     "ERROR_RESPONSES",
     "ErrorBody",
     "ErrorResponse",
+    "allowed_methods",
     "error_payload",
     "error_response",
     "install_error_handlers",
@@ -132,7 +137,30 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     response = _respond(request, exc.status_code, code, message, None)
     if exc.headers:
         response.headers.update(exc.headers)
+    if exc.status_code == 405:
+        response.headers["Allow"] = ", ".join(sorted(allowed_methods(request)))
     return response
+
+
+@functools.lru_cache(maxsize=1024)
+def _path_regex(path: str) -> re.Pattern[str]:
+    return compile_path(path)[0]
+
+
+def allowed_methods(request: Request) -> set[str]:
+    """Every method some route serves on the request's path.
+
+    Routing answers 405 with the ``Allow`` of the first route whose path matched, which is one of several
+    when a path's methods are separate routes (``GET`` and ``POST`` of a collection); a client reading
+    ``Allow`` must see them all."""
+    path, root = request.scope["path"], request.scope.get("root_path", "")
+    path = path.removeprefix(root) if root and path.startswith(root + "/") else path
+    methods: set[str] = set()
+    for route in route_list(request.app.routes):
+        served = getattr(route, "methods", None)
+        if served and route.path and _path_regex(route.path).match(path):
+            methods |= set(served)
+    return methods
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
