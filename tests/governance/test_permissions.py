@@ -32,6 +32,7 @@ from scalegate.policy import Policy, load_builtin
 from scalegate.workspace import Workspace, init_workspace
 from tests.governance.conftest import checkpoint, make_people
 from tests.governance.test_decisions import h
+from tests.support.proposals import propose_change
 from tests.support.signing import PASSWORD
 
 RSP_ROLES = [
@@ -83,7 +84,7 @@ class World:
     ) -> policy_change.ChangeView:
         document = self.ws.policy().model_dump(mode="json")
         document["framework"]["version"] = f"2.2-matrix-{self.n()}"
-        change = policy_change.propose(
+        change = propose_change(
             self.ws,
             self.helpers["s_rso"],
             Policy.model_validate(document),
@@ -150,7 +151,7 @@ PROBES: dict[str, Callable[[World, Actor], Any]] = {
     "decision.read": lambda w, a: list_decisions(w.ws, a),
     "notification.send": lambda w, a: notify_decision(w.ws, a, w.approved_decision(), InMemoryNotifier()),
     "policy.read": lambda w, a: policy_change.list_changes(w.ws, a),
-    "policy.propose": lambda w, a: policy_change.propose(
+    "policy.propose": lambda w, a: propose_change(
         w.ws, a, _variant(w), effective_at=w.clock.now() + timedelta(days=1)
     ),
     "policy.consult": lambda w, a: policy_change.consult(
