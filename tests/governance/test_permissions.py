@@ -14,6 +14,7 @@ import pytest
 from scalegate.actor import ANONYMOUS, SYSTEM, Actor
 from scalegate.clock import FixedClock
 from scalegate.errors import PermissionDenied
+from scalegate.gate.migration import record_change_impact
 from scalegate.governance import noncompliance, policy_change
 from scalegate.governance.compliance import compliance_status, record_completion
 from scalegate.governance.decisions import list_decisions, open_decision, sign
@@ -32,7 +33,6 @@ from scalegate.policy import Policy, load_builtin
 from scalegate.workspace import Workspace, init_workspace
 from tests.governance.conftest import checkpoint, make_people
 from tests.governance.test_decisions import h
-from tests.support.proposals import propose_change
 from tests.support.signing import PASSWORD
 
 RSP_ROLES = [
@@ -80,16 +80,25 @@ class World:
         return decision_id
 
     def change(
-        self, *, consulted: bool = True, approved: bool = False, published: bool = False
+        self,
+        *,
+        consulted: bool = True,
+        approved: bool = False,
+        published: bool = False,
+        impact: bool = False,
     ) -> policy_change.ChangeView:
+        """A proposed change; its impact is recorded (as every proposal door does) only when it is to be
+        approved, the one step that needs it, to keep the matrix fast."""
         document = self.ws.policy().model_dump(mode="json")
         document["framework"]["version"] = f"2.2-matrix-{self.n()}"
-        change = propose_change(
+        change = policy_change.propose(
             self.ws,
             self.helpers["s_rso"],
             Policy.model_validate(document),
             effective_at=self.clock.now() + timedelta(days=1),
         )
+        if impact or approved:
+            record_change_impact(self.ws, self.helpers["s_rso"], change.id)
         if consulted:
             policy_change.consult(
                 self.ws, self.helpers["s_ltbt"], change.id, "no objection", password=PASSWORD
@@ -113,7 +122,7 @@ class World:
 def _sign(w: World, a: Actor) -> None:
     role = next(iter(a.roles), "staff")
     if role == "board":
-        sign(w.ws, a, w.change().decision_id, "board", password=PASSWORD)
+        sign(w.ws, a, w.change(impact=True).decision_id, "board", password=PASSWORD)
     else:
         sign(w.ws, a, w.decision(), role if role in ("rso", "ceo") else "rso", password=PASSWORD)
 
@@ -151,13 +160,15 @@ PROBES: dict[str, Callable[[World, Actor], Any]] = {
     "decision.read": lambda w, a: list_decisions(w.ws, a),
     "notification.send": lambda w, a: notify_decision(w.ws, a, w.approved_decision(), InMemoryNotifier()),
     "policy.read": lambda w, a: policy_change.list_changes(w.ws, a),
-    "policy.propose": lambda w, a: propose_change(
+    "policy.propose": lambda w, a: policy_change.propose(
         w.ws, a, _variant(w), effective_at=w.clock.now() + timedelta(days=1)
     ),
     "policy.consult": lambda w, a: policy_change.consult(
         w.ws, a, w.change(consulted=False).id, "ok", password=PASSWORD
     ),
-    "policy.approve": lambda w, a: sign(w.ws, a, w.change().decision_id, "board", password=PASSWORD),
+    "policy.approve": lambda w, a: sign(
+        w.ws, a, w.change(impact=True).decision_id, "board", password=PASSWORD
+    ),
     "policy.publish": lambda w, a: policy_change.publish(w.ws, a, w.change(approved=True).id),
     "policy.activate": _activate,
     "noncompliance.report": lambda w, a: noncompliance.report(w.ws, description="x", reporter=a),
