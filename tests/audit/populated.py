@@ -36,6 +36,7 @@ from scalegate.testing import demo
 from scalegate.vocabulary import ACTIONS
 from scalegate.workspace import Workspace, init_workspace
 from tests.fixtures.inspect_logs.make_logs import committed
+from tests.support.proposals import propose_change
 
 __all__ = ["GATE_REFS", "populate"]
 
@@ -84,7 +85,7 @@ def _documents(ws: Workspace, state: demo.DemoState, clock: FixedClock) -> None:
     goal, a Risk Report approved and shared, a review with an approved reviewer who received it, an off-cycle
     analysis."""
     people, password = state.people, demo.demo_password
-    change = policy_change.propose(
+    change = propose_change(
         ws,
         people["rita"],
         _with_obligations(ws),
@@ -131,7 +132,7 @@ def _extras(ws: Workspace, state: demo.DemoState, clock: FixedClock) -> None:
     noncompliance.transition(ws, people["rita"], receipt.id, "investigating", note="looking into it")
     noncompliance.report(ws, description="a form was late")
     noncompliance.summarize(ws, people["rita"])
-    change = policy_change.propose(
+    change = propose_change(
         ws,
         people["rita"],
         _amended(ws),

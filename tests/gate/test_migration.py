@@ -28,7 +28,7 @@ from scalegate.gate.migration import change_impact, migrate, record_change_impac
 from scalegate.governance import policy_change
 from scalegate.governance.users import create_token
 from scalegate.jsonable import to_jsonable
-from scalegate.policy import load_builtin
+from scalegate.policy import Policy, load_builtin
 from scalegate.store.base import Base
 from scalegate.testing import demo
 from scalegate.web import WebSettings, create_app
@@ -275,3 +275,75 @@ def test_a_proposal_records_its_impact_and_approval_refuses_it_once_stale(lab: d
 
     policy_change.sign_change(ws, people["bea"], change.id, password=password("bea"))
     assert policy_change.show_change(ws, people["rita"], change.id).status == "approved"
+
+
+def amended(version: str) -> dict[str, Any]:
+    """RSP v2.2 under another version number: a policy text of its own that changes nothing else."""
+    document = load_builtin("anthropic-rsp-2.2").model_dump(mode="json")
+    document["framework"]["version"] = version
+    return document
+
+
+def test_every_proposal_door_records_the_impact_and_approval_needs_one(lab: demo.DemoState) -> None:
+    """The plain `policy-change propose` and `POST /policy-changes` record the impact as `policy migrate`
+    does; a change with none (proposed below the gate, or before impacts were recorded) cannot be approved
+    until one is recorded."""
+    ws, people = lab.workspace, lab.people
+    password = demo.demo_password
+    effective = ws.now() + timedelta(days=2)
+
+    runner = CliRunner()
+    env = {"SCALEGATE_NOW": ws.now().isoformat(), "SCALEGATE_USER": ""}
+    base = ["--db", ws.url, "--as", "rita", "policy-change"]
+    path = lab.directory / "rsp-2.2.1.json"
+    path.write_text(json.dumps(amended("2.2.1")))
+    proposed = runner.invoke(
+        app, [*base, "propose", str(path), "--effective", effective.isoformat(), "--json"], env=env
+    )
+    assert proposed.exit_code == 0, proposed.stderr
+    by_cli = json.loads(proposed.stdout)
+    assert by_cli["impact"] is not None
+    assert by_cli["impact"]["digest"] == change_impact(ws, people["rita"], by_cli["id"]).impact.digest
+    shown = runner.invoke(app, [*base, "show", str(by_cli["id"])], env=env)
+    assert shown.exit_code == 0, shown.stderr
+    assert f"impact ({by_cli['impact']['digest'][:12]}" in shown.stdout
+    assert "none recorded" not in shown.stdout
+    shown_json = json.loads(runner.invoke(app, [*base, "show", str(by_cli["id"]), "--json"], env=env).stdout)
+    assert shown_json["impact"] == by_cli["impact"]
+
+    token = create_token(ws, people["rita"], name="proposal", scopes=["*"]).secret
+    client = TestClient(create_app(ws, WebSettings(session_secret="migrate-" + "m" * 40)))
+    auth = {"Authorization": f"Bearer {token}"}
+    answer = client.post(
+        "/api/v1/policy-changes",
+        json={"document": json.dumps(amended("2.2.2")), "effective_at": effective.isoformat()},
+        headers=auth,
+    )
+    assert answer.status_code == 201, answer.text
+    by_api = answer.json()
+    assert by_api["impact"] is not None
+    assert by_api["impact"]["digest"] == change_impact(ws, people["rita"], by_api["id"]).impact.digest
+    assert (
+        client.get(f"/api/v1/policy-changes/{by_api['id']}", headers=auth).json()["impact"]
+        == by_api["impact"]
+    )
+
+    # A change proposed without an impact: governance alone cannot compute one.
+    bare = policy_change.propose(
+        ws, people["rita"], Policy.model_validate(amended("2.2.3")), effective_at=effective
+    )
+    assert bare.impact is None
+    policy_change.consult(ws, people["lena"], bare.id, "no objection", password=password("lena"))
+    for name in ("carl", "rita"):  # the proposers' co-signatures are not approvals
+        policy_change.sign_change(ws, people[name], bare.id, password=password(name))
+    with pytest.raises(ConflictError, match=rf"policy change {bare.id}: no impact is recorded") as refused:
+        policy_change.sign_change(ws, people["bea"], bare.id, password=password("bea"))
+    assert f"`scalegate policy-change impact {bare.id} --record`" in str(refused.value)
+    assert policy_change.show_change(ws, people["rita"], bare.id).status == "proposed"
+    approve = ["--db", ws.url, "--as", "bea", "policy-change", "approve", str(bare.id)]
+    by_door = runner.invoke(app, approve, env={**env, "SCALEGATE_PASSWORD": password("bea")})
+    assert by_door.exit_code != 0 and "no impact is recorded" in by_door.stderr, by_door.stderr
+
+    record_change_impact(ws, people["rita"], bare.id)
+    policy_change.sign_change(ws, people["bea"], bare.id, password=password("bea"))
+    assert policy_change.show_change(ws, people["rita"], bare.id).status == "approved"

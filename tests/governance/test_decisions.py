@@ -23,6 +23,7 @@ from scalegate.store.models.governance import DecisionRow
 from scalegate.workspace import Workspace
 from tests.conftest import MINIMAL_POLICY
 from tests.governance.conftest import checkpoint
+from tests.support.proposals import propose_change
 from tests.support.signing import PASSWORD
 
 
@@ -226,9 +227,7 @@ def test_policy_change_invalidates_signoffs(
     pending = open_cd(workspace, SYSTEM, subject="checkpoint:2")
     old_version = workspace.active().version_id
     new = load_policy(MINIMAL_POLICY).model_copy(update={"title": "Minimal test policy, amended"})
-    change = policy_change.propose(
-        workspace, people["rita"], new, effective_at=clock.now() + timedelta(days=10)
-    )
+    change = propose_change(workspace, people["rita"], new, effective_at=clock.now() + timedelta(days=10))
     sign(workspace, people["bea"], change.decision_id, "board", password=PASSWORD)
     policy_change.publish(workspace, people["rita"], change.id)
     clock.advance(timedelta(days=10))

@@ -21,6 +21,7 @@ from scalegate.store.models.workspace import PolicyVersionRow
 from scalegate.workspace import Workspace
 from tests.governance.conftest import SMTPSink, make_people
 from tests.governance.test_decisions import h
+from tests.support.proposals import propose_change
 from tests.support.signing import PASSWORD
 
 EFFECTIVE = datetime(2025, 7, 1, tzinfo=UTC)
@@ -54,10 +55,8 @@ def test_policy_change_scenario(
     p = rsp_people
     old_version = rsp.active().version_id
     with pytest.raises(PermissionDenied, match=r"may not policy\.propose"):
-        policy_change.propose(rsp, p["eve"], amended(), effective_at=EFFECTIVE)
-    change = policy_change.propose(
-        rsp, p["rita"], amended(), effective_at=EFFECTIVE, rationale="tighter trigger"
-    )
+        propose_change(rsp, p["eve"], amended(), effective_at=EFFECTIVE)
+    change = propose_change(rsp, p["rita"], amended(), effective_at=EFFECTIVE, rationale="tighter trigger")
     assert change.status == "proposed" and change.base_version_id == old_version
     assert any(
         c["path"].endswith("effective_compute.ratio") and c["old"] == 4.0 and c["new"] == 3.0
@@ -142,7 +141,7 @@ def approve(rsp: Workspace, p: dict[str, Actor], change: dict[str, object]) -> N
 def test_publication_after_the_effective_date_is_refused(
     rsp: Workspace, rsp_people: dict[str, Actor], clock: FixedClock
 ) -> None:
-    change = policy_change.propose(rsp, rsp_people["rita"], amended(), effective_at=EFFECTIVE)
+    change = propose_change(rsp, rsp_people["rita"], amended(), effective_at=EFFECTIVE)
     approve(rsp, rsp_people, change)
     clock.set(EFFECTIVE + timedelta(hours=1))
     with pytest.raises(ConflictError, match="must be published before that"):
@@ -150,14 +149,14 @@ def test_publication_after_the_effective_date_is_refused(
 
 
 def test_proposer_cannot_approve_as_board(rsp: Workspace, rsp_people: dict[str, Actor]) -> None:
-    change = policy_change.propose(rsp, rsp_people["bob"], amended(), effective_at=EFFECTIVE)
+    change = propose_change(rsp, rsp_people["bob"], amended(), effective_at=EFFECTIVE)
     policy_change.consult(rsp, rsp_people["lena"], change.id, "no objection", password=PASSWORD)
     with pytest.raises(ConflictError, match="separation of duties: bob submitted"):
         sign(rsp, rsp_people["bob"], change.decision_id, "board", password=PASSWORD)
 
 
 def test_board_rejection_rejects_the_proposal(rsp: Workspace, rsp_people: dict[str, Actor]) -> None:
-    change = policy_change.propose(rsp, rsp_people["rita"], amended(), effective_at=EFFECTIVE)
+    change = propose_change(rsp, rsp_people["rita"], amended(), effective_at=EFFECTIVE)
     policy_change.consult(rsp, rsp_people["lena"], change.id, "concerns", password=PASSWORD)
     sign(
         rsp,
@@ -175,20 +174,18 @@ def test_board_rejection_rejects_the_proposal(rsp: Workspace, rsp_people: dict[s
         assert version is not None and version.status == "rejected"
         assert decision is not None and decision.status == "rejected"
     with pytest.raises(ConflictError, match="already known as version"):
-        policy_change.propose(rsp, rsp_people["rita"], amended(), effective_at=EFFECTIVE)
+        propose_change(rsp, rsp_people["rita"], amended(), effective_at=EFFECTIVE)
 
 
 def test_proposal_must_differ_and_take_effect_later(rsp: Workspace, rsp_people: dict[str, Actor]) -> None:
     with pytest.raises(InputError, match="identical to the active policy"):
-        policy_change.propose(
-            rsp, rsp_people["rita"], load_builtin("anthropic-rsp-2.2"), effective_at=EFFECTIVE
-        )
+        propose_change(rsp, rsp_people["rita"], load_builtin("anthropic-rsp-2.2"), effective_at=EFFECTIVE)
     with pytest.raises(InputError, match="is not after now"):
-        policy_change.propose(rsp, rsp_people["rita"], amended(), effective_at=rsp.now())
+        propose_change(rsp, rsp_people["rita"], amended(), effective_at=rsp.now())
 
 
 def test_only_consulted_roles_consult(rsp: Workspace, rsp_people: dict[str, Actor]) -> None:
-    change = policy_change.propose(rsp, rsp_people["rita"], amended(), effective_at=EFFECTIVE)
+    change = propose_change(rsp, rsp_people["rita"], amended(), effective_at=EFFECTIVE)
     with pytest.raises(PermissionDenied, match=r"may not policy\.consult"):
         policy_change.consult(rsp, rsp_people["bea"], change.id, "I am the board", password=PASSWORD)
 
@@ -198,7 +195,7 @@ def test_sign_change_picks_the_change_control_role(rsp: Workspace, rsp_people: d
     change-control role is told to name one. Either way the signature goes through ``decisions.sign`` and its
     hooks: the Board cannot approve before the LTBT is consulted."""
     p = rsp_people
-    change = policy_change.propose(rsp, p["rita"], amended(), effective_at=EFFECTIVE)
+    change = propose_change(rsp, p["rita"], amended(), effective_at=EFFECTIVE)
     with pytest.raises(InputError, match="holds no approving or proposing role") as refused:
         policy_change.sign_change(rsp, p["lena"], change.id, password=PASSWORD)
     assert refused.value.where == "role"

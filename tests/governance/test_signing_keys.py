@@ -40,6 +40,7 @@ from scalegate.governance.users import add_user, set_password
 from scalegate.store.models.governance import SignatureRow, UserKeyRow
 from scalegate.workspace import Workspace
 from tests.governance.test_decisions import h, open_cd
+from tests.support.proposals import propose_change
 from tests.support.signing import PASSWORD
 
 
@@ -219,7 +220,7 @@ def test_a_consultation_response_is_signed(rsp: Workspace, tmp_path: Path) -> No
     from tests.governance.test_policy_change import EFFECTIVE, amended
 
     p = make_people(rsp, {"rita": ["rso"], "lena": ["ltbt"]})
-    change = policy_change.propose(rsp, p["rita"], amended(), effective_at=EFFECTIVE)
+    change = propose_change(rsp, p["rita"], amended(), effective_at=EFFECTIVE)
     with pytest.raises(PermissionDenied, match="does not open"):
         policy_change.consult(rsp, p["lena"], change.id, "no objection", password="wrong")
     policy_change.consult(rsp, p["lena"], change.id, "No objection.", password=PASSWORD)

@@ -522,7 +522,7 @@ def _change_text(c: ChangeView) -> str:
 
 
 @change_app.command("propose")
-@command(render=lambda result: _print_change(result))
+@command(render=lambda result: _print_change_shown(result))
 def change_propose(
     ctx: typer.Context,
     policy: str = typer.Argument(..., help="The new policy: a file or a built-in id."),
@@ -532,18 +532,25 @@ def change_propose(
     rationale: str = typer.Option("", "--rationale", help="Why the change."),
     json_out: bool = JSON,
 ) -> Any:
-    """Propose a new policy version; prints its diff against the active one."""
-    from scalegate.governance.policy_change import propose
+    """Propose a new policy version; prints its diff against the active one and its impact on the record.
+
+    It is ``policy migrate`` without the impact printed in full: the impact is computed and recorded with the
+    proposal, as the approval step refuses a change whose impact the approvers were not shown.
+    """
+    from scalegate.gate.migration import migrate
     from scalegate.policy import resolve_policy
 
-    return propose(
+    change = migrate(
         workspace_of(ctx),
         actor_of(ctx),
         resolve_policy(policy),
+        dry_run=False,
         effective_at=_instant(effective, "--effective"),
         rationale=rationale,
         origin=policy,
-    )
+    ).change
+    assert change is not None  # not a dry run
+    return change
 
 
 def _print_change(change: ChangeView) -> None:

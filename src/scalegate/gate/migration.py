@@ -9,19 +9,23 @@ entry, in the same transaction; a change to the record between computing and pro
 The approval step then checks that the impact the approvers read is still what the change does:
 
 - ``check_impact_current`` runs before every approver's signature (the Board's; the proposers' co-signatures
-  are not approvals) on a `policy_change` decision whose change carries a recorded impact (``HOOKS``,
-  installed by ``scalegate.wiring``). It computes the impact again on the state the signature is made on (in
-  the signing transaction) and compares fingerprints (``Impact.digest``: which obligations, verdicts,
-  sign-offs and deadlines change, with the codes and clauses that decide them; not when it was computed). If
-  they differ, the signature is refused, naming both fingerprints and the new headline.
+  are not approvals) on a `policy_change` decision (``HOOKS``, installed by ``scalegate.wiring``). A change
+  with no impact recorded is refused, naming the command that records it. Otherwise it computes the impact
+  again on the state the signature is made on (in the signing transaction) and compares fingerprints
+  (``Impact.digest``: which obligations, verdicts, sign-offs and deadlines change, with the codes and clauses
+  that decide them; not when it was computed). If they differ, the signature is refused, naming both
+  fingerprints and the new headline.
 - The proposer then reviews the new impact (``change_impact``: the current impact beside the recorded one)
   and records it (``record_change_impact``: an audit entry of its own, ``policy.change_impact_recorded``);
   the approvers sign against that.
 
 Refusing rather than silently recomputing keeps the rule "the Board approves what it was shown": a signature
-on a change whose consequences moved since the Board read them would approve something nobody read. A change
-proposed without an impact (``policy-change propose``) is approved as before; its impact can be recorded at
-any time before approval with ``record_change_impact``, and from then on it is checked.
+on a change whose consequences moved since the Board read them would approve something nobody read, and one
+on a change whose consequences were never computed would approve something nobody could read. Every door that
+proposes a change (``policy-change propose``, ``policy migrate``, ``POST /policy-changes``,
+``POST /policy-migrations``, the demo) goes through ``migrate``, so the impact is recorded with the proposal;
+a change proposed through ``governance.policy_change.propose`` directly, or before impacts were recorded,
+gets its impact with ``record_change_impact`` before the Board can approve it.
 """
 
 from __future__ import annotations
@@ -166,7 +170,10 @@ def check_impact_current(ctx: Context, decision: DecisionRow) -> None:
         return
     recorded = policy_change.recorded_impact(ctx.session, change.id)
     if recorded is None:
-        return
+        raise ConflictError(
+            f"policy change {change.id}: no impact is recorded with it, so the approvers cannot know what it "
+            f"does; record it with `scalegate policy-change impact {change.id} --record` before approving"
+        )
     row = ctx.session.get(PolicyVersionRow, change.proposed_version_id)
     assert row is not None
     policy = verified_policy(row.document, row.content_hash, row.id, "proposed policy")

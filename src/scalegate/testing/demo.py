@@ -36,6 +36,7 @@ from scalegate.assessment.service import assess, checkpoint_subject
 from scalegate.clock import FixedClock
 from scalegate.errors import ConflictError
 from scalegate.evidence.service import ingest_file
+from scalegate.gate.migration import migrate
 from scalegate.gate.service import evaluate_gate
 from scalegate.governance import policy_change
 from scalegate.governance.decisions import sign as sign_decision
@@ -273,7 +274,8 @@ def adopt_v3(state: DemoState) -> None:
     """The lab adopts RSP v3.4 through the policy-change workflow its v2.2 policy prescribes, then records
     what its obligations become in ``state.adoption``.
 
-    The change control of the active policy says who does what: the proposers (CEO, RSO) propose and co-sign,
+    The change control of the active policy says who does what: the proposers (CEO, RSO) propose (with the
+    change's impact on the record recorded, ``gate.migration``, which the Board approves knowing) and co-sign,
     the consulted role (LTBT) responds first, the approvers (Board) approve, the notified roles hear before
     it takes effect, and it is published before its effective date. The effective date is one day ahead, so
     the chapter moves the demo clock by a day to reach it; a demo walked on the wall clock gets a pinned
@@ -285,13 +287,16 @@ def adopt_v3(state: DemoState) -> None:
     old = ws.policy()
     cc = old.governance.change_control
     rita = state.people["rita"]
-    change = policy_change.propose(
+    change = migrate(
         ws,
         rita,
         load_builtin(NEXT_POLICY),
+        dry_run=False,
         rationale="adopt RSP v3.4: Risk Reports, external review and a Frontier Safety Roadmap",
         effective_at=ws.now() + timedelta(days=1),
-    )
+        origin="proposal",
+    ).change
+    assert change is not None  # not a dry run
     for role in cc.consulted_roles:
         person = _signer(state, role)
         policy_change.consult(

@@ -16,7 +16,6 @@ from scalegate.governance.policy_change import ChangeView
 from scalegate.governance.policy_change import activate as make_active
 from scalegate.governance.policy_change import consult as respond
 from scalegate.governance.policy_change import list_changes as changes
-from scalegate.governance.policy_change import propose as open_change
 from scalegate.governance.policy_change import publish as record
 from scalegate.governance.policy_change import show_change as show
 from scalegate.jsonable import to_jsonable
@@ -121,17 +120,19 @@ def show_change(
 def propose(
     request: Request, body: Proposal, actor: Actor = Depends(requires("policy.propose"))
 ) -> dict[str, Any]:
-    """Validate the new policy and open the `policy_change` decision (consultation, then approval)."""
+    """Validate the new policy and open the `policy_change` decision (consultation, then approval), with its
+    impact on the record computed and recorded (`impact`): the approval step refuses a change without one."""
     policy = load_builtin(body.builtin) if body.builtin else load_policy_text(body.document or "", "document")
-    origin = body.builtin or "api upload"
-    change = open_change(
+    change = migrate(
         workspace_of(request),
         actor,
         policy,
+        dry_run=False,
         effective_at=body.effective_at,
         rationale=body.rationale,
-        origin=origin,
-    )
+        origin=body.builtin or "api upload",
+    ).change
+    assert change is not None  # not a dry run
     return _document(change)
 
 
