@@ -215,6 +215,85 @@ def _unlisted(items: list[RoadmapItemRow], item_id: int) -> bool:
     return next(i for i in items if i.id == item_id).listed_in_report_id is None
 
 
+def _model_standing(ctx: Context, model: str) -> dict[str, Any]:
+    """A covered model's threshold findings and gate verdicts as the assessment gives them when drafting,
+    and whether the record makes it highly capable: the assessment finds the threshold the policy's
+    ``highly_capable`` term names crossed or not ruled out (either branch of its test counts). A model with
+    no checkpoint to assess has no findings; under a policy with such a term it counts as highly capable,
+    since nothing rules the threshold out."""
+    from scalegate.assessment.service import assess  # the assessment imports the documents' reading
+    from scalegate.errors import ScalegateError
+    from scalegate.gate.service import decide
+
+    term = ctx.policy.obligations.term("highly_capable") if ctx.policy.obligations else None
+    defining = term.threshold if term is not None else None
+    try:
+        assessment = assess(ctx, model, with_forecasts=False)
+    except ScalegateError:
+        return {"thresholds": [], "verdicts": [], "highly_capable": defining is not None}
+    thresholds = [
+        {
+            "threshold": f.threshold_id,
+            "state": f.state,
+            "ruled_out": f.ruled_out,
+            "clause": f.clause,
+            "reason": f.reason,
+            "indicators": [
+                {
+                    "indicator": i.indicator_id,
+                    "state": i.state,
+                    "estimate": i.estimate,
+                    "ci_low": i.ci_low,
+                    "ci_high": i.ci_high,
+                    "confidence_level": i.confidence_level,
+                    "threshold": i.threshold,
+                    "clause": i.clause,
+                }
+                for i in f.indicators
+            ],
+        }
+        for f in assessment.findings
+    ]
+    verdicts = []
+    for rule in ctx.policy.actions:
+        verdict = decide(assessment, rule.action, ctx)
+        verdicts.append(
+            {
+                "action": rule.action,
+                "outcome": verdict.outcome,
+                "reasons": [
+                    {"code": r.code, "effect": r.effect, "clause": r.clause, "text": r.text}
+                    for r in verdict.reasons
+                ],
+            }
+        )
+    crossed = defining is not None and not any(
+        f.ruled_out for f in assessment.findings if f.threshold_id == defining
+    )
+    return {
+        "checkpoint": assessment.ref,
+        "thresholds": thresholds,
+        "verdicts": verdicts,
+        "highly_capable": crossed,
+    }
+
+
+def _tracks(policy: Policy) -> list[dict[str, Any]]:
+    """Each threshold's mitigation tracks with how firmly the policy commits to each."""
+    return [
+        {
+            "threshold": t.id,
+            "track": m.track,
+            "strength": m.strength,
+            "items": list(m.items),
+            "hedges": list(m.hedges),
+            "clause": m.source.cite(),
+        }
+        for t in policy.thresholds
+        for m in t.mitigations
+    ]
+
+
 def _record(session: Session, models: list[ModelRow], coverage: datetime) -> dict[str, Any]:
     safeguards = session.execute(
         select(SafeguardImplementationRow).order_by(SafeguardImplementationRow.criterion_id)
@@ -296,7 +375,16 @@ def draft(
                 where="coverage_date",
             )
         chosen = _models(ctx.session, models, coverage_date)
-        contents = to_jsonable(_record(ctx.session, chosen, coverage_date))
+        record = _record(ctx.session, chosen, coverage_date)
+        standing = [_model_standing(ctx, m.name) for m in chosen]
+        for entry, found in zip(record["models"], standing, strict=True):
+            entry.update(found)
+        record["tracks"] = _tracks(ctx.policy)
+        derived = sorted(m["name"] for m in record["models"] if m["highly_capable"])
+        record["highly_capable"] = {"derived_for": derived, "marked": highly_capable}
+        # Fail closed: the record can make a report highly capable; the drafter can add, never remove, that.
+        highly_capable = highly_capable or bool(derived)
+        contents = to_jsonable(record)
         row = RiskReportRow(
             obligation=terms.obligation,
             title=title.strip(),
