@@ -361,7 +361,8 @@ def draft(
 ) -> RiskReportView:
     """Draft a Risk Report from the record as of ``coverage_date`` (None ``models``: every model registered
     by then). ``highly_capable`` records the conclusion that a covered model crosses the threshold that
-    defines it; the record draws it too (``_model_standing``), and the drafter can add it, never remove it; ``marginal_risk_major`` that a marginal-risk argument plays a major role in moving forward."""
+    defines it; the record draws it too (``_model_standing``), and the drafter can add it, never remove it;
+    ``marginal_risk_major`` that a marginal-risk argument plays a major role in moving forward."""
     if not title.strip():
         raise InputError("a risk report needs a title", where="title")
     with workspace.writing(actor) as ctx:
