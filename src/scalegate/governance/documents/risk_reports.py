@@ -20,6 +20,7 @@ Every row is written through ``Workspace.writing`` and named in the audit entry 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
@@ -215,67 +216,23 @@ def _unlisted(items: list[RoadmapItemRow], item_id: int) -> bool:
     return next(i for i in items if i.id == item_id).listed_in_report_id is None
 
 
-def _model_standing(ctx: Context, model: str) -> dict[str, Any]:
-    """A covered model's threshold findings and gate verdicts as the assessment gives them when drafting,
-    and whether the record makes it highly capable: the assessment finds the threshold the policy's
-    ``highly_capable`` term names crossed or not ruled out (either branch of its test counts). A model with
-    no checkpoint to assess has no findings; under a policy with such a term it counts as highly capable,
-    since nothing rules the threshold out."""
-    from scalegate.assessment.service import assess  # the assessment imports the documents' reading
-    from scalegate.errors import ScalegateError
-    from scalegate.gate.service import decide
+ModelStanding = Callable[["Context", str], dict[str, Any]]
+"""A covered model's threshold findings, gate verdicts and whether the record makes it highly capable."""
 
-    term = ctx.policy.obligations.term("highly_capable") if ctx.policy.obligations else None
-    defining = term.threshold if term is not None else None
-    try:
-        assessment = assess(ctx, model, with_forecasts=False)
-    except ScalegateError:
-        return {"thresholds": [], "verdicts": [], "highly_capable": defining is not None}
-    thresholds = [
-        {
-            "threshold": f.threshold_id,
-            "state": f.state,
-            "ruled_out": f.ruled_out,
-            "clause": f.clause,
-            "reason": f.reason,
-            "indicators": [
-                {
-                    "indicator": i.indicator_id,
-                    "state": i.state,
-                    "estimate": i.estimate,
-                    "ci_low": i.ci_low,
-                    "ci_high": i.ci_high,
-                    "confidence_level": i.confidence_level,
-                    "threshold": i.threshold,
-                    "clause": i.clause,
-                }
-                for i in f.indicators
-            ],
-        }
-        for f in assessment.findings
-    ]
-    verdicts = []
-    for rule in ctx.policy.actions:
-        verdict = decide(assessment, rule.action, ctx)
-        verdicts.append(
-            {
-                "action": rule.action,
-                "outcome": verdict.outcome,
-                "reasons": [
-                    {"code": r.code, "effect": r.effect, "clause": r.clause, "text": r.text}
-                    for r in verdict.reasons
-                ],
-            }
-        )
-    crossed = defining is not None and not any(
-        f.ruled_out for f in assessment.findings if f.threshold_id == defining
-    )
-    return {
-        "checkpoint": assessment.ref,
-        "thresholds": thresholds,
-        "verdicts": verdicts,
-        "highly_capable": crossed,
-    }
+_STANDING: list[ModelStanding] = []
+
+
+def register_model_standing(standing: ModelStanding) -> None:
+    """Install how a draft reads a model's findings and verdicts (``scalegate.gate.drafting``, from the
+    composition root: the gate sits above governance and this module does not import it)."""
+    _STANDING[:] = [standing]
+
+
+def _model_standing(ctx: Context, model: str) -> dict[str, Any]:
+    """Fail closed: without the gate's reading installed, no draft is generated from a partial record."""
+    if not _STANDING:
+        raise ConflictError("the gate's reading of a model is not installed; cannot draft a Risk Report")
+    return _STANDING[0](ctx, model)
 
 
 def _tracks(policy: Policy) -> list[dict[str, Any]]:
