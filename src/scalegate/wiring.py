@@ -17,7 +17,7 @@ from __future__ import annotations
 from scalegate.assessment import completion
 from scalegate.audit.coverage import register_cache_check
 from scalegate.gate import cache as gate_cache
-from scalegate.gate import migration
+from scalegate.gate import drafting, migration
 from scalegate.governance import hooks, policy_change
 from scalegate.governance.documents import deadlines, reviews, risk_reports
 from scalegate.registry import assessments_due
@@ -44,6 +44,8 @@ PLUGINS: tuple[hooks.Plugin, ...] = (
 
 def install() -> hooks.Hooks:
     """Install ``PLUGINS`` as this process's governance hooks (idempotent), and the gate cache's check for
-    ``audit verify`` (the log sits below the gate and does not import it); returns the installed hooks."""
+    ``audit verify`` (the log sits below the gate and does not import it) and the gate's reading of a model
+    for Risk Report drafts; returns the installed hooks."""
     register_cache_check("gate_verdicts", gate_cache.check)
+    risk_reports.register_model_standing(drafting.model_standing)
     return hooks.install(*PLUGINS)

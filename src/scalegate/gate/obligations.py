@@ -14,6 +14,11 @@ policy's outcome options apply once a determination is signed. For each, the rea
 - the external review: ``external_review.overdue`` when the reviewers were not approved or the report not
   sent in time, ``external_review.pending`` before, and ``external_review.commentary_late`` (information:
   the lab asks for commentary, the reviewer delivers it);
+- a threshold's consequences: ``threshold.consequence_binding`` (information) when the assessment finds a
+  threshold crossed or not ruled out and one of its ``consequences`` names an obligation the action's rule
+  does not already require; that obligation then binds the model like a required one, and the reason cites the
+  threshold's clause and the finding's numbers. A threshold ruled out brings nothing. They bind the actions
+  whose rule names obligations, the actions the policy gates by process;
 - competitor-contingent outcomes: ``competitor.delay`` when a signed, current determination of a scenario
   whose outcome is a delay names the model; ``competitor.best_effort`` and ``competitor.unsigned`` inform.
 
@@ -57,10 +62,18 @@ from scalegate.store.models.registry import ModelRow
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from scalegate.assessment.findings import ThresholdFinding
     from scalegate.assessment.service import Assessment
     from scalegate.context import Context
+    from scalegate.policy.schema import Policy
 
-__all__ = ["RELIED_DOCUMENT_TABLES", "obligation_reasons", "relied_document_rows"]
+__all__ = [
+    "RELIED_DOCUMENT_TABLES",
+    "finding_numbers",
+    "obligation_reasons",
+    "relied_document_rows",
+    "threshold_obligations",
+]
 
 RELIED_DOCUMENT_TABLES = (RiskReportRow, OffCycleAnalysisRow, ExternalReviewRow, ReviewerRow)
 """The document tables the reasons below read (roadmap goals are read by the calendar, never the gate)."""
@@ -88,6 +101,12 @@ def obligation_reasons(
     required = set(rule.requires_obligations) if rule is not None else set()
     model = assessment.checkpoint.model
     out: list[Reason] = []
+    if required:
+        for obligation, brought in threshold_obligations(assessment, ctx.policy).items():
+            if obligation in required:
+                continue
+            out += [_consequence_reason(model, obligation, finding) for finding in brought]
+            required.add(obligation)
     if terms.report is not None and terms.report.obligation in required and terms.report.binding:
         out += _report_reasons(terms, model, action, ctx, bounds)
     for off in terms.offcycle:
@@ -249,3 +268,60 @@ def _competitor_reasons(terms: DocumentTerms, model: str, action: str, ctx: Cont
         return [Reason("competitor.delay", text, scenario.clause, "blocks", data)]
     text = f"signed competitor determination #{status.decision_id}: {scenario.title}; best effort, no delay"
     return [Reason("competitor.best_effort", text, scenario.clause, "info", data)]
+
+
+def threshold_obligations(assessment: Assessment, policy: Policy) -> dict[str, list[ThresholdFinding]]:
+    """The obligations the policy's thresholds make binding for the assessed model, each with the findings
+    that bring it: a binding consequence naming an obligation, of a threshold the assessment finds crossed
+    or not ruled out. A threshold with no finding counts as not ruled out (fail closed); one ruled out brings
+    nothing."""
+    findings = {f.threshold_id: f for f in assessment.findings}
+    out: dict[str, list[ThresholdFinding]] = {}
+    for threshold in policy.thresholds:
+        finding = findings.get(threshold.id)
+        if finding is not None and finding.ruled_out:
+            continue
+        for consequence in threshold.consequences:
+            if consequence.obligation is None or consequence.strength != "binding":
+                continue
+            brought = out.setdefault(consequence.obligation, [])
+            if finding is not None and finding not in brought:
+                brought.append(finding)
+    return out
+
+
+def finding_numbers(finding: ThresholdFinding) -> str:
+    """The numbers that decided a threshold finding, for a reason's text: each indicator's estimate, interval
+    and threshold (or why it has none)."""
+    parts = []
+    for i in finding.indicators:
+        if i.estimate is None:
+            parts.append(f"{i.indicator_id}: {i.state}")
+            continue
+        interval = f" [{i.ci_low:g}, {i.ci_high:g}]" if i.ci_low is not None and i.ci_high is not None else ""
+        bar = f" vs threshold {i.threshold:g}" if i.threshold is not None else ""
+        parts.append(f"{i.indicator_id} {i.estimate:g}{interval}{bar}")
+    return "; ".join(parts) or finding.reason
+
+
+def _consequence_reason(model: str, obligation: str, finding: ThresholdFinding) -> Reason:
+    text = (
+        f"{finding.threshold_id} is {finding.state} for {model} ({finding_numbers(finding)}): its "
+        f"consequence {obligation} binds"
+    )
+    data = {
+        "obligation": obligation,
+        "threshold": finding.threshold_id,
+        "state": finding.state,
+        "indicators": [
+            {
+                "indicator": i.indicator_id,
+                "estimate": i.estimate,
+                "ci_low": i.ci_low,
+                "ci_high": i.ci_high,
+                "threshold": i.threshold,
+            }
+            for i in finding.indicators
+        ],
+    }
+    return Reason("threshold.consequence_binding", text, finding.clause, "info", data)

@@ -72,6 +72,7 @@ ReasonCode = Literal[
     "competitor.delay",
     "competitor.best_effort",
     "competitor.unsigned",
+    "threshold.consequence_binding",
 ]
 """The stable codes of a verdict's reasons; ``docs/gate.md`` explains each one (a test checks it does)."""
 

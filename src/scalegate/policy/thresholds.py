@@ -162,7 +162,8 @@ class ThresholdConsequence(PolicyModel):
     text: str = Field(min_length=1)
     """The obligation, close to the published wording."""
     obligation: str | None = None
-    """Id of the document or review obligation that carries it out, if the policy states one."""
+    """Id of the document or review obligation that carries it out, if the policy states one; a binding one
+    binds the model in the gate while the threshold is crossed or not ruled out."""
     strength: CommitmentStrength = "binding"
     """How firmly the text commits."""
     source: Source

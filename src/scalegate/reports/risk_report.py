@@ -100,8 +100,65 @@ def _data(workspace: Workspace, actor: Actor, report_id: int, public: bool) -> t
             "missed": [i for i in roadmap.get("items", []) if i.get("status") == "missed"],
         },
         "sections": to_jsonable(_sections(view, public)),
+        "findings": _findings(view, public),
+        "verdicts": _verdicts(view, public),
+        "tracks": to_jsonable(view.contents.get("tracks", [])),
     }
     return data, view
+
+
+def _shown_models(view: risk_reports.RiskReportView, public: bool) -> list[dict[str, Any]]:
+    """The covered models' record, unless the public version redacts the models section (its findings and
+    verdicts are part of it)."""
+    if public and any(r["section"] == "models" for r in view.redactions):
+        return []
+    return list(view.contents.get("models", []))
+
+
+def _findings(view: risk_reports.RiskReportView, public: bool) -> list[dict[str, Any]]:
+    """One row per covered model, threshold and indicator, with the numbers the assessment decided on; a
+    threshold with no indicator gets one row saying why."""
+    rows: list[dict[str, Any]] = []
+    for model in _shown_models(view, public):
+        for t in model.get("thresholds", []):
+            head = {
+                "model": model["name"],
+                "threshold": t["threshold"],
+                "state": t["state"],
+                "clause": t["clause"],
+            }
+            if not t["indicators"]:
+                rows.append({**head, "indicator": None, "reason": t["reason"]})
+            rows += [
+                {
+                    **head,
+                    "indicator": i["indicator"],
+                    "indicator_state": i["state"],
+                    "estimate": i["estimate"],
+                    "ci_low": i["ci_low"],
+                    "ci_high": i["ci_high"],
+                    "bar": i["threshold"],
+                    "reason": t["reason"],
+                }
+                for i in t["indicators"]
+            ]
+    return to_jsonable(rows)  # type: ignore[no-any-return]
+
+
+def _verdicts(view: risk_reports.RiskReportView, public: bool) -> list[dict[str, Any]]:
+    """One row per covered model and action: the gate's outcome when the report was drafted and the clauses
+    of the reasons that block."""
+    rows = [
+        {
+            "model": model["name"],
+            "action": v["action"],
+            "outcome": v["outcome"],
+            "blocking": [f"{r['code']} ({r['clause']})" for r in v["reasons"] if r["effect"] == "blocks"],
+        }
+        for model in _shown_models(view, public)
+        for v in model.get("verdicts", [])
+    ]
+    return to_jsonable(rows)  # type: ignore[no-any-return]
 
 
 def _report(workspace: Workspace, data: dict[str, Any], view: Any, kind: ReportKind, title: str) -> Report:

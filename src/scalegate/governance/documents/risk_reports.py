@@ -20,6 +20,7 @@ Every row is written through ``Workspace.writing`` and named in the audit entry 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
@@ -215,6 +216,41 @@ def _unlisted(items: list[RoadmapItemRow], item_id: int) -> bool:
     return next(i for i in items if i.id == item_id).listed_in_report_id is None
 
 
+ModelStanding = Callable[["Context", str], dict[str, Any]]
+"""A covered model's threshold findings, gate verdicts and whether the record makes it highly capable."""
+
+_STANDING: list[ModelStanding] = []
+
+
+def register_model_standing(standing: ModelStanding) -> None:
+    """Install how a draft reads a model's findings and verdicts (``scalegate.gate.drafting``, from the
+    composition root: the gate sits above governance and this module does not import it)."""
+    _STANDING[:] = [standing]
+
+
+def _model_standing(ctx: Context, model: str) -> dict[str, Any]:
+    """Fail closed: without the gate's reading installed, no draft is generated from a partial record."""
+    if not _STANDING:
+        raise ConflictError("the gate's reading of a model is not installed; cannot draft a Risk Report")
+    return _STANDING[0](ctx, model)
+
+
+def _tracks(policy: Policy) -> list[dict[str, Any]]:
+    """Each threshold's mitigation tracks with how firmly the policy commits to each."""
+    return [
+        {
+            "threshold": t.id,
+            "track": m.track,
+            "strength": m.strength,
+            "items": list(m.items),
+            "hedges": list(m.hedges),
+            "clause": m.source.cite(),
+        }
+        for t in policy.thresholds
+        for m in t.mitigations
+    ]
+
+
 def _record(session: Session, models: list[ModelRow], coverage: datetime) -> dict[str, Any]:
     safeguards = session.execute(
         select(SafeguardImplementationRow).order_by(SafeguardImplementationRow.criterion_id)
@@ -282,7 +318,8 @@ def draft(
 ) -> RiskReportView:
     """Draft a Risk Report from the record as of ``coverage_date`` (None ``models``: every model registered
     by then). ``highly_capable`` records the conclusion that a covered model crosses the threshold that
-    defines it; ``marginal_risk_major`` that a marginal-risk argument plays a major role in moving forward."""
+    defines it; the record draws it too (``_model_standing``), and the drafter can add it, never remove it;
+    ``marginal_risk_major`` that a marginal-risk argument plays a major role in moving forward."""
     if not title.strip():
         raise InputError("a risk report needs a title", where="title")
     with workspace.writing(actor) as ctx:
@@ -296,7 +333,16 @@ def draft(
                 where="coverage_date",
             )
         chosen = _models(ctx.session, models, coverage_date)
-        contents = to_jsonable(_record(ctx.session, chosen, coverage_date))
+        record = _record(ctx.session, chosen, coverage_date)
+        standing = [_model_standing(ctx, m.name) for m in chosen]
+        for entry, found in zip(record["models"], standing, strict=True):
+            entry.update(found)
+        record["tracks"] = _tracks(ctx.policy)
+        derived = sorted(m["name"] for m in record["models"] if m["highly_capable"])
+        record["highly_capable"] = {"derived_for": derived, "marked": highly_capable}
+        # Fail closed: the record can make a report highly capable; the drafter can add, never remove, that.
+        highly_capable = highly_capable or bool(derived)
+        contents = to_jsonable(record)
         row = RiskReportRow(
             obligation=terms.obligation,
             title=title.strip(),
