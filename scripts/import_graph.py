@@ -8,7 +8,8 @@ than imported):
   run too, only later) but not those under ``if TYPE_CHECKING:`` (they never run);
 - upward imports against the layer order declared in ``tests/test_architecture.py``;
 - import statements inside functions that import scalegate modules (each one hides an arrow from a reader of
-  the module's top);
+  the module's top; outside ``scalegate.cli`` each says, in a ``# deferred:`` comment, what start-up cost
+  it defers);
 - functions annotated to return ``dict[str, Any]``, and ``to_dict`` methods (untyped values crossing layers).
 
 The test imports :func:`build_graph` and friends from here, so that the script and the test cannot disagree.
@@ -161,6 +162,28 @@ def build_graph(src: Path = SRC) -> Graph:
     return graph
 
 
+DEFERRED = "# deferred:"
+"""How the comment that justifies an import made inside a function begins: what start-up cost it defers."""
+
+
+def deferral_note(path: Path, line: int) -> str | None:
+    """The comment block just above the import statement at ``line`` (other import statements and blank lines
+    between them skipped), if it begins ``# deferred:``; else None."""
+    source = path.read_text(encoding="utf-8").splitlines()
+    covered: set[int] = set()
+    for node in ast.walk(ast.parse("\n".join(source))):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            covered.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+    i = line - 1
+    while i > 0 and (i in covered or not source[i - 1].strip()):
+        i -= 1
+    block: list[str] = []
+    while i > 0 and source[i - 1].lstrip().startswith("#"):
+        block.insert(0, source[i - 1].strip())
+        i -= 1
+    return " ".join(block) if block and block[0].startswith(DEFERRED) else None
+
+
 def strongly_connected(nodes: Iterable[str], arrows: Mapping[str, set[str]]) -> list[list[str]]:
     """Tarjan's algorithm: the groups of nodes that can reach each other (only groups of two or more)."""
     index: dict[str, int] = {}
@@ -244,9 +267,7 @@ def upward_imports(graph: Graph, layers: Sequence[tuple[str, ...]]) -> list[Edge
     if missing:
         raise ValueError(f"packages missing from the layer order: {missing}")
     return [
-        e
-        for e in graph.edges
-        if not e.implicit and rank[package_of(e.target)] > rank[package_of(e.source)]
+        e for e in graph.edges if not e.implicit and rank[package_of(e.target)] > rank[package_of(e.source)]
     ]
 
 
@@ -286,7 +307,8 @@ def main(argv: Sequence[str]) -> int:
     print(f"function-level imports of scalegate       {len(graph.function_import_statements)}")
     if verbose:
         for module, line in graph.function_import_statements:
-            print(f"    {module}:{line}")
+            note = deferral_note(graph.modules[module], line) or ""
+            print(f"    {module}:{line}  {note[len(DEFERRED) :].strip()[:60]}")
     print(f"functions returning dict[str, Any]        {len(graph.dict_any_returns)}")
     print(f"to_dict methods                           {len(graph.to_dict_methods)}")
     return 0

@@ -120,8 +120,9 @@ def test_no_upward_imports(graph: Any) -> None:
 
 
 def test_function_level_imports_are_counted(graph: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    """Imports of scalegate modules inside functions hide arrows; each should be justified by start-up time
-    (the gate's fast path, the CLI entry) or by a heavy optional dependency behind it."""
+    """Imports of scalegate modules inside functions hide arrows; each is justified by start-up time (the
+    gate's fast path, the CLI entry, the SDK in a training loop) or by a heavy optional dependency behind it,
+    never by a cycle: there are none (``test_no_module_import_cycles``)."""
     found = graph.function_import_statements
     by_package: dict[str, int] = {}
     for module, _line in found:
@@ -129,6 +130,32 @@ def test_function_level_imports_are_counted(graph: Any, capsys: pytest.CaptureFi
     with capsys.disabled():
         print(f"\nfunction-level imports of scalegate modules: {len(found)}", sorted(by_package.items()))
     assert len(found) > 0
+
+
+def test_function_level_imports_say_what_they_defer(graph: Any) -> None:
+    """Outside the CLI, an import of a scalegate module inside a function sits under a ``# deferred:`` comment
+    saying which start-up cost it spares (``# deferred: Alembic (~150 modules) only for an old store``);
+    one that spares nothing belongs at the module's top."""
+    bare = [
+        f"{module}:{line}"
+        for module, line in graph.function_import_statements
+        if ig.package_of(module) != "cli" and ig.deferral_note(graph.modules[module], line) is None
+    ]
+    assert bare == [], (
+        f"hoist these to the module's top, or say above each what it defers ({ig.DEFERRED}):\n"
+        + ("\n".join(bare))
+    )
+
+
+def test_the_cli_says_why_its_commands_load_lazily() -> None:
+    """In the CLI the imports inside functions are the rule, not the exception: the package's docstring says
+    why, once, instead of a comment on each."""
+    import scalegate.cli
+
+    doc = scalegate.cli.__doc__ or ""
+    assert "inside" in doc and "--help" in doc, (
+        "scalegate.cli's docstring must say why commands import lazily"
+    )
 
 
 DOOR_QUERIES = re.compile(

@@ -304,6 +304,8 @@ def _policy_rules(policy: Policy) -> list[PermissionRule]:
         PermissionRule("policy.approve", frozenset(cc.approver_roles), "named as approvers of changes", cite),
         PermissionRule("policy.consult", frozenset(cc.consulted_roles), "consulted on changes", cite),
     ]
+    # deferred: the policy schema (pydantic, ~85 modules, ~0.25 s); importing the matrix does not load it
+    # (``evidence ingest`` checks a permission without reading a policy document)
     from scalegate.policy.implied import implied_decision_rules
 
     for rule in [*policy.decisions, *implied_decision_rules(policy)]:

@@ -190,6 +190,7 @@ def open_workspace(url: str | None = None, clock: Clock | None = None) -> Worksp
         engine.dispose()
         raise StoreError("store is not an initialised scalegate workspace", where=_hide(resolved))
     if revision != HEAD_REVISION:
+        # deferred: Alembic (~150 modules, ~0.15 s), only for a store behind the head revision
         from scalegate.store.migrate import upgrade
 
         upgrade(engine)
@@ -222,8 +223,9 @@ def init_workspace(
     ``clock`` (a test's) is a demo workspace, any other a production one. Initialising an existing workspace
     keeps its mode; asking for another one is a ``ConflictError``.
     """
-    # The policy schema and built-ins (pydantic, YAML: a quarter of a second) load only where a policy is
-    # read, so that opening a workspace for a command that never reads one (``evidence ingest``) stays quick.
+    # deferred: the policy schema and built-ins (pydantic, YAML: a quarter of a second) load only where a
+    # policy is read, so that opening a workspace for a command that never reads one (``evidence ingest``)
+    # stays quick.
     from scalegate.policy import DEFAULT_POLICY_ID, content_hash, resolve_policy
 
     wanted = check_mode(mode) if mode is not None else ("demo" if clock is not None else "production")
@@ -233,6 +235,7 @@ def init_workspace(
     try:
         # A store already at head (reopened, or copied from a migrated template) needs no Alembic import.
         if stored_revision(engine) != HEAD_REVISION:
+            # deferred: Alembic (~150 modules, ~0.15 s), only for a store behind the head revision
             from scalegate.store.migrate import upgrade
 
             upgrade(engine)

@@ -13,7 +13,6 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +24,7 @@ from typer.testing import CliRunner
 from scalegate.assessment.service import assess
 from scalegate.assessment.under_policy import CandidateWorkspace, reading_under
 from scalegate.cli.app import app
-from scalegate.clock import FixedClock
 from scalegate.errors import InputError, InternalError
-from scalegate.evidence.service import ingest_file
 from scalegate.gate.comparison import Comparison, FrameworkRow, compare, select_policies
 from scalegate.gate.service import evaluate_actions, evaluate_gate
 from scalegate.gate.verdict import ACTIONS, Verdict
@@ -41,23 +38,15 @@ from scalegate.store.models.audit import AuditEntryRow
 from scalegate.testing import demo
 from scalegate.web import WebSettings, create_app
 from scalegate.web.server import BackgroundServer
-from tests.fixtures.inspect_logs.make_logs import committed
+from tests.support.demo import signed_demo
 
-START = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 ACTIVE = "anthropic-rsp-2.2"
 
 
 @pytest.fixture(scope="module")
 def signed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[demo.DemoState]:
     """The demo walked to its sign-off under RSP v2.2, on SQLite, with the committed Inspect logs."""
-    state = demo.fresh_state(tmp_path_factory.mktemp("compare") / "demo", clock=FixedClock(START))
-    demo.seed(state)
-    logs = committed("gate")
-    for name in ("wmdp_bio", "lab_bench_protocolqa", "swe_bench", "cybench"):
-        ingest_file(state.workspace, state.people["eve"], logs[name], state.ref)
-    demo.safeguard(state)
-    demo.propose(state)
-    demo.sign(state)
+    state = signed_demo(tmp_path_factory.mktemp("compare") / "demo")
     try:
         yield state
     finally:

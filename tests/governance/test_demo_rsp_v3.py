@@ -9,7 +9,6 @@ functions.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,27 +17,16 @@ from sqlalchemy import select
 
 from scalegate.audit.verify import verify
 from scalegate.cli.demo import _report
-from scalegate.clock import FixedClock
-from scalegate.evidence.service import ingest_file
 from scalegate.gate.service import evaluate_gate
 from scalegate.store.models.governance import PolicyChangeRow, PolicyConsultationRow
 from scalegate.testing import demo
-from tests.fixtures.inspect_logs.make_logs import committed
-
-START = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+from tests.support.demo import signed_demo
 
 
 @pytest.fixture
 def signed(tmp_path: Path) -> Iterator[demo.DemoState]:
     """The demo walked to its sign-off (v2.2), on SQLite, with the committed Inspect logs."""
-    state = demo.fresh_state(tmp_path / "demo", clock=FixedClock(START))
-    demo.seed(state)
-    logs = committed("gate")
-    for name in ("wmdp_bio", "lab_bench_protocolqa", "swe_bench", "cybench"):
-        ingest_file(state.workspace, state.people["eve"], logs[name], state.ref)
-    demo.safeguard(state)
-    demo.propose(state)
-    demo.sign(state)
+    state = signed_demo(tmp_path / "demo")
     try:
         yield state
     finally:
@@ -73,7 +61,8 @@ def test_the_lab_moves_to_rsp_3_4_and_its_obligations_reach_the_gate(signed: dem
         "roadmap",
         "external-review",
     ]
-    # The first Risk Report is due the cadence's longest interval (6 months) after adoption (START + 1 day).
+    # The first Risk Report is due the cadence's longest interval (6 months) after adoption (the demo's
+    # START + 1 day).
     assert done["risk_report_due"] == "2025-12-02T12:00:00+00:00"
     codes = [r["code"] for r in done["gate_reasons"]["deploy-external"]]
     assert codes == ["risk_report.current"]

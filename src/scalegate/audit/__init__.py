@@ -64,6 +64,7 @@ class _Package(ModuleType):
 
     @property
     def verify(self) -> Any:
+        # deferred: audit.verify loads every table model (~300 modules, ~0.5 s); ``audit verify`` needs it
         from scalegate.audit.verify import verify
 
         return verify

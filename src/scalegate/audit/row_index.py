@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from scalegate.audit.replay import Problem, replay
 from scalegate.canonical import canonical_json
 from scalegate.store.models.audit import AuditEntryRow, AuditHeadRow, AuditRowIndexRow
 
@@ -157,8 +158,6 @@ def _bodies(session: Session, seqs: Sequence[int]) -> dict[int, bytes]:
 
 def claims_in_log(session: Session) -> dict[Key, RowClaim]:
     """The latest claim of every row any entry names, replayed from the whole log (as ``audit verify``)."""
-    from scalegate.audit.replay import replay
-
     # The head's size, read here rather than through ``audit.log`` (which imports this module).
     head = session.execute(select(AuditHeadRow.size).where(AuditHeadRow.id == 1)).scalar_one_or_none()
     return replay(session, head=head or 0, rows=True).claims
@@ -183,8 +182,6 @@ def rebuild(session: Session) -> int:
 def index_problems(session: Session, claims: Mapping[Key, RowClaim]) -> list[Problem]:
     """``audit verify``'s check of the index: every index row is the latest claim of its row, and every
     claimed row has one. A disagreement is a ``cache_invalid`` problem (readers fall back to the log)."""
-    from scalegate.audit.replay import Problem
-
     stmt = select(
         AuditRowIndexRow.table_name, AuditRowIndexRow.pk, AuditRowIndexRow.seq, AuditRowIndexRow.digest
     )

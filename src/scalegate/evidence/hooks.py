@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from inspect_ai.hooks import Hooks, TaskEnd, hooks
 
 from scalegate.actor import Actor
+from scalegate.errors import InputError
 
 if TYPE_CHECKING:
     from scalegate.evidence.types import IngestResult
@@ -54,7 +55,8 @@ def hook_enabled() -> bool:
 
 def ingest_log(location: str) -> IngestResult:
     """Ingest one finished log into the workspace and checkpoint named by the environment."""
-    from scalegate.errors import InputError
+    # deferred: Inspect loads this hook module at every eval's start; the store and the ingest service
+    # (SQLAlchemy, the table models: ~160 modules, ~0.4 s) load only when a finished log is ingested
     from scalegate.evidence.service import ingest_file
     from scalegate.workspace import open_workspace
 
@@ -79,6 +81,7 @@ def ingest_log(location: str) -> IngestResult:
 def _actor(workspace: Workspace) -> Actor:
     """Who ingests: ``SCALEGATE_TOKEN``, or ``SCALEGATE_USER`` with ``SCALEGATE_PASSWORD`` (a bare user name
     only in a demo workspace: ``scalegate.governance.credentials``)."""
+    # deferred: SQLAlchemy and the table models (~150 modules) only when a log is ingested (see ingest_log)
     from scalegate.governance.credentials import PASSWORD_ENV, TOKEN_ENV, Presented, authenticate
 
     presented = Presented(

@@ -31,6 +31,7 @@ from scalegate.evidence.bulk import BulkIngest, Ingested, LogFile, Outcome, Skip
 from scalegate.evidence.service import AllowStatus
 from scalegate.inputs import BoundsError, read_text
 from scalegate.permissions import require
+from scalegate.registry.lookup import resolve_checkpoint
 from scalegate.workspace import Workspace
 
 __all__ = [
@@ -146,8 +147,6 @@ def plan_manifest(
     """Check every row before anything is written: its checkpoint is registered (one read transaction for
     the whole manifest) and its path holds logs. ``InputError`` naming the row's ``file:line`` otherwise.
     Only an actor who may ingest learns which checkpoints exist this way."""
-    from scalegate.registry.lookup import resolve_checkpoint
-
     require(actor, "evidence.ingest", workspace.active())
 
     with workspace.read() as session:

@@ -102,6 +102,8 @@ def deadline_item(
 
 def cadences(policy: Policy) -> list[ReviewCadence]:
     """The policy's cadences, plus the noncompliance summary its noncompliance rules imply when not listed."""
+    # deferred: the policy schema (pydantic, ~85 modules, ~0.25 s); importing the calendar
+    # (``governance.compliance`` does) does not load it, and a caller passes a policy already read
     from scalegate.policy.governance import ReviewCadence
 
     out = list(policy.governance.cadences)

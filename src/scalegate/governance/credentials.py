@@ -28,6 +28,7 @@ from sqlalchemy import select
 from scalegate.actor import Actor
 from scalegate.errors import AuthenticationError
 from scalegate.governance.identity import resolve_actor
+from scalegate.governance.sessions import session_identity
 from scalegate.governance.users import authenticate_password, authenticate_token
 from scalegate.store.models.governance import UserRow
 
@@ -84,8 +85,6 @@ def authenticate(workspace: Workspace, presented: Presented) -> Actor | None:
     if user and presented.password:
         return authenticate_password(workspace, user, presented.password)
     if presented.session and (user is None or user == presented.session_user):
-        from scalegate.governance.sessions import session_identity
-
         try:
             actor = session_identity(workspace, presented.session).actor
         except AuthenticationError as exc:

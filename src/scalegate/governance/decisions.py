@@ -37,7 +37,9 @@ from scalegate.errors import ConflictError, InputError, NotFoundError, Permissio
 from scalegate.governance.hooks import installed
 from scalegate.governance.permissions import require
 from scalegate.governance.signing_keys import sign_statement, signoff_statement, unlock
+from scalegate.governance.users import user_roles
 from scalegate.policy import Policy
+from scalegate.policy.implied import implied_decision_rules
 from scalegate.policy.rules import DecisionRule, DecisionType, Notification
 from scalegate.store.models.governance import DecisionRow, NotificationRow, SignatureRow, UserRow
 
@@ -98,7 +100,6 @@ def decision_rule(policy: Policy, decision_type: str) -> DecisionRule | None:
             notify=list(im.notify),
             source=im.source,
         )
-    from scalegate.policy.implied import implied_decision_rules
 
     return next((r for r in implied_decision_rules(policy) if r.decision == decision_type), None)
 
@@ -230,8 +231,6 @@ def _signatures(session: Session, decision_id: int) -> list[SignatureRow]:
 
 
 def _signer(session: Session, actor: Actor, role: str) -> UserRow:
-    from scalegate.governance.users import user_roles
-
     user = session.get(UserRow, actor.user_id) if actor.user_id is not None else None
     if user is None or not user.active:
         raise PermissionDenied(f"{actor.label} is not an active workspace user and cannot sign")

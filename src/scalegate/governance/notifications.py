@@ -32,9 +32,10 @@ from scalegate.audit.entries import SEAL_KEY
 from scalegate.errors import ConflictError, InputError, NotFoundError, PermissionDenied
 from scalegate.governance.decisions import consulted_roles, decision_rule, get_decision, status_of
 from scalegate.governance.permissions import require
-from scalegate.governance.users import role_holders
+from scalegate.governance.signing_keys import acknowledgement_statement, sign_statement, unlock
+from scalegate.governance.users import role_holders, user_roles
 from scalegate.registry.lookup import resolve_checkpoint
-from scalegate.store.models.governance import NotificationRow
+from scalegate.store.models.governance import NotificationRow, UserRow
 from scalegate.store.models.registry import CheckpointRow
 from scalegate.store.models.workspace import SettingRow
 
@@ -557,10 +558,6 @@ def acknowledge(
     time (``signing_keys.acknowledgement_statement``); the signer's ``password`` opens their key. A notice is
     acknowledged once.
     """
-    from scalegate.governance.signing_keys import acknowledgement_statement, sign_statement, unlock
-    from scalegate.governance.users import user_roles
-    from scalegate.store.models.governance import UserRow
-
     require(actor, "decision.read", workspace.policy())
     with workspace.transaction() as session:
         row = session.get(NotificationRow, notification_id)

@@ -40,6 +40,7 @@ from scalegate.errors import (
     PermissionDenied,
     WrongPassword,
 )
+from scalegate.governance.permissions import require
 from scalegate.permissions import ADMIN_ROLE
 from scalegate.statements import (
     STATEMENT_FORMAT,
@@ -523,8 +524,6 @@ def _view(key: UserKeyRow, owner: UserRow) -> KeyView:
 
 def list_keys(workspace: Workspace, actor: Actor, user: str | None = None) -> list[KeyView]:
     """Signing keys of every user (or one), oldest first. Public keys are public: any user may read them."""
-    from scalegate.governance.permissions import require
-
     if user is None or user != actor.name:
         require(actor, "users.read", workspace.policy())
     stmt = select(UserKeyRow, UserRow).join(UserRow, UserRow.id == UserKeyRow.user_id).order_by(UserKeyRow.id)

@@ -360,6 +360,7 @@ def authenticate_password(workspace: Workspace, name: str, password: str) -> Act
     from argon2 import PasswordHasher
     from argon2.exceptions import InvalidHashError, VerificationError
 
+    # deferred: the SSO settings' model (pydantic, ~50 modules, ~0.1 s), only when a password is checked
     from scalegate.governance.sso_settings import local_passwords_allowed
 
     with workspace.read() as session:

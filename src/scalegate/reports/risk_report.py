@@ -24,6 +24,7 @@ from scalegate.governance.documents import reviews, risk_reports
 from scalegate.jsonable import to_jsonable
 from scalegate.reports.document import Report, ReportKind
 from scalegate.reports.provenance import Citation, build_provenance
+from scalegate.reports.service import write_report
 
 if TYPE_CHECKING:
     from scalegate.workspace import Workspace
@@ -199,8 +200,6 @@ def write_risk_report(
     packet: bool = False,
 ) -> dict[str, Path]:
     """Render and write the public report (or the reviewer packet) into ``out_dir``; format -> path."""
-    from scalegate.reports.service import write_report
-
     built = (
         reviewer_packet(workspace, actor, report_id) if packet else risk_report(workspace, actor, report_id)
     )

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from scalegate.actor import Actor
 from scalegate.errors import InputError
+from scalegate.sdk.login import stored_login
 from scalegate.sdk.result import GateResult
 from scalegate.sdk.transport import GateFunction, HttpTransport, LocalTransport, Transport
 
@@ -64,6 +65,8 @@ class Client:
             self.transport = HttpTransport(base_url or "", token, timeout=timeout, client=http_client)
         else:
             if workspace is None:
+                # deferred: the local store (SQLAlchemy, the table models: ~270 modules, ~0.4 s), only for an
+                # in-process client; a remote client (``base_url``) never loads it
                 from scalegate.workspace import open_workspace
 
                 workspace = self._opened = open_workspace(workspace_url)
@@ -158,6 +161,7 @@ class Client:
         in requests of at most 32 MiB, each checked whole by the server. Returns the document of ``ingest``,
         each ingested file naming its ``checkpoint``."""
         if isinstance(manifest, str | Path):
+            # deferred: the store and the ingest service (~290 modules, ~0.4 s), only for a manifest file
             from scalegate.evidence.manifest import read_manifest
 
             rows = [(e.where, e.path, e.checkpoint) for e in read_manifest(manifest)]
@@ -205,14 +209,13 @@ def _actor(workspace: Workspace, user: str | None, password: str | None, token: 
     import os
     from dataclasses import replace
 
+    # deferred: the local store (~270 modules, ~0.4 s), only for an in-process client
     from scalegate.governance.credentials import PASSWORD_ENV, TOKEN_ENV, Presented, authenticate
 
     token = token or os.environ.get(TOKEN_ENV) or None
     password = password or os.environ.get(PASSWORD_ENV) or None
     presented = Presented(user=user or None, password=password, token=token)
     if not token and not (user and password) and not (user and workspace.demo):
-        from scalegate.sdk.login import stored_login
-
         kept = stored_login(workspace)
         if kept is not None:
             presented = replace(presented, session_user=kept[0], session=kept[1])

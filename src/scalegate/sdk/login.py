@@ -99,6 +99,8 @@ def stored_login(workspace: Workspace) -> tuple[str, str] | None:
 
 def login(workspace: Workspace, user: str, password: str, *, hours: int = DEFAULT_HOURS) -> StartedSession:
     """Check ``user``'s password, open a session of ``hours`` and keep its secret in the keyring."""
+    # deferred: the local store (~270 modules, ~0.4 s): ``import scalegate.sdk`` stays light for a
+    # remote client, which never logs in here
     from scalegate.governance.sessions import MAX_SESSION_SECONDS, start_session
     from scalegate.governance.users import authenticate_password
 
@@ -112,6 +114,7 @@ def login(workspace: Workspace, user: str, password: str, *, hours: int = DEFAUL
             SERVICE, workspace.safe_url, json.dumps({"user": user, "session": started.secret})
         )
     except Exception as exc:
+        # deferred: the local store (~270 modules), as in ``login``
         from scalegate.governance.sessions import end_session
 
         end_session(workspace, started.secret)
@@ -122,6 +125,7 @@ def login(workspace: Workspace, user: str, password: str, *, hours: int = DEFAUL
 
 def logout(workspace: Workspace) -> str | None:
     """End this workspace's login session and forget it; returns the user it was for (None: none kept)."""
+    # deferred: the local store (~270 modules), as in ``login``
     from scalegate.governance.sessions import end_session
 
     kept = stored_login(workspace)

@@ -22,6 +22,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from scalegate.errors import InputError
 from scalegate.extras import requires_extra
 from scalegate.store.write_lock import install_write_lock
 
@@ -83,8 +84,6 @@ STORE_BACKENDS = ("sqlite", "postgresql")
 def store_url(url: str) -> URL:
     """``url`` parsed, if it names a backend a workspace can live in; else ``InputError`` saying which URLs
     are: a mistyped scheme (``mysql://``, ``foo://``) is bad input, not an internal error."""
-    from scalegate.errors import InputError
-
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError) as exc:

@@ -160,6 +160,7 @@ def seed(state: DemoState) -> None:
 
 def evaluate(state: DemoState) -> None:
     """Real Inspect runs of the stand-in tasks, ingested as evidence for the latest checkpoint."""
+    # deferred: Inspect (~1,100 modules, ~1.3 s), only when the demo runs its evaluations
     from scalegate.testing.standin_tasks import run_standin
 
     logs = state.directory / "inspect-logs"

@@ -28,6 +28,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from scalegate.audit.figures import store_figures
+
 if TYPE_CHECKING:
     from scalegate.workspace import Workspace
 
@@ -98,8 +100,6 @@ class StoreCollector(Collector):
         self.workspace = workspace
 
     def collect(self) -> Iterator[Metric]:
-        from scalegate.audit.figures import store_figures
-
         figures = store_figures(self.workspace)
         size, signed = figures.log_entries, figures.last_signed
         files, stored = figures.evidence_files, figures.evidence_bytes

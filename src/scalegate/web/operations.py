@@ -20,6 +20,7 @@ from scalegate.actor import Actor
 from scalegate.store.revision import HEAD_REVISION
 from scalegate.web.auth import public
 from scalegate.web.metrics import exposition
+from scalegate.workspace import stored_revision
 
 __all__ = ["readiness", "router"]
 
@@ -35,8 +36,6 @@ async def healthz(_: Actor = Depends(public("supervisors probe whether the proce
 def readiness(workspace: Any) -> tuple[bool, dict[str, Any]]:
     """Whether the store answers with its schema at head, and what was found."""
     from sqlalchemy.exc import SQLAlchemyError
-
-    from scalegate.workspace import stored_revision
 
     try:
         revision = stored_revision(workspace.engine)

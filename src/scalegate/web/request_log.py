@@ -22,6 +22,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from scalegate.web.auth import route_list
 from scalegate.web.metrics import observe_request
 
 __all__ = ["LOGGING", "REQUEST_ID_HEADER", "JsonFormatter", "RequestLogMiddleware", "logging_config"]
@@ -86,8 +87,6 @@ def _route(scope: Scope) -> str:
     state = getattr(app, "state", None)
     table = getattr(state, "route_templates", None)
     if table is None:
-        from scalegate.web.auth import route_list
-
         table = {}
         for route in route_list(getattr(app, "routes", [])):
             found = getattr(route, "endpoint", None)

@@ -27,6 +27,9 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
+from scalegate.web import create_app
+from scalegate.web.request_log import logging_config
+
 __all__ = [
     "ANONYMOUS_PATHS",
     "GRACEFUL_SECONDS",
@@ -64,8 +67,6 @@ def uvicorn_config(
     app: FastAPI, *, host: str, port: int, log_level: str = "info", **extra: Any
 ) -> uvicorn.Config:
     """A uvicorn configuration for the app (one process; the workspace's engine is shared by its threads)."""
-    from scalegate.web.request_log import logging_config
-
     _drop_anonymous()
     extra.setdefault("timeout_graceful_shutdown", GRACEFUL_SECONDS)
     extra.setdefault("log_config", logging_config(log_level))  # JSON lines, one per request with its id
@@ -92,7 +93,6 @@ def serve_workers(url: str, *, host: str, port: int, workers: int, log_level: st
         import tempfile
 
         os.environ[_METRICS_ENV] = tempfile.mkdtemp(prefix="scalegate-metrics-")
-    from scalegate.web.request_log import logging_config
 
     uvicorn.run(
         f"{__name__}:worker_app",
@@ -110,8 +110,6 @@ def serve_workers(url: str, *, host: str, port: int, workers: int, log_level: st
 
 def worker_app() -> FastAPI:
     """The app of one worker process of ``serve_workers`` (uvicorn calls it in each worker)."""
-    from scalegate.web import create_app
-
     _drop_anonymous()  # in this process: the supervisor's filters do not cross into its workers
     return create_app(os.environ[_URL_ENV])
 

@@ -23,7 +23,7 @@ from scalegate.canonical import digest
 from scalegate.errors import ConflictError, InputError, NotFoundError, PermissionDenied
 from scalegate.governance.decisions import open_decision
 from scalegate.governance.documents.reading import terms_of
-from scalegate.governance.documents.risk_reports import get_report
+from scalegate.governance.documents.risk_reports import get_report, report_terms
 from scalegate.governance.documents.terms import ReviewTerms
 from scalegate.governance.hooks import DecisionHooks
 from scalegate.governance.permissions import require
@@ -130,8 +130,6 @@ def deem_significantly_redacted(workspace: Workspace, actor: Actor, report_id: i
     returns the review it now requires, if one was started."""
     with workspace.writing(actor) as ctx:
         report = get_report(ctx.session, report_id)
-        from scalegate.governance.documents.risk_reports import report_terms
-
         deemers = report_terms(ctx.policy).redacted_deemers
         roles = sorted(set(actor.roles) & set(deemers))
         if not roles:

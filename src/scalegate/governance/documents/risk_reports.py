@@ -36,6 +36,7 @@ from scalegate.governance.decisions import decision_status, open_decision, statu
 from scalegate.governance.documents.reading import terms_of
 from scalegate.governance.documents.terms import ReportTerms
 from scalegate.governance.hooks import DecisionHooks
+from scalegate.governance.notifications import notify_decision
 from scalegate.governance.permissions import require
 from scalegate.jsonable import to_jsonable
 from scalegate.store.models.documents import (
@@ -462,8 +463,6 @@ def share(
 
     The time of sharing is the submission to the Board and LTBT from which the external review's clock runs.
     """
-    from scalegate.governance.notifications import notify_decision
-
     with workspace.reading() as ctx:
         row = get_report(ctx.session, report_id)
         if row.status != "approved" or row.approval_decision_id is None:

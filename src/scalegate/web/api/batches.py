@@ -15,7 +15,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Depends, File, Form, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
@@ -23,7 +23,8 @@ from starlette.concurrency import run_in_threadpool
 
 from scalegate.actor import Actor
 from scalegate.errors import InputError
-from scalegate.evidence.bulk import BulkIngest, ingest_paths
+from scalegate.evidence.bulk import BulkIngest, Skipped, ingest_paths
+from scalegate.evidence.manifest import ingest_manifest, parse_manifest, plan_manifest
 from scalegate.inputs import load_json
 from scalegate.registry.service import batch_document, register_checkpoints
 from scalegate.registry.specs import CheckpointSpec
@@ -67,6 +68,23 @@ def register_batch(
     return batch_document(name, register_checkpoints(workspace_of(request), actor, name, specs))
 
 
+Uploads = Annotated[
+    list[UploadFile],
+    File(description="Inspect logs, lm-eval results files with their samples_*.jsonl, manual results."),
+]
+"""The ``files`` field of an evidence upload (batch or manifest)."""
+
+AllowStatus = Annotated[
+    str, Form(max_length=200, description="true, false, or the statuses accepted, comma-separated.")
+]
+"""The ``allow_status`` field of an evidence upload (read by ``_allow``); default ``"false"``."""
+
+Metadata = Annotated[
+    str | None, Form(max_length=20_000, description="Extra JSON object kept with each record.")
+]
+"""The ``metadata`` field of an evidence upload (read by ``_metadata``); default none."""
+
+
 def _allow(value: str) -> bool | str:
     text = value.strip().lower()
     if text in ("", "false", "0", "no"):
@@ -79,16 +97,12 @@ def _allow(value: str) -> bool | str:
 @router.post("/evidence/batch", summary="Upload many evaluation logs for a checkpoint", status_code=201)
 async def upload_batch(
     request: Request,
-    checkpoint: str = Form(..., min_length=1, max_length=500, description="MODEL@CHECKPOINT they evaluate."),
-    files: list[UploadFile] = File(
-        ..., description="Inspect logs, lm-eval results files with their samples_*.jsonl, manual results."
-    ),
-    allow_status: str = Form(
-        "false", max_length=200, description="true, false, or the statuses accepted, comma-separated."
-    ),
-    metadata: str | None = Form(
-        None, max_length=20_000, description="Extra JSON object kept with each record."
-    ),
+    checkpoint: Annotated[
+        str, Form(min_length=1, max_length=500, description="MODEL@CHECKPOINT they evaluate.")
+    ],
+    files: Uploads,
+    allow_status: AllowStatus = "false",
+    metadata: Metadata = None,
     actor: Actor = Depends(requires("evidence.ingest")),
 ) -> dict[str, Any]:
     """Ingest the uploaded files one transaction per file, as ``scalegate evidence ingest`` ingests a
@@ -115,21 +129,19 @@ async def upload_batch(
 @router.post("/evidence/manifest", summary="Upload the evaluation logs of many checkpoints", status_code=201)
 async def upload_manifest(
     request: Request,
-    manifest: str = Form(
-        ...,
-        min_length=1,
-        max_length=MAX_MANIFEST,
-        description="CSV with the header path,checkpoint: each uploaded file's name and MODEL@CHECKPOINT.",
-    ),
-    files: list[UploadFile] = File(
-        ..., description="Inspect logs, lm-eval results files with their samples_*.jsonl, manual results."
-    ),
-    allow_status: str = Form(
-        "false", max_length=200, description="true, false, or the statuses accepted, comma-separated."
-    ),
-    metadata: str | None = Form(
-        None, max_length=20_000, description="Extra JSON object kept with each record."
-    ),
+    manifest: Annotated[
+        str,
+        Form(
+            min_length=1,
+            max_length=MAX_MANIFEST,
+            description=(
+                "CSV with the header path,checkpoint: each uploaded file's name and MODEL@CHECKPOINT."
+            ),
+        ),
+    ],
+    files: Uploads,
+    allow_status: AllowStatus = "false",
+    metadata: Metadata = None,
     actor: Actor = Depends(requires("evidence.ingest")),
 ) -> dict[str, Any]:
     """Ingest the uploaded files for the checkpoints the manifest maps them to, one transaction per file
@@ -137,9 +149,6 @@ async def upload_manifest(
     every checkpoint registered): a bad row is a 400 naming ``manifest:LINE`` and writes nothing. Uploaded
     files the manifest does not name are skipped with a note (an lm-eval samples file is read with its
     results file)."""
-    from scalegate.evidence.bulk import Skipped
-    from scalegate.evidence.manifest import ingest_manifest, parse_manifest, plan_manifest
-
     extra = _metadata(metadata)
     workspace = workspace_of(request)
     directory = Path(tempfile.mkdtemp(prefix="scalegate-manifest-"))
