@@ -8,12 +8,13 @@ and non-ASCII characters in the values, and every edit the SQL checks catch is s
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from scalegate.actor import SYSTEM
 from scalegate.audit import verify
+from scalegate.audit.columns import _COLUMN_TIMES, _column_times, _real_dates
 from scalegate.audit.log import log_size
 from scalegate.audit.replay import Replay, replay
 from scalegate.clock import FixedClock
@@ -121,8 +122,6 @@ def _edits() -> list[bytes]:
 def test_the_time_format_test_is_the_pattern_s() -> None:
     """The sliced test (``_column_times``) accepts exactly what the column pattern accepts, alone and in
     batches (an hour from 20 on, a bad time among good ones, a time one byte short beside one a byte long)."""
-    from scalegate.audit.columns import _COLUMN_TIMES, _column_times
-
     edits = _edits()
     batches = [[t] for t in edits] + [[_TIME, t, _TIME] for t in edits]
     batches += [[_TIME[:-1], _TIME + b"0"], [_TIME[:11] + b"23" + _TIME[13:], _TIME]]
@@ -134,8 +133,6 @@ def test_the_time_format_test_is_the_pattern_s() -> None:
 @pytest.mark.parametrize("ordered", [True, False])
 def test_an_impossible_date_among_ordered_times_is_found(ordered: bool) -> None:
     """In an ordered batch the dates are read once per run: a run of one impossible date is still read."""
-    from scalegate.audit.columns import _real_dates
-
     times = [b"2025-02-28 23:00:00.000000", b"2025-02-29 00:00:00.000000", b"2025-03-01 00:00:00.000000"]
     assert not _real_dates(times, ordered)
     assert _real_dates([times[0], times[2], times[2]], ordered)
@@ -143,8 +140,6 @@ def test_an_impossible_date_among_ordered_times_is_found(ordered: bool) -> None:
 
 def test_hours_from_20_and_escaped_values_are_settled_on_the_stream(sqlite_url: str) -> None:
     """The slower branches of the stream check (an hour from 20 on, a value JSON escapes) still settle."""
-    from datetime import UTC, datetime
-
     clock = FixedClock(datetime(2025, 6, 1, 22, 30, tzinfo=UTC))
     workspace = init_workspace(sqlite_url, str(MINIMAL_POLICY), clock=clock)
     append_events(workspace, 2)
