@@ -8,12 +8,13 @@ and non-ASCII characters in the values, and every edit the SQL checks catch is s
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from scalegate.actor import SYSTEM
 from scalegate.audit import verify
+from scalegate.audit.columns import _COLUMN_TIMES, _column_times, _real_dates
 from scalegate.audit.log import log_size
 from scalegate.audit.replay import Replay, replay
 from scalegate.clock import FixedClock
@@ -100,3 +101,50 @@ def test_a_decreasing_time_is_found_on_the_stream(workspace: Workspace, clock: F
 def log_size_of(workspace: Workspace) -> int:
     with workspace.read() as session:
         return log_size(session)
+
+
+_TIME = b"2025-06-01 12:34:56.123456"
+
+
+def _edits() -> list[bytes]:
+    """Times in and out of the column's format: each separator, digit and range edge changed in turn."""
+    found = [_TIME]
+    for at in range(len(_TIME)):
+        for char in b"0259-: .xT\n":
+            found.append(_TIME[:at] + bytes([char]) + _TIME[at + 1 :])
+        found.append(_TIME[:at] + _TIME[at + 1 :])
+        found.append(_TIME[:at] + b"0" + _TIME[at:])
+    for hour in range(30):
+        found.append(_TIME[:11] + b"%02d" % hour + _TIME[13:])
+    return found
+
+
+def test_the_time_format_test_is_the_pattern_s() -> None:
+    """The sliced test (``_column_times``) accepts exactly what the column pattern accepts, alone and in
+    batches (an hour from 20 on, a bad time among good ones, a time one byte short beside one a byte long)."""
+    edits = _edits()
+    batches = [[t] for t in edits] + [[_TIME, t, _TIME] for t in edits]
+    batches += [[_TIME[:-1], _TIME + b"0"], [_TIME[:11] + b"23" + _TIME[13:], _TIME]]
+    for batch in batches:
+        joined = b"\n".join(batch) + b"\n"
+        assert _column_times(joined) == (_COLUMN_TIMES.fullmatch(joined) is not None), batch
+
+
+@pytest.mark.parametrize("ordered", [True, False])
+def test_an_impossible_date_among_ordered_times_is_found(ordered: bool) -> None:
+    """In an ordered batch the dates are read once per run: a run of one impossible date is still read."""
+    times = [b"2025-02-28 23:00:00.000000", b"2025-02-29 00:00:00.000000", b"2025-03-01 00:00:00.000000"]
+    assert not _real_dates(times, ordered)
+    assert _real_dates([times[0], times[2], times[2]], ordered)
+
+
+def test_hours_from_20_and_escaped_values_are_settled_on_the_stream(sqlite_url: str) -> None:
+    """The slower branches of the stream check (an hour from 20 on, a value JSON escapes) still settle."""
+    clock = FixedClock(datetime(2025, 6, 1, 22, 30, tzinfo=UTC))
+    workspace = init_workspace(sqlite_url, str(MINIMAL_POLICY), clock=clock)
+    append_events(workspace, 2)
+    _record(workspace, 'say "hi"')
+    state = _stream(workspace)
+    assert state.columns is not None
+    assert (state.columns.agree, state.columns.ordered) == (True, True)
+    workspace.close()

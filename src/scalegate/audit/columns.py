@@ -16,11 +16,18 @@ of what the database spends building and cutting the same strings in SQL, and sa
 table. It also checks that the times never decrease (``scalegate.audit.times``) on the same column values. A
 batch it cannot settle exactly (a time not in the column's own format, or a value needing JSON escapes it
 then quotes one by one) is never passed: the SQL checks above then run as before.
+
+Everything the stream does per batch beyond formatting and comparing the bytes is a whole-batch C-level
+pass: the times' format is read by slicing the joined times at the fixed places of their separators (a
+regular expression over every byte cost about a sixth of what hashing the log does), the dates are parsed
+once per run of equal dates, and the values are searched for characters JSON escapes by deleting them
+(``bytes.translate``).
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -84,8 +91,15 @@ def columns_disagree(session: Session) -> bool:
 _COLUMN_TIMES = re.compile(rb"(?:\d{4}-\d\d-\d\d (?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}\n)*")
 """Newline-terminated times exactly as SQLAlchemy stores them on SQLite (``YYYY-MM-DD HH:MM:SS.ffffff``), with
 hours, minutes and seconds in range: text in this shape orders as the times it names."""
-_ESCAPED = re.compile(rb'["\\\x00-\x1f]')
-"""What canonical JSON escapes in a string (ensure_ascii off): a quote, a backslash, control characters."""
+_ESCAPED = bytes(range(0x20)) + b'"\\'
+"""What canonical JSON escapes in a string (ensure_ascii off): control characters, a quote, a backslash. A
+batch holds none when deleting them (``bytes.translate``, a table lookup per byte) changes no length."""
+_WIDTH = 27
+"""A column time and its newline: ``YYYY-MM-DD HH:MM:SS.ffffff\\n``."""
+_DIGITS = b"0123456789"
+_SEPARATORS = b"-- ::.\n"
+_SEPARATOR_AT = ((4, b"-"), (7, b"-"), (10, b" "), (13, b":"), (16, b":"), (19, b"."), (26, b"\n"))
+_HOURS = re.compile(rb"(?:[01]\d|2[0-3])*")
 _DAY = itemgetter(slice(0, 10))
 _HEAD = b'\x00{"actor":"%b","at":"%b+00:00",'
 _TAIL = b',"event":"%b","seq":%d,"subject":"%b"}'
@@ -120,21 +134,56 @@ class ColumnCheck:
             joined = b"\n".join(times) + b"\n"
         except TypeError:  # a NULL time
             joined = b"-"
-        if _COLUMN_TIMES.fullmatch(joined) is None or not _real_dates(times):
+        well_formed = _column_times(joined)
+        in_order = well_formed and times == sorted(times)
+        if not well_formed or not _real_dates(times, in_order):
             self.agree = self.ordered = False  # the SQL checks read (or fail to read) the column as a time
             return
         if self.ordered:
-            self.ordered = self._last <= times[0] and times == sorted(times)
+            self.ordered = in_order and self._last <= times[0]
             self._last = times[-1]
         if self.agree:
             self.agree = _agree(data, seqs, rows, at, joined)
 
 
-def _real_dates(times: list[bytes]) -> bool:
-    """Every date named is a calendar date (the pattern alone admits 2025-02-30)."""
+def _column_times(joined: bytes) -> bool:
+    """Whether ``joined`` is newline-terminated times exactly as SQLAlchemy stores them on SQLite
+    (``YYYY-MM-DD HH:MM:SS.ffffff``), hours, minutes and seconds in range: text in this shape orders as the
+    times it names.
+
+    The same test as the pattern ``_COLUMN_TIMES``, made with a few C-level passes over the whole batch
+    instead of a regular expression scanning every byte, at about a quarter of its cost: each time is 27
+    bytes with its separators at fixed places, so the separators are read by extended slices, deleting the
+    digits must leave exactly the separators, and the first digits of the minutes and seconds are read the
+    same way. Only the hours need a pattern, over their two digits alone, when one is from 20 on."""
+    n, rest = divmod(len(joined), _WIDTH)
+    if rest or not n or joined.translate(None, _DIGITS) != _SEPARATORS * n:
+        return False
+    if any(joined[at::_WIDTH] != char * n for at, char in _SEPARATOR_AT):
+        return False
+    if joined[14::_WIDTH].translate(None, b"012345") or joined[17::_WIDTH].translate(None, b"012345"):
+        return False  # a minute or second from 60 on
+    tens = joined[11::_WIDTH]
+    if not tens.translate(None, b"01"):
+        return True
+    hours = bytearray(2 * n)
+    hours[0::2], hours[1::2] = tens, joined[12::_WIDTH]
+    return _HOURS.fullmatch(hours) is not None
+
+
+def _real_dates(times: list[bytes], ordered: bool) -> bool:
+    """Every date named is a calendar date (the format alone admits 2025-02-30). In a batch already in
+    order the dates come in runs, found by bisection: one parse per distinct date, not one slice per time."""
     try:
-        for day in set(map(_DAY, times)):
+        if not ordered:
+            for day in set(map(_DAY, times)):
+                date.fromisoformat(day.decode())
+            return True
+        i = 0
+        while i < len(times):
+            day = times[i][:10]
             date.fromisoformat(day.decode())
+            i = bisect_right(times, day + b"\xff", i)  # every time of that date sorts before this key
     except ValueError:
         return False
     return True
@@ -145,13 +194,14 @@ def _agree(data: Sequence[bytes], seqs: Sequence[int], rows: Rows, at: int, join
 
     The times become the body's form (Python's isoformat of a UTC time) in two replaces over the joined
     batch, which holds nothing but times. The other values go between quotes as they are when no value of
-    the batch holds a character that JSON escapes (one search over them all), and are quoted one by one
+    the batch holds a character that JSON escapes (one deletion over them all), and are quoted one by one
     otherwise.
     """
     iso = joined.replace(b" ", b"T").replace(b".000000\n", b"\n").split(b"\n")[:-1]
     values = [list(map(itemgetter(at + k), rows)) for k in (1, 2, 3)]
     try:
-        plain = _ESCAPED.search(b"".join(values[0] + values[1] + values[2])) is None
+        every = b"".join(values[0] + values[1] + values[2])
+        plain = len(every.translate(None, _ESCAPED)) == len(every)
         if not plain:
             values = [[encode_basestring(v.decode()).encode() for v in column] for column in values]
     except (TypeError, UnicodeDecodeError):
