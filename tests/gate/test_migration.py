@@ -20,7 +20,6 @@ from typer.testing import CliRunner
 
 from scalegate.assessment.service import assess
 from scalegate.cli.app import app
-from scalegate.clock import FixedClock
 from scalegate.errors import ConflictError
 from scalegate.evidence.service import ingest_file
 from scalegate.gate.impact import Impact
@@ -32,13 +31,12 @@ from scalegate.policy import Policy, load_builtin
 from scalegate.store.base import Base
 from scalegate.testing import demo
 from scalegate.web import WebSettings, create_app
-from scalegate.workspace import Workspace, init_workspace
+from scalegate.workspace import Workspace
 from tests.fixtures.inspect_logs.make_logs import committed
+from tests.support.demo import signed_demo
 from tests.support.templates import create_database
 
-START = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 TARGET = "anthropic-rsp-3.4"
-EVALS = ("wmdp_bio", "lab_bench_protocolqa", "swe_bench", "cybench")
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -50,15 +48,8 @@ def lab(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         url = f"sqlite:///{directory / 'scalegate.db'}"
     else:
         url = create_database(request.getfixturevalue("postgres_url"))
-    state = demo.DemoState(init_workspace(url, clock=FixedClock(START), mode="demo"), directory)
+    state = signed_demo(directory, url)
     try:
-        demo.seed(state)
-        logs = committed("gate")
-        for name in EVALS:
-            ingest_file(state.workspace, state.people["eve"], logs[name], state.ref)
-        demo.safeguard(state)
-        demo.propose(state)
-        demo.sign(state)
         yield state
     finally:
         state.workspace.close()

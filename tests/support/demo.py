@@ -13,6 +13,7 @@ from pathlib import Path
 from scalegate.clock import FixedClock
 from scalegate.evidence.service import ingest_file
 from scalegate.testing import demo
+from scalegate.workspace import init_workspace
 from tests.fixtures.inspect_logs.make_logs import committed
 
 __all__ = ["SIGNOFF_EVALS", "START", "signed_demo"]
@@ -24,11 +25,15 @@ SIGNOFF_EVALS = ("wmdp_bio", "lab_bench_protocolqa", "swe_bench", "cybench")
 """The committed logs ingested as the evidence of the demo's checkpoint."""
 
 
-def signed_demo(directory: Path) -> demo.DemoState:
-    """A fresh demo workspace (SQLite) in ``directory``, seeded, its evidence ingested, its safeguards
-    recorded and its determination proposed and signed. The caller closes ``state.workspace``; a step that
-    fails closes it here."""
-    state = demo.fresh_state(directory, clock=FixedClock(START))
+def signed_demo(directory: Path, url: str | None = None) -> demo.DemoState:
+    """A fresh demo workspace, seeded, its evidence ingested, its safeguards recorded and its determination
+    proposed and signed: a SQLite store in ``directory``, or the empty store at ``url`` (a PostgreSQL
+    database, say) with ``directory`` for its files. The caller closes ``state.workspace``; a step that fails
+    closes it here."""
+    if url is None:
+        state = demo.fresh_state(directory, clock=FixedClock(START))
+    else:
+        state = demo.DemoState(init_workspace(url, clock=FixedClock(START), mode="demo"), directory)
     try:
         demo.seed(state)
         logs = committed("gate")
