@@ -244,9 +244,9 @@ def _noncompliance_items(session: Session, policy: Policy, now: datetime) -> lis
 
 def calendar_items(workspace: Workspace) -> list[CalendarItem]:
     """Governance's own deadlines (cadences, policy changes, prompt noncompliance notices)."""
-    policy, now = workspace.policy(), workspace.now()
     skip = installed().cadence_kinds()
-    with workspace.read() as session:
+    with workspace.reading() as ctx:
+        session, policy, now = ctx.session, ctx.policy, ctx.now
         return (
             _cadence_items(session, policy, now, skip)
             + _policy_change_items(session, policy, now)

@@ -289,34 +289,32 @@ def configure_notifier(
 ) -> dict[str, str]:
     """Store the workspace's notifier (SMTP ``host:port``, a webhook URL or an outbox directory) and the
     government address."""
-    require(actor, "users.admin", workspace.policy())
-    values: dict[str, str] = {}
-    if smtp is not None:
-        host, _, port = smtp.rpartition(":")
-        if not host or not port.isdigit():
-            raise InputError(f"SMTP server must be host:port, got {smtp!r}", where="smtp")
-        values[SMTP_SETTING] = json.dumps(
-            {"host": host, "port": int(port), "sender": sender or "scalegate@localhost"}
-        )
-    if webhook is not None:
-        WebhookNotifier(webhook)
-        values[WEBHOOK_SETTING] = webhook
-    if government is not None:
-        values[GOVERNMENT_SETTING] = government
-    if outbox is not None:
-        if not outbox.strip():
-            raise InputError("outbox directory must not be empty", where="outbox")
-        values[OUTBOX_SETTING] = str(Path(outbox).resolve())
-    if not values:
-        raise InputError(
-            "nothing to configure: name an SMTP server, a webhook, an outbox directory or a government "
-            "notice address"
-        )
-    with workspace.transaction() as session:
-        rows = [session.merge(SettingRow(key=k, value=v)) for k, v in values.items()]
-        workspace.record(
-            session, actor, "notify.configured", "settings:notify", {"keys": sorted(values)}, rows=rows
-        )
+    with workspace.writing(actor) as ctx:
+        require(actor, "users.admin", ctx.policy)
+        values: dict[str, str] = {}
+        if smtp is not None:
+            host, _, port = smtp.rpartition(":")
+            if not host or not port.isdigit():
+                raise InputError(f"SMTP server must be host:port, got {smtp!r}", where="smtp")
+            values[SMTP_SETTING] = json.dumps(
+                {"host": host, "port": int(port), "sender": sender or "scalegate@localhost"}
+            )
+        if webhook is not None:
+            WebhookNotifier(webhook)
+            values[WEBHOOK_SETTING] = webhook
+        if government is not None:
+            values[GOVERNMENT_SETTING] = government
+        if outbox is not None:
+            if not outbox.strip():
+                raise InputError("outbox directory must not be empty", where="outbox")
+            values[OUTBOX_SETTING] = str(Path(outbox).resolve())
+        if not values:
+            raise InputError(
+                "nothing to configure: name an SMTP server, a webhook, an outbox directory or a government "
+                "notice address"
+            )
+        rows = [ctx.session.merge(SettingRow(key=k, value=v)) for k, v in values.items()]
+        ctx.record("notify.configured", "settings:notify", {"keys": sorted(values)}, rows=rows)
     return values
 
 
@@ -561,8 +559,9 @@ def acknowledge(
     from scalegate.governance.users import user_roles
     from scalegate.store.models.governance import UserRow
 
-    require(actor, "decision.read", workspace.policy())
-    with workspace.transaction() as session:
+    with workspace.writing(actor) as ctx:
+        require(actor, "decision.read", ctx.policy)
+        session = ctx.session
         row = session.get(NotificationRow, notification_id)
         if row is None:
             raise NotFoundError(f"no notification {notification_id}", where="notifications")
@@ -728,15 +727,14 @@ def notify_government(
 
     Idempotent: a delivered notice for the subject is returned rather than sent again.
     """
-    policy = workspace.policy()
-    require(actor, "notification.send", policy)
-    _check_levels(policy, required_levels)
-    with workspace.read() as session:
+    with workspace.reading() as ctx:
+        session, policy = ctx.session, ctx.policy
+        require(actor, "notification.send", policy)
+        _check_levels(policy, required_levels)
         subject = _notice_subject(session, subject)
-    reasons = government_notice_due(policy, required_levels)
-    if not reasons or policy.government_notice is None:
-        return None
-    with workspace.read() as session:
+        reasons = government_notice_due(policy, required_levels)
+        if not reasons or policy.government_notice is None:
+            return None
         sent = government_notice_sent(workspace, session, subject)
         target = address or _setting(session, GOVERNMENT_SETTING)
     if sent is not None:
