@@ -148,9 +148,9 @@ def plan_manifest(
     Only an actor who may ingest learns which checkpoints exist this way."""
     from scalegate.registry.lookup import resolve_checkpoint
 
-    require(actor, "evidence.ingest", workspace.active())
-
-    with workspace.read() as session:
+    with workspace.reading() as ctx:
+        require(actor, "evidence.ingest", ctx.active)
+        session = ctx.session
         known: set[str] = set()
         for entry in entries:
             if entry.checkpoint in known:
@@ -188,7 +188,9 @@ def ingest_manifest(
     them), one transaction per file through ``ingest_paths``. Every file ingested names its checkpoint
     (``ManifestIngested``). A file that cannot be ingested raises its ``EvidenceError``, naming the manifest
     row too; the files before it stay ingested."""
-    require(actor, "evidence.ingest", workspace.active())
+    # No policy can grant ingestion (``POLICY_ACTIONS``), so this needs none; each file's ingestion checks
+    # again in its own transaction.
+    require(actor, "evidence.ingest")
     if isinstance(manifest, str | Path):
         manifest = read_manifest(manifest)
     if manifest and all(isinstance(p, PlannedEntry) for p in manifest):
