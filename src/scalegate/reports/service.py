@@ -80,7 +80,9 @@ def write_report(
     actor: Actor = SYSTEM,
 ) -> dict[str, Path]:
     """Render, write and record ``report``; returns format -> path (figure PNGs as `png:<name>`)."""
-    require(actor, "report.generate", workspace.policy())
+    # No policy can grant this action (``POLICY_ACTIONS``), so checking it needs none: it fails before a file
+    # is rendered; the recording transaction checks again.
+    require(actor, "report.generate")
     rendered = render_files(report, formats)
     out_dir = Path(out_dir)
     written: list[Path] = []
@@ -110,7 +112,9 @@ def _write_atomic(path: Path, data: bytes) -> Path:
 
 
 def _record(workspace: Workspace, actor: Actor, report: Report, rendered: list[RenderedFile]) -> None:
-    with workspace.transaction() as session:
+    with workspace.writing(actor) as ctx:
+        require(actor, "report.generate", ctx.active)
+        session = ctx.session
         for rel, data, fmt in rendered:
             workspace.record(
                 session,
