@@ -34,6 +34,7 @@ from scalegate.testing import demo
 from scalegate.web import WebSettings, create_app
 from scalegate.workspace import Workspace, init_workspace
 from tests.fixtures.inspect_logs.make_logs import committed
+from tests.support.policy import policy_of
 from tests.support.templates import create_database
 
 START = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -81,7 +82,7 @@ def changed(impact: Impact) -> dict[str, tuple[str, str]]:
 
 def test_the_dry_run_lists_what_moving_the_demo_to_rsp_3_4_changes(lab: demo.DemoState) -> None:
     ws = lab.workspace
-    assert ws.policy().id == "anthropic-rsp-2.2"
+    assert policy_of(ws).id == "anthropic-rsp-2.2"
     before = dump(ws)
     result = migrate(ws, lab.people["rita"], load_builtin(TARGET), dry_run=True)
     assert dump(ws) == before  # nothing written, in any table

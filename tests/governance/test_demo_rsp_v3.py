@@ -24,6 +24,7 @@ from scalegate.gate.service import evaluate_gate
 from scalegate.store.models.governance import PolicyChangeRow, PolicyConsultationRow
 from scalegate.testing import demo
 from tests.fixtures.inspect_logs.make_logs import committed
+from tests.support.policy import active_of, policy_of
 
 START = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -47,12 +48,12 @@ def signed(tmp_path: Path) -> Iterator[demo.DemoState]:
 
 def test_the_lab_moves_to_rsp_3_4_and_its_obligations_reach_the_gate(signed: demo.DemoState) -> None:
     ws = signed.workspace
-    assert ws.policy().id == "anthropic-rsp-2.2"
+    assert policy_of(ws).id == "anthropic-rsp-2.2"
     assert evaluate_gate(ws, signed.ref, "deploy-external").outcome == "allow"  # chapter 5's outcome
 
     demo.adopt_v3(signed)
 
-    assert ws.active().policy.id == demo.NEXT_POLICY
+    assert active_of(ws).policy.id == demo.NEXT_POLICY
     done = signed.adoption
     assert (done["from"], done["policy"], done["version"]) == (
         "anthropic-rsp-2.2 2.2",
