@@ -494,8 +494,8 @@ def notify_decision(
     (delivered or failed).
     """
     channel = _notifier(workspace, notifier)
-    with workspace.read() as session:
-        active = workspace.active_in(session)
+    with workspace.reading() as ctx:
+        session, active = ctx.session, ctx.active
         require(actor, "notification.send", active.policy)
         decision = get_decision(session, decision_id)
         rule = decision_rule(active.policy, decision.decision_type)

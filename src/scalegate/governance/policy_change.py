@@ -91,8 +91,8 @@ def propose(
     proposal so the approvers see it; it must have been computed on the state the proposal is made on (its
     ``state_version`` is the audit log's size then), else the proposal is refused and nothing is written."""
     digest = content_hash(new)
-    with workspace.transaction() as session:
-        active = workspace.active_in(session)
+    with workspace.writing(actor) as ctx:
+        session, active = ctx.session, ctx.active
         require(actor, "policy.propose", active.policy)
         if impact is not None:
             _check_impact(session, impact, active.content_hash, digest)
@@ -198,8 +198,8 @@ IMPACT_EVENT = "policy.change_impact_recorded"
 def record_impact(workspace: Workspace, actor: Actor, change_id: int, impact: dict[str, Any]) -> ChangeView:
     """Record ``impact`` (``Impact.record()``) as the current impact of a proposed change, for the approvers;
     computed on the state it is recorded on (else ``ConflictError``, nothing written)."""
-    with workspace.transaction() as session:
-        active = workspace.active_in(session)
+    with workspace.writing(actor) as ctx:
+        session, active = ctx.session, ctx.active
         require(actor, "policy.propose", active.policy)
         change = _change(session, change_id)
         if change.status != "proposed":
@@ -419,8 +419,8 @@ def publish(workspace: Workspace, actor: Actor, change_id: int, *, url: str | No
 
 def activate(workspace: Workspace, actor: Actor, change_id: int) -> ChangeView:
     """Make the proposal the active policy on or after its effective date."""
-    with workspace.transaction() as session:
-        active = workspace.active_in(session)
+    with workspace.writing(actor) as ctx:
+        session, active = ctx.session, ctx.active
         policy = active.policy
         require(actor, "policy.activate", policy)
         change = _change(session, change_id)
