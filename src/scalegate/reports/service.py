@@ -89,7 +89,7 @@ def write_report(
     try:
         for rel, data, _ in rendered:
             written.append(_write_atomic(out_dir / rel, data))
-        _record(workspace, actor, report, rendered)
+        _record(workspace, actor, report, rendered, check=True)
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)
@@ -111,9 +111,14 @@ def _write_atomic(path: Path, data: bytes) -> Path:
     return path
 
 
-def _record(workspace: Workspace, actor: Actor, report: Report, rendered: list[RenderedFile]) -> None:
+def _record(
+    workspace: Workspace, actor: Actor, report: Report, rendered: list[RenderedFile], *, check: bool = False
+) -> None:
+    """Record the written files of ``report``; ``check``: ask for ``report.generate`` in the recording
+    transaction (a bundle's reports are recorded under the exporter's ``report.export`` instead)."""
     with workspace.writing(actor) as ctx:
-        require(actor, "report.generate", ctx.active)
+        if check:
+            require(actor, "report.generate", ctx.active)
         session = ctx.session
         for rel, data, fmt in rendered:
             workspace.record(
