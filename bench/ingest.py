@@ -88,7 +88,8 @@ CASES: dict[str, tuple[str, str]] = {
     "scalegate ingest (API)": (
         "from pathlib import Path\nfrom scalegate.governance.identity import resolve_actor\n"
         "from scalegate.evidence.service import ingest_file\nfrom scalegate.workspace import open_workspace\n"
-        "ws = open_workspace(DB)\nws.policy()\nevaluator = resolve_actor(ws, 'bench')",
+        "ws = open_workspace(DB)\nwith ws.reading() as ctx:\n    ctx.policy\n"
+        "evaluator = resolve_actor(ws, 'bench')",
         "assert ingest_file(ws, evaluator, Path(LOG), 'm@c').created",
     ),
     "scalegate reader": (
@@ -193,7 +194,8 @@ def template_workspace(directory: Path) -> tuple[Path, str]:
 
     path = directory / "template.db"
     workspace = init_workspace(f"sqlite:///{path}")
-    workspace.policy()
+    with workspace.reading() as ctx:
+        ctx.policy  # noqa: B018  (validated once, as a long-lived process has it)
     add_user(workspace, Actor(name="setup"), "admin", admin=True)
     add_user(workspace, resolve_actor(workspace, "admin"), "bench", roles=["evaluator"])
     evaluator = resolve_actor(workspace, "bench")

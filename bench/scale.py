@@ -232,7 +232,8 @@ def measure(url: str, size: int, build_s: float) -> Figures:
     refs = [f"{MODEL}@step-{i:05d}" for i in range(size)]
     clear_forecast_cache()
     workspace = open_workspace(url)
-    workspace.policy()  # validate the policy outside the figures (a long-lived process has it)
+    with workspace.reading() as ctx:  # validate the policy outside the figures (a long-lived process has it)
+        ctx.policy  # noqa: B018
     import scipy.stats  # noqa: F401  (the forecast's t quantile: imported once per process, not measured)
 
     cold_s, cold_sql = _timed(workspace, lambda: assess(workspace, latest))

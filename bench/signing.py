@@ -78,7 +78,8 @@ def main() -> None:
             f"{'MET' if ratio <= UNLOCK_GOAL else 'NOT MET'}"
         )
 
-        rule = ws.policy().decision_rule("capability_determination")
+        with ws.reading() as ctx:
+            rule = ctx.policy.decision_rule("capability_determination")
         role = "rso" if rule is None or "rso" in rule.signoff_roles else rule.signoff_roles[0]
         for n in range(N):
             with ws.transaction() as session:

@@ -10,6 +10,7 @@ floor and any floor below, never one above. A new top-level package or module mu
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import re
 import sys
@@ -187,3 +188,72 @@ def test_doors_query_no_table_themselves() -> None:
                 found.append(f"{where}: imports a table")
             found += [f"{where}: {m.group(0)}" for m in DOOR_QUERIES.finditer(source)]
     assert found == [], found
+
+
+WORKSPACE_NAMES = re.compile(r"^(ws|\w*workspace\w*|\w+_ws)$")
+"""Names a module gives a ``Workspace`` (``workspace``, ``ws``, ``self.workspace``, ``minimal_ws``)."""
+
+WORKSPACE_GETTERS = {"workspace", "workspace_of", "open_workspace", "init_workspace"}
+"""Functions that hand back a ``Workspace`` (the doors' ``workspace(request)``, ``workspace_of(ctx)``)."""
+
+
+def _names_a_workspace(node: ast.expr) -> bool:
+    if isinstance(node, ast.Name):
+        return bool(WORKSPACE_NAMES.match(node.id))
+    if isinstance(node, ast.Attribute):
+        return bool(WORKSPACE_NAMES.match(node.attr))
+    if isinstance(node, ast.Call):
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+        return name in WORKSPACE_GETTERS
+    return False
+
+
+def test_the_context_is_the_only_way_to_the_active_policy() -> None:
+    """A read of the policy in a transaction of its own, before the work's, can see another version than the
+    work does (a check made against one policy, the work done under the next): so ``Workspace`` has no
+    ``policy()`` or ``active()``, and no module calls one on a workspace. ``ctx.policy``, ``ctx.active`` and
+    ``active.policy`` are attributes, not calls, and a policy version's ``policy()`` is not a workspace's."""
+    from scalegate.workspace import Workspace
+
+    assert not hasattr(Workspace, "policy"), "Workspace.policy() is back: read ctx.policy in a Context"
+    assert not hasattr(Workspace, "active"), "Workspace.active() is back: read ctx.active in a Context"
+    found: list[str] = []
+    for path in sorted((ROOT / "src" / "scalegate").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and not node.args
+                and not node.keywords
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("policy", "active")
+                and _names_a_workspace(node.func.value)
+            ):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)}")
+    assert found == [], found
+
+
+def test_the_policy_check_flags_a_workspace_call() -> None:
+    """The check above is not vacuous: it finds the calls it forbids and passes over the ones it allows."""
+    calls = {
+        "workspace.policy()": True,
+        "self.workspace.active()": True,
+        "workspace(request).policy()": True,
+        "workspace_of(ctx).active()": True,
+        "request.app.state.workspace.policy()": True,
+        "minimal_ws.policy()": True,
+        "ctx.policy": False,
+        "active.policy": False,
+        "old.policy()": False,
+        "body.policy()": False,
+    }
+    for source, forbidden in calls.items():
+        node = ast.parse(source, mode="eval").body
+        flagged = (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("policy", "active")
+            and _names_a_workspace(node.func.value)
+        )
+        assert flagged is forbidden, source

@@ -394,7 +394,7 @@ its source). Checking any other action never reads the policy."""
 
 def _policy_for(action: Action, policy: Policy | ActivePolicy | None) -> Policy | None:
     """The policy whose rules decide ``action``: none for an action no policy can grant, so that a check of
-    one given the ``ActivePolicy`` (``workspace.active()``) never builds the policy's model."""
+    one given the ``ActivePolicy`` (``ctx.active``) never builds the policy's model."""
     if policy is None or action not in POLICY_ACTIONS:
         return None
     return policy.policy if isinstance(policy, ActivePolicy) else policy

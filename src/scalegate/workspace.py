@@ -31,7 +31,7 @@ from scalegate.store.revision import HEAD_REVISION
 from scalegate.workspace_mode import MODE_SETTING, WorkspaceMode, check_mode, stored_mode
 
 if TYPE_CHECKING:
-    from scalegate.policy import Policy
+    pass
 
 __all__ = ["ActivePolicy", "Context", "Workspace", "init_workspace", "open_workspace", "stored_revision"]
 
@@ -98,7 +98,9 @@ class Workspace:
             yield Context(session, self._policies.load(session), self.now(), self, actor)
 
     def active_in(self, session: Session) -> ActivePolicy:
-        """The hash-checked active policy as ``session`` sees it (for code handed a bare session)."""
+        """The hash-checked active policy as ``session`` sees it, for code handed a bare session of its
+        caller's transaction. There is no other way to the policy outside a ``Context``: a read in a
+        transaction of its own, before the work's, could see another version than the work does."""
         return self._policies.load(session)
 
     @contextmanager
@@ -153,15 +155,6 @@ class Workspace:
         return make_url(self.url).render_as_string(hide_password=True)
 
     # -- policy ----------------------------------------------------------------------------------------------
-
-    def active(self) -> ActivePolicy:
-        """The active policy version, read and hash-checked in a short read transaction of its own."""
-        with self.read() as session:
-            return self._policies.load(session)
-
-    def policy(self) -> Policy:
-        """The active policy."""
-        return self.active().policy
 
     def forget_policy(self) -> None:
         """Drop the kept validated policy (the next read validates it again)."""

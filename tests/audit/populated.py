@@ -36,6 +36,7 @@ from scalegate.testing import demo
 from scalegate.vocabulary import ACTIONS
 from scalegate.workspace import Workspace, init_workspace
 from tests.fixtures.inspect_logs.make_logs import committed
+from tests.support.policy import policy_of
 from tests.support.proposals import propose_change
 
 __all__ = ["GATE_REFS", "populate"]
@@ -62,7 +63,7 @@ def populate(url: str, directory: Path, clock: FixedClock) -> Workspace:
 
 
 def _amended(ws: Workspace) -> Policy:
-    document = ws.policy().model_dump(mode="json")
+    document = policy_of(ws).model_dump(mode="json")
     document["framework"]["version"] += ".1"
     document["triggers"]["effective_compute"]["ratio"] = 3.0
     return Policy.model_validate(document)
@@ -74,7 +75,7 @@ PROCESS_POLICY = Path(__file__).parents[1] / "fixtures" / "policies" / "process.
 def _with_obligations(ws: Workspace) -> Policy:
     """The active policy with the obligations of a process-bound policy added (Risk Reports, off-cycle
     analyses, external review, a roadmap), so the documents' tables fill the way the product fills them."""
-    document = ws.policy().model_dump(mode="json")
+    document = policy_of(ws).model_dump(mode="json")
     document["framework"]["version"] += "-obligations"
     document["obligations"] = yaml.safe_load(PROCESS_POLICY.read_text())["obligations"]
     return Policy.model_validate(document)

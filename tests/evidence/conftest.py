@@ -26,6 +26,7 @@ from scalegate.governance.users import add_user
 from scalegate.workspace import Workspace
 from tests.conftest import FIXTURES
 from tests.fixtures.inspect_logs.make_logs import committed
+from tests.support.policy import policy_of
 
 TASKS = FIXTURES / "evidence" / "inspect_tasks.py"
 EVIDENCE_FIXTURES = FIXTURES / "evidence"
@@ -102,7 +103,7 @@ def checkpoint(workspace: Workspace) -> Iterator[str]:
     from scalegate.registry.service import create_model, register_checkpoint
     from scalegate.registry.specs import CheckpointSpec
 
-    workspace.policy()  # cache the policy before the registry opens its transaction
+    policy_of(workspace)  # cache the policy before the registry opens its transaction
     create_model(workspace, EVALUATOR, "m1", "fam", "evals team")
     register_checkpoint(workspace, EVALUATOR, "m1", CheckpointSpec(name="c1", step=1000, training_flops=1e22))
     register_checkpoint(workspace, EVALUATOR, "m1", CheckpointSpec(name="c2", step=2000, training_flops=2e22))

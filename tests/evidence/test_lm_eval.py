@@ -20,6 +20,7 @@ from scalegate.evidence.service import indicator_evidence, ingest_file
 from scalegate.workspace import Workspace
 from tests.evidence.conftest import EVALUATOR, EVIDENCE_FIXTURES, count_rows
 from tests.evidence.test_service import evidence_for, indicator
+from tests.support.policy import policy_of
 
 RESULTS = EVIDENCE_FIXTURES / "lm_eval" / "results_2025-05-30T10-11-12.123456.json"
 SAMPLES = EVIDENCE_FIXTURES / "lm_eval" / "samples_tiny_auto_2025-05-30T10-11-12.123456.jsonl"
@@ -120,7 +121,7 @@ def test_ingest_lm_eval_results_and_read_the_policy_indicator(workspace: Workspa
     )
     assert len({r.sha256 for r in result.records}) == 1
     policy_indicator = next(
-        i for _, i in workspace.policy().indicators() if i.evaluation.harness == "lm_eval"
+        i for _, i in policy_of(workspace).indicators() if i.evaluation.harness == "lm_eval"
     )
     from scalegate.registry.lookup import resolve_checkpoint
 

@@ -18,6 +18,7 @@ from scalegate.evidence.service import list_evidence
 from scalegate.workspace import Workspace
 from tests.evidence.conftest import TASKS
 from tests.evidence.test_service import evidence_for, indicator
+from tests.support.policy import policy_of
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,7 +49,7 @@ def test_evals_run_runs_the_policy_tasks_offline_and_ingests(
     assert result.exit_code == 0, result.output
     run = json.loads(result.stdout[result.stdout.index("{") :])
     assert run["success"] and len(run["logs"]) == 1 and run["ingested"][0]["created"]
-    policy_indicator = next(i for _, i in workspace.policy().indicators() if i.id == "bio-mcq")
+    policy_indicator = next(i for _, i in policy_of(workspace).indicators() if i.id == "bio-mcq")
     found = evidence_for(workspace, checkpoint, policy_indicator)
     assert found is not None and found.task == "tiny_bio" and found.model == "scalegate/acc-0.9"
     assert found.n_samples == 24 and found.sufficient

@@ -26,6 +26,7 @@ from scalegate.policy.thresholds import Evaluation, Indicator
 from scalegate.store.models.audit import AuditEntryRow
 from scalegate.workspace import Workspace
 from tests.evidence.conftest import EVALUATOR, count_rows
+from tests.support.policy import policy_of
 
 SOURCE = Source(document="TSP v1.0", section="2")
 
@@ -46,7 +47,7 @@ def indicator(
 def evidence_for(workspace: Workspace, ref: str, ind: Indicator) -> Any:
     from scalegate.registry.lookup import resolve_checkpoint
 
-    workspace.policy()
+    policy_of(workspace)
     with workspace.read() as session:
         return indicator_evidence(workspace, session, resolve_checkpoint(session, ref).id, ind)
 
@@ -224,7 +225,7 @@ def test_indicator_estimate_matches_the_log(
     reference = binomtest(successes, scorer.n_samples).proportion_ci(0.95, method="wilson")
     assert (found.ci_low, found.ci_high) == pytest.approx((reference.low, reference.high))
     assert (found.interval_method, found.binary, found.n_samples, found.epochs) == ("wilson", True, 24, 1)
-    assert found.confidence_level == workspace.policy().statistics.confidence_level
+    assert found.confidence_level == policy_of(workspace).statistics.confidence_level
     assert found.sufficient and found.flags == []
     assert found.to_dict()["sufficient"] is True
 

@@ -15,6 +15,7 @@ from scalegate.actor import Actor
 from scalegate.clock import FixedClock
 from scalegate.workspace import Workspace, init_workspace
 from tests.fixtures.inspect_logs.make_logs import GATE_LOW, committed
+from tests.support.policy import policy_of
 from tests.support.signing import PASSWORD
 
 MODEL = "frontier"
@@ -56,7 +57,7 @@ class Flow:
         root = Actor(name="root")
         add_user(self.workspace, root, "root", admin=True, email="root@example.org", password=PASSWORD)
         admin = resolve_actor(self.workspace, "root")
-        for role in sorted(self.workspace.policy().role_ids()):
+        for role in sorted(policy_of(self.workspace).role_ids()):
             add_user(
                 self.workspace,
                 admin,
@@ -68,7 +69,7 @@ class Flow:
             )
         self.people = {
             role: resolve_actor(self.workspace, f"{role}-holder")
-            for role in self.workspace.policy().role_ids()
+            for role in policy_of(self.workspace).role_ids()
         }
         self.people["admin"] = admin
 
@@ -121,7 +122,7 @@ class Flow:
             review_evidence,
         )
 
-        policy = self.workspace.policy()
+        policy = policy_of(self.workspace)
         owner = self.person("safeguards_owner")
         from scalegate.governance.permissions import roles_for
 
@@ -160,7 +161,7 @@ class Flow:
 
     def baseline(self) -> None:
         """The baseline standards are in place (every model must meet them)."""
-        for req in self.workspace.policy().safeguards.baseline:
+        for req in policy_of(self.workspace).safeguards.baseline:
             self.meet_standard(req.kind, req.level)
 
     def sign_all(self, decision_id: int, roles: list[str]) -> None:
@@ -181,7 +182,7 @@ class Flow:
         from scalegate.assessment.determination import propose_determination
         from scalegate.governance.notifications import InMemoryNotifier, notify_decision
 
-        rule = self.workspace.policy().decision_rule("capability_determination")
+        rule = policy_of(self.workspace).decision_rule("capability_determination")
         assert rule is not None
         decision = propose_determination(self.workspace, self.person("evaluator"), ref)
         self.sign_all(int(decision.id), rule.signoff_roles)
@@ -195,7 +196,7 @@ class Flow:
         from scalegate.governance.notifications import InMemoryNotifier, notify_government
 
         assessment = assess(self.workspace, ref)
-        rule = self.workspace.policy().decision_rule("capability_determination")
+        rule = policy_of(self.workspace).decision_rule("capability_determination")
         assert rule is not None
         notify_government(
             self.workspace,

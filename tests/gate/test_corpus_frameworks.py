@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.gate.conftest import MODEL
+from tests.support.policy import policy_of
 
 CORPUS = [
     "gdm-fsf-1.0",
@@ -30,7 +31,7 @@ def test_an_unevaluated_checkpoint_fails_closed(flow_for: Any, policy_id: str) -
     flow.register("c1", 1.0e24)
     ref = f"{MODEL}@c1"
     assessment = assess(flow.workspace, ref)
-    policy = flow.workspace.policy()
+    policy = policy_of(flow.workspace)
     assert {f.threshold_id for f in assessment.findings} == {t.id for t in policy.thresholds}
     assert not any(f.ruled_out for f in assessment.findings)
     external = flow.gate(ref, "deploy-external")

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from tests.gate.conftest import LOW, MODEL, Flow, blocking
+from tests.support.policy import policy_of
 
 C1 = f"{MODEL}@c1"
 SCALEGATE = str(Path(sys.executable).parent / "scalegate")
@@ -87,7 +88,7 @@ def test_invalid_or_edited_policy_pauses(
 
     flow: Flow = flow_for("anthropic-rsp-2.2")
     flow.register("c1", 1.0e24)
-    document = dict(flow.workspace.policy().model_dump(mode="json"))
+    document = dict(policy_of(flow.workspace).model_dump(mode="json"))
     if edit == "alert":
         document["thresholds"][0]["indicators"][0]["alert"] = 0.79
     else:

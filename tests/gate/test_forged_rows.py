@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.gate.conftest import LOW, MODEL, Flow, blocking
+from tests.support.policy import policy_of
 
 C1 = f"{MODEL}@c1"
 ACTIONS = ("continue-training", "deploy-external")
@@ -140,7 +141,7 @@ def test_a_forged_signoff_cannot_turn_pause_into_allow(flow_for: Any, standin_lo
     flow.register("c1", 1.0e24)
     flow.ingest(C1, standin_logs, ["wmdp_bio_low", *LOW])
     record_prior_assessment(flow.workspace, flow.person("rso"), C1, flow.clock.now())
-    rule = flow.workspace.policy().decision_rule("capability_determination")
+    rule = policy_of(flow.workspace).decision_rule("capability_determination")
     assert rule is not None and "ceo" in rule.signoff_roles
     decision = int(propose_determination(flow.workspace, flow.person("evaluator"), C1).id)
     flow.sign_all(decision, [r for r in rule.signoff_roles if r != "ceo"])

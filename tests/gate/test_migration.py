@@ -34,6 +34,7 @@ from scalegate.web import WebSettings, create_app
 from scalegate.workspace import Workspace
 from tests.fixtures.inspect_logs.make_logs import committed
 from tests.support.demo import signed_demo
+from tests.support.policy import policy_of
 from tests.support.templates import create_database
 
 TARGET = "anthropic-rsp-3.4"
@@ -72,7 +73,7 @@ def changed(impact: Impact) -> dict[str, tuple[str, str]]:
 
 def test_the_dry_run_lists_what_moving_the_demo_to_rsp_3_4_changes(lab: demo.DemoState) -> None:
     ws = lab.workspace
-    assert ws.policy().id == "anthropic-rsp-2.2"
+    assert policy_of(ws).id == "anthropic-rsp-2.2"
     before = dump(ws)
     result = migrate(ws, lab.people["rita"], load_builtin(TARGET), dry_run=True)
     assert dump(ws) == before  # nothing written, in any table

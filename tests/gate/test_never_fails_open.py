@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from tests.gate.conftest import LOW, MODEL, Flow, blocking
+from tests.support.policy import policy_of
 from tests.support.signing import PASSWORD
 
 C1 = f"{MODEL}@c1"
@@ -189,7 +190,7 @@ def test_safeguards_determination_notices_block_deployment(
     assert flow.gate(C1, "deploy-external")["outcome"] == "allow"
     # A new safeguards determination, signed by the CEO and the RSO but not yet shared with the Board and the
     # LTBT, supersedes the notified one.
-    rule = flow.workspace.policy().decision_rule("safeguards_determination")
+    rule = policy_of(flow.workspace).decision_rule("safeguards_determination")
     assert rule is not None
     owner = flow.person("safeguards_owner")
     decision = propose_safeguards_determination(flow.workspace, owner, "security", "ASL-3")

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.gate.conftest import LOW, MODEL, Flow, blocking
+from tests.support.policy import policy_of
 
 C1, C2 = f"{MODEL}@c1", f"{MODEL}@c2"
 
@@ -131,7 +132,7 @@ def test_interim_measures_turn_pause_into_restrict(flow_for: Any, standin_logs: 
     flow.determine(C1)
     flow.notify_government(C1, {"deployment": "ASL-3", "security": "ASL-3"})
     assert flow.gate(C1, "deploy-internal")["outcome"] == "pause"
-    policy = flow.workspace.policy()
+    policy = policy_of(flow.workspace)
     assert policy.interim_measures is not None
     decision = approve_interim_measures(
         flow.workspace,

@@ -23,6 +23,7 @@ from scalegate.store.models.governance import DecisionRow
 from scalegate.workspace import Workspace
 from tests.conftest import MINIMAL_POLICY
 from tests.governance.conftest import checkpoint
+from tests.support.policy import active_of
 from tests.support.proposals import propose_change
 from tests.support.signing import PASSWORD
 
@@ -65,8 +66,8 @@ def test_two_roles_sign_and_the_decision_is_approved(workspace: Workspace, peopl
     assert after.approved and after.missing_roles == [] and not after.stale and after.status == "approved"
     assert after.signed_at == workspace.now()
     assert [s.signer for s in after.signatures] == ["rita", "carl"]
-    assert after.bound_state["policy"] == workspace.active().content_hash
-    assert after.policy_version_id == workspace.active().version_id
+    assert after.bound_state["policy"] == active_of(workspace).content_hash
+    assert after.policy_version_id == active_of(workspace).version_id
     assert not after.notified and after.missing_notifications == ["board"]
     document = to_jsonable(after)
     assert list(document) == [
@@ -80,7 +81,7 @@ def test_two_roles_sign_and_the_decision_is_approved(workspace: Workspace, peopl
 def test_signature_records_exactly_what_it_approved(workspace: Workspace, people: dict[str, Actor]) -> None:
     decision_id = open_cd(workspace, SYSTEM, findings="exact")
     signature = sign(workspace, people["rita"], decision_id, "rso", password=PASSWORD)
-    assert signature.bound_state == {"findings": h("exact"), "policy": workspace.active().content_hash}
+    assert signature.bound_state == {"findings": h("exact"), "policy": active_of(workspace).content_hash}
     assert signature.signer == "rita" and signature.role == "rso" and signature.signed_at == workspace.now()
 
 
@@ -225,14 +226,14 @@ def test_policy_change_invalidates_signoffs(
     sign(workspace, people["rita"], approved, "rso", password=PASSWORD)
     sign(workspace, people["carl"], approved, "ceo", password=PASSWORD)
     pending = open_cd(workspace, SYSTEM, subject="checkpoint:2")
-    old_version = workspace.active().version_id
+    old_version = active_of(workspace).version_id
     new = load_policy(MINIMAL_POLICY).model_copy(update={"title": "Minimal test policy, amended"})
     change = propose_change(workspace, people["rita"], new, effective_at=clock.now() + timedelta(days=10))
     sign(workspace, people["bea"], change.decision_id, "board", password=PASSWORD)
     policy_change.publish(workspace, people["rita"], change.id)
     clock.advance(timedelta(days=10))
     policy_change.activate(workspace, people["rita"], change.id)
-    assert workspace.active().version_id != old_version
+    assert active_of(workspace).version_id != old_version
     stale = status(workspace, subject="checkpoint:1")
     assert stale is not None and stale.stale and stale.stale_keys == ["policy"]
     with pytest.raises(ConflictError, match="opened under another policy version"):
@@ -240,4 +241,4 @@ def test_policy_change_invalidates_signoffs(
     renewed = open_cd(workspace, SYSTEM, subject="checkpoint:1")
     with workspace.read() as session:
         row = session.get(DecisionRow, renewed)
-        assert row is not None and row.policy_version_id == workspace.active().version_id != old_version
+        assert row is not None and row.policy_version_id == active_of(workspace).version_id != old_version

@@ -21,6 +21,7 @@ from scalegate.gate.service import evaluate_gate
 from scalegate.store.models.governance import PolicyChangeRow, PolicyConsultationRow
 from scalegate.testing import demo
 from tests.support.demo import signed_demo
+from tests.support.policy import active_of, policy_of
 
 
 @pytest.fixture
@@ -35,12 +36,12 @@ def signed(tmp_path: Path) -> Iterator[demo.DemoState]:
 
 def test_the_lab_moves_to_rsp_3_4_and_its_obligations_reach_the_gate(signed: demo.DemoState) -> None:
     ws = signed.workspace
-    assert ws.policy().id == "anthropic-rsp-2.2"
+    assert policy_of(ws).id == "anthropic-rsp-2.2"
     assert evaluate_gate(ws, signed.ref, "deploy-external").outcome == "allow"  # chapter 5's outcome
 
     demo.adopt_v3(signed)
 
-    assert ws.active().policy.id == demo.NEXT_POLICY
+    assert active_of(ws).policy.id == demo.NEXT_POLICY
     done = signed.adoption
     assert (done["from"], done["policy"], done["version"]) == (
         "anthropic-rsp-2.2 2.2",

@@ -25,6 +25,7 @@ from scalegate.governance.users import revoke_role
 from scalegate.workspace import Workspace
 from tests.governance.conftest import SMTPSink, WebhookSink
 from tests.governance.test_decisions import h, open_cd, status
+from tests.support.policy import policy_of
 from tests.support.signing import PASSWORD
 
 
@@ -142,7 +143,7 @@ def test_government_notice_when_a_required_level_exceeds(
     register_checkpoint(
         workspace, people["rita"], "m1", CheckpointSpec(name="c1", step=1, training_flops=1e20)
     )
-    policy = workspace.policy()
+    policy = policy_of(workspace)
     assert government_notice_due(policy, {"security": "L2", "deployment": "L2"}) == []
     assert government_notice_due(policy, {"security": "L3"}) == ["security L3 exceeds L2"]
     assert government_notice_due(policy, {"deployment": "L9"}) == ["deployment L9 exceeds L2"]

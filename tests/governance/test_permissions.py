@@ -35,6 +35,7 @@ from scalegate.policy import Policy, load_builtin
 from scalegate.workspace import Workspace, init_workspace
 from tests.governance.conftest import checkpoint, make_people
 from tests.governance.test_decisions import h
+from tests.support.policy import policy_of
 from tests.support.signing import PASSWORD
 
 RSP_ROLES = [
@@ -84,7 +85,7 @@ class World:
     def change(
         self, *, consulted: bool = True, approved: bool = False, published: bool = False
     ) -> policy_change.ChangeView:
-        document = self.ws.policy().model_dump(mode="json")
+        document = policy_of(self.ws).model_dump(mode="json")
         document["framework"]["version"] = f"2.2-matrix-{self.n()}"
         change = policy_change.propose(
             self.ws,
@@ -200,7 +201,7 @@ ENFORCED_ELSEWHERE = {
 
 
 def _variant(w: World) -> Policy:
-    document = w.ws.policy().model_dump(mode="json")
+    document = policy_of(w.ws).model_dump(mode="json")
     document["framework"]["version"] = f"2.2-variant-{w.n()}"
     return Policy.model_validate(document)
 
@@ -253,13 +254,13 @@ def test_matrix_of_every_role_and_action(world: World) -> None:
 
 
 def _matrix(world: World) -> None:
-    policy = world.ws.policy()
+    policy = policy_of(world.ws)
     actors = _actors(world)
     unauthorised, refused = [], []
     successes: dict[str, int] = dict.fromkeys(PROBES, 0)
     for action, probe in PROBES.items():
         for label, actor in actors.items():
-            expected = allowed(actor, action, world.ws.policy())  # type: ignore[arg-type]
+            expected = allowed(actor, action, policy_of(world.ws))  # type: ignore[arg-type]
             try:
                 probe(world, actor)
                 succeeded = True
@@ -278,7 +279,7 @@ def _matrix(world: World) -> None:
 
 
 def test_expected_grants_of_the_rsp(world: World) -> None:
-    policy = world.ws.policy()
+    policy = policy_of(world.ws)
     assert roles_for("policy.approve", policy) == {"board"}
     assert roles_for("policy.consult", policy) == {"ltbt"}
     assert roles_for("policy.propose", policy) == {"rso", "ceo"}
@@ -291,7 +292,7 @@ def test_expected_grants_of_the_rsp(world: World) -> None:
 
 def test_other_domains_actions_through_require(world: World) -> None:
     actors = _actors(world)
-    policy = world.ws.policy()
+    policy = policy_of(world.ws)
     for action in sorted(ENFORCED_ELSEWHERE):
         may = roles_for(action, policy)  # type: ignore[arg-type]
         for label, actor in actors.items():
@@ -306,7 +307,7 @@ def test_other_domains_actions_through_require(world: World) -> None:
 def test_policy_derived_roles_follow_the_framework(db_url: str, clock: FixedClock) -> None:
     ws = init_workspace(db_url, "openai-preparedness-2", clock=clock)
     try:
-        policy = ws.policy()
+        policy = policy_of(ws)
         sag = Actor("s", frozenset({"sag"}), user_id=1)
         assert allowed(sag, "policy.propose", policy) and allowed(sag, "decision.sign", policy)
         assert not allowed(sag, "policy.propose", load_builtin("anthropic-rsp-2.2"))

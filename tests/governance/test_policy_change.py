@@ -21,6 +21,7 @@ from scalegate.store.models.workspace import PolicyVersionRow
 from scalegate.workspace import Workspace
 from tests.governance.conftest import SMTPSink, make_people
 from tests.governance.test_decisions import h
+from tests.support.policy import active_of, policy_of
 from tests.support.proposals import propose_change
 from tests.support.signing import PASSWORD
 
@@ -53,7 +54,7 @@ def test_policy_change_scenario(
     rsp: Workspace, rsp_people: dict[str, Actor], clock: FixedClock, smtp_server: SMTPSink
 ) -> None:
     p = rsp_people
-    old_version = rsp.active().version_id
+    old_version = active_of(rsp).version_id
     with pytest.raises(PermissionDenied, match=r"may not policy\.propose"):
         propose_change(rsp, p["eve"], amended(), effective_at=EFFECTIVE)
     change = propose_change(rsp, p["rita"], amended(), effective_at=EFFECTIVE, rationale="tighter trigger")
@@ -93,8 +94,8 @@ def test_policy_change_scenario(
     clock.set(EFFECTIVE)
     active = policy_change.activate(rsp, SYSTEM, change.id)
     assert active.status == "active" and active.activated_at == EFFECTIVE
-    assert rsp.active().version_id == change.proposed_version_id != old_version
-    trigger = rsp.policy().triggers.effective_compute
+    assert active_of(rsp).version_id == change.proposed_version_id != old_version
+    trigger = policy_of(rsp).triggers.effective_compute
     assert trigger is not None and trigger.ratio == 3.0
     with rsp.read() as session:
         statuses = dict(session.execute(select(PolicyVersionRow.id, PolicyVersionRow.status)).all())
@@ -118,7 +119,7 @@ def test_policy_change_scenario(
             bound_state={"findings": h("f")},
         )
         assert later.policy_version_id == change.proposed_version_id
-        assert later.policy_hash == rsp.active().content_hash
+        assert later.policy_hash == active_of(rsp).content_hash
 
 
 def notifier_for(sink: SMTPSink):  # type: ignore[no-untyped-def]

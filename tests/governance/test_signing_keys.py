@@ -40,6 +40,7 @@ from scalegate.governance.users import add_user, set_password
 from scalegate.store.models.governance import SignatureRow, UserKeyRow
 from scalegate.workspace import Workspace
 from tests.governance.test_decisions import h, open_cd
+from tests.support.policy import active_of
 from tests.support.proposals import propose_change
 from tests.support.signing import PASSWORD
 
@@ -80,7 +81,7 @@ def test_a_signoff_is_signed_by_the_signers_key_and_verifies(
         approve=True,
         justification="reviewed",
         bound_state=row.bound_state,
-        policy_hash=workspace.active().content_hash,
+        policy_hash=active_of(workspace).content_hash,
         signer="rita",
         user_id=row.user_id,
         key_id=key.key_id,
@@ -257,7 +258,7 @@ def test_a_signoff_edited_with_sql_fails_verify(
     decision_id = open_cd(workspace, SYSTEM)
     row = sign(workspace, people["rita"], decision_id, "rso", password=PASSWORD, justification="reviewed")
     assert verify(workspace, checkpoint=False).ok
-    state = json.dumps({"findings": h("other"), "policy": workspace.active().content_hash})
+    state = json.dumps({"findings": h("other"), "policy": active_of(workspace).content_hash})
     earlier = (
         (row.signed_at - timedelta(days=30)).isoformat()
         if workspace.backend == "postgresql"

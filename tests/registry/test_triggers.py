@@ -19,6 +19,7 @@ from scalegate.registry.triggers import TriggerFiring, evaluate_triggers
 from scalegate.workspace import Workspace
 from tests.conftest import MINIMAL_POLICY
 from tests.registry.conftest import RSO, STAFF, days
+from tests.support.policy import policy_of
 
 T0 = datetime(2025, 1, 10, 12, 0, tzinfo=UTC)
 ANCHOR = T0 + days(5)
@@ -75,7 +76,7 @@ def test_effective_compute_ratio(
     assert at.fired and at.value == pytest.approx(fires) and at.threshold == fires
     assert at.triggered_at == T0 + days(20)
     assert at.deadline == T0 + days(20 + (deadline or 0))
-    assert at.clause and at.clause.startswith(ws.policy().framework.document)
+    assert at.clause and at.clause.startswith(policy_of(ws).framework.document)
     assert "4.00x" in at.text and "m@base" in at.text
 
 
@@ -175,7 +176,7 @@ def test_discretionary_request_by_allowed_role_only(
             f.trigger: f for f in evaluate_triggers(ws, session, lookup.resolve_checkpoint(session, "m"))
         }
     assert found["discretionary"].fired and "looks stronger" in found["discretionary"].text
-    deadline = ws.policy().triggers.deadline_days
+    deadline = policy_of(ws).triggers.deadline_days
     assert row.due_at == ws.now() + days(deadline or 0)
 
 
@@ -194,7 +195,7 @@ def test_frameworks_without_compute_or_calendar_triggers(variant_workspace: Make
     found = firings_at_ratio(ws, 100.0)
     assert "effective_compute" not in found and "calendar" not in found
     report = service.set_stage(ws, RSO, "m@next", "deployed")
-    before = [e.id for e in ws.policy().triggers.events if e.event == "before_deployment"]
+    before = [e.id for e in policy_of(ws).triggers.events if e.event == "before_deployment"]
     deployment = [f for f in report.firings if f.trigger == "event" and f.fired]
     assert before and [f.detail["event"] for f in deployment] == before
     assert all("without a completed assessment" in f.text for f in deployment)

@@ -16,6 +16,7 @@ from pathlib import Path
 from scalegate.actor import Actor
 from scalegate.clock import FixedClock
 from scalegate.workspace import Workspace
+from tests.support.policy import policy_of
 from tests.support.signing import PASSWORD
 
 POLICY = Path(__file__).parent / "fixtures" / "policy.yaml"
@@ -173,7 +174,7 @@ def safeguard(
     )
 
     owner, reviewer = s.people["sol"], s.people["rita"]
-    policy = s.workspace.policy()
+    policy = policy_of(s.workspace)
     for kind in kinds:
         for _, criterion in criteria_of(policy, kind, level):
             record_implementation(s.workspace, owner, criterion.id, owner="sol", status="implemented")

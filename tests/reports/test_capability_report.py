@@ -24,6 +24,7 @@ from scalegate.store.models.audit import AuditEntryRow
 from tests.reports.conftest import Build
 from tests.reports.helpers import read_html
 from tests.reports.scenario import REF, Scenario
+from tests.support.policy import active_of, policy_of
 
 
 def _check_numbers(html: str) -> dict[str, Any]:
@@ -47,7 +48,7 @@ def test_every_number_equals_the_stored_value_it_cites(scenario_on_both: Scenari
         assert data["verdicts"][action] == json.loads(json.dumps(evaluate_gate(ws, REF, action).to_dict()))
     with ws.read() as session:
         checkpoint = resolve_checkpoint(session, REF)
-        for _, indicator in ws.policy().indicators():
+        for _, indicator in policy_of(ws).indicators():
             stored = indicator_evidence(ws, session, checkpoint.id, indicator)
             assert stored is not None
             assert data["evidence"][indicator.id] == json.loads(json.dumps(stored.to_dict()))
@@ -122,7 +123,7 @@ def test_the_provenance_cites_each_evidence_file_and_the_audit_head(make_scenari
     with s.workspace.read() as session:
         size = len(session.execute(select(AuditEntryRow.seq)).all())
     assert provenance["audit"]["size"] == size
-    assert provenance["policy"]["content_hash"] == s.workspace.active().content_hash
+    assert provenance["policy"]["content_hash"] == active_of(s.workspace).content_hash
     assert provenance["data_sha256"] == digest(report.data)
 
 

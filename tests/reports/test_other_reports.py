@@ -21,6 +21,7 @@ from scalegate.safeguards.service import standard_status
 from tests.reports.conftest import Build
 from tests.reports.helpers import read_html
 from tests.reports.scenario import REF
+from tests.support.policy import policy_of
 
 
 def _numbers_match(html: str) -> dict[str, Any]:
@@ -193,7 +194,7 @@ def test_the_public_summary_shows_values_when_the_policy_allows(make_scenario: B
 
     s = make_scenario("evaluated")
     full, _ = capability_data(s.workspace, REF)
-    names = {t.id: (t.name, t.domain) for t in s.workspace.policy().thresholds}
+    names = {t.id: (t.name, t.domain) for t in policy_of(s.workspace).thresholds}
     open_data = redact_capability(
         full, Redaction(hide_indicator_values=False, hide_evidence_files=False), names
     )

@@ -12,6 +12,7 @@ import pytest
 from scalegate.reports.service import write_capability_report, write_safeguards_report
 from tests.reports.conftest import Build
 from tests.reports.scenario import REF
+from tests.support.policy import active_of
 
 pytestmark = [
     pytest.mark.slow,
@@ -66,7 +67,7 @@ def test_the_capability_report_pdf_has_pages_sections_and_data(make_scenario: Bu
     assert data["assessment"]["checkpoint"]["ref"] == REF
     finding = data["assessment"]["findings"][0]["indicators"][0]
     assert f"{finding['estimate']:.4g}" in text
-    assert provenance["policy"]["content_hash"] == s.workspace.active().content_hash
+    assert provenance["policy"]["content_hash"] == active_of(s.workspace).content_hash
 
 
 def test_the_safeguards_report_pdf_shows_criteria_evidence_and_the_matrix(

@@ -18,6 +18,7 @@ from scalegate.safeguards.service import record_implementation
 from scalegate.store.models.audit import AuditEntryRow
 from tests.reports.conftest import Build
 from tests.reports.scenario import MODEL, REF, evaluate, safeguard
+from tests.support.policy import policy_of
 
 
 def test_an_inability_case_binds_each_leaf_to_the_ingested_file_and_its_audit_entry(
@@ -29,7 +30,7 @@ def test_an_inability_case_binds_each_leaf_to_the_ingested_file_and_its_audit_en
     assert len(leaves) == 1
     binding = leaves[0].evidence
     assert binding is not None and binding.source == "evaluation" and binding.ref == "auto-tasks"
-    indicator = s.workspace.policy().threshold("AUTO-1").indicators[0]
+    indicator = policy_of(s.workspace).threshold("AUTO-1").indicators[0]
     with s.workspace.read() as session:
         stored = indicator_evidence(s.workspace, session, int(leaves[0].data["checkpoint_id"]), indicator)
         entry = session.get(AuditEntryRow, binding.audit_seq)

@@ -24,6 +24,7 @@ from scalegate.permissions import ACTIONS, POLICY_ACTIONS, require, roles_for
 from scalegate.policy import builtin_ids, content_hash, load_builtin
 from scalegate.store.models.workspace import PolicyVersionRow
 from scalegate.workspace import Workspace, open_workspace
+from tests.support.policy import active_of, policy_of
 
 EVALUATOR = Actor(name="eve", roles=frozenset({"evaluator"}))
 
@@ -61,31 +62,31 @@ def _store(workspace: Workspace, document: dict[str, Any], recorded: str | None 
 
 
 def test_an_edited_policy_fails_when_read(workspace: Workspace) -> None:
-    document = workspace.policy().model_dump(mode="json")
+    document = policy_of(workspace).model_dump(mode="json")
     document["title"] = document["title"] + " (edited)"
     fresh = _store(workspace, document)
     try:
         with pytest.raises(IntegrityError, match="does not match its recorded hash"):
-            fresh.active()
+            active_of(fresh)
         with pytest.raises(IntegrityError):
-            require(EVALUATOR, "evidence.ingest", fresh.active())
+            require(EVALUATOR, "evidence.ingest", active_of(fresh))
     finally:
         fresh.close()
 
 
 def test_a_policy_invalid_for_the_schema_fails_where_it_is_used(workspace: Workspace) -> None:
-    document = workspace.policy().model_dump(mode="json")
+    document = policy_of(workspace).model_dump(mode="json")
     document["schema_version"] = 9
     fresh = _store(workspace, document, recorded=digest(document))
     try:
-        active = fresh.active()  # the recorded hash is the document's: read without the schema
+        active = active_of(fresh)  # the recorded hash is the document's: read without the schema
         require(EVALUATOR, "evidence.ingest", active)  # no policy can grant it: the model is not needed
         with pytest.raises(IntegrityError, match="stored active policy is invalid"):
             _ = active.policy
         with pytest.raises(IntegrityError, match="stored active policy is invalid"):
             require(EVALUATOR, "decision.sign", active)
         with pytest.raises(IntegrityError):
-            fresh.policy()
+            policy_of(fresh)
     finally:
         fresh.close()
 
@@ -104,7 +105,7 @@ def test_policy_actions_are_the_ones_the_policy_rules_write() -> None:
 
 
 def test_roles_are_the_same_from_the_active_policy_or_its_model(workspace: Workspace) -> None:
-    active = workspace.active()
+    active = active_of(workspace)
     for action in ACTIONS:
         assert roles_for(action, active) == roles_for(action, active.policy), action
     nobody = Actor(name="nobody")

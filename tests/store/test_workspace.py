@@ -15,10 +15,11 @@ from scalegate.store.models.audit import AuditEntryRow
 from scalegate.store.models.workspace import PolicyVersionRow
 from scalegate.workspace import Workspace, init_workspace, open_workspace
 from tests.conftest import MINIMAL_POLICY
+from tests.support.policy import active_of
 
 
 def test_init_records_active_policy_by_content_hash(workspace: Workspace) -> None:
-    active = workspace.active()
+    active = active_of(workspace)
     assert active.policy.id == "test-minimal"
     assert active.content_hash == content_hash(load_policy(MINIMAL_POLICY))
     with workspace.read() as session:
@@ -34,7 +35,7 @@ def test_migrations_from_empty_reach_head_and_match_models(empty_db_url: str, cl
     try:
         assert current_revision(workspace.engine) == head_revision()
         assert pending_differences(workspace.engine) == []
-        assert workspace.active().policy.id == "test-minimal"
+        assert active_of(workspace).policy.id == "test-minimal"
     finally:
         workspace.close()
 
@@ -47,7 +48,7 @@ def test_the_workspace_fixture_starts_at_head(workspace: Workspace) -> None:
 def test_reopening_reads_the_same_policy(workspace: Workspace, db_url: str) -> None:
     again = open_workspace(db_url)
     try:
-        assert again.active().content_hash == workspace.active().content_hash
+        assert active_of(again).content_hash == active_of(workspace).content_hash
     finally:
         again.close()
 

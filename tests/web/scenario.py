@@ -22,6 +22,7 @@ from scalegate.actor import Actor
 from scalegate.clock import FixedClock
 from scalegate.governance.notifications import InMemoryNotifier, Notifier
 from scalegate.workspace import Workspace, init_workspace
+from tests.support.policy import policy_of
 
 PASSWORD = "correct horse battery staple"
 MODEL = "aurora-1"
@@ -115,7 +116,7 @@ def _safeguards(s: Scenario, tmp: Path) -> None:
 
     ws, owner, reviewer = s.workspace, s.people["sol"], s.people["rita"]
     for kind in ("deployment", "security"):
-        for _, criterion in criteria_of(ws.policy(), kind, "ASL-3"):
+        for _, criterion in criteria_of(policy_of(ws), kind, "ASL-3"):
             record_implementation(ws, owner, criterion.id, owner="sol", status="implemented")
             doc = tmp / f"{criterion.id}.md"
             doc.write_text(f"# {criterion.title}\n\nHow {criterion.id} is met.\n", encoding="utf-8")

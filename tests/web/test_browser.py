@@ -21,6 +21,7 @@ import pytest
 from scalegate.clock import FixedClock
 from scalegate.web import WebSettings, create_app
 from scalegate.web.server import BackgroundServer
+from tests.support.policy import policy_of
 from tests.web.scenario import MODEL, PASSWORD, Scenario, build
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -221,7 +222,7 @@ def test_pause_then_sign_as_rso_and_ceo_then_allow(
         ceo.page.locator("canvas").count() == 0
     )  # the audit page has no chart; trends had them (next check)
     trends = ceo.go("/trends")
-    assert trends.locator("canvas[data-drawn='1']").count() == len(scenario.workspace.policy().indicators())
+    assert trends.locator("canvas[data-drawn='1']").count() == len(policy_of(scenario.workspace).indicators())
     assert ceo.errors == []  # no CSP violation, no script error, no missing asset
     ceo.close()
 

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from scalegate.actor import Actor
 from scalegate.web import create_app
 from scalegate.workspace import Workspace
+from tests.support.policy import policy_of
 from tests.web.conftest import SETTINGS
 from tests.web.scenario import PASSWORD
 
@@ -129,7 +130,7 @@ def test_policy_versions_come_from_the_service(
 
     stored = policy_versions(minimal_ws)
     assert [v.status for v in stored] == ["active"]
-    assert policy_version(minimal_ws, stored[0].id).policy().id == minimal_ws.policy().id
+    assert policy_version(minimal_ws, stored[0].id).policy().id == policy_of(minimal_ws).id
     listed = api.get("/api/v1/policy-versions", headers=headers).json()
     assert [v["id"] for v in listed] == [stored[0].id]
     one = api.get(f"/api/v1/policy-versions/{stored[0].id}", headers=headers).json()

@@ -25,6 +25,7 @@ from scalegate.governance.permissions import allowed
 from scalegate.web import create_app
 from scalegate.web.auth import declared_permission, route_list
 from scalegate.workspace import Workspace, init_workspace
+from tests.support.policy import policy_of
 from tests.web.conftest import SETTINGS
 from tests.web.scenario import PASSWORD, PEOPLE
 
@@ -144,7 +145,7 @@ def test_no_unauthorised_success_for_any_route_and_role(
     app: FastAPI, world: tuple[Workspace, list[Caller]]
 ) -> None:
     ws, callers = world
-    policy = ws.policy()
+    policy = policy_of(ws)
     routes = [(m, p, declared_permission(r)) for m, p, r in _routes(app)]
     checked = refused = 0
     with TestClient(app, raise_server_exceptions=False) as client:
@@ -197,7 +198,7 @@ def test_session_posts_without_csrf_token_are_refused(
             permission = declared_permission(r)
             assert permission is not None
             if m in ("POST", "PUT", "DELETE") and (
-                permission.action is None or allowed(rita, permission.action, ws.policy())
+                permission.action is None or allowed(rita, permission.action, policy_of(ws))
             ):
                 unsafe.append((m, p))
         assert len(unsafe) > 20

@@ -35,8 +35,8 @@ def propose_determination(
     justification: str | None = None,
 ) -> Any:
     """Open a capability determination for sign-off, with the engine's recommendation beside the human one."""
-    assessment = assess(workspace, ref)
-    policy = workspace.policy()
+    with workspace.reading() as ctx:  # the assessment and the policy that judges the levels: one snapshot
+        assessment, policy = assess(ctx, ref), ctx.policy
     engine = {k: v.level for k, v in assessment.requirements.levels.items()}
     chosen = dict(engine if levels is None else levels)
     weaker = []
@@ -115,7 +115,8 @@ def approve_interim_measures(
     expires_at: datetime | None = None,
 ) -> Any:
     """Open interim measures for sign-off: they turn a pause into a restricted continuation in their scope."""
-    policy = workspace.policy()
+    with workspace.reading() as ctx:  # the assessment and the policy that bounds the measures: one snapshot
+        assessment, policy = assess(ctx, ref), ctx.policy
     if policy.interim_measures is None:
         raise InputError(f"policy {policy.id} does not provide for interim measures")
     allowed = set(policy.interim_measures.actions)
@@ -129,7 +130,6 @@ def approve_interim_measures(
         raise InputError("interim measures need a scope describing the restriction", where="scope")
     if expires_at is not None:
         refuse_past(expires_at, workspace.now(), "expires_at")
-    assessment = assess(workspace, ref)
     payload = {
         "checkpoint": assessment.ref,
         "actions": actions,

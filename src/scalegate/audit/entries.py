@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
-from scalegate.audit.log import log_size
+from scalegate.audit.log import log_size, within
 from scalegate.errors import NotFoundError
 from scalegate.store.models.audit import AuditEntryRow
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from scalegate.workspace import Workspace
 
 __all__ = ["SEAL_KEY", "Entry", "EntryPage", "entry", "page", "recent_entries"]
@@ -78,11 +80,12 @@ def recent_entries(
     subject: str | None = None,
     event: str | None = None,
     hidden_subjects: Sequence[str] = (),
+    session: Session | None = None,
 ) -> list[Entry]:
     """The newest ``limit`` entries, optionally only those about ``subject`` or of type ``event`` (then
     never those about ``hidden_subjects``, as for ``page``).
 
-    Permission to read the log is the caller's check (the log knows no roles).
+    Permission to read the log is the caller's check (the log knows no roles); ``session``: the caller's.
     """
     query = select(AuditEntryRow).order_by(AuditEntryRow.seq.desc()).limit(limit)
     if subject is not None:
@@ -91,8 +94,8 @@ def recent_entries(
         query = query.where(AuditEntryRow.event == event)
     if (subject is not None or event is not None) and hidden_subjects:
         query = query.where(AuditEntryRow.subject.not_in(list(hidden_subjects)))
-    with workspace.read() as session:
-        return [_decode(row) for row in session.execute(query).scalars()]
+    with within(workspace, session) as s:
+        return [_decode(row) for row in s.execute(query).scalars()]
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,7 @@ def page(
     subject: str | None = None,
     before: int | None = None,
     hidden_subjects: Sequence[str] = (),
+    session: Session | None = None,
 ) -> EntryPage:
     """Entries newest first, ``limit`` of them after skipping ``offset``, optionally only those of type
     ``event`` or about ``subject``, and only those older than entry ``before`` (keyset paging: a page deep in
@@ -125,7 +129,8 @@ def page(
     caller's check (the log knows no roles).
 
     ``hidden_subjects``: with a filter, entries about these subjects neither match nor count (a reader who may
-    not open sealed entries must not learn from a filter which of them are about what).
+    not open sealed entries must not learn from a filter which of them are about what). ``session``: the
+    caller's, when it checked the reader's permission in it.
     """
     query = select(AuditEntryRow).order_by(AuditEntryRow.seq.desc())
     matching = select(func.count()).select_from(AuditEntryRow)
@@ -140,19 +145,19 @@ def page(
         matching = matching.where(AuditEntryRow.subject.not_in(list(hidden_subjects)))
     if before is not None:
         query = query.where(AuditEntryRow.seq < before)
-    with workspace.read() as session:
-        rows = session.execute(query.offset(offset).limit(limit + 1)).scalars().all()
-        size = log_size(session)
-        total = session.execute(matching).scalar_one() if event or subject else size
+    with within(workspace, session) as s:
+        rows = s.execute(query.offset(offset).limit(limit + 1)).scalars().all()
+        size = log_size(s)
+        total = s.execute(matching).scalar_one() if event or subject else size
         entries = [_decode(row) for row in rows[:limit]]
     more = len(rows) > limit and bool(entries)
     return EntryPage(size, entries, total, entries[-1].seq if more else None)
 
 
-def entry(workspace: Workspace, seq: int) -> Entry:
+def entry(workspace: Workspace, seq: int, *, session: Session | None = None) -> Entry:
     """The entry at index ``seq``, decoded from its body; ``NotFoundError`` when the log has none."""
-    with workspace.read() as session:
-        row = session.get(AuditEntryRow, seq)
+    with within(workspace, session) as s:
+        row = s.get(AuditEntryRow, seq)
         if row is None:
             raise NotFoundError(f"no audit entry {seq}", where="seq")
         return _decode(row)

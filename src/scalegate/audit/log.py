@@ -18,10 +18,11 @@ for a real one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
@@ -30,7 +31,36 @@ from scalegate.audit.row_index import index_refs
 from scalegate.canonical import canonical_json, leaf_hash
 from scalegate.store.models.audit import AuditEntryRow, AuditHeadRow
 
-__all__ = ["LOG_SIZE_SQL", "NewEntry", "append", "append_many", "ensure_head", "entry_body", "log_size"]
+if TYPE_CHECKING:
+    from scalegate.workspace import Workspace
+
+__all__ = [
+    "LOG_SIZE_SQL",
+    "NewEntry",
+    "append",
+    "append_many",
+    "ensure_head",
+    "entry_body",
+    "log_size",
+    "within",
+]
+
+
+@contextmanager
+def within(workspace: Workspace, session: Session | None, *, write: bool = False) -> Iterator[Session]:
+    """The caller's session, or a new transaction on ``workspace`` (a read one unless ``write``).
+
+    A caller that checked a permission in its own unit of work passes that unit's session, so the check and
+    the log it reads or signs are one snapshot (the log knows no roles, so it cannot open a context itself).
+    """
+    if session is not None:
+        yield session
+    elif write:
+        with workspace.transaction() as opened:
+            yield opened
+    else:
+        with workspace.read() as opened:
+            yield opened
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scalegate.audit.log import log_size
+from scalegate.audit.log import log_size, within
 from scalegate.audit.merkle import (
     consistency_path,
     inclusion_path,
@@ -93,9 +93,12 @@ class ConsistencyProof:
         }
 
 
-def inclusion_proof(workspace: Workspace, seq: int, size: int | None = None) -> InclusionProof:
-    """The audit path of entry ``seq`` in the tree of the first ``size`` entries (default: the whole log)."""
-    with workspace.read() as session:
+def inclusion_proof(
+    workspace: Workspace, seq: int, size: int | None = None, *, session: Session | None = None
+) -> InclusionProof:
+    """The audit path of entry ``seq`` in the tree of the first ``size`` entries (default: the whole log),
+    read in ``session`` when the caller gives its own."""
+    with within(workspace, session) as session:
         size = _size(session, size)
         if not 0 <= seq < size:
             raise InputError(f"entry {seq} is not in a tree of {size} entries", where="seq")

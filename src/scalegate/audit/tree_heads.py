@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from scalegate.actor import SYSTEM, Actor
 from scalegate.audit.keys import KeyInfo, active_key, ensure_signing_key, key_data, load_private_key, new_key
-from scalegate.audit.log import log_size
+from scalegate.audit.log import log_size, within
 from scalegate.audit.replay import Replay, replay
 from scalegate.errors import ConflictError, IntegrityError, NotFoundError
 from scalegate.store.models.audit import AuditCheckpointRow, AuditKeyRow
@@ -212,17 +212,22 @@ def latest_tree_head(session: Session) -> TreeHead | None:
 
 
 def sign_tree_head(
-    workspace: Workspace, actor: Actor = SYSTEM, *, verified: Replay | None = None
+    workspace: Workspace,
+    actor: Actor = SYSTEM,
+    *,
+    verified: Replay | None = None,
+    session: Session | None = None,
 ) -> TreeHead:
     """Sign the current tree head with the active key (creating the workspace's first key if need be).
 
     The log is replayed first, from ``verified`` when the caller has just verified a prefix (``audit verify``
     passes its replay), so a tree head never vouches for entries whose bodies do not match their hashes. Who
-    may sign is the caller's check (``scalegate.governance.audit_access``): the log knows no roles.
+    may sign is the caller's check (``scalegate.governance.audit_access``): the log knows no roles; it passes
+    the ``session`` of the write transaction it checked in.
     """
-    with workspace.transaction() as session:
-        key = ensure_signing_key(workspace, session, actor)
-        return sign_current(workspace, session, actor, key=key, verified=verified)
+    with within(workspace, session, write=True) as s:
+        key = ensure_signing_key(workspace, s, actor)
+        return sign_current(workspace, s, actor, key=key, verified=verified)
 
 
 def sign_current(
@@ -289,12 +294,13 @@ def _continue(session: Session, head: int, verified: Replay | None) -> Replay:
     return more
 
 
-def rotate_key(workspace: Workspace, actor: Actor) -> Rotation:
+def rotate_key(workspace: Workspace, actor: Actor, *, session: Session | None = None) -> Rotation:
     """Retire the active key and activate a new one; the old key signs a handover tree head if it can.
 
-    Who may rotate is the caller's check (``scalegate.governance.audit_access``): the log knows no roles.
+    Who may rotate is the caller's check (``scalegate.governance.audit_access``): the log knows no roles; it
+    passes the ``session`` of the write transaction it checked in.
     """
-    with workspace.transaction() as session:
+    with within(workspace, session, write=True) as session:
         old = active_key(session)
         old_private, note = None, None
         if old is not None:

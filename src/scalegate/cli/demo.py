@@ -40,7 +40,8 @@ def run_demo(directory: Path, out: Any, *, serve: bool = True, port: int = 8000)
     state = fresh_state(directory)
     workspace = state.workspace
     out.rule("[bold]scalegate demo[/bold]")
-    active = workspace.active()
+    with workspace.reading() as ctx:
+        active = ctx.active
     out.print(
         f"Workspace {workspace.safe_url}\nPolicy {active.policy.title} ({active.policy.id}, "
         f"hash {active.content_hash[:12]})"

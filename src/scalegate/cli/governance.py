@@ -856,8 +856,9 @@ def cadence_list(ctx: typer.Context, json_out: bool = JSON) -> Any:
     from scalegate.governance.permissions import require
 
     ws, actor = workspace_of(ctx), actor_of(ctx)
-    require(actor, "compliance.read", ws.policy())
-    return [to_jsonable(i) for i in calendar_items(ws) if i.id.startswith("cadence:")]
+    with ws.reading() as unit:
+        require(actor, "compliance.read", unit.policy)
+        return [to_jsonable(i) for i in calendar_items(unit) if i.id.startswith("cadence:")]
 
 
 def _print_cadences(items: list[dict[str, Any]]) -> None:
@@ -939,7 +940,8 @@ def permissions(ctx: typer.Context, json_out: bool = JSON) -> Any:
     """The permission matrix of the active policy: who may do what, and why."""
     from scalegate.governance.permissions import rules_for
 
-    return rules_for(workspace_of(ctx).policy())
+    with workspace_of(ctx).reading() as unit:
+        return rules_for(unit.policy)
 
 
 def _print_permissions(result: dict[str, list[PermissionRule]]) -> None:

@@ -50,7 +50,8 @@ def status(
 def _summary(ws: Workspace) -> dict[str, Any]:
     from scalegate.policy.service import policy_summary
 
-    active = ws.active()
+    with ws.reading() as ctx:
+        active = ctx.active
     return {
         "store": ws.safe_url,
         "backend": ws.backend,

@@ -147,9 +147,9 @@ def plan_manifest(
     """Check every row before anything is written: its checkpoint is registered (one read transaction for
     the whole manifest) and its path holds logs. ``InputError`` naming the row's ``file:line`` otherwise.
     Only an actor who may ingest learns which checkpoints exist this way."""
-    require(actor, "evidence.ingest", workspace.active())
-
-    with workspace.read() as session:
+    with workspace.reading() as ctx:
+        require(actor, "evidence.ingest", ctx.active)
+        session = ctx.session
         known: set[str] = set()
         for entry in entries:
             if entry.checkpoint in known:
@@ -187,7 +187,9 @@ def ingest_manifest(
     them), one transaction per file through ``ingest_paths``. Every file ingested names its checkpoint
     (``ManifestIngested``). A file that cannot be ingested raises its ``EvidenceError``, naming the manifest
     row too; the files before it stay ingested."""
-    require(actor, "evidence.ingest", workspace.active())
+    # No policy can grant ingestion (``POLICY_ACTIONS``), so this needs none; each file's ingestion checks
+    # again in its own transaction.
+    require(actor, "evidence.ingest")
     if isinstance(manifest, str | Path):
         manifest = read_manifest(manifest)
     if manifest and all(isinstance(p, PlannedEntry) for p in manifest):

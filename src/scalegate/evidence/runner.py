@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scalegate.actor import Actor
 from scalegate.errors import EvidenceError, InputError
@@ -25,6 +25,9 @@ from scalegate.extras import requires_extra
 from scalegate.policy.thresholds import Indicator
 from scalegate.registry.lookup import resolve_checkpoint
 from scalegate.workspace import Workspace
+
+if TYPE_CHECKING:
+    from scalegate.policy import Policy
 
 __all__ = ["EvalRun", "planned_tasks", "run_policy_evals"]
 
@@ -84,11 +87,10 @@ def run_policy_evals(
     display: str = "none",
 ) -> EvalRun:
     """Run the policy's Inspect indicator tasks on ``model`` and ingest every log for the checkpoint."""
-    with workspace.read() as session:
-        resolve_checkpoint(session, checkpoint_ref)  # fail before running anything
-    plan = planned_tasks(
-        _selected(workspace, indicator_ids), Path(task_file).resolve() if task_file else None
-    )
+    with workspace.reading() as ctx:
+        resolve_checkpoint(ctx.session, checkpoint_ref)  # fail before running anything
+        selected = _selected(ctx.policy, indicator_ids)
+    plan = planned_tasks(selected, Path(task_file).resolve() if task_file else None)
     if not plan:
         raise InputError(
             "the active policy names no Inspect evaluations to run"
@@ -113,8 +115,8 @@ def run_policy_evals(
     return run
 
 
-def _selected(workspace: Workspace, indicator_ids: Sequence[str]) -> list[Indicator]:
-    indicators = [indicator for _, indicator in workspace.policy().indicators()]
+def _selected(policy: Policy, indicator_ids: Sequence[str]) -> list[Indicator]:
+    indicators = [indicator for _, indicator in policy.indicators()]
     if not indicator_ids:
         return indicators
     known = {i.id: i for i in indicators}

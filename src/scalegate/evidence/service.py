@@ -127,7 +127,9 @@ def ingest_files(
 ) -> list[IngestResult]:
     """Ingest several files in one transaction: every file is read and checked first, and a bad one means none
     is ingested."""
-    require(actor, "evidence.ingest", workspace.active())
+    # No policy can grant ingestion (``POLICY_ACTIONS``), so this needs none: it fails before a file is read;
+    # the ingesting transaction checks again.
+    require(actor, "evidence.ingest")
     sources = [_file_source(local_path(path)) for path in paths]
     return _ingest(workspace, actor, sources, checkpoint_ref, allow_status, metadata)
 
@@ -144,7 +146,9 @@ def ingest_manual(
     # deferred: pydantic's model of a manual result (~55 modules, ~0.1 s): ingesting a log never loads it
     from scalegate.evidence.manual import to_parsed
 
-    require(actor, "evidence.ingest", workspace.active())
+    # No policy can grant ingestion (``POLICY_ACTIONS``), so this needs none: it fails before a file is read;
+    # the ingesting transaction checks again.
+    require(actor, "evidence.ingest")
     attachments: dict[str, bytes] = {}
     if document is not None:
         doc = Path(document)
@@ -178,7 +182,9 @@ def ingest_bytes(
     metadata: dict[str, Any] | None = None,
 ) -> IngestResult:
     """Ingest a document built in memory (a manual result) that ``results`` were read from."""
-    require(actor, "evidence.ingest", workspace.active())
+    # No policy can grant ingestion (``POLICY_ACTIONS``), so this needs none: it fails before a file is read;
+    # the ingesting transaction checks again.
+    require(actor, "evidence.ingest")
     sha256 = hashlib.sha256(data).hexdigest()
     source = _Source(name, sha256, len(data), lambda: iter([data]), results, name)
     return _ingest(workspace, actor, [source], checkpoint_ref, False, metadata)[0]
@@ -234,7 +240,9 @@ def _ingest_once(
     extra: dict[str, Any],
 ) -> list[IngestResult]:
     out: list[IngestResult] = []
-    with workspace.transaction() as session:
+    with workspace.writing(actor) as ctx:
+        require(actor, "evidence.ingest", ctx.active)  # the check that counts: in the ingesting transaction
+        session = ctx.session
         checkpoint = resolve_checkpoint(session, checkpoint_ref)
         for source in sources:
             for result in source.results:  # a log of another model is not this checkpoint's evidence
@@ -820,7 +828,7 @@ def indicator_report(
 ) -> list[tuple[str, str, IndicatorEvidence | None]]:
     """(threshold id, indicator id, what the evidence says) for every indicator of the active policy on a
     checkpoint, in policy order: what ``scalegate evidence indicators`` shows."""
-    indicators = workspace.policy().indicators()  # read before the session: it opens its own
-    with workspace.read() as session:
+    with workspace.reading() as ctx:
+        session, indicators = ctx.session, ctx.policy.indicators()
         row = resolve_checkpoint(session, checkpoint_ref)
         return [(t.id, i.id, indicator_evidence(workspace, session, row.id, i)) for t, i in indicators]

@@ -89,11 +89,12 @@ def _declared(session: Session, tested: str) -> TestedModel | None:
 def declare_tested_model(workspace: Workspace, actor: Actor, tested: str, target: str) -> TestedModel:
     """Declare that evidence naming the model ``tested`` may be filed under ``target`` (``MODEL`` for any of
     its checkpoints, or ``MODEL@CHECKPOINT``); recorded in the audit log. Idempotent."""
-    require(actor, "evidence.ingest", workspace.policy())
+    require(actor, "evidence.ingest")  # no policy can grant it (``POLICY_ACTIONS``): checked before the input
     tested = tested.strip()
     if not tested or len(tested) > 300:
         raise InputError("the tested model's name must have 1 to 300 characters", where="tested_model")
     with workspace.writing(actor) as ctx:
+        require(actor, "evidence.ingest", ctx.active)
         session = ctx.session
         if "@" in target:
             checkpoint = resolve_checkpoint(session, target)

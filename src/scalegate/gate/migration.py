@@ -46,6 +46,8 @@ from scalegate.store.models.governance import PolicyChangeRow
 from scalegate.store.models.workspace import PolicyVersionRow
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from scalegate.actor import Actor
     from scalegate.context import Context
     from scalegate.policy import Policy
@@ -101,9 +103,11 @@ def migrate(
     origin: str = "migration",
 ) -> Migration:
     """The impact of moving to ``target``; without ``dry_run``, also propose it with that impact recorded."""
-    require(actor, "policy.read" if dry_run else "policy.propose", workspace.active())
-    if dry_run:
-        return Migration(True, policy_impact(workspace, target))
+    with workspace.reading() as ctx:
+        require(actor, "policy.read" if dry_run else "policy.propose", ctx.active)
+        if dry_run:
+            return Migration(True, impact_in(ctx, target))
+    # ``propose`` checks the permission again in its own write transaction, which records the impact
     for attempt in range(_ATTEMPTS):
         impact = policy_impact(workspace, target)
         try:
@@ -124,30 +128,31 @@ def migrate(
     raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
-def _proposed(workspace: Workspace, change_id: int) -> tuple[Policy, dict[str, Any] | None]:
+def _proposed(session: Session, change_id: int) -> tuple[Policy, dict[str, Any] | None]:
     """The proposed policy of a change (hash-checked) and the impact recorded with it."""
-    with workspace.read() as session:
-        change = session.get(PolicyChangeRow, change_id)
-        if change is None:
-            raise NotFoundError(f"no policy change {change_id}", where="policy_changes")
-        row = session.get(PolicyVersionRow, change.proposed_version_id)
-        assert row is not None
-        policy = verified_policy(row.document, row.content_hash, row.id, "proposed policy")
-        return policy, policy_change.recorded_impact(session, change_id)
+    change = session.get(PolicyChangeRow, change_id)
+    if change is None:
+        raise NotFoundError(f"no policy change {change_id}", where="policy_changes")
+    row = session.get(PolicyVersionRow, change.proposed_version_id)
+    assert row is not None
+    policy = verified_policy(row.document, row.content_hash, row.id, "proposed policy")
+    return policy, policy_change.recorded_impact(session, change_id)
 
 
 def change_impact(workspace: Workspace, actor: Actor, change_id: int) -> ChangeImpact:
     """A proposed change's impact on the current record, beside the impact recorded with it (writes
     nothing)."""
-    require(actor, "policy.read", workspace.active())
-    policy, recorded = _proposed(workspace, change_id)
-    return ChangeImpact(change_id, policy_impact(workspace, policy), recorded)
+    with workspace.reading() as ctx:
+        require(actor, "policy.read", ctx.active)
+        policy, recorded = _proposed(ctx.session, change_id)
+        return ChangeImpact(change_id, impact_in(ctx, policy), recorded)
 
 
 def record_change_impact(workspace: Workspace, actor: Actor, change_id: int) -> ChangeImpact:
     """Compute a proposed change's impact on the current record and record it for the approvers."""
-    require(actor, "policy.propose", workspace.active())
-    policy, _ = _proposed(workspace, change_id)
+    with workspace.reading() as ctx:  # ``record_impact`` checks again in the transaction that records it
+        require(actor, "policy.propose", ctx.active)
+        policy, _ = _proposed(ctx.session, change_id)
     for attempt in range(_ATTEMPTS):
         impact = policy_impact(workspace, policy)
         try:

@@ -28,6 +28,7 @@ from scalegate.governance.permissions import require
 from scalegate.governance.sealing import hidden_subjects, may_open, reader_view
 
 if TYPE_CHECKING:
+    from scalegate.context import Context
     from scalegate.workspace import Workspace
 
 __all__ = [
@@ -51,12 +52,12 @@ def recent_entries(
 ) -> list[Entry]:
     """The newest ``limit`` entries (``scalegate.audit.entries.recent_entries``), for a reader of the log,
     each as the reader may see it."""
-    policy = workspace.policy()
-    require(actor, "audit.read", policy)
-    hidden = _hidden(workspace, actor) if subject is not None or event is not None else []
-    found = entries.recent_entries(
-        workspace, limit=limit, subject=subject, event=event, hidden_subjects=hidden
-    )
+    with workspace.reading() as ctx:
+        require(actor, "audit.read", ctx.policy)
+        hidden = _hidden(ctx, actor) if subject is not None or event is not None else []
+        found = entries.recent_entries(
+            workspace, limit=limit, subject=subject, event=event, hidden_subjects=hidden, session=ctx.session
+        )
     return [reader_view(e, actor) for e in found]
 
 
@@ -72,59 +73,67 @@ def entries_page(
 ) -> EntryPage:
     """A page of entries (``scalegate.audit.entries.page``), each as the reader may see it; a filter never
     matches an entry the reader may not open."""
-    require(actor, "audit.read", workspace.policy())
-    hidden = _hidden(workspace, actor) if event or subject else []
-    found = entries.page(
-        workspace,
-        offset=offset,
-        limit=limit,
-        event=event,
-        subject=subject,
-        before=before,
-        hidden_subjects=hidden,
-    )
+    with workspace.reading() as ctx:
+        require(actor, "audit.read", ctx.policy)
+        hidden = _hidden(ctx, actor) if event or subject else []
+        found = entries.page(
+            workspace,
+            offset=offset,
+            limit=limit,
+            event=event,
+            subject=subject,
+            before=before,
+            hidden_subjects=hidden,
+            session=ctx.session,
+        )
     return dataclasses.replace(found, entries=[reader_view(e, actor) for e in found.entries])
 
 
 def entry(workspace: Workspace, actor: Actor, seq: int) -> Entry:
     """Entry ``seq`` as the reader may see it."""
-    require(actor, "audit.read", workspace.policy())
-    return reader_view(entries.entry(workspace, seq), actor)
+    with workspace.reading() as ctx:
+        require(actor, "audit.read", ctx.policy)
+        return reader_view(entries.entry(workspace, seq, session=ctx.session), actor)
 
 
 def inclusion_proof(workspace: Workspace, actor: Actor, seq: int, size: int | None = None) -> InclusionProof:
     """The proof that entry ``seq`` is in the log; for an entry the reader may not open, the body is left
     out (the leaf hash still proves the entry's place, and commits to the body)."""
-    require(actor, "audit.read", workspace.policy())
-    proof = proofs.inclusion_proof(workspace, seq, size)
-    if reader_view(entries.entry(workspace, seq), actor).sealed:
-        return dataclasses.replace(proof, body=None)
-    return proof
+    with workspace.reading() as ctx:
+        require(actor, "audit.read", ctx.policy)
+        proof = proofs.inclusion_proof(workspace, seq, size, session=ctx.session)
+        sealed = reader_view(entries.entry(workspace, seq, session=ctx.session), actor).sealed
+    return dataclasses.replace(proof, body=None) if sealed else proof
 
 
-def _hidden(workspace: Workspace, actor: Actor) -> list[str]:
-    with workspace.read() as session:
-        return hidden_subjects(session, workspace.policy(), actor)
+def _hidden(ctx: Context, actor: Actor) -> list[str]:
+    return hidden_subjects(ctx.session, ctx.policy, actor)
 
 
 def sign_tree_head(workspace: Workspace, actor: Actor) -> TreeHead:
     """Sign the log's current tree head, for a role allowed to sign."""
-    require(actor, "audit.checkpoint", workspace.policy())
-    return tree_heads.sign_tree_head(workspace, actor)
+    with workspace.writing(actor) as ctx:
+        require(actor, "audit.checkpoint", ctx.policy)
+        return tree_heads.sign_tree_head(workspace, actor, session=ctx.session)
 
 
 def rotate_key(workspace: Workspace, actor: Actor) -> Rotation:
     """Retire the signing key and activate a new one, for a role allowed to sign."""
-    require(actor, "audit.checkpoint", workspace.policy())
-    return tree_heads.rotate_key(workspace, actor)
+    with workspace.writing(actor) as ctx:
+        require(actor, "audit.checkpoint", ctx.policy)
+        return tree_heads.rotate_key(workspace, actor, session=ctx.session)
 
 
 def export_log(
     workspace: Workspace, directory: str | Path, actor: Actor, *, checkpoint: bool = True
 ) -> ExportResult:
     """Export the log for offline verification, for a role allowed to verify it; entries sealed for the
-    exporter's roles are exported as their leaf hash only (the offline verifier still checks every root)."""
-    require(actor, "audit.verify", workspace.policy())
+    exporter's roles are exported as their leaf hash only (the offline verifier still checks every root).
+
+    The permission is checked in a context of its own: the export signs a tree head and then reads the log in
+    transactions of the log's own, and holds no policy-dependent state beyond this check."""
+    with workspace.reading() as ctx:
+        require(actor, "audit.verify", ctx.policy)
     return export.export_log(
         workspace, directory, checkpoint=checkpoint, may_open=lambda seal: may_open(seal, actor.roles)
     )

@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scalegate.calendar_types import CalendarItem, CalendarStatus
+from scalegate.context import reading
 from scalegate.errors import InputError
 from scalegate.governance.hooks import CalendarSource, installed
 from scalegate.months import add_months, days_late
@@ -37,6 +38,7 @@ from scalegate.store.models.governance import (
 from scalegate.store.models.workspace import PolicyVersionRow, SettingRow
 
 if TYPE_CHECKING:
+    from scalegate.context import Context
     from scalegate.policy import Policy
     from scalegate.policy.governance import ReviewCadence
     from scalegate.workspace import Workspace
@@ -244,11 +246,12 @@ def _noncompliance_items(session: Session, policy: Policy, now: datetime) -> lis
     return items
 
 
-def calendar_items(workspace: Workspace) -> list[CalendarItem]:
-    """Governance's own deadlines (cadences, policy changes, prompt noncompliance notices)."""
-    policy, now = workspace.policy(), workspace.now()
+def calendar_items(where: Workspace | Context) -> list[CalendarItem]:
+    """Governance's own deadlines (cadences, policy changes, prompt noncompliance notices), in the caller's
+    context or a new reading one."""
     skip = installed().cadence_kinds()
-    with workspace.read() as session:
+    with reading(where) as ctx:
+        session, policy, now = ctx.session, ctx.policy, ctx.now
         return (
             _cadence_items(session, policy, now, skip)
             + _policy_change_items(session, policy, now)

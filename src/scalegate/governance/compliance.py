@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from scalegate.actor import SYSTEM, Actor
 from scalegate.calendar_types import CalendarItem
+from scalegate.context import reading
 from scalegate.errors import InputError, InternalError, NotFoundError
 from scalegate.governance.calendar import cadence_item_id, cadences, calendar_sources, next_due
 from scalegate.governance.hooks import CalendarSource
@@ -158,16 +159,17 @@ class Completion:
 
 def list_findings(workspace: Workspace, actor: Actor) -> list[FindingView]:
     """Every compliance finding ``actor`` may see (``sealed_from``), newest first."""
-    require(actor, "compliance.read", workspace.policy())
-    with workspace.read() as session:
-        hidden = _sealed(session, workspace, actor)
+    with workspace.reading() as ctx:
+        require(actor, "compliance.read", ctx.policy)
+        session = ctx.session
+        hidden = _sealed(ctx, actor)
         rows = session.execute(
             select(ComplianceFindingRow).order_by(ComplianceFindingRow.id.desc())
         ).scalars()
         return [_finding_view(r) for r in rows if not _about(r.subject, hidden)]
 
 
-def sealed_from(workspace: Workspace, actor: Actor) -> frozenset[str]:
+def sealed_from(where: Workspace | Context, actor: Actor) -> frozenset[str]:
     """Subjects (``noncompliance:ID``) of the reports whose calendar items and findings ``actor`` may not see.
 
     A deadline about a report sealed from a reader (a report about the RSO, for the RSO: RSP v2.2 §7.1) would
@@ -175,12 +177,12 @@ def sealed_from(workspace: Workspace, actor: Actor) -> frozenset[str]:
     (``scalegate.governance.sealing``). Such items are left out of what they are shown, not out of the record:
     they are computed, and recorded as findings when overdue, whoever asks.
     """
-    with workspace.read() as session:
-        return _sealed(session, workspace, actor)
+    with reading(where) as ctx:
+        return _sealed(ctx, actor)
 
 
-def _sealed(session: Session, workspace: Workspace, actor: Actor) -> frozenset[str]:
-    return frozenset(hidden_subjects(session, workspace.active_in(session).policy, actor))
+def _sealed(ctx: Context, actor: Actor) -> frozenset[str]:
+    return frozenset(hidden_subjects(ctx.session, ctx.policy, actor))
 
 
 def _about(subject: str, hidden: frozenset[str]) -> bool:
@@ -222,8 +224,14 @@ def compliance_status(workspace: Workspace, actor: Actor) -> ComplianceStatus:
 
     Each finding carries ``open``: whether its item is overdue now (None for findings another domain records
     under its own subjects, such as the registry's `assessment_overdue`).
+
+    The permission, the time and the policy named are those of one reading context opened first; the
+    calendar's sources and the findings recorded from them run in units of work of their own (each domain
+    reads its deadlines itself), so the status is as of that moment, not one snapshot.
     """
-    require(actor, "compliance.read", workspace.policy())
+    with workspace.reading() as ctx:
+        require(actor, "compliance.read", ctx.policy)
+        as_of, policy_id = ctx.now, ctx.policy.id
     sources = calendar_sources(workspace)
     written = _record_all(workspace, sources)
     every = sorted((i for _, found in sources for i in found), key=lambda i: (i.due_at, i.id))
@@ -239,8 +247,8 @@ def compliance_status(workspace: Workspace, actor: Actor) -> ComplianceStatus:
         for found in list_findings(workspace, actor)
     ]
     return ComplianceStatus(
-        as_of=workspace.now(),
-        policy=workspace.policy().id,
+        as_of=as_of,
+        policy=policy_id,
         counts={s: counts.get(s, 0) for s in ("overdue", "due", "upcoming", "met", "missed")},
         items=items,
         findings=findings,
@@ -260,22 +268,22 @@ def record_completion(
 ) -> Completion:
     """Record that a cadence (a review, a publication, a drill) was carried out; a finding for the occurrence
     it fulfils gets its final lateness."""
-    policy = workspace.policy()
-    require(actor, "compliance.record", policy)
-    known = {c.id: c for c in cadences(policy)}
-    cadence = known.get(cadence_id)
-    if cadence is None or (kind is not None and cadence.kind != kind):
-        choices = sorted(c for c, v in known.items() if kind is None or v.kind == kind)
-        raise NotFoundError(
-            f"no {kind or 'cadence'} {cadence_id!r} in policy {policy.id}; one of: "
-            f"{', '.join(choices) or 'none'}",
-            where="cadence",
-        )
-    now = workspace.now()
-    done = at or now
-    if done > now:
-        raise InputError(f"completion time {done.isoformat()} is in the future", where="at")
     with workspace.writing(actor) as ctx:
+        policy = ctx.policy
+        require(actor, "compliance.record", policy)
+        known = {c.id: c for c in cadences(policy)}
+        cadence = known.get(cadence_id)
+        if cadence is None or (kind is not None and cadence.kind != kind):
+            choices = sorted(c for c, v in known.items() if kind is None or v.kind == kind)
+            raise NotFoundError(
+                f"no {kind or 'cadence'} {cadence_id!r} in policy {policy.id}; one of: "
+                f"{', '.join(choices) or 'none'}",
+                where="cadence",
+            )
+        now = ctx.now
+        done = at or now
+        if done > now:
+            raise InputError(f"completion time {done.isoformat()} is in the future", where="at")
         row, rows, due = write_completion(ctx, cadence, done, note=note, evidence_uri=evidence_uri)
         ctx.record(
             "compliance.completed",

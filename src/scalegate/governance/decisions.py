@@ -595,7 +595,6 @@ def list_decisions(
 ) -> list[DecisionStatus]:
     """Decisions, newest first, with their sign-off state, judged against ``state_of`` (the doors pass the
     engine's, so a decision the gate treats as stale is shown stale; without it, the policy only)."""
-    require(actor, "decision.read", workspace.policy())
     stmt = select(DecisionRow).order_by(DecisionRow.id.desc())
     if decision_type:
         stmt = stmt.where(DecisionRow.decision_type == decision_type)
@@ -604,6 +603,7 @@ def list_decisions(
     if status:
         stmt = stmt.where(DecisionRow.status == status)
     with workspace.reading() as ctx:
+        require(actor, "decision.read", ctx.policy)
         rows = list(ctx.session.execute(stmt).scalars())
         return [
             status_of(
@@ -618,8 +618,8 @@ def show_decision(
 ) -> DecisionStatus:
     """One decision with its signatures and notifications, judged against ``state_of`` as in
     ``list_decisions``."""
-    require(actor, "decision.read", workspace.policy())
     with workspace.reading() as ctx:
+        require(actor, "decision.read", ctx.policy)
         row = get_decision(ctx.session, decision_id)
         return status_of(
             workspace, ctx.session, row, state_of(ctx, row) if state_of else None, active=ctx.active

@@ -114,24 +114,24 @@ def report(
     notifier: Notifier | None = None,
 ) -> Receipt:
     """File a report; anonymous unless ``reporter`` is given. Returns a receipt (no identity in it)."""
-    policy = workspace.policy()
     who = reporter or ANONYMOUS
-    require(who, "noncompliance.report", policy)
-    text = description.strip()
-    if not text or len(text) > MAX_DESCRIPTION:
-        raise InputError(
-            f"a report needs a description of 1..{MAX_DESCRIPTION} characters", where="description"
-        )
-    if concerning_role is not None and concerning_role not in policy.role_ids():
-        raise InputError(
-            f"unknown role {concerning_role!r}; roles: {', '.join(sorted(policy.role_ids()))}",
-            where="concerning",
-        )
-    if reporter is None and not policy.governance.noncompliance.anonymous_intake:
-        raise InputError(f"policy {policy.id} does not provide anonymous intake; report under your name")
-    routed = route(policy, concerning_role)
-    with workspace.transaction() as session:
-        now = workspace.now()
+    with workspace.writing(who) as ctx:
+        session, policy = ctx.session, ctx.policy
+        require(who, "noncompliance.report", policy)
+        text = description.strip()
+        if not text or len(text) > MAX_DESCRIPTION:
+            raise InputError(
+                f"a report needs a description of 1..{MAX_DESCRIPTION} characters", where="description"
+            )
+        if concerning_role is not None and concerning_role not in policy.role_ids():
+            raise InputError(
+                f"unknown role {concerning_role!r}; roles: {', '.join(sorted(policy.role_ids()))}",
+                where="concerning",
+            )
+        if reporter is None and not policy.governance.noncompliance.anonymous_intake:
+            raise InputError(f"policy {policy.id} does not provide anonymous intake; report under your name")
+        routed = route(policy, concerning_role)
+        now = ctx.now
         row = NoncomplianceReportRow(
             received_at=now,
             description=text,
@@ -169,11 +169,11 @@ def report(
 
 def _escalate(workspace: Workspace, report_id: int, notifier: Notifier | None) -> bool:
     """Promptly tell the material-risk role; a failure leaves the notice pending on the calendar."""
-    policy = workspace.policy()
-    role = policy.governance.noncompliance.material_risk_notify_role
-    if role is None:
-        return False
-    with workspace.read() as session:
+    with workspace.reading() as ctx:
+        policy, session = ctx.policy, ctx.session
+        role = policy.governance.noncompliance.material_risk_notify_role
+        if role is None:
+            return False
         row = _get(session, report_id)
         seal = report_seal(policy, row)
         body = (
@@ -313,9 +313,9 @@ def _report_view(session: Session, row: NoncomplianceReportRow) -> ReportView:
 
 def list_reports(workspace: Workspace, actor: Actor) -> list[ReportView]:
     """Reports the actor may see (routed to one of their roles), newest first."""
-    policy = workspace.policy()
-    require(actor, "noncompliance.read", policy)
-    with workspace.read() as session:
+    with workspace.reading() as ctx:
+        policy, session = ctx.policy, ctx.session
+        require(actor, "noncompliance.read", policy)
         rows = session.execute(
             select(NoncomplianceReportRow).order_by(NoncomplianceReportRow.id.desc())
         ).scalars()
@@ -324,9 +324,9 @@ def list_reports(workspace: Workspace, actor: Actor) -> list[ReportView]:
 
 def show_report(workspace: Workspace, actor: Actor, report_id: int) -> ReportView:
     """One report with its history."""
-    policy = workspace.policy()
-    require(actor, "noncompliance.read", policy)
-    with workspace.read() as session:
+    with workspace.reading() as ctx:
+        policy, session = ctx.policy, ctx.session
+        require(actor, "noncompliance.read", policy)
         return _report_view(session, _checked(policy, session, actor, report_id))
 
 
@@ -351,9 +351,9 @@ def transition(
     """Move a report along its lifecycle; flagging material risk on the way notifies the Board promptly."""
     if to not in REPORT_STATUSES:
         raise InputError(f"unknown status {to!r}; one of {', '.join(REPORT_STATUSES)}", where="status")
-    policy = workspace.policy()
-    require(actor, "noncompliance.handle", policy)
-    with workspace.transaction() as session:
+    with workspace.writing(actor) as ctx:
+        session, policy = ctx.session, ctx.policy
+        require(actor, "noncompliance.handle", policy)
         row = _checked(policy, session, actor, report_id)
         if not may_move(policy, actor, row.routed_to):
             raise PermissionDenied(f"noncompliance report {report_id} is handled by {row.routed_to}")
@@ -401,12 +401,11 @@ def summarize(
 ) -> SummaryView:
     """Roll up reports without material risk received since the last summary into counts for the Board;
     records the summary (fulfilling the summary cadence) and, with a notifier, sends it."""
-    policy = workspace.policy()
-    require(actor, "noncompliance.summary", policy)
-    months = policy.governance.noncompliance.summary_interval_months or 3
-    end = period_end or workspace.now()
     with workspace.writing(actor) as ctx:
-        session = ctx.session
+        session, policy = ctx.session, ctx.policy
+        require(actor, "noncompliance.summary", policy)
+        months = policy.governance.noncompliance.summary_interval_months or 3
+        end = period_end or ctx.now
         last = session.execute(
             select(NoncomplianceSummaryRow).order_by(NoncomplianceSummaryRow.period_end.desc()).limit(1)
         ).scalar_one_or_none()
@@ -522,8 +521,8 @@ def _render_counts(counts: ReportCounts) -> str:
 
 def disclosure(workspace: Workspace, actor: Actor) -> Disclosure:
     """Aggregate counts for public disclosure: numbers only, no text, roles or dates of single reports."""
-    require(actor, "noncompliance.disclose", workspace.policy())
-    with workspace.read() as session:
-        rows = list(session.execute(select(NoncomplianceReportRow)).scalars())
-        counts = _summary_counts(session, rows)
-    return Disclosure(as_of=workspace.now(), **vars(counts))
+    with workspace.reading() as ctx:
+        require(actor, "noncompliance.disclose", ctx.policy)
+        rows = list(ctx.session.execute(select(NoncomplianceReportRow)).scalars())
+        counts = _summary_counts(ctx.session, rows)
+        return Disclosure(as_of=ctx.now, **vars(counts))

@@ -290,34 +290,32 @@ def configure_notifier(
 ) -> dict[str, str]:
     """Store the workspace's notifier (SMTP ``host:port``, a webhook URL or an outbox directory) and the
     government address."""
-    require(actor, "users.admin", workspace.policy())
-    values: dict[str, str] = {}
-    if smtp is not None:
-        host, _, port = smtp.rpartition(":")
-        if not host or not port.isdigit():
-            raise InputError(f"SMTP server must be host:port, got {smtp!r}", where="smtp")
-        values[SMTP_SETTING] = json.dumps(
-            {"host": host, "port": int(port), "sender": sender or "scalegate@localhost"}
-        )
-    if webhook is not None:
-        WebhookNotifier(webhook)
-        values[WEBHOOK_SETTING] = webhook
-    if government is not None:
-        values[GOVERNMENT_SETTING] = government
-    if outbox is not None:
-        if not outbox.strip():
-            raise InputError("outbox directory must not be empty", where="outbox")
-        values[OUTBOX_SETTING] = str(Path(outbox).resolve())
-    if not values:
-        raise InputError(
-            "nothing to configure: name an SMTP server, a webhook, an outbox directory or a government "
-            "notice address"
-        )
-    with workspace.transaction() as session:
-        rows = [session.merge(SettingRow(key=k, value=v)) for k, v in values.items()]
-        workspace.record(
-            session, actor, "notify.configured", "settings:notify", {"keys": sorted(values)}, rows=rows
-        )
+    with workspace.writing(actor) as ctx:
+        require(actor, "users.admin", ctx.policy)
+        values: dict[str, str] = {}
+        if smtp is not None:
+            host, _, port = smtp.rpartition(":")
+            if not host or not port.isdigit():
+                raise InputError(f"SMTP server must be host:port, got {smtp!r}", where="smtp")
+            values[SMTP_SETTING] = json.dumps(
+                {"host": host, "port": int(port), "sender": sender or "scalegate@localhost"}
+            )
+        if webhook is not None:
+            WebhookNotifier(webhook)
+            values[WEBHOOK_SETTING] = webhook
+        if government is not None:
+            values[GOVERNMENT_SETTING] = government
+        if outbox is not None:
+            if not outbox.strip():
+                raise InputError("outbox directory must not be empty", where="outbox")
+            values[OUTBOX_SETTING] = str(Path(outbox).resolve())
+        if not values:
+            raise InputError(
+                "nothing to configure: name an SMTP server, a webhook, an outbox directory or a government "
+                "notice address"
+            )
+        rows = [ctx.session.merge(SettingRow(key=k, value=v)) for k, v in values.items()]
+        ctx.record("notify.configured", "settings:notify", {"keys": sorted(values)}, rows=rows)
     return values
 
 
@@ -497,8 +495,8 @@ def notify_decision(
     (delivered or failed).
     """
     channel = _notifier(workspace, notifier)
-    with workspace.read() as session:
-        active = workspace.active_in(session)
+    with workspace.reading() as ctx:
+        session, active = ctx.session, ctx.active
         require(actor, "notification.send", active.policy)
         decision = get_decision(session, decision_id)
         rule = decision_rule(active.policy, decision.decision_type)
@@ -558,8 +556,9 @@ def acknowledge(
     time (``signing_keys.acknowledgement_statement``); the signer's ``password`` opens their key. A notice is
     acknowledged once.
     """
-    require(actor, "decision.read", workspace.policy())
-    with workspace.transaction() as session:
+    with workspace.writing(actor) as ctx:
+        require(actor, "decision.read", ctx.policy)
+        session = ctx.session
         row = session.get(NotificationRow, notification_id)
         if row is None:
             raise NotFoundError(f"no notification {notification_id}", where="notifications")
@@ -725,15 +724,14 @@ def notify_government(
 
     Idempotent: a delivered notice for the subject is returned rather than sent again.
     """
-    policy = workspace.policy()
-    require(actor, "notification.send", policy)
-    _check_levels(policy, required_levels)
-    with workspace.read() as session:
+    with workspace.reading() as ctx:
+        session, policy = ctx.session, ctx.policy
+        require(actor, "notification.send", policy)
+        _check_levels(policy, required_levels)
         subject = _notice_subject(session, subject)
-    reasons = government_notice_due(policy, required_levels)
-    if not reasons or policy.government_notice is None:
-        return None
-    with workspace.read() as session:
+        reasons = government_notice_due(policy, required_levels)
+        if not reasons or policy.government_notice is None:
+            return None
         sent = government_notice_sent(workspace, session, subject)
         target = address or _setting(session, GOVERNMENT_SETTING)
     if sent is not None:

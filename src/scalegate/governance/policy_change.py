@@ -91,8 +91,8 @@ def propose(
     proposal so the approvers see it; it must have been computed on the state the proposal is made on (its
     ``state_version`` is the audit log's size then), else the proposal is refused and nothing is written."""
     digest = content_hash(new)
-    with workspace.transaction() as session:
-        active = workspace.active_in(session)
+    with workspace.writing(actor) as ctx:
+        session, active = ctx.session, ctx.active
         require(actor, "policy.propose", active.policy)
         if impact is not None:
             _check_impact(session, impact, active.content_hash, digest)
@@ -198,8 +198,8 @@ IMPACT_EVENT = "policy.change_impact_recorded"
 def record_impact(workspace: Workspace, actor: Actor, change_id: int, impact: dict[str, Any]) -> ChangeView:
     """Record ``impact`` (``Impact.record()``) as the current impact of a proposed change, for the approvers;
     computed on the state it is recorded on (else ``ConflictError``, nothing written)."""
-    with workspace.transaction() as session:
-        active = workspace.active_in(session)
+    with workspace.writing(actor) as ctx:
+        session, active = ctx.session, ctx.active
         require(actor, "policy.propose", active.policy)
         change = _change(session, change_id)
         if change.status != "proposed":
@@ -252,9 +252,9 @@ def consult(
     ``password`` opens their signing key, which signs the change id, role, response digest and time."""
     if not response.strip():
         raise InputError("a consultation needs a response", where="response")
-    policy = workspace.policy()
-    require(actor, "policy.consult", policy)
-    with workspace.transaction() as session:
+    with workspace.writing(actor) as ctx:
+        session, policy = ctx.session, ctx.policy
+        require(actor, "policy.consult", policy)
         change = _change(session, change_id)
         consulted = set(policy.governance.change_control.consulted_roles)
         mine = sorted(consulted & actor.roles) if role is None else [role]
@@ -368,28 +368,31 @@ def sign_change(
 ) -> ChangeView:
     """Sign a change's decision (``decisions.sign``) and return the change. Without ``role``, the actor signs
     in the first change-control role they hold, approvers before proposers: approvers approve, proposers
-    co-sign."""
-    require(actor, "policy.read", workspace.policy())
-    with workspace.read() as session:
-        decision_id = _change(session, change_id).decision_id
-    if role is None:
-        cc = workspace.policy().governance.change_control
-        mine = [r for r in [*cc.approver_roles, *cc.proposer_roles] if r in actor.roles]
-        if not mine:
-            raise InputError(
-                f"{actor.label} holds no approving or proposing role of change control; name a role",
-                where="role",
-            )
-        role = mine[0]
+    co-sign.
+
+    The change and the role are read in one reading context; ``sign`` then checks the signature against the
+    policy its own write transaction sees, so a policy activated in between cannot slip a role through."""
+    with workspace.reading() as ctx:
+        require(actor, "policy.read", ctx.policy)
+        decision_id = _change(ctx.session, change_id).decision_id
+        if role is None:
+            cc = ctx.policy.governance.change_control
+            mine = [r for r in [*cc.approver_roles, *cc.proposer_roles] if r in actor.roles]
+            if not mine:
+                raise InputError(
+                    f"{actor.label} holds no approving or proposing role of change control; name a role",
+                    where="role",
+                )
+            role = mine[0]
     sign(workspace, actor, decision_id, role, password=password, approve=approve, justification=justification)
     return show_change(workspace, actor, change_id)
 
 
 def publish(workspace: Workspace, actor: Actor, change_id: int, *, url: str | None = None) -> ChangeView:
     """Record publication of an approved change; before its effective date when the policy requires it."""
-    policy = workspace.policy()
-    require(actor, "policy.publish", policy)
-    with workspace.transaction() as session:
+    with workspace.writing(actor) as ctx:
+        session, policy = ctx.session, ctx.policy
+        require(actor, "policy.publish", policy)
         change = _change(session, change_id)
         if change.status != "approved":
             raise ConflictError(
@@ -416,8 +419,8 @@ def publish(workspace: Workspace, actor: Actor, change_id: int, *, url: str | No
 
 def activate(workspace: Workspace, actor: Actor, change_id: int) -> ChangeView:
     """Make the proposal the active policy on or after its effective date."""
-    with workspace.transaction() as session:
-        active = workspace.active_in(session)
+    with workspace.writing(actor) as ctx:
+        session, active = ctx.session, ctx.active
         policy = active.policy
         require(actor, "policy.activate", policy)
         change = _change(session, change_id)
@@ -550,14 +553,15 @@ def _view(session: Session, change: PolicyChangeRow) -> ChangeView:
 
 def list_changes(workspace: Workspace, actor: Actor) -> list[ChangeView]:
     """Every policy change, newest first."""
-    require(actor, "policy.read", workspace.policy())
-    with workspace.read() as session:
+    with workspace.reading() as ctx:
+        require(actor, "policy.read", ctx.policy)
+        session = ctx.session
         rows = session.execute(select(PolicyChangeRow).order_by(PolicyChangeRow.id.desc())).scalars()
         return [_view(session, c) for c in rows]
 
 
 def show_change(workspace: Workspace, actor: Actor, change_id: int) -> ChangeView:
     """One policy change with its diff and consultations."""
-    require(actor, "policy.read", workspace.policy())
-    with workspace.read() as session:
-        return _view(session, _change(session, change_id))
+    with workspace.reading() as ctx:
+        require(actor, "policy.read", ctx.policy)
+        return _view(ctx.session, _change(ctx.session, change_id))

@@ -524,10 +524,10 @@ def _view(key: UserKeyRow, owner: UserRow) -> KeyView:
 
 def list_keys(workspace: Workspace, actor: Actor, user: str | None = None) -> list[KeyView]:
     """Signing keys of every user (or one), oldest first. Public keys are public: any user may read them."""
-    if user is None or user != actor.name:
-        require(actor, "users.read", workspace.policy())
     stmt = select(UserKeyRow, UserRow).join(UserRow, UserRow.id == UserKeyRow.user_id).order_by(UserKeyRow.id)
     if user is not None:
         stmt = stmt.where(UserRow.name == user)
-    with workspace.read() as session:
-        return [_view(k, u) for k, u in session.execute(stmt)]
+    with workspace.reading() as ctx:
+        if user is None or user != actor.name:
+            require(actor, "users.read", ctx.policy)
+        return [_view(k, u) for k, u in ctx.session.execute(stmt)]

@@ -69,24 +69,21 @@ __all__ = [
 
 def configure_sso(workspace: Workspace, actor: Actor, document: dict[str, Any]) -> SSOSettings:
     """Store the single sign-on settings (an admin's act, logged); role ids are checked against the policy."""
-    require(actor, "users.admin", workspace.policy())
-    try:
-        settings = SSOSettings.model_validate(document)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "sso"
-        raise InputError(f"invalid single sign-on settings: {first['msg']}", where=where) from None
-    known = workspace.policy().role_ids()
-    unknown = sorted(settings.managed_roles() - known)
-    if unknown:
-        raise InputError(
-            f"role rules name roles the policy does not define: {', '.join(unknown)}", where="role_rules"
-        )
-    with workspace.transaction() as session:
-        row = session.merge(SettingRow(key=SSO_SETTING, value=settings.model_dump_json()))
-        workspace.record(
-            session,
-            actor,
+    with workspace.writing(actor) as ctx:
+        require(actor, "users.admin", ctx.policy)
+        try:
+            settings = SSOSettings.model_validate(document)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "sso"
+            raise InputError(f"invalid single sign-on settings: {first['msg']}", where=where) from None
+        unknown = sorted(settings.managed_roles() - ctx.policy.role_ids())
+        if unknown:
+            raise InputError(
+                f"role rules name roles the policy does not define: {', '.join(unknown)}", where="role_rules"
+            )
+        row = ctx.session.merge(SettingRow(key=SSO_SETTING, value=settings.model_dump_json()))
+        ctx.record(
             "sso.configured",
             "settings:sso",
             {

@@ -32,6 +32,7 @@ from scalegate.permissions import ADMIN_ROLE  # defined beside the permission ma
 from scalegate.store.models.governance import ApiTokenRow, SessionRow, UserRoleRow, UserRow
 
 if TYPE_CHECKING:
+    from scalegate.policy import Policy
     from scalegate.workspace import Workspace
 
 __all__ = [
@@ -105,12 +106,8 @@ def actor_for(session: Session, user: UserRow, scopes: frozenset[str] | None = N
     return Actor(name=user.name, roles=roles, kind="user", user_id=user.id, scopes=scopes)
 
 
-def _valid_roles(workspace: Workspace) -> set[str]:
-    return workspace.policy().role_ids() | {ADMIN_ROLE}
-
-
-def _check_roles(workspace: Workspace, roles: Iterable[str]) -> None:
-    valid = _valid_roles(workspace)
+def _check_roles(policy: Policy, roles: Iterable[str]) -> None:
+    valid = policy.role_ids() | {ADMIN_ROLE}
     for role in roles:
         if role not in valid:
             raise InputError(
@@ -179,9 +176,9 @@ def add_user(
     if email is not None and not _EMAIL.match(email):
         raise InputError(f"invalid email address {email!r}", where="email")
     wanted = sorted({*roles, *([ADMIN_ROLE] if admin else [])})
-    _check_roles(workspace, wanted)
-    policy = workspace.policy()
-    with workspace.transaction() as session:
+    with workspace.writing(actor) as ctx:
+        session, policy = ctx.session, ctx.policy
+        _check_roles(policy, wanted)
         first = session.execute(select(func.count()).select_from(UserRow)).scalar_one() == 0
         if first and ADMIN_ROLE not in wanted:
             raise ConflictError("the first user of a workspace must be an admin", where="admin")
@@ -220,16 +217,18 @@ def add_user(
 
 def list_users(workspace: Workspace, actor: Actor) -> list[UserView]:
     """Every user with their roles."""
-    require(actor, "users.read", workspace.policy())
-    with workspace.read() as session:
+    with workspace.reading() as ctx:
+        require(actor, "users.read", ctx.policy)
+        session = ctx.session
         return [_view(session, u) for u in session.execute(select(UserRow).order_by(UserRow.name)).scalars()]
 
 
 def grant_role(workspace: Workspace, actor: Actor, name: str, role: str) -> UserView:
     """Grant a role; no admin grants a role to themselves."""
-    require(actor, "users.admin", workspace.policy())
-    _check_roles(workspace, [role])
-    with workspace.transaction() as session:
+    with workspace.writing(actor) as ctx:
+        require(actor, "users.admin", ctx.policy)
+        _check_roles(ctx.policy, [role])
+        session = ctx.session
         user = find_user(session, name)
         if actor.user_id == user.id:
             raise PermissionDenied(f"{actor.label} may not grant a role to themselves; another admin must")
@@ -245,8 +244,9 @@ def grant_role(workspace: Workspace, actor: Actor, name: str, role: str) -> User
 
 def revoke_role(workspace: Workspace, actor: Actor, name: str, role: str) -> UserView:
     """Take a role away; the last admin cannot be removed."""
-    require(actor, "users.admin", workspace.policy())
-    with workspace.transaction() as session:
+    with workspace.writing(actor) as ctx:
+        require(actor, "users.admin", ctx.policy)
+        session = ctx.session
         user = find_user(session, name)
         grant = _grant(session, user.id, role)
         if grant is None:
@@ -275,8 +275,8 @@ def set_password(
     workspace: Workspace, actor: Actor, name: str, password: str, *, current_password: str | None = None
 ) -> None:
     """Set a user's password: the user themselves or an admin. Every session of the user ends with it."""
-    policy = workspace.policy()
-    with workspace.transaction() as session:
+    with workspace.writing(actor) as ctx:
+        session, policy = ctx.session, ctx.policy
         user = find_user(session, name)
         if actor.user_id != user.id:
             require(actor, "users.admin", policy)
@@ -440,9 +440,9 @@ def create_token(
     if not name.strip():
         raise InputError("a token needs a name", where="name")
     wanted = _check_scopes(scopes)
-    policy = workspace.policy()
-    require(actor, "tokens.create", policy)
-    with workspace.transaction() as session:
+    with workspace.writing(actor) as ctx:
+        session, policy = ctx.session, ctx.policy
+        require(actor, "tokens.create", policy)
         owner = find_user(session, user or actor.name)
         if owner.id != actor.user_id:
             require(actor, "users.admin", policy)
@@ -474,9 +474,9 @@ def create_token(
 
 def list_tokens(workspace: Workspace, actor: Actor, user: str | None = None) -> list[TokenView]:
     """Tokens of a user (their own, or anyone's for an admin); never the secret."""
-    policy = workspace.policy()
-    require(actor, "tokens.create" if user is None or user == actor.name else "users.admin", policy)
-    with workspace.read() as session:
+    with workspace.reading() as ctx:
+        session, policy = ctx.session, ctx.policy
+        require(actor, "tokens.create" if user is None or user == actor.name else "users.admin", policy)
         owner = find_user(session, user or actor.name)
         if owner.id != actor.user_id:
             require(actor, "users.admin", policy)
@@ -502,8 +502,8 @@ def list_tokens(workspace: Workspace, actor: Actor, user: str | None = None) -> 
 
 def revoke_token(workspace: Workspace, actor: Actor, token_id: int) -> None:
     """Revoke a token (its owner or an admin)."""
-    policy = workspace.policy()
-    with workspace.transaction() as session:
+    with workspace.writing(actor) as ctx:
+        session, policy = ctx.session, ctx.policy
         row = session.get(ApiTokenRow, token_id)
         if row is None:
             raise NotFoundError(f"no token {token_id}", where="api_tokens")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,6 +32,9 @@ from scalegate.store.models.registry import (
     ModelRow,
 )
 from scalegate.workspace import Workspace
+
+if TYPE_CHECKING:
+    from scalegate.policy.rules import AssessmentTriggers
 
 __all__ = [
     "OVERDUE_FINDING",
@@ -157,7 +160,8 @@ def _plain(detail: dict[str, Any]) -> dict[str, Any]:
 def sync_assessments(workspace: Workspace, actor: Actor = SYSTEM) -> list[AssessmentRow]:
     """Open the calendar assessments whose month mark has passed (idempotent)."""
     opened: list[AssessmentRow] = []
-    with workspace.transaction() as session:
+    with workspace.writing(actor) as ctx:
+        session = ctx.session
         for family in _families(session):
             firing = calendar_firing(workspace, session, family)
             if firing is None or not firing.fired or firing.key is None or _exists(session, firing.key):
@@ -176,20 +180,19 @@ def request_assessment(
     workspace: Workspace, actor: Actor, ref: str, reason: str, kind: AssessmentKind = "comprehensive"
 ) -> AssessmentRow:
     """A discretionary request for an assessment; only the roles the policy names may make one."""
-    rule = workspace.policy().triggers.discretionary
-    if rule is None:
-        raise PermissionDenied(
-            f"policy {workspace.policy().id} grants no one a discretionary assessment trigger"
-        )
-    if not actor.roles & set(rule.roles):
-        raise PermissionDenied(
-            f"{actor.label} may not request an assessment: the policy allows roles {', '.join(rule.roles)} "
-            f"({rule.source.cite()})"
-        )
-    if not reason.strip():
-        raise InputError("a discretionary request needs a reason", where="reason")
-    triggers = workspace.policy().triggers
-    with workspace.transaction() as session:
+    with workspace.writing(actor) as ctx:
+        rule = ctx.policy.triggers.discretionary
+        if rule is None:
+            raise PermissionDenied(f"policy {ctx.policy.id} grants no one a discretionary assessment trigger")
+        if not actor.roles & set(rule.roles):
+            raise PermissionDenied(
+                f"{actor.label} may not request an assessment: the policy allows roles "
+                f"{', '.join(rule.roles)} ({rule.source.cite()})"
+            )
+        if not reason.strip():
+            raise InputError("a discretionary request needs a reason", where="reason")
+        triggers = ctx.policy.triggers
+        session = ctx.session
         checkpoint = resolve_checkpoint(session, ref)
         now = workspace.now()
         deadline_clause = triggers.deadline_source.cite() if triggers.deadline_source else None
@@ -339,15 +342,16 @@ def record_prior_assessment(
 
     Only the roles allowed to call for assessments or to sign capability determinations may record one.
     """
-    policy = workspace.policy()
-    rule, signers = policy.triggers.discretionary, policy.decision_rule("capability_determination")
-    roles = set(rule.roles if rule else []) | set(signers.signoff_roles if signers else [])
-    if not actor.roles & roles:
-        raise PermissionDenied(
-            f"{actor.label} may not record a prior assessment: "
-            f"needs role {', '.join(sorted(roles)) or '(none defined)'}"
-        )
-    with workspace.transaction() as session:
+    with workspace.writing(actor) as ctx:
+        policy = ctx.policy
+        rule, signers = policy.triggers.discretionary, policy.decision_rule("capability_determination")
+        roles = set(rule.roles if rule else []) | set(signers.signoff_roles if signers else [])
+        if not actor.roles & roles:
+            raise PermissionDenied(
+                f"{actor.label} may not record a prior assessment: "
+                f"needs role {', '.join(sorted(roles)) or '(none defined)'}"
+            )
+        session = ctx.session
         checkpoint = resolve_checkpoint(session, ref)
         return mark_assessment_completed(workspace, session, actor, checkpoint.id, completed_at)
 
@@ -357,8 +361,8 @@ def record_prior_assessment(
 
 def due_assessments(workspace: Workspace) -> list[DueAssessment]:
     """Every open assessment, and every calendar firing not yet recorded, with days left or days overdue."""
-    now = workspace.now()
-    with workspace.read() as session:
+    with workspace.reading() as ctx:
+        session, now = ctx.session, ctx.now
         rows = session.execute(select(AssessmentRow).where(AssessmentRow.status == "open")).scalars().all()
         items = [_due_item(now, row) for row in rows]
         for family in _families(session):
@@ -488,15 +492,15 @@ def list_findings(workspace: Workspace, kind: str | None = None) -> list[Complia
 
 def calendar_items(workspace: Workspace) -> list[CalendarItem]:
     """Assessment deadlines for the compliance calendar: upcoming marks, due, overdue, met and missed."""
-    now = workspace.now()
     items: list[CalendarItem] = []
-    with workspace.read() as session:
+    with workspace.reading() as ctx:
+        session, now = ctx.session, ctx.now
         for row in session.execute(select(AssessmentRow).order_by(AssessmentRow.id)).scalars():
             items.append(_calendar_item(now, row))
         for family in _families(session):
             firing = calendar_firing(workspace, session, family)
             if firing is not None and firing.key and not _exists(session, firing.key):
-                items.append(_pending_calendar_item(now, workspace, family, firing))
+                items.append(_pending_calendar_item(now, ctx.policy.triggers, family, firing))
     return sorted(items, key=lambda i: (i.due_at, i.id))
 
 
@@ -526,11 +530,10 @@ def _calendar_item(now: datetime, row: AssessmentRow) -> CalendarItem:
 
 
 def _pending_calendar_item(
-    now: datetime, workspace: Workspace, family: str, firing: TriggerFiring
+    now: datetime, triggers: AssessmentTriggers, family: str, firing: TriggerFiring
 ) -> CalendarItem:
     from datetime import datetime as _dt
 
-    triggers = workspace.policy().triggers
     mark = _dt.fromisoformat(firing.detail["mark"])
     due = firing.deadline or add_days(mark, triggers.deadline_days)
     late = days_late(due, now)

@@ -84,27 +84,28 @@ def fit_family(
     source: str = "points",
 ) -> FitReport:
     """Fit the family's baseline law on ``points``, store it, re-derive its checkpoints' effective compute."""
-    policy = workspace.policy()
-    require(actor, "registry.write", policy)
-    _require_family(workspace, family)
-    weights = dict(weights or {})
-    aggregates = _aggregates(points, weights)
-    statistics = policy.statistics
-    law = fit_scaling_law(
-        [p.compute for p in points], aggregates, confidence_level=statistics.confidence_level
-    )
-    datasets = sorted({d for p in points for d in p.losses})
-    if not weights and datasets != ["loss"]:
-        weights = dict.fromkeys(datasets, 1.0)
-    inputs = {
-        "weights": weights,
-        "datasets": datasets,
-        "points": [
-            {"compute": p.compute, "losses": dict(p.losses), "aggregate": a}
-            for p, a in zip(points, aggregates, strict=True)
-        ],
-    }
-    with workspace.transaction() as session:
+    with workspace.writing(actor) as ctx:
+        policy = ctx.policy
+        require(actor, "registry.write", policy)
+        _require_family(ctx.session, family)
+        weights = dict(weights or {})
+        aggregates = _aggregates(points, weights)
+        statistics = policy.statistics
+        law = fit_scaling_law(
+            [p.compute for p in points], aggregates, confidence_level=statistics.confidence_level
+        )
+        datasets = sorted({d for p in points for d in p.losses})
+        if not weights and datasets != ["loss"]:
+            weights = dict.fromkeys(datasets, 1.0)
+        inputs = {
+            "weights": weights,
+            "datasets": datasets,
+            "points": [
+                {"compute": p.compute, "losses": dict(p.losses), "aggregate": a}
+                for p, a in zip(points, aggregates, strict=True)
+            ],
+        }
+        session = ctx.session
         row = _store(workspace, session, actor, family, law, inputs, source)
         superseded = _supersede(session, family, row.id)
         updated = _reestimate(session, family, row, statistics.bootstrap_seed)
@@ -120,11 +121,10 @@ def fit_family(
     return FitReport(row, law, updated, opened)
 
 
-def _require_family(workspace: Workspace, family: str) -> None:
+def _require_family(session: Session, family: str) -> None:
     """A law is fitted for a family that has a model: a mistyped family would otherwise get a law no
     checkpoint ever uses, and its checkpoints none."""
-    with workspace.read() as session:
-        found = session.execute(select(ModelRow.id).where(ModelRow.family == family).limit(1)).first()
+    found = session.execute(select(ModelRow.id).where(ModelRow.family == family).limit(1)).first()
     if found is None:
         raise NotFoundError(
             f"no model in family {family!r}: register one first "

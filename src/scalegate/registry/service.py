@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from scalegate.actor import Actor
 from scalegate.clock import refuse_future
+from scalegate.context import Context
 from scalegate.errors import ConflictError, InputError, ScalegateError
 from scalegate.inputs import MAX_NAME_LENGTH
 from scalegate.jsonable import to_jsonable
@@ -119,12 +120,13 @@ def create_model(
     workspace: Workspace, actor: Actor, name: str, family: str, owner: str, description: str = ""
 ) -> ModelRow:
     """Register a model in a family (sharing a baseline recipe, a fit and an assessment baseline)."""
-    require(actor, "registry.write", workspace.policy())
-    _check_name(name, "model")
-    _check_name(family, "family")
-    if not owner.strip():
-        raise InputError("a model needs an owner", where="owner")
-    with workspace.transaction() as session:
+    with workspace.writing(actor) as ctx:
+        require(actor, "registry.write", ctx.policy)
+        _check_name(name, "model")
+        _check_name(family, "family")
+        if not owner.strip():
+            raise InputError("a model needs an owner", where="owner")
+        session = ctx.session
         if session.execute(select(ModelRow.id).where(ModelRow.name == name)).first():
             raise ConflictError(f"model {name!r} already exists")
         row = ModelRow(
@@ -163,15 +165,16 @@ def create_run(
     notes: str = "",
 ) -> TrainingRunRow:
     """Register a training run; ``algorithmic_multiplier``: declared gain of its recipe over the baseline."""
-    require(actor, "registry.write", workspace.policy())
-    if started_at is not None:
-        refuse_future(started_at, workspace.now(), "started_at")
-    _check_name(name, "run")
-    if algorithmic_multiplier is not None and not algorithmic_multiplier > 0:
-        raise InputError(
-            f"algorithmic multiplier must be positive, got {algorithmic_multiplier}", where="multiplier"
-        )
-    with workspace.transaction() as session:
+    with workspace.writing(actor) as ctx:
+        require(actor, "registry.write", ctx.policy)
+        if started_at is not None:
+            refuse_future(started_at, workspace.now(), "started_at")
+        _check_name(name, "run")
+        if algorithmic_multiplier is not None and not algorithmic_multiplier > 0:
+            raise InputError(
+                f"algorithmic multiplier must be positive, got {algorithmic_multiplier}", where="multiplier"
+            )
+        session = ctx.session
         owner = get_model(session, model)
         if session.execute(
             select(TrainingRunRow.id).where(TrainingRunRow.model_id == owner.id, TrainingRunRow.name == name)
@@ -205,8 +208,8 @@ def register_checkpoint(
     workspace: Workspace, actor: Actor, model: str, spec: CheckpointSpec
 ) -> CheckpointReport:
     """Register one checkpoint: effective compute, triggers, the assessments they open; one transaction."""
-    with workspace.transaction() as session:
-        return add_checkpoint(workspace, session, actor, get_model(session, model), spec)
+    with workspace.writing(actor) as ctx:
+        return add_checkpoint(ctx, actor, get_model(ctx.session, model), spec)
 
 
 BATCH_EVENT = "checkpoints.registered"
@@ -234,22 +237,23 @@ def register_checkpoints(
     ``on_checkpoint(1)`` is called as each checkpoint's row and effective compute are made, inside the
     transaction (a door's progress bar: the per-checkpoint work of a large batch is most of its time).
     """
-    require(actor, "registry.write", workspace.policy())
-    placed = [spec if isinstance(spec, tuple) else (None, spec) for spec in specs]
-    if not placed:
-        raise InputError("no checkpoints to register", where="checkpoints")
-    _check_unique(placed)
-    now = workspace.now()
-    for n, (where, spec) in enumerate(placed):
-        if spec.recorded_at is not None:
-            try:
-                refuse_future(spec.recorded_at, now, "recorded_at")
-            except InputError as exc:
-                raise InputError(exc.message, where=where or f"checkpoints[{n}].recorded_at") from exc
-    ordered = sorted(placed, key=lambda s: (s[1].recorded_at or now, s[1].step))
-    with workspace.transaction() as session:
+    with workspace.writing(actor) as ctx:
+        require(actor, "registry.write", ctx.policy)
+        placed = [spec if isinstance(spec, tuple) else (None, spec) for spec in specs]
+        if not placed:
+            raise InputError("no checkpoints to register", where="checkpoints")
+        _check_unique(placed)
+        now = workspace.now()
+        for n, (where, spec) in enumerate(placed):
+            if spec.recorded_at is not None:
+                try:
+                    refuse_future(spec.recorded_at, now, "recorded_at")
+                except InputError as exc:
+                    raise InputError(exc.message, where=where or f"checkpoints[{n}].recorded_at") from exc
+        ordered = sorted(placed, key=lambda s: (s[1].recorded_at or now, s[1].step))
+        session = ctx.session
         owner = get_model(session, model)
-        seed = workspace.active_in(session).policy.statistics.bootstrap_seed
+        seed = ctx.policy.statistics.bootstrap_seed
         taken = _taken_names(session, owner, [spec.name for _, spec in ordered])
         fit = active_fit(session, owner.family)
         runs: dict[str, TrainingRunRow] = {}
@@ -438,11 +442,10 @@ def _evaluate_batch(
     return reports
 
 
-def add_checkpoint(
-    workspace: Workspace, session: Session, actor: Actor, model: ModelRow, spec: CheckpointSpec
-) -> CheckpointReport:
-    """Register a checkpoint inside the caller's transaction."""
-    require(actor, "registry.write", workspace.active_in(session).policy)
+def add_checkpoint(ctx: Context, actor: Actor, model: ModelRow, spec: CheckpointSpec) -> CheckpointReport:
+    """Register a checkpoint inside the caller's unit of work."""
+    workspace, session = ctx.workspace, ctx.session
+    require(actor, "registry.write", ctx.policy)
     if spec.recorded_at is not None:
         refuse_future(spec.recorded_at, workspace.now(), "recorded_at")
     if session.execute(
@@ -469,7 +472,7 @@ def add_checkpoint(
     ]
     session.add_all(losses)
     session.flush()
-    estimate, fit_id = estimate_for(session, row, run, seed=workspace.policy().statistics.bootstrap_seed)
+    estimate, fit_id = estimate_for(session, row, run, seed=ctx.policy.statistics.bootstrap_seed)
     apply_estimate(row, estimate, fit_id)
     session.flush()
     workspace.record(
@@ -503,10 +506,11 @@ def evaluate_and_open(
 
 def set_stage(workspace: Workspace, actor: Actor, ref: str, stage: Stage) -> CheckpointReport:
     """Move a checkpoint to another stage (e.g. `deployed`) and re-evaluate its triggers."""
-    require(actor, "registry.write", workspace.policy())
-    if stage not in ("pretraining", "mid-training", "post-training", "deployed"):
-        raise InputError(f"unknown stage {stage!r}", where="stage")
-    with workspace.transaction() as session:
+    with workspace.writing(actor) as ctx:
+        require(actor, "registry.write", ctx.policy)
+        if stage not in ("pretraining", "mid-training", "post-training", "deployed"):
+            raise InputError(f"unknown stage {stage!r}", where="stage")
+        session = ctx.session
         row = resolve_checkpoint(session, ref)
         before = row.stage
         row.stage = stage
@@ -533,17 +537,18 @@ def record_enhancement(
     checkpoint: str | None = None,
 ) -> EnhancementRow:
     """Record a post-training enhancement (fine-tuning, scaffolding, tool use...) applied to a model."""
-    require(actor, "registry.write", workspace.policy())
-    refuse_future(started_at, workspace.now(), "started_at")
-    if ended_at is not None:
-        refuse_future(ended_at, workspace.now(), "ended_at")
-    if kind not in ("fine-tuning", "scaffolding", "tool-use", "prompting", "other"):
-        raise InputError(f"unknown enhancement kind {kind!r}", where="kind")
-    if ended_at is not None and ended_at < started_at:
-        raise InputError("enhancement ends before it starts", where="ended_at")
-    if not description.strip():
-        raise InputError("an enhancement needs a description", where="description")
-    with workspace.transaction() as session:
+    with workspace.writing(actor) as ctx:
+        require(actor, "registry.write", ctx.policy)
+        refuse_future(started_at, workspace.now(), "started_at")
+        if ended_at is not None:
+            refuse_future(ended_at, workspace.now(), "ended_at")
+        if kind not in ("fine-tuning", "scaffolding", "tool-use", "prompting", "other"):
+            raise InputError(f"unknown enhancement kind {kind!r}", where="kind")
+        if ended_at is not None and ended_at < started_at:
+            raise InputError("enhancement ends before it starts", where="ended_at")
+        if not description.strip():
+            raise InputError("an enhancement needs a description", where="description")
+        session = ctx.session
         owner = get_model(session, model)
         ckpt = resolve_checkpoint(session, f"{model}@{checkpoint}") if checkpoint else None
         row = EnhancementRow(

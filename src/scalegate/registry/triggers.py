@@ -308,8 +308,11 @@ def _compute_detail(checkpoint: CheckpointRow, baseline: Baseline | None) -> dic
 
 def calendar_firing(workspace: Workspace, session: Session, family: str) -> TriggerFiring | None:
     """The calendar trigger of a family as of now (None when the policy has no calendar trigger or the family
-    has no assessed baseline to count from)."""
-    triggers = workspace.policy().triggers
+    has no assessed baseline to count from).
+
+    Its callers hold a bare session of their own transaction (the trigger evaluation of a registration, the
+    calendar's scan of every family), so the policy is the one that session sees (``active_in``)."""
+    triggers = workspace.active_in(session).policy.triggers
     baseline = family_baseline(session, family)
     if triggers.calendar is None or baseline is None:
         return None

@@ -50,6 +50,8 @@ from scalegate.reports.service import _record as record_report
 from scalegate.reports.service import render_files
 
 if TYPE_CHECKING:
+    from scalegate.context import ActivePolicy
+    from scalegate.policy.schema import Redaction
     from scalegate.reports.document import Report
     from scalegate.workspace import Workspace
 
@@ -110,8 +112,14 @@ def export_bundle(
     audience: Audience = "reviewer",
     period: tuple[date, date] | None = None,
 ) -> BundleResult:
-    """Write the bundle to ``target`` (a new directory, or a path ending in ``.zip``)."""
-    require(actor, "report.export", workspace.policy())
+    """Write the bundle to ``target`` (a new directory, or a path ending in ``.zip``).
+
+    The bundle gathers reports, cases and the log slice, each read or recorded in a unit of work of its own;
+    the permission is checked in a reading context first, and the policy that context sees is the one the
+    bundle ships (``policy.json``), redacts by and names in its manifest, so all three agree."""
+    with workspace.reading() as ctx:
+        require(actor, "report.export", ctx.policy)
+        active = ctx.active
     out = Path(target)
     as_zip = out.suffix.lower() == ".zip"
     if out.exists() and (as_zip or not out.is_dir() or any(out.iterdir())):
@@ -121,8 +129,8 @@ def export_bundle(
     with tempfile.TemporaryDirectory(prefix=".bundle-", dir=_parent(out)) as tmp:
         stage = _Staging(Path(tmp) / "bundle")
         stage.root.mkdir()
-        _gather(workspace, stage, actor=actor, ref=ref, audience=audience, period=period)
-        manifest_sha = _finish(workspace, stage, ref=ref, audience=audience)
+        _gather(workspace, stage, active, actor=actor, ref=ref, audience=audience, period=period)
+        manifest_sha = _finish(workspace, stage, active, ref=ref, audience=audience)
         if as_zip:
             _zip(stage.root, out)
         else:
@@ -142,25 +150,26 @@ def _parent(out: Path) -> Path:
 def _gather(
     workspace: Workspace,
     stage: _Staging,
+    active: ActivePolicy,
     *,
     actor: Actor,
     ref: str | None,
     audience: Audience,
     period: tuple[date, date] | None,
 ) -> None:
-    policy_doc = workspace.policy().model_dump(mode="json")
+    policy_doc = active.policy.model_dump(mode="json")
     stage.add(
         "policy.json",
         json.dumps(policy_doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8"),
         "policy",
-        workspace.policy().id,
+        active.policy.id,
     )
     reports = _reports(workspace, ref, audience, actor, period)
     for report in reports:
         _add_report(workspace, stage, report, actor, audience)
     if ref is not None and audience == "reviewer":
         _add_cases(workspace, stage, ref, actor)
-    _add_evidence(workspace, stage, reports, audience)
+    _add_evidence(workspace, stage, reports, audience, active.policy.redaction)
     stage.add("verify_bundle.py", Path(__file__).with_name("bundle_verify.py").read_bytes(), "verifier")
     stage.add("README.md", _readme(ref, audience).encode("utf-8"), "readme")
     if audience == "reviewer":
@@ -223,7 +232,8 @@ def _add_cases(workspace: Workspace, stage: _Staging, ref: str, actor: Actor) ->
         data = case.to_json().encode("utf-8")
         sha = hashlib.sha256(data).hexdigest()
         stage.add(f"safety-cases/{stem}.json", data, "safety_case", case.title)
-        record_case_entry(workspace, case, sha, actor)
+        with workspace.writing(actor) as ctx:
+            record_case_entry(ctx, case, sha)
         svg = render_case(case, validate(workspace, case))
         stage.add(f"safety-cases/{stem}.svg", svg, "diagram", case.title)
         _record_diagram(workspace, actor, case.id, hashlib.sha256(svg).hexdigest())
@@ -240,9 +250,10 @@ def _record_diagram(workspace: Workspace, actor: Actor, case_id: str, sha256: st
         )
 
 
-def _add_evidence(workspace: Workspace, stage: _Staging, reports: list[Report], audience: Audience) -> None:
+def _add_evidence(
+    workspace: Workspace, stage: _Staging, reports: list[Report], audience: Audience, redaction: Redaction
+) -> None:
     """The files the reports cite, as the redaction rules allow."""
-    redaction = workspace.policy().redaction
     if audience == "public" and redaction.hide_evidence_files:
         stage.notes.append("evidence files withheld from the public bundle (redaction.hide_evidence_files)")
         return
@@ -284,8 +295,9 @@ def _add_audit(workspace: Workspace, stage: _Staging, actor: Actor) -> None:
     }
 
 
-def _finish(workspace: Workspace, stage: _Staging, *, ref: str | None, audience: Audience) -> str:
-    active = workspace.active()
+def _finish(
+    workspace: Workspace, stage: _Staging, active: ActivePolicy, *, ref: str | None, audience: Audience
+) -> str:
     files = []
     for rel, (role, label) in sorted(stage.roles.items()):
         path = stage.root / rel

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from scalegate.assessment.service import Assessment, assess, checkpoint_subject
 from scalegate.assessment.standing import CurrentState
 from scalegate.canonical import digest
+from scalegate.context import reading
 from scalegate.evidence.series import checkpoint_evidence, family_series
 from scalegate.gate.service import decide
 from scalegate.gate.verdict import ACTIONS
@@ -48,10 +49,10 @@ def capability_report(workspace: Workspace, ref: str, *, figures: bool = True) -
     return report
 
 
-def capability_data(workspace: Workspace, ref: str) -> tuple[dict[str, Any], list[Citation]]:
+def capability_data(where: Workspace | Context, ref: str) -> tuple[dict[str, Any], list[Citation]]:
     """The data block of the Capability Report and the records it cites: one assessment, decided for every
-    action, read in one snapshot."""
-    with workspace.reading() as ctx:
+    action, read in one snapshot (the caller's context, or a new reading one)."""
+    with reading(where) as ctx:
         assessment = assess(ctx, ref)
         verdicts = {action: decide(assessment, action, ctx).to_dict() for action in ACTIONS}
         evidence = _basis_evidence(ctx, assessment)

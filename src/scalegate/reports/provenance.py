@@ -95,8 +95,11 @@ def audit_state(workspace: Workspace) -> dict[str, Any]:
 def build_provenance(
     workspace: Workspace, data: dict[str, Any], cited: list[Citation], generator: str | None = None
 ) -> Provenance:
-    """Provenance for a report whose machine-readable content is ``data``."""
-    active = workspace.active()
+    """Provenance for a report whose machine-readable content is ``data``: the policy a reading context
+    sees now (the report's data was read in a context of its own, under the same version unless a policy was
+    activated in between, which the version id and hash recorded here then show)."""
+    with workspace.reading() as ctx:
+        active = ctx.active
     return Provenance(
         generated_at=workspace.now(),
         generator=generator or f"scalegate {__version__}",

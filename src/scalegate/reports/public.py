@@ -41,8 +41,9 @@ def public_summary(workspace: Workspace, ref: str) -> Report:
 
 def public_data(workspace: Workspace, ref: str) -> tuple[dict[str, Any], list[Citation]]:
     """The redacted data block and what it may cite publicly."""
-    full, cited = capability_data(workspace, ref)
-    policy = workspace.policy()
+    with workspace.reading() as ctx:
+        full, cited = capability_data(ctx, ref)
+        policy = ctx.policy
     data = redact_capability(full, policy.redaction, {t.id: (t.name, t.domain) for t in policy.thresholds})
     counted = to_jsonable(disclosure(workspace, ANONYMOUS))
     data["noncompliance"] = {k: v for k, v in counted.items() if k != "as_of"}

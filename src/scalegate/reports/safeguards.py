@@ -28,6 +28,8 @@ from scalegate.store.models.safeguards import SafeguardEvidenceRow, SafeguardImp
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from scalegate.context import Context
+    from scalegate.policy import Policy
     from scalegate.workspace import Workspace
 
 __all__ = ["safeguards_data", "safeguards_report"]
@@ -53,18 +55,19 @@ def safeguards_data(
     workspace: Workspace, kind: str, level: str, *, ref: str | None = None
 ) -> tuple[dict[str, Any], list[Citation]]:
     """The data block of the Safeguards Report and the records it cites."""
-    policy = workspace.policy()
-    try:
-        lv = policy.level(kind, level)
-    except KeyError:
-        raise NotFoundError(f"policy {policy.id} has no {kind} level {level!r}", where="standard") from None
     with workspace.reading() as ctx:
-        session = ctx.session
+        session, policy = ctx.session, ctx.policy
+        try:
+            lv = policy.level(kind, level)
+        except KeyError:
+            raise NotFoundError(
+                f"policy {policy.id} has no {kind} level {level!r}", where="standard"
+            ) from None
         status = standard_status(ctx, kind, level)
         criteria_ids = [c.criterion_id for c in status.criteria]
         implementations = _implementations(session, criteria_ids)
         evidence = _evidence(session, criteria_ids)
-    required_by = _required_by(workspace, ref, kind, level) if ref else None
+        required_by = _required_by(ctx, ref, kind, level) if ref else None
     data = {
         "report": "safeguards",
         "standard": {
@@ -80,7 +83,7 @@ def safeguards_data(
         "implementations": implementations,
         "evidence": evidence,
         "required_by": required_by,
-        "notices": _notices(workspace, status.determination),
+        "notices": _notices(workspace, policy, status.determination),
     }
     cited = [
         Citation("safeguard_evidence", str(e["id"]), e["sha256"] or e["row_digest"], e["audit_seq"])
@@ -94,11 +97,11 @@ def safeguards_data(
     return data, cited
 
 
-def _notices(workspace: Workspace, determination: dict[str, Any] | None) -> dict[str, Any]:
+def _notices(workspace: Workspace, policy: Policy, determination: dict[str, Any] | None) -> dict[str, Any]:
     """The notices the safeguards determination owes before the model proceeds (RSP v2.2 §4.3: shared with
     the Board and the LTBT), and which are still missing: the gate blocks on each missing one, so the report
     says so beside the signatures."""
-    rule = workspace.policy().decision_rule("safeguards_determination")
+    rule = policy.decision_rule("safeguards_determination")
     before = before_proceeding(rule)
     roles = [n.role for n in before]
     clause = ", ".join(dict.fromkeys(n.source.cite() for n in before)) or None
@@ -145,9 +148,9 @@ def _evidence(session: Session, criteria: list[str]) -> dict[str, list[dict[str,
     return out
 
 
-def _required_by(workspace: Workspace, ref: str, kind: str, level: str) -> dict[str, Any]:
+def _required_by(ctx: Context, ref: str, kind: str, level: str) -> dict[str, Any]:
     """Which thresholds of checkpoint ``ref`` require this standard, per the assessment."""
-    assessment = assess(workspace, ref)
+    assessment = assess(ctx, ref)
     required = assessment.requirements.levels.get(kind)
     return {
         "ref": assessment.ref,

@@ -80,14 +80,16 @@ def write_report(
     actor: Actor = SYSTEM,
 ) -> dict[str, Path]:
     """Render, write and record ``report``; returns format -> path (figure PNGs as `png:<name>`)."""
-    require(actor, "report.generate", workspace.policy())
+    # No policy can grant this action (``POLICY_ACTIONS``), so checking it needs none: it fails before a file
+    # is rendered; the recording transaction checks again.
+    require(actor, "report.generate")
     rendered = render_files(report, formats)
     out_dir = Path(out_dir)
     written: list[Path] = []
     try:
         for rel, data, _ in rendered:
             written.append(_write_atomic(out_dir / rel, data))
-        _record(workspace, actor, report, rendered)
+        _record(workspace, actor, report, rendered, check=True)
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)
@@ -109,8 +111,15 @@ def _write_atomic(path: Path, data: bytes) -> Path:
     return path
 
 
-def _record(workspace: Workspace, actor: Actor, report: Report, rendered: list[RenderedFile]) -> None:
-    with workspace.transaction() as session:
+def _record(
+    workspace: Workspace, actor: Actor, report: Report, rendered: list[RenderedFile], *, check: bool = False
+) -> None:
+    """Record the written files of ``report``; ``check``: ask for ``report.generate`` in the recording
+    transaction (a bundle's reports are recorded under the exporter's ``report.export`` instead)."""
+    with workspace.writing(actor) as ctx:
+        if check:
+            require(actor, "report.generate", ctx.active)
+        session = ctx.session
         for rel, data, fmt in rendered:
             workspace.record(
                 session,

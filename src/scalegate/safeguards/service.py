@@ -149,9 +149,10 @@ def record_implementation(
     description: str = "",
 ) -> SafeguardImplementationRow:
     """Create or update the implementation record of a criterion."""
-    require(actor, "safeguards.record", workspace.policy())
-    _criterion(workspace.policy(), criterion_id)
-    with workspace.transaction() as session:
+    with workspace.writing(actor) as ctx:
+        require(actor, "safeguards.record", ctx.policy)
+        _criterion(ctx.policy, criterion_id)
+        session = ctx.session
         row = session.execute(
             select(SafeguardImplementationRow).where(SafeguardImplementationRow.criterion_id == criterion_id)
         ).scalar_one_or_none()
@@ -185,26 +186,27 @@ def add_evidence(
     expires_at: datetime | None = None,
 ) -> SafeguardEvidenceRow:
     """Submit evidence for a criterion (a document stored by hash, a link, a test result) to await review."""
-    require(actor, "safeguards.record", workspace.policy())
-    _criterion(workspace.policy(), criterion_id)
-    if kind == "document" and path is None:
-        raise InputError("document evidence needs a file", where=f"criterion {criterion_id}")
-    if kind == "link" and not uri:
-        raise InputError("link evidence needs a URI", where=f"criterion {criterion_id}")
-    if kind == "test_result" and result is None:
-        raise InputError("test-result evidence needs a result", where=f"criterion {criterion_id}")
-    data = None
-    if path is not None:
-        try:
-            data = read_regular(Path(path), MAX_DOCUMENT)
-        except (OSError, BoundsError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) else str(exc)
-            raise InputError(f"cannot read evidence file: {reason}", where=str(path)) from exc
-    if expires_at is not None and expires_at <= workspace.now():
-        raise InputError(
-            f"expiry {expires_at.isoformat()} is already past", where=f"criterion {criterion_id}"
-        )
-    with workspace.transaction() as session:
+    with workspace.writing(actor) as ctx:
+        require(actor, "safeguards.record", ctx.policy)
+        _criterion(ctx.policy, criterion_id)
+        if kind == "document" and path is None:
+            raise InputError("document evidence needs a file", where=f"criterion {criterion_id}")
+        if kind == "link" and not uri:
+            raise InputError("link evidence needs a URI", where=f"criterion {criterion_id}")
+        if kind == "test_result" and result is None:
+            raise InputError("test-result evidence needs a result", where=f"criterion {criterion_id}")
+        data = None
+        if path is not None:
+            try:
+                data = read_regular(Path(path), MAX_DOCUMENT)
+            except (OSError, BoundsError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+                raise InputError(f"cannot read evidence file: {reason}", where=str(path)) from exc
+        if expires_at is not None and expires_at <= workspace.now():
+            raise InputError(
+                f"expiry {expires_at.isoformat()} is already past", where=f"criterion {criterion_id}"
+            )
+        session = ctx.session
         sha = put_bytes(session, data, workspace.now()) if data is not None else None
         row = SafeguardEvidenceRow(
             criterion_id=criterion_id,
@@ -235,8 +237,9 @@ def review_evidence(
     workspace: Workspace, actor: Actor, evidence_id: int, *, approve: bool, note: str | None = None
 ) -> SafeguardEvidenceRow:
     """Approve or reject submitted evidence. Nobody approves what they submitted."""
-    require(actor, "safeguards.approve", workspace.policy())
-    with workspace.transaction() as session:
+    with workspace.writing(actor) as ctx:
+        require(actor, "safeguards.approve", ctx.policy)
+        session = ctx.session
         row = session.get(SafeguardEvidenceRow, evidence_id)
         if row is None:
             raise NotFoundError(f"no safeguard evidence {evidence_id}")
@@ -536,15 +539,16 @@ def _determination(
 
 def calendar_items(workspace: Workspace) -> list[CalendarItem]:
     """Re-approval deadlines of every safeguards determination on record."""
-    policy = workspace.policy()
-    months = policy.safeguards.reapproval_interval_months
-    if not months:
-        return []
+    with workspace.reading() as ctx:
+        policy = ctx.policy
+        months = policy.safeguards.reapproval_interval_months
+        if not months:
+            return []
 
-    items: list[CalendarItem] = []
-    now = workspace.now()
-    src = policy.safeguards.reapproval_source or policy.safeguards.source
-    with workspace.read() as session:
+        items: list[CalendarItem] = []
+        now = workspace.now()
+        src = policy.safeguards.reapproval_source or policy.safeguards.source
+        session = ctx.session
         for lv in policy.safeguards.levels:
             evidence_digest = evidence_set_digest(session, policy, lv.kind, lv.id, now)
             status = decision_status(
@@ -578,12 +582,11 @@ from each determination's signature rather than from the workspace's creation); 
 
 def propose_safeguards_determination(workspace: Workspace, actor: Actor, kind: str, level: str) -> Any:
     """Open the safeguards determination for a standard, bound to the evidence set it rests on."""
-    policy = workspace.policy()
-    try:
-        policy.level(kind, level)
-    except KeyError:
-        raise NotFoundError(f"no {kind} level {level!r} in policy {policy.id}") from None
     with workspace.writing(actor) as ctx:
+        try:
+            ctx.policy.level(kind, level)
+        except KeyError:
+            raise NotFoundError(f"no {kind} level {level!r} in policy {ctx.policy.id}") from None
         status = standard_status(ctx, kind, level)
         return open_decision(
             workspace,

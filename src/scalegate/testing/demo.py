@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scalegate import wiring
 from scalegate.actor import SYSTEM, Actor
@@ -61,6 +61,10 @@ from scalegate.safeguards.service import (
 from scalegate.store.engine import DEFAULT_DIR, default_url
 from scalegate.testing.demo_data import seed_demo_family
 from scalegate.workspace import Workspace, init_workspace
+
+if TYPE_CHECKING:
+    from scalegate.context import ActivePolicy
+    from scalegate.policy import Policy
 
 __all__ = [
     "DEMO_USERS",
@@ -121,10 +125,21 @@ def demo_password(name: str) -> str:
     return f"demo-{name}-password"
 
 
+def _policy(ws: Workspace) -> Policy:
+    """The active policy as a reading context sees it now: the demo walks chapter after chapter, each of
+    whose services reads it again in its own unit of work, so this only steers the walk."""
+    return _active(ws).policy
+
+
+def _active(ws: Workspace) -> ActivePolicy:
+    with ws.reading() as ctx:
+        return ctx.active
+
+
 def seed(state: DemoState) -> None:
     """People and the model family."""
     ws = state.workspace
-    roles = ws.policy().role_ids()
+    roles = _policy(ws).role_ids()
     add_user(
         ws,
         SYSTEM,
@@ -174,7 +189,7 @@ def _meet(state: DemoState, kind: str, level: str, done: set[str]) -> None:
     owner = state.people["sid"] if kind == "security" else state.people["sol"]
     docs = state.directory / "safeguards-evidence"
     docs.mkdir(parents=True, exist_ok=True)
-    for _, criterion in criteria_of(ws.policy(), kind, level):
+    for _, criterion in criteria_of(_policy(ws), kind, level):
         if criterion.id in done:
             continue
         done.add(criterion.id)
@@ -202,7 +217,7 @@ def _meet(state: DemoState, kind: str, level: str, done: set[str]) -> None:
         )
         review_evidence(ws, state.people["rita"], row.id, approve=True, note="reviewed for the demo")
     decision = propose_safeguards_determination(ws, state.people["sol"], kind, level)
-    rule = ws.policy().decision_rule("safeguards_determination")
+    rule = _policy(ws).decision_rule("safeguards_determination")
     for role in rule.signoff_roles if rule else []:
         signer = next(state.people[n] for n, (held, _) in DEMO_USERS.items() if role in held)
         sign_decision(
@@ -220,10 +235,10 @@ def safeguard(state: DemoState) -> None:
     """Baseline and required standards implemented, evidenced, approved and determined."""
     ws = state.workspace
     done: set[str] = set()
-    for req in ws.policy().safeguards.baseline:
+    for req in _policy(ws).safeguards.baseline:
         _meet(state, req.kind, req.level, done)
     for kind, required in assess(ws, state.ref).requirements.levels.items():
-        if required.because and ws.policy().level(kind, required.level).criteria_published:
+        if required.because and _policy(ws).level(kind, required.level).criteria_published:
             _meet(state, kind, required.level, done)
 
 
@@ -285,7 +300,7 @@ def adopt_v3(state: DemoState) -> None:
     ws = state.workspace
     clock = ws.clock if isinstance(ws.clock, FixedClock) else FixedClock(ws.now())
     ws.clock = clock
-    old = ws.policy()
+    old = _policy(ws)
     cc = old.governance.change_control
     rita = state.people["rita"]
     change = migrate(
@@ -311,7 +326,7 @@ def adopt_v3(state: DemoState) -> None:
     policy_change.publish(ws, rita, change.id, url="https://demo.scalegate.example/rsp-v3.4")
     clock.advance(timedelta(days=1))
     policy_change.activate(ws, rita, change.id)
-    new = ws.active()
+    new = _active(ws)
     report_due = next((i for i in calendar_items(ws) if i.kind == "risk-report"), None)
     reasons = {
         action: [

@@ -126,8 +126,11 @@ def public(reason: str, *, csrf: CsrfMode = "session", anonymous_only: bool = Fa
 
 
 def _require(request: Request, identity: Identity, action: Action) -> None:
-    """Ask governance; someone not signed in who is refused is told to sign in (401) rather than forbidden."""
-    policy = request.app.state.workspace.policy()
+    """Ask governance; someone not signed in who is refused is told to sign in (401) rather than forbidden.
+
+    This is the door's check, made before the service runs; the service checks again in its own context."""
+    with request.app.state.workspace.reading() as ctx:
+        policy = ctx.policy
     if identity.via == "none" and not allowed(identity.actor, action, policy):
         raise AuthenticationError(
             "sign in or send an API token (Authorization: Bearer ...)", where=f"permission {action}"

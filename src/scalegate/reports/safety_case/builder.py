@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from scalegate.assessment.findings import IndicatorFinding, ThresholdFinding
+    from scalegate.context import ActivePolicy, Context
+    from scalegate.policy import Policy
     from scalegate.workspace import Workspace
 
 __all__ = ["build_control_case", "build_inability_case"]
@@ -45,8 +47,7 @@ def _fmt(value: Any) -> str:
     return format_value(value)
 
 
-def _policy_info(workspace: Workspace) -> dict[str, Any]:
-    active = workspace.active()
+def _policy_info(active: ActivePolicy) -> dict[str, Any]:
     return {
         "id": active.policy.id,
         "version": active.policy.framework.version,
@@ -61,21 +62,21 @@ def build_inability_case(
     workspace: Workspace, ref: str, threshold_id: str, purpose: CasePurpose = "review"
 ) -> SafetyCase:
     """The inability argument for one threshold of checkpoint ``ref``."""
-    policy = workspace.policy()
-    try:
-        threshold = policy.threshold(threshold_id)
-    except KeyError:
-        raise NotFoundError(
-            f"policy {policy.id} has no threshold {threshold_id!r}", where="threshold"
-        ) from None
-    assessment = assess(workspace, ref)
-    findings = {f.threshold_id: f for f in assessment.findings}
-    finding = findings[threshold.id]
-    nodes: list[Node] = []
-    with workspace.read() as session:
+    with workspace.reading() as ctx:
+        policy, active = ctx.policy, ctx.active
+        try:
+            threshold = policy.threshold(threshold_id)
+        except KeyError:
+            raise NotFoundError(
+                f"policy {policy.id} has no threshold {threshold_id!r}", where="threshold"
+            ) from None
+        assessment = assess(ctx, ref)
+        findings = {f.threshold_id: f for f in assessment.findings}
+        finding = findings[threshold.id]
+        nodes: list[Node] = []
         argued = findings[finding.ruled_out_by] if finding.ruled_out_by else finding
         basis = assessment.basis
-        goals = _indicator_goals(workspace, session, argued, basis.checkpoint_id, basis.checkpoint, nodes)
+        goals = _indicator_goals(ctx, argued, basis.checkpoint_id, basis.checkpoint, nodes)
     level = f"{policy.statistics.confidence_level:.0%}"
     checkpoint = assessment.checkpoint
     top = Node(
@@ -137,7 +138,7 @@ def build_inability_case(
                 in_context_of=["C3"],
             ),
         )
-        context.append(Node(id="C3", kind="context", text=_elicitation_context(workspace)))
+        context.append(Node(id="C3", kind="context", text=_elicitation_context(policy)))
     return SafetyCase(
         id=f"inability:{threshold.id}:{assessment.ref}",
         kind="inability",
@@ -145,13 +146,13 @@ def build_inability_case(
         title=f"Inability argument: {assessment.ref} and {threshold.id}",
         subject=assessment.ref,
         created_at=workspace.now(),
-        policy=_policy_info(workspace),
+        policy=_policy_info(active),
         nodes=[top, *context, *nodes],
     )
 
 
-def _elicitation_context(workspace: Workspace) -> str:
-    e = workspace.policy().elicitation
+def _elicitation_context(policy: Policy) -> str:
+    e = policy.elicitation
     return (
         f"Results count only within the elicitation limits: error rate <= {e.max_error_rate:g}, refusal rate "
         f"<= {e.max_refusal_rate:g}, limit hits <= {e.max_limit_hit_rate:g}, with each indicator's required "
@@ -160,15 +161,15 @@ def _elicitation_context(workspace: Workspace) -> str:
 
 
 def _indicator_goals(
-    workspace: Workspace,
-    session: Session,
+    ctx: Context,
     finding: ThresholdFinding,
     checkpoint_id: int,
     basis: str,
     nodes: list[Node],
 ) -> list[str]:
     """Add a goal per indicator (and its solution) to ``nodes``; return the goal ids backing the strategy."""
-    indicators = {i.id: i for _, i in workspace.policy().indicators()}
+    workspace, session = ctx.workspace, ctx.session
+    indicators = {i.id: i for _, i in ctx.policy.indicators()}
     goals: list[str] = []
     for k, ind in enumerate(finding.indicators, start=1):
         if finding.ruled_out and ind.state != "ruled_out":
@@ -271,17 +272,18 @@ def build_control_case(
     workspace: Workspace, kind: str, level: str, purpose: CasePurpose = "review", subject: str | None = None
 ) -> SafetyCase:
     """The control argument that the (kind, level) safeguard standard is met."""
-    policy = workspace.policy()
-    try:
-        lv = policy.level(kind, level)
-    except KeyError:
-        raise NotFoundError(f"policy {policy.id} has no {kind} level {level!r}", where="standard") from None
     nodes: list[Node] = []
     with workspace.reading() as ctx:
-        session = ctx.session
+        session, policy, active = ctx.session, ctx.policy, ctx.active
+        try:
+            lv = policy.level(kind, level)
+        except KeyError:
+            raise NotFoundError(
+                f"policy {policy.id} has no {kind} level {level!r}", where="standard"
+            ) from None
         status = standard_status(ctx, kind, level)
         goals = [_criterion_goal(session, k, c, nodes) for k, c in enumerate(status.criteria, start=1)]
-        goals.append(_determination_goal(session, workspace, status, nodes))
+        goals.append(_determination_goal(session, policy, status, nodes))
     top = Node(
         id="G1",
         kind="goal",
@@ -322,7 +324,7 @@ def build_control_case(
         title=f"Control argument: {lv.title}",
         subject=subject or f"{kind}:{level}",
         created_at=workspace.now(),
-        policy=_policy_info(workspace),
+        policy=_policy_info(active),
         nodes=[top, *context, *strategy_nodes],
     )
 
@@ -395,8 +397,8 @@ def _safeguard_binding(session: Session, row: Any) -> EvidenceBinding | None:
     )
 
 
-def _determination_goal(session: Session, workspace: Workspace, status: Any, nodes: list[Node]) -> str:
-    rule = workspace.policy().decision_rule("safeguards_determination")
+def _determination_goal(session: Session, policy: Policy, status: Any, nodes: list[Node]) -> str:
+    rule = policy.decision_rule("safeguards_determination")
     roles = ", ".join(rule.signoff_roles) if rule else "the roles the policy names"
     goal = Node(
         id="G2",

@@ -28,8 +28,7 @@ from scalegate.store.models.governance import DecisionRow
 from scalegate.store.models.safeguards import SafeguardEvidenceRow
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
+    from scalegate.context import Context
     from scalegate.workspace import Workspace
 
 __all__ = ["check_freshness", "validate_against_record"]
@@ -47,24 +46,25 @@ def validate_against_record(
 def check_freshness(workspace: Workspace, case: SafetyCase, result: CaseValidation) -> None:
     """Add an F-coded error to ``result`` for each leaf whose evidence is stale and each undeveloped goal
     that went stale."""
-    active = workspace.active()
-    built = case.policy.get("content_hash")
-    if built and built != active.content_hash:
-        result.add(
-            "F05",
-            "error",
-            None,
-            f"built under policy {case.policy.get('id')} ({str(built)[:12]}), but the "
-            f"active policy is {active.policy.id} ({active.content_hash[:12]})",
-        )
-    with workspace.read() as session:
+    with workspace.reading() as ctx:
+        active = ctx.active
+        built = case.policy.get("content_hash")
+        if built and built != active.content_hash:
+            result.add(
+                "F05",
+                "error",
+                None,
+                f"built under policy {case.policy.get('id')} ({str(built)[:12]}), but the "
+                f"active policy is {active.policy.id} ({active.content_hash[:12]})",
+            )
         for node in case.solutions():
             if node.evidence is not None:
-                _check_leaf(workspace, session, node, result)
-        check_gaps(workspace, session, case, result)
+                _check_leaf(ctx, node, result)
+        check_gaps(ctx, case, result)
 
 
-def _check_leaf(workspace: Workspace, session: Session, node: Node, result: CaseValidation) -> None:
+def _check_leaf(ctx: Context, node: Node, result: CaseValidation) -> None:
+    session = ctx.session
     binding = node.evidence
     assert binding is not None
     entry = audit_entry(session, binding.audit_seq)
@@ -76,16 +76,17 @@ def _check_leaf(workspace: Workspace, session: Session, node: Node, result: Case
         )
     problem = {"evaluation": _evaluation, "safeguard_evidence": _safeguard, "decision": _decision}[
         binding.source
-    ](workspace, session, node)
+    ](ctx, node)
     if problem:
         code = {"evaluation": "F01", "safeguard_evidence": "F03", "decision": "F04"}[binding.source]
         result.add(code, "error", node.id, problem)
 
 
-def _evaluation(workspace: Workspace, session: Session, node: Node) -> str | None:
+def _evaluation(ctx: Context, node: Node) -> str | None:
+    workspace, session = ctx.workspace, ctx.session
     binding = node.evidence
     assert binding is not None
-    indicators = {i.id: i for _, i in workspace.policy().indicators()}
+    indicators = {i.id: i for _, i in ctx.policy.indicators()}
     indicator = indicators.get(binding.ref)
     checkpoint_id = node.data.get("checkpoint_id")
     if indicator is None or checkpoint_id is None:
@@ -103,7 +104,8 @@ def _evaluation(workspace: Workspace, session: Session, node: Node) -> str | Non
     return None
 
 
-def _safeguard(workspace: Workspace, session: Session, node: Node) -> str | None:
+def _safeguard(ctx: Context, node: Node) -> str | None:
+    workspace, session = ctx.workspace, ctx.session
     binding = node.evidence
     assert binding is not None
     row = session.get(SafeguardEvidenceRow, int(node.data.get("evidence_id", -1)))
@@ -118,7 +120,8 @@ def _safeguard(workspace: Workspace, session: Session, node: Node) -> str | None
     return None
 
 
-def _decision(workspace: Workspace, session: Session, node: Node) -> str | None:
+def _decision(ctx: Context, node: Node) -> str | None:
+    workspace, session = ctx.workspace, ctx.session
     binding = node.evidence
     assert binding is not None
     row = session.get(DecisionRow, int(binding.ref))

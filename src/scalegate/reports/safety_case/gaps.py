@@ -41,9 +41,9 @@ from scalegate.store.models.safeguards import SafeguardEvidenceRow, SafeguardImp
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from scalegate.context import Context
     from scalegate.policy.schema import Policy
     from scalegate.reports.safety_case.validate import CaseValidation
-    from scalegate.workspace import Workspace
 
 __all__ = [
     "check_gaps",
@@ -112,19 +112,20 @@ def gap_cadence(policy: Policy, case: SafetyCase) -> tuple[int, str] | None:
     return (calendar.months, calendar.source.cite()) if calendar else None
 
 
-def check_gaps(workspace: Workspace, session: Session, case: SafetyCase, result: CaseValidation) -> None:
+def check_gaps(ctx: Context, case: SafetyCase, result: CaseValidation) -> None:
     """Add F06 for each undeveloped goal whose basis changed and F07 for each older than the cadence."""
+    workspace = ctx.workspace
     gaps = [n for n in case.nodes if n.undeveloped and n.kind in ("goal", "strategy")]
     if not gaps:
         return
-    cadence = gap_cadence(workspace.policy(), case)
+    cadence = gap_cadence(ctx.policy, case)
     expired = (
         cadence is not None
         and case.created_at is not None
         and add_months(case.created_at, cadence[0]) <= workspace.now()
     )
     for node in gaps:
-        change = _changed(workspace, session, node)
+        change = _changed(ctx, node)
         if change:
             result.add(
                 "F06",
@@ -143,14 +144,15 @@ def check_gaps(workspace: Workspace, session: Session, case: SafetyCase, result:
             )
 
 
-def _changed(workspace: Workspace, session: Session, node: Node) -> str | None:
+def _changed(ctx: Context, node: Node) -> str | None:
     """What changed in the record the gap ``node`` hangs on, or None."""
+    session = ctx.session
     basis = node.data.get("basis")
     if not isinstance(basis, dict):
         return None
     source = basis.get("source")
     if source == "evaluation":
-        return _evaluation_change(workspace, session, basis)
+        return _evaluation_change(ctx, basis)
     if source == "safeguard_evidence":
         now = criterion_basis(session, str(basis.get("criterion")))
         if now["digest"] != basis.get("digest"):
@@ -160,12 +162,13 @@ def _changed(workspace: Workspace, session: Session, node: Node) -> str | None:
             )
         return None
     if source == "decision":
-        return _decision_change(workspace, session, basis)
+        return _decision_change(ctx, basis)
     return f"unknown basis {source!r}: cannot rule out a change"
 
 
-def _evaluation_change(workspace: Workspace, session: Session, basis: dict[str, Any]) -> str | None:
-    indicators = {i.id: i for _, i in workspace.policy().indicators()}
+def _evaluation_change(ctx: Context, basis: dict[str, Any]) -> str | None:
+    workspace, session = ctx.workspace, ctx.session
+    indicators = {i.id: i for _, i in ctx.policy.indicators()}
     indicator = indicators.get(str(basis.get("indicator")))
     if indicator is None:
         return f"indicator {basis.get('indicator')} is not in the active policy"
@@ -178,7 +181,8 @@ def _evaluation_change(workspace: Workspace, session: Session, basis: dict[str, 
     return f"{indicator.id}: {then} when built, {current} now"
 
 
-def _decision_change(workspace: Workspace, session: Session, basis: dict[str, Any]) -> str | None:
+def _decision_change(ctx: Context, basis: dict[str, Any]) -> str | None:
+    workspace, session = ctx.workspace, ctx.session
     kind, level = str(basis.get("kind")), str(basis.get("level"))
     status = standard_status(joined(workspace, session), kind, level)
     now = determination_basis(session, kind, level, status.determination)

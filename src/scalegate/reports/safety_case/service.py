@@ -23,6 +23,7 @@ from scalegate.reports.safety_case.model import CasePurpose, SafetyCase
 from scalegate.reports.safety_case.validate import CaseValidation, validate_case
 
 if TYPE_CHECKING:
+    from scalegate.context import Context
     from scalegate.workspace import Workspace
 
 __all__ = [
@@ -82,27 +83,26 @@ def write_case(case: SafetyCase, path: Path) -> str:
 
 def record_case(workspace: Workspace, case: SafetyCase, sha256: str, actor: Actor = SYSTEM) -> int:
     """Record a written case file in the audit log; returns the entry's sequence number."""
-    require(actor, "report.generate", workspace.policy())
-    return record_case_entry(workspace, case, sha256, actor)
+    with workspace.writing(actor) as ctx:
+        require(actor, "report.generate", ctx.active)
+        return record_case_entry(ctx, case, sha256)
 
 
-def record_case_entry(workspace: Workspace, case: SafetyCase, sha256: str, actor: Actor) -> int:
-    """The audit entry of a written case (no permission check: callers check theirs, e.g. `report.export`)."""
-    with workspace.transaction() as session:
-        return workspace.record(
-            session,
-            actor,
-            "safety_case.built",
-            f"safety_case:{case.id}",
-            {
-                "case": case.id,
-                "kind": case.kind,
-                "purpose": case.purpose,
-                "sha256": sha256,
-                "case_digest": case.digest(),
-                "leaves": len(case.solutions()),
-            },
-        )
+def record_case_entry(ctx: Context, case: SafetyCase, sha256: str) -> int:
+    """The audit entry of a written case, in the caller's write context (no permission check: callers check
+    theirs in that context, e.g. `report.export`)."""
+    return ctx.record(
+        "safety_case.built",
+        f"safety_case:{case.id}",
+        {
+            "case": case.id,
+            "kind": case.kind,
+            "purpose": case.purpose,
+            "sha256": sha256,
+            "case_digest": case.digest(),
+            "leaves": len(case.solutions()),
+        },
+    )
 
 
 def validate(

@@ -78,7 +78,8 @@ def openapi(
 @router.get("/health", summary="Health check", response_model=Health, openapi_extra=OPEN)
 def health(request: Request, _: Actor = Depends(public("load balancers probe it"))) -> Health:
     """Reads the active policy from the store: 200 means the server and its store answer."""
-    active = workspace_of(request).active()
+    with workspace_of(request).reading() as ctx:
+        active = ctx.active
     return Health(
         status="ok",
         version=__version__,

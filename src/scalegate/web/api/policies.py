@@ -54,14 +54,16 @@ def _version(found: stored.PolicyVersion) -> PolicyVersion:
 @router.get("/policy", summary="The active policy, summarised")
 def active_policy(request: Request, _: Actor = Depends(requires(READ))) -> dict[str, Any]:
     """Framework, triggers, thresholds and what each requires, with the active version's id and hash."""
-    active = workspace_of(request).active()
+    with workspace_of(request).reading() as ctx:
+        active = ctx.active
     return {"version_id": active.version_id, **policy_summary(active.policy, active.content_hash)}
 
 
 @router.get("/policy/document", summary="The active policy, whole")
 def active_document(request: Request, _: Actor = Depends(requires(READ))) -> dict[str, Any]:
     """The whole normalised policy document that decisions are taken under."""
-    active = workspace_of(request).active()
+    with workspace_of(request).reading() as ctx:
+        active = ctx.active
     return {
         "version_id": active.version_id,
         "content_hash": active.content_hash,

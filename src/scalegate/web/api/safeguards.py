@@ -66,7 +66,8 @@ class DeterminationRequest(BaseModel):
 
 
 def _check_level(request: Request, kind: str, level: str) -> None:
-    policy = workspace_of(request).policy()
+    with workspace_of(request).reading() as ctx:
+        policy = ctx.policy
     try:
         policy.level(kind, level)
     except KeyError:

@@ -56,7 +56,8 @@ def take_flashes(request: Request) -> list[dict[str, str]]:
 def may(request: Request, actor: Actor, action: Action) -> bool:
     """Whether the viewer may perform ``action`` (to decide which buttons to show; the server checks
     again)."""
-    return allowed(actor, action, workspace(request).policy())
+    with workspace(request).reading() as ctx:
+        return allowed(actor, action, ctx.policy)
 
 
 async def act(request: Request, back: str, done: str, call: Callable[[], Any]) -> RedirectResponse:

@@ -43,7 +43,8 @@ reads the dashboard, or for anyone at all)."""
 def _nav(request: Request, actor: Actor) -> list[tuple[str, str, str]]:
     """The menu this viewer may follow."""
     try:
-        policy = request.app.state.workspace.policy()
+        with request.app.state.workspace.reading() as ctx:
+            policy = ctx.policy
     except Exception:  # the layout must render even when the store does not answer
         return [e for e in NAV if e[0] not in NAV_NEEDS]
     return [e for e in NAV if e[0] not in NAV_NEEDS or allowed(actor, NAV_NEEDS[e[0]], policy)]
@@ -68,7 +69,8 @@ def _actor(request: Request) -> Actor:
 
 def _policy_label(request: Request) -> str:
     try:
-        policy = request.app.state.workspace.policy()
+        with request.app.state.workspace.reading() as ctx:
+            policy = ctx.policy
     except Exception:  # the layout must render even when the store does not answer
         return "policy unavailable"
     return f"{policy.title}"

@@ -28,7 +28,8 @@ router = APIRouter(include_in_schema=False)
 
 
 def _roles(request: Request) -> list[dict[str, str]]:
-    return [{"id": r.id, "title": r.title} for r in workspace(request).policy().governance.roles]
+    with workspace(request).reading() as ctx:
+        return [{"id": r.id, "title": r.title} for r in ctx.policy.governance.roles]
 
 
 @router.get("/report")
@@ -69,8 +70,9 @@ async def file_report(
 @router.get("/noncompliance")
 def reports(request: Request, actor: Actor = Depends(requires("noncompliance.read"))) -> Response:
     """Reports routed to the viewer's roles, with their lifecycle."""
-    policy = workspace(request).policy()
     found = list_reports(workspace(request), actor)
+    with workspace(request).reading() as ctx:  # which buttons to show; the transition checks again
+        policy = ctx.policy
     context = {
         "reports": found,
         "transitions": TRANSITIONS,

@@ -46,12 +46,15 @@ def heat_map(
     name, names = chosen_model(request, model)
     columns: list[dict[str, Any]] = []
     window = None
-    if name is not None:
-        # the window and every column's assessment in one snapshot, what the columns share read once
-        with workspace(request).reading() as ctx:
+    # the rows' policy, the window and every column's assessment in one snapshot, what the columns share read
+    # once
+    with workspace(request).reading() as ctx:
+        policy = ctx.policy
+        if name is not None:
             window = checkpoint_window(ctx.session, name, page=page, size=size)
             shown = list(reversed(window.entries))
             assessed = assess_checkpoints(ctx, name, [c.name for c in shown])
+    if name is not None:
         for entry, assessment in zip(shown, assessed, strict=True):
             label, ref, ec = entry.name, entry.ref, entry.effective_compute
             findings = assessment.findings
@@ -71,7 +74,7 @@ def heat_map(
             "indicators": [i.id for i in t.indicators],
             "requires": ", ".join(f"{r.kind} {r.level}" for r in t.required_safeguards),
         }
-        for t in workspace(request).policy().thresholds
+        for t in policy.thresholds
     ]
     context = {
         "model": name,
