@@ -267,7 +267,20 @@ def _ratio_lines(n: int, r: dict[str, Measure]) -> None:
     )
 
 
+def compile_bytecode() -> None:
+    """Compile scalegate's modules to bytecode first, as installing it does (pip compiles every module, as it
+    did inspect_ai's): run from a source tree with ``PYTHONDONTWRITEBYTECODE`` set, every measured process
+    would otherwise compile each scalegate module it imports from source, which an installed scalegate never
+    does."""
+    import compileall
+
+    import scalegate
+
+    compileall.compile_dir(Path(scalegate.__file__).parent, quiet=1)
+
+
 def main() -> None:
+    compile_bytecode()
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         template, token = template_workspace(directory)

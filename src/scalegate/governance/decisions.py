@@ -39,7 +39,8 @@ from scalegate.governance.permissions import require
 from scalegate.governance.signing_keys import sign_statement, signoff_statement, unlock
 from scalegate.policy import Policy
 from scalegate.policy.rules import DecisionRule, DecisionType, Notification
-from scalegate.store.models.governance import DecisionRow, NotificationRow, SignatureRow, UserRow
+from scalegate.store.models.governance import DecisionRow, NotificationRow, SignatureRow
+from scalegate.store.models.identity import UserRow
 
 if TYPE_CHECKING:
     from scalegate.context import ActivePolicy, Context

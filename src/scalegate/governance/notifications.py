@@ -559,7 +559,7 @@ def acknowledge(
     """
     from scalegate.governance.signing_keys import acknowledgement_statement, sign_statement, unlock
     from scalegate.governance.users import user_roles
-    from scalegate.store.models.governance import UserRow
+    from scalegate.store.models.identity import UserRow
 
     require(actor, "decision.read", workspace.policy())
     with workspace.transaction() as session:
