@@ -21,12 +21,12 @@ cases take turns within each round of repeats, so a change in the machine's load
 Goals: ingest at least 10x faster than the full read; within 2x of the raw read (judged on the reader
 process: the CLI process also starts SQLAlchemy and writes the store); memory flat as the log grows.
 
-Last run (``SCALEGATE_BENCH_REPEATS=5 python -m bench ingest``, 2 cores shared with other work at a load
-average of 10-12), 5,000 samples: CLI ingest 10.1x faster than the full read as a whole process (9.8x in CPU
-time: 1.89 s against 18.5 s), reader 1.14x the raw zip read (1.21x in CPU time), CLI ingest 6.1x the raw
-read; peak RSS of the reader +10.9 MiB from 1,000 to 5,000 samples (raw read +16.2, full read +242). At
-1,000 samples the fixed start-up weighs more: CLI ingest 3.1x faster than the full read. Of the CLI's CPU
-time about two thirds is start-up, most of it SQLAlchemy and the table definitions.
+Last runs (``SCALEGATE_BENCH_REPEATS=3 python -m bench ingest``, 2 cores shared with other work), 5,000
+samples: CLI ingest 1.03-1.05 s against a full read of 9.1-14.8 s as whole processes, 8.7x in the quieter run
+(8.8x in CPU time) and 14.3x in the busier one (12.6x); reader 1.05-1.40x the raw zip read; peak RSS of the
+reader +11.3 MiB from 1,000 to 5,000 samples (raw read +16.3, full read +242). A run in between of the code
+that still defined every table took 1.34 s (7.6x). Of the CLI's CPU time more than half is start-up, most of
+it SQLAlchemy itself; the tables an ingestion defines (about half of them) are about a tenth.
 """
 
 from __future__ import annotations
@@ -269,7 +269,20 @@ def _ratio_lines(n: int, r: dict[str, Measure]) -> None:
     )
 
 
+def compile_bytecode() -> None:
+    """Compile scalegate's modules to bytecode first, as installing it does (pip compiles every module, as it
+    did inspect_ai's): run from a source tree with ``PYTHONDONTWRITEBYTECODE`` set, every measured process
+    would otherwise compile each scalegate module it imports from source, which an installed scalegate never
+    does."""
+    import compileall
+
+    import scalegate
+
+    compileall.compile_dir(Path(scalegate.__file__).parent, quiet=1)
+
+
 def main() -> None:
+    compile_bytecode()
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         template, token = template_workspace(directory)

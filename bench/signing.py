@@ -120,7 +120,7 @@ def _raw_verifications(ws: object, statement_bytes: object) -> float:
     from sqlalchemy import select
 
     from scalegate.store.models.audit import AuditEntryRow
-    from scalegate.store.models.governance import UserKeyRow
+    from scalegate.store.models.identity import UserKeyRow
 
     with ws.read() as session:  # type: ignore[attr-defined]
         keys = {k.key_id: bytes.fromhex(k.public_key) for k in session.execute(select(UserKeyRow)).scalars()}

@@ -14,10 +14,10 @@ from sqlalchemy import Boolean, DateTime, Float, Integer, LargeBinary, String, T
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.type_api import TypeEngine
 
-import scalegate.store.models  # noqa: F401  (registers every table)
 from scalegate.actor import SYSTEM
 from scalegate.audit.keys import KEY_DIR_ENV
 from scalegate.store.base import Base, JSONDoc
+from scalegate.store.models import every_table
 from scalegate.store.models.evidence import EvidenceBlobChunkRow, EvidenceBlobRow
 from scalegate.store.models.workspace import PolicyVersionRow
 from scalegate.workspace import Workspace
@@ -35,6 +35,7 @@ def key_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 def mapper_of(table: str) -> type[Base]:
     """The ORM class of a table."""
+    every_table()  # every table module loaded, so that every table has its class
     for mapper in Base.registry.mappers:
         if cast(Table, mapper.local_table).name == table:
             return cast(type[Base], mapper.class_)

@@ -30,7 +30,6 @@ import pytest
 from sqlalchemy import Connection, Engine, Table, create_engine, delete, insert, select, text
 from sqlalchemy.types import JSON, Boolean, DateTime, Float, Integer, LargeBinary
 
-import scalegate.store.models  # noqa: F401  (registers every table)
 from scalegate.audit.coverage import COVERAGE, coverage_of
 from scalegate.audit.keys import KEY_DIR_ENV
 from scalegate.audit.verify import VerifyReport, verify
@@ -38,14 +37,14 @@ from scalegate.clock import FixedClock
 from scalegate.gate import fast
 from scalegate.gate.render import render_text
 from scalegate.gate.service import evaluate_gate
-from scalegate.store.base import Base
+from scalegate.store.models import every_table
 from scalegate.workspace import Workspace, open_workspace
 from tests.audit.populated import populate
 from tests.support.templates import SqliteTemplate, create_database
 
 pytestmark = pytest.mark.slow
 
-TABLES = sorted(Base.metadata.tables)
+TABLES = sorted(every_table())
 START = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 
 
@@ -223,7 +222,7 @@ def _verify(ws: Workspace) -> VerifyReport:
 def test_every_edit_and_every_forged_row_is_detected(
     store: Built, table_name: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    table = Base.metadata.tables[table_name]
+    table = every_table()[table_name]
     engine = _engine(store.url)
     ws = open_workspace(store.url)
     try:

@@ -28,7 +28,7 @@ from scalegate.governance import policy_change
 from scalegate.governance.users import create_token
 from scalegate.jsonable import to_jsonable
 from scalegate.policy import Policy, load_builtin
-from scalegate.store.base import Base
+from scalegate.store.models import every_table
 from scalegate.testing import demo
 from scalegate.web import WebSettings, create_app
 from scalegate.workspace import Workspace
@@ -60,7 +60,7 @@ def dump(ws: Workspace) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, in primary-key order."""
     out: dict[str, list[tuple[Any, ...]]] = {}
     with ws.read() as session:
-        for table in Base.metadata.sorted_tables:
+        for table in every_table().values():
             order = list(table.primary_key.columns) or list(table.columns)
             out[table.name] = [tuple(row) for row in session.execute(select(table).order_by(*order))]
     return out

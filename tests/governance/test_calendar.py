@@ -13,8 +13,8 @@ from scalegate.clock import FixedClock
 from scalegate.errors import InputError, InternalError, NotFoundError, PermissionDenied
 from scalegate.governance import calendar, hooks, noncompliance
 from scalegate.governance.compliance import compliance_status, record_completion
+from scalegate.store.models.assessments import ComplianceFindingRow
 from scalegate.store.models.audit import AuditEntryRow
-from scalegate.store.models.registry import ComplianceFindingRow
 from scalegate.workspace import Workspace
 from tests.governance.conftest import make_people
 

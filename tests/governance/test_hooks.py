@@ -20,9 +20,9 @@ from scalegate.gate import migration
 from scalegate.governance import decisions, hooks, policy_change
 from scalegate.governance.decisions import get_decision, open_decision, sign
 from scalegate.store.base import Base
+from scalegate.store.models.assessments import AssessmentRow
 from scalegate.store.models.audit import AuditEntryRow
 from scalegate.store.models.governance import DecisionRow, SignatureRow
-from scalegate.store.models.registry import AssessmentRow
 from scalegate.workspace import Workspace
 from tests.governance.conftest import checkpoint
 from tests.governance.test_decisions import h, open_cd

@@ -44,7 +44,7 @@ def people(workspace: Workspace) -> Workspace:
 def _stored_hash(workspace: Workspace, name: str) -> str:
     from sqlalchemy import select
 
-    from scalegate.store.models.governance import UserRow
+    from scalegate.store.models.identity import UserRow
 
     with workspace.read() as session:
         value = session.execute(select(UserRow.password_hash).where(UserRow.name == name)).scalar_one()

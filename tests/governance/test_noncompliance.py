@@ -14,7 +14,7 @@ from scalegate.errors import ConflictError, InputError, PermissionDenied
 from scalegate.governance import noncompliance
 from scalegate.governance.notifications import InMemoryNotifier
 from scalegate.jsonable import to_jsonable
-from scalegate.store.base import Base
+from scalegate.store.models import every_table
 from scalegate.store.models.governance import NotificationRow
 from scalegate.workspace import Workspace
 
@@ -23,7 +23,7 @@ def snapshot(workspace: Workspace) -> dict[str, list[dict[str, Any]]]:
     """Every row of every table, as plain values."""
     out: dict[str, list[dict[str, Any]]] = {}
     with workspace.engine.connect() as conn:
-        for table in Base.metadata.sorted_tables:
+        for table in every_table().values():
             out[table.name] = [dict(r._mapping) for r in conn.execute(select(table))]
     return out
 

@@ -37,7 +37,8 @@ from scalegate.governance.signing_keys import (
     statement_bytes,
 )
 from scalegate.governance.users import add_user, set_password
-from scalegate.store.models.governance import SignatureRow, UserKeyRow
+from scalegate.store.models.governance import SignatureRow
+from scalegate.store.models.identity import UserKeyRow
 from scalegate.workspace import Workspace
 from tests.governance.test_decisions import h, open_cd
 from tests.support.policy import active_of

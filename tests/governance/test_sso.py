@@ -27,7 +27,7 @@ from scalegate.governance.signing_keys import register_passphrase_key, unlock
 from scalegate.governance.sso import configure_sso, sign_in, sso_settings
 from scalegate.governance.users import authenticate_password, create_token
 from scalegate.store.models.audit import AuditEntryRow
-from scalegate.store.models.governance import UserRow
+from scalegate.store.models.identity import UserRow
 from scalegate.workspace import Workspace
 from tests.support.signing import PASSWORD
 

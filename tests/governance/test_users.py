@@ -23,7 +23,7 @@ from scalegate.governance.users import (
     revoke_token,
     set_password,
 )
-from scalegate.store.models.governance import ApiTokenRow, UserRow
+from scalegate.store.models.identity import ApiTokenRow, UserRow
 from scalegate.workspace import Workspace
 from tests.support.signing import PASSWORD as SIGNING_PASSWORD
 

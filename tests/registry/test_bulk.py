@@ -22,8 +22,9 @@ from scalegate.cli.app import app
 from scalegate.errors import InputError, NotFoundError, StoreError
 from scalegate.registry import service
 from scalegate.sdk import Client
+from scalegate.store.models.assessments import AssessmentRow
 from scalegate.store.models.audit import AuditEntryRow
-from scalegate.store.models.registry import AssessmentRow, CheckpointRow, LossMeasurementRow
+from scalegate.store.models.registry import CheckpointRow, LossMeasurementRow
 from scalegate.workspace import Workspace
 from tests.registry.conftest import RSO, family_with_fit, law_loss
 

@@ -63,7 +63,7 @@ def _long_addresses(s: object) -> None:
     """Give the people the long e-mail addresses of a real organisation (the notices table lists them)."""
     from sqlalchemy import update
 
-    from scalegate.store.models.governance import UserRow
+    from scalegate.store.models.identity import UserRow
 
     workspace = s.workspace  # type: ignore[attr-defined]
     with workspace.transaction() as session:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select
 
@@ -10,7 +13,9 @@ from scalegate.audit import log_size
 from scalegate.clock import FixedClock
 from scalegate.errors import ConflictError, StoreError
 from scalegate.policy import content_hash, load_policy
+from scalegate.store import models
 from scalegate.store.migrate import current_revision, head_revision, pending_differences
+from scalegate.store.models import MODULES, every_table
 from scalegate.store.models.audit import AuditEntryRow
 from scalegate.store.models.workspace import PolicyVersionRow
 from scalegate.workspace import Workspace, init_workspace, open_workspace
@@ -100,3 +105,13 @@ def test_head_revision_constant_matches_migrations() -> None:
     from scalegate.store.revision import HEAD_REVISION
 
     assert head_revision() == HEAD_REVISION
+
+
+def test_every_table_loads_every_table_module() -> None:
+    """``every_table`` is what migrations and ``audit verify`` see: a table module missing from ``MODULES``
+    would be a table they never check."""
+    folder = Path(models.__file__).parent
+    assert sorted(MODULES) == sorted(p.stem for p in folder.glob("*.py") if p.stem != "__init__")
+    tables = every_table()
+    assert {f"scalegate.store.models.{m}" for m in MODULES} <= set(sys.modules)
+    assert {"users", "decisions", "assessments", "evidence"} <= set(tables)

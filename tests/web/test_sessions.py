@@ -20,7 +20,7 @@ from scalegate.governance.identity import resolve_actor
 from scalegate.governance.login_throttle import ThrottleSettings
 from scalegate.governance.users import add_user, set_password
 from scalegate.store.models.audit import AuditEntryRow
-from scalegate.store.models.governance import SessionRow
+from scalegate.store.models.identity import SessionRow
 from scalegate.web import WebSettings, create_app
 from scalegate.web.app import SESSION_COOKIE
 from scalegate.web.server import BackgroundServer

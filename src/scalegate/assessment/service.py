@@ -37,9 +37,10 @@ from scalegate.jsonable import to_jsonable
 from scalegate.registry.lookup import get_model, resolve_checkpoint
 from scalegate.registry.triggers import TriggerFiring, as_recorded, evaluate_triggers, evaluate_triggers_many
 from scalegate.safeguards.service import StandardStatus, standard_status
+from scalegate.store.models.assessments import AssessmentRow
 from scalegate.store.models.evidence import EvidenceBlobChunkRow, EvidenceBlobRow, EvidenceRow
 from scalegate.store.models.governance import DecisionRow, NotificationRow
-from scalegate.store.models.registry import AssessmentRow, CheckpointRow, ModelRow
+from scalegate.store.models.registry import CheckpointRow, ModelRow
 
 if TYPE_CHECKING:
     from scalegate.workspace import Workspace

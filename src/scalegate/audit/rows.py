@@ -24,7 +24,8 @@ from sqlalchemy.types import NullType
 from scalegate.audit.coverage import coverage_of
 from scalegate.audit.replay import Problem, RowClaim
 from scalegate.canonical import canonical_json
-from scalegate.store.base import Base, row_digest
+from scalegate.store.base import row_digest
+from scalegate.store.models import every_table
 
 __all__ = ["UNREADABLE", "RowCheck", "check_rows", "row_tables", "table_digests", "unreadable_rows"]
 
@@ -37,7 +38,7 @@ UNREADABLE = (ValueError, TypeError, OverflowError)
 
 def row_tables(claimed: Iterable[str]) -> list[str]:
     """Tables whose every row is checked: those covered by row digests, and any table an entry names."""
-    defined = Base.metadata.tables
+    defined = every_table()
     wanted = {name for name in defined if coverage_of(name).mechanism == "rows"}
     return sorted(wanted | {name for name in claimed if name in defined})
 
@@ -48,13 +49,13 @@ def check_rows(session: Session, claims: dict[tuple[str, str], RowClaim]) -> Row
     for (table, pk), claim in claims.items():
         by_table.setdefault(table, {})[pk] = claim
     problems: list[Problem] = []
-    for name in sorted(set(by_table) - set(Base.metadata.tables)):
+    for name in sorted(set(by_table) - set(every_table())):
         latest = max(c.seq for c in by_table[name].values())
         message = "entries reference a table the store does not define"
         problems.append(Problem("unknown_table", message, seq=latest, table=name))
     counts: dict[str, int] = {}
     for name in row_tables(by_table):
-        current, malformed = _current_digests(session, Base.metadata.tables[name])
+        current, malformed = _current_digests(session, every_table()[name])
         counts[name] = len(current) + len(malformed)
         problems += malformed.values()
         problems += _compare(name, by_table.get(name, {}), current, set(malformed))
@@ -135,14 +136,14 @@ def _unreadable(processors: list[Callable[[Any], Any] | None], values: Any, keys
 
 def table_digests(session: Session, name: str) -> dict[str, str]:
     """``{canonical JSON of pk: row digest}`` of every readable row of table ``name``."""
-    return _current_digests(session, Base.metadata.tables[name])[0]
+    return _current_digests(session, every_table()[name])[0]
 
 
 def unreadable_rows(session: Session) -> list[Problem]:
     """A ``malformed_row`` problem for every row of every table holding a value its column cannot read."""
     problems: list[Problem] = []
-    for name in sorted(Base.metadata.tables):
-        problems += _current_digests(session, Base.metadata.tables[name])[1].values()
+    for name in sorted(every_table()):
+        problems += _current_digests(session, every_table()[name])[1].values()
     return problems
 
 

@@ -44,9 +44,8 @@ from scalegate.store.models.governance import (
     NotificationRow,
     PolicyConsultationRow,
     SignatureRow,
-    UserKeyRow,
-    UserRow,
 )
+from scalegate.store.models.identity import UserKeyRow, UserRow
 
 __all__ = ["check_signatures"]
 

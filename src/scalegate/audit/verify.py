@@ -50,7 +50,7 @@ from scalegate.audit.tree_heads import (
 )
 from scalegate.errors import ScalegateError
 from scalegate.jsonable import to_jsonable
-from scalegate.store.base import Base
+from scalegate.store.models import every_table
 from scalegate.store.models.audit import AuditHeadRow, AuditKeyRow
 
 if TYPE_CHECKING:
@@ -309,7 +309,7 @@ def _check_head(session: Session) -> list[Problem]:
 def _check_caches(session: Session) -> list[Problem]:
     """Run each cache's own check; a row that fails it was written outside scalegate (and is not served)."""
     problems: list[Problem] = []
-    for name in sorted(Base.metadata.tables):
+    for name in sorted(every_table()):
         check = cache_check(name) if coverage_of(name).kind == "cache" else None
         if check is None:
             continue
@@ -334,7 +334,7 @@ def _coverage(
         elif problem.seq is not None or problem.checkpoint is not None or problem.kind == "head_mismatch":
             found["audit_entries"] = found.get("audit_entries", 0) + 1
     reports = []
-    for name in sorted(Base.metadata.tables):
+    for name in sorted(every_table()):
         cover: Coverage = coverage_of(name)
         rows: int | None = counts.get(name)
         how = cover.how

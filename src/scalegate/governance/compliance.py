@@ -26,8 +26,8 @@ from scalegate.governance.hooks import CalendarSource
 from scalegate.governance.permissions import require
 from scalegate.governance.sealing import hidden_subjects
 from scalegate.months import days_late
+from scalegate.store.models.assessments import ComplianceFindingRow
 from scalegate.store.models.governance import ComplianceEventRow
-from scalegate.store.models.registry import ComplianceFindingRow
 
 if TYPE_CHECKING:
     from scalegate.context import Context

@@ -30,7 +30,7 @@ from scalegate.errors import AuthenticationError
 from scalegate.governance.identity import resolve_actor
 from scalegate.governance.sessions import session_identity
 from scalegate.governance.users import authenticate_password, authenticate_token
-from scalegate.store.models.governance import UserRow
+from scalegate.store.models.identity import UserRow
 
 if TYPE_CHECKING:
     from scalegate.workspace import Workspace

@@ -41,7 +41,8 @@ from scalegate.governance.users import user_roles
 from scalegate.policy import Policy
 from scalegate.policy.implied import implied_decision_rules
 from scalegate.policy.rules import DecisionRule, DecisionType, Notification
-from scalegate.store.models.governance import DecisionRow, NotificationRow, SignatureRow, UserRow
+from scalegate.store.models.governance import DecisionRow, NotificationRow, SignatureRow
+from scalegate.store.models.identity import UserRow
 
 if TYPE_CHECKING:
     from scalegate.context import ActivePolicy, Context

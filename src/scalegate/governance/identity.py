@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from scalegate.actor import Actor
 from scalegate.governance.users import actor_for
-from scalegate.store.models.governance import UserRow
+from scalegate.store.models.identity import UserRow
 
 if TYPE_CHECKING:
     from scalegate.workspace import Workspace

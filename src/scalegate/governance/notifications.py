@@ -35,7 +35,8 @@ from scalegate.governance.permissions import require
 from scalegate.governance.signing_keys import acknowledgement_statement, sign_statement, unlock
 from scalegate.governance.users import role_holders, user_roles
 from scalegate.registry.lookup import resolve_checkpoint
-from scalegate.store.models.governance import NotificationRow, UserRow
+from scalegate.store.models.governance import NotificationRow
+from scalegate.store.models.identity import UserRow
 from scalegate.store.models.registry import CheckpointRow
 from scalegate.store.models.workspace import SettingRow
 

@@ -24,7 +24,7 @@ from scalegate.actor import Actor
 from scalegate.errors import AuthenticationError, InputError
 from scalegate.extras import requires_extra
 from scalegate.governance.users import actor_for
-from scalegate.store.models.governance import UserRow
+from scalegate.store.models.identity import UserRow
 
 if TYPE_CHECKING:
     import httpx

@@ -36,7 +36,8 @@ from scalegate.governance.permissions import require
 from scalegate.governance.signing_keys import consultation_statement, sign_statement, unlock
 from scalegate.policy import Policy, content_hash, diff_policies
 from scalegate.store.models.audit import AuditEntryRow
-from scalegate.store.models.governance import DecisionRow, PolicyChangeRow, PolicyConsultationRow, UserRow
+from scalegate.store.models.governance import DecisionRow, PolicyChangeRow, PolicyConsultationRow
+from scalegate.store.models.identity import UserRow
 from scalegate.store.models.workspace import PolicyVersionRow
 
 if TYPE_CHECKING:

@@ -30,7 +30,7 @@ from scalegate.errors import AuthenticationError, InputError
 from scalegate.governance.users import actor_for
 from scalegate.store.base import row_digest
 from scalegate.store.models.audit import AuditEntryRow
-from scalegate.store.models.governance import SessionRow, UserRow
+from scalegate.store.models.identity import SessionRow, UserRow
 
 if TYPE_CHECKING:
     from scalegate.workspace import Workspace

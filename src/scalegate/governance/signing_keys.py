@@ -50,7 +50,7 @@ from scalegate.statements import (
     statement_bytes,
     statement_time,
 )
-from scalegate.store.models.governance import UserKeyRow, UserRoleRow, UserRow
+from scalegate.store.models.identity import UserKeyRow, UserRoleRow, UserRow
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey

@@ -44,7 +44,7 @@ from scalegate.governance.sso_settings import (
     sso_settings,
 )
 from scalegate.governance.users import actor_for, user_roles
-from scalegate.store.models.governance import UserRoleRow, UserRow
+from scalegate.store.models.identity import UserRoleRow, UserRow
 from scalegate.store.models.workspace import SettingRow
 
 if TYPE_CHECKING:

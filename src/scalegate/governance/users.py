@@ -29,7 +29,7 @@ from scalegate.errors import AuthenticationError, ConflictError, InputError, Not
 from scalegate.governance.permissions import ACTIONS, require, scope_allows
 from scalegate.governance.signing_keys import has_usable_key, issue_key, reseal, retire_keys
 from scalegate.permissions import ADMIN_ROLE  # defined beside the permission matrix; re-exported here
-from scalegate.store.models.governance import ApiTokenRow, SessionRow, UserRoleRow, UserRow
+from scalegate.store.models.identity import ApiTokenRow, SessionRow, UserRoleRow, UserRow
 
 if TYPE_CHECKING:
     from scalegate.policy import Policy

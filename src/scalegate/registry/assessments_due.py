@@ -24,13 +24,8 @@ from scalegate.errors import InputError, PermissionDenied
 from scalegate.months import add_days, days_late
 from scalegate.registry.lookup import resolve_checkpoint
 from scalegate.registry.triggers import TriggerFiring, calendar_firing
-from scalegate.store.models.registry import (
-    AssessmentKind,
-    AssessmentRow,
-    CheckpointRow,
-    ComplianceFindingRow,
-    ModelRow,
-)
+from scalegate.store.models.assessments import AssessmentKind, AssessmentRow, ComplianceFindingRow
+from scalegate.store.models.registry import CheckpointRow, ModelRow
 from scalegate.workspace import Workspace
 
 if TYPE_CHECKING:

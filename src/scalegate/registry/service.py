@@ -48,11 +48,9 @@ from scalegate.registry.triggers import (
     evaluate_triggers_many,
 )
 from scalegate.store.base import Base, row_values
+from scalegate.store.models.assessments import AssessmentRow, EnhancementKind, EnhancementRow
 from scalegate.store.models.registry import (
-    AssessmentRow,
     CheckpointRow,
-    EnhancementKind,
-    EnhancementRow,
     LossMeasurementRow,
     ModelRow,
     ScalingFitRow,

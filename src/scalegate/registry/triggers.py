@@ -23,12 +23,8 @@ from sqlalchemy.orm import Session
 from scalegate.months import add_days, add_months, whole_months_between
 from scalegate.policy.rules import AssessmentTriggers
 from scalegate.registry.lookup import effective_recorded_at
-from scalegate.store.models.registry import (
-    AssessmentRow,
-    CheckpointRow,
-    EnhancementRow,
-    ModelRow,
-)
+from scalegate.store.models.assessments import AssessmentRow, EnhancementRow
+from scalegate.store.models.registry import CheckpointRow, ModelRow
 from scalegate.workspace import Workspace
 
 __all__ = [

@@ -15,8 +15,8 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, Engine
 
-import scalegate.store.models  # noqa: F401  (registers every table on Base.metadata)
 from scalegate.store.base import Base
+from scalegate.store.models import every_table
 
 __all__ = ["current_revision", "head_revision", "pending_differences", "upgrade"]
 
@@ -54,4 +54,5 @@ def pending_differences(engine: Engine) -> list[Any]:
     """Differences between the migrated schema and the models (empty when migrations are complete)."""
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
+        every_table()  # the comparison is with every table, not only those loaded so far
         return list(compare_metadata(context, Base.metadata))

@@ -39,13 +39,14 @@ from scalegate.governance.hooks import DecisionHooks
 from scalegate.governance.notifications import notify_decision
 from scalegate.governance.permissions import require
 from scalegate.jsonable import to_jsonable
+from scalegate.store.models.assessments import AssessmentRow, ComplianceFindingRow
 from scalegate.store.models.documents import (
     OffCycleAnalysisRow,
     RiskReportRow,
     RoadmapItemRow,
 )
 from scalegate.store.models.governance import ComplianceEventRow, DecisionRow
-from scalegate.store.models.registry import AssessmentRow, CheckpointRow, ComplianceFindingRow, ModelRow
+from scalegate.store.models.registry import CheckpointRow, ModelRow
 from scalegate.store.models.safeguards import SafeguardImplementationRow
 
 if TYPE_CHECKING:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 
-import scalegate.store.models  # noqa: F401  (registers every table)
 from scalegate.store.base import Base
+from scalegate.store.models import every_table
+
+every_table()  # migrations and their checks compare with every table, not only those loaded so far
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -15,6 +15,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scalegate.store.base import Base
+from scalegate.store.models import governance, workspace  # noqa: F401  (defines the tables its foreign keys name)
 
 __all__ = [
     "ExternalReviewRow",

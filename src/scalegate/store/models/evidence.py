@@ -17,6 +17,7 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, LargeBinary, St
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scalegate.store.base import Base
+from scalegate.store.models import registry  # noqa: F401  (defines the tables its foreign keys name)
 
 __all__ = ["EvidenceBlobChunkRow", "EvidenceBlobRow", "EvidenceRow", "EvidenceScoreRow"]
 

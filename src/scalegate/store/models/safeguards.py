@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scalegate.store.base import Base
+from scalegate.store.models import evidence  # noqa: F401  (defines the tables its foreign keys name)
 
 __all__ = ["SafeguardEvidenceRow", "SafeguardImplementationRow"]
 
