@@ -7,10 +7,12 @@ from datetime import timedelta
 
 import pytest
 
+from scalegate.errors import NotFoundError
 from scalegate.evidence.manual import ManualResult
 from scalegate.evidence.service import indicator_evidence, ingest_manual
 from scalegate.months import add_months
 from scalegate.reports.records import audit_entry
+from scalegate.reports.safeguards import safeguards_data
 from scalegate.reports.safety_case.builder import build_control_case, build_inability_case
 from scalegate.reports.safety_case.freshness import validate_against_record
 from scalegate.reports.safety_case.validate import CaseValidation, validate_case
@@ -208,3 +210,15 @@ def test_an_undeveloped_goal_older_than_the_policys_cadence_is_stale(
     assert not stale.valid and _stale_gaps(stale).get("F07") == gaps
     f07 = next(d for d in stale.diagnostics if d.code == "F07")
     assert f"{months} months" in f07.message and "TSP v1.0" in f07.message
+
+
+@pytest.mark.parametrize("kind", ["deployment", "security"])
+def test_a_standard_the_policy_lacks_is_refused_by_name_in_the_case_and_the_report(
+    make_scenario: Build, kind: str
+) -> None:
+    s = make_scenario("evaluated")
+    policy_id = policy_of(s.workspace).id
+    for build in (build_control_case, safeguards_data):
+        with pytest.raises(NotFoundError, match=f"policy {policy_id} has no {kind} level 'L9'") as refused:
+            build(s.workspace, kind, "L9")
+        assert refused.value.where == "standard"

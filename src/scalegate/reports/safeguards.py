@@ -15,13 +15,12 @@ from sqlalchemy import select
 
 from scalegate.assessment.service import assess
 from scalegate.canonical import digest
-from scalegate.errors import NotFoundError
 from scalegate.governance.decisions import before_proceeding, notices_due
 from scalegate.reports.document import Report
 from scalegate.reports.plots import Figure, MatrixCell, MatrixState, safeguards_matrix_figure
 from scalegate.reports.provenance import Citation, build_provenance
 from scalegate.reports.records import find_entry
-from scalegate.safeguards.service import standard_status
+from scalegate.safeguards.service import standard_level, standard_status
 from scalegate.store.base import row_digest, row_values
 from scalegate.store.models.safeguards import SafeguardEvidenceRow, SafeguardImplementationRow
 
@@ -57,12 +56,7 @@ def safeguards_data(
     """The data block of the Safeguards Report and the records it cites."""
     with workspace.reading() as ctx:
         session, policy = ctx.session, ctx.policy
-        try:
-            lv = policy.level(kind, level)
-        except KeyError:
-            raise NotFoundError(
-                f"policy {policy.id} has no {kind} level {level!r}", where="standard"
-            ) from None
+        lv = standard_level(policy, kind, level)
         status = standard_status(ctx, kind, level)
         criteria_ids = [c.criterion_id for c in status.criteria]
         implementations = _implementations(session, criteria_ids)

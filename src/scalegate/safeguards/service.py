@@ -31,6 +31,7 @@ from scalegate.inputs import MAX_DOCUMENT, BoundsError, read_regular
 from scalegate.jsonable import to_jsonable
 from scalegate.months import add_months
 from scalegate.policy import Policy
+from scalegate.policy.standards import SafeguardLevel
 from scalegate.store.models.safeguards import SafeguardEvidenceRow, SafeguardImplementationRow
 
 if TYPE_CHECKING:
@@ -118,6 +119,15 @@ class StandardStatus:
 def standard_subject(kind: str, level: str) -> str:
     """The decision subject of a safeguards determination for a standard."""
     return f"standard:{kind}:{level}"
+
+
+def standard_level(policy: Policy, kind: str, level: str) -> SafeguardLevel:
+    """The (kind, level) safeguard standard of ``policy``; an unknown one is ``NotFoundError`` naming the
+    policy, for the reports and cases that a user asks for by kind and level."""
+    try:
+        return policy.level(kind, level)
+    except KeyError:
+        raise NotFoundError(f"policy {policy.id} has no {kind} level {level!r}", where="standard") from None
 
 
 def criteria_of(policy: Policy, kind: str, level: str) -> list[tuple[str, Any]]:

@@ -27,7 +27,7 @@ from scalegate.reports.records import find_entry, row_digest_in_entry
 from scalegate.reports.render import format_value
 from scalegate.reports.safety_case.gaps import criterion_basis, determination_basis, indicator_basis
 from scalegate.reports.safety_case.model import CasePurpose, EvidenceBinding, Node, SafetyCase
-from scalegate.safeguards.service import standard_status
+from scalegate.safeguards.service import standard_level, standard_status
 from scalegate.store.models.audit import AuditEntryRow
 from scalegate.store.models.governance import DecisionRow
 from scalegate.store.models.safeguards import SafeguardEvidenceRow
@@ -275,12 +275,7 @@ def build_control_case(
     nodes: list[Node] = []
     with workspace.reading() as ctx:
         session, policy, active = ctx.session, ctx.policy, ctx.active
-        try:
-            lv = policy.level(kind, level)
-        except KeyError:
-            raise NotFoundError(
-                f"policy {policy.id} has no {kind} level {level!r}", where="standard"
-            ) from None
+        lv = standard_level(policy, kind, level)
         status = standard_status(ctx, kind, level)
         goals = [_criterion_goal(session, k, c, nodes) for k, c in enumerate(status.criteria, start=1)]
         goals.append(_determination_goal(session, policy, status, nodes))
