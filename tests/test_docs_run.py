@@ -29,6 +29,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,14 +86,7 @@ def blocks_of(page: Path) -> list[Block]:
     name = page.relative_to(ROOT).as_posix()
     lines = page.read_text(encoding="utf-8").splitlines(keepends=True)
     found: list[Block] = []
-    i = 0
-    while i < len(lines):
-        opened = FENCE.match(lines[i])
-        if not opened:
-            i += 1
-            continue
-        end = next(j for j in range(i + 1, len(lines)) if lines[j].rstrip() == "```")
-        language = opened.group(1)
+    for i, language, end in fences(lines):
         if language in RUNNABLE:
             mark = MARK.match(lines[i - 1]) if i else None
             found.append(
@@ -105,8 +99,21 @@ def blocks_of(page: Path) -> list[Block]:
                     reason=mark.group(2) if mark else None,
                 )
             )
-        i = end + 1
     return found
+
+
+def fences(lines: list[str]) -> Iterator[tuple[int, str, int]]:
+    """(opening line index, language or "", closing line index) of each fenced block of a page's ``lines``; a
+    fence left open runs to the end of the page, as Markdown renders it."""
+    i = 0
+    while i < len(lines):
+        opened = FENCE.match(lines[i])
+        if not opened:
+            i += 1
+            continue
+        end = next((j for j in range(i + 1, len(lines)) if lines[j].rstrip() == "```"), len(lines))
+        yield i, opened.group(1) or "", end
+        i = end + 1
 
 
 ALL_BLOCKS = [block for page in PAGES for block in blocks_of(page)]
@@ -312,17 +319,7 @@ def untagged_fences(page: Path) -> list[str]:
     """``page:line`` of each block of ``page`` whose opening fence names no language."""
     name = page.relative_to(ROOT).as_posix()
     lines = page.read_text(encoding="utf-8").splitlines()
-    found: list[str] = []
-    i = 0
-    while i < len(lines):
-        opened = FENCE.match(lines[i])
-        if not opened:
-            i += 1
-            continue
-        if not opened.group(1):
-            found.append(f"{name}:{i + 1}")
-        i = next((j for j in range(i + 1, len(lines)) if lines[j].rstrip() == "```"), len(lines)) + 1
-    return found
+    return [f"{name}:{i + 1}" for i, language, _ in fences(lines) if not language]
 
 
 def test_every_block_names_its_language() -> None:
