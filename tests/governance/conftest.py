@@ -48,6 +48,20 @@ def make_people(workspace: Workspace, people: dict[str, list[str]]) -> dict[str,
     return {"root": admin, **{name: resolve_actor(workspace, name) for name in people}}
 
 
+def document_lab(workspace: Workspace) -> dict[str, Actor]:
+    """The people of a v3.x documents scenario (RSO, CEO, Board, LTBT, evaluator) and the model ``m`` with its
+    checkpoint ``c1`` at 1e24 FLOP, registered by the RSO; returns their actors."""
+    people = make_people(
+        workspace,
+        {"rita": ["rso"], "carl": ["ceo"], "bea": ["board"], "lou": ["ltbt"], "eve": ["evaluator"]},
+    )
+    service.create_model(workspace, people["rita"], "m", "fam", "team")
+    service.register_checkpoint(
+        workspace, people["rita"], "m", CheckpointSpec(name="c1", step=1, training_flops=1e24)
+    )
+    return people
+
+
 def checkpoint(workspace: Workspace, number: int | None = None) -> str:
     """The decision subject of a checkpoint the registry knows: ``checkpoint:<number>``, registering
     checkpoints of model `m` up to that id if need be (None: a new one).

@@ -21,10 +21,8 @@ from scalegate.governance.decisions import sign
 from scalegate.governance.documents import competitors, offcycle, reviews, risk_reports, roadmap
 from scalegate.governance.documents.risk_reports import Redaction
 from scalegate.governance.notifications import InMemoryNotifier
-from scalegate.registry import service
-from scalegate.registry.specs import CheckpointSpec
 from scalegate.workspace import Workspace, init_workspace
-from tests.governance.conftest import make_people
+from tests.governance.conftest import document_lab
 from tests.support.signing import PASSWORD
 
 POLICY = Path(__file__).parents[1] / "fixtures" / "policies" / "process.yaml"
@@ -52,14 +50,7 @@ def lab(
 ) -> Iterator[tuple[Workspace, FixedClock, dict[str, Actor]]]:
     clock = FixedClock(START)
     ws = init_workspace(db_url, policy[0], clock=clock)
-    people = make_people(
-        ws,
-        {"rita": ["rso"], "carl": ["ceo"], "bea": ["board"], "lou": ["ltbt"], "eve": ["evaluator"]},
-    )
-    service.create_model(ws, people["rita"], "m", "fam", "team")
-    service.register_checkpoint(
-        ws, people["rita"], "m", CheckpointSpec(name="c1", step=1, training_flops=1e24)
-    )
+    people = document_lab(ws)
     try:
         yield ws, clock, people
     finally:

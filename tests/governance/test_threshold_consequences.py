@@ -21,13 +21,11 @@ from scalegate.gate.service import evaluate_gate
 from scalegate.governance.decisions import sign
 from scalegate.governance.documents import offcycle, reviews, risk_reports
 from scalegate.governance.notifications import InMemoryNotifier
-from scalegate.registry import service
-from scalegate.registry.specs import CheckpointSpec
 from scalegate.reports.risk_report import write_risk_report
 from scalegate.store.models.documents import RiskReportRow
 from scalegate.workspace import Workspace, init_workspace
 from tests.fixtures.inspect_logs.make_logs import committed
-from tests.governance.conftest import make_people
+from tests.governance.conftest import document_lab
 from tests.support.signing import PASSWORD
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "policies" / "process.yaml"
@@ -88,14 +86,7 @@ def lab(
 ) -> Iterator[tuple[str, Workspace, FixedClock, dict[str, Actor]]]:
     clock = FixedClock(START)
     ws = init_workspace(db_url, str(_policy(tmp_path, BARS[request.param])), clock=clock)
-    people = make_people(
-        ws,
-        {"rita": ["rso"], "carl": ["ceo"], "bea": ["board"], "lou": ["ltbt"], "eve": ["evaluator"]},
-    )
-    service.create_model(ws, people["rita"], "m", "fam", "team")
-    service.register_checkpoint(
-        ws, people["rita"], "m", CheckpointSpec(name="c1", step=1, training_flops=1e24)
-    )
+    people = document_lab(ws)
     log = Path(shutil.copy(committed("gate")["wmdp_bio"], tmp_path / "wmdp_bio.eval"))
     ingest_file(ws, people["eve"], log, REF)
     try:
