@@ -9,12 +9,19 @@ outside every package, with no import beyond the standard library, so printing J
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, TypeAlias
 
-__all__ = ["json_default", "to_jsonable"]
+__all__ = ["JsonObject", "JsonValue", "json_default", "to_jsonable"]
+
+JsonValue: TypeAlias = "bool | int | float | str | Sequence[JsonValue] | Mapping[str, JsonValue] | None"
+"""A JSON value as the type checker sees it. Nested arrays and objects are read-only views (``Sequence``,
+``Mapping``), which are covariant: a ``list[str]`` or a ``dict[str, int]`` is one without a copy."""
+JsonObject: TypeAlias = "dict[str, JsonValue]"
+"""A JSON object whose keys the data defines (a policy document, an entry's payload, a response passed
+through). A value with known keys is a dataclass or a ``TypedDict`` instead, so the checker knows them."""
 
 _FIELDS: dict[type, tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] = {}
 """Per dataclass: ((attribute, JSON key) of each field it serialises, in declaration order; its
