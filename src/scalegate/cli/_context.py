@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from scalegate.governance.hooks import Hooks
     from scalegate.workspace import Workspace
 
-__all__ = ["CliState", "actor_of", "state", "workspace_of"]
+__all__ = ["CliState", "actor_of", "close_workspace", "state", "workspace_of"]
 
 
 @dataclass
@@ -52,6 +52,18 @@ def workspace_of(ctx: typer.Context | CliState) -> Workspace:
         st._workspace = open_workspace(st.db)
     assert isinstance(st._workspace, Workspace)
     return st._workspace
+
+
+def close_workspace(ctx: typer.Context | CliState) -> None:
+    """Close the workspace a command opened (its pooled connections: SQLite folds its write-ahead log back
+    into the database file then), if it opened one."""
+    st = state(ctx)
+    if st._workspace is not None:
+        from scalegate.workspace import Workspace
+
+        assert isinstance(st._workspace, Workspace)
+        st._workspace.close()
+        st._workspace = None
 
 
 def actor_of(ctx: typer.Context | CliState) -> Actor:

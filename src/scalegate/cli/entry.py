@@ -8,6 +8,7 @@ goes to the Typer application, which imports only the command group that is invo
 
 from __future__ import annotations
 
+import gc
 import sys
 
 __all__ = ["main"]
@@ -27,6 +28,9 @@ def main() -> None:
 
     code = answer(args)
     if code is not None:
+        # The process ends here. Frozen, the objects it made are not walked once more by the interpreter's
+        # last garbage collection (a tenth of an ingestion's CPU time) before the exit frees them all.
+        gc.freeze()
         raise SystemExit(code)
     from scalegate.cli.app import app
 

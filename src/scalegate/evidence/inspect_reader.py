@@ -28,7 +28,7 @@ from scalegate.evidence.log_shape import check_header, check_summary
 from scalegate.evidence.parsed import DISPERSION_METRICS, ParsedResult, ScorerScores, check_finite
 from scalegate.evidence.types import LogFormat
 from scalegate.extras import requires_extra
-from scalegate.inputs import check_int
+from scalegate.inputs import check_int, uncollected
 from scalegate.inputs import load_json as load_bounded_json
 
 __all__ = [
@@ -68,7 +68,8 @@ def read_inspect_log(path: Path, head: bytes | None = None) -> ParsedResult:
     fmt: LogFormat = "inspect_eval" if is_zip(head) else "inspect_json"
     try:
         try:
-            return _read_eval(path) if fmt == "inspect_eval" else _read_json(path)
+            with uncollected():  # tens of thousands of summaries, none of them cyclic
+                return _read_eval(path) if fmt == "inspect_eval" else _read_json(path)
         except UnknownLog as exc:
             return _read_with_inspect(path, fmt, str(exc))
     except EvidenceError:

@@ -23,13 +23,11 @@ does not settle the estimate (a bootstrap).
 
 from __future__ import annotations
 
-import gc
 import re
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -42,6 +40,7 @@ from scalegate.evidence.quality import ResultFacts, quality_flags
 from scalegate.evidence.service import RecordFacts, _choose, indicator_result, metric_estimate, task_key
 from scalegate.evidence.statistics import BinaryCounts, Estimate
 from scalegate.evidence.types import FlagCode, IndicatorEvidence, IntervalMethod
+from scalegate.inputs import uncollected
 from scalegate.store.models.audit import AuditEntryRow
 from scalegate.store.models.evidence import EvidenceRow, EvidenceScoreRow
 from scalegate.store.models.registry import CheckpointRow, ModelRow
@@ -208,7 +207,7 @@ def _read_series(session: Session, policy: Policy, family: str) -> Series:
 
     missing = {identity: key for identity, key, _ in current if needs_samples(identity, key)}
     if missing:
-        with _no_collection():
+        with uncollected():
             for identity, (fresh, samples) in _load(session, conditions, list(missing)).items():
                 records[identity] = fresh
                 for indicator in by_key.get(missing[identity], []):
@@ -265,20 +264,6 @@ def _read_series(session: Session, policy: Policy, family: str) -> Series:
                 break
         out[indicator.id] = points
     return out
-
-
-@contextmanager
-def _no_collection() -> Iterator[None]:
-    """Pause the cyclic garbage collector while records are decoded: decoding allocates hundreds of
-    thousands of small lists and dicts that form no cycles, and each collection they trigger re-scans the
-    whole heap (it tripled the time of a first read of 2,000 records)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _position(record: _Record, scorer: ScoreSummary) -> int:
