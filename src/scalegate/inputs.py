@@ -113,13 +113,20 @@ def check_depth(value: Any, limit: int = MAX_DEPTH) -> None:
     """``BoundsError`` if ``value`` nests lists and dicts deeper than ``limit``; walked without recursion."""
     if not isinstance(value, dict | list):
         return
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
+    # level by level: one list of the containers at each depth (a log's reductions are thousands of small
+    # dicts, walked here with no tuple per node)
+    level: list[Any] = [value]
+    depth = 1
+    while level:
         if depth > limit:
             raise BoundsError(f"nested deeper than {limit} levels")
-        children = node.values() if isinstance(node, dict) else node
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+        below: list[Any] = []
+        for node in level:
+            below += [
+                c for c in (node.values() if isinstance(node, dict) else node) if isinstance(c, dict | list)
+            ]
+        level = below
+        depth += 1
 
 
 _KINDS = (

@@ -184,4 +184,25 @@ def check_header(header: Any) -> None:
 def check_summary(summary: Any, index: int, *, full: bool = False) -> None:
     """``ValueError`` naming the first field of a sample summary (``full``: a ``.json`` log's sample)
     inspect_ai would refuse."""
+    if not full and _plain_summary(summary):
+        return
     _check(summary, _SAMPLE if full else _SUMMARY, f"sample {index} ")
+
+
+def _plain_summary(summary: Any) -> bool:
+    """Whether a summary has the shape nearly every one has, told by a few exact type tests: each is a case
+    ``_SUMMARY`` accepts, so True means ``_check`` would find nothing wrong (on False it is asked, and
+    judges). A large log has tens of thousands of summaries, each checked field by field otherwise."""
+    if type(summary) is not dict:
+        return False
+    get = summary.get
+    sample_id, epoch, scores = get("id"), get("epoch"), get("scores")
+    error, limit, metadata = get("error"), get("limit"), get("metadata")
+    return (
+        (type(sample_id) is str or type(sample_id) is int)
+        and type(epoch) is int
+        and (scores is None or (type(scores) is dict and all(type(s) is dict for s in scores.values())))
+        and (error is None or type(error) is str)
+        and (limit is None or type(limit) is str)
+        and (metadata is None or type(metadata) is dict)
+    )
