@@ -21,12 +21,18 @@ cases take turns within each round of repeats, so a change in the machine's load
 Goals: ingest at least 10x faster than the full read; within 2x of the raw read (judged on the reader
 process: the CLI process also starts SQLAlchemy and writes the store); memory flat as the log grows.
 
-Last runs (``SCALEGATE_BENCH_REPEATS=3 python -m bench ingest``, 2 cores shared with other work), 5,000
-samples: CLI ingest 1.03-1.05 s against a full read of 9.1-14.8 s as whole processes, 8.7x in the quieter run
-(8.8x in CPU time) and 14.3x in the busier one (12.6x); reader 1.05-1.40x the raw zip read; peak RSS of the
-reader +11.3 MiB from 1,000 to 5,000 samples (raw read +16.3, full read +242). A run in between of the code
-that still defined every table took 1.34 s (7.6x). Of the CLI's CPU time more than half is start-up, most of
-it SQLAlchemy itself; the tables an ingestion defines (about half of them) are about a tenth.
+Last runs (``SCALEGATE_BENCH_INGEST_SIZES=5000 SCALEGATE_BENCH_REPEATS=3 python -m bench ingest``, 2 cores
+shared with other work, load 8-12), 5,000 samples: CLI ingest 3.25 s wall, 0.95 s CPU against a full read of
+48.1 s, 13.5 s CPU: 14.8x (14.2x in CPU time); reader 1.19x the raw zip read in CPU time (2.04x in wall time,
+the busiest moment of that run). Before and after in one run (the CLI of each version and the full read
+taking turns, median of 5): CLI CPU time 0.96 s before, 0.78 s after, 10.2x then 12.7x less than the full
+read's 9.8 s (wall 10.1x then 14.8x). What made the difference is the garbage collector: the CLI command
+imports with it paused and freezes what it loaded (``scalegate.cli.ingest``), the reader decodes a log with it
+paused (``scalegate.inputs.uncollected``), and the process skips the interpreter's last full collection at
+exit (``scalegate.cli.entry``), after closing the workspace. Earlier: 1.03-1.05 s wall, 8.7x in a quieter run
+(8.8x in CPU time); peak RSS of the reader +11.3 MiB from 1,000 to 5,000 samples (raw read +16.3, full read
++242). Of the CLI's CPU time most is start-up, most of that SQLAlchemy itself; the tables an ingestion defines
+(about half of them) are about a tenth.
 """
 
 from __future__ import annotations
