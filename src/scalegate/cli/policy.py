@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from scalegate.cli._context import actor_of, workspace_of
 from scalegate.cli._output import command, console, table
+
+if TYPE_CHECKING:
+    from scalegate.policy.service import BuiltinSummary, PolicyDiffDocument, PolicySummary
 
 policy_app = typer.Typer(help="Inspect, validate and compare policies.", no_args_is_help=True)
 
@@ -36,7 +39,7 @@ def _print_list(rows: list[dict[str, Any]]) -> None:
 @command(render=_print_list)
 def list_policies(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> list[dict[str, Any]]:
+) -> list[BuiltinSummary]:
     """List the built-in policies."""
     import json
 
@@ -44,7 +47,7 @@ def list_policies(
 
     document = indexed()  # the shipped index, while every policy file still has its recorded hash
     if document is not None:
-        rows: list[dict[str, Any]] = json.loads(document)
+        rows: list[BuiltinSummary] = json.loads(document)
         return rows
     from scalegate.policy.service import builtin_summaries
 
@@ -66,7 +69,7 @@ def show(
     return resolve_policy(ref)
 
 
-def _summary_of(policy: Any) -> dict[str, Any]:
+def _summary_of(policy: Any) -> PolicySummary:
     from scalegate.policy.service import policy_summary
 
     return policy_summary(policy)
@@ -129,7 +132,7 @@ def diff(
     old: str = typer.Argument(..., help="Old policy (built-in id or file)."),
     new: str = typer.Argument(..., help="New policy (built-in id or file)."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> dict[str, Any]:
+) -> PolicyDiffDocument:
     """Show what changed between two policy versions, in policy terms."""
     from scalegate.policy import resolve_policy
     from scalegate.policy.service import diff_summary
@@ -137,7 +140,7 @@ def diff(
     return diff_summary(resolve_policy(old), resolve_policy(new))
 
 
-def print_policy_summary(summary: dict[str, Any]) -> None:
+def print_policy_summary(summary: PolicySummary) -> None:
     """Print a policy summary as text."""
     out = console()
     out.print(
@@ -153,13 +156,13 @@ def print_policy_summary(summary: dict[str, Any]) -> None:
     )
     for gate in summary.get("gates", []):
         needs = [
-            f"{what} {', '.join(gate[key])}"
-            for what, key in (
-                ("safeguards", "requires_kinds"),
-                ("decisions", "requires_decisions"),
-                ("obligations", "requires_obligations"),
+            f"{what} {', '.join(values)}"
+            for what, values in (
+                ("safeguards", gate["requires_kinds"]),
+                ("decisions", gate["requires_decisions"]),
+                ("obligations", gate["requires_obligations"]),
             )
-            if gate[key]
+            if values
         ]
         out.print(
             f"Gate {gate['action']}: " + ("; ".join(needs) or "nothing beyond the findings"), markup=False
