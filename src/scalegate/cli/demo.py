@@ -14,6 +14,7 @@ import typer
 from scalegate.cli._output import console, guarded
 
 if TYPE_CHECKING:
+    from scalegate.gate.verdict import VerdictDocument
     from scalegate.testing.demo import DemoState
 
 
@@ -55,7 +56,7 @@ def run_demo(directory: Path, out: Any, *, serve: bool = True, port: int = 8000)
     return state
 
 
-def _verdict(state: DemoState, action: str) -> dict[str, Any]:
+def _verdict(state: DemoState, action: str) -> VerdictDocument:
     from scalegate.gate.service import evaluate_gate
 
     return evaluate_gate(state.workspace, state.ref, action).to_dict()

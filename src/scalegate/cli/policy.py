@@ -10,7 +10,7 @@ from scalegate.cli._context import actor_of, workspace_of
 from scalegate.cli._output import command, console, table
 
 if TYPE_CHECKING:
-    from scalegate.policy.service import BuiltinSummary, PolicyDiffDocument, PolicySummary
+    from scalegate.policy.service import PolicySummary
 
 policy_app = typer.Typer(help="Inspect, validate and compare policies.", no_args_is_help=True)
 
@@ -39,7 +39,7 @@ def _print_list(rows: list[dict[str, Any]]) -> None:
 @command(render=_print_list)
 def list_policies(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> list[BuiltinSummary]:
+) -> list[dict[str, Any]]:
     """List the built-in policies."""
     import json
 
@@ -47,11 +47,11 @@ def list_policies(
 
     document = indexed()  # the shipped index, while every policy file still has its recorded hash
     if document is not None:
-        rows: list[BuiltinSummary] = json.loads(document)
+        rows: list[dict[str, Any]] = json.loads(document)
         return rows
     from scalegate.policy.service import builtin_summaries
 
-    return builtin_summaries()
+    return [dict(summary) for summary in builtin_summaries()]
 
 
 @policy_app.command("show")
@@ -132,12 +132,12 @@ def diff(
     old: str = typer.Argument(..., help="Old policy (built-in id or file)."),
     new: str = typer.Argument(..., help="New policy (built-in id or file)."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> PolicyDiffDocument:
+) -> dict[str, Any]:
     """Show what changed between two policy versions, in policy terms."""
     from scalegate.policy import resolve_policy
     from scalegate.policy.service import diff_summary
 
-    return diff_summary(resolve_policy(old), resolve_policy(new))
+    return dict(diff_summary(resolve_policy(old), resolve_policy(new)))
 
 
 def print_policy_summary(summary: PolicySummary) -> None:
