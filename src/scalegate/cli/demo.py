@@ -6,6 +6,7 @@ and serving the dashboard belong to this door.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -83,7 +84,7 @@ def _report(state: DemoState, stage: str, out: Any) -> None:
     if stage == "evaluate":
         from scalegate.cli.assessment import print_assessment
 
-        print_assessment(assess(ws, state.ref).to_dict())
+        print_assessment(dict(assess(ws, state.ref).to_dict()))
     for action in ("continue-training", "deploy-external"):
         verdict = _verdict(state, action)
         state.verdicts.append((stage, verdict))
@@ -117,8 +118,10 @@ def _print_family(state: DemoState, out: Any) -> None:
 
     ws = state.workspace
     summary = scaling_summary(ws, "aurora")
-    fit = summary.get("fit") or {}
+    fit = summary["fit"] or {}
     params = fit.get("params") or fit
+    if not isinstance(params, Mapping):
+        params = fit
     out.print(
         f"Scaling law of the baseline recipe: L(C) = {params.get('E', 0):.3f} + {params.get('A', 0):.1f}"
         f"·C^-{params.get('alpha', 0):.3f}"

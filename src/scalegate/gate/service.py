@@ -213,7 +213,7 @@ def _trigger_reasons(
     out = []
     for firing in assessment.fired:
         due = firing.deadline
-        data = firing.to_dict()
+        data = dict(firing.to_dict())
         text = f"comprehensive assessment due: {firing.text or firing.trigger}"
         if due and due <= now:
             text += f"; deadline {due.date()} has passed without a completed assessment"
