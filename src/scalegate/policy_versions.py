@@ -17,7 +17,7 @@ from sqlalchemy import select
 from scalegate.context import reading, verified_policy
 from scalegate.errors import NotFoundError
 from scalegate.policy import Policy
-from scalegate.policy.service import diff_summary
+from scalegate.policy.service import PolicyDiffDocument, diff_summary
 from scalegate.store.models.workspace import PolicyVersionRow
 
 if TYPE_CHECKING:
@@ -80,7 +80,9 @@ def policy_version(where: Workspace | Context, version_id: int) -> PolicyVersion
         return _of(row)
 
 
-def version_diff(where: Workspace | Context, version_id: int, against: int | None = None) -> dict[str, Any]:
+def version_diff(
+    where: Workspace | Context, version_id: int, against: int | None = None
+) -> PolicyDiffDocument:
     """What changed from ``against`` (default: the version ``version_id`` supersedes) to ``version_id``, in
     policy terms; both documents are hash-checked first."""
     with reading(where) as ctx:

@@ -14,7 +14,7 @@ where higher is more capable (mirrored for lower):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypedDict
 
 from scalegate.policy import Indicator, Policy, Threshold
 
@@ -22,7 +22,9 @@ __all__ = [
     "EvidenceLike",
     "FindingState",
     "IndicatorFinding",
+    "IndicatorFindingDocument",
     "ThresholdFinding",
+    "ThresholdFindingDocument",
     "classify_indicator",
     "combine_threshold",
     "threshold_findings",
@@ -65,6 +67,42 @@ class EvidenceLike(Protocol):
     def flags(self) -> Any: ...
 
 
+class IndicatorFindingDocument(TypedDict):
+    """An indicator's finding as JSON (``IndicatorFinding.to_dict``): its fields."""
+
+    indicator_id: str
+    threshold_id: str
+    state: FindingState
+    reason: str
+    clause: str
+    direction: str
+    threshold: float | None
+    alert: float | None
+    estimate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    confidence_level: float | None
+    n_samples: int | None
+    min_samples: int | None
+    evidence_id: int | None
+    sha256: str | None
+    flags: list[dict[str, str]]
+    example: bool
+
+
+class ThresholdFindingDocument(TypedDict):
+    """A threshold's finding as JSON (``ThresholdFinding.to_dict``): its fields, its indicators last."""
+
+    threshold_id: str
+    status: str
+    state: FindingState
+    ruled_out: bool
+    reason: str
+    clause: str
+    ruled_out_by: str | None
+    indicators: list[IndicatorFindingDocument]
+
+
 @dataclass(frozen=True)
 class IndicatorFinding:
     """One indicator's finding with every number that decided it."""
@@ -88,8 +126,27 @@ class IndicatorFinding:
     flags: list[dict[str, str]] = field(default_factory=list)
     example: bool = False
 
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+    def to_dict(self) -> IndicatorFindingDocument:
+        return {
+            "indicator_id": self.indicator_id,
+            "threshold_id": self.threshold_id,
+            "state": self.state,
+            "reason": self.reason,
+            "clause": self.clause,
+            "direction": self.direction,
+            "threshold": self.threshold,
+            "alert": self.alert,
+            "estimate": self.estimate,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "confidence_level": self.confidence_level,
+            "n_samples": self.n_samples,
+            "min_samples": self.min_samples,
+            "evidence_id": self.evidence_id,
+            "sha256": self.sha256,
+            "flags": self.flags,
+            "example": self.example,
+        }
 
 
 @dataclass(frozen=True)
@@ -110,10 +167,17 @@ class ThresholdFinding:
     def cannot_rule_out(self) -> bool:
         return not self.ruled_out
 
-    def to_dict(self) -> dict[str, Any]:
-        out = {k: v for k, v in self.__dict__.items() if k != "indicators"}
-        out["indicators"] = [i.to_dict() for i in self.indicators]
-        return out
+    def to_dict(self) -> ThresholdFindingDocument:
+        return {
+            "threshold_id": self.threshold_id,
+            "status": self.status,
+            "state": self.state,
+            "ruled_out": self.ruled_out,
+            "reason": self.reason,
+            "clause": self.clause,
+            "ruled_out_by": self.ruled_out_by,
+            "indicators": [i.to_dict() for i in self.indicators],
+        }
 
 
 def classify_indicator(

@@ -24,8 +24,8 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 from scalegate.evidence.series import audit_root, clear_series_cache, family_series
 
@@ -85,6 +85,41 @@ class Reach:
     reason: str | None = None
 
 
+class ForecastPointDocument(TypedDict):
+    """An observed point of a forecast, as JSON."""
+
+    checkpoint: str
+    effective_compute: float
+    estimate: float
+
+
+class ReachDocument(TypedDict):
+    """When a fit reaches one value, as JSON (``Reach``'s fields)."""
+
+    effective_compute: float | None
+    earliest_effective_compute: float | None
+    latest_effective_compute: float | None
+    ratio: float | None
+    earliest_ratio: float | None
+    latest_ratio: float | None
+    reason: str | None
+
+
+class ForecastDocument(TypedDict):
+    """A forecast as JSON (``Forecast.to_dict``): its fields, points and reaches spelled out."""
+
+    indicator_id: str
+    ok: bool
+    reason: str
+    fit: FitKind | None
+    slope: float | None
+    intercept: float | None
+    points: list[ForecastPointDocument]
+    current_effective_compute: float | None
+    reach: dict[str, ReachDocument]
+    band: list[dict[str, float]]
+
+
 @dataclass(frozen=True)
 class Forecast:
     """A fitted trend, or the reason there is none."""
@@ -103,11 +138,33 @@ class Forecast:
     band: list[dict[str, float]] = field(default_factory=list)
     """Fitted curve with its prediction band, for plots."""
 
-    def to_dict(self) -> dict[str, Any]:
-        out = dict(self.__dict__)
-        out["points"] = [p.__dict__ for p in self.points]
-        out["reach"] = {name: asdict(r) for name, r in self.reach.items()}
-        return out
+    def to_dict(self) -> ForecastDocument:
+        return {
+            "indicator_id": self.indicator_id,
+            "ok": self.ok,
+            "reason": self.reason,
+            "fit": self.fit,
+            "slope": self.slope,
+            "intercept": self.intercept,
+            "points": [
+                {"checkpoint": p.checkpoint, "effective_compute": p.effective_compute, "estimate": p.estimate}
+                for p in self.points
+            ],
+            "current_effective_compute": self.current_effective_compute,
+            "reach": {
+                name: {
+                    "effective_compute": r.effective_compute,
+                    "earliest_effective_compute": r.earliest_effective_compute,
+                    "latest_effective_compute": r.latest_effective_compute,
+                    "ratio": r.ratio,
+                    "earliest_ratio": r.earliest_ratio,
+                    "latest_ratio": r.latest_ratio,
+                    "reason": r.reason,
+                }
+                for name, r in self.reach.items()
+            },
+            "band": self.band,
+        }
 
 
 @functools.lru_cache(maxsize=256)

@@ -8,12 +8,40 @@ comprehensive assessment instead. ``expected`` mappings (RSP's CBRN-4 -> ASL-4) 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from scalegate.assessment.findings import ThresholdFinding
+from scalegate.jsonable import JsonObject
 from scalegate.policy import Policy
 
-__all__ = ["RequiredLevel", "Requirements", "required_levels"]
+__all__ = [
+    "RequiredLevel",
+    "RequiredLevelDocument",
+    "Requirements",
+    "RequirementsDocument",
+    "required_levels",
+]
+
+
+class RequiredLevelDocument(TypedDict):
+    """A required level as JSON (``RequiredLevel.to_dict``): its fields."""
+
+    kind: str
+    level: str
+    rank: int
+    because: list[str]
+    clauses: list[str]
+    expected_only: bool
+    criteria_published: bool
+
+
+class RequirementsDocument(TypedDict):
+    """The requirements as JSON (``Requirements.to_dict``); ``checkpoint_work`` as its rules state it."""
+
+    levels: dict[str, RequiredLevelDocument]
+    affirmative_case_for: list[str]
+    comprehensive_assessment_for: list[str]
+    checkpoint_work: list[JsonObject]
 
 
 @dataclass(frozen=True)
@@ -29,8 +57,16 @@ class RequiredLevel:
     expected_only: bool = False
     criteria_published: bool = True
 
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+    def to_dict(self) -> RequiredLevelDocument:
+        return {
+            "kind": self.kind,
+            "level": self.level,
+            "rank": self.rank,
+            "because": self.because,
+            "clauses": self.clauses,
+            "expected_only": self.expected_only,
+            "criteria_published": self.criteria_published,
+        }
 
 
 @dataclass(frozen=True)
@@ -45,7 +81,7 @@ class Requirements:
     def level_of(self, kind: str) -> RequiredLevel | None:
         return self.levels.get(kind)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> RequirementsDocument:
         return {
             "levels": {k: v.to_dict() for k, v in self.levels.items()},
             "affirmative_case_for": self.affirmative_case_for,

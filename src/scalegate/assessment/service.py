@@ -17,14 +17,25 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
-from scalegate.assessment.findings import EvidenceLike, ThresholdFinding, threshold_findings
-from scalegate.assessment.forecast import Forecast, family_forecasts
-from scalegate.assessment.requirements import RequiredLevel, Requirements, required_levels
+from scalegate.assessment.findings import (
+    EvidenceLike,
+    ThresholdFinding,
+    ThresholdFindingDocument,
+    threshold_findings,
+)
+from scalegate.assessment.forecast import Forecast, ForecastDocument, family_forecasts
+from scalegate.assessment.requirements import (
+    RequiredLevel,
+    RequiredLevelDocument,
+    Requirements,
+    RequirementsDocument,
+    required_levels,
+)
 from scalegate.audit.log import log_size
 from scalegate.canonical import digest
 from scalegate.context import Context, reading
@@ -33,9 +44,15 @@ from scalegate.evidence.series import checkpoint_evidence, checkpoints_evidence
 from scalegate.evidence.types import QualityFlag
 from scalegate.governance.decisions import DecisionStatus, decision_status, status_of
 from scalegate.governance.notifications import government_notice_sent
-from scalegate.jsonable import to_jsonable
+from scalegate.jsonable import JsonObject, to_jsonable
 from scalegate.registry.lookup import get_model, resolve_checkpoint
-from scalegate.registry.triggers import TriggerFiring, as_recorded, evaluate_triggers, evaluate_triggers_many
+from scalegate.registry.triggers import (
+    TriggerDocument,
+    TriggerFiring,
+    as_recorded,
+    evaluate_triggers,
+    evaluate_triggers_many,
+)
 from scalegate.safeguards.service import StandardStatus, standard_status
 from scalegate.store.models.assessments import AssessmentRow
 from scalegate.store.models.evidence import EvidenceBlobChunkRow, EvidenceBlobRow, EvidenceRow
@@ -47,8 +64,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Assessment",
+    "AssessmentDocument",
     "Basis",
     "CheckpointInfo",
+    "CheckpointInfoDocument",
     "PolicyIdentity",
     "RequiredStandard",
     "assess",
@@ -67,6 +86,24 @@ evidence set; safeguards determinations are about a standard, not a checkpoint).
 def checkpoint_subject(checkpoint_id: int) -> str:
     """The decision subject of a checkpoint's capability determination and affirmative case."""
     return f"checkpoint:{checkpoint_id}"
+
+
+class CheckpointInfoDocument(TypedDict):
+    """The assessed checkpoint as JSON (``CheckpointInfo.to_dict``): its fields, then its reference."""
+
+    id: int
+    model: str
+    family: str
+    name: str
+    step: int | None
+    stage: str
+    training_flops: float | None
+    recorded_at: str
+    effective_compute: float | None
+    effective_compute_low: float | None
+    effective_compute_high: float | None
+    effective_compute_method: str | None
+    ref: str
 
 
 @dataclass(frozen=True)
@@ -107,11 +144,22 @@ class CheckpointInfo:
             effective_compute_method=row.effective_compute_method,
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        out = dataclasses.asdict(self)
-        out["ref"] = self.ref
-        out["recorded_at"] = self.recorded_at.isoformat()
-        return out
+    def to_dict(self) -> CheckpointInfoDocument:
+        return {
+            "id": self.id,
+            "model": self.model,
+            "family": self.family,
+            "name": self.name,
+            "step": self.step,
+            "stage": self.stage,
+            "training_flops": self.training_flops,
+            "recorded_at": self.recorded_at.isoformat(),
+            "effective_compute": self.effective_compute,
+            "effective_compute_low": self.effective_compute_low,
+            "effective_compute_high": self.effective_compute_high,
+            "effective_compute_method": self.effective_compute_method,
+            "ref": self.ref,
+        }
 
 
 @dataclass(frozen=True)
@@ -134,6 +182,56 @@ class PolicyIdentity:
     content_hash: str
 
 
+class RequiredStandardDocument(TypedDict):
+    """A required level and its standard's status as JSON (``RequiredStandard.to_dict``): the level, then
+    the keys of ``StandardStatus.to_dict``."""
+
+    required: RequiredLevelDocument
+    kind: str
+    level: str
+    met: bool
+    criteria: list[JsonObject]
+    gaps: list[str]
+    reasons: list[dict[str, str]]
+    evidence_digest: str
+    determination: JsonObject | None
+    valid_until: str | None
+
+
+class PolicyDocument(TypedDict):
+    """The policy version an assessment was made under, as JSON."""
+
+    id: str
+    version: str
+    content_hash: str
+
+
+class BasisDocument(TypedDict):
+    """Whose results an assessment's findings rest on, as JSON."""
+
+    checkpoint: str
+    carried_over: bool
+    reason: str
+
+
+class AssessmentDocument(TypedDict):
+    """An assessment as the doors show it (``Assessment.to_dict``)."""
+
+    ref: str
+    assessed_at: str
+    policy: PolicyDocument
+    checkpoint: CheckpointInfoDocument
+    basis: BasisDocument
+    triggers: list[TriggerDocument]
+    findings: list[ThresholdFindingDocument]
+    requirements: RequirementsDocument
+    forecasts: list[ForecastDocument]
+    safeguards: dict[str, RequiredStandardDocument]
+    determination: JsonObject | None
+    bound_state: dict[str, str]
+    errors: list[str]
+
+
 @dataclass(frozen=True)
 class RequiredStandard:
     """A required level of one kind and the status of its standard."""
@@ -141,8 +239,20 @@ class RequiredStandard:
     required: RequiredLevel
     status: StandardStatus
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"required": self.required.to_dict(), **self.status.to_dict()}
+    def to_dict(self) -> RequiredStandardDocument:
+        status = self.status.to_dict()
+        return {
+            "required": self.required.to_dict(),
+            "kind": status["kind"],
+            "level": status["level"],
+            "met": status["met"],
+            "criteria": status["criteria"],
+            "gaps": status["gaps"],
+            "reasons": status["reasons"],
+            "evidence_digest": status["evidence_digest"],
+            "determination": status["determination"],
+            "valid_until": status["valid_until"],
+        }
 
 
 @dataclass
@@ -186,12 +296,16 @@ class Assessment:
     def fired(self) -> list[TriggerFiring]:
         return [t for t in self.triggers if t.fired]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> AssessmentDocument:
         """The assessment as the doors show it (JSON)."""
         return {
             "ref": self.ref,
             "assessed_at": self.assessed_at.isoformat(),
-            "policy": dataclasses.asdict(self.policy),
+            "policy": {
+                "id": self.policy.id,
+                "version": self.policy.version,
+                "content_hash": self.policy.content_hash,
+            },
             "checkpoint": self.checkpoint.to_dict(),
             "basis": {
                 "checkpoint": self.basis.checkpoint,

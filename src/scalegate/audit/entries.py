@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from sqlalchemy import func, select
 
 from scalegate.audit.log import log_size, within
 from scalegate.errors import NotFoundError
+from scalegate.jsonable import JsonObject
 from scalegate.store.models.audit import AuditEntryRow
 
 if TYPE_CHECKING:
@@ -27,10 +28,23 @@ if TYPE_CHECKING:
 
     from scalegate.workspace import Workspace
 
-__all__ = ["SEAL_KEY", "Entry", "EntryPage", "entry", "page", "recent_entries"]
+__all__ = ["SEAL_KEY", "Entry", "EntryDocument", "EntryPage", "entry", "page", "recent_entries"]
 
 SEAL_KEY = "seal"
 """Key of entry data marking a sealed entry: ``{"open_to": [roles], "closed_to": role, "nonce": hex}``."""
+
+
+class EntryDocument(TypedDict):
+    """An entry as the doors show it (``Entry.to_dict``); ``data`` is what its change recorded."""
+
+    seq: int
+    at: str | None
+    event: str
+    subject: str
+    actor: str
+    data: JsonObject
+    leaf_hash: str
+    sealed: bool
 
 
 @dataclass(frozen=True)
@@ -49,7 +63,7 @@ class Entry:
     """Shown as its hash commitment only (``sealed_view``)."""
 
     @property
-    def seal(self) -> dict[str, Any] | None:
+    def seal(self) -> JsonObject | None:
         """The entry's seal, if its body carries one."""
         found = self.data.get(SEAL_KEY)
         return found if isinstance(found, dict) else None
@@ -60,7 +74,7 @@ class Entry:
         commitment = {"sealed": True, "commitment": self.leaf_hash}
         return Entry(self.seq, None, "sealed", "sealed", "sealed", commitment, self.leaf_hash, sealed=True)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> EntryDocument:
         return {
             "seq": self.seq,
             "at": self.at,

@@ -21,7 +21,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, TypedDict
 
 from sqlalchemy import select
 
@@ -31,7 +31,7 @@ from scalegate.audit.keys import KeyInfo
 from scalegate.audit.log import log_size
 from scalegate.audit.merkle import TreeBuilder
 from scalegate.audit.replay import BATCH, _body_bytes
-from scalegate.audit.tree_heads import TreeHead, _all, sign_tree_head
+from scalegate.audit.tree_heads import TreeHead, TreeHeadDocument, _all, sign_tree_head
 from scalegate.canonical import canonical_json
 from scalegate.errors import ConflictError, ScalegateError
 from scalegate.store.models.audit import AuditEntryRow, AuditKeyRow
@@ -41,12 +41,23 @@ if TYPE_CHECKING:
 
     from scalegate.workspace import Workspace
 
-__all__ = ["EXPORT_FORMAT", "ExportResult", "export_log"]
+__all__ = ["EXPORT_FORMAT", "ExportDocument", "ExportResult", "export_log"]
 
 EXPORT_FORMAT = "scalegate-audit-export/v1"
 """The ``format`` of ``manifest.json`` (``scalegate.audit.offline`` checks for the same string)."""
 
 VERIFIER_NAME = "verify_offline.py"
+
+
+class ExportDocument(TypedDict):
+    """An export's result as JSON (``ExportResult.to_dict``)."""
+
+    directory: str
+    size: int
+    root: str
+    files: dict[str, str]
+    checkpoint: TreeHeadDocument | None
+    notes: list[str]
 
 
 @dataclass(frozen=True)
@@ -60,7 +71,7 @@ class ExportResult:
     checkpoint: TreeHead | None
     notes: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ExportDocument:
         return {
             "directory": str(self.directory),
             "size": self.size,

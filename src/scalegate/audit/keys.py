@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from hashlib import sha256
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
@@ -58,6 +58,26 @@ KEY_DIR_ENV = "SCALEGATE_AUDIT_KEY_DIR"
 """Environment variable naming the directory of private signing keys."""
 
 
+class KeyDocument(TypedDict):
+    """A public signing key as JSON (``KeyInfo.to_dict``): raw key in hex and as PEM."""
+
+    key_id: str
+    algorithm: str
+    public_key: str
+    public_key_pem: str
+    created_at: str
+    retired_at: str | None
+    active: bool
+
+
+class KeyEntryData(TypedDict):
+    """The data of the audit entry that records a new signing key."""
+
+    key_id: str
+    algorithm: str
+    public_key: str
+
+
 @dataclass(frozen=True)
 class KeyInfo:
     """A public signing key as stored: id, raw key, when it was created and (if so) retired."""
@@ -76,7 +96,7 @@ class KeyInfo:
     def pem(self) -> str:
         return public_key_pem(self.public_key)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> KeyDocument:
         return {
             "key_id": self.key_id,
             "algorithm": self.algorithm,
@@ -193,7 +213,8 @@ def new_key(workspace: Workspace, session: Session) -> tuple[AuditKeyRow, Ed2551
     return row, private
 
 
-def key_data(row: AuditKeyRow) -> dict[str, Any]:
+def key_data(row: AuditKeyRow) -> KeyEntryData:
+    """What the entry recording a new key says of it (``audit.key_created``, ``audit.key_rotated``)."""
     return {"key_id": row.key_id, "algorithm": row.algorithm, "public_key": bytes(row.public_key).hex()}
 
 
@@ -206,7 +227,7 @@ def ensure_signing_key(
         return row, load_private_key(workspace, row.key_id)
     row, private = new_key(workspace, session)
     workspace.record(
-        session, actor, "audit.key_created", f"audit-key:{row.key_id}", key_data(row), rows=[row]
+        session, actor, "audit.key_created", f"audit-key:{row.key_id}", dict(key_data(row)), rows=[row]
     )
     return row, private
 

@@ -41,7 +41,7 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 __all__ = [
     "CHECKPOINT_FORMAT",
@@ -79,6 +79,29 @@ class OfflineProblem:
         return f"{', '.join(where) or 'export'}: {self.kind}: {self.message}"
 
 
+class OfflineProblemDocument(TypedDict):
+    """One problem of an offline verification, as JSON."""
+
+    kind: str
+    message: str
+    seq: int | None
+    checkpoint: int | None
+
+
+class OfflineReportDocument(TypedDict):
+    """An offline verification as JSON (``OfflineReport.to_dict``, ``--json``)."""
+
+    ok: bool
+    entries: int
+    root: str
+    covered_by_checkpoints: int
+    checkpoints_verified: int
+    trusted_keys: list[str]
+    signatures_verified: int
+    sealed_entries: int
+    problems: list[OfflineProblemDocument]
+
+
 @dataclass
 class OfflineReport:
     """The verdict on an export."""
@@ -98,7 +121,7 @@ class OfflineReport:
     def ok(self) -> bool:
         return not self.problems
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> OfflineReportDocument:
         return {
             "ok": self.ok,
             "entries": self.entries,

@@ -10,7 +10,7 @@ re-hashed first, so a proof is never issued for an entry whose body no longer ma
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,7 +23,7 @@ from scalegate.audit.merkle import (
     verify_consistency,
     verify_inclusion,
 )
-from scalegate.audit.tree_heads import TreeHead
+from scalegate.audit.tree_heads import TreeHead, TreeHeadDocument
 from scalegate.canonical import leaf_hash
 from scalegate.errors import InputError, IntegrityError
 from scalegate.store.models.audit import AuditCheckpointRow, AuditEntryRow
@@ -31,7 +31,40 @@ from scalegate.store.models.audit import AuditCheckpointRow, AuditEntryRow
 if TYPE_CHECKING:
     from scalegate.workspace import Workspace
 
-__all__ = ["ConsistencyProof", "InclusionProof", "consistency_proof", "inclusion_proof"]
+__all__ = [
+    "ConsistencyProof",
+    "ConsistencyProofDocument",
+    "InclusionProof",
+    "InclusionProofDocument",
+    "consistency_proof",
+    "inclusion_proof",
+]
+
+
+class InclusionProofDocument(TypedDict):
+    """An inclusion proof as JSON, hashes in hex, with whether it verified."""
+
+    seq: int
+    tree_size: int
+    leaf_hash: str
+    body: str | None
+    root: str
+    audit_path: list[str]
+    checkpoint: TreeHeadDocument | None
+    verified: bool
+
+
+class ConsistencyProofDocument(TypedDict):
+    """A consistency proof as JSON, hashes in hex, with whether it verified."""
+
+    old_size: int
+    new_size: int
+    old_root: str
+    new_root: str
+    consistency_path: list[str]
+    old_checkpoint: TreeHeadDocument | None
+    new_checkpoint: TreeHeadDocument | None
+    verified: bool
 
 
 @dataclass(frozen=True)
@@ -52,7 +85,7 @@ class InclusionProof:
         body_ok = self.body is None or leaf_hash(self.body.encode("utf-8")) == self.leaf
         return body_ok and verify_inclusion(self.leaf, self.seq, self.size, self.path, self.root)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> InclusionProofDocument:
         return {
             "seq": self.seq,
             "tree_size": self.size,
@@ -80,7 +113,7 @@ class ConsistencyProof:
     def verify(self) -> bool:
         return verify_consistency(self.old_size, self.new_size, self.old_root, self.new_root, self.path)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ConsistencyProofDocument:
         return {
             "old_size": self.old_size,
             "new_size": self.new_size,

@@ -7,16 +7,16 @@ key ``rows`` in entry data is reserved for these references.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import Table
 
-from scalegate.store.base import Base
+from scalegate.store.base import Base, RowRef
 
 __all__ = ["deleted_row_ref"]
 
 
-def deleted_row_ref(row: Base) -> dict[str, Any]:
+def deleted_row_ref(row: Base) -> RowRef:
     """The reference recording that a change deleted ``row``, for ``data["rows"]`` of that change's entry.
 
     Call it before the delete is flushed (the primary key is read from the row).

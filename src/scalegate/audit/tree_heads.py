@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -117,6 +117,21 @@ class Rotation:
     note: str | None = None
 
 
+class TreeHeadDocument(TypedDict):
+    """A signed checkpoint as JSON (``TreeHead.to_dict``): hex root and signature, and its signed text."""
+
+    id: int
+    origin: str
+    size: int
+    root: str
+    time: str
+    key_id: str
+    signature: str
+    created_by: str
+    format: str
+    text: str
+
+
 @dataclass(frozen=True)
 class TreeHead:
     """A stored signed tree head."""
@@ -159,7 +174,7 @@ class TreeHead:
             version=self.format,
         )
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> TreeHeadDocument:
         return {
             "id": self.id,
             "origin": self.origin,

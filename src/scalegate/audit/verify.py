@@ -24,7 +24,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -43,13 +43,14 @@ from scalegate.audit.times import check_times
 from scalegate.audit.tree_heads import (
     LEGACY_FORMAT,
     TreeHead,
+    TreeHeadDocument,
     _all,
     log_origin,
     sign_tree_head,
     signature_valid,
 )
 from scalegate.errors import ScalegateError
-from scalegate.jsonable import to_jsonable
+from scalegate.jsonable import JsonObject, to_jsonable
 from scalegate.store.models import every_table
 from scalegate.store.models.audit import AuditHeadRow, AuditKeyRow
 
@@ -76,6 +77,26 @@ class TableReport:
         return f"{self.table}: {self.kind} ({self.how}){counted}: {state}"
 
 
+class VerifyDocument(TypedDict):
+    """A verification run as JSON (``VerifyReport.to_dict``); problems and coverage as ``to_jsonable`` writes
+    their dataclasses."""
+
+    ok: bool
+    entries: int
+    root: str
+    bytes_hashed: int
+    checkpoints_checked: int
+    rows_checked: int
+    tables: list[str]
+    problems: list[JsonObject]
+    checkpoint: TreeHeadDocument | None
+    notes: list[str]
+    seconds: float
+    coverage: list[JsonObject]
+    files_checked: int | None
+    blob_bytes: int
+
+
 @dataclass
 class VerifyReport:
     """What ``verify`` found: ``ok`` only when ``problems`` is empty."""
@@ -98,7 +119,7 @@ class VerifyReport:
     """Stored evidence files re-hashed (None: skipped with ``blobs=False``)."""
     blob_bytes: int = 0
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> VerifyDocument:
         return {
             "ok": self.ok,
             "entries": self.entries,

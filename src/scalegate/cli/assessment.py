@@ -29,7 +29,7 @@ def assess_command(
     """Show a checkpoint's triggers, findings, forecast, required levels and safeguard gaps."""
     from scalegate.assessment.service import assess
 
-    return assess(workspace_of(ctx), ref).to_dict()
+    return dict(assess(workspace_of(ctx), ref).to_dict())
 
 
 def print_assessment(result: dict[str, Any]) -> None:

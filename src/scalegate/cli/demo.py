@@ -6,6 +6,7 @@ and serving the dashboard belong to this door.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ import typer
 from scalegate.cli._output import console, guarded
 
 if TYPE_CHECKING:
+    from scalegate.gate.verdict import VerdictDocument
     from scalegate.testing.demo import DemoState
 
 
@@ -55,7 +57,7 @@ def run_demo(directory: Path, out: Any, *, serve: bool = True, port: int = 8000)
     return state
 
 
-def _verdict(state: DemoState, action: str) -> dict[str, Any]:
+def _verdict(state: DemoState, action: str) -> VerdictDocument:
     from scalegate.gate.service import evaluate_gate
 
     return evaluate_gate(state.workspace, state.ref, action).to_dict()
@@ -82,7 +84,7 @@ def _report(state: DemoState, stage: str, out: Any) -> None:
     if stage == "evaluate":
         from scalegate.cli.assessment import print_assessment
 
-        print_assessment(assess(ws, state.ref).to_dict())
+        print_assessment(dict(assess(ws, state.ref).to_dict()))
     for action in ("continue-training", "deploy-external"):
         verdict = _verdict(state, action)
         state.verdicts.append((stage, verdict))
@@ -116,8 +118,10 @@ def _print_family(state: DemoState, out: Any) -> None:
 
     ws = state.workspace
     summary = scaling_summary(ws, "aurora")
-    fit = summary.get("fit") or {}
+    fit = summary["fit"] or {}
     params = fit.get("params") or fit
+    if not isinstance(params, Mapping):
+        params = fit
     out.print(
         f"Scaling law of the baseline recipe: L(C) = {params.get('E', 0):.3f} + {params.get('A', 0):.1f}"
         f"·C^-{params.get('alpha', 0):.3f}"

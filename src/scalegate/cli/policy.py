@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from scalegate.cli._context import actor_of, workspace_of
 from scalegate.cli._output import command, console, table
+
+if TYPE_CHECKING:
+    from scalegate.policy.service import PolicySummary
 
 policy_app = typer.Typer(help="Inspect, validate and compare policies.", no_args_is_help=True)
 
@@ -48,7 +51,7 @@ def list_policies(
         return rows
     from scalegate.policy.service import builtin_summaries
 
-    return builtin_summaries()
+    return [dict(summary) for summary in builtin_summaries()]
 
 
 @policy_app.command("show")
@@ -66,7 +69,7 @@ def show(
     return resolve_policy(ref)
 
 
-def _summary_of(policy: Any) -> dict[str, Any]:
+def _summary_of(policy: Any) -> PolicySummary:
     from scalegate.policy.service import policy_summary
 
     return policy_summary(policy)
@@ -134,10 +137,10 @@ def diff(
     from scalegate.policy import resolve_policy
     from scalegate.policy.service import diff_summary
 
-    return diff_summary(resolve_policy(old), resolve_policy(new))
+    return dict(diff_summary(resolve_policy(old), resolve_policy(new)))
 
 
-def print_policy_summary(summary: dict[str, Any]) -> None:
+def print_policy_summary(summary: PolicySummary) -> None:
     """Print a policy summary as text."""
     out = console()
     out.print(
@@ -153,13 +156,13 @@ def print_policy_summary(summary: dict[str, Any]) -> None:
     )
     for gate in summary.get("gates", []):
         needs = [
-            f"{what} {', '.join(gate[key])}"
-            for what, key in (
-                ("safeguards", "requires_kinds"),
-                ("decisions", "requires_decisions"),
-                ("obligations", "requires_obligations"),
+            f"{what} {', '.join(values)}"
+            for what, values in (
+                ("safeguards", gate["requires_kinds"]),
+                ("decisions", gate["requires_decisions"]),
+                ("obligations", gate["requires_obligations"]),
             )
-            if gate[key]
+            if values
         ]
         out.print(
             f"Gate {gate['action']}: " + ("; ".join(needs) or "nothing beyond the findings"), markup=False

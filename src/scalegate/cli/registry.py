@@ -254,7 +254,7 @@ def checkpoint_add(
         "weights": _pairs(weight, "--weight"),
     }
     spec = validated(CheckpointSpec, data, "checkpoint")
-    return service.register_checkpoint(workspace_of(ctx), actor_of(ctx), model, spec).to_dict()
+    return dict(service.register_checkpoint(workspace_of(ctx), actor_of(ctx), model, spec).to_dict())
 
 
 @checkpoint_app.command("list")
@@ -270,7 +270,7 @@ def checkpoint_list(
 
 def _print_status(status: CheckpointStatus) -> None:
     _checkpoint_table([status.checkpoint])
-    _trigger_table([f.to_dict() for f in status.triggers])
+    _trigger_table([dict(f.to_dict()) for f in status.triggers])
 
 
 @checkpoint_app.command("show")
@@ -326,7 +326,7 @@ def checkpoint_stage(
     """Move a checkpoint to another stage and re-evaluate its triggers."""
     from scalegate.registry import service
 
-    return service.set_stage(workspace_of(ctx), actor_of(ctx), ref, stage).to_dict()  # type: ignore[arg-type]
+    return dict(service.set_stage(workspace_of(ctx), actor_of(ctx), ref, stage).to_dict())  # type: ignore[arg-type]
 
 
 # -- scaling -------------------------------------------------------------------------------------------------
@@ -374,7 +374,7 @@ def scaling_fit(
     report = fits.fit_family(
         ws, actor_of(ctx), family, refs, weights=_pairs(weight, "--weight"), source=source
     )
-    return report.to_dict()
+    return dict(report.to_dict())
 
 
 def _print_scaling(summary: dict[str, Any]) -> None:
@@ -410,7 +410,7 @@ def scaling_show(
     """Show the family's fit, its curve and where each checkpoint sits on it."""
     from scalegate.registry.fits import scaling_summary
 
-    return scaling_summary(workspace_of(ctx), family)
+    return dict(scaling_summary(workspace_of(ctx), family))
 
 
 # -- assessments ---------------------------------------------------------------------------------------------

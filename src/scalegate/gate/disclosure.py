@@ -10,9 +10,11 @@ which it holds.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
-__all__ = ["PUBLIC_FIELDS", "public_verdict"]
+from scalegate.jsonable import JsonValue
+
+__all__ = ["PUBLIC_FIELDS", "PublicVerdict", "public_verdict"]
 
 PUBLIC_FIELDS = ("ref", "action", "outcome", "exit_code", "decided_at", "policy", "required")
 """Fields of a verdict document that the public summary also publishes."""
@@ -20,10 +22,41 @@ PUBLIC_FIELDS = ("ref", "action", "outcome", "exit_code", "decided_at", "policy"
 WITHHELD_NOTE = "reasons withheld: sign in or send an API token (Authorization: Bearer ...) to read them"
 
 
-def public_verdict(document: dict[str, Any]) -> dict[str, Any]:
-    """The public view of a verdict document (``Verdict.to_dict()``): the public fields, the lists a client
-    expects present but empty, and ``public: true`` with a note saying how to read the rest."""
-    view: dict[str, Any] = {key: document.get(key) for key in PUBLIC_FIELDS}
-    view.update({"restrictions": [], "reasons": [], "errors": [], "valid_until": None, "public": True})
-    view["note"] = WITHHELD_NOTE
-    return view
+class PublicVerdict(TypedDict):
+    """A verdict document as a caller without credentials reads it: the ``PUBLIC_FIELDS`` as the document
+    has them, the withheld lists empty, ``public: true`` and how to read the rest."""
+
+    ref: JsonValue
+    action: JsonValue
+    outcome: JsonValue
+    exit_code: JsonValue
+    decided_at: JsonValue
+    policy: JsonValue
+    required: JsonValue
+    restrictions: list[JsonValue]
+    reasons: list[JsonValue]
+    errors: list[JsonValue]
+    valid_until: None
+    public: bool
+    note: str
+
+
+def public_verdict(document: dict[str, Any]) -> PublicVerdict:
+    """The public view of a verdict document (``Verdict.to_dict()``, or its JSON read back): the public
+    fields, the lists a client expects present but empty, and ``public: true`` with a note saying how to
+    read the rest."""
+    return {
+        "ref": document.get("ref"),
+        "action": document.get("action"),
+        "outcome": document.get("outcome"),
+        "exit_code": document.get("exit_code"),
+        "decided_at": document.get("decided_at"),
+        "policy": document.get("policy"),
+        "required": document.get("required"),
+        "restrictions": [],
+        "reasons": [],
+        "errors": [],
+        "valid_until": None,
+        "public": True,
+        "note": WITHHELD_NOTE,
+    }

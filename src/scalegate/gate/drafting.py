@@ -4,11 +4,12 @@ verdict for each action, and whether the record makes the model highly capable. 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from scalegate.assessment.service import assess
 from scalegate.errors import ScalegateError
 from scalegate.gate.service import decide
+from scalegate.governance.documents.contents import ModelStanding, ThresholdStanding, VerdictStanding
 
 if TYPE_CHECKING:
     from scalegate.context import Context
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 __all__ = ["model_standing"]
 
 
-def model_standing(ctx: Context, model: str) -> dict[str, Any]:
+def model_standing(ctx: Context, model: str) -> ModelStanding:
     """A covered model's threshold findings and gate verdicts as the assessment gives them when drafting,
     and whether the record makes it highly capable: the assessment finds the threshold the policy's
     ``highly_capable`` term names crossed or not ruled out (either branch of its test counts). A model with
@@ -28,7 +29,7 @@ def model_standing(ctx: Context, model: str) -> dict[str, Any]:
         assessment = assess(ctx, model, with_forecasts=False)
     except ScalegateError:
         return {"thresholds": [], "verdicts": [], "highly_capable": defining is not None}
-    thresholds = [
+    thresholds: list[ThresholdStanding] = [
         {
             "threshold": f.threshold_id,
             "state": f.state,
@@ -51,7 +52,7 @@ def model_standing(ctx: Context, model: str) -> dict[str, Any]:
         }
         for f in assessment.findings
     ]
-    verdicts = []
+    verdicts: list[VerdictStanding] = []
     for rule in ctx.policy.actions:
         verdict = decide(assessment, rule.action, ctx)
         verdicts.append(

@@ -45,6 +45,7 @@ from scalegate.canonical import digest
 from scalegate.gate.service import decide
 from scalegate.gate.verdict import Reason, Verdict
 from scalegate.governance.decisions import status_of
+from scalegate.governance.policy_change import ImpactRecord
 from scalegate.months import add_months
 from scalegate.policy.rewrite import summarize_rewrite
 from scalegate.store.models.governance import DecisionRow
@@ -142,9 +143,8 @@ class VerdictChange:
     def changed(self) -> bool:
         return self.before != self.after
 
-    def to_dict(self) -> dict[str, Any]:
-        """Its fields, and whether the outcome changes."""
-        return {**{f.name: getattr(self, f.name) for f in dataclasses.fields(self)}, "changed": self.changed}
+    __json_extra__ = ("changed",)
+    """Its JSON document is its fields, then whether the outcome changes (``to_jsonable``)."""
 
 
 @dataclass(frozen=True)
@@ -235,7 +235,7 @@ class Impact:
             f"{deadlines} deadlines start"
         )
 
-    def record(self) -> dict[str, Any]:
+    def record(self) -> ImpactRecord:
         """What a proposal records of its impact: the digest, the state it was computed on, the headline and
         the changed verdicts (the full impact is recomputed on demand)."""
         return {

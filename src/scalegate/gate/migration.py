@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -83,7 +83,7 @@ class ChangeImpact:
 
     change_id: int
     impact: Impact
-    recorded: dict[str, Any] | None
+    recorded: policy_change.ImpactRecord | None
     """The impact last recorded for the change (``Impact.record()``); None when none was."""
 
     @property
@@ -128,7 +128,7 @@ def migrate(
     raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
-def _proposed(session: Session, change_id: int) -> tuple[Policy, dict[str, Any] | None]:
+def _proposed(session: Session, change_id: int) -> tuple[Policy, policy_change.ImpactRecord | None]:
     """The proposed policy of a change (hash-checked) and the impact recorded with it."""
     change = session.get(PolicyChangeRow, change_id)
     if change is None:

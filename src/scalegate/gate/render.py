@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scalegate.gate.verdict import ReasonDocument, VerdictDocument
 
 __all__ = ["render_text"]
 
 _MARK = {"blocks": "x", "restricts": "!", "satisfied": "+", "info": "-"}
 
 
-def render_text(document: dict[str, Any]) -> str:
+def render_text(document: VerdictDocument) -> str:
     """The verdict as an indented tree: outcome first, then every reason with its clause."""
     lines = [f"{str(document['outcome']).upper()}: {document['action']} {document['ref']}"]
     required = document.get("required") or {}
@@ -18,7 +21,7 @@ def render_text(document: dict[str, Any]) -> str:
     for restriction in document.get("restrictions") or []:
         lines.append(f"  restricted to: {restriction.get('scope')}")
 
-    def walk(reason: dict[str, Any], depth: int) -> None:
+    def walk(reason: ReasonDocument, depth: int) -> None:
         clause = f"  [{reason['clause']}]" if reason.get("clause") else ""
         lines.append(f"{'  ' * depth}{_MARK.get(reason['effect'], '-')} {reason['text']}{clause}")
         for child in reason.get("children", []):

@@ -34,7 +34,7 @@ from scalegate.gate.cache import read_state
 from scalegate.gate.comparable import comparable_unmet
 from scalegate.gate.obligations import obligation_reasons
 from scalegate.gate.relied import check_relied_rows, fault_reasons, relied_rows
-from scalegate.gate.verdict import ACTIONS, EXIT_CODES, Effect, Outcome, Reason, Verdict
+from scalegate.gate.verdict import ACTIONS, EXIT_CODES, Effect, InterimRestriction, Outcome, Reason, Verdict
 from scalegate.governance.decisions import DecisionStatus, before_proceeding
 from scalegate.months import add_months
 from scalegate.safeguards.service import StandardStatus, standard_status
@@ -213,7 +213,7 @@ def _trigger_reasons(
     out = []
     for firing in assessment.fired:
         due = firing.deadline
-        data = firing.to_dict()
+        data = dict(firing.to_dict())
         text = f"comprehensive assessment due: {firing.text or firing.trigger}"
         if due and due <= now:
             text += f"; deadline {due.date()} has passed without a completed assessment"
@@ -568,7 +568,7 @@ def _government_reasons(assessment: Assessment, required: dict[str, str], ctx: C
 
 def _outcome(
     assessment: Assessment, action: str, reasons: list[Reason], bounds: list[datetime], ctx: Context
-) -> tuple[Outcome, list[dict[str, Any]]]:
+) -> tuple[Outcome, list[InterimRestriction]]:
     blocking = [r for r in reasons if r.effect == "blocks"]
     if not blocking:
         return "allow", []
@@ -586,11 +586,11 @@ def _outcome(
         f"approved interim measures #{interim['decision_id']} allow {action} within their scope: "
         f"{interim['scope']}"
     )
-    reasons.append(Reason("interim_measures.apply", text, interim["clause"], "restricts", interim))
+    reasons.append(Reason("interim_measures.apply", text, interim["clause"], "restricts", dict(interim)))
     return "restrict", [interim]
 
 
-def _interim(assessment: Assessment, action: str, ctx: Context) -> dict[str, Any] | None:
+def _interim(assessment: Assessment, action: str, ctx: Context) -> InterimRestriction | None:
     policy = ctx.policy
     if policy.interim_measures is None or action not in policy.interim_measures.actions:
         return None

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TypedDict, get_args
 
 from scalegate.gate.seal import State
+from scalegate.jsonable import JsonObject
 from scalegate.vocabulary import ACTIONS, EXIT_CODES, Action, Outcome
 
 __all__ = [
@@ -22,10 +23,13 @@ __all__ = [
     "REASON_CODES",
     "Action",
     "Effect",
+    "InterimRestriction",
     "Outcome",
     "Reason",
     "ReasonCode",
+    "ReasonDocument",
     "Verdict",
+    "VerdictDocument",
 ]
 
 Effect = Literal["blocks", "restricts", "satisfied", "info"]
@@ -79,6 +83,44 @@ ReasonCode = Literal[
 REASON_CODES: tuple[ReasonCode, ...] = get_args(ReasonCode)
 
 
+class ReasonDocument(TypedDict):
+    """A reason as JSON (``Reason.to_dict``); ``data`` holds the numbers its rule chose to show."""
+
+    code: ReasonCode
+    text: str
+    clause: str | None
+    effect: Effect
+    data: JsonObject
+    children: list[ReasonDocument]
+
+
+class InterimRestriction(TypedDict):
+    """Approved interim measures that turn a pause into a restriction: the decision, its scope and the
+    actions it covers, until when, under which clause."""
+
+    decision_id: int
+    scope: str | None
+    actions: list[str] | None
+    expires_at: str | None
+    clause: str
+
+
+class VerdictDocument(TypedDict):
+    """A verdict as JSON (``Verdict.to_dict``): what the CLI, the API and the verdict cache give out."""
+
+    ref: str
+    action: str
+    outcome: Outcome
+    exit_code: int
+    decided_at: str
+    policy: dict[str, str]
+    required: dict[str, str]
+    restrictions: list[InterimRestriction]
+    reasons: list[ReasonDocument]
+    errors: list[str]
+    valid_until: str | None
+
+
 @dataclass
 class Reason:
     """One node of the explanation tree."""
@@ -90,7 +132,7 @@ class Reason:
     data: dict[str, Any] = field(default_factory=dict)
     children: list[Reason] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ReasonDocument:
         return {
             "code": self.code,
             "text": self.text,
@@ -116,7 +158,7 @@ class Verdict:
     decided_at: datetime
     policy: dict[str, str] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
-    restrictions: list[dict[str, Any]] = field(default_factory=list)
+    restrictions: list[InterimRestriction] = field(default_factory=list)
     required: dict[str, str] = field(default_factory=dict)
     valid_until: datetime | None = None
     exit_code: int = 3
@@ -134,7 +176,7 @@ class Verdict:
         """The codes of every reason in the tree (with ``effect``, only of those with that effect)."""
         return [r.code for top in self.reasons for r in top.walk() if effect is None or r.effect == effect]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> VerdictDocument:
         return {
             "ref": self.ref,
             "action": self.action,

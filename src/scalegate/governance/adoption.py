@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from scalegate.audit.row_index import claims_in_log
 from scalegate.audit.rows import row_tables, table_digests
@@ -26,10 +26,18 @@ if TYPE_CHECKING:
     from scalegate.actor import Actor
     from scalegate.workspace import Workspace
 
-__all__ = ["ADOPTED_EVENT", "Adoption", "adopt_unlogged"]
+__all__ = ["ADOPTED_EVENT", "Adoption", "AdoptionDocument", "adopt_unlogged"]
 
 ADOPTED_EVENT = "audit.rows_adopted"
 """The event of the entry that adopts unlogged rows."""
+
+
+class AdoptionDocument(TypedDict):
+    """What an adoption did, as JSON: its entry (None: nothing adopted), how many rows, per table."""
+
+    seq: int | None
+    rows: int
+    tables: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -44,7 +52,7 @@ class Adoption:
     def rows(self) -> int:
         return sum(self.tables.values())
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> AdoptionDocument:
         return {"seq": self.seq, "rows": self.rows, "tables": dict(sorted(self.tables.items()))}
 
 

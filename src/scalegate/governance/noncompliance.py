@@ -33,7 +33,7 @@ from scalegate.governance.compliance import write_completion
 from scalegate.governance.notifications import notify_role
 from scalegate.governance.permissions import allowed, require
 from scalegate.governance.sealing import report_seal
-from scalegate.jsonable import to_jsonable
+from scalegate.jsonable import JsonObject, to_jsonable
 from scalegate.months import add_months
 from scalegate.store.models.governance import (
     NoncomplianceEventRow,
@@ -200,10 +200,16 @@ def _escalate(workspace: Workspace, report_id: int, notifier: Notifier | None) -
     return sent.status == "delivered"
 
 
-def _sealed(policy: Policy, row: NoncomplianceReportRow, data: dict[str, Any]) -> dict[str, Any]:
+def _sealed(policy: Policy, row: NoncomplianceReportRow, data: JsonObject) -> JsonObject:
     """Entry data about a report, sealed when the report concerns a role it was routed away from."""
     seal = report_seal(policy, row)
-    return data if seal is None else {**data, SEAL_KEY: seal}
+    if seal is None:
+        return data
+    # Spelled out: a JsonObject's values are JSON, which a TypedDict is not to the checker.
+    return {
+        **data,
+        SEAL_KEY: {"open_to": seal["open_to"], "closed_to": seal["closed_to"], "nonce": seal["nonce"]},
+    }
 
 
 def _get(session: Session, report_id: int) -> NoncomplianceReportRow:

@@ -43,6 +43,7 @@ from scalegate.store.models.workspace import SettingRow
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from scalegate.governance.sealing import Seal
     from scalegate.policy import Policy
     from scalegate.workspace import Workspace
 
@@ -364,7 +365,7 @@ def deliver(
     timing: str | None = None,
     decision_id: int | None = None,
     report_id: int | None = None,
-    seal: dict[str, Any] | None = None,
+    seal: Seal | None = None,
 ) -> NotificationRow:
     """Send one message and record it with its proof (delivered or failed) and an audit entry (sealed with
     ``seal`` when given)."""
@@ -428,7 +429,7 @@ def notify_role(
     timing: str | None = None,
     decision_id: int | None = None,
     report_id: int | None = None,
-    seal: dict[str, Any] | None = None,
+    seal: Seal | None = None,
 ) -> NotificationRow:
     """Send a message to every user holding ``role`` (by their email addresses); ``seal`` seals its audit
     entry (``scalegate.governance.sealing``)."""

@@ -24,6 +24,7 @@ from scalegate.actor import Actor
 from scalegate.errors import AuthenticationError, InputError
 from scalegate.extras import requires_extra
 from scalegate.governance.users import actor_for
+from scalegate.jsonable import JsonObject
 from scalegate.store.models.identity import UserRow
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ class OIDCConfig:
 class SignedIn:
     """A completed sign-in at the provider: the verified claims and the ID token they came from."""
 
-    claims: dict[str, Any]
+    claims: JsonObject
     id_token: str
 
 
@@ -77,20 +78,21 @@ class OIDCClient:
         if not config.issuer.startswith(("https://", "http://")):
             raise InputError(f"OIDC issuer must be an http(s) URL: {config.issuer!r}", where="issuer")
         self.config, self.timeout = config, timeout
-        self._metadata: dict[str, Any] | None = None
+        self._metadata: JsonObject | None = None
 
     def _http(self) -> httpx.Client:
         import httpx
 
         return httpx.Client(timeout=self.timeout)
 
-    def metadata(self) -> dict[str, Any]:
+    def metadata(self) -> JsonObject:
         """The provider's discovery document; its issuer must be the configured one."""
         if self._metadata is None:
             url = self.config.issuer.rstrip("/") + "/.well-known/openid-configuration"
             with self._http() as http:
                 document = _json(_get(http, url, "discovery"), "discovery")
-            if document.get("issuer", "").rstrip("/") != self.config.issuer.rstrip("/"):
+            issuer = document.get("issuer", "")
+            if not isinstance(issuer, str) or issuer.rstrip("/") != self.config.issuer.rstrip("/"):
                 raise AuthenticationError(
                     f"OIDC discovery names issuer {document.get('issuer')!r}, expected {self.config.issuer!r}"
                 )
@@ -122,7 +124,7 @@ class OIDCClient:
             )
         return LoginRequest(url=url, state=state, nonce=nonce, code_verifier=verifier)
 
-    def finish(self, request: LoginRequest, callback_url: str, *, now: int) -> dict[str, Any]:
+    def finish(self, request: LoginRequest, callback_url: str, *, now: int) -> JsonObject:
         """Exchange the code of the provider's redirect for tokens and return the verified ID-token claims.
 
         ``now`` is the current Unix time (from the workspace clock) against which expiry is checked.
@@ -154,6 +156,14 @@ class OIDCClient:
             raise AuthenticationError("OIDC token response has no id_token")
         return SignedIn(self.verify(id_token, nonce=request.nonce, now=now), str(id_token))
 
+    def _discovered(self, name: str) -> str:
+        """A string the discovery document gives (the issuer, an endpoint's URL); a provider that gives none
+        refuses the sign-in (one line)."""
+        url = self.metadata().get(name)
+        if not isinstance(url, str):
+            raise AuthenticationError(f"OIDC discovery document names no {name}")
+        return url
+
     def logout_url(self, id_token: str | None, after: str) -> str | None:
         """Where to send the browser to end its session at the provider too (OpenID Connect RP-initiated
         logout), or None when the provider publishes no ``end_session_endpoint``."""
@@ -167,19 +177,19 @@ class OIDCClient:
             query["id_token_hint"] = id_token
         return f"{endpoint}{'&' if '?' in endpoint else '?'}{urlencode(query)}"
 
-    def verify(self, id_token: str, *, nonce: str, now: int) -> dict[str, Any]:
+    def verify(self, id_token: str, *, nonce: str, now: int) -> JsonObject:
         """Verify an ID token's signature and claims; returns the claims."""
         from joserfc import jwt
         from joserfc.errors import JoseError
         from joserfc.jwk import KeySet
 
         with self._http() as http:
-            document = _json(_get(http, self.metadata()["jwks_uri"], "jwks"), "jwks")
+            document = _json(_get(http, self._discovered("jwks_uri"), "jwks"), "jwks")
         keys = KeySet.import_key_set(document)  # type: ignore[arg-type]
         registry = jwt.JWTClaimsRegistry(
             now=now,
             leeway=60,
-            iss={"essential": True, "value": self.metadata()["issuer"]},
+            iss={"essential": True, "value": self._discovered("issuer")},
             aud={"essential": True, "value": self.config.client_id},
             exp={"essential": True},
             sub={"essential": True},
@@ -203,7 +213,8 @@ def _get(http: httpx.Client, url: str, what: str) -> Any:
         raise AuthenticationError(f"cannot reach the identity provider for its {what}: {exc}") from exc
 
 
-def _json(response: Any, what: str) -> dict[str, Any]:
+def _json(response: Any, what: str) -> JsonObject:
+    """A provider's JSON answer, which must be an object (its keys are the provider's)."""
     if response.status_code != 200:
         raise AuthenticationError(f"OIDC {what} request answered {response.status_code}")
     document = response.json()

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -50,6 +50,7 @@ __all__ = [
     "IMPACT_EVENT",
     "ChangeView",
     "ConsultationView",
+    "ImpactRecord",
     "activate",
     "check_ready_for_approval",
     "consult",
@@ -75,6 +76,23 @@ def _midnight(day: Any) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
+ImpactRecord = TypedDict(
+    "ImpactRecord",
+    {
+        "digest": str,
+        "state_version": int,
+        "computed_at": str,
+        "from": str,
+        "to": str,
+        "headline": str,
+        "verdicts": list[str],
+        "stale_decisions": list[int],
+    },
+)
+"""What a proposal records of its impact (``gate.impact.Impact.record()``): the digest, the log size and the
+policies' content hashes it was computed on, the headline and the changed verdicts."""
+
+
 def propose(
     workspace: Workspace,
     actor: Actor,
@@ -83,7 +101,7 @@ def propose(
     effective_at: datetime | None = None,
     rationale: str = "",
     origin: str = "proposal",
-    impact: dict[str, Any] | None = None,
+    impact: ImpactRecord | None = None,
 ) -> ChangeView:
     """Propose ``new`` to replace the active policy from ``effective_at`` (default: its framework's effective
     date); opens the `policy_change` decision.
@@ -181,7 +199,7 @@ def propose(
         return _view(session, change)
 
 
-def _check_impact(session: Session, impact: dict[str, Any], active_hash: str, proposed_hash: str) -> None:
+def _check_impact(session: Session, impact: ImpactRecord, active_hash: str, proposed_hash: str) -> None:
     """Refuse an impact computed on another state, or between other policies, than the one at hand."""
     if (impact.get("from"), impact.get("to")) != (active_hash, proposed_hash):
         raise ConflictError("the impact was computed for other policies than this change; compute it again")
@@ -196,7 +214,7 @@ IMPACT_EVENT = "policy.change_impact_recorded"
 """The event of an entry recording a policy change's impact again, after the record changed."""
 
 
-def record_impact(workspace: Workspace, actor: Actor, change_id: int, impact: dict[str, Any]) -> ChangeView:
+def record_impact(workspace: Workspace, actor: Actor, change_id: int, impact: ImpactRecord) -> ChangeView:
     """Record ``impact`` (``Impact.record()``) as the current impact of a proposed change, for the approvers;
     computed on the state it is recorded on (else ``ConflictError``, nothing written)."""
     with workspace.writing(actor) as ctx:
@@ -220,7 +238,7 @@ def record_impact(workspace: Workspace, actor: Actor, change_id: int, impact: di
         return _view(session, change)
 
 
-def recorded_impact(session: Session, change_id: int) -> dict[str, Any] | None:
+def recorded_impact(session: Session, change_id: int) -> ImpactRecord | None:
     """The impact last recorded for a change (with its proposal or after), read from the audit log's entry
     bodies; None when none was."""
     bodies = session.execute(
@@ -234,7 +252,8 @@ def recorded_impact(session: Session, change_id: int) -> dict[str, Any] | None:
     for body in bodies:
         found = json.loads(body)["data"].get("impact")
         if isinstance(found, dict):
-            return found
+            # Written by ``propose`` or ``record_impact`` of this module, after ``_check_impact``.
+            return cast(ImpactRecord, found)
     return None
 
 
@@ -515,7 +534,7 @@ class ChangeView:
     diff: list[Any]
     """The changes against the base version (``PolicyDiff`` documents, as stored)."""
     consultations: list[ConsultationView]
-    impact: dict[str, Any] | None = None
+    impact: ImpactRecord | None = None
     """What the change does to the record, as last recorded (``gate.impact``); None when none was."""
 
 

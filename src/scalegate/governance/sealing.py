@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from sqlalchemy import select
 
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
     from scalegate.policy import Policy
 
-__all__ = ["hidden_subjects", "may_open", "reader_view", "report_seal"]
+__all__ = ["Seal", "hidden_subjects", "may_open", "reader_view", "report_seal"]
 
 
 def _open_to(policy: Policy, routed_to: str, material_risk: bool) -> list[str]:
@@ -55,7 +55,16 @@ def _concerns_routed_role(policy: Policy, concerning_role: str | None) -> bool:
     return concerning_role is not None and any(r.concerning_role == concerning_role for r in rules)
 
 
-def report_seal(policy: Policy, row: NoncomplianceReportRow) -> dict[str, Any] | None:
+class Seal(TypedDict):
+    """What an entry's seal records: the roles that may open it (the first of them even when it holds the
+    role the report concerns), the role it is closed to, and a nonce so equal bodies hash differently."""
+
+    open_to: list[str]
+    closed_to: str | None
+    nonce: str
+
+
+def report_seal(policy: Policy, row: NoncomplianceReportRow) -> Seal | None:
     """The seal for an entry about report ``row``; None when the report concerns no routed-away role."""
     if not _concerns_routed_role(policy, row.concerning_role):
         return None

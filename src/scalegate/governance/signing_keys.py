@@ -26,7 +26,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -41,6 +41,7 @@ from scalegate.errors import (
     WrongPassword,
 )
 from scalegate.governance.permissions import require
+from scalegate.jsonable import JsonObject
 from scalegate.permissions import ADMIN_ROLE
 from scalegate.statements import (
     STATEMENT_FORMAT,
@@ -111,6 +112,14 @@ def _approval_statement(
     }
 
 
+class SignatureEntry(TypedDict):
+    """A signature as the audit entry of the act records it: the statement signed, the key, the hex value."""
+
+    statement: JsonObject
+    key_id: str
+    value: str
+
+
 @dataclass(frozen=True)
 class Signed:
     """A statement with its signature: what goes into the audit entry of the act."""
@@ -120,7 +129,7 @@ class Signed:
     signature: str
     """Hex Ed25519 signature over ``statement_bytes(statement)``."""
 
-    def to_entry(self) -> dict[str, Any]:
+    def to_entry(self) -> SignatureEntry:
         return {"statement": self.statement, "key_id": self.key_id, "value": self.signature}
 
 

@@ -44,6 +44,7 @@ from scalegate.governance.sso_settings import (
     sso_settings,
 )
 from scalegate.governance.users import actor_for, user_roles
+from scalegate.jsonable import JsonObject
 from scalegate.store.models.identity import UserRoleRow, UserRow
 from scalegate.store.models.workspace import SettingRow
 
@@ -236,7 +237,7 @@ def _sync_roles(
             )
 
 
-def settings_document(settings: SSOSettings) -> dict[str, Any]:
-    """The settings as JSON-ready data (for ``--json`` and the API)."""
-    document: dict[str, Any] = json.loads(settings.model_dump_json())
+def settings_document(settings: SSOSettings) -> JsonObject:
+    """The settings as JSON-ready data (for ``--json`` and the API), as pydantic writes the model."""
+    document: JsonObject = json.loads(settings.model_dump_json())
     return document

@@ -11,11 +11,12 @@ what the changes amount to (gates removed, obligations added) in a few sentences
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
+from scalegate.jsonable import JsonObject, JsonValue
 from scalegate.policy.schema import Policy
 
-__all__ = ["PolicyChange", "diff_policies"]
+__all__ = ["PolicyChange", "PolicyChangeDocument", "diff_policies"]
 
 ChangeKind = Literal["added", "removed", "changed"]
 
@@ -68,6 +69,17 @@ _FIELD_NAMES = {
 }
 
 
+class PolicyChangeDocument(TypedDict):
+    """One change between two policy versions as JSON (``PolicyChange.to_dict``)."""
+
+    kind: ChangeKind
+    path: str
+    description: str
+    old: JsonValue
+    new: JsonValue
+    citation: bool
+
+
 @dataclass(frozen=True)
 class PolicyChange:
     """One change between two policy versions."""
@@ -80,7 +92,7 @@ class PolicyChange:
     citation: bool = False
     """True when only where a rule is cited changed (its `source`), not the rule."""
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> PolicyChangeDocument:
         return {
             "kind": self.kind,
             "path": self.path,
@@ -233,7 +245,7 @@ def _walk(old: Any, new: Any, parts: list[tuple[str, str | None]], out: list[Pol
         )
 
 
-def _empty_like(record: dict[str, Any]) -> dict[str, Any]:
+def _empty_like(record: dict[str, Any]) -> JsonObject:
     """The same keys with nothing in them, so a section added whole is listed record by record."""
     return {k: [] if isinstance(v, list) else None for k, v in record.items()}
 

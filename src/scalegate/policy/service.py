@@ -5,16 +5,19 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from scalegate.jsonable import json_default
 from scalegate.policy.builtin import builtin_ids, builtin_path, load_builtin
-from scalegate.policy.diff import diff_policies
+from scalegate.policy.diff import PolicyChangeDocument, diff_policies
 from scalegate.policy.loader import content_hash
 from scalegate.policy.rewrite import describe_document, describe_review, summarize_rewrite
 from scalegate.policy.schema import Policy
 
 __all__ = [
+    "BuiltinSummary",
+    "PolicyDiffDocument",
+    "PolicySummary",
     "builtin_index",
     "builtin_summaries",
     "diff_summary",
@@ -24,7 +27,95 @@ __all__ = [
 ]
 
 
-def policy_summary(policy: Policy, digest: str | None = None) -> dict[str, Any]:
+class TriggerSummary(TypedDict):
+    """The assessment triggers of a policy summary (None: the policy has no such trigger)."""
+
+    effective_compute_ratio: float | None
+    calendar_months: int | None
+    safety_buffer_multiple: float | None
+    deadline_days: int | None
+    discretionary_roles: list[str]
+
+
+class ThresholdSummary(TypedDict):
+    """One capability threshold of a policy summary, with what it requires."""
+
+    id: str
+    domain: str
+    status: str
+    requires: list[str]
+    mapping: str
+    affirmative_case_required: bool
+    indicators: int
+
+
+class GateSummary(TypedDict):
+    """What one action's gate requires, in a policy summary."""
+
+    action: str
+    requires_kinds: list[str]
+    requires_decisions: list[str]
+    requires_obligations: list[str]
+
+
+class LevelSummary(TypedDict):
+    """One safeguard level of a policy summary."""
+
+    kind: str
+    id: str
+    rank: int
+    criteria: int
+    published: bool
+
+
+class PolicySummary(TypedDict):
+    """The short description of a policy that ``policy show``, ``status`` and ``GET /policy`` print."""
+
+    id: str
+    title: str
+    framework: str
+    publisher: str
+    version: str
+    effective_date: str
+    content_hash: str
+    baseline: list[str]
+    triggers: TriggerSummary
+    thresholds: list[ThresholdSummary]
+    gates: list[GateSummary]
+    obligations: list[str]
+    levels: list[LevelSummary]
+
+
+class BuiltinSummary(TypedDict):
+    """One built-in policy's line of facts, with its lineage among the built-ins."""
+
+    id: str
+    title: str
+    publisher: str
+    version: str
+    effective_date: str
+    supersedes: str | None
+    superseded_by: str | None
+    thresholds: int
+    content_hash: str
+
+
+class PolicyRef(TypedDict):
+    """One side of a policy diff: which policy, which version, which content."""
+
+    id: str
+    version: str
+    content_hash: str
+
+
+PolicyDiffDocument = TypedDict(
+    "PolicyDiffDocument",
+    {"from": PolicyRef, "to": PolicyRef, "summary": list[str], "changes": list[PolicyChangeDocument]},
+)
+"""The changes from one policy to another: what they amount to (``summary``), then every change."""
+
+
+def policy_summary(policy: Policy, digest: str | None = None) -> PolicySummary:
     """A short description of a policy: framework, triggers, thresholds and what they require, what each
     action's gate requires, and the obligations (documents and reviews) of a policy that binds by process."""
     triggers = policy.triggers
@@ -93,12 +184,12 @@ def _obligation_lines(policy: Policy) -> list[str]:
     ]
 
 
-def builtin_summaries() -> list[dict[str, Any]]:
+def builtin_summaries() -> list[BuiltinSummary]:
     """One line of facts per built-in policy, with its lineage among the built-ins (``supersedes``,
     ``superseded_by``)."""
     policies = [load_builtin(policy_id) for policy_id in builtin_ids()]
     supersedes = {p.id: _predecessor(p, policies) for p in policies}
-    out = []
+    out: list[BuiltinSummary] = []
     for policy in policies:
         out.append(
             {
@@ -132,7 +223,7 @@ def _predecessor(policy: Policy, policies: list[Policy]) -> str | None:
     return max(earlier, key=lambda p: p.framework.effective_date).id if earlier else None
 
 
-def diff_summary(old: Policy, new: Policy) -> dict[str, Any]:
+def diff_summary(old: Policy, new: Policy) -> PolicyDiffDocument:
     """The changes from ``old`` to ``new`` as a JSON-ready document: what they amount to in policy terms
     (``summary``: gates, rules, thresholds, obligations), then every change (``changes``; each marks whether
     only a citation changed)."""

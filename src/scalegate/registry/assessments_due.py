@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from scalegate.actor import SYSTEM, Actor
 from scalegate.calendar_types import CalendarItem
 from scalegate.errors import InputError, PermissionDenied
+from scalegate.jsonable import JsonObject
 from scalegate.months import add_days, days_late
 from scalegate.registry.lookup import resolve_checkpoint
 from scalegate.registry.triggers import TriggerFiring, calendar_firing
@@ -148,7 +149,8 @@ def _open(
     return row
 
 
-def _plain(detail: dict[str, Any]) -> dict[str, Any]:
+def _plain(detail: dict[str, Any]) -> JsonObject:
+    """A trigger's detail without the internal checkpoint id, for the opened assessment's row."""
     return {k: v for k, v in detail.items() if k != "checkpoint_id"}
 
 

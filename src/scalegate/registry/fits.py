@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 import numpy as np
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from scalegate.actor import Actor
 from scalegate.errors import FitError, InputError, NotFoundError
+from scalegate.jsonable import JsonObject
 from scalegate.permissions import require
 from scalegate.registry.effective import active_fit, apply_estimate, estimate_for, law_of
 from scalegate.registry.lookup import family_checkpoints, get_model, get_run, model_checkpoints
@@ -27,7 +28,67 @@ from scalegate.store.base import row_values
 from scalegate.store.models.registry import CheckpointRow, ModelRow, ScalingFitRow, TrainingRunRow
 from scalegate.workspace import Workspace
 
-__all__ = ["FitReport", "fit_dict", "fit_family", "points_from_run", "scaling_summary"]
+__all__ = [
+    "FitReport",
+    "FitReportDocument",
+    "ScalingSummary",
+    "fit_dict",
+    "fit_family",
+    "points_from_run",
+    "scaling_summary",
+]
+
+
+class UpdatedCheckpoint(TypedDict):
+    """A checkpoint whose effective compute a new fit changed, with its interval."""
+
+    ref: str
+    effective_compute: float | None
+    low: float | None
+    high: float | None
+
+
+class FitReportDocument(TypedDict):
+    """A fit as the doors return it (``FitReport.to_dict``)."""
+
+    fit: JsonObject
+    standard_errors: dict[str, float]
+    updated_checkpoints: list[UpdatedCheckpoint]
+    assessments_opened: list[int]
+
+
+class CurvePoint(TypedDict):
+    """A point of a fitted curve, or a reference point it was fitted on."""
+
+    compute: float
+    loss: float
+
+
+class PlacedCheckpoint(TypedDict):
+    """A checkpoint placed on its family's curve."""
+
+    ref: str
+    step: int
+    stage: str
+    recorded_at: str
+    training_flops: float
+    aggregate_loss: float | None
+    effective_compute: float | None
+    low: float | None
+    high: float | None
+    method: str | None
+
+
+class ScalingSummary(TypedDict):
+    """A family's active fit (None: no fit yet), its curve over the reference range and its checkpoints;
+    ``standard_errors`` only with a fit."""
+
+    family: str
+    fit: JsonObject | None
+    curve: list[CurvePoint]
+    reference_points: list[CurvePoint]
+    standard_errors: NotRequired[dict[str, float]]
+    checkpoints: list[PlacedCheckpoint]
 
 
 @dataclass
@@ -39,7 +100,7 @@ class FitReport:
     updated: list[CheckpointRow] = field(default_factory=list)
     opened: list[int] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> FitReportDocument:
         return {
             "fit": fit_dict(self.fit),
             "standard_errors": self.law.standard_errors(),
@@ -56,8 +117,8 @@ class FitReport:
         }
 
 
-def fit_dict(row: ScalingFitRow) -> dict[str, Any]:
-    """A stored fit as JSON."""
+def fit_dict(row: ScalingFitRow) -> JsonObject:
+    """A stored fit as JSON: its columns."""
     return row_values(row)
 
 
@@ -215,27 +276,14 @@ def points_from_run(workspace: Workspace, model: str, run: str) -> list[Referenc
         ]
 
 
-def scaling_summary(workspace: Workspace, family: str, *, curve_points: int = 40) -> dict[str, Any]:
+def scaling_summary(workspace: Workspace, family: str, *, curve_points: int = 40) -> ScalingSummary:
     """The family's active fit, its curve over the reference range and the checkpoints placed on it."""
     with workspace.read() as session:
         fit = active_fit(session, family)
         checkpoints = family_checkpoints(session, family)
         if fit is None and not checkpoints:
             raise NotFoundError(f"family {family!r} has no fit and no checkpoints")
-        summary: dict[str, Any] = {"family": family, "fit": None, "curve": [], "reference_points": []}
-        if fit is not None:
-            law = law_of(fit)
-            lo, hi = law.compute_range
-            grid = np.logspace(np.log10(lo) - 0.5, np.log10(hi) + 0.5, curve_points)
-            summary |= {
-                "fit": fit_dict(fit),
-                "standard_errors": law.standard_errors(),
-                "curve": [{"compute": float(c), "loss": law.loss_at(float(c))} for c in grid],
-                "reference_points": [
-                    {"compute": p["compute"], "loss": p["aggregate"]} for p in fit.inputs.get("points", [])
-                ],
-            }
-        summary["checkpoints"] = [
+        placed: list[PlacedCheckpoint] = [
             {
                 "ref": c.ref,
                 "step": c.step,
@@ -250,4 +298,18 @@ def scaling_summary(workspace: Workspace, family: str, *, curve_points: int = 40
             }
             for c in checkpoints
         ]
-    return summary
+        if fit is None:
+            return {"family": family, "fit": None, "curve": [], "reference_points": [], "checkpoints": placed}
+        law = law_of(fit)
+        lo, hi = law.compute_range
+        grid = np.logspace(np.log10(lo) - 0.5, np.log10(hi) + 0.5, curve_points)
+        return {
+            "family": family,
+            "fit": fit_dict(fit),
+            "curve": [{"compute": float(c), "loss": law.loss_at(float(c))} for c in grid],
+            "reference_points": [
+                {"compute": p["compute"], "loss": p["aggregate"]} for p in fit.inputs.get("points", [])
+            ],
+            "standard_errors": law.standard_errors(),
+            "checkpoints": placed,
+        }

@@ -25,6 +25,7 @@ from typing import Any
 from scalegate.actor import Actor
 from scalegate.errors import InputError
 from scalegate.inputs import BoundsError, json_decoder, load_json, read_text
+from scalegate.jsonable import JsonObject
 from scalegate.registry.service import register_checkpoints
 from scalegate.registry.specs import CheckpointSpec, ReferencePoint, validated
 from scalegate.workspace import Workspace
@@ -261,7 +262,8 @@ def _loads(text: str, path: Path, line: int | None = None) -> Any:
         raise InputError(f"invalid JSON: {exc}", where=f"{path}:{at}" if at else str(path)) from exc
 
 
-def _object(value: Any, where: str) -> dict[str, Any]:
+def _object(value: Any, where: str) -> JsonObject:
+    """A parsed JSON value that must be an object: its keys are the file's."""
     if not isinstance(value, dict):
         raise InputError(f"expected an object, got {type(value).__name__}", where=where)
     return dict(value)

@@ -12,13 +12,13 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from scalegate.clock import MAX_FUTURE_SKEW
 from scalegate.errors import NotFoundError
+from scalegate.jsonable import JsonObject
 from scalegate.store.base import row_values
 from scalegate.store.models.registry import CheckpointRow, ModelRow, TrainingRunRow
 
@@ -229,8 +229,9 @@ def family_checkpoints(session: Session, family: str) -> list[CheckpointRow]:
     return sorted(rows, key=lambda r: (r.effective_compute is None, r.effective_compute or 0.0))
 
 
-def checkpoint_dict(row: CheckpointRow) -> dict[str, Any]:
-    """A checkpoint as JSON: its columns, its reference, model, family and losses."""
+def checkpoint_dict(row: CheckpointRow) -> JsonObject:
+    """A checkpoint as JSON: its columns (the table's, hence a JsonObject), its reference, model, family and
+    losses."""
     values = row_values(row)
     values |= {
         "ref": row.ref,

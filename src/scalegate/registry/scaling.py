@@ -22,7 +22,7 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 from numpy.typing import NDArray
@@ -73,6 +73,22 @@ def _draws(
     for array in out:
         array.setflags(write=False)
     return out
+
+
+class ScalingLawDocument(TypedDict):
+    """A fitted scaling law as JSON (``ScalingLaw.to_dict``): its parameters, their covariance and standard
+    errors, and the reference range it was fitted on."""
+
+    E: float
+    A: float
+    alpha: float
+    compute_scale: float
+    covariance: list[list[float]]
+    n_points: int
+    rmse_log: float
+    compute_range: list[float]
+    confidence_level: float
+    standard_errors: dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -153,7 +169,7 @@ class ScalingLaw:
             low, high = np.quantile(computes, [tail, 1.0 - tail])
         return max(float(low), MIN_FLOP), (float(high) if math.isfinite(high) and high <= MAX_FLOP else None)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ScalingLawDocument:
         return {
             "E": self.E,
             "A": self.A,

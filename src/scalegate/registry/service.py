@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -28,7 +28,7 @@ from scalegate.clock import refuse_future
 from scalegate.context import Context
 from scalegate.errors import ConflictError, InputError, ScalegateError
 from scalegate.inputs import MAX_NAME_LENGTH
-from scalegate.jsonable import to_jsonable
+from scalegate.jsonable import JsonObject, to_jsonable
 from scalegate.permissions import require
 from scalegate.registry.assessments_due import open_assessments
 from scalegate.registry.effective import active_fit, apply_estimate, estimate_for, estimate_with
@@ -42,6 +42,7 @@ from scalegate.registry.lookup import (
 from scalegate.registry.scaling import EffectiveComputeEstimate
 from scalegate.registry.specs import NAME_PATTERN, CheckpointSpec
 from scalegate.registry.triggers import (
+    TriggerDocument,
     TriggerFiring,
     as_recorded,
     evaluate_triggers,
@@ -80,6 +81,45 @@ __all__ = [
 ]
 
 
+class OpenedAssessment(TypedDict):
+    """An assessment a registration opened; ``checkpoint`` names it in a batch's document."""
+
+    id: int
+    checkpoint: NotRequired[str]
+    trigger: str
+    due_at: str
+    clause: str
+
+
+class CheckpointReportDocument(TypedDict):
+    """A registered checkpoint as the doors return it (``CheckpointReport.to_dict``): its columns, its
+    effective-compute estimate (None without a fit), its triggers and the assessments they opened."""
+
+    checkpoint: JsonObject
+    effective_compute: JsonObject | None
+    triggers: list[TriggerDocument]
+    assessments_opened: list[OpenedAssessment]
+
+
+class BatchCheckpoint(TypedDict):
+    """One checkpoint of a registered batch, compactly."""
+
+    ref: str
+    step: int
+    recorded_at: str
+    effective_compute: float | None
+    method: str | None
+
+
+class BatchDocument(TypedDict):
+    """A registered batch as the doors return it (``batch_document``)."""
+
+    model: str
+    registered: int
+    checkpoints: list[BatchCheckpoint]
+    assessments_opened: list[OpenedAssessment]
+
+
 @dataclass
 class CheckpointReport:
     """What registering (or re-evaluating) a checkpoint produced."""
@@ -89,7 +129,7 @@ class CheckpointReport:
     firings: list[TriggerFiring] = field(default_factory=list)
     opened: list[AssessmentRow] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> CheckpointReportDocument:
         return {
             "checkpoint": checkpoint_dict(self.checkpoint),
             "effective_compute": to_jsonable(self.estimate),
@@ -291,7 +331,7 @@ def register_checkpoints(
         return _evaluate_batch(workspace, session, actor, rows, estimates)
 
 
-def batch_document(model: str, reports: Sequence[CheckpointReport]) -> dict[str, Any]:
+def batch_document(model: str, reports: Sequence[CheckpointReport]) -> BatchDocument:
     """A registered batch as the doors return it: each checkpoint with its effective compute, and the
     assessments the batch opened. Compact on purpose: a thousand checkpoints' full trigger lists would be
     megabytes, and ``checkpoint show`` gives any one of them."""
@@ -630,7 +670,7 @@ def checkpoint_status(workspace: Workspace, ref: str) -> CheckpointStatus:
         )
 
 
-def document(row: Base) -> dict[str, Any]:
+def document(row: Base) -> JsonObject:
     """A registry row (model, run, enhancement, assessment, compliance finding) as the JSON document the doors
     print: every column, times in ISO-8601, bytes as hex. The doors call this rather than the store's
     ``row_values``, so that what a registry record looks like outside is decided here."""

@@ -15,11 +15,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from scalegate.jsonable import JsonObject
 from scalegate.months import add_days, add_months, whole_months_between
 from scalegate.policy.rules import AssessmentTriggers
 from scalegate.registry.lookup import effective_recorded_at
@@ -47,6 +48,24 @@ RATIO_TOLERANCE = 1e-9
 """Relative slack on ratio comparisons: 4x computed as 3.9999999999 still counts as 4x (fail closed)."""
 
 
+class TriggerDocument(TypedDict):
+    """A trigger evaluated for a checkpoint, as JSON (``TriggerFiring.to_dict``); ``kind`` repeats
+    ``trigger`` for readers of the older documents."""
+
+    trigger: FiringName
+    kind: FiringName
+    fired: bool
+    text: str
+    clause: str | None
+    value: float | None
+    threshold: float | None
+    unit: str
+    triggered_at: str | None
+    deadline: str | None
+    deadline_clause: str | None
+    detail: JsonObject
+
+
 @dataclass(frozen=True)
 class TriggerFiring:
     """One trigger evaluated for a checkpoint: whether it fired, the numbers behind it, and the deadline."""
@@ -64,7 +83,7 @@ class TriggerFiring:
     key: str | None = None
     detail: dict[str, Any] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> TriggerDocument:
         return {
             "trigger": self.trigger,
             "kind": self.trigger,
@@ -279,8 +298,10 @@ def _compute_firing(
     )
 
 
-def _compute_detail(checkpoint: CheckpointRow, baseline: Baseline | None) -> dict[str, Any]:
-    detail: dict[str, Any] = {
+def _compute_detail(checkpoint: CheckpointRow, baseline: Baseline | None) -> JsonObject:
+    """The effective-compute trigger's ``detail``: the numbers behind the ratio, as every trigger's detail
+    is (a JsonObject: each kind of trigger records its own)."""
+    detail: JsonObject = {
         "checkpoint": checkpoint.ref,
         "effective_compute": checkpoint.effective_compute,
         "method": checkpoint.effective_compute_method,

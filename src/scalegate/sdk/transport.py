@@ -90,7 +90,7 @@ class LocalTransport:
         from scalegate.registry.specs import CheckpointSpec, validated
 
         spec = validated(CheckpointSpec, payload, "checkpoint")
-        return service.register_checkpoint(self.workspace, self.actor, model, spec).to_dict()
+        return dict(service.register_checkpoint(self.workspace, self.actor, model, spec).to_dict())
 
     def register_checkpoints(self, model: str, payloads: list[dict[str, Any]]) -> dict[str, Any]:
         # deferred: the service layer (~450 modules), as in ``__init__``
@@ -101,8 +101,10 @@ class LocalTransport:
             (f"checkpoints[{n}]", validated(CheckpointSpec, p, f"checkpoints[{n}]"))
             for n, p in enumerate(payloads)
         ]
-        return service.batch_document(
-            model, service.register_checkpoints(self.workspace, self.actor, model, specs)
+        return dict(
+            service.batch_document(
+                model, service.register_checkpoints(self.workspace, self.actor, model, specs)
+            )
         )
 
     def ingest(self, checkpoint: str, paths: list[Path], options: dict[str, Any]) -> dict[str, Any]:

@@ -4,17 +4,19 @@ stably."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, TypedDict, cast
 
 from sqlalchemy import JSON, DateTime, MetaData, Table, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session
 
 from scalegate.canonical import digest
+from scalegate.jsonable import JsonObject, JsonValue
 
 __all__ = [
     "Base",
     "JSONDoc",
+    "RowRef",
     "UTCDateTime",
     "note_written",
     "row_digest",
@@ -69,9 +71,10 @@ class Base(DeclarativeBase):
     }
 
 
-def row_values(row: Base) -> dict[str, Any]:
-    """Every column of a row as JSON-ready values (bytes as hex, times as ISO-8601)."""
-    out: dict[str, Any] = {}
+def row_values(row: Base) -> JsonObject:
+    """Every column of a row as JSON-ready values (bytes as hex, times as ISO-8601); the keys are the
+    table's columns, so the checker knows only that they are JSON."""
+    out: JsonObject = {}
     for column in row.__table__.columns:
         value = getattr(row, column.key)
         if isinstance(value, bytes):
@@ -87,7 +90,16 @@ def row_digest(row: Base) -> str:
     return digest(row_values(row))
 
 
-def row_ref(row: Base) -> dict[str, Any]:
+class RowRef(TypedDict):
+    """A row named in an audit entry's ``data["rows"]``: its table, primary key and canonical digest
+    (``None`` when the change deleted the row)."""
+
+    table: str
+    pk: JsonValue
+    digest: str | None
+
+
+def row_ref(row: Base) -> RowRef:
     """``{"table", "pk", "digest"}`` of a row, as stored in audit entries."""
     pk = [getattr(row, c.key) for c in cast(Table, row.__table__).primary_key.columns]
     return {"table": row.__tablename__, "pk": pk[0] if len(pk) == 1 else pk, "digest": row_digest(row)}

@@ -64,6 +64,7 @@ from scalegate.workspace import Workspace, init_workspace
 
 if TYPE_CHECKING:
     from scalegate.context import ActivePolicy
+    from scalegate.gate.verdict import VerdictDocument
     from scalegate.policy import Policy
 
 __all__ = [
@@ -116,7 +117,7 @@ class DemoState:
     ref: str = ""
     decision_id: int | None = None
     outbox: Any = None
-    verdicts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    verdicts: list[tuple[str, VerdictDocument]] = field(default_factory=list)
     adoption: dict[str, Any] = field(default_factory=dict)
 
 

@@ -30,7 +30,7 @@ _CHECKPOINT_NOISE = (0.0, 0.001, -0.001, 0.0005, -0.0005, 0.001, 0.0, -0.001)
 
 @dataclass
 class DemoFamily:
-    """What ``seed_demo_family`` created."""
+    """What ``seed_demo_family`` created (its JSON document is its fields, by ``to_jsonable``)."""
 
     family: str
     model: str
@@ -39,17 +39,6 @@ class DemoFamily:
     baseline: str
     checkpoints: list[str] = field(default_factory=list)
     assessments_opened: list[int] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "family": self.family,
-            "model": self.model,
-            "run": self.run,
-            "fit_id": self.fit_id,
-            "baseline": self.baseline,
-            "checkpoints": self.checkpoints,
-            "assessments_opened": self.assessments_opened,
-        }
 
 
 def _loss(compute: float) -> float:

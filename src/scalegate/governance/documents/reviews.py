@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from sqlalchemy import select
 
@@ -43,6 +43,7 @@ __all__ = [
     "HOOKS",
     "REPORT_SECTIONS",
     "SELECTION",
+    "ReviewState",
     "ReviewView",
     "ReviewerView",
     "deem_significantly_redacted",
@@ -366,7 +367,18 @@ def list_reviews(workspace: Workspace, actor: Actor, *, report_id: int | None = 
         return [_view(ctx.session, terms, r) for r in ctx.session.execute(stmt).scalars()]
 
 
-def review_state(session: Session, terms: ReviewTerms, report: RiskReportRow) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ReviewState:
+    """Where the external review of a report stands: whether one is required, the reviews not rejected,
+    their reviewers, and when the report is due at them (None until it went to the Board and LTBT)."""
+
+    required: bool
+    reviews: list[ExternalReviewRow]
+    reviewers: list[ReviewerRow]
+    send_due: datetime | None
+
+
+def review_state(session: Session, terms: ReviewTerms, report: RiskReportRow) -> ReviewState:
     """Where the external review of ``report`` stands, for the gate and the calendar."""
     reviews = list(
         session.execute(
@@ -380,9 +392,4 @@ def review_state(session: Session, terms: ReviewTerms, report: RiskReportRow) ->
         for review in reviews
         for r in session.execute(select(ReviewerRow).where(ReviewerRow.review_id == review.id)).scalars()
     ]
-    return {
-        "required": required(report),
-        "reviews": reviews,
-        "reviewers": reviewers,
-        "send_due": send_due(terms, report),
-    }
+    return ReviewState(required(report), reviews, reviewers, send_due(terms, report))

@@ -33,6 +33,15 @@ from scalegate.canonical import digest
 from scalegate.clock import check_instant
 from scalegate.errors import ConflictError, InputError, NotFoundError
 from scalegate.governance.decisions import decision_status, open_decision, status_of
+from scalegate.governance.documents.contents import (
+    DisclosureTier,
+    ModelRecord,
+    ModelStanding,
+    ReportContents,
+    RoadmapItemRecord,
+    RoadmapRecord,
+    TrackRecord,
+)
 from scalegate.governance.documents.reading import terms_of
 from scalegate.governance.documents.terms import ReportTerms
 from scalegate.governance.hooks import DecisionHooks
@@ -158,7 +167,7 @@ def _models(session: Session, wanted: list[str] | None, coverage: datetime) -> l
     return [known[name] for name in dict.fromkeys(wanted)]
 
 
-def _model_record(session: Session, model: ModelRow, coverage: datetime) -> dict[str, Any]:
+def _model_record(session: Session, model: ModelRow, coverage: datetime) -> ModelRecord:
     checkpoints = session.execute(
         select(CheckpointRow)
         .where(CheckpointRow.model_id == model.id, CheckpointRow.recorded_at <= coverage)
@@ -188,9 +197,9 @@ def _model_record(session: Session, model: ModelRow, coverage: datetime) -> dict
     }
 
 
-def _roadmap_record(session: Session, coverage: datetime) -> dict[str, Any]:
+def _roadmap_record(session: Session, coverage: datetime) -> RoadmapRecord:
     items = list(session.execute(select(RoadmapItemRow).order_by(RoadmapItemRow.id)).scalars())
-    view = [
+    view: list[RoadmapItemRecord] = [
         {
             "id": i.id,
             "area": i.area,
@@ -218,26 +227,27 @@ def _unlisted(items: list[RoadmapItemRow], item_id: int) -> bool:
     return next(i for i in items if i.id == item_id).listed_in_report_id is None
 
 
-ModelStanding = Callable[["Context", str], dict[str, Any]]
-"""A covered model's threshold findings, gate verdicts and whether the record makes it highly capable."""
+StandingReader = Callable[["Context", str], ModelStanding]
+"""How a draft reads a covered model's threshold findings, gate verdicts and whether the record makes it
+highly capable."""
 
-_STANDING: list[ModelStanding] = []
+_STANDING: list[StandingReader] = []
 
 
-def register_model_standing(standing: ModelStanding) -> None:
+def register_model_standing(standing: StandingReader) -> None:
     """Install how a draft reads a model's findings and verdicts (``scalegate.gate.drafting``, from the
     composition root: the gate sits above governance and this module does not import it)."""
     _STANDING[:] = [standing]
 
 
-def _model_standing(ctx: Context, model: str) -> dict[str, Any]:
+def _model_standing(ctx: Context, model: str) -> ModelStanding:
     """Fail closed: without the gate's reading installed, no draft is generated from a partial record."""
     if not _STANDING:
         raise ConflictError("the gate's reading of a model is not installed; cannot draft a Risk Report")
     return _STANDING[0](ctx, model)
 
 
-def _tracks(policy: Policy) -> list[dict[str, Any]]:
+def _tracks(policy: Policy) -> list[TrackRecord]:
     """Each threshold's mitigation tracks with how firmly the policy commits to each."""
     return [
         {
@@ -253,7 +263,7 @@ def _tracks(policy: Policy) -> list[dict[str, Any]]:
     ]
 
 
-def _record(session: Session, models: list[ModelRow], coverage: datetime) -> dict[str, Any]:
+def _record(session: Session, models: list[ModelRow], coverage: datetime) -> ReportContents:
     safeguards = session.execute(
         select(SafeguardImplementationRow).order_by(SafeguardImplementationRow.criterion_id)
     ).scalars()
@@ -337,10 +347,11 @@ def draft(
         chosen = _models(ctx.session, models, coverage_date)
         record = _record(ctx.session, chosen, coverage_date)
         standing = [_model_standing(ctx, m.name) for m in chosen]
-        for entry, found in zip(record["models"], standing, strict=True):
-            entry.update(found)
+        record["models"] = [
+            {**entry, **found} for entry, found in zip(record["models"], standing, strict=True)
+        ]
         record["tracks"] = _tracks(ctx.policy)
-        derived = sorted(m["name"] for m in record["models"] if m["highly_capable"])
+        derived = sorted(m["name"] for m in record["models"] if m.get("highly_capable"))
         record["highly_capable"] = {"derived_for": derived, "marked": highly_capable}
         # Fail closed: the record can make a report highly capable; the drafter can add, never remove, that.
         highly_capable = highly_capable or bool(derived)
@@ -504,12 +515,12 @@ def _redactions(terms: ReportTerms, redactions: list[Redaction]) -> list[dict[st
     return out
 
 
-def _disclosure(terms: ReportTerms, recipients: dict[str, int]) -> dict[str, Any]:
+def _disclosure(terms: ReportTerms, recipients: dict[str, int]) -> dict[str, DisclosureTier]:
     unknown = sorted(set(recipients) - {a.id for a in terms.audiences})
     if unknown:
         known = ", ".join(a.id for a in terms.audiences)
         raise InputError(f"unknown audience {unknown[0]!r}; audiences: {known}", where="recipients")
-    tiers: dict[str, Any] = {}
+    tiers: dict[str, DisclosureTier] = {}
     for audience in terms.audiences:
         count = recipients.get(audience.id)
         if audience.min_recipients is not None and (count is None or count < audience.min_recipients):

@@ -104,9 +104,8 @@ def review_clocks(session: Session, terms: ReviewTerms, report: RiskReportRow) -
     """The clocks of the external review of ``report`` (none until a review is required or started and the
     report went to the Board and LTBT)."""
     state = review_state(session, terms, report)
-    send_due: datetime | None = state["send_due"]
-    reviews, reviewers = state["reviews"], state["reviewers"]
-    if send_due is None or not (state["required"] or reviews):
+    send_due, reviews, reviewers = state.send_due, state.reviews, state.reviewers
+    if send_due is None or not (state.required or reviews):
         return []
     clocks: list[ReviewClock] = []
     if not any(r.status in ("approved", "completed") for r in reviews):

@@ -69,7 +69,7 @@ def decision_view(row: Any) -> dict[str, Any]:
 def assess(request: Request, ref: str, _: Actor = Depends(requires("assessment.read"))) -> dict[str, Any]:
     """Triggers, findings per threshold and indicator (with estimates, intervals, threshold and alert values),
     forecasts, the required level per kind, safeguard gaps and the determination on record."""
-    return run(workspace_of(request), ref).to_dict()
+    return dict(run(workspace_of(request), ref).to_dict())
 
 
 @router.post("/determinations", summary="Open a capability determination", status_code=201)

@@ -114,25 +114,25 @@ def entry(
 def verification(request: Request, _: Actor = Depends(requires("audit.verify"))) -> dict[str, Any]:
     """Replay the whole log, check every signed checkpoint and every row the log covers; `ok` is true only
     when nothing was altered. Read-only: it signs no checkpoint (POST /audit/checkpoints does)."""
-    return verify(workspace_of(request), checkpoint=False).to_dict()
+    return dict(verify(workspace_of(request), checkpoint=False).to_dict())
 
 
 @router.get("/audit/checkpoints", summary="Signed checkpoints of the log")
 def checkpoints(request: Request, _: Actor = Depends(requires("audit.read"))) -> list[dict[str, Any]]:
     """Every signed tree head (size, root, Ed25519 signature, key id)."""
-    return [c.to_dict() for c in list_tree_heads(workspace_of(request))]
+    return [dict(c.to_dict()) for c in list_tree_heads(workspace_of(request))]
 
 
 @router.post("/audit/checkpoints", summary="Sign a checkpoint of the log", status_code=201)
 def sign_checkpoint(request: Request, actor: Actor = Depends(requires("audit.checkpoint"))) -> dict[str, Any]:
     """Replay the log and sign its current head with the workspace's active key."""
-    return sign_tree_head(workspace_of(request), actor).to_dict()
+    return dict(sign_tree_head(workspace_of(request), actor).to_dict())
 
 
 @router.get("/audit/keys", summary="Public keys that sign checkpoints")
 def keys(request: Request, _: Actor = Depends(requires("audit.read"))) -> list[dict[str, Any]]:
     """Every signing key's public half, with when it was created and retired."""
-    return [k.to_dict() for k in list_keys(workspace_of(request))]
+    return [dict(k.to_dict()) for k in list_keys(workspace_of(request))]
 
 
 @router.get("/audit/proofs/inclusion", summary="Inclusion proof of an entry")
@@ -144,7 +144,7 @@ def inclusion(
 ) -> dict[str, Any]:
     """The RFC 6962 audit path proving entry `seq` is in the tree of `size` entries, and the checkpoint at
     that size if one was signed. For a sealed entry `body` is null: the leaf hash alone is proven."""
-    return audit_access.inclusion_proof(workspace_of(request), actor, seq, size).to_dict()
+    return dict(audit_access.inclusion_proof(workspace_of(request), actor, seq, size).to_dict())
 
 
 @router.get("/audit/proofs/consistency", summary="Consistency proof between two sizes")
@@ -155,4 +155,4 @@ def consistency(
     _: Actor = Depends(requires("audit.read")),
 ) -> dict[str, Any]:
     """The RFC 6962 proof that the log of `old` entries is a prefix of the log of `new` entries."""
-    return consistency_proof(workspace_of(request), old, new).to_dict()
+    return dict(consistency_proof(workspace_of(request), old, new).to_dict())

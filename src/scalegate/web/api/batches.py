@@ -65,7 +65,7 @@ def register_batch(
     taken, an unknown run, a loss off the fitted curve) is a 4xx naming ``checkpoints[i]`` and writes
     nothing."""
     specs = [(f"checkpoints[{n}]", spec) for n, spec in enumerate(body.checkpoints)]
-    return batch_document(name, register_checkpoints(workspace_of(request), actor, name, specs))
+    return dict(batch_document(name, register_checkpoints(workspace_of(request), actor, name, specs)))
 
 
 Uploads = Annotated[

@@ -124,7 +124,7 @@ def register_checkpoint(
 ) -> dict[str, Any]:
     """Register a checkpoint: its effective compute is estimated, triggers are evaluated and the assessments
     they call for are opened, in one transaction."""
-    return register(workspace_of(request), actor, name, body).to_dict()
+    return dict(register(workspace_of(request), actor, name, body).to_dict())
 
 
 @router.get("/checkpoints/{ref}", summary="A checkpoint and its triggers")
@@ -139,7 +139,7 @@ def checkpoint(request: Request, ref: str, _: Actor = Depends(requires("registry
 def scaling(request: Request, family: str, _: Actor = Depends(requires("registry.read"))) -> dict[str, Any]:
     """The family's active scaling-law fit, its curve, and every checkpoint placed on it (effective compute
     with its interval)."""
-    return scaling_summary(workspace_of(request), family)
+    return dict(scaling_summary(workspace_of(request), family))
 
 
 @router.post("/families/{family}/scaling", summary="Fit a family's scaling law", status_code=201)
@@ -150,7 +150,7 @@ def fit(
     report = fit_family(
         workspace_of(request), actor, family, body.points, weights=body.weights, source=body.source
     )
-    return report.to_dict()
+    return dict(report.to_dict())
 
 
 @router.get("/assessments/due", summary="Assessments due")

@@ -74,7 +74,7 @@ def active_document(request: Request, _: Actor = Depends(requires(READ))) -> dic
 @router.get("/policies/builtin", summary="Built-in policies")
 def builtin(_: Actor = Depends(requires(READ))) -> list[dict[str, Any]]:
     """The policies shipped with scalegate (one line of facts each)."""
-    return builtin_summaries()
+    return [dict(summary) for summary in builtin_summaries()]
 
 
 @router.get(
@@ -124,4 +124,4 @@ def version_diff(
     _: Actor = Depends(requires(READ)),
 ) -> dict[str, Any]:
     """The changes from ``against`` (or the superseded version) to ``version_id``, in policy terms."""
-    return stored.version_diff(workspace_of(request), version_id, against)
+    return dict(stored.version_diff(workspace_of(request), version_id, against))

@@ -267,10 +267,10 @@ def _trends_view(
         indicators = {i.indicator_id: i for f in assessed.findings for i in f.indicators}
         for n, typed in enumerate(assessed.forecasts):
             finding = indicators.get(typed.indicator_id)
-            indicator = finding.to_dict() if finding is not None else {}
+            indicator: dict[str, Any] = dict(finding.to_dict()) if finding is not None else {}
             values = (indicator.get("alert"), indicator.get("threshold"))
             drawn = downsample(typed.points, CHART_POINTS, values, assessed.ref)
-            forecast = dataclasses.replace(typed, points=drawn).to_dict()
+            forecast: dict[str, Any] = dict(dataclasses.replace(typed, points=drawn).to_dict())
             forecast["measured"] = len(typed.points)
             charts.append(
                 {
