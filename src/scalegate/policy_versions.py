@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from scalegate.context import reading, verified_policy
 from scalegate.errors import NotFoundError
+from scalegate.jsonable import JsonObject
 from scalegate.policy import Policy
 from scalegate.policy.service import diff_summary
 from scalegate.store.models.workspace import PolicyVersionRow
@@ -80,9 +81,10 @@ def policy_version(where: Workspace | Context, version_id: int) -> PolicyVersion
         return _of(row)
 
 
-def version_diff(where: Workspace | Context, version_id: int, against: int | None = None) -> dict[str, Any]:
+def version_diff(where: Workspace | Context, version_id: int, against: int | None = None) -> JsonObject:
     """What changed from ``against`` (default: the version ``version_id`` supersedes) to ``version_id``, in
-    policy terms; both documents are hash-checked first."""
+    policy terms; both documents are hash-checked first. The document is ``policy.service.diff_summary``'s,
+    passed through as JSON."""
     with reading(where) as ctx:
         new = policy_version(ctx, version_id)
         base_id = against if against is not None else new.supersedes_id
