@@ -84,7 +84,7 @@ def version_diff(
     where: Workspace | Context, version_id: int, against: int | None = None
 ) -> PolicyDiffDocument:
     """What changed from ``against`` (default: the version ``version_id`` supersedes) to ``version_id``, in
-    policy terms; both documents are hash-checked first."""
+    policy terms; both documents are hash-checked first. The document is ``policy.service.diff_summary``'s."""
     with reading(where) as ctx:
         new = policy_version(ctx, version_id)
         base_id = against if against is not None else new.supersedes_id

@@ -7,13 +7,18 @@ signatures (``audit.signatures``). A statement changed on one side only would ma
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 from scalegate.canonical import canonical_json, digest
 
 __all__ = [
     "STATEMENT_FORMAT",
+    "AcknowledgementStatement",
+    "ConsultationStatement",
+    "SignoffStatement",
+    "Statement",
     "acknowledgement_statement",
     "consultation_statement",
     "signoff_statement",
@@ -25,7 +30,57 @@ STATEMENT_FORMAT = "scalegate-statement/v1"
 """Names the statement layout inside every signed byte string, so a signature means one thing only."""
 
 
-def statement_bytes(statement: dict[str, Any]) -> bytes:
+class SignoffStatement(TypedDict):
+    """What a sign-off signs: the decision, the signer's role and answer, digests of the bound state and the
+    justification's text as given, the policy's hash, the signer, their key and the time."""
+
+    act: Literal["signoff"]
+    decision_id: int
+    decision_type: str
+    subject: str
+    role: str
+    approve: bool
+    justification: str | None
+    state: str
+    policy: str
+    signer: str
+    user_id: int
+    key_id: str
+    at: str
+
+
+class ConsultationStatement(TypedDict):
+    """What a consulted role's response to a proposed policy change signs (``response``: its digest)."""
+
+    act: Literal["consultation"]
+    change_id: int
+    role: str
+    response: str
+    signer: str
+    user_id: int
+    key_id: str
+    at: str
+
+
+class AcknowledgementStatement(TypedDict):
+    """What an acknowledgement of a notice signs: the notice, its body's digest, the signer and the time."""
+
+    act: Literal["acknowledgement"]
+    notification_id: int
+    subject: str
+    role: str | None
+    body_sha256: str
+    signer: str
+    user_id: int
+    key_id: str
+    at: str
+
+
+Statement = SignoffStatement | ConsultationStatement | AcknowledgementStatement
+"""A statement a user's key signs (a key approval's statement is built in ``governance.signing_keys``)."""
+
+
+def statement_bytes(statement: Mapping[str, object]) -> bytes:
     """The exact bytes a signature covers: canonical JSON of the statement with its format named."""
     return canonical_json({**statement, "format": STATEMENT_FORMAT})
 
@@ -49,7 +104,7 @@ def signoff_statement(
     user_id: int,
     key_id: str,
     at: datetime,
-) -> dict[str, Any]:
+) -> SignoffStatement:
     """What a sign-off (or an approval of a policy change) signs."""
     return {
         "act": "signoff",
@@ -77,7 +132,7 @@ def consultation_statement(
     user_id: int,
     key_id: str,
     at: datetime,
-) -> dict[str, Any]:
+) -> ConsultationStatement:
     """What a consulted role's response to a proposed policy change (its acknowledgement) signs."""
     return {
         "act": "consultation",
@@ -101,7 +156,7 @@ def acknowledgement_statement(
     user_id: int,
     key_id: str,
     at: datetime,
-) -> dict[str, Any]:
+) -> AcknowledgementStatement:
     """What a notified role's acknowledgement of a notice signs: which notice, its body's digest, when."""
     return {
         "act": "acknowledgement",

@@ -34,6 +34,7 @@ from scalegate.audit.offline import (
 )
 from scalegate.audit.replay import Problem, ProblemKind
 from scalegate.statements import (
+    Statement,
     acknowledgement_statement,
     consultation_statement,
     signoff_statement,
@@ -81,7 +82,7 @@ def _trail(session: Session) -> SignatureTrail:
     return trace_signatures(entries)
 
 
-def _row_problem(trail: SignatureTrail, row: Any, statement: dict[str, Any], at: datetime) -> str | None:
+def _row_problem(trail: SignatureTrail, row: Any, statement: Statement, at: datetime) -> str | None:
     if row.signature is None or row.key_id is None:
         return "carries no signature"
     seq = trail.entry_of.get(row.signature)

@@ -334,7 +334,7 @@ def evidence_export(
     documents = export_every_eval_ever(
         workspace_of(ctx), checkpoint_ref=checkpoint, organization=organization, relationship=relationship
     )
-    return documents, out
+    return [{**d} for d in documents], out
 
 
 # -- evals --------------------------------------------------------------------------------------------------
@@ -415,7 +415,7 @@ def _model_args(items: list[str] | None) -> dict[str, Any]:
 
 
 def _brief(record: EvidenceRecord) -> dict[str, Any]:
-    out = record.to_dict()
+    out: dict[str, Any] = {**record.to_dict()}
     out.pop("info", None)
     return out
 

@@ -207,7 +207,7 @@ def render_ingest(done: BulkIngest) -> None:
 def ingest_json(done: BulkIngest) -> list[dict[str, Any]]:
     """One document per file ingested, each naming its file (skipped files are noted on stderr)."""
     _note_skipped(done)
-    return [i.to_dict() for i in done.ingested]
+    return [{**i.to_dict()} for i in done.ingested]
 
 
 def _note_skipped(done: BulkIngest) -> None:

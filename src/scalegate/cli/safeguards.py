@@ -42,7 +42,7 @@ def status(
     """Whether a standard is met, criterion by criterion (cumulative with lower levels)."""
     from scalegate.safeguards.service import standard_report
 
-    return standard_report(workspace_of(ctx), kind, level).to_dict()
+    return {**standard_report(workspace_of(ctx), kind, level).to_dict()}
 
 
 @safeguards_app.command("implement")

@@ -27,17 +27,27 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from scalegate.actor import Actor
 from scalegate.errors import EvidenceError
 from scalegate.evidence.readers import NotAnEvaluationFile
 from scalegate.evidence.service import AllowStatus, ingest_file, local_path
-from scalegate.evidence.types import IngestResult
+from scalegate.evidence.types import EvidenceRecordDocument, IngestResult
 from scalegate.permissions import require
 from scalegate.workspace import Workspace
 
-__all__ = ["BulkIngest", "Ingested", "LogFile", "Skipped", "find_logs", "ingest_paths"]
+__all__ = [
+    "BulkIngest",
+    "BulkIngestDocument",
+    "Ingested",
+    "IngestedDocument",
+    "LogFile",
+    "Skipped",
+    "SkippedDocument",
+    "find_logs",
+    "ingest_paths",
+]
 
 LOG_SUFFIXES = (".eval", ".json")
 """Suffixes of the files a directory walk ingests."""
@@ -58,8 +68,23 @@ class Skipped:
     path: Path
     reason: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> SkippedDocument:
         return {"file": str(self.path), "reason": self.reason}
+
+
+class SkippedDocument(TypedDict):
+    """A skipped file as JSON."""
+
+    file: str
+    reason: str
+
+
+class IngestedDocument(TypedDict):
+    """An ingested file as JSON: its path, then the ingestion's result."""
+
+    file: str
+    created: bool
+    records: list[EvidenceRecordDocument]
 
 
 @dataclass(frozen=True)
@@ -69,11 +94,21 @@ class Ingested:
     path: Path
     result: IngestResult
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> IngestedDocument:
         return {"file": str(self.path), **self.result.to_dict()}
 
 
 Outcome = Ingested | Skipped
+
+
+class BulkIngestDocument(TypedDict):
+    """What a bulk ingestion did, as JSON: counts, then each file."""
+
+    files: int
+    created: int
+    unchanged: int
+    ingested: list[IngestedDocument]
+    skipped: list[SkippedDocument]
 
 
 @dataclass
@@ -88,7 +123,7 @@ class BulkIngest:
         """Files whose records were written by this ingestion (the others were in already)."""
         return sum(1 for i in self.ingested if i.result.created)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> BulkIngestDocument:
         return {
             "files": len(self.ingested),
             "created": self.created,

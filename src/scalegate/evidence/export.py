@@ -11,7 +11,7 @@ schema.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import object_session
@@ -22,9 +22,114 @@ from scalegate.registry.lookup import resolve_checkpoint
 from scalegate.store.models.evidence import EvidenceRow
 from scalegate.workspace import Workspace
 
-__all__ = ["EEE_SCHEMA_VERSION", "export_every_eval_ever"]
+__all__ = ["EEE_SCHEMA_VERSION", "EveryEvalEverDocument", "export_every_eval_ever"]
 
 EEE_SCHEMA_VERSION = "0.3.0"
+
+
+class SourceMetadata(TypedDict):
+    """Where an Every Eval Ever document's numbers come from."""
+
+    source_name: str
+    source_type: str
+    source_organization_name: str
+    evaluator_relationship: str
+    additional_details: dict[str, str]
+
+
+class ModelInfo(TypedDict):
+    """The evaluated model, as the log names it."""
+
+    name: str
+    id: str
+    additional_details: dict[str, str]
+
+
+class EvalLibrary(TypedDict):
+    """The harness and its version."""
+
+    name: str
+    version: str
+
+
+class SourceData(TypedDict):
+    """The dataset of a result: a Hugging Face dataset, a URL or another source."""
+
+    dataset_name: str
+    source_type: str
+    hf_repo: NotRequired[str]
+    url: NotRequired[list[str]]
+    additional_details: dict[str, str]
+    hf_split: NotRequired[str]
+    samples_number: NotRequired[int]
+
+
+class StandardError(TypedDict):
+    """The standard error the harness reported."""
+
+    value: float
+    method: str
+
+
+class ConfidenceInterval(TypedDict):
+    """The interval scalegate's decisions use, at the policy's confidence level."""
+
+    lower: float
+    upper: float
+    confidence_level: float
+    method: str
+
+
+class Uncertainty(TypedDict):
+    """How sure a score is: sample count, reported standard error, interval."""
+
+    num_samples: int
+    standard_error: NotRequired[StandardError]
+    confidence_interval: NotRequired[ConfidenceInterval]
+    num_bootstrap_samples: NotRequired[int]
+
+
+class MetricConfig(TypedDict):
+    """What a metric measures and its range (unbounded: None)."""
+
+    evaluation_description: str
+    metric_id: str
+    metric_name: str
+    lower_is_better: bool
+    score_type: str
+    min_score: NotRequired[int | None]
+    max_score: NotRequired[int | None]
+
+
+class ScoreDetails(TypedDict):
+    """A score and its uncertainty."""
+
+    score: float
+    uncertainty: Uncertainty
+
+
+class EvaluationResult(TypedDict):
+    """One (scorer, metric) of an evidence record."""
+
+    evaluation_result_id: str
+    evaluation_name: str
+    source_data: SourceData
+    metric_config: MetricConfig
+    score_details: ScoreDetails
+
+
+class EveryEvalEverDocument(TypedDict):
+    """One evidence record as an Every Eval Ever document (schema ``EEE_SCHEMA_VERSION``)."""
+
+    schema_version: str
+    evaluation_id: str
+    retrieved_timestamp: str
+    source_metadata: SourceMetadata
+    model_info: ModelInfo
+    eval_library: EvalLibrary
+    evaluation_results: list[EvaluationResult]
+    evaluation_timestamp: NotRequired[str]
+
 
 _LIBRARY = {"inspect": "inspect_ai", "lm_eval": "lm_eval", "manual": "manual"}
 _BOUNDED = frozenset(
@@ -40,7 +145,7 @@ def export_every_eval_ever(
     organization: str = "unknown",
     relationship: str = "first_party",
     current_only: bool = True,
-) -> list[dict[str, Any]]:
+) -> list[EveryEvalEverDocument]:
     """One Every Eval Ever document per evidence record (of a checkpoint, or the ids given, or all)."""
     with workspace.read() as session:
         query = select(EvidenceRow).order_by(EvidenceRow.id)
@@ -64,7 +169,7 @@ def export_every_eval_ever(
 
 def _document(
     workspace: Workspace, row: EvidenceRow, scorers: list[ScorerScores], organization: str, relationship: str
-) -> dict[str, Any]:
+) -> EveryEvalEverDocument:
     retrieved = str(int(row.ingested_at.timestamp()))
     results = [
         entry
@@ -72,7 +177,7 @@ def _document(
         for metric in scorer.metrics
         if (entry := _result(workspace, row, scorer, metric)) is not None
     ]
-    document: dict[str, Any] = {
+    document: EveryEvalEverDocument = {
         "schema_version": EEE_SCHEMA_VERSION,
         "evaluation_id": f"{row.task}/{row.model}/{retrieved}",
         "retrieved_timestamp": retrieved,
@@ -110,7 +215,7 @@ def _document(
 
 def _result(
     workspace: Workspace, row: EvidenceRow, scorer: ScorerScores, metric: str
-) -> dict[str, Any] | None:
+) -> EvaluationResult | None:
     value = scorer.metrics.get(metric)
     if value is None or metric in DISPERSION_METRICS or metric.endswith("_stderr"):
         return None
@@ -125,7 +230,7 @@ def _result(
         statistics.bootstrap_resamples,
         statistics.bootstrap_seed,
     )
-    uncertainty: dict[str, Any] = {"num_samples": scorer.n_samples}
+    uncertainty: Uncertainty = {"num_samples": scorer.n_samples}
     stderr = scorer.metrics.get(stderr_key)
     if stderr is not None:
         uncertainty["standard_error"] = {"value": stderr, "method": "analytic"}
@@ -144,7 +249,7 @@ def _result(
             uncertainty["num_bootstrap_samples"] = statistics.bootstrap_resamples
     binary = scorer.binary and scorer.sample_metric == metric
     higher = (row.info.get("higher_is_better") or {}).get(metric.split(",")[0], True)
-    metric_config: dict[str, Any] = {
+    metric_config: MetricConfig = {
         "evaluation_description": f"{row.task} ({scorer.name})",
         "metric_id": metric,
         "metric_name": metric,
@@ -164,7 +269,7 @@ def _result(
     }
 
 
-def _source_data(row: EvidenceRow) -> dict[str, Any]:
+def _source_data(row: EvidenceRow) -> SourceData:
     dataset = row.info.get("dataset") or {}
     name = str(dataset.get("name") or row.task)
     details = _strings(
@@ -177,7 +282,7 @@ def _source_data(row: EvidenceRow) -> dict[str, Any]:
     )
     location = str(dataset.get("location") or "")
     if row.harness == "lm_eval" and location.count("/") == 1 and "://" not in location:
-        out: dict[str, Any] = {
+        out: SourceData = {
             "dataset_name": name,
             "source_type": "hf_dataset",
             "hf_repo": location,

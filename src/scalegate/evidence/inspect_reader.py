@@ -20,16 +20,24 @@ import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from scalegate.errors import EvidenceError
 from scalegate.evidence.container import ContainerError, ZipContainer, is_zip
 from scalegate.evidence.log_shape import check_header, check_summary
-from scalegate.evidence.parsed import DISPERSION_METRICS, ParsedResult, ScorerScores, check_finite
+from scalegate.evidence.parsed import (
+    DISPERSION_METRICS,
+    ParsedResult,
+    SampleCounts,
+    ScorerScores,
+    check_finite,
+    file_int,
+)
 from scalegate.evidence.types import LogFormat
 from scalegate.extras import requires_extra
 from scalegate.inputs import check_int, uncollected
 from scalegate.inputs import load_json as load_bounded_json
+from scalegate.jsonable import JsonObject, JsonValue
 
 __all__ = [
     "KNOWN_VERSIONS",
@@ -176,7 +184,7 @@ def normalise_log(
         model=str(_required(spec, "model", "eval")),
         run_id=str(spec.get("run_id") or spec.get("eval_id") or ""),
         status=str(_required(header, "status", "log")),
-        epochs=check_int(int(config.get("epochs") or 1), "eval.config.epochs"),
+        epochs=check_int(file_int(config.get("epochs") or 1), "eval.config.epochs"),
         scorers=scorers,
         counts=table.counts(),
         elicitation=_elicitation(header, spec),
@@ -256,9 +264,9 @@ def _scorers(results: dict[str, Any]) -> list[ScorerScores]:
             ScorerScores(
                 name=str(_required(score, "name", where)),
                 scorer=str(score.get("scorer") or score["name"]),
-                reducer=score.get("reducer"),
+                reducer=reducer if isinstance(reducer := score.get("reducer"), str) else None,
                 metrics=metrics,
-                reported_n=score.get("scored_samples"),
+                reported_n=None if (n := score.get("scored_samples")) is None else file_int(n),
             )
         )
     return out
@@ -317,7 +325,7 @@ class _SampleTable:
         if reduced is not None and all(s in reduced for s in scorer.sample_ids) and scorer.sample_ids:
             scorer.reduced = [reduced[s] for s in scorer.sample_ids]
 
-    def counts(self) -> dict[str, Any]:
+    def counts(self) -> SampleCounts:
         kinds: dict[str, int] = {}
         for row in self.rows.values():
             if row.limit:
@@ -401,9 +409,45 @@ def normalise_elicitation(value: Any) -> list[str]:
     ]
 
 
-def _info(
-    header: dict[str, Any], spec: dict[str, Any], config: dict[str, Any], results: Any
-) -> dict[str, Any]:
+class InspectDataset(TypedDict):
+    """The dataset an Inspect log names (``eval.dataset``), with the revision its task declares."""
+
+    name: JsonValue
+    location: JsonValue
+    samples: JsonValue
+    sample_ids: JsonValue
+    shuffled: JsonValue
+    revision: JsonValue
+
+
+class InspectInfo(TypedDict):
+    """What an Inspect log's record keeps of its header (``ParsedResult.info``), as the log gives it."""
+
+    log_version: JsonValue
+    task_name: JsonValue
+    task_registry_name: JsonValue
+    task_file: JsonValue
+    task_args: JsonValue
+    eval_id: JsonValue
+    eval_set_id: JsonValue
+    created: JsonValue
+    dataset: InspectDataset
+    config: JsonObject
+    revision: JsonValue
+    packages: JsonValue
+    solver: JsonValue
+    model_args: JsonValue
+    model_generate_config: JsonValue
+    scorers: list[JsonObject]
+    totals: JsonObject
+    tags: JsonValue
+    metadata: JsonValue
+    started_at: JsonValue
+    completed_at: JsonValue
+    error: JsonValue
+
+
+def _info(header: dict[str, Any], spec: dict[str, Any], config: dict[str, Any], results: Any) -> InspectInfo:
     raw_stats = header.get("stats")
     stats: dict[str, Any] = raw_stats if isinstance(raw_stats, dict) else {}
     error = header.get("error")
@@ -442,22 +486,27 @@ def _info(
     }
 
 
-def _dataset(spec: dict[str, Any]) -> dict[str, Any]:
+def _dataset(spec: dict[str, Any]) -> InspectDataset:
     """Dataset name, location, size, sample ids and, when the task declares one, its revision."""
-    dataset = spec.get("dataset") if isinstance(spec.get("dataset"), dict) else {}
-    out = {key: (dataset or {}).get(key) for key in ("name", "location", "samples", "sample_ids", "shuffled")}
+    dataset = (spec.get("dataset") if isinstance(spec.get("dataset"), dict) else None) or {}
     declared = [spec.get(k) for k in ("metadata", "task_args")]
-    out["revision"] = next(
-        (
-            d[key]
-            for d in declared
-            if isinstance(d, dict)
-            for key in ("dataset_revision", "revision")
-            if d.get(key)
+    return {
+        "name": dataset.get("name"),
+        "location": dataset.get("location"),
+        "samples": dataset.get("samples"),
+        "sample_ids": dataset.get("sample_ids"),
+        "shuffled": dataset.get("shuffled"),
+        "revision": next(
+            (
+                d[key]
+                for d in declared
+                if isinstance(d, dict)
+                for key in ("dataset_revision", "revision")
+                if d.get(key)
+            ),
+            None,
         ),
-        None,
-    )
-    return out
+    }
 
 
 def _clean(value: Any) -> Any:
@@ -472,7 +521,7 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _mapping(value: Any, where: str) -> dict[str, Any]:
+def _mapping(value: Any, where: str) -> JsonObject:
     if not isinstance(value, dict):
         raise ValueError(f"{where} is missing or not an object")
     return value

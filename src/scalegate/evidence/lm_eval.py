@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from scalegate.errors import EvidenceError
-from scalegate.evidence.parsed import ParsedResult, ScorerScores, check_finite
+from scalegate.evidence.parsed import ParsedResult, ScorerScores, check_finite, file_int
 from scalegate.inputs import check_int, load_json
+from scalegate.jsonable import JsonObject
 
 __all__ = ["is_lm_eval_results", "is_lm_eval_samples", "read_lm_eval_results"]
 
@@ -79,7 +80,7 @@ def _task(path: Path, document: dict[str, Any], task: str, entry: dict[str, Any]
     if effective is None:
         effective = _group_size(document, task)
     if effective is not None:
-        effective = check_int(int(effective), f"n-samples.{task}.effective")
+        effective = check_int(file_int(effective), f"n-samples.{task}.effective")
     for scorer in scorers:
         scorer.reported_n = effective
     attachments: dict[str, bytes] = {}
@@ -232,7 +233,9 @@ def _info(
     config: dict[str, Any],
     n_info: dict[str, Any],
     samples_file: Path | None,
-) -> dict[str, Any]:
+) -> JsonObject:
+    """What a task's record keeps of the results file (``ParsedResult.info``): keys as lm-eval names them,
+    values as the file gives them."""
     dataset_kwargs = config.get("dataset_kwargs") if isinstance(config.get("dataset_kwargs"), dict) else {}
     return {
         "dataset": {
@@ -276,7 +279,7 @@ _NO_SAMPLES = (
 )
 
 
-def _mapping(value: Any, where: str) -> dict[str, Any]:
+def _mapping(value: Any, where: str) -> JsonObject:
     if not isinstance(value, dict):
         raise ValueError(f"{where} is not an object")
     return value

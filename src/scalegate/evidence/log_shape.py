@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from scalegate.jsonable import JsonObject
+
 __all__ = ["check_header", "check_summary"]
 
 _STATUSES = frozenset({"started", "success", "cancelled", "error"})
@@ -146,7 +148,7 @@ _SAMPLE = tuple(
 """A full sample of a ``.json`` log: its error and limit are objects (``EvalError``, ``EvalSampleLimit``)."""
 
 
-def _check(document: Any, fields: tuple[tuple[str, Any, bool], ...], where: str) -> dict[str, Any]:
+def _check(document: Any, fields: tuple[tuple[str, Any, bool], ...], where: str) -> JsonObject:
     if not isinstance(document, dict):
         raise ValueError(f"{where or 'log'} is not an object")
     for name, accepted, required in fields:

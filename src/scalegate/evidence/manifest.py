@@ -27,7 +27,16 @@ from typing import Any
 
 from scalegate.actor import Actor
 from scalegate.errors import EvidenceError, InputError, NotFoundError
-from scalegate.evidence.bulk import BulkIngest, Ingested, LogFile, Outcome, Skipped, find_logs, ingest_paths
+from scalegate.evidence.bulk import (
+    BulkIngest,
+    Ingested,
+    IngestedDocument,
+    LogFile,
+    Outcome,
+    Skipped,
+    find_logs,
+    ingest_paths,
+)
 from scalegate.evidence.service import AllowStatus
 from scalegate.inputs import BoundsError, read_text
 from scalegate.permissions import require
@@ -38,6 +47,7 @@ __all__ = [
     "COLUMNS",
     "ManifestEntry",
     "ManifestIngested",
+    "ManifestIngestedDocument",
     "PlannedEntry",
     "ingest_manifest",
     "parse_manifest",
@@ -73,8 +83,14 @@ class ManifestIngested(Ingested):
 
     checkpoint: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ManifestIngestedDocument:
         return {"file": str(self.path), "checkpoint": self.checkpoint, **self.result.to_dict()}
+
+
+class ManifestIngestedDocument(IngestedDocument):
+    """A file ingested through a manifest, as JSON: its path, the checkpoint, then the ingestion's result."""
+
+    checkpoint: str
 
 
 def read_manifest(path: str | Path) -> list[ManifestEntry]:

@@ -10,12 +10,21 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from scalegate.evidence.statistics import BinaryCounts, binary_counts
 from scalegate.evidence.types import Harness, LogFormat
+from scalegate.jsonable import JsonValue
 
-__all__ = ["DISPERSION_METRICS", "ParsedResult", "ScoreSummary", "ScorerScores", "check_finite"]
+__all__ = [
+    "DISPERSION_METRICS",
+    "ParsedResult",
+    "SampleCounts",
+    "ScoreSummary",
+    "ScorerScores",
+    "ScorerScoresDocument",
+    "check_finite",
+]
 
 DISPERSION_METRICS = frozenset({"stderr", "std", "var", "bootstrap_stderr", "bootstrap_std"})
 """Metrics that describe spread rather than level: a NaN there (one sample) means "unknown", not "broken"."""
@@ -26,6 +35,29 @@ def check_finite(value: float, what: str) -> float:
     if math.isnan(value) or math.isinf(value):
         raise ValueError(f"{what} is {value}")
     return value
+
+
+def file_int(value: JsonValue) -> int:
+    """``int(value)`` for a value read from a file: a list or an object is ``int``'s ``TypeError``."""
+    if isinstance(value, str | int | float):
+        return int(value)
+    raise TypeError(
+        f"int() argument must be a string, a bytes-like object or a real number, not '{type(value).__name__}'"
+    )
+
+
+class ScorerScoresDocument(TypedDict):
+    """A ``ScorerScores`` as the store keeps it, its fields in declaration order."""
+
+    name: str
+    scorer: str
+    reducer: str | None
+    metrics: dict[str, float | None]
+    sample_ids: list[str]
+    values: list[list[float]]
+    reduced: list[float] | None
+    reported_n: int | None
+    sample_metric: str | None
 
 
 @dataclass
@@ -69,7 +101,7 @@ class ScorerScores:
             return self.reduced
         return [sum(vs) / len(vs) for vs in self.values]
 
-    def to_doc(self) -> dict[str, Any]:
+    def to_doc(self) -> ScorerScoresDocument:
         return {
             "name": self.name,
             "scorer": self.scorer,
@@ -143,6 +175,17 @@ class ScoreSummary:
         return self.sample_metric is not None and self.counts is None
 
 
+class SampleCounts(TypedDict):
+    """How a result's samples went: sample-epochs attempted, and how many errored, hit a limit (by kind) or
+    were refused."""
+
+    samples: int
+    errors: int
+    limits: int
+    refusals: int
+    limit_kinds: dict[str, int]
+
+
 @dataclass
 class ParsedResult:
     """One task's result read from a file."""
@@ -156,8 +199,7 @@ class ParsedResult:
     status: str
     epochs: int
     scorers: list[ScorerScores]
-    counts: dict[str, Any] = field(default_factory=dict)
-    """``samples`` (sample-epochs attempted), ``errors``, ``limits``, ``refusals``, ``limit_kinds``."""
+    counts: SampleCounts
     elicitation: list[str] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)
     """Dataset, config, revision, packages, scorers and metadata, as JSON-ready values."""

@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from scalegate.actor import Actor
 from scalegate.errors import EvidenceError, InputError
 from scalegate.evidence.service import AllowStatus, ingest_file
-from scalegate.evidence.types import IngestResult
+from scalegate.evidence.types import IngestResult, IngestResultDocument
 from scalegate.extras import requires_extra
 from scalegate.policy.thresholds import Indicator
 from scalegate.registry.lookup import resolve_checkpoint
@@ -29,7 +29,20 @@ from scalegate.workspace import Workspace
 if TYPE_CHECKING:
     from scalegate.policy import Policy
 
-__all__ = ["EvalRun", "planned_tasks", "run_policy_evals"]
+__all__ = ["EvalRun", "EvalRunDocument", "planned_tasks", "run_policy_evals"]
+
+
+class EvalRunDocument(TypedDict):
+    """What ``run_policy_evals`` did, as JSON."""
+
+    checkpoint: str
+    model: str
+    log_dir: str
+    tasks: list[str]
+    success: bool
+    logs: list[str]
+    errors: list[str]
+    ingested: list[IngestResultDocument]
 
 
 @dataclass
@@ -45,7 +58,7 @@ class EvalRun:
     ingested: list[IngestResult] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> EvalRunDocument:
         return {
             "checkpoint": self.checkpoint,
             "model": self.model,

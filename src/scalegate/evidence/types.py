@@ -6,21 +6,27 @@ the CLI can all hold them without importing the store or a harness.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from copy import deepcopy
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 __all__ = [
     "FLAG_CODES",
     "EvidenceRecord",
+    "EvidenceRecordDocument",
     "FlagCode",
     "Harness",
     "IndicatorEvidence",
+    "IndicatorEvidenceDocument",
     "IngestResult",
+    "IngestResultDocument",
     "IntervalMethod",
     "LogFormat",
     "QualityFlag",
+    "QualityFlagDocument",
     "ScorerSummary",
+    "ScorerSummaryDocument",
 ]
 
 Harness = Literal["inspect", "lm_eval", "manual"]
@@ -59,6 +65,13 @@ class QualityFlag:
     message: str
 
 
+class QualityFlagDocument(TypedDict):
+    """A ``QualityFlag`` as JSON."""
+
+    code: FlagCode
+    message: str
+
+
 @dataclass(frozen=True)
 class ScorerSummary:
     """One scorer (Inspect) or filter (lm-eval) of a record, with the metrics the harness reported."""
@@ -69,6 +82,54 @@ class ScorerSummary:
     epochs: int
     reducer: str | None = None
     binary: bool = False
+
+
+class ScorerSummaryDocument(TypedDict):
+    """A ``ScorerSummary`` as JSON, its fields in declaration order."""
+
+    name: str
+    metrics: dict[str, float | None]
+    n_samples: int
+    epochs: int
+    reducer: str | None
+    binary: bool
+
+
+def _scorer_document(scorer: ScorerSummary) -> ScorerSummaryDocument:
+    return {
+        "name": scorer.name,
+        "metrics": dict(scorer.metrics),
+        "n_samples": scorer.n_samples,
+        "epochs": scorer.epochs,
+        "reducer": scorer.reducer,
+        "binary": scorer.binary,
+    }
+
+
+class EvidenceRecordDocument(TypedDict):
+    """An ``EvidenceRecord`` as JSON (the API's and the CLI's record): its fields, then ``current``."""
+
+    id: int
+    checkpoint_id: int
+    sha256: str
+    harness: Harness
+    format: LogFormat
+    filename: str
+    task: str
+    task_version: str | None
+    model: str
+    run_id: str
+    status: str
+    supersedes_id: int | None
+    superseded_by_id: int | None
+    ingested_at: str
+    ingested_by: str
+    size: int
+    elicitation: list[str]
+    counts: dict[str, Any]
+    info: dict[str, Any]
+    scorers: list[ScorerSummaryDocument]
+    current: bool
 
 
 @dataclass(frozen=True)
@@ -101,11 +162,37 @@ class EvidenceRecord:
         """Whether no later record supersedes this one."""
         return self.superseded_by_id is None
 
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["ingested_at"] = self.ingested_at.isoformat()
-        out["current"] = self.current
-        return out
+    def to_dict(self) -> EvidenceRecordDocument:
+        return {
+            "id": self.id,
+            "checkpoint_id": self.checkpoint_id,
+            "sha256": self.sha256,
+            "harness": self.harness,
+            "format": self.format,
+            "filename": self.filename,
+            "task": self.task,
+            "task_version": self.task_version,
+            "model": self.model,
+            "run_id": self.run_id,
+            "status": self.status,
+            "supersedes_id": self.supersedes_id,
+            "superseded_by_id": self.superseded_by_id,
+            "ingested_at": self.ingested_at.isoformat(),
+            "ingested_by": self.ingested_by,
+            "size": self.size,
+            "elicitation": list(self.elicitation),
+            "counts": deepcopy(self.counts),
+            "info": deepcopy(self.info),
+            "scorers": [_scorer_document(s) for s in self.scorers],
+            "current": self.current,
+        }
+
+
+class IngestResultDocument(TypedDict):
+    """What an ingestion did, as JSON."""
+
+    created: bool
+    records: list[EvidenceRecordDocument]
 
 
 @dataclass(frozen=True)
@@ -127,7 +214,7 @@ class IngestResult:
     def id(self) -> int:
         return self.records[0].id
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> IngestResultDocument:
         return {"created": self.created, "records": [r.to_dict() for r in self.records]}
 
 
@@ -162,8 +249,53 @@ class IndicatorEvidence:
         """True when no quality flag makes the result insufficient."""
         return not self.flags
 
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["ingested_at"] = self.ingested_at.isoformat()
-        out["sufficient"] = self.sufficient
-        return out
+    def to_dict(self) -> IndicatorEvidenceDocument:
+        return {
+            "evidence_id": self.evidence_id,
+            "sha256": self.sha256,
+            "harness": self.harness,
+            "task": self.task,
+            "task_version": self.task_version,
+            "model": self.model,
+            "metric": self.metric,
+            "estimate": self.estimate,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "confidence_level": self.confidence_level,
+            "n_samples": self.n_samples,
+            "epochs": self.epochs,
+            "binary": self.binary,
+            "interval_method": self.interval_method,
+            "flags": [{"code": f.code, "message": f.message} for f in self.flags],
+            "ingested_at": self.ingested_at.isoformat(),
+            "audit_seq": self.audit_seq,
+            "elicitation": list(self.elicitation),
+            "scorer": self.scorer,
+            "sufficient": self.sufficient,
+        }
+
+
+class IndicatorEvidenceDocument(TypedDict):
+    """An ``IndicatorEvidence`` as JSON: its fields, then ``sufficient``."""
+
+    evidence_id: int
+    sha256: str
+    harness: str
+    task: str
+    task_version: str | None
+    model: str
+    metric: str
+    estimate: float
+    ci_low: float
+    ci_high: float
+    confidence_level: float
+    n_samples: int
+    epochs: int
+    binary: bool
+    interval_method: IntervalMethod
+    flags: list[QualityFlagDocument]
+    ingested_at: str
+    audit_seq: int | None
+    elicitation: list[str]
+    scorer: str | None
+    sufficient: bool

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -124,7 +125,7 @@ class SignatureEntry(TypedDict):
 class Signed:
     """A statement with its signature: what goes into the audit entry of the act."""
 
-    statement: dict[str, Any]
+    statement: Mapping[str, object]
     key_id: str
     signature: str
     """Hex Ed25519 signature over ``statement_bytes(statement)``."""
@@ -133,7 +134,7 @@ class Signed:
         return {"statement": self.statement, "key_id": self.key_id, "value": self.signature}
 
 
-def sign_statement(private_key: Ed25519PrivateKey, key_id: str, statement: dict[str, Any]) -> Signed:
+def sign_statement(private_key: Ed25519PrivateKey, key_id: str, statement: Mapping[str, object]) -> Signed:
     """Sign a statement that names ``key_id`` as its signing key."""
     if statement.get("key_id") != key_id:
         raise ValueError("a statement must name the key that signs it")

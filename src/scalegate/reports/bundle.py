@@ -33,7 +33,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 from scalegate.actor import Actor
 from scalegate.errors import ConflictError, InputError, NotFoundError
@@ -43,6 +43,7 @@ from scalegate.governance.permissions import require
 from scalegate.reports.bundle_verify import BUNDLE_FORMAT, MANIFEST
 from scalegate.reports.capability import capability_report
 from scalegate.reports.compliance import compliance_report
+from scalegate.reports.document import lookup
 from scalegate.reports.public import public_summary
 from scalegate.reports.safeguards import safeguards_report
 from scalegate.reports.safety_case.service import cases_for, record_case_entry, render_case, validate
@@ -55,10 +56,29 @@ if TYPE_CHECKING:
     from scalegate.reports.document import Report
     from scalegate.workspace import Workspace
 
-__all__ = ["Audience", "BundleResult", "export_bundle"]
+__all__ = ["Audience", "BundleResult", "BundleResultDocument", "Withheld", "export_bundle"]
 
 Audience = Literal["reviewer", "public"]
 """Who the bundle is for: external reviewers (everything the record holds) or the public (redacted)."""
+
+
+class Withheld(TypedDict):
+    """A file a bundle leaves out, and why."""
+
+    sha256: str
+    label: str
+    why: str
+
+
+class BundleResultDocument(TypedDict):
+    """What an export wrote, as JSON."""
+
+    path: str
+    manifest_sha256: str
+    files: int
+    audience: str
+    withheld: list[Withheld]
+    notes: list[str]
 
 
 @dataclass
@@ -69,10 +89,10 @@ class BundleResult:
     manifest_sha256: str
     files: int
     audience: str
-    withheld: list[dict[str, Any]] = field(default_factory=list)
+    withheld: list[Withheld] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> BundleResultDocument:
         return {
             "path": str(self.path),
             "manifest_sha256": self.manifest_sha256,
@@ -89,7 +109,7 @@ class _Staging:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.roles: dict[str, tuple[str, str]] = {}
-        self.withheld: list[dict[str, Any]] = []
+        self.withheld: list[Withheld] = []
         self.notes: list[str] = []
         self.audit: dict[str, Any] | None = None
 
@@ -208,7 +228,7 @@ def _reports(
     if ref is not None:
         capability = capability_report(workspace, ref)
         out.append(capability)
-        for kind, level in capability.data["assessment"]["requirements"]["levels"].items():
+        for kind, level in lookup(capability.data, "assessment/requirements/levels").items():
             out.append(safeguards_report(workspace, kind, level["level"], ref=capability.subject))
     end = period[1] if period else workspace.now().date()
     start = period[0] if period else end - timedelta(days=365)

@@ -31,7 +31,7 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 BUNDLE_FORMAT = "scalegate-reviewer-bundle/v1"
 MANIFEST = "MANIFEST.json"
@@ -176,7 +176,17 @@ def _hex_words(text: str) -> set[str]:
     return out
 
 
-def verify_bundle(root: Path, keys: list[Path]) -> dict[str, Any]:
+class BundleCheck(TypedDict):
+    """What verifying a bundle found: whether every check passed, the problems, notes, and the manifest's
+    file count."""
+
+    ok: bool
+    problems: list[str]
+    notes: list[str]
+    files: int
+
+
+def verify_bundle(root: Path, keys: list[Path]) -> BundleCheck:
     """Every check; returns {ok, problems, notes, files}."""
     problems: list[str] = []
     notes: list[str] = []

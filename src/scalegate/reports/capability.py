@@ -9,18 +9,19 @@ objects' ``to_dict()`` into the report's data block and never recomputes a rule.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from scalegate.assessment.service import Assessment, assess, checkpoint_subject
 from scalegate.assessment.standing import CurrentState
 from scalegate.canonical import digest
 from scalegate.context import reading
 from scalegate.evidence.series import checkpoint_evidence, family_series
+from scalegate.evidence.types import IndicatorEvidenceDocument
 from scalegate.gate.service import decide
 from scalegate.gate.verdict import ACTIONS
 from scalegate.governance.decisions import status_of
 from scalegate.governance.notifications import government_notice_status
-from scalegate.jsonable import to_jsonable
+from scalegate.jsonable import JsonObject, to_jsonable
 from scalegate.reports.document import Report
 from scalegate.reports.plots import Figure, ForecastPoint, IndicatorSeries, SeriesPoint, indicator_figure
 from scalegate.reports.provenance import Citation, build_provenance
@@ -30,7 +31,17 @@ if TYPE_CHECKING:
     from scalegate.context import Context
     from scalegate.workspace import Workspace
 
-__all__ = ["capability_data", "capability_report"]
+__all__ = ["GovernanceRecord", "capability_data", "capability_report"]
+
+
+class GovernanceRecord(TypedDict):
+    """The governance record of a checkpoint: its decisions with their sign-offs, every notification (naming
+    its decision) and the government notice status."""
+
+    subject: str
+    decisions: list[JsonObject]
+    notifications: list[JsonObject]
+    government_notice: JsonObject
 
 
 def capability_report(workspace: Workspace, ref: str, *, figures: bool = True) -> Report:
@@ -82,7 +93,7 @@ def capability_data(where: Workspace | Context, ref: str) -> tuple[dict[str, Any
     return data, cited
 
 
-def _basis_evidence(ctx: Context, assessment: Assessment) -> dict[str, Any]:
+def _basis_evidence(ctx: Context, assessment: Assessment) -> dict[str, IndicatorEvidenceDocument | None]:
     """Each indicator's evidence on the checkpoint the findings rest on, as the evidence domain returns it
     (read for every indicator at once)."""
     found = checkpoint_evidence(ctx.session, ctx.policy, assessment.basis.checkpoint_id)
@@ -112,7 +123,7 @@ def _series(ctx: Context, assessment: Assessment) -> dict[str, list[dict[str, An
     }
 
 
-def _governance(ctx: Context, assessment: Assessment) -> dict[str, Any]:
+def _governance(ctx: Context, assessment: Assessment) -> GovernanceRecord:
     """Every decision about this checkpoint with its sign-offs (the justifications given are the feedback
     received) and notifications, and the government notice status, as the governance domain reports them.
 

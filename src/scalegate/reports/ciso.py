@@ -14,15 +14,122 @@ the ``requirement_mapping_sets`` format; a policy with no hints for a target get
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import NotRequired, TypedDict
 
 from scalegate.policy import Policy, content_hash
 from scalegate.policy.standards import SafeguardLevel
 from scalegate.reports.ciso_mappings import TARGETS, Target, TargetId, hints_for
 
-__all__ = ["PACKAGER", "ciso_library", "ciso_mapping_library", "export_ciso_assistant"]
+__all__ = [
+    "PACKAGER",
+    "CisoLibrary",
+    "CisoMappingLibrary",
+    "ciso_library",
+    "ciso_mapping_library",
+    "export_ciso_assistant",
+]
 
 PACKAGER = "scalegate"
+
+
+class RequirementNode(TypedDict):
+    """A node of the framework's tree: a level (depth 1) or one of its criteria (depth 2, assessable)."""
+
+    urn: str
+    assessable: bool
+    depth: int
+    parent_urn: NotRequired[str]
+    ref_id: str
+    name: str
+    description: str
+    annotation: str
+    implementation_groups: NotRequired[list[str]]
+
+
+class ImplementationGroup(TypedDict):
+    """A safeguard level as an implementation group of the framework."""
+
+    ref_id: str
+    name: str
+    description: str
+
+
+class Framework(TypedDict):
+    """The framework object of a library: its groups and requirement nodes."""
+
+    urn: str
+    ref_id: str
+    name: str
+    description: str
+    implementation_groups_definition: list[ImplementationGroup]
+    requirement_nodes: list[RequirementNode]
+
+
+class FrameworkObjects(TypedDict):
+    """What the framework library holds."""
+
+    framework: Framework
+
+
+class RequirementMapping(TypedDict):
+    """A hint linking one criterion to one requirement of a target framework."""
+
+    source_requirement_urn: str
+    target_requirement_urn: str
+    relationship: str
+    rationale: str
+    annotation: str
+
+
+class RequirementMappingSet(TypedDict):
+    """Every hint from the policy's criteria to one target framework."""
+
+    urn: str
+    ref_id: str
+    name: str
+    description: str
+    source_framework_urn: str
+    target_framework_urn: str
+    requirement_mappings: list[RequirementMapping]
+
+
+class MappingObjects(TypedDict):
+    """What a mapping library holds."""
+
+    requirement_mapping_sets: list[RequirementMappingSet]
+
+
+class CisoLibrary(TypedDict):
+    """A CISO Assistant framework library: the policy's safeguard standards."""
+
+    urn: str
+    locale: str
+    ref_id: str
+    name: str
+    description: str
+    copyright: str
+    version: int
+    publication_date: str
+    provider: str
+    packager: str
+    objects: FrameworkObjects
+
+
+class CisoMappingLibrary(TypedDict):
+    """A CISO Assistant mapping library: hints from the policy's criteria to one target framework."""
+
+    urn: str
+    locale: str
+    ref_id: str
+    name: str
+    description: str
+    copyright: str
+    version: int
+    publication_date: str
+    provider: str
+    packager: str
+    dependencies: list[str]
+    objects: MappingObjects
 
 
 def _slug(value: str) -> str:
@@ -37,13 +144,13 @@ def _urn(kind: str, *parts: str) -> str:
     return f"urn:{PACKAGER}:risk:{kind}:" + ":".join(parts)
 
 
-def ciso_library(policy: Policy) -> dict[str, Any]:
+def ciso_library(policy: Policy) -> CisoLibrary:
     """The framework library of ``policy``'s safeguard standards, as a YAML-ready document."""
     pid = _slug(policy.id)
     fw = policy.framework
     levels = sorted(policy.safeguards.levels, key=lambda lv: (lv.kind, lv.rank))
     node_base = _urn("req_node", pid)
-    nodes: list[dict[str, Any]] = []
+    nodes: list[RequirementNode] = []
     for level in levels:
         level_urn = f"{node_base}:{_level_key(level)}"
         nodes.append(_level_node(level, level_urn))
@@ -97,7 +204,7 @@ def ciso_library(policy: Policy) -> dict[str, Any]:
     }
 
 
-def _level_node(level: SafeguardLevel, urn: str) -> dict[str, Any]:
+def _level_node(level: SafeguardLevel, urn: str) -> RequirementNode:
     notes = [f"Source: {level.source.cite()}"]
     if not level.criteria_published:
         notes.append("The framework has not published this level's criteria; it cannot be met yet.")
@@ -121,7 +228,7 @@ def _groups_of(policy: Policy, level: SafeguardLevel) -> list[str]:
     return [_level_key(lv) for lv in policy.levels_of(level.kind) if lv.rank >= level.rank]
 
 
-def ciso_mapping_library(policy: Policy, target_id: TargetId) -> dict[str, Any] | None:
+def ciso_mapping_library(policy: Policy, target_id: TargetId) -> CisoMappingLibrary | None:
     """A mapping library from ``policy``'s criteria to one target framework; None when no hint applies."""
     criteria = {c.id for lv in policy.safeguards.levels for c in lv.criteria}
     hints = hints_for(criteria, target_id)
@@ -136,7 +243,7 @@ def ciso_mapping_library(policy: Policy, target_id: TargetId) -> dict[str, Any] 
         "the "
         "activities overlap, but coverage must be judged by the reviewer. The annotation says why each holds."
     )
-    mappings = [
+    mappings: list[RequirementMapping] = [
         {
             "source_requirement_urn": f"{node_base}:{_slug(h.criterion)}",
             "target_requirement_urn": target.node_urn(h.ref_id),
@@ -178,7 +285,7 @@ def export_ciso_assistant(policy: Policy) -> dict[str, str]:
     """File name -> YAML text: the framework library and one mapping library per target with hints."""
     import yaml
 
-    def dump(doc: dict[str, Any]) -> str:
+    def dump(doc: CisoLibrary | CisoMappingLibrary) -> str:
         return str(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=110))
 
     pid = _slug(policy.id)

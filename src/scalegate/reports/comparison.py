@@ -7,10 +7,10 @@ framework by its content hash. Nothing is decided here.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from scalegate.gate.comparison import Comparison, compare
-from scalegate.jsonable import to_jsonable
+from scalegate.jsonable import JsonObject, JsonValue, to_jsonable
 from scalegate.reports.document import Report
 from scalegate.reports.provenance import Citation, build_provenance
 
@@ -18,10 +18,39 @@ if TYPE_CHECKING:
     from scalegate.policy import Policy
     from scalegate.workspace import Workspace
 
-__all__ = ["comparison_data", "comparison_report"]
+__all__ = ["ComparisonData", "comparison_data", "comparison_report"]
 
 
-def comparison_data(comparison: Comparison) -> dict[str, Any]:
+class FindingCited(TypedDict):
+    """A threshold finding a deciding reason rests on."""
+
+    threshold_id: JsonValue
+    indicator_id: JsonValue
+    state: JsonValue
+    clause: JsonValue
+
+
+class DecidingReason(TypedDict):
+    """A framework's deciding reason, once, with the actions it decides and where it first occurs."""
+
+    code: str
+    effect: str
+    text: str
+    clause: str
+    actions: list[str]
+    path: str
+    findings: list[FindingCited]
+
+
+class ComparisonData(TypedDict):
+    """The data block of the comparison report: the comparison as JSON, then each framework's reasons."""
+
+    report: str
+    comparison: JsonObject
+    reasons: list[list[DecidingReason]]
+
+
+def comparison_data(comparison: Comparison) -> ComparisonData:
     """The report's data block: the comparison as JSON, and for each framework its deciding reasons once
     each (the three actions share most of them), naming the actions and the path of the first occurrence,
     whose numbers the report prints."""
@@ -33,8 +62,8 @@ def comparison_data(comparison: Comparison) -> dict[str, Any]:
     }
 
 
-def _reasons_once(index: int, framework: dict[str, Any]) -> list[dict[str, Any]]:
-    merged: dict[tuple[str, str], dict[str, Any]] = {}
+def _reasons_once(index: int, framework: dict[str, Any]) -> list[DecidingReason]:
+    merged: dict[tuple[str, str], DecidingReason] = {}
     for action, row in framework["actions"].items():
         for k, d in enumerate(row["decisive"]):
             entry = merged.setdefault(
@@ -47,7 +76,12 @@ def _reasons_once(index: int, framework: dict[str, Any]) -> list[dict[str, Any]]
                     "actions": [],
                     "path": f"comparison/frameworks/{index}/actions/{action}/decisive/{k}",
                     "findings": [
-                        {k: x[k] for k in ("threshold_id", "indicator_id", "state", "clause")}
+                        {
+                            "threshold_id": x["threshold_id"],
+                            "indicator_id": x["indicator_id"],
+                            "state": x["state"],
+                            "clause": x["clause"],
+                        }
                         for x in d["numbers"]
                     ],
                 },

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from sqlalchemy import select
 
@@ -151,7 +151,16 @@ def _decisions(ctx: Context, lo: datetime, hi: datetime) -> list[dict[str, Any]]
     return out
 
 
-def _activity(session: Session, lo: datetime, hi: datetime) -> dict[str, Any]:
+class AuditActivity(TypedDict):
+    """The audit log's entries in a period: how many, the first and last sequence numbers, per event."""
+
+    entries: int
+    first_seq: int | None
+    last_seq: int | None
+    by_event: dict[str, int]
+
+
+def _activity(session: Session, lo: datetime, hi: datetime) -> AuditActivity:
     """Audit-log entries recorded in the period, counted by event, with first and last sequence numbers."""
     rows = session.execute(
         select(AuditEntryRow.seq, AuditEntryRow.event)

@@ -9,6 +9,7 @@ so the rendered text and the embedded JSON cannot disagree, and the JSON is the 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -37,7 +38,8 @@ class Report:
     kind: ReportKind
     title: str
     subject: str
-    data: dict[str, Any]
+    data: Mapping[str, object]
+    """Every number the report prints, as JSON (read by path with ``lookup``)."""
     provenance: Provenance
     figures: list[Figure] = field(default_factory=list)
     template: str | None = None

@@ -9,9 +9,10 @@ tied to it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TypedDict
 
 from sqlalchemy import select
 
@@ -22,7 +23,66 @@ from scalegate.canonical import digest
 from scalegate.store.models.audit import AuditEntryRow
 from scalegate.workspace import Workspace
 
-__all__ = ["Citation", "Provenance", "audit_state", "build_provenance"]
+__all__ = [
+    "AuditState",
+    "Citation",
+    "CitationDocument",
+    "PolicyCited",
+    "Provenance",
+    "ProvenanceDocument",
+    "SignedTreeHeadCited",
+    "audit_state",
+    "build_provenance",
+]
+
+
+class CitationDocument(TypedDict):
+    """A ``Citation`` as JSON."""
+
+    kind: str
+    id: str
+    sha256: str
+    audit_seq: int | None
+
+
+class PolicyCited(TypedDict):
+    """The policy version a report was generated under."""
+
+    id: str
+    version: str
+    version_id: int
+    content_hash: str
+
+
+class SignedTreeHeadCited(TypedDict):
+    """The latest signed checkpoint of the audit log, as a report cites it."""
+
+    id: int
+    size: int
+    root: str
+    time: str
+    key_id: str
+    signature: str
+
+
+class AuditState(TypedDict):
+    """The audit log's tree head (size, hex RFC 6962 root) and its latest signed checkpoint, if any."""
+
+    size: int
+    root: str
+    checkpoint: SignedTreeHeadCited | None
+
+
+class ProvenanceDocument(TypedDict):
+    """A ``Provenance`` as JSON: the block every report embeds."""
+
+    generated_at: str
+    generator: str
+    policy: PolicyCited
+    audit: AuditState
+    data_sha256: str
+    cited: list[CitationDocument]
+    workspace_mode: str
 
 
 @dataclass(frozen=True)
@@ -38,7 +98,7 @@ class Citation:
     audit_seq: int | None = None
     """Audit-log entry that recorded it, when known."""
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> CitationDocument:
         return {"kind": self.kind, "id": self.id, "sha256": self.sha256, "audit_seq": self.audit_seq}
 
 
@@ -48,14 +108,14 @@ class Provenance:
 
     generated_at: datetime
     generator: str
-    policy: dict[str, Any]
-    audit: dict[str, Any]
+    policy: PolicyCited
+    audit: AuditState
     data_sha256: str
     cited: list[Citation] = field(default_factory=list)
     workspace_mode: str = "production"
     """``demo`` when the workspace is a demo (``scalegate.workspace_mode``): the report then says so."""
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ProvenanceDocument:
         return {
             "generated_at": self.generated_at.isoformat(),
             "generator": self.generator,
@@ -74,7 +134,7 @@ def _unique(citations: list[Citation]) -> list[Citation]:
     return list(seen.values())
 
 
-def audit_state(workspace: Workspace) -> dict[str, Any]:
+def audit_state(workspace: Workspace) -> AuditState:
     """The audit log's current tree head (size, RFC 6962 root) and its latest signed checkpoint, if any."""
     with workspace.read() as session:
         leaves = [
@@ -82,18 +142,22 @@ def audit_state(workspace: Workspace) -> dict[str, Any]:
             for h in session.execute(select(AuditEntryRow.leaf_hash).order_by(AuditEntryRow.seq)).scalars()
         ]
         checkpoint = latest_tree_head(session)
-    signed = None
+    signed: SignedTreeHeadCited | None = None
     if checkpoint is not None:
+        head = checkpoint.to_dict()
         signed = {
-            k: v
-            for k, v in checkpoint.to_dict().items()
-            if k in ("id", "size", "root", "time", "key_id", "signature")
+            "id": head["id"],
+            "size": head["size"],
+            "root": head["root"],
+            "time": head["time"],
+            "key_id": head["key_id"],
+            "signature": head["signature"],
         }
     return {"size": len(leaves), "root": merkle_root(leaves).hex(), "checkpoint": signed}
 
 
 def build_provenance(
-    workspace: Workspace, data: dict[str, Any], cited: list[Citation], generator: str | None = None
+    workspace: Workspace, data: Mapping[str, object], cited: list[Citation], generator: str | None = None
 ) -> Provenance:
     """Provenance for a report whose machine-readable content is ``data``: the policy a reading context
     sees now (the report's data was read in a context of its own, under the same version unless a policy was

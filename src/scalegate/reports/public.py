@@ -9,11 +9,11 @@ provenance block. What remains is read from the same service objects as the Capa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 from scalegate.actor import ANONYMOUS
 from scalegate.governance.noncompliance import disclosure
-from scalegate.jsonable import to_jsonable
+from scalegate.jsonable import JsonObject, JsonValue, to_jsonable
 from scalegate.reports.capability import capability_data
 from scalegate.reports.document import Report
 from scalegate.reports.provenance import Citation, build_provenance
@@ -22,9 +22,94 @@ if TYPE_CHECKING:
     from scalegate.policy.schema import Redaction
     from scalegate.workspace import Workspace
 
-__all__ = ["public_data", "public_summary", "redact_capability"]
+__all__ = ["PublicSummaryData", "public_data", "public_summary", "redact_capability"]
 
-_VALUE_KEYS = ("estimate", "ci_low", "ci_high", "confidence_level", "threshold", "alert", "n_samples")
+
+class PublicIndicator(TypedDict):
+    """An indicator of a threshold as the public sees it: its values and file hash unless redacted."""
+
+    indicator_id: str
+    state: str
+    estimate: NotRequired[float | None]
+    ci_low: NotRequired[float | None]
+    ci_high: NotRequired[float | None]
+    confidence_level: NotRequired[float | None]
+    threshold: NotRequired[float | None]
+    alert: NotRequired[float | None]
+    n_samples: NotRequired[int | None]
+    sha256: NotRequired[str | None]
+
+
+class PublicThreshold(TypedDict):
+    """A Capability Threshold's finding, with its name and domain."""
+
+    threshold_id: str
+    name: str
+    domain: str
+    status: str
+    ruled_out: bool
+    state: str
+    indicators: list[PublicIndicator]
+    clause: str
+
+
+class PublicCheckpoint(TypedDict):
+    """The checkpoint a summary is about."""
+
+    ref: str
+    model: str
+    name: str
+    stage: str
+    recorded_at: str
+
+
+class RequiredLevel(TypedDict):
+    """A required safeguard level and the thresholds that require it."""
+
+    level: str
+    because: JsonValue
+
+
+class SafeguardsMet(TypedDict):
+    """Whether a kind's required safeguard standard is met."""
+
+    level: str
+    met: bool
+
+
+class DeterminationShown(TypedDict):
+    """Whether the capability determination is recorded and approved, when, by which roles."""
+
+    recorded: bool
+    approved: bool
+    signed_at: str | None
+    roles: list[str]
+
+
+class RedactionShown(TypedDict):
+    """What the policy's redaction left out (``hidden_evidence_ids`` only until ``public_data`` uses it)."""
+
+    hide_indicator_values: bool
+    hidden_indicators: int
+    hide_evidence_files: bool
+    source: str | None
+    hidden_evidence_ids: NotRequired[list[str]]
+
+
+class PublicSummaryData(TypedDict):
+    """The data block of the public summary."""
+
+    report: str
+    checkpoint: PublicCheckpoint
+    assessed_at: str
+    policy: JsonObject
+    thresholds: list[PublicThreshold]
+    required: dict[str, RequiredLevel]
+    safeguards: dict[str, SafeguardsMet]
+    determination: DeterminationShown
+    gate: dict[str, str]
+    redaction: RedactionShown
+    noncompliance: NotRequired[JsonObject]
 
 
 def public_summary(workspace: Workspace, ref: str) -> Report:
@@ -39,7 +124,7 @@ def public_summary(workspace: Workspace, ref: str) -> Report:
     )
 
 
-def public_data(workspace: Workspace, ref: str) -> tuple[dict[str, Any], list[Citation]]:
+def public_data(workspace: Workspace, ref: str) -> tuple[PublicSummaryData, list[Citation]]:
     """The redacted data block and what it may cite publicly."""
     with workspace.reading() as ctx:
         full, cited = capability_data(ctx, ref)
@@ -51,7 +136,9 @@ def public_data(workspace: Workspace, ref: str) -> tuple[dict[str, Any], list[Ci
         []
         if policy.redaction.hide_evidence_files
         else [
-            c for c in cited if c.kind != "evidence" or c.id not in data["redaction"]["hidden_evidence_ids"]
+            c
+            for c in cited
+            if c.kind != "evidence" or c.id not in data["redaction"].get("hidden_evidence_ids", [])
         ]
     )
     data["redaction"].pop("hidden_evidence_ids")
@@ -60,7 +147,7 @@ def public_data(workspace: Workspace, ref: str) -> tuple[dict[str, Any], list[Ci
 
 def redact_capability(
     full: dict[str, Any], redaction: Redaction, names: dict[str, tuple[str, str]]
-) -> dict[str, Any]:
+) -> PublicSummaryData:
     """The public view of a Capability Report's data block under ``redaction``."""
     a = full["assessment"]
     hidden = set(redaction.hide_indicator_ids)
@@ -70,7 +157,7 @@ def redact_capability(
         for i in f["indicators"]
         if i["indicator_id"] in hidden and i.get("evidence_id") is not None
     }
-    thresholds = []
+    thresholds: list[PublicThreshold] = []
     for f in a["findings"]:
         indicators = [_indicator(i, redaction) for i in f["indicators"] if i["indicator_id"] not in hidden]
         name, domain = names.get(f["threshold_id"], ("", ""))
@@ -90,7 +177,13 @@ def redact_capability(
     verdicts = {action: v["outcome"] for action, v in full["verdicts"].items()}
     return {
         "report": "public",
-        "checkpoint": {k: a["checkpoint"][k] for k in ("ref", "model", "name", "stage", "recorded_at")},
+        "checkpoint": {
+            "ref": a["checkpoint"]["ref"],
+            "model": a["checkpoint"]["model"],
+            "name": a["checkpoint"]["name"],
+            "stage": a["checkpoint"]["stage"],
+            "recorded_at": a["checkpoint"]["recorded_at"],
+        },
         "assessed_at": a["assessed_at"],
         "policy": a["policy"],
         "thresholds": thresholds,
@@ -117,10 +210,16 @@ def redact_capability(
     }
 
 
-def _indicator(finding: dict[str, Any], redaction: Redaction) -> dict[str, Any]:
-    out = {"indicator_id": finding["indicator_id"], "state": finding["state"]}
+def _indicator(finding: dict[str, Any], redaction: Redaction) -> PublicIndicator:
+    out: PublicIndicator = {"indicator_id": finding["indicator_id"], "state": finding["state"]}
     if not redaction.hide_indicator_values:
-        out.update({k: finding.get(k) for k in _VALUE_KEYS})
+        out["estimate"] = finding.get("estimate")
+        out["ci_low"] = finding.get("ci_low")
+        out["ci_high"] = finding.get("ci_high")
+        out["confidence_level"] = finding.get("confidence_level")
+        out["threshold"] = finding.get("threshold")
+        out["alert"] = finding.get("alert")
+        out["n_samples"] = finding.get("n_samples")
     if not redaction.hide_evidence_files:
         out["sha256"] = finding.get("sha256")
     return out

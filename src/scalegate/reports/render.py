@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable, Mapping
 from functools import cache
-from typing import Any
+from typing import Any, TypedDict
 
 from markupsafe import Markup
 
 from scalegate.extras import requires_extra
 from scalegate.reports.document import Report, lookup
+from scalegate.reports.provenance import ProvenanceDocument
 
 __all__ = [
     "DATA_ID",
@@ -105,7 +107,23 @@ def _json_block(value: Any) -> Markup:
     return Markup(text.replace("</", "<\\/"))
 
 
-def _context(report: Report, markdown: bool, assets: dict[str, str] | None = None) -> dict[str, Any]:
+class ReportContext(TypedDict):
+    """What a report template sees: the report, its data and provenance (as values and as embedded JSON),
+    ``n(path)`` to print a number of the data block, ``figure(name)`` to place a figure, the style sheet."""
+
+    report: Report
+    data: Mapping[str, object]
+    prov: ProvenanceDocument
+    n: Callable[[str], Any]
+    figure: Callable[[str], Any]
+    data_json: Markup
+    provenance_json: Markup
+    data_id: str
+    provenance_id: str
+    css: Markup
+
+
+def _context(report: Report, markdown: bool, assets: dict[str, str] | None = None) -> ReportContext:
     data = report.data
 
     def n(path: str) -> Any:

@@ -9,13 +9,14 @@ safeguards service's answer (``standard_status``), copied as is.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from sqlalchemy import select
 
 from scalegate.assessment.service import assess
 from scalegate.canonical import digest
 from scalegate.governance.decisions import before_proceeding, notices_due
+from scalegate.jsonable import JsonObject, JsonValue
 from scalegate.reports.document import Report
 from scalegate.reports.plots import Figure, MatrixCell, MatrixState, safeguards_matrix_figure
 from scalegate.reports.provenance import Citation, build_provenance
@@ -31,7 +32,24 @@ if TYPE_CHECKING:
     from scalegate.policy import Policy
     from scalegate.workspace import Workspace
 
-__all__ = ["safeguards_data", "safeguards_report"]
+__all__ = ["RequiredBy", "SafeguardsNotices", "safeguards_data", "safeguards_report"]
+
+
+class SafeguardsNotices(TypedDict):
+    """The notices a safeguards determination owes before proceeding, which are missing, and those sent."""
+
+    required_before_proceeding: list[str]
+    missing: list[str]
+    clause: str | None
+    sent: list[JsonValue]
+
+
+class RequiredBy(TypedDict):
+    """Whether checkpoint ``ref``'s assessment requires this standard (``required``: the kind's level)."""
+
+    ref: str
+    required: dict[str, Any] | None
+    this_standard_required: bool
 
 
 def safeguards_report(workspace: Workspace, kind: str, level: str, *, ref: str | None = None) -> Report:
@@ -91,7 +109,7 @@ def safeguards_data(
     return data, cited
 
 
-def _notices(workspace: Workspace, policy: Policy, determination: dict[str, Any] | None) -> dict[str, Any]:
+def _notices(workspace: Workspace, policy: Policy, determination: dict[str, Any] | None) -> SafeguardsNotices:
     """The notices the safeguards determination owes before the model proceeds (RSP v2.2 §4.3: shared with
     the Board and the LTBT), and which are still missing: the gate blocks on each missing one, so the report
     says so beside the signatures."""
@@ -110,7 +128,8 @@ def _notices(workspace: Workspace, policy: Policy, determination: dict[str, Any]
     }
 
 
-def _implementations(session: Session, criteria: list[str]) -> dict[str, Any]:
+def _implementations(session: Session, criteria: list[str]) -> dict[str, JsonObject]:
+    """Each criterion's implementation record, its columns as JSON values."""
     rows = session.execute(
         select(SafeguardImplementationRow).where(SafeguardImplementationRow.criterion_id.in_(criteria))
     ).scalars()
@@ -142,7 +161,7 @@ def _evidence(session: Session, criteria: list[str]) -> dict[str, list[dict[str,
     return out
 
 
-def _required_by(ctx: Context, ref: str, kind: str, level: str) -> dict[str, Any]:
+def _required_by(ctx: Context, ref: str, kind: str, level: str) -> RequiredBy:
     """Which thresholds of checkpoint ``ref`` require this standard, per the assessment."""
     assessment = assess(ctx, ref)
     required = assessment.requirements.levels.get(kind)

@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 from scalegate.actor import SYSTEM, Actor
 from scalegate.errors import InputError
@@ -189,7 +189,14 @@ def write_public_summary(
     return write_report(workspace, public_summary(workspace, ref), out_dir, formats, actor)
 
 
-def describe(paths: dict[str, Path]) -> dict[str, Any]:
+class WrittenFile(TypedDict):
+    """A file a report was written to, and its SHA-256."""
+
+    path: str
+    sha256: str
+
+
+def describe(paths: dict[str, Path]) -> dict[str, WrittenFile]:
     """JSON-ready summary of written files: format -> {path, sha256}."""
     return {
         fmt: {"path": str(p), "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -41,9 +41,11 @@ if TYPE_CHECKING:
 __all__ = [
     "CALENDAR",
     "CriterionStatus",
+    "CriterionStatusDocument",
     "Evidence",
     "EvidencePage",
     "StandardStatus",
+    "StandardStatusDocument",
     "add_evidence",
     "calendar_items",
     "criteria_of",
@@ -63,6 +65,36 @@ ImplementationStatus = Literal["planned", "in_progress", "implemented"]
 EvidenceKind = Literal["document", "link", "test_result"]
 
 
+class CriterionStatusDocument(TypedDict):
+    """A ``CriterionStatus`` as JSON, its fields in declaration order."""
+
+    criterion_id: str
+    level: str
+    title: str
+    met: bool
+    reason: str
+    clause: str
+    owner: str | None
+    implementation: str | None
+    evidence_ids: list[int]
+    expires_at: str | None
+
+
+class StandardStatusDocument(TypedDict):
+    """A ``StandardStatus`` as JSON: whether the standard is met, every criterion, the gaps' ids, the reasons,
+    the evidence digest, the determination and how long the status holds."""
+
+    kind: str
+    level: str
+    met: bool
+    criteria: list[CriterionStatusDocument]
+    gaps: list[str]
+    reasons: list[dict[str, str]]
+    evidence_digest: str
+    determination: dict[str, Any] | None
+    valid_until: str | None
+
+
 @dataclass(frozen=True)
 class CriterionStatus:
     """Whether one criterion has approved, unexpired evidence."""
@@ -78,10 +110,19 @@ class CriterionStatus:
     evidence_ids: list[int] = field(default_factory=list)
     expires_at: datetime | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        out = dict(self.__dict__)
-        out["expires_at"] = self.expires_at.isoformat() if self.expires_at else None
-        return out
+    def to_dict(self) -> CriterionStatusDocument:
+        return {
+            "criterion_id": self.criterion_id,
+            "level": self.level,
+            "title": self.title,
+            "met": self.met,
+            "reason": self.reason,
+            "clause": self.clause,
+            "owner": self.owner,
+            "implementation": self.implementation,
+            "evidence_ids": self.evidence_ids,
+            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -102,7 +143,7 @@ class StandardStatus:
     def gaps(self) -> list[CriterionStatus]:
         return [c for c in self.criteria if not c.met]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> StandardStatusDocument:
         return {
             "kind": self.kind,
             "level": self.level,

@@ -111,14 +111,14 @@ class LocalTransport:
         # deferred: the service layer (~290 modules), as in ``__init__``
         from scalegate.evidence.bulk import ingest_paths
 
-        return ingest_paths(self.workspace, self.actor, paths, checkpoint, **options).to_dict()
+        return {**ingest_paths(self.workspace, self.actor, paths, checkpoint, **options).to_dict()}
 
     def ingest_manifest(self, rows: list[tuple[str, Path, str]], options: dict[str, Any]) -> dict[str, Any]:
         # deferred: the service layer (~290 modules), as in ``__init__``
         from scalegate.evidence.manifest import ManifestEntry, ingest_manifest
 
         entries = [ManifestEntry(where, path, checkpoint) for where, path, checkpoint in rows]
-        return ingest_manifest(self.workspace, self.actor, entries, **options).to_dict()
+        return {**ingest_manifest(self.workspace, self.actor, entries, **options).to_dict()}
 
     def sign(self, decision_id: int, body: dict[str, Any]) -> dict[str, Any]:
         # deferred: the service layer (~390 modules), as in ``__init__``
@@ -210,7 +210,7 @@ class HttpTransport:
         from scalegate.evidence.bulk import find_logs
 
         files, skipped = find_logs(paths, recursive=options.get("recursive", True))
-        total = _ingest_total([s.to_dict() for s in skipped])
+        total = _ingest_total([{**s.to_dict()} for s in skipped])
         form = {
             "checkpoint": checkpoint,
             "allow_status": _form_status(options.get("allow_status", False)),

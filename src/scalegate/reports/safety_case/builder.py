@@ -18,7 +18,7 @@ safeguards status); the builder only arranges them into GSN.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from scalegate.assessment.service import assess
 from scalegate.errors import InputError, NotFoundError
@@ -35,7 +35,7 @@ from scalegate.store.models.safeguards import SafeguardEvidenceRow
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from scalegate.assessment.findings import IndicatorFinding, ThresholdFinding
+    from scalegate.assessment.findings import FindingState, IndicatorFinding, ThresholdFinding
     from scalegate.context import ActivePolicy, Context
     from scalegate.policy import Policy
     from scalegate.workspace import Workspace
@@ -47,7 +47,29 @@ def _fmt(value: Any) -> str:
     return format_value(value)
 
 
-def _policy_info(active: ActivePolicy) -> dict[str, Any]:
+class CasePolicy(TypedDict):
+    """The policy version a case was built under."""
+
+    id: str
+    version: str
+    content_hash: str
+
+
+class IndicatorNumbers(TypedDict):
+    """An indicator goal's numbers: its finding's state, estimate, interval, limits, sample count, file."""
+
+    state: FindingState
+    estimate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    confidence_level: float | None
+    alert: float | None
+    threshold: float | None
+    n_samples: int | None
+    sha256: str | None
+
+
+def _policy_info(active: ActivePolicy) -> CasePolicy:
     return {
         "id": active.policy.id,
         "version": active.policy.framework.version,
@@ -146,7 +168,7 @@ def build_inability_case(
         title=f"Inability argument: {assessment.ref} and {threshold.id}",
         subject=assessment.ref,
         created_at=workspace.now(),
-        policy=_policy_info(active),
+        policy={**_policy_info(active)},
         nodes=[top, *context, *nodes],
     )
 
@@ -178,7 +200,7 @@ def _indicator_goals(
             id=f"G1.{k}",
             kind="goal",
             text=_indicator_claim(ind),
-            data=_numbers(ind),
+            data={**_numbers(ind)},
             in_context_of=[f"C1.{k}"],
         )
         evidence = indicator_evidence(workspace, session, checkpoint_id, indicators[ind.indicator_id])
@@ -222,19 +244,18 @@ def _indicator_claim(ind: IndicatorFinding) -> str:
     return f"{ind.indicator_id} is ruled out (alert {_fmt(ind.alert)}, threshold {_fmt(ind.threshold)})"
 
 
-def _numbers(ind: IndicatorFinding) -> dict[str, Any]:
-    keys = (
-        "state",
-        "estimate",
-        "ci_low",
-        "ci_high",
-        "confidence_level",
-        "alert",
-        "threshold",
-        "n_samples",
-        "sha256",
-    )
-    return {k: getattr(ind, k) for k in keys}
+def _numbers(ind: IndicatorFinding) -> IndicatorNumbers:
+    return {
+        "state": ind.state,
+        "estimate": ind.estimate,
+        "ci_low": ind.ci_low,
+        "ci_high": ind.ci_high,
+        "confidence_level": ind.confidence_level,
+        "alert": ind.alert,
+        "threshold": ind.threshold,
+        "n_samples": ind.n_samples,
+        "sha256": ind.sha256,
+    }
 
 
 def _evidence_context(ind: IndicatorFinding, evidence: Any) -> str:
@@ -319,7 +340,7 @@ def build_control_case(
         title=f"Control argument: {lv.title}",
         subject=subject or f"{kind}:{level}",
         created_at=workspace.now(),
-        policy=_policy_info(active),
+        policy={**_policy_info(active)},
         nodes=[top, *context, *strategy_nodes],
     )
 

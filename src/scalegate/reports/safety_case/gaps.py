@@ -24,7 +24,7 @@ computes the same basis from the current record and compares.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 from sqlalchemy import select
 
@@ -46,6 +46,9 @@ if TYPE_CHECKING:
     from scalegate.reports.safety_case.validate import CaseValidation
 
 __all__ = [
+    "CriterionBasis",
+    "DeterminationBasis",
+    "IndicatorBasis",
     "check_gaps",
     "criterion_basis",
     "determination_basis",
@@ -54,7 +57,36 @@ __all__ = [
 ]
 
 
-def indicator_basis(evidence: Any, indicator_id: str, checkpoint_id: int) -> dict[str, Any]:
+class IndicatorBasis(TypedDict):
+    """What an indicator's undeveloped goal hangs on: its current result on the checkpoint, if any."""
+
+    source: Literal["evaluation"]
+    indicator: str
+    checkpoint_id: int
+    evidence_id: int | None
+    sha256: str | None
+
+
+class CriterionBasis(TypedDict):
+    """What a criterion's undeveloped goal hangs on: how many records, and the digest of their digests."""
+
+    source: Literal["safeguard_evidence"]
+    criterion: str
+    records: int
+    digest: str
+
+
+class DeterminationBasis(TypedDict):
+    """What an undeveloped determination goal hangs on: the latest determination's id and row digest."""
+
+    source: Literal["decision"]
+    kind: str
+    level: str
+    decision_id: int | None
+    sha256: str | None
+
+
+def indicator_basis(evidence: Any, indicator_id: str, checkpoint_id: int) -> IndicatorBasis:
     """What an indicator's undeveloped goal hangs on: the indicator's current result on the checkpoint (its
     evidence id and file hash), or none."""
     return {
@@ -66,7 +98,7 @@ def indicator_basis(evidence: Any, indicator_id: str, checkpoint_id: int) -> dic
     }
 
 
-def criterion_basis(session: Session, criterion_id: str) -> dict[str, Any]:
+def criterion_basis(session: Session, criterion_id: str) -> CriterionBasis:
     """What a criterion's undeveloped goal hangs on: the digest of its implementation record and every piece
     of its evidence (any change of status, file, review or expiry changes it)."""
     rows: list[Any] = list(
@@ -87,7 +119,7 @@ def criterion_basis(session: Session, criterion_id: str) -> dict[str, Any]:
     }
 
 
-def determination_basis(session: Session, kind: str, level: str, determination: Any) -> dict[str, Any]:
+def determination_basis(session: Session, kind: str, level: str, determination: Any) -> DeterminationBasis:
     """What an undeveloped determination goal hangs on: the standard's latest safeguards determination (its
     decision id and row digest), or none."""
     decision_id = determination.get("decision_id") if determination else None

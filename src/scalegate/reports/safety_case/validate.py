@@ -27,11 +27,18 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal, TypedDict
 
 from scalegate.reports.safety_case.model import PREFIX, Node, NodeKind, SafetyCase
 
-__all__ = ["CaseValidation", "Diagnostic", "Severity", "validate_case"]
+__all__ = [
+    "CaseValidation",
+    "CaseValidationDocument",
+    "Diagnostic",
+    "DiagnosticDocument",
+    "Severity",
+    "validate_case",
+]
 
 Severity = Literal["error", "warning"]
 """An error makes the case invalid; a warning is reported but does not."""
@@ -43,6 +50,26 @@ _SUPPORTS: dict[NodeKind, set[NodeKind]] = {
 _CONTEXTS: set[NodeKind] = {"context", "assumption", "justification"}
 
 
+class DiagnosticDocument(TypedDict):
+    """A ``Diagnostic`` as JSON."""
+
+    code: str
+    severity: Severity
+    node: str | None
+    message: str
+
+
+class CaseValidationDocument(TypedDict):
+    """A validation run as JSON: the case, whether it is valid, the counts, every diagnostic."""
+
+    case: str
+    for_deploy: bool
+    valid: bool
+    errors: int
+    warnings: int
+    diagnostics: list[DiagnosticDocument]
+
+
 @dataclass(frozen=True)
 class Diagnostic:
     """One finding of validation."""
@@ -52,7 +79,7 @@ class Diagnostic:
     node: str | None
     message: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> DiagnosticDocument:
         return {"code": self.code, "severity": self.severity, "node": self.node, "message": self.message}
 
 
@@ -83,7 +110,7 @@ class CaseValidation:
     def add(self, code: str, severity: Severity, node: str | None, message: str) -> None:
         self.diagnostics.append(Diagnostic(code, severity, node, message))
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> CaseValidationDocument:
         return {
             "case": self.case_id,
             "for_deploy": self.for_deploy,

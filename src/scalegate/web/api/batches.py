@@ -212,4 +212,4 @@ def _named(done: BulkIngest) -> dict[str, Any]:
     document = done.to_dict()
     for entry in (*document["ingested"], *document["skipped"]):
         entry["file"] = Path(entry["file"]).name
-    return document
+    return {**document}

@@ -93,7 +93,7 @@ async def upload(
         )
     finally:
         shutil.rmtree(directory, ignore_errors=True)
-    return result.to_dict()
+    return {**result.to_dict()}
 
 
 @router.get("/evidence", summary="Evidence records")
@@ -116,7 +116,7 @@ def list_evidence(
         workspace_of(request), checkpoint or None, current_only=current_only, limit=limit, before=before
     )
     page_headers(request, response, found.total, found.next_before)
-    return [r.to_dict() for r in found.records]
+    return [{**r.to_dict()} for r in found.records]
 
 
 @router.get("/evidence/{evidence_id}", summary="One evidence record")
@@ -124,4 +124,4 @@ def show_evidence(
     request: Request, evidence_id: RecordId, _: Actor = Depends(requires("evidence.read"))
 ) -> dict[str, Any]:
     """One ingested result with its scorers, counts and elicitation."""
-    return get_evidence(workspace_of(request), evidence_id).to_dict()
+    return {**get_evidence(workspace_of(request), evidence_id).to_dict()}

@@ -112,7 +112,7 @@ def standard(
 ) -> dict[str, Any]:
     """Whether the standard is met now, criterion by criterion."""
     _check_level(request, kind, level)
-    return standard_report(workspace_of(request), kind, level).to_dict()
+    return {**standard_report(workspace_of(request), kind, level).to_dict()}
 
 
 @router.put(
