@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from scalegate.cli._context import actor_of, workspace_of
 from scalegate.cli._output import command, console, table
+from scalegate.jsonable import JsonObject, to_jsonable
+
+if TYPE_CHECKING:
+    from scalegate.cli._documents import ValidatedPolicy, ValidPolicy
 
 policy_app = typer.Typer(help="Inspect, validate and compare policies.", no_args_is_help=True)
 
@@ -66,10 +70,12 @@ def show(
     return resolve_policy(ref)
 
 
-def _summary_of(policy: Any) -> dict[str, Any]:
+def _summary_of(policy: Any) -> JsonObject:
+    """The policy's summary document (``scalegate.policy.service.policy_summary``), as JSON."""
     from scalegate.policy.service import policy_summary
 
-    return policy_summary(policy)
+    summary: JsonObject = to_jsonable(policy_summary(policy))
+    return summary
 
 
 def _hash_of(policy: Any) -> str:
@@ -78,8 +84,13 @@ def _hash_of(policy: Any) -> str:
     return content_hash(policy)
 
 
-def _without_framework(result: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in result.items() if k != "framework"}
+def _without_framework(result: ValidatedPolicy) -> ValidPolicy:
+    return {
+        "valid": result["valid"],
+        "file": result["file"],
+        "id": result["id"],
+        "content_hash": result["content_hash"],
+    }
 
 
 @policy_app.command("validate")
@@ -87,7 +98,7 @@ def _without_framework(result: dict[str, Any]) -> dict[str, Any]:
 def validate(
     path: str = typer.Argument(..., help="Policy file to validate."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> dict[str, Any]:
+) -> ValidatedPolicy:
     """Validate a policy file; errors are reported with file:line:column."""
     from scalegate.policy import content_hash, load_policy
 
@@ -129,12 +140,13 @@ def diff(
     old: str = typer.Argument(..., help="Old policy (built-in id or file)."),
     new: str = typer.Argument(..., help="New policy (built-in id or file)."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> dict[str, Any]:
+) -> JsonObject:
     """Show what changed between two policy versions, in policy terms."""
     from scalegate.policy import resolve_policy
     from scalegate.policy.service import diff_summary
 
-    return diff_summary(resolve_policy(old), resolve_policy(new))
+    document: JsonObject = to_jsonable(diff_summary(resolve_policy(old), resolve_policy(new)))
+    return document
 
 
 def print_policy_summary(summary: dict[str, Any]) -> None:
