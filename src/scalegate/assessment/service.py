@@ -53,7 +53,7 @@ from scalegate.registry.triggers import (
     evaluate_triggers,
     evaluate_triggers_many,
 )
-from scalegate.safeguards.service import StandardStatus, standard_status
+from scalegate.safeguards.service import StandardStatus, StandardStatusDocument, standard_status
 from scalegate.store.models.assessments import AssessmentRow
 from scalegate.store.models.evidence import EvidenceBlobChunkRow, EvidenceBlobRow, EvidenceRow
 from scalegate.store.models.governance import DecisionRow, NotificationRow
@@ -182,20 +182,11 @@ class PolicyIdentity:
     content_hash: str
 
 
-class RequiredStandardDocument(TypedDict):
+class RequiredStandardDocument(StandardStatusDocument):
     """A required level and its standard's status as JSON (``RequiredStandard.to_dict``): the level, then
     the keys of ``StandardStatus.to_dict``."""
 
     required: RequiredLevelDocument
-    kind: str
-    level: str
-    met: bool
-    criteria: list[JsonObject]
-    gaps: list[str]
-    reasons: list[dict[str, str]]
-    evidence_digest: str
-    determination: JsonObject | None
-    valid_until: str | None
 
 
 class PolicyDocument(TypedDict):
@@ -240,19 +231,7 @@ class RequiredStandard:
     status: StandardStatus
 
     def to_dict(self) -> RequiredStandardDocument:
-        status = self.status.to_dict()
-        return {
-            "required": self.required.to_dict(),
-            "kind": status["kind"],
-            "level": status["level"],
-            "met": status["met"],
-            "criteria": status["criteria"],
-            "gaps": status["gaps"],
-            "reasons": status["reasons"],
-            "evidence_digest": status["evidence_digest"],
-            "determination": status["determination"],
-            "valid_until": status["valid_until"],
-        }
+        return {"required": self.required.to_dict(), **self.status.to_dict()}
 
 
 @dataclass

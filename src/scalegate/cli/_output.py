@@ -173,10 +173,16 @@ def command(
     log). A body that returns None prints nothing; one that returns ``Said(document, line)`` prints the
     document under ``--json`` and the line otherwise. A command prints one JSON document, never several (a
     command that writes several things returns them as one list). Typer still sees the body's own signature
-    and docstring.
+    (without its return annotation) and docstring.
     """
 
     def decorate(body: F) -> F:
+        # Typer evaluates every annotation of a command (``inspect.signature(..., eval_str=True)``) and reads
+        # only the parameters. The return annotation names the service's typed result for the type checker,
+        # a class imported only under ``TYPE_CHECKING`` so that loading a command group does not load the
+        # service layer; evaluated, it would be a NameError. So it is kept from what runs.
+        body.__annotations__.pop("return", None)
+
         @functools.wraps(body)
         def run(*args: Any, **kwargs: Any) -> None:
             flags = _flags_of(args, kwargs)

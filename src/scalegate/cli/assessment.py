@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from scalegate.cli._context import actor_of, workspace_of
 from scalegate.cli._output import command, console, table
+from scalegate.jsonable import to_jsonable
+
+if TYPE_CHECKING:
+    from scalegate.assessment.service import Assessment
+    from scalegate.cli._documents import OpenedDecision, SignatureDocument
 
 determination_app = typer.Typer(help="Capability determinations: propose and sign.", no_args_is_help=True)
 case_app = typer.Typer(
@@ -20,16 +25,16 @@ interim_app = typer.Typer(
 )
 
 
-@command(render=lambda result: print_assessment(result))
+@command(render=lambda assessment: print_assessment(to_jsonable(assessment)))
 def assess_command(
     ctx: typer.Context,
     ref: str = typer.Argument(..., help="MODEL or MODEL@CHECKPOINT."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> dict[str, Any]:
+) -> Assessment:
     """Show a checkpoint's triggers, findings, forecast, required levels and safeguard gaps."""
     from scalegate.assessment.service import assess
 
-    return dict(assess(workspace_of(ctx), ref).to_dict())
+    return assess(workspace_of(ctx), ref)
 
 
 def print_assessment(result: dict[str, Any]) -> None:
@@ -129,11 +134,11 @@ def _levels(values: list[str]) -> dict[str, str] | None:
     return out
 
 
-def _opened(row: Any) -> dict[str, Any]:
+def _opened(row: Any) -> OpenedDecision:
     return {"decision_id": row.id, "decision_type": row.decision_type, "subject": row.subject}
 
 
-def _opened_text(opened: dict[str, Any]) -> str:
+def _opened_text(opened: OpenedDecision) -> str:
     kind = opened["decision_type"].replace("_", " ")
     return f"Opened {kind} #{opened['decision_id']} for {opened['subject']}; awaiting sign-off"
 
@@ -148,7 +153,7 @@ def propose(
         None, "--justification", help="Required when less conservative than the engine."
     ),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> dict[str, Any]:
+) -> OpenedDecision:
     """Open a capability determination for sign-off (the engine's levels unless --level overrides)."""
     from scalegate.assessment.determination import propose_determination
 
@@ -170,7 +175,7 @@ def sign(
     reject: bool = typer.Option(False, "--reject", help="Reject instead of approving."),
     justification: str = typer.Option(None, "--justification", help="Why (recorded with the signature)."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> dict[str, Any]:
+) -> SignatureDocument:
     """Sign (or reject) a decision; a fully signed capability determination completes the assessment."""
     from scalegate.cli._signing import signing_password
     from scalegate.governance.decisions import sign as sign_decision
@@ -201,7 +206,7 @@ def propose_case(
     document: Path = typer.Argument(..., help="The affirmative case document."),
     summary: str = typer.Option("", "--summary", help="One-paragraph summary."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> dict[str, Any]:
+) -> OpenedDecision:
     """Open an affirmative case for sign-off, bound to the document's hash."""
     from scalegate.assessment.determination import propose_affirmative_case
 
@@ -217,7 +222,7 @@ def propose_interim(
     scope: str = typer.Option(..., "--scope", help="What the restriction is."),
     expires: str = typer.Option(None, "--expires", help="ISO date the measures lapse."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> dict[str, Any]:
+) -> OpenedDecision:
     """Open interim measures for sign-off."""
     from scalegate.assessment.determination import approve_interim_measures
     from scalegate.clock import parse_instant

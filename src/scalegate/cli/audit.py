@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from scalegate.cli._context import actor_of, workspace_of
 from scalegate.cli._output import as_dict, as_dicts, command, console, table
+
+if TYPE_CHECKING:
+    from scalegate.cli._documents import AuditPage
 
 audit_app = typer.Typer(
     help="The tamper-evident audit log: verify, read, checkpoints, proofs, export.", no_args_is_help=True
@@ -81,7 +84,7 @@ def _print_page(page: Any) -> None:
         )
 
 
-def _page_json(page: Any) -> dict[str, Any]:
+def _page_json(page: Any) -> AuditPage:
     return {"entries": as_dicts(page.entries), "total": page.total, "next_before": page.next_before}
 
 

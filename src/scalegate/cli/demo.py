@@ -15,7 +15,7 @@ import typer
 from scalegate.cli._output import console, guarded
 
 if TYPE_CHECKING:
-    from scalegate.gate.verdict import VerdictDocument
+    from scalegate.gate.verdict import Verdict
     from scalegate.testing.demo import DemoState
 
 
@@ -57,10 +57,11 @@ def run_demo(directory: Path, out: Any, *, serve: bool = True, port: int = 8000)
     return state
 
 
-def _verdict(state: DemoState, action: str) -> VerdictDocument:
+def _verdict(state: DemoState, action: str) -> Verdict:
+    """The gate's verdict on the demo checkpoint, kept (as its document) in the state's record."""
     from scalegate.gate.service import evaluate_gate
 
-    return evaluate_gate(state.workspace, state.ref, action).to_dict()
+    return evaluate_gate(state.workspace, state.ref, action)
 
 
 def _report(state: DemoState, stage: str, out: Any) -> None:
@@ -87,11 +88,11 @@ def _report(state: DemoState, stage: str, out: Any) -> None:
         print_assessment(dict(assess(ws, state.ref).to_dict()))
     for action in ("continue-training", "deploy-external"):
         verdict = _verdict(state, action)
-        state.verdicts.append((stage, verdict))
-        colour = {"allow": "green", "restrict": "yellow", "pause": "red"}[verdict["outcome"]]
-        out.print(f"gate {action:<17} -> [bold {colour}]{verdict['outcome'].upper()}[/bold {colour}]")
-        for reason in [r for r in verdict["reasons"] if r["effect"] == "blocks"][:4]:
-            out.print(f"    x {reason['text']}  [dim][{reason['clause']}][/dim]")
+        state.verdicts.append((stage, verdict.to_dict()))
+        colour = {"allow": "green", "restrict": "yellow", "pause": "red"}[verdict.outcome]
+        out.print(f"gate {action:<17} -> [bold {colour}]{verdict.outcome.upper()}[/bold {colour}]")
+        for reason in [r for r in verdict.reasons if r.effect == "blocks"][:4]:
+            out.print(f"    x {reason.text}  [dim][{reason.clause}][/dim]")
 
 
 def _print_adoption(state: DemoState, out: Any) -> None:
@@ -106,8 +107,8 @@ def _print_adoption(state: DemoState, out: Any) -> None:
     out.print(f"First Risk Report due: {done['risk_report_due'] or 'not required'}", markup=False)
     for action, reasons in done["gate_reasons"].items():
         verdict = _verdict(state, action)
-        state.verdicts.append(("rsp-v3", verdict))
-        out.print(f"gate {action:<17} -> {verdict['outcome'].upper()}", markup=False)
+        state.verdicts.append(("rsp-v3", verdict.to_dict()))
+        out.print(f"gate {action:<17} -> {verdict.outcome.upper()}", markup=False)
         for reason in reasons:
             out.print(f"    {reason['code']} ({reason['effect']}): {reason['text']}", markup=False)
 

@@ -17,6 +17,7 @@ from scalegate.cli._output import as_dict, command, console, emit_json, fail, ta
 from scalegate.cli.ingest import ingest, ingest_json, render_ingest
 from scalegate.errors import InputError
 from scalegate.inputs import BoundsError, load_json
+from scalegate.jsonable import JsonObject, to_jsonable
 
 if TYPE_CHECKING:
     from scalegate.evidence.types import EvidenceRecord, IndicatorEvidence
@@ -401,8 +402,9 @@ def evals_run(
 # -- helpers ------------------------------------------------------------------------------------------------
 
 
-def _model_args(items: list[str] | None) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def _model_args(items: list[str] | None) -> JsonObject:
+    """``-M KEY=VALUE`` arguments of the model, each value read as JSON when it is JSON, else as text."""
+    out: JsonObject = {}
     for item in items or []:
         key, sep, raw = item.partition("=")
         if not sep or not key.strip():
@@ -414,8 +416,9 @@ def _model_args(items: list[str] | None) -> dict[str, Any]:
     return out
 
 
-def _brief(record: EvidenceRecord) -> dict[str, Any]:
-    out: dict[str, Any] = {**record.to_dict()}
+def _brief(record: EvidenceRecord) -> JsonObject:
+    """An evidence record's document without the log's ``info`` (``evidence show`` prints it)."""
+    out: JsonObject = to_jsonable(record)
     out.pop("info", None)
     return out
 

@@ -18,6 +18,7 @@ from scalegate.cli._signing import known_password, signing_password
 from scalegate.jsonable import to_jsonable
 
 if TYPE_CHECKING:
+    from scalegate.cli._documents import NoNotice, NotificationDocument
     from scalegate.governance.compliance import ComplianceStatus
     from scalegate.governance.decisions import DecisionStatus
     from scalegate.governance.noncompliance import ReportView
@@ -396,7 +397,7 @@ def _notifier(smtp: str | None, webhook: str | None) -> Any:
     return WebhookNotifier(webhook) if webhook else None
 
 
-def _notification(row: Any) -> dict[str, Any]:
+def _notification(row: Any) -> NotificationDocument:
     return {
         "id": row.id,
         "kind": row.kind,
@@ -507,7 +508,7 @@ def notify_government_command(
     row = notify_government(
         workspace_of(ctx), actor_of(ctx), subject, levels, _notifier(smtp, webhook), address=address
     )
-    result = _notification(row) if row else {"due": False}
+    result: NotificationDocument | NoNotice = _notification(row) if row else {"due": False}
     return Said(result, f"Government notice: {row.status}" if row else "No government notice is due")
 
 

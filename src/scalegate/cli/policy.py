@@ -10,7 +10,8 @@ from scalegate.cli._context import actor_of, workspace_of
 from scalegate.cli._output import command, console, table
 
 if TYPE_CHECKING:
-    from scalegate.policy.service import PolicySummary
+    from scalegate.cli._documents import ValidatedPolicy, ValidPolicy
+    from scalegate.policy.service import PolicyDiffDocument, PolicySummary
 
 policy_app = typer.Typer(help="Inspect, validate and compare policies.", no_args_is_help=True)
 
@@ -70,6 +71,7 @@ def show(
 
 
 def _summary_of(policy: Any) -> PolicySummary:
+    """The policy's summary document (``scalegate.policy.service.policy_summary``)."""
     from scalegate.policy.service import policy_summary
 
     return policy_summary(policy)
@@ -81,8 +83,13 @@ def _hash_of(policy: Any) -> str:
     return content_hash(policy)
 
 
-def _without_framework(result: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in result.items() if k != "framework"}
+def _without_framework(result: ValidatedPolicy) -> ValidPolicy:
+    return {
+        "valid": result["valid"],
+        "file": result["file"],
+        "id": result["id"],
+        "content_hash": result["content_hash"],
+    }
 
 
 @policy_app.command("validate")
@@ -90,7 +97,7 @@ def _without_framework(result: dict[str, Any]) -> dict[str, Any]:
 def validate(
     path: str = typer.Argument(..., help="Policy file to validate."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> dict[str, Any]:
+) -> ValidatedPolicy:
     """Validate a policy file; errors are reported with file:line:column."""
     from scalegate.policy import content_hash, load_policy
 
@@ -132,12 +139,12 @@ def diff(
     old: str = typer.Argument(..., help="Old policy (built-in id or file)."),
     new: str = typer.Argument(..., help="New policy (built-in id or file)."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> dict[str, Any]:
+) -> PolicyDiffDocument:
     """Show what changed between two policy versions, in policy terms."""
     from scalegate.policy import resolve_policy
     from scalegate.policy.service import diff_summary
 
-    return dict(diff_summary(resolve_policy(old), resolve_policy(new)))
+    return diff_summary(resolve_policy(old), resolve_policy(new))
 
 
 def print_policy_summary(summary: PolicySummary) -> None:

@@ -17,7 +17,10 @@ from scalegate.errors import InputError
 from scalegate.jsonable import to_jsonable
 
 if TYPE_CHECKING:
-    from scalegate.registry.service import CheckpointStatus, ModelSummary
+    from scalegate.cli._documents import CheckpointImport, DueAssessments
+    from scalegate.jsonable import JsonObject
+    from scalegate.registry.fits import FitReport
+    from scalegate.registry.service import CheckpointReport, CheckpointStatus, ModelSummary
 
 model_app = typer.Typer(
     help="Register and inspect models, training runs and post-training enhancements.", no_args_is_help=True
@@ -221,7 +224,7 @@ def model_add_enhancement(
 
 
 @checkpoint_app.command("add")
-@command(render=lambda document: _print_report(document))
+@command(render=lambda report: _print_report(to_jsonable(report)))
 def checkpoint_add(
     ctx: typer.Context,
     model: str = typer.Argument(..., help="Model name."),
@@ -238,7 +241,7 @@ def checkpoint_add(
         None, "--weight", help="DATASET=WEIGHT in the aggregate (repeatable)."
     ),
     json_out: bool = JSON_OPT,
-) -> dict[str, Any]:
+) -> CheckpointReport:
     """Register a checkpoint: effective compute, triggers fired and assessments opened."""
     from scalegate.registry import service
     from scalegate.registry.specs import CheckpointSpec, validated
@@ -254,7 +257,7 @@ def checkpoint_add(
         "weights": _pairs(weight, "--weight"),
     }
     spec = validated(CheckpointSpec, data, "checkpoint")
-    return dict(service.register_checkpoint(workspace_of(ctx), actor_of(ctx), model, spec).to_dict())
+    return service.register_checkpoint(workspace_of(ctx), actor_of(ctx), model, spec)
 
 
 @checkpoint_app.command("list")
@@ -301,7 +304,7 @@ def checkpoint_import(
     model: str = typer.Option(..., "--model", help="Model the checkpoints belong to."),
     run: str | None = typer.Option(None, "--run", help="Run for rows that name none."),
     json_out: bool = JSON_OPT,
-) -> dict[str, Any]:
+) -> CheckpointImport:
     """Import a training run's checkpoints and losses (all or nothing, in one transaction)."""
     from scalegate.cli._progress import progress
     from scalegate.registry.importer import import_checkpoints, read_checkpoints
@@ -311,22 +314,22 @@ def checkpoint_import(
         reports = import_checkpoints(
             workspace_of(ctx), actor_of(ctx), model, path, specs=specs, on_checkpoint=advance
         )
-    documents = [r.to_dict() for r in reports]
+    documents: list[JsonObject] = [to_jsonable(r) for r in reports]
     return {"imported": len(documents), "checkpoints": documents}
 
 
 @checkpoint_app.command("stage")
-@command(render=lambda document: _print_report(document))
+@command(render=lambda report: _print_report(to_jsonable(report)))
 def checkpoint_stage(
     ctx: typer.Context,
     ref: str = typer.Argument(..., help="MODEL@CHECKPOINT."),
     stage: str = typer.Argument(..., help="pretraining, mid-training, post-training or deployed."),
     json_out: bool = JSON_OPT,
-) -> dict[str, Any]:
+) -> CheckpointReport:
     """Move a checkpoint to another stage and re-evaluate its triggers."""
     from scalegate.registry import service
 
-    return dict(service.set_stage(workspace_of(ctx), actor_of(ctx), ref, stage).to_dict())  # type: ignore[arg-type]
+    return service.set_stage(workspace_of(ctx), actor_of(ctx), ref, stage)  # type: ignore[arg-type]
 
 
 # -- scaling -------------------------------------------------------------------------------------------------
@@ -343,7 +346,7 @@ def _print_fit(document: dict[str, Any]) -> None:
 
 
 @scaling_app.command("fit")
-@command(render=_print_fit)
+@command(render=lambda report: _print_fit(to_jsonable(report)))
 def scaling_fit(
     ctx: typer.Context,
     family: str = typer.Argument(..., help="Model family whose baseline recipe is fitted."),
@@ -355,7 +358,7 @@ def scaling_fit(
         None, "--weight", help="DATASET=WEIGHT in the aggregate (repeatable)."
     ),
     json_out: bool = JSON_OPT,
-) -> dict[str, Any]:
+) -> FitReport:
     """Fit L(C) = E + A*C^(-alpha) for a family and re-derive its checkpoints' effective compute."""
     from scalegate.registry import fits
     from scalegate.registry.importer import read_reference_points
@@ -374,7 +377,7 @@ def scaling_fit(
     report = fits.fit_family(
         ws, actor_of(ctx), family, refs, weights=_pairs(weight, "--weight"), source=source
     )
-    return dict(report.to_dict())
+    return report
 
 
 def _print_scaling(summary: dict[str, Any]) -> None:
@@ -406,11 +409,12 @@ def _print_scaling(summary: dict[str, Any]) -> None:
 @command(render=_print_scaling)
 def scaling_show(
     ctx: typer.Context, family: str = typer.Argument(..., help="Model family."), json_out: bool = JSON_OPT
-) -> dict[str, Any]:
+) -> JsonObject:
     """Show the family's fit, its curve and where each checkpoint sits on it."""
     from scalegate.registry.fits import scaling_summary
 
-    return dict(scaling_summary(workspace_of(ctx), family))
+    summary: JsonObject = to_jsonable(scaling_summary(workspace_of(ctx), family))
+    return summary
 
 
 # -- assessments ---------------------------------------------------------------------------------------------
@@ -441,12 +445,12 @@ def _print_due(result: dict[str, Any]) -> None:
 
 @assessments_app.command("due")
 @command(render=_print_due)
-def assessments_due(ctx: typer.Context, json_out: bool = JSON_OPT) -> dict[str, Any]:
+def assessments_due(ctx: typer.Context, json_out: bool = JSON_OPT) -> DueAssessments:
     """List assessments that are due or overdue, with deadlines and days overdue."""
     from scalegate.registry.assessments_due import due_assessments
 
     ws = workspace_of(ctx)
-    items = [to_jsonable(i) for i in due_assessments(ws)]
+    items: list[JsonObject] = [to_jsonable(i) for i in due_assessments(ws)]
     return {"as_of": ws.now().isoformat(), "assessments": items}
 
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import typer
 
 from scalegate.cli._context import actor_of, workspace_of
 from scalegate.cli._output import as_dict, command, console, fail
+
+if TYPE_CHECKING:
+    from scalegate.cli._documents import BuiltCase, CisoLibrary, RenderedCase, WrittenReport
 
 report_app = typer.Typer(help="Generate reports from the record (HTML, PDF, Markdown).", no_args_is_help=True)
 case_app = typer.Typer(help="Build, validate and draw GSN safety cases.", no_args_is_help=True)
@@ -40,7 +43,7 @@ def _target(out: Path, formats: list[str]) -> tuple[Path, list[str], str | None]
     return out, formats or ["html", "pdf"], None
 
 
-def _write(ctx: typer.Context, build: Any, out: Path, formats: list[str]) -> dict[str, Any]:
+def _write(ctx: typer.Context, build: Any, out: Path, formats: list[str]) -> WrittenReport:
     """Build a report, write it in each format and record it; returns what was written."""
     from scalegate.reports.service import describe, write_report
 
@@ -58,7 +61,7 @@ def _write(ctx: typer.Context, build: Any, out: Path, formats: list[str]) -> dic
     }
 
 
-def _print_written(written: dict[str, Any]) -> None:
+def _print_written(written: WrittenReport) -> None:
     out_console = console()
     for fmt, info in written["files"].items():
         out_console.print(f"wrote {fmt:<5} {info['path']}  sha256 {info['sha256'][:16]}")
@@ -72,14 +75,14 @@ def report_capability(
     formats: list[str] = typer.Option([], "--format", "-f", help=FORMAT_HELP),
     out: Path = typer.Option(Path("."), "--out", "-o", help=OUT_HELP),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> dict[str, Any]:
+) -> WrittenReport:
     """The Capability Report of a checkpoint: triggers, findings, forecasts, determination, gate."""
     from scalegate.reports.capability import capability_report
 
     return _write(ctx, lambda ws: capability_report(ws, ref), out, formats)
 
 
-def _print_each_written(written: list[dict[str, Any]]) -> None:
+def _print_each_written(written: list[WrittenReport]) -> None:
     for one in written:
         _print_written(one)
 
@@ -93,7 +96,7 @@ def report_safeguards(
     formats: list[str] = typer.Option([], "--format", "-f", help=FORMAT_HELP),
     out: Path = typer.Option(Path("."), "--out", "-o", help=OUT_HELP),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> list[dict[str, Any]]:
+) -> list[WrittenReport]:
     """The Safeguards Report of one standard, or of every standard a checkpoint requires (with --json, one
     JSON array of the reports written)."""
     from scalegate.reports.safeguards import safeguards_report
@@ -123,7 +126,7 @@ def report_compliance(
     formats: list[str] = typer.Option([], "--format", "-f", help=FORMAT_HELP),
     out: Path = typer.Option(Path("."), "--out", "-o", help=OUT_HELP),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> dict[str, Any]:
+) -> WrittenReport:
     """The compliance review of a period: deadlines met and missed, noncompliance, policy changes."""
     from scalegate.reports.compliance import compliance_report
 
@@ -139,7 +142,7 @@ def report_public(
     formats: list[str] = typer.Option([], "--format", "-f", help=FORMAT_HELP),
     out: Path = typer.Option(Path("."), "--out", "-o", help=OUT_HELP),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> dict[str, Any]:
+) -> WrittenReport:
     """The public summary of a checkpoint, redacted as the policy's `redaction` says."""
     from scalegate.reports.public import public_summary
 
@@ -157,7 +160,7 @@ def report_comparison(
     formats: list[str] = typer.Option([], "--format", "-f", help=FORMAT_HELP),
     out: Path = typer.Option(Path("."), "--out", "-o", help=OUT_HELP),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> dict[str, Any]:
+) -> WrittenReport:
     """The comparison report of a checkpoint: its record judged under each framework, and what each lacks."""
     from scalegate.gate.comparison import select_policies
     from scalegate.reports.comparison import comparison_report
@@ -177,7 +180,7 @@ def _date(value: str, option: str) -> date:
 # -- safety cases --------------------------------------------------------------------------------------------
 
 
-def _print_built(results: list[dict[str, Any]]) -> None:
+def _print_built(results: list[BuiltCase]) -> None:
     for r in results:
         state = "valid" if r["valid"] else f"{r['errors']} errors"
         console().print(
@@ -202,14 +205,14 @@ def case_build(
     ),
     out: Path = typer.Option(..., "--out", "-o", help="Case file (.json), or a directory with --all."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> list[dict[str, Any]]:
+) -> list[BuiltCase]:
     """Build safety cases from the record and record each file in the audit log by hash."""
     from scalegate.reports.safety_case.model import CasePurpose
     from scalegate.reports.safety_case.service import build_case, cases_for, record_case, validate, write_case
 
     if purpose not in ("review", "deploy"):
         fail(f"--purpose must be review or deploy, not {purpose!r}")
-    results: list[dict[str, Any]] = []
+    results: list[BuiltCase] = []
     workspace = workspace_of(ctx)
     if all_cases:
         if ref is None:
@@ -291,7 +294,7 @@ def case_render(
     out: Path = typer.Option(..., "--out", "-o", help="Output file: .svg, .dot or .gsn.yaml (gsn2x syntax)."),
     offline: bool = typer.Option(False, "--offline", help="Do not check evidence against the store."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> dict[str, Any]:
+) -> RenderedCase:
     """Draw a case as a GSN diagram (Graphviz SVG); stale or invalid elements are outlined in red."""
     from scalegate.reports.safety_case.diagram import to_dot
     from scalegate.reports.safety_case.model import load_case
@@ -369,7 +372,7 @@ def export_bundle_cmd(
     return result
 
 
-def _print_library(result: dict[str, Any]) -> None:
+def _print_library(result: CisoLibrary) -> None:
     for shown in result["files"].values():
         console().print(f"wrote {shown}")
 
@@ -380,13 +383,13 @@ def export_ciso(
     policy: str = typer.Argument(..., help="Built-in policy id or policy file."),
     out: Path = typer.Option(Path("."), "--out", "-o", help="Directory for the library files."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> dict[str, Any]:
+) -> CisoLibrary:
     """The policy's safeguard standards as a CISO Assistant library, with mapping hints (ISO 42001, NIST)."""
     from scalegate.policy import resolve_policy
     from scalegate.reports.ciso import export_ciso_assistant
 
     files = export_ciso_assistant(resolve_policy(policy))
-    written = {}
+    written: dict[str, str] = {}
     for name, text in files.items():
         path = out / name
         try:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from scalegate.cli._context import actor_of, workspace_of
 from scalegate.cli._output import command, console, table
+from scalegate.jsonable import to_jsonable
+
+if TYPE_CHECKING:
+    from scalegate.cli._documents import OpenedStandardDetermination, SubmittedEvidence
+    from scalegate.safeguards.service import StandardStatus
 
 safeguards_app = typer.Typer(
     help="Safeguard standards: implementation, evidence, status.", no_args_is_help=True
@@ -32,17 +37,17 @@ def _print_status(result: dict[str, Any]) -> None:
 
 
 @safeguards_app.command("status")
-@command(render=_print_status)
+@command(render=lambda standard: _print_status(to_jsonable(standard)))
 def status(
     ctx: typer.Context,
     kind: str = typer.Argument(..., help="deployment or security."),
     level: str = typer.Argument(..., help="Level id, e.g. ASL-3."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> dict[str, Any]:
+) -> StandardStatus:
     """Whether a standard is met, criterion by criterion (cumulative with lower levels)."""
     from scalegate.safeguards.service import standard_report
 
-    return {**standard_report(workspace_of(ctx), kind, level).to_dict()}
+    return standard_report(workspace_of(ctx), kind, level)
 
 
 @safeguards_app.command("implement")
@@ -86,7 +91,7 @@ def evidence(
     result: str = typer.Option(None, "--result", help="A test result as JSON."),
     expires: str = typer.Option(None, "--expires", help="ISO date after which it no longer counts."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> dict[str, Any]:
+) -> SubmittedEvidence:
     """Submit evidence for a criterion; it counts once someone else approves it."""
     from scalegate.clock import parse_instant
     from scalegate.errors import InputError
@@ -139,7 +144,7 @@ def determine(
     kind: str = typer.Argument(..., help="deployment or security."),
     level: str = typer.Argument(..., help="Level id."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> dict[str, Any]:
+) -> OpenedStandardDetermination:
     """Open the safeguards determination for a standard, bound to its current evidence set."""
     from scalegate.safeguards.service import propose_safeguards_determination
 

@@ -12,6 +12,7 @@ import typer
 
 from scalegate.cli._context import actor_of, workspace_of
 from scalegate.cli._output import Said, command
+from scalegate.jsonable import JsonObject
 
 sso_app = typer.Typer(
     help="Single sign-on: the identity provider and how its groups become roles.", no_args_is_help=True
@@ -20,7 +21,7 @@ sso_app = typer.Typer(
 JSON = typer.Option(False, "--json", help="Print one JSON document.")
 
 
-def _document(path: Path) -> dict[str, Any]:
+def _document(path: Path) -> JsonObject:
     """The settings file (YAML or JSON) as a mapping, or one line naming the file and what is wrong (read
     within the bounds every YAML input has: ``scalegate.yaml_data``)."""
     from scalegate.errors import InputError

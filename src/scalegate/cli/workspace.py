@@ -3,18 +3,20 @@ it from this machine."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
 from scalegate.cli._context import state, workspace_of
 from scalegate.cli._output import Said, command, console
+from scalegate.jsonable import to_jsonable
 
 if TYPE_CHECKING:
+    from scalegate.cli._documents import WorkspaceSummary
     from scalegate.workspace import Workspace
 
 
-def _print_ready(summary: dict[str, Any]) -> None:
+def _print_ready(summary: WorkspaceSummary) -> None:
     console().print(f"[bold]Workspace ready[/bold] at {summary['store']}")
     _print_summary(summary)
 
@@ -32,7 +34,7 @@ def init(
         "record and page says so.",
     ),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> dict[str, Any]:
+) -> WorkspaceSummary:
     """Create a workspace (SQLite in ./.scalegate by default) and activate a policy."""
     from scalegate.workspace import init_workspace
 
@@ -42,12 +44,13 @@ def init(
 @command(render=lambda summary: _print_summary(summary))
 def status(
     ctx: typer.Context, json_out: bool = typer.Option(False, "--json", help="Print one JSON document.")
-) -> dict[str, Any]:
+) -> WorkspaceSummary:
     """Summarise the workspace: store, active policy, its thresholds and standards."""
     return _summary(workspace_of(ctx))
 
 
-def _summary(ws: Workspace) -> dict[str, Any]:
+def _summary(ws: Workspace) -> WorkspaceSummary:
+    """The workspace's summary: store (without password), backend, mode, the active policy's summary."""
     from scalegate.policy.service import policy_summary
 
     with ws.reading() as ctx:
@@ -56,11 +59,11 @@ def _summary(ws: Workspace) -> dict[str, Any]:
         "store": ws.safe_url,
         "backend": ws.backend,
         "mode": ws.mode,
-        "policy": policy_summary(active.policy, active.content_hash),
+        "policy": to_jsonable(policy_summary(active.policy, active.content_hash)),
     }
 
 
-def _print_summary(summary: dict[str, Any]) -> None:
+def _print_summary(summary: WorkspaceSummary) -> None:
     from scalegate.cli.policy import print_policy_summary
 
     if summary.get("mode") == "demo":

@@ -42,7 +42,6 @@ from scalegate.errors import (
     WrongPassword,
 )
 from scalegate.governance.permissions import require
-from scalegate.jsonable import JsonObject
 from scalegate.permissions import ADMIN_ROLE
 from scalegate.statements import (
     STATEMENT_FORMAT,
@@ -116,7 +115,7 @@ def _approval_statement(
 class SignatureEntry(TypedDict):
     """A signature as the audit entry of the act records it: the statement signed, the key, the hex value."""
 
-    statement: JsonObject
+    statement: Mapping[str, object]
     key_id: str
     value: str
 

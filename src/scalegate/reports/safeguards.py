@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from sqlalchemy import select
 
+from scalegate.assessment.requirements import RequiredLevelDocument
 from scalegate.assessment.service import assess
 from scalegate.canonical import digest
 from scalegate.governance.decisions import before_proceeding, notices_due
@@ -48,7 +49,7 @@ class RequiredBy(TypedDict):
     """Whether checkpoint ``ref``'s assessment requires this standard (``required``: the kind's level)."""
 
     ref: str
-    required: dict[str, Any] | None
+    required: RequiredLevelDocument | None
     this_standard_required: bool
 
 

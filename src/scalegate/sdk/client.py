@@ -18,6 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from scalegate.actor import Actor
 from scalegate.errors import InputError
+from scalegate.sdk.documents import (
+    CheckpointBatchDocument,
+    CheckpointReportDocument,
+    DecisionDocument,
+    IngestDocument,
+    ModelDocument,
+)
 from scalegate.sdk.login import stored_login
 from scalegate.sdk.result import GateResult
 from scalegate.sdk.transport import GateFunction, HttpTransport, LocalTransport, Transport
@@ -78,7 +85,7 @@ class Client:
                 raise
             self.transport = LocalTransport(workspace, actor, gate_fn)
 
-    def ensure_model(self, name: str, family: str, owner: str) -> dict[str, Any]:
+    def ensure_model(self, name: str, family: str, owner: str) -> ModelDocument:
         """Register the model unless it exists."""
         return self.transport.ensure_model(name, family, owner)
 
@@ -94,7 +101,7 @@ class Client:
         recorded_at: datetime | None = None,
         stage: str = "pretraining",
         run: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> CheckpointReportDocument:
         """Register a checkpoint with its held-out losses; returns its effective compute, triggers and the
         assessments it opened."""
         payload: dict[str, Any] = {
@@ -110,7 +117,7 @@ class Client:
 
     def register_checkpoints(
         self, model: str, checkpoints: Iterable[Mapping[str, Any]], *, batch_size: int = 1000
-    ) -> dict[str, Any]:
+    ) -> CheckpointBatchDocument:
         """Register many checkpoints of a model, ``batch_size`` at a time: each batch is one transaction (all
         of it or none of it) with one audit entry, and one request over HTTP. Each checkpoint is a mapping
         with the fields of ``report_checkpoint`` (``name``, ``step``, ``training_flops``, ``losses``, and
@@ -121,7 +128,12 @@ class Client:
         if batch_size < 1:
             raise InputError(f"batch_size must be at least 1, got {batch_size}", where="batch_size")
         payloads = [dict(c) for c in checkpoints]
-        total: dict[str, Any] = {"model": model, "registered": 0, "checkpoints": [], "assessments_opened": []}
+        total: CheckpointBatchDocument = {
+            "model": model,
+            "registered": 0,
+            "checkpoints": [],
+            "assessments_opened": [],
+        }
         for lo in range(0, len(payloads), batch_size):
             done = self.transport.register_checkpoints(model, payloads[lo : lo + batch_size])
             total["registered"] += done["registered"]
@@ -137,7 +149,7 @@ class Client:
         allow_status: bool | str = False,
         metadata: dict[str, Any] | None = None,
         recursive: bool = True,
-    ) -> dict[str, Any]:
+    ) -> IngestDocument:
         """Ingest evaluation logs and log directories for ``MODEL@CHECKPOINT`` as ``scalegate evidence
         ingest`` does: one transaction per file, each file idempotent, files that are not logs skipped.
         Returns ``{"files", "created", "unchanged", "ingested": [{"file", "created", "records"}], "skipped":
@@ -152,7 +164,7 @@ class Client:
         allow_status: bool | str = False,
         metadata: dict[str, Any] | None = None,
         recursive: bool = True,
-    ) -> dict[str, Any]:
+    ) -> IngestDocument:
         """Ingest the logs of many checkpoints: ``manifest`` is a CSV file of ``path,checkpoint`` rows (paths
         relative to it) or ``(path, MODEL@CHECKPOINT)`` pairs, each path a log or a directory of logs.
         Locally the whole manifest is checked before anything is written (a bad row raises ``InputError``
@@ -184,7 +196,7 @@ class Client:
         password: str,
         approve: bool = True,
         justification: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> DecisionDocument:
         """Sign (approve or reject) a decision in one role; returns the decision with its signatures.
 
         ``password`` is the signer's own, asked for at every signature: it opens their signing key, which

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from scalegate.jsonable import JsonObject
+from scalegate.sdk.documents import GateResultDocument
 from scalegate.vocabulary import EXIT_CODES, Outcome
 
 __all__ = ["EXIT_CODES", "GateOutcome", "GateResult"]
@@ -18,7 +20,7 @@ class GateResult:
     """A gate verdict for one action on one checkpoint. Anything unrecognised reads as ``pause``."""
 
     outcome: GateOutcome
-    reasons: list[dict[str, Any]] = field(default_factory=list)
+    reasons: list[JsonObject] = field(default_factory=list)
     exit_code: int = 3
     checkpoint: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
@@ -35,7 +37,7 @@ class GateResult:
         ]
         return "; ".join(parts) or self.outcome
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> GateResultDocument:
         return {
             "outcome": self.outcome,
             "reasons": self.reasons,
@@ -82,7 +84,9 @@ class GateResult:
         return cls.from_dict(data)
 
 
-def _reason(reason: Any) -> dict[str, Any]:
+def _reason(reason: Any) -> JsonObject:
+    """A reason of a verdict as ``{"text", "clause", ...}``: a reason document keeps its other keys (code,
+    effect, data, children), so its keys are the answer's."""
     if isinstance(reason, dict):
         return {
             "text": str(reason.get("text", reason.get("message", ""))),

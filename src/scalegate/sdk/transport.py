@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import quote
 
 from scalegate.actor import Actor
@@ -24,6 +24,15 @@ from scalegate.errors import (
     StoreError,
 )
 from scalegate.jsonable import to_jsonable
+from scalegate.sdk.documents import (
+    CheckpointBatchDocument,
+    CheckpointReportDocument,
+    DecisionDocument,
+    IngestDocument,
+    ModelDocument,
+    SkippedFile,
+    checked,
+)
 from scalegate.sdk.result import GateResult
 
 if TYPE_CHECKING:
@@ -33,6 +42,8 @@ if TYPE_CHECKING:
 
 __all__ = ["GateFunction", "HttpTransport", "LocalTransport", "Transport"]
 
+D = TypeVar("D")
+
 GateFunction = Callable[[Any, str, str], Any]
 """``(workspace, ref, action) -> Verdict``: the signature of ``scalegate.gate.service.evaluate_gate``."""
 
@@ -40,21 +51,21 @@ GateFunction = Callable[[Any, str, str], Any]
 class Transport(Protocol):
     """What a client needs from the system it talks to."""
 
-    def ensure_model(self, name: str, family: str, owner: str) -> dict[str, Any]: ...
+    def ensure_model(self, name: str, family: str, owner: str) -> ModelDocument: ...
 
-    def report_checkpoint(self, model: str, payload: dict[str, Any]) -> dict[str, Any]: ...
+    def report_checkpoint(self, model: str, payload: dict[str, Any]) -> CheckpointReportDocument: ...
 
-    def register_checkpoints(self, model: str, payloads: list[dict[str, Any]]) -> dict[str, Any]: ...
+    def register_checkpoints(self, model: str, payloads: list[dict[str, Any]]) -> CheckpointBatchDocument: ...
 
-    def ingest(self, checkpoint: str, paths: list[Path], options: dict[str, Any]) -> dict[str, Any]: ...
+    def ingest(self, checkpoint: str, paths: list[Path], options: dict[str, Any]) -> IngestDocument: ...
 
     def ingest_manifest(
         self, rows: list[tuple[str, Path, str]], options: dict[str, Any]
-    ) -> dict[str, Any]: ...
+    ) -> IngestDocument: ...
 
     def gate(self, ref: str, action: str) -> GateResult: ...
 
-    def sign(self, decision_id: int, body: dict[str, Any]) -> dict[str, Any]: ...
+    def sign(self, decision_id: int, body: dict[str, Any]) -> DecisionDocument: ...
 
     def close(self) -> None: ...
 
@@ -73,7 +84,7 @@ class LocalTransport:
         self.actor = actor
         self._gate_fn = gate_fn
 
-    def ensure_model(self, name: str, family: str, owner: str) -> dict[str, Any]:
+    def ensure_model(self, name: str, family: str, owner: str) -> ModelDocument:
         # deferred: the service layer (~450 modules), as in ``__init__``
         from scalegate.registry import lookup, service
 
@@ -84,15 +95,16 @@ class LocalTransport:
                 row = lookup.get_model(session, name)
         return {"name": row.name, "family": row.family, "owner": row.owner}
 
-    def report_checkpoint(self, model: str, payload: dict[str, Any]) -> dict[str, Any]:
+    def report_checkpoint(self, model: str, payload: dict[str, Any]) -> CheckpointReportDocument:
         # deferred: the service layer (~450 modules), as in ``__init__``
         from scalegate.registry import service
         from scalegate.registry.specs import CheckpointSpec, validated
 
         spec = validated(CheckpointSpec, payload, "checkpoint")
-        return dict(service.register_checkpoint(self.workspace, self.actor, model, spec).to_dict())
+        report = service.register_checkpoint(self.workspace, self.actor, model, spec)
+        return checked(CheckpointReportDocument, report.to_dict(), "checkpoint")
 
-    def register_checkpoints(self, model: str, payloads: list[dict[str, Any]]) -> dict[str, Any]:
+    def register_checkpoints(self, model: str, payloads: list[dict[str, Any]]) -> CheckpointBatchDocument:
         # deferred: the service layer (~450 modules), as in ``__init__``
         from scalegate.registry import service
         from scalegate.registry.specs import CheckpointSpec, validated
@@ -101,33 +113,32 @@ class LocalTransport:
             (f"checkpoints[{n}]", validated(CheckpointSpec, p, f"checkpoints[{n}]"))
             for n, p in enumerate(payloads)
         ]
-        return dict(
-            service.batch_document(
-                model, service.register_checkpoints(self.workspace, self.actor, model, specs)
-            )
-        )
+        reports = service.register_checkpoints(self.workspace, self.actor, model, specs)
+        return checked(CheckpointBatchDocument, service.batch_document(model, reports), "checkpoints")
 
-    def ingest(self, checkpoint: str, paths: list[Path], options: dict[str, Any]) -> dict[str, Any]:
+    def ingest(self, checkpoint: str, paths: list[Path], options: dict[str, Any]) -> IngestDocument:
         # deferred: the service layer (~290 modules), as in ``__init__``
         from scalegate.evidence.bulk import ingest_paths
 
-        return {**ingest_paths(self.workspace, self.actor, paths, checkpoint, **options).to_dict()}
+        done = ingest_paths(self.workspace, self.actor, paths, checkpoint, **options)
+        return checked(IngestDocument, done.to_dict(), "paths")
 
-    def ingest_manifest(self, rows: list[tuple[str, Path, str]], options: dict[str, Any]) -> dict[str, Any]:
+    def ingest_manifest(self, rows: list[tuple[str, Path, str]], options: dict[str, Any]) -> IngestDocument:
         # deferred: the service layer (~290 modules), as in ``__init__``
         from scalegate.evidence.manifest import ManifestEntry, ingest_manifest
 
         entries = [ManifestEntry(where, path, checkpoint) for where, path, checkpoint in rows]
-        return {**ingest_manifest(self.workspace, self.actor, entries, **options).to_dict()}
+        done = ingest_manifest(self.workspace, self.actor, entries, **options)
+        return checked(IngestDocument, done.to_dict(), "manifest")
 
-    def sign(self, decision_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    def sign(self, decision_id: int, body: dict[str, Any]) -> DecisionDocument:
         # deferred: the service layer (~390 modules), as in ``__init__``
         from scalegate.assessment.standing import decision as show_decision
         from scalegate.governance.decisions import sign as sign_decision
 
         sign_decision(self.workspace, self.actor, decision_id, **body)
-        document: dict[str, Any] = to_jsonable(show_decision(self.workspace, self.actor, decision_id))
-        return document
+        document = to_jsonable(show_decision(self.workspace, self.actor, decision_id))
+        return checked(DecisionDocument, document, f"decision {decision_id}")
 
     def gate(self, ref: str, action: str) -> GateResult:
         gate_fn = self._gate_fn
@@ -185,24 +196,23 @@ class HttpTransport:
         self._http = client or httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout)
         self._http.headers.update(headers)
 
-    def ensure_model(self, name: str, family: str, owner: str) -> dict[str, Any]:
+    def ensure_model(self, name: str, family: str, owner: str) -> ModelDocument:
         response = self._send("POST", "/api/v1/models", json={"name": name, "family": family, "owner": owner})
         if response.status_code == 409:
             return {"name": name, "family": family, "owner": owner}
-        return self._json(response)
+        return self._json(response, ModelDocument)
 
-    def report_checkpoint(self, model: str, payload: dict[str, Any]) -> dict[str, Any]:
+    def report_checkpoint(self, model: str, payload: dict[str, Any]) -> CheckpointReportDocument:
         body = {k: _jsonable(v) for k, v in payload.items()}
-        return self._json(
-            self._send("POST", f"/api/v1/models/{quote(model, safe='')}/checkpoints", json=body)
-        )
+        path = f"/api/v1/models/{quote(model, safe='')}/checkpoints"
+        return self._json(self._send("POST", path, json=body), CheckpointReportDocument)
 
-    def register_checkpoints(self, model: str, payloads: list[dict[str, Any]]) -> dict[str, Any]:
+    def register_checkpoints(self, model: str, payloads: list[dict[str, Any]]) -> CheckpointBatchDocument:
         body = {"checkpoints": [{k: _jsonable(v) for k, v in p.items()} for p in payloads]}
         path = f"/api/v1/models/{quote(model, safe='')}/checkpoints/batch"
-        return self._json(self._send("POST", path, json=body))
+        return self._json(self._send("POST", path, json=body), CheckpointBatchDocument)
 
-    def ingest(self, checkpoint: str, paths: list[Path], options: dict[str, Any]) -> dict[str, Any]:
+    def ingest(self, checkpoint: str, paths: list[Path], options: dict[str, Any]) -> IngestDocument:
         """Upload the logs (found as ``scalegate evidence ingest`` finds them) in requests of at most
         ``UPLOAD_BYTES``, each with the lm-eval samples files its results files read."""
         # deferred: the ingest service (SQLAlchemy, the table models: ~290 modules, ~0.5 s); a remote
@@ -210,7 +220,7 @@ class HttpTransport:
         from scalegate.evidence.bulk import find_logs
 
         files, skipped = find_logs(paths, recursive=options.get("recursive", True))
-        total = _ingest_total([{**s.to_dict()} for s in skipped])
+        total = _ingest_total([_skipped(s.path, s.reason) for s in skipped])
         form = {
             "checkpoint": checkpoint,
             "allow_status": _form_status(options.get("allow_status", False)),
@@ -219,14 +229,15 @@ class HttpTransport:
         for group in _upload_groups([f.path for f in files]):
             handles = [("files", (p.name, p.open("rb"))) for p in group]
             try:
-                answer = self._json(self._send("POST", "/api/v1/evidence/batch", data=form, files=handles))
+                sent = self._send("POST", "/api/v1/evidence/batch", data=form, files=handles)
+                answer = self._json(sent, IngestDocument)
             finally:
                 for _, (_, handle) in handles:
                     handle.close()
             _add_answer(total, answer)
         return total
 
-    def ingest_manifest(self, rows: list[tuple[str, Path, str]], options: dict[str, Any]) -> dict[str, Any]:
+    def ingest_manifest(self, rows: list[tuple[str, Path, str]], options: dict[str, Any]) -> IngestDocument:
         """Upload the logs of every row to ``/api/v1/evidence/manifest`` in requests of at most
         ``UPLOAD_BYTES``, each with the manifest of its own files; a request never carries two files of one
         name (the same log name under two checkpoints' directories goes in separate requests)."""
@@ -240,7 +251,7 @@ class HttpTransport:
                 files, skipped = find_logs([path], recursive=options.get("recursive", True))
             except InputError as exc:
                 raise InputError(f"column 'path': {exc.message}", where=where) from exc
-            total["skipped"] += [s.to_dict() for s in skipped]
+            total["skipped"] += [_skipped(s.path, s.reason) for s in skipped]
             planned += [(f.path, checkpoint) for f in files]
         form = {
             "allow_status": _form_status(options.get("allow_status", False)),
@@ -256,7 +267,8 @@ class HttpTransport:
                         "/api/v1/evidence/manifest",
                         data={**form, "manifest": "\n".join(lines) + "\n"},
                         files=handles,
-                    )
+                    ),
+                    IngestDocument,
                 )
             finally:
                 for _, (_, handle) in handles:
@@ -264,8 +276,9 @@ class HttpTransport:
             _add_answer(total, answer)
         return total
 
-    def sign(self, decision_id: int, body: dict[str, Any]) -> dict[str, Any]:
-        return self._json(self._send("POST", f"/api/v1/decisions/{decision_id}/signatures", json=body))
+    def sign(self, decision_id: int, body: dict[str, Any]) -> DecisionDocument:
+        sent = self._send("POST", f"/api/v1/decisions/{decision_id}/signatures", json=body)
+        return self._json(sent, DecisionDocument)
 
     def gate(self, ref: str, action: str) -> GateResult:
         try:
@@ -298,10 +311,11 @@ class HttpTransport:
         except httpx.HTTPError as exc:
             raise StoreError(f"cannot reach scalegate API: {exc}", where=path) from exc
 
-    def _json(self, response: httpx.Response) -> dict[str, Any]:
+    def _json(self, response: httpx.Response, kind: type[D]) -> D:
+        """A successful answer's body as the document ``kind`` (``StoreError`` when it is not one); an
+        error answer as the error of its status."""
         if response.is_success:
-            data = response.json()
-            return data if isinstance(data, dict) else {"data": data}
+            return checked(kind, response.json(), str(response.request.url.path))
         error = _STATUS_ERRORS.get(response.status_code, StoreError)
         raise error(
             f"HTTP {response.status_code}: {_message(response)}", where=str(response.request.url.path)
@@ -321,19 +335,25 @@ def _message(response: httpx.Response) -> str:
     return str(body)[:200]
 
 
-def _ingest_total(skipped: list[dict[str, Any]]) -> dict[str, Any]:
+def _skipped(path: Path, reason: str) -> SkippedFile:
+    """A file the client passed over, as the API lists it (``Skipped.to_dict``)."""
+    return {"file": str(path), "reason": reason}
+
+
+def _ingest_total(skipped: list[SkippedFile]) -> IngestDocument:
     """The answer of an ingest split over several upload requests, before the first: nothing ingested yet,
     ``skipped`` holding what the client itself passed over."""
     return {"files": 0, "created": 0, "unchanged": 0, "ingested": [], "skipped": skipped}
 
 
-def _add_answer(total: dict[str, Any], answer: dict[str, Any]) -> None:
+def _add_answer(total: IngestDocument, answer: IngestDocument) -> None:
     """Fold one upload request's answer into ``total``: the counts summed, the files listed in order, so that
     the caller sees one answer, as from a single request."""
-    for key in ("files", "created", "unchanged"):
-        total[key] += answer.get(key, 0)
-    for key in ("ingested", "skipped"):
-        total[key] += answer.get(key, [])
+    total["files"] += answer["files"]
+    total["created"] += answer["created"]
+    total["unchanged"] += answer["unchanged"]
+    total["ingested"] += answer["ingested"]
+    total["skipped"] += answer["skipped"]
 
 
 UPLOAD_BYTES = 32 * 1024 * 1024
