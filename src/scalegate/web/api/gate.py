@@ -46,7 +46,7 @@ def _valid_until(body: bytes) -> datetime | None:
 
 def verdict_document(request: Request, ref: str, action: str) -> JsonObject:
     """The verdict as JSON, from the engine or, while still valid, as the engine last gave it."""
-    document: dict[str, Any] = json.loads(verdict_json(request, ref, action))
+    document: JsonObject = json.loads(verdict_json(request, ref, action))
     return document
 
 
