@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from typing import Any
+from typing import Any, TypedDict
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -32,6 +32,8 @@ from scalegate.web.ui.render import error_page
 __all__ = [
     "ERROR_RESPONSES",
     "ErrorBody",
+    "ErrorDetail",
+    "ErrorDocument",
     "ErrorResponse",
     "allowed_methods",
     "error_payload",
@@ -92,7 +94,21 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 """Documented on every API route so clients (and schemathesis) know the error shape."""
 
 
-def error_payload(code: str, message: str, where: str | None = None) -> dict[str, Any]:
+class ErrorDetail(TypedDict):
+    """``error`` of the error document, as the handlers write it (``ErrorBody`` documents it)."""
+
+    code: str
+    message: str
+    where: str | None
+
+
+class ErrorDocument(TypedDict):
+    """The error document, as the handlers write it (``ErrorResponse`` documents it)."""
+
+    error: ErrorDetail
+
+
+def error_payload(code: str, message: str, where: str | None = None) -> ErrorDocument:
     """The error document; the message is folded onto one line whatever produced it."""
     return {"error": {"code": code, "message": " ".join(message.split()) or code, "where": where}}
 

@@ -18,14 +18,22 @@ import re
 import secrets
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scalegate.web.auth import route_list
 from scalegate.web.metrics import observe_request
 
-__all__ = ["LOGGING", "REQUEST_ID_HEADER", "JsonFormatter", "RequestLogMiddleware", "logging_config"]
+__all__ = [
+    "LOGGING",
+    "REQUEST_ID_HEADER",
+    "JsonFormatter",
+    "LoggerConfig",
+    "LoggingConfig",
+    "RequestLogMiddleware",
+    "logging_config",
+]
 
 REQUEST_ID_HEADER = "x-request-id"
 _ACCEPTED = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -50,7 +58,25 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(document, default=str)
 
 
-LOGGING: dict[str, Any] = {
+class LoggerConfig(TypedDict):
+    """One logger's entry of a ``logging.config.dictConfig`` document."""
+
+    handlers: NotRequired[list[str]]
+    level: str
+    propagate: NotRequired[bool]
+
+
+class LoggingConfig(TypedDict):
+    """A ``logging.config.dictConfig`` document, as far as the server's logging uses one."""
+
+    version: int
+    disable_existing_loggers: bool
+    formatters: dict[str, dict[str, type[logging.Formatter]]]
+    handlers: dict[str, dict[str, str]]
+    loggers: dict[str, LoggerConfig]
+
+
+LOGGING: LoggingConfig = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": JsonFormatter}},
@@ -68,13 +94,15 @@ LOGGING: dict[str, Any] = {
 access log is replaced by ``scalegate.access``."""
 
 
-def logging_config(level: str = "info") -> dict[str, Any]:
+def logging_config(level: str = "info") -> LoggingConfig:
     """``LOGGING`` at ``level`` (uvicorn's ``--log-level`` names) for scalegate's and uvicorn's loggers."""
     wanted = level.upper() if level.lower() != "trace" else "DEBUG"
-    loggers = {name: {**conf} for name, conf in LOGGING["loggers"].items()}
+    loggers = {name: conf.copy() for name, conf in LOGGING["loggers"].items()}
     for name in ("scalegate", "uvicorn", "uvicorn.error"):
         loggers[name]["level"] = wanted
-    return {**LOGGING, "loggers": loggers}
+    config = LOGGING.copy()
+    config["loggers"] = loggers
+    return config
 
 
 def _route(scope: Scope) -> str:

@@ -104,7 +104,7 @@ def serve_workers(url: str, *, host: str, port: int, workers: int, log_level: st
         proxy_headers=False,
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
         timeout_worker_healthcheck=WORKER_START_SECONDS,
-        log_config=logging_config(log_level),
+        log_config=dict(logging_config(log_level)),  # uvicorn types the document as a plain dict
     )
 
 

@@ -1,4 +1,13 @@
-"""What every API router shares: the documented error responses, the workspace dependency, paging."""
+"""What every API router shares: the documented error responses, the workspace dependency, paging.
+
+A route that returns a JSON object document (a ``TypedDict`` the route module declares, or a ``JsonObject``
+for a document a service's typed value serialises to) says ``response_model=dict[str, Any]``: the type
+checker holds the function to its return annotation, while FastAPI keeps serialising the document as it is
+given, straight to JSON bytes. Left to derive the model from the annotation, FastAPI would validate each
+document against it (writing an ``int`` in a ``float`` field as ``1.0``, dropping keys the type does not
+declare); ``response_model=None`` would render through ``json.dumps``, which writes some floats differently
+(``1e-07`` for ``1e-7``). Either would change response bodies that clients already read.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +18,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response
 from sqlalchemy import inspect as orm_inspect
 
+from scalegate.jsonable import JsonObject
 from scalegate.web.errors import ERROR_RESPONSES
 from scalegate.workspace import Workspace
 
@@ -51,7 +61,7 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def record(value: Any) -> dict[str, Any]:
+def record(value: Any) -> JsonObject:
     """A record a service returned, as the API's JSON object: every field by name, bytes as hex and times as
     ISO-8601 in UTC.
 

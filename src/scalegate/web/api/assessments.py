@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from fastapi import Depends, File, Form, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,11 +19,12 @@ from scalegate.assessment.service import assess as run
 from scalegate.assessment.service import checkpoint_subject
 from scalegate.fields import Instant
 from scalegate.governance.notifications import notify_government
+from scalegate.jsonable import JsonObject
 from scalegate.web.api._common import api_router, record, workspace_of
 from scalegate.web.api.evidence import safe_filename
 from scalegate.web.auth import requires
 
-__all__ = ["decision_view", "router"]
+__all__ = ["DecisionView", "GovernmentNotice", "decision_view", "router"]
 
 router = api_router("assessments")
 
@@ -53,7 +54,28 @@ class InterimProposal(BaseModel):
     expires_at: Instant | None = Field(None, description="When the measures lapse.")
 
 
-def decision_view(row: Any) -> dict[str, Any]:
+class DecisionView(TypedDict):
+    """What opening a decision returns: its id, type, subject, status and the state it is bound to."""
+
+    decision_id: int
+    decision_type: str
+    subject: str
+    status: str
+    bound_state: JsonObject
+    created_at: str
+    """ISO-8601."""
+
+
+class GovernmentNotice(TypedDict):
+    """A checkpoint's government notice: whether its required levels call for one, and the notice sent."""
+
+    checkpoint: str
+    due: bool
+    notification: JsonObject | None
+    """The notification record; null when no notice is due."""
+
+
+def decision_view(row: Any) -> DecisionView:
     """What opening a decision returns: its id, type, subject, status and the state it is bound to."""
     return {
         "decision_id": row.id,
@@ -65,17 +87,22 @@ def decision_view(row: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/assessments/{ref}", summary="Assess a checkpoint")
-def assess(request: Request, ref: str, _: Actor = Depends(requires("assessment.read"))) -> dict[str, Any]:
+@router.get("/assessments/{ref}", summary="Assess a checkpoint", response_model=dict[str, Any])
+def assess(request: Request, ref: str, _: Actor = Depends(requires("assessment.read"))) -> JsonObject:
     """Triggers, findings per threshold and indicator (with estimates, intervals, threshold and alert values),
     forecasts, the required level per kind, safeguard gaps and the determination on record."""
     return dict(run(workspace_of(request), ref).to_dict())
 
 
-@router.post("/determinations", summary="Open a capability determination", status_code=201)
+@router.post(
+    "/determinations",
+    summary="Open a capability determination",
+    status_code=201,
+    response_model=dict[str, Any],
+)
 def propose_determination(
     request: Request, body: DeterminationProposal, actor: Actor = Depends(requires("decision.open"))
-) -> dict[str, Any]:
+) -> DecisionView:
     """Record the engine's recommendation beside the human determination and open it for the sign-offs the
     policy names; a less conservative determination needs a justification and is flagged."""
     row = determination.propose_determination(
@@ -84,14 +111,16 @@ def propose_determination(
     return decision_view(row)
 
 
-@router.post("/affirmative-cases", summary="Open an affirmative case", status_code=201)
+@router.post(
+    "/affirmative-cases", summary="Open an affirmative case", status_code=201, response_model=dict[str, Any]
+)
 async def propose_affirmative_case(
     request: Request,
     checkpoint: str = Form(..., min_length=1, max_length=500, description="MODEL or MODEL@CHECKPOINT."),
     document: UploadFile = File(..., description="The affirmative case document."),
     summary: str = Form("", max_length=5000, description="One-paragraph summary."),
     actor: Actor = Depends(requires("decision.open")),
-) -> dict[str, Any]:
+) -> DecisionView:
     """Open an affirmative case for sign-off, bound to its document's SHA-256 and the findings."""
     directory = Path(tempfile.mkdtemp(prefix="scalegate-upload-"))
     try:
@@ -110,10 +139,12 @@ async def propose_affirmative_case(
     return decision_view(row)
 
 
-@router.post("/interim-measures", summary="Open interim measures", status_code=201)
+@router.post(
+    "/interim-measures", summary="Open interim measures", status_code=201, response_model=dict[str, Any]
+)
 def propose_interim(
     request: Request, body: InterimProposal, actor: Actor = Depends(requires("decision.open"))
-) -> dict[str, Any]:
+) -> DecisionView:
     """Open interim measures for sign-off; once approved they turn a pause into a restriction, within
     scope."""
     row = approve_interim_measures(
@@ -135,7 +166,7 @@ class NoticeRequest(BaseModel):
     checkpoint: str = Field(min_length=1, max_length=500, description="MODEL or MODEL@CHECKPOINT.")
 
 
-def send_government_notice(request: Request, actor: Actor, ref: str) -> dict[str, Any]:
+def send_government_notice(request: Request, actor: Actor, ref: str) -> GovernmentNotice:
     """Send the government notice for a checkpoint when its required levels call for one (idempotent)."""
     workspace = workspace_of(request)
     assessment = run(workspace, ref)
@@ -154,10 +185,15 @@ def send_government_notice(request: Request, actor: Actor, ref: str) -> dict[str
     }
 
 
-@router.post("/government-notices", summary="Send a checkpoint's government notice", status_code=201)
+@router.post(
+    "/government-notices",
+    summary="Send a checkpoint's government notice",
+    status_code=201,
+    response_model=dict[str, Any],
+)
 def government_notice(
     request: Request, body: NoticeRequest, actor: Actor = Depends(requires("notification.send"))
-) -> dict[str, Any]:
+) -> GovernmentNotice:
     """Notify the government body the policy names when the checkpoint's required levels exceed the notice
     level (RSP v2.2: above ASL-2); `due` false when no notice is called for. Sending twice returns the first
     notice."""

@@ -14,6 +14,7 @@ from scalegate.audit.proofs import consistency_proof
 from scalegate.audit.tree_heads import list_tree_heads, sign_tree_head
 from scalegate.audit.verify import verify
 from scalegate.governance import audit_access
+from scalegate.jsonable import JsonObject
 from scalegate.web.api._common import Limit, Offset, api_router, workspace_of
 from scalegate.web.auth import requires
 
@@ -110,8 +111,8 @@ def entry(
     return entry_of(audit_access.entry(workspace_of(request), actor, seq))
 
 
-@router.get("/audit/verification", summary="Verify the audit log")
-def verification(request: Request, _: Actor = Depends(requires("audit.verify"))) -> dict[str, Any]:
+@router.get("/audit/verification", summary="Verify the audit log", response_model=dict[str, Any])
+def verification(request: Request, _: Actor = Depends(requires("audit.verify"))) -> JsonObject:
     """Replay the whole log, check every signed checkpoint and every row the log covers; `ok` is true only
     when nothing was altered. Read-only: it signs no checkpoint (POST /audit/checkpoints does)."""
     return dict(verify(workspace_of(request), checkpoint=False).to_dict())
@@ -123,8 +124,13 @@ def checkpoints(request: Request, _: Actor = Depends(requires("audit.read"))) ->
     return [dict(c.to_dict()) for c in list_tree_heads(workspace_of(request))]
 
 
-@router.post("/audit/checkpoints", summary="Sign a checkpoint of the log", status_code=201)
-def sign_checkpoint(request: Request, actor: Actor = Depends(requires("audit.checkpoint"))) -> dict[str, Any]:
+@router.post(
+    "/audit/checkpoints",
+    summary="Sign a checkpoint of the log",
+    status_code=201,
+    response_model=dict[str, Any],
+)
+def sign_checkpoint(request: Request, actor: Actor = Depends(requires("audit.checkpoint"))) -> JsonObject:
     """Replay the log and sign its current head with the workspace's active key."""
     return dict(sign_tree_head(workspace_of(request), actor).to_dict())
 
@@ -135,24 +141,26 @@ def keys(request: Request, _: Actor = Depends(requires("audit.read"))) -> list[d
     return [dict(k.to_dict()) for k in list_keys(workspace_of(request))]
 
 
-@router.get("/audit/proofs/inclusion", summary="Inclusion proof of an entry")
+@router.get("/audit/proofs/inclusion", summary="Inclusion proof of an entry", response_model=dict[str, Any])
 def inclusion(
     request: Request,
     seq: int = Query(..., ge=0, le=2**53, description="Entry index."),
     size: int | None = Query(None, ge=1, le=2**53, description="Tree size (default: the whole log)."),
     actor: Actor = Depends(requires("audit.read")),
-) -> dict[str, Any]:
+) -> JsonObject:
     """The RFC 6962 audit path proving entry `seq` is in the tree of `size` entries, and the checkpoint at
     that size if one was signed. For a sealed entry `body` is null: the leaf hash alone is proven."""
     return dict(audit_access.inclusion_proof(workspace_of(request), actor, seq, size).to_dict())
 
 
-@router.get("/audit/proofs/consistency", summary="Consistency proof between two sizes")
+@router.get(
+    "/audit/proofs/consistency", summary="Consistency proof between two sizes", response_model=dict[str, Any]
+)
 def consistency(
     request: Request,
     old: int = Query(..., ge=0, le=2**53, description="Older tree size."),
     new: int | None = Query(None, ge=0, le=2**53, description="Newer tree size (default: the whole log)."),
     _: Actor = Depends(requires("audit.read")),
-) -> dict[str, Any]:
+) -> JsonObject:
     """The RFC 6962 proof that the log of `old` entries is a prefix of the log of `new` entries."""
     return dict(consistency_proof(workspace_of(request), old, new).to_dict())

@@ -26,6 +26,7 @@ from scalegate.errors import InputError
 from scalegate.evidence.bulk import BulkIngest, Skipped, ingest_paths
 from scalegate.evidence.manifest import ingest_manifest, parse_manifest, plan_manifest
 from scalegate.inputs import load_json
+from scalegate.jsonable import JsonObject
 from scalegate.registry.service import batch_document, register_checkpoints
 from scalegate.registry.specs import CheckpointSpec
 from scalegate.web.api._common import api_router, workspace_of
@@ -56,10 +57,15 @@ class CheckpointBatch(BaseModel):
     )
 
 
-@router.post("/models/{name}/checkpoints/batch", summary="Register a batch of checkpoints", status_code=201)
+@router.post(
+    "/models/{name}/checkpoints/batch",
+    summary="Register a batch of checkpoints",
+    status_code=201,
+    response_model=dict[str, Any],
+)
 def register_batch(
     request: Request, name: str, body: CheckpointBatch, actor: Actor = Depends(requires("registry.write"))
-) -> dict[str, Any]:
+) -> JsonObject:
     """Register every checkpoint of the body in one transaction with one audit entry, all or nothing, in
     order of recorded date then step; the triggers are evaluated once for the batch. A bad checkpoint (a name
     taken, an unknown run, a loss off the fitted curve) is a 4xx naming ``checkpoints[i]`` and writes
@@ -94,7 +100,12 @@ def _allow(value: str) -> bool | str:
     return value
 
 
-@router.post("/evidence/batch", summary="Upload many evaluation logs for a checkpoint", status_code=201)
+@router.post(
+    "/evidence/batch",
+    summary="Upload many evaluation logs for a checkpoint",
+    status_code=201,
+    response_model=dict[str, Any],
+)
 async def upload_batch(
     request: Request,
     checkpoint: Annotated[
@@ -104,7 +115,7 @@ async def upload_batch(
     allow_status: AllowStatus = "false",
     metadata: Metadata = None,
     actor: Actor = Depends(requires("evidence.ingest")),
-) -> dict[str, Any]:
+) -> JsonObject:
     """Ingest the uploaded files one transaction per file, as ``scalegate evidence ingest`` ingests a
     directory: files that are not logs are skipped with the reason, a file already ingested is not written
     again (``created`` false), and a bad file is a 400 naming it, the files before it staying ingested."""
@@ -126,7 +137,12 @@ async def upload_batch(
     return _named(done)
 
 
-@router.post("/evidence/manifest", summary="Upload the evaluation logs of many checkpoints", status_code=201)
+@router.post(
+    "/evidence/manifest",
+    summary="Upload the evaluation logs of many checkpoints",
+    status_code=201,
+    response_model=dict[str, Any],
+)
 async def upload_manifest(
     request: Request,
     manifest: Annotated[
@@ -143,7 +159,7 @@ async def upload_manifest(
     allow_status: AllowStatus = "false",
     metadata: Metadata = None,
     actor: Actor = Depends(requires("evidence.ingest")),
-) -> dict[str, Any]:
+) -> JsonObject:
     """Ingest the uploaded files for the checkpoints the manifest maps them to, one transaction per file
     (``evidence.manifest``). The whole manifest is checked first (its columns, every path an uploaded file,
     every checkpoint registered): a bad row is a 400 naming ``manifest:LINE`` and writes nothing. Uploaded
@@ -207,7 +223,7 @@ async def _save_all(files: list[UploadFile], directory: Path) -> set[str]:
     return names
 
 
-def _named(done: BulkIngest) -> dict[str, Any]:
+def _named(done: BulkIngest) -> JsonObject:
     """The answer, each file named by its upload name (never the server's temporary path)."""
     document = done.to_dict()
     for entry in (*document["ingested"], *document["skipped"]):

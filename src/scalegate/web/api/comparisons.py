@@ -12,7 +12,7 @@ from fastapi import Depends, Query, Request
 
 from scalegate.actor import Actor
 from scalegate.gate.comparison import compare, select_policies
-from scalegate.jsonable import to_jsonable
+from scalegate.jsonable import JsonObject, to_jsonable
 from scalegate.web.api._common import api_router, workspace_of
 from scalegate.web.auth import requires
 
@@ -21,7 +21,11 @@ __all__ = ["router"]
 router = api_router("assessments")
 
 
-@router.get("/checkpoints/{ref}/comparison", summary="Judge a checkpoint under every framework")
+@router.get(
+    "/checkpoints/{ref}/comparison",
+    summary="Judge a checkpoint under every framework",
+    response_model=dict[str, Any],
+)
 def comparison(
     request: Request,
     ref: str,
@@ -32,11 +36,11 @@ def comparison(
         description="`all` (every built-in policy) or comma-separated built-in policy ids.",
     ),
     _: Actor = Depends(requires("assessment.read")),
-) -> dict[str, Any]:
+) -> JsonObject:
     """For each framework: the verdict of every action with the reasons, clauses and numbers that decided
     it, each threshold's finding, and what the record lacks for that framework (evidence, sign-offs under
     it, safeguards, notices). Sign-offs do not carry over between frameworks; missing evidence is "cannot
     rule out"."""
     chosen = select_policies(policies)
-    document: dict[str, Any] = to_jsonable(compare(workspace_of(request), ref, chosen))
+    document: JsonObject = to_jsonable(compare(workspace_of(request), ref, chosen))
     return document

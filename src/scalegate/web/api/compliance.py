@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from scalegate.actor import Actor
 from scalegate.fields import Instant
 from scalegate.governance.compliance import compliance_status, list_findings, record_completion
-from scalegate.jsonable import to_jsonable
+from scalegate.jsonable import JsonObject, to_jsonable
 from scalegate.web.api._common import api_router, workspace_of
 from scalegate.web.auth import requires
 
@@ -32,12 +32,12 @@ class Completion(BaseModel):
     evidence_uri: str | None = Field(None, max_length=2000, description="Where the record of it lives.")
 
 
-@router.get("/compliance", summary="The compliance calendar")
-def calendar(request: Request, actor: Actor = Depends(requires("compliance.read"))) -> dict[str, Any]:
+@router.get("/compliance", summary="The compliance calendar", response_model=dict[str, Any])
+def calendar(request: Request, actor: Actor = Depends(requires("compliance.read"))) -> JsonObject:
     """Every deadline from every domain (assessments due, safeguard re-approvals, reviews, drills, summaries),
     soonest first, with counts by status and the compliance findings; overdue items are recorded as
     findings."""
-    document: dict[str, Any] = to_jsonable(compliance_status(workspace_of(request), actor))
+    document: JsonObject = to_jsonable(compliance_status(workspace_of(request), actor))
     return document
 
 
@@ -47,14 +47,19 @@ def findings(request: Request, actor: Actor = Depends(requires("compliance.read"
     return [to_jsonable(f) for f in list_findings(workspace_of(request), actor)]
 
 
-@router.post("/compliance/completions", summary="Record a completed obligation", status_code=201)
+@router.post(
+    "/compliance/completions",
+    summary="Record a completed obligation",
+    status_code=201,
+    response_model=dict[str, Any],
+)
 def complete(
     request: Request, body: Completion, actor: Actor = Depends(requires("compliance.record"))
-) -> dict[str, Any]:
+) -> JsonObject:
     """Record that a review, publication or drill was carried out; a finding for the occurrence it fulfils
     gets its final lateness."""
     done = record_completion(
         workspace_of(request), actor, body.cadence, at=body.at, note=body.note, evidence_uri=body.evidence_uri
     )
-    document: dict[str, Any] = to_jsonable(done)
+    document: JsonObject = to_jsonable(done)
     return document

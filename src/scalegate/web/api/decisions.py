@@ -13,7 +13,7 @@ from scalegate.assessment.standing import decision as show
 from scalegate.assessment.standing import decisions
 from scalegate.governance.decisions import sign as sign_decision
 from scalegate.governance.notifications import acknowledge, notify_decision
-from scalegate.jsonable import to_jsonable
+from scalegate.jsonable import JsonObject, to_jsonable
 from scalegate.web.api._common import RecordId, api_router, record, workspace_of
 from scalegate.web.auth import requires
 from scalegate.web.throttle import password_attempt
@@ -59,22 +59,27 @@ def list_decisions(
     return [to_jsonable(d) for d in found]
 
 
-@router.get("/decisions/{decision_id}", summary="One decision")
+@router.get("/decisions/{decision_id}", summary="One decision", response_model=dict[str, Any])
 def show_decision(
     request: Request, decision_id: RecordId, actor: Actor = Depends(requires("decision.read"))
-) -> dict[str, Any]:
+) -> JsonObject:
     """A decision with its signatures, the state it is bound to and its notifications."""
-    document: dict[str, Any] = to_jsonable(show(workspace_of(request), actor, decision_id))
+    document: JsonObject = to_jsonable(show(workspace_of(request), actor, decision_id))
     return document
 
 
-@router.post("/decisions/{decision_id}/signatures", summary="Sign a decision", status_code=201)
+@router.post(
+    "/decisions/{decision_id}/signatures",
+    summary="Sign a decision",
+    status_code=201,
+    response_model=dict[str, Any],
+)
 def sign(
     request: Request,
     decision_id: RecordId,
     body: Signature,
     actor: Actor = Depends(requires("decision.sign")),
-) -> dict[str, Any]:
+) -> JsonObject:
     """Approve or reject in one role (separation of duties applies); a fully approved capability determination
     completes the checkpoint's assessment. The signer's password opens their own signing key, which signs the
     decision's bound state and the time; a wrong password or a key without an admin's approval is refused."""
@@ -89,7 +94,7 @@ def sign(
             approve=body.approve,
             justification=body.justification,
         )
-    document: dict[str, Any] = to_jsonable(show(workspace, actor, decision_id))
+    document: JsonObject = to_jsonable(show(workspace, actor, decision_id))
     return document
 
 
@@ -106,14 +111,17 @@ class Acknowledgement(BaseModel):
 
 
 @router.post(
-    "/notifications/{notification_id}/acknowledgement", summary="Acknowledge a notice", status_code=201
+    "/notifications/{notification_id}/acknowledgement",
+    summary="Acknowledge a notice",
+    status_code=201,
+    response_model=dict[str, Any],
 )
 def acknowledge_notice(
     request: Request,
     notification_id: RecordId,
     body: Acknowledgement,
     actor: Actor = Depends(requires("decision.read")),
-) -> dict[str, Any]:
+) -> JsonObject:
     """A holder of the notified role acknowledges a delivered notice; the acknowledgement is signed with their
     own key over the notice's id, subject, role, body digest and the time."""
     with password_attempt(request, actor.name):

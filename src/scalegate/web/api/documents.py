@@ -5,18 +5,18 @@ Approvals are signed through ``POST /api/v1/decisions/{decision_id}/signatures``
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from scalegate.actor import Actor
 from scalegate.governance.documents import competitors, offcycle, reviews, risk_reports, roadmap
-from scalegate.jsonable import to_jsonable
+from scalegate.jsonable import JsonObject, to_jsonable
 from scalegate.web.api._common import RecordId, api_router, workspace_of
 from scalegate.web.auth import requires
 
-__all__ = ["router"]
+__all__ = ["CompetitorDetermination", "router"]
 
 router = api_router("documents")
 
@@ -119,8 +119,16 @@ class Scenario(_Body):
     evidence: str = Field(min_length=1, max_length=20_000)
 
 
-def _doc(value: Any) -> dict[str, Any]:
-    document: dict[str, Any] = to_jsonable(value)
+class CompetitorDetermination(TypedDict):
+    """An opened competitor-scenario determination: the decision its signers sign."""
+
+    decision_id: int
+    decision_type: str
+    model: str
+
+
+def _doc(value: Any) -> JsonObject:
+    document: JsonObject = to_jsonable(value)
     return document
 
 
@@ -133,10 +141,8 @@ def list_reports(request: Request, actor: Actor = Depends(requires("report.read"
     return [_doc(r) for r in risk_reports.list_reports(workspace_of(request), actor)]
 
 
-@router.post("/risk-reports", summary="Draft a Risk Report", status_code=201)
-def draft(
-    request: Request, body: Draft, actor: Actor = Depends(requires("report.generate"))
-) -> dict[str, Any]:
+@router.post("/risk-reports", summary="Draft a Risk Report", status_code=201, response_model=dict[str, Any])
+def draft(request: Request, body: Draft, actor: Actor = Depends(requires("report.generate"))) -> JsonObject:
     """Draft a Risk Report from the record as of its coverage date."""
     return _doc(
         risk_reports.draft(
@@ -151,38 +157,53 @@ def draft(
     )
 
 
-@router.get("/risk-reports/{report_id}", summary="One Risk Report")
+@router.get("/risk-reports/{report_id}", summary="One Risk Report", response_model=dict[str, Any])
 def show(
     request: Request, report_id: RecordId, actor: Actor = Depends(requires("report.read"))
-) -> dict[str, Any]:
+) -> JsonObject:
     """A Risk Report: status, coverage date, approvals, redactions, disclosure and contents."""
     return _doc(risk_reports.show(workspace_of(request), actor, report_id))
 
 
-@router.post("/risk-reports/{report_id}/submission", summary="Submit a Risk Report", status_code=201)
+@router.post(
+    "/risk-reports/{report_id}/submission",
+    summary="Submit a Risk Report",
+    status_code=201,
+    response_model=dict[str, Any],
+)
 def submit(
     request: Request, report_id: RecordId, actor: Actor = Depends(requires("decision.open"))
-) -> dict[str, Any]:
+) -> JsonObject:
     """Open the approval decisions of a draft, bound to its contents."""
     return _doc(risk_reports.submit(workspace_of(request), actor, report_id))
 
 
-@router.post("/risk-reports/{report_id}/sharing", summary="Share a Risk Report", status_code=201)
+@router.post(
+    "/risk-reports/{report_id}/sharing",
+    summary="Share a Risk Report",
+    status_code=201,
+    response_model=dict[str, Any],
+)
 def share(
     request: Request, report_id: RecordId, actor: Actor = Depends(requires("notification.send"))
-) -> dict[str, Any]:
+) -> JsonObject:
     """Share an approved report with the bodies the policy names; starts the external review's clock."""
     notifier = request.app.state.settings.notifier
     return _doc(risk_reports.share(workspace_of(request), actor, report_id, notifier=notifier))
 
 
-@router.post("/risk-reports/{report_id}/publication", summary="Publish a Risk Report", status_code=201)
+@router.post(
+    "/risk-reports/{report_id}/publication",
+    summary="Publish a Risk Report",
+    status_code=201,
+    response_model=dict[str, Any],
+)
 def publish(
     request: Request,
     report_id: RecordId,
     body: Publication,
     actor: Actor = Depends(requires("report.generate")),
-) -> dict[str, Any]:
+) -> JsonObject:
     """Publish a shared report with its redaction notes and disclosure tiers."""
     notes = [risk_reports.Redaction(r.section, r.reason, r.justification) for r in body.redactions]
     return _doc(
@@ -218,14 +239,17 @@ def list_reviews(request: Request, actor: Actor = Depends(requires("report.read"
 
 
 @router.post(
-    "/risk-reports/{report_id}/external-reviews", summary="Start an external review", status_code=201
+    "/risk-reports/{report_id}/external-reviews",
+    summary="Start an external review",
+    status_code=201,
+    response_model=dict[str, Any],
 )
 def start_review(
     request: Request,
     report_id: RecordId,
     body: ReviewStart,
     actor: Actor = Depends(requires("decision.open")),
-) -> dict[str, Any]:
+) -> JsonObject:
     """Propose reviewers (possibly splitting the sections) and open their selection for approval."""
     chosen = [(r.name, list(r.sections)) for r in body.reviewers]
     return _doc(
@@ -234,22 +258,30 @@ def start_review(
 
 
 @router.post(
-    "/external-reviews/{review_id}/sendings", summary="Send the report to a reviewer", status_code=201
+    "/external-reviews/{review_id}/sendings",
+    summary="Send the report to a reviewer",
+    status_code=201,
+    response_model=dict[str, Any],
 )
 def send(
     request: Request, review_id: RecordId, body: Sending, actor: Actor = Depends(requires("report.export"))
-) -> dict[str, Any]:
+) -> JsonObject:
     """Record that the report went to a reviewer."""
     return _doc(reviews.send(workspace_of(request), actor, review_id, body.reviewer))
 
 
-@router.post("/external-reviews/{review_id}/commentaries", summary="Record commentary", status_code=201)
+@router.post(
+    "/external-reviews/{review_id}/commentaries",
+    summary="Record commentary",
+    status_code=201,
+    response_model=dict[str, Any],
+)
 def commentary(
     request: Request,
     review_id: RecordId,
     body: Commentary,
     actor: Actor = Depends(requires("compliance.record")),
-) -> dict[str, Any]:
+) -> JsonObject:
     """Record a reviewer's public commentary."""
     return _doc(
         reviews.record_commentary(workspace_of(request), actor, review_id, body.reviewer, url=body.url)
@@ -265,10 +297,10 @@ def list_goals(request: Request, actor: Actor = Depends(requires("compliance.rea
     return [_doc(r) for r in roadmap.list_items(workspace_of(request), actor)]
 
 
-@router.post("/roadmap", summary="Add a roadmap goal", status_code=201)
+@router.post("/roadmap", summary="Add a roadmap goal", status_code=201, response_model=dict[str, Any])
 def add_goal(
     request: Request, body: Goal, actor: Actor = Depends(requires("compliance.record"))
-) -> dict[str, Any]:
+) -> JsonObject:
     """Add a goal: not a hard commitment; a miss is listed by the next Risk Report."""
     return _doc(
         roadmap.add_item(
@@ -277,10 +309,12 @@ def add_goal(
     )
 
 
-@router.post("/roadmap/{item_id}/grade", summary="Grade a roadmap goal", status_code=201)
+@router.post(
+    "/roadmap/{item_id}/grade", summary="Grade a roadmap goal", status_code=201, response_model=dict[str, Any]
+)
 def grade_goal(
     request: Request, item_id: RecordId, body: Grade, actor: Actor = Depends(requires("compliance.record"))
-) -> dict[str, Any]:
+) -> JsonObject:
     """Grade a goal met, missed or dropped."""
     return _doc(roadmap.grade(workspace_of(request), actor, item_id, body.status, note=body.note))
 
@@ -294,10 +328,15 @@ def list_analyses(request: Request, actor: Actor = Depends(requires("report.read
     return [_doc(r) for r in offcycle.list_analyses(workspace_of(request), actor)]
 
 
-@router.post("/offcycle-analyses", summary="Determine an off-cycle analysis is due", status_code=201)
+@router.post(
+    "/offcycle-analyses",
+    summary="Determine an off-cycle analysis is due",
+    status_code=201,
+    response_model=dict[str, Any],
+)
 def determine(
     request: Request, body: Determination, actor: Actor = Depends(requires("assessment.request"))
-) -> dict[str, Any]:
+) -> JsonObject:
     """Record that a model exceeds what was publicly analysed; starts the analysis clock."""
     return _doc(
         offcycle.determine(
@@ -307,22 +346,30 @@ def determine(
 
 
 @router.post(
-    "/offcycle-analyses/{analysis_id}/publication", summary="Publish an off-cycle analysis", status_code=201
+    "/offcycle-analyses/{analysis_id}/publication",
+    summary="Publish an off-cycle analysis",
+    status_code=201,
+    response_model=dict[str, Any],
 )
 def publish_analysis(
     request: Request,
     analysis_id: RecordId,
     body: Artifact,
     actor: Actor = Depends(requires("report.generate")),
-) -> dict[str, Any]:
+) -> JsonObject:
     """Record where an off-cycle analysis was published."""
     return _doc(offcycle.publish(workspace_of(request), actor, analysis_id, artifact=body.artifact))
 
 
-@router.post("/competitor-determinations", summary="Open a competitor determination", status_code=201)
+@router.post(
+    "/competitor-determinations",
+    summary="Open a competitor determination",
+    status_code=201,
+    response_model=dict[str, Any],
+)
 def competitor(
     request: Request, body: Scenario, actor: Actor = Depends(requires("decision.open"))
-) -> dict[str, Any]:
+) -> CompetitorDetermination:
     """Open a competitor-scenario determination for a model, bound to its evidence; sign it as a decision."""
     decision_id = competitors.determine(
         workspace_of(request), actor, model=body.model, scenario=body.scenario, evidence=body.evidence

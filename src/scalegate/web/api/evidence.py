@@ -21,6 +21,7 @@ from scalegate.actor import Actor
 from scalegate.errors import InputError
 from scalegate.evidence.service import evidence_page, get_evidence, ingest_file
 from scalegate.inputs import load_json
+from scalegate.jsonable import JsonObject
 from scalegate.web.api._common import Limit, RecordId, api_router, page_headers, workspace_of
 from scalegate.web.auth import requires
 
@@ -47,7 +48,7 @@ async def _save(upload: UploadFile, directory: Path, fallback: str) -> Path:
     return target
 
 
-def _metadata(elicitation: str | None, metadata: str | None) -> dict[str, Any]:
+def _metadata(elicitation: str | None, metadata: str | None) -> JsonObject:
     extra: dict[str, Any] = {}
     if metadata:
         try:
@@ -61,7 +62,12 @@ def _metadata(elicitation: str | None, metadata: str | None) -> dict[str, Any]:
     return extra
 
 
-@router.post("/evidence", summary="Upload an evaluation log for a checkpoint", status_code=201)
+@router.post(
+    "/evidence",
+    summary="Upload an evaluation log for a checkpoint",
+    status_code=201,
+    response_model=dict[str, Any],
+)
 async def upload(
     request: Request,
     checkpoint: str = Form(..., min_length=1, max_length=500, description="MODEL@CHECKPOINT it evaluates."),
@@ -73,7 +79,7 @@ async def upload(
     ),
     allow_status: bool = Form(False, description="Accept logs whose run did not end in success."),
     actor: Actor = Depends(requires("evidence.ingest")),
-) -> dict[str, Any]:
+) -> JsonObject:
     """Ingest the file; re-uploading the same bytes for the same checkpoint is idempotent (`created`
     false)."""
     extra = _metadata(elicitation, metadata)
@@ -119,9 +125,9 @@ def list_evidence(
     return [{**r.to_dict()} for r in found.records]
 
 
-@router.get("/evidence/{evidence_id}", summary="One evidence record")
+@router.get("/evidence/{evidence_id}", summary="One evidence record", response_model=dict[str, Any])
 def show_evidence(
     request: Request, evidence_id: RecordId, _: Actor = Depends(requires("evidence.read"))
-) -> dict[str, Any]:
+) -> JsonObject:
     """One ingested result with its scorers, counts and elicitation."""
     return {**get_evidence(workspace_of(request), evidence_id).to_dict()}

@@ -24,6 +24,7 @@ from scalegate.actor import Actor
 from scalegate.clock import parse_instant
 from scalegate.gate.disclosure import public_verdict
 from scalegate.gate.service import evaluate_actions
+from scalegate.jsonable import JsonObject
 from scalegate.vocabulary import ACTIONS, Action
 from scalegate.web.api._common import api_router, workspace_of
 from scalegate.web.auth import requires
@@ -43,9 +44,9 @@ def _valid_until(body: bytes) -> datetime | None:
     return parse_instant(value) if isinstance(value, str) else None
 
 
-def verdict_document(request: Request, ref: str, action: str) -> dict[str, Any]:
+def verdict_document(request: Request, ref: str, action: str) -> JsonObject:
     """The verdict as JSON, from the engine or, while still valid, as the engine last gave it."""
-    document: dict[str, Any] = json.loads(verdict_json(request, ref, action))
+    document: JsonObject = json.loads(verdict_json(request, ref, action))
     return document
 
 

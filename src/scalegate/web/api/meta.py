@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from scalegate import __version__
 from scalegate.actor import Actor
+from scalegate.jsonable import JsonObject
 from scalegate.web.api._common import api_router, workspace_of
 from scalegate.web.auth import identity_of, public
 
@@ -57,7 +58,7 @@ OPEN: dict[str, Any] = {"security": []}
 """``openapi_extra`` of a public route (``Depends(public(...))``): no credential needed."""
 
 
-def with_security(document: dict[str, Any]) -> dict[str, Any]:
+def with_security(document: dict[str, Any]) -> JsonObject:
     """``document`` declaring the security schemes, required by every operation but the public ones, which
     say so themselves with ``openapi_extra=OPEN`` (``security: []``)."""
     document = {**document, "components": {**document.get("components", {})}}
@@ -66,10 +67,13 @@ def with_security(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-@router.get("/openapi.json", summary="The OpenAPI document of this API", openapi_extra=OPEN)
-def openapi(
-    request: Request, _: Actor = Depends(public("the API description is not secret"))
-) -> dict[str, Any]:
+@router.get(
+    "/openapi.json",
+    summary="The OpenAPI document of this API",
+    openapi_extra=OPEN,
+    response_model=dict[str, Any],
+)
+def openapi(request: Request, _: Actor = Depends(public("the API description is not secret"))) -> JsonObject:
     """The OpenAPI 3 document describing every route under /api/v1, with how a caller authenticates."""
     document: dict[str, Any] = request.app.openapi()
     return with_security(document)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from scalegate.actor import Actor
 from scalegate.fields import Instant
-from scalegate.jsonable import to_jsonable
+from scalegate.jsonable import JsonObject, to_jsonable
 from scalegate.registry.assessments_due import due_assessments
 from scalegate.registry.assessments_due import request_assessment as ask
 from scalegate.registry.fits import fit_family, scaling_summary
@@ -85,26 +85,28 @@ def list_models(
     return [record(m) for m in models(workspace_of(request), family or None)]
 
 
-@router.post("/models", summary="Register a model", status_code=201)
+@router.post("/models", summary="Register a model", status_code=201, response_model=dict[str, Any])
 def create_model(
     request: Request, body: NewModel, actor: Actor = Depends(requires("registry.write"))
-) -> dict[str, Any]:
+) -> JsonObject:
     """Register a model in a family."""
     row = create_model_row(workspace_of(request), actor, body.name, body.family, body.owner, body.description)
     return record(row)
 
 
-@router.get("/models/{name}", summary="A model with its runs and checkpoints")
-def show_model(request: Request, name: str, _: Actor = Depends(requires("registry.read"))) -> dict[str, Any]:
+@router.get("/models/{name}", summary="A model with its runs and checkpoints", response_model=dict[str, Any])
+def show_model(request: Request, name: str, _: Actor = Depends(requires("registry.read"))) -> JsonObject:
     """The model, its training runs, checkpoints (with effective compute) and post-training enhancements."""
-    document: dict[str, Any] = to_jsonable(model_summary(workspace_of(request), name))
+    document: JsonObject = to_jsonable(model_summary(workspace_of(request), name))
     return document
 
 
-@router.post("/models/{name}/runs", summary="Register a training run", status_code=201)
+@router.post(
+    "/models/{name}/runs", summary="Register a training run", status_code=201, response_model=dict[str, Any]
+)
 def create_run(
     request: Request, name: str, body: NewRun, actor: Actor = Depends(requires("registry.write"))
-) -> dict[str, Any]:
+) -> JsonObject:
     """Register a training run of the model."""
     row = create_run_row(
         workspace_of(request),
@@ -118,34 +120,48 @@ def create_run(
     return record(row)
 
 
-@router.post("/models/{name}/checkpoints", summary="Register a checkpoint", status_code=201)
+@router.post(
+    "/models/{name}/checkpoints",
+    summary="Register a checkpoint",
+    status_code=201,
+    response_model=dict[str, Any],
+)
 def register_checkpoint(
     request: Request, name: str, body: CheckpointSpec, actor: Actor = Depends(requires("registry.write"))
-) -> dict[str, Any]:
+) -> JsonObject:
     """Register a checkpoint: its effective compute is estimated, triggers are evaluated and the assessments
     they call for are opened, in one transaction."""
     return dict(register(workspace_of(request), actor, name, body).to_dict())
 
 
-@router.get("/checkpoints/{ref}", summary="A checkpoint and its triggers")
-def checkpoint(request: Request, ref: str, _: Actor = Depends(requires("registry.read"))) -> dict[str, Any]:
+@router.get("/checkpoints/{ref}", summary="A checkpoint and its triggers", response_model=dict[str, Any])
+def checkpoint(request: Request, ref: str, _: Actor = Depends(requires("registry.read"))) -> JsonObject:
     """A checkpoint (``MODEL`` for the latest, or ``MODEL@CHECKPOINT``), its triggers evaluated now, and the
     assessments recorded for it."""
-    document: dict[str, Any] = to_jsonable(checkpoint_status(workspace_of(request), ref))
+    document: JsonObject = to_jsonable(checkpoint_status(workspace_of(request), ref))
     return document
 
 
-@router.get("/families/{family}/scaling", summary="A family's scaling fit and effective compute")
-def scaling(request: Request, family: str, _: Actor = Depends(requires("registry.read"))) -> dict[str, Any]:
+@router.get(
+    "/families/{family}/scaling",
+    summary="A family's scaling fit and effective compute",
+    response_model=dict[str, Any],
+)
+def scaling(request: Request, family: str, _: Actor = Depends(requires("registry.read"))) -> JsonObject:
     """The family's active scaling-law fit, its curve, and every checkpoint placed on it (effective compute
     with its interval)."""
     return dict(scaling_summary(workspace_of(request), family))
 
 
-@router.post("/families/{family}/scaling", summary="Fit a family's scaling law", status_code=201)
+@router.post(
+    "/families/{family}/scaling",
+    summary="Fit a family's scaling law",
+    status_code=201,
+    response_model=dict[str, Any],
+)
 def fit(
     request: Request, family: str, body: NewFit, actor: Actor = Depends(requires("registry.write"))
-) -> dict[str, Any]:
+) -> JsonObject:
     """Fit the baseline recipe's law on reference points and re-derive the family's effective compute."""
     report = fit_family(
         workspace_of(request), actor, family, body.points, weights=body.weights, source=body.source
@@ -159,9 +175,11 @@ def due(request: Request, _: Actor = Depends(requires("assessment.read"))) -> li
     return [to_jsonable(d) for d in due_assessments(workspace_of(request))]
 
 
-@router.post("/assessments/requests", summary="Request an assessment", status_code=201)
+@router.post(
+    "/assessments/requests", summary="Request an assessment", status_code=201, response_model=dict[str, Any]
+)
 def request_assessment(
     request: Request, body: AssessmentRequest, actor: Actor = Depends(requires("assessment.request"))
-) -> dict[str, Any]:
+) -> JsonObject:
     """Call for a comprehensive assessment at the discretion the policy grants (RSP: the RSO)."""
     return record(ask(workspace_of(request), actor, body.checkpoint, body.reason))

@@ -20,7 +20,7 @@ from scalegate.governance.noncompliance import report as file_report
 from scalegate.governance.noncompliance import show_report as show
 from scalegate.governance.noncompliance import summarize as roll_up
 from scalegate.governance.noncompliance import transition as move
-from scalegate.jsonable import to_jsonable
+from scalegate.jsonable import JsonObject, to_jsonable
 from scalegate.web.api._common import RecordId, api_router, workspace_of
 from scalegate.web.api.meta import OPEN
 from scalegate.web.auth import public, requires
@@ -71,8 +71,9 @@ def _notifier(request: Request) -> Any:
     summary="Report potential noncompliance (anonymous)",
     status_code=201,
     openapi_extra=OPEN,
+    response_model=dict[str, Any],
 )
-def report(request: Request, body: NewReport, actor: Actor = Depends(INTAKE)) -> dict[str, Any]:
+def report(request: Request, body: NewReport, actor: Actor = Depends(INTAKE)) -> JsonObject:
     """File a report without any identity; returns a receipt (its id and where it was routed)."""
     receipt = file_report(
         workspace_of(request),
@@ -81,7 +82,7 @@ def report(request: Request, body: NewReport, actor: Actor = Depends(INTAKE)) ->
         material_risk=body.material_risk,
         notifier=_notifier(request),
     )
-    document: dict[str, Any] = to_jsonable(receipt)
+    document: JsonObject = to_jsonable(receipt)
     return document
 
 
@@ -93,22 +94,26 @@ def list_reports(
     return [to_jsonable(r) for r in reports(workspace_of(request), actor)]
 
 
-@router.get("/noncompliance/reports/{report_id}", summary="One report")
+@router.get("/noncompliance/reports/{report_id}", summary="One report", response_model=dict[str, Any])
 def show_report(
     request: Request, report_id: RecordId, actor: Actor = Depends(requires("noncompliance.read"))
-) -> dict[str, Any]:
+) -> JsonObject:
     """A report with its history."""
-    document: dict[str, Any] = to_jsonable(show(workspace_of(request), actor, report_id))
+    document: JsonObject = to_jsonable(show(workspace_of(request), actor, report_id))
     return document
 
 
-@router.post("/noncompliance/reports/{report_id}/transitions", summary="Move a report along its lifecycle")
+@router.post(
+    "/noncompliance/reports/{report_id}/transitions",
+    summary="Move a report along its lifecycle",
+    response_model=dict[str, Any],
+)
 def transition(
     request: Request,
     report_id: RecordId,
     body: Transition,
     actor: Actor = Depends(requires("noncompliance.handle")),
-) -> dict[str, Any]:
+) -> JsonObject:
     """received -> investigating -> substantiated/unsubstantiated -> corrective action -> closed."""
     moved = move(
         workspace_of(request),
@@ -119,24 +124,31 @@ def transition(
         material_risk=body.material_risk,
         notifier=_notifier(request),
     )
-    document: dict[str, Any] = to_jsonable(moved)
+    document: JsonObject = to_jsonable(moved)
     return document
 
 
-@router.post("/noncompliance/summaries", summary="Summarise reports for the Board", status_code=201)
+@router.post(
+    "/noncompliance/summaries",
+    summary="Summarise reports for the Board",
+    status_code=201,
+    response_model=dict[str, Any],
+)
 def summarize(
     request: Request, body: SummaryRequest, actor: Actor = Depends(requires("noncompliance.summary"))
-) -> dict[str, Any]:
+) -> JsonObject:
     """Roll up reports without material risk since the last summary into counts, and record the summary."""
     summary = roll_up(workspace_of(request), actor, period_end=body.period_end, notifier=_notifier(request))
-    document: dict[str, Any] = to_jsonable(summary)
+    document: JsonObject = to_jsonable(summary)
     return document
 
 
-@router.get("/noncompliance/disclosure", summary="Aggregate counts for public disclosure")
-def disclosure(
-    request: Request, actor: Actor = Depends(requires("noncompliance.disclose"))
-) -> dict[str, Any]:
+@router.get(
+    "/noncompliance/disclosure",
+    summary="Aggregate counts for public disclosure",
+    response_model=dict[str, Any],
+)
+def disclosure(request: Request, actor: Actor = Depends(requires("noncompliance.disclose"))) -> JsonObject:
     """Counts only, no detail: what may be published."""
-    document: dict[str, Any] = to_jsonable(counts(workspace_of(request), actor))
+    document: JsonObject = to_jsonable(counts(workspace_of(request), actor))
     return document

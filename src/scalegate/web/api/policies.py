@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypedDict
 
 from fastapi import Depends, Query, Request
 from fastapi.responses import Response
@@ -11,13 +11,13 @@ from pydantic import BaseModel, Field
 
 from scalegate import policy_versions as stored
 from scalegate.actor import Actor
-from scalegate.jsonable import to_jsonable
+from scalegate.jsonable import JsonObject, to_jsonable
 from scalegate.policy.coverage import coverage_matrix, select_policies, to_csv
 from scalegate.policy.service import builtin_summaries, policy_summary
 from scalegate.web.api._common import RecordId, api_router, workspace_of
 from scalegate.web.auth import requires
 
-__all__ = ["PolicyVersion", "router"]
+__all__ = ["ActiveDocument", "PolicyVersion", "router"]
 
 router = api_router("policies")
 READ: Final = "policy.read"
@@ -37,6 +37,15 @@ class PolicyVersion(BaseModel):
     supersedes_id: int | None = Field(description="Version it replaced.")
 
 
+class ActiveDocument(TypedDict):
+    """The active policy version, whole: the document decisions are taken under."""
+
+    version_id: int
+    content_hash: str
+    policy: JsonObject
+    """The normalised policy document (its keys are the policy format's)."""
+
+
 def _version(found: stored.PolicyVersion) -> PolicyVersion:
     return PolicyVersion(
         id=found.id,
@@ -51,16 +60,16 @@ def _version(found: stored.PolicyVersion) -> PolicyVersion:
     )
 
 
-@router.get("/policy", summary="The active policy, summarised")
-def active_policy(request: Request, _: Actor = Depends(requires(READ))) -> dict[str, Any]:
+@router.get("/policy", summary="The active policy, summarised", response_model=dict[str, Any])
+def active_policy(request: Request, _: Actor = Depends(requires(READ))) -> JsonObject:
     """Framework, triggers, thresholds and what each requires, with the active version's id and hash."""
     with workspace_of(request).reading() as ctx:
         active = ctx.active
     return {"version_id": active.version_id, **policy_summary(active.policy, active.content_hash)}
 
 
-@router.get("/policy/document", summary="The active policy, whole")
-def active_document(request: Request, _: Actor = Depends(requires(READ))) -> dict[str, Any]:
+@router.get("/policy/document", summary="The active policy, whole", response_model=dict[str, Any])
+def active_document(request: Request, _: Actor = Depends(requires(READ))) -> ActiveDocument:
     """The whole normalised policy document that decisions are taken under."""
     with workspace_of(request).reading() as ctx:
         active = ctx.active
@@ -107,14 +116,20 @@ def versions(request: Request, _: Actor = Depends(requires(READ))) -> list[Polic
     return [_version(v) for v in stored.policy_versions(workspace_of(request))]
 
 
-@router.get("/policy-versions/{version_id}", summary="One policy version, whole")
-def version(request: Request, version_id: RecordId, _: Actor = Depends(requires(READ))) -> dict[str, Any]:
+@router.get(
+    "/policy-versions/{version_id}", summary="One policy version, whole", response_model=dict[str, Any]
+)
+def version(request: Request, version_id: RecordId, _: Actor = Depends(requires(READ))) -> JsonObject:
     """A stored version with its whole document."""
     found = stored.policy_version(workspace_of(request), version_id)
     return {**_version(found).model_dump(), "policy": found.document}
 
 
-@router.get("/policy-versions/{version_id}/diff", summary="What changed between two versions")
+@router.get(
+    "/policy-versions/{version_id}/diff",
+    summary="What changed between two versions",
+    response_model=dict[str, Any],
+)
 def version_diff(
     request: Request,
     version_id: RecordId,
@@ -122,6 +137,6 @@ def version_diff(
         None, ge=1, le=2**53, description="Older version id; default: the version this one supersedes."
     ),
     _: Actor = Depends(requires(READ)),
-) -> dict[str, Any]:
+) -> JsonObject:
     """The changes from ``against`` (or the superseded version) to ``version_id``, in policy terms."""
     return dict(stored.version_diff(workspace_of(request), version_id, against))

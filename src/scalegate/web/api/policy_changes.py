@@ -18,7 +18,7 @@ from scalegate.governance.policy_change import consult as respond
 from scalegate.governance.policy_change import list_changes as changes
 from scalegate.governance.policy_change import publish as record
 from scalegate.governance.policy_change import show_change as show
-from scalegate.jsonable import to_jsonable
+from scalegate.jsonable import JsonObject, to_jsonable
 from scalegate.policy import Policy, load_builtin, load_policy_text
 from scalegate.web.api._common import RecordId, api_router, workspace_of
 from scalegate.web.auth import requires
@@ -96,9 +96,9 @@ class Target(BaseModel):
         )
 
 
-def _document(change: ChangeView) -> dict[str, Any]:
+def _document(change: ChangeView) -> JsonObject:
     """A change as the API returns it."""
-    document: dict[str, Any] = to_jsonable(change)
+    document: JsonObject = to_jsonable(change)
     return document
 
 
@@ -108,18 +108,20 @@ def list_changes(request: Request, actor: Actor = Depends(requires("policy.read"
     return [to_jsonable(c) for c in changes(workspace_of(request), actor)]
 
 
-@router.get("/policy-changes/{change_id}", summary="One policy change")
+@router.get("/policy-changes/{change_id}", summary="One policy change", response_model=dict[str, Any])
 def show_change(
     request: Request, change_id: RecordId, actor: Actor = Depends(requires("policy.read"))
-) -> dict[str, Any]:
+) -> JsonObject:
     """A change with its diff and consultations."""
     return _document(show(workspace_of(request), actor, change_id))
 
 
-@router.post("/policy-changes", summary="Propose a policy change", status_code=201)
+@router.post(
+    "/policy-changes", summary="Propose a policy change", status_code=201, response_model=dict[str, Any]
+)
 def propose(
     request: Request, body: Proposal, actor: Actor = Depends(requires("policy.propose"))
-) -> dict[str, Any]:
+) -> JsonObject:
     """Validate the new policy and open the `policy_change` decision (consultation, then approval), with its
     impact on the record computed and recorded (`impact`): the approval step refuses a change without one."""
     policy = load_builtin(body.builtin) if body.builtin else load_policy_text(body.document or "", "document")
@@ -137,14 +139,17 @@ def propose(
 
 
 @router.post(
-    "/policy-changes/{change_id}/consultations", summary="Respond to a consultation", status_code=201
+    "/policy-changes/{change_id}/consultations",
+    summary="Respond to a consultation",
+    status_code=201,
+    response_model=dict[str, Any],
 )
 def consult(
     request: Request,
     change_id: RecordId,
     body: Consultation,
     actor: Actor = Depends(requires("policy.consult")),
-) -> dict[str, Any]:
+) -> JsonObject:
     """Record a consulted role's response (the LTBT under RSP v2), signed with the respondent's own key."""
     with password_attempt(request, actor.name):
         change = respond(
@@ -153,46 +158,61 @@ def consult(
     return _document(change)
 
 
-@router.post("/policy-changes/{change_id}/publication", summary="Record publication")
+@router.post(
+    "/policy-changes/{change_id}/publication", summary="Record publication", response_model=dict[str, Any]
+)
 def publish(
     request: Request,
     change_id: RecordId,
     body: Publication,
     actor: Actor = Depends(requires("policy.publish")),
-) -> dict[str, Any]:
+) -> JsonObject:
     """Record that the approved change was published (before its effective date when the policy requires)."""
     return _document(record(workspace_of(request), actor, change_id, url=body.url))
 
 
-@router.post("/policy-changes/{change_id}/activation", summary="Activate an approved change")
+@router.post(
+    "/policy-changes/{change_id}/activation",
+    summary="Activate an approved change",
+    response_model=dict[str, Any],
+)
 def activate(
     request: Request, change_id: RecordId, actor: Actor = Depends(requires("policy.activate"))
-) -> dict[str, Any]:
+) -> JsonObject:
     """Make the approved, published change the active policy (on or after its effective date)."""
     return _document(make_active(workspace_of(request), actor, change_id))
 
 
-@router.post("/policy-migrations/impact", summary="What moving to another policy changes (dry run)")
+@router.post(
+    "/policy-migrations/impact",
+    summary="What moving to another policy changes (dry run)",
+    response_model=dict[str, Any],
+)
 def migration_impact(
     request: Request, body: Target, actor: Actor = Depends(requires("policy.read"))
-) -> dict[str, Any]:
+) -> JsonObject:
     """Every checkpoint assessed and gated under the active and the target policy on the same evidence: the
     obligations that appear and disappear, the verdicts that change (with the reasons and clauses deciding
     each side), the sign-offs that go stale and the deadlines that start. Writes nothing."""
-    result: dict[str, Any] = to_jsonable(
+    result: JsonObject = to_jsonable(
         migrate(workspace_of(request), actor, body.policy(), dry_run=True).impact
     )
     return result
 
 
-@router.post("/policy-migrations", summary="Propose a policy change with its impact", status_code=201)
+@router.post(
+    "/policy-migrations",
+    summary="Propose a policy change with its impact",
+    status_code=201,
+    response_model=dict[str, Any],
+)
 def propose_migration(
     request: Request, body: Proposal, actor: Actor = Depends(requires("policy.propose"))
-) -> dict[str, Any]:
+) -> JsonObject:
     """As `POST /policy-changes`, with the impact computed on the same state and recorded with the proposal
     (the approval step refuses while the recorded impact no longer holds). Returns `impact` and `change`."""
     policy = load_builtin(body.builtin) if body.builtin else load_policy_text(body.document or "", "document")
-    result: dict[str, Any] = to_jsonable(
+    result: JsonObject = to_jsonable(
         migrate(
             workspace_of(request),
             actor,
@@ -206,20 +226,28 @@ def propose_migration(
     return result
 
 
-@router.get("/policy-changes/{change_id}/impact", summary="A proposed change's impact now")
+@router.get(
+    "/policy-changes/{change_id}/impact",
+    summary="A proposed change's impact now",
+    response_model=dict[str, Any],
+)
 def show_impact(
     request: Request, change_id: RecordId, actor: Actor = Depends(requires("policy.read"))
-) -> dict[str, Any]:
+) -> JsonObject:
     """The change's impact on the current record beside the one recorded with it (`recorded`), and whether
     that still holds (`current`). Writes nothing."""
     found = change_impact(workspace_of(request), actor, change_id)
     return {**to_jsonable(found), "current": found.current}
 
 
-@router.post("/policy-changes/{change_id}/impact", summary="Record a proposed change's impact")
+@router.post(
+    "/policy-changes/{change_id}/impact",
+    summary="Record a proposed change's impact",
+    response_model=dict[str, Any],
+)
 def record_impact(
     request: Request, change_id: RecordId, actor: Actor = Depends(requires("policy.propose"))
-) -> dict[str, Any]:
+) -> JsonObject:
     """Compute the change's impact on the current record and record it for the approvers (an audit entry)."""
     found = record_change_impact(workspace_of(request), actor, change_id)
     return {**to_jsonable(found), "current": found.current}

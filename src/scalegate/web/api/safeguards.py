@@ -18,6 +18,7 @@ from scalegate.clock import parse_instant
 from scalegate.errors import InputError, NotFoundError
 from scalegate.fields import Instant
 from scalegate.inputs import load_json
+from scalegate.jsonable import JsonObject
 from scalegate.safeguards.service import add_evidence as add
 from scalegate.safeguards.service import (
     evidence_page,
@@ -28,7 +29,7 @@ from scalegate.safeguards.service import (
     standards_matrix,
 )
 from scalegate.web.api._common import Limit, RecordId, api_router, page_headers, record, workspace_of
-from scalegate.web.api.assessments import decision_view
+from scalegate.web.api.assessments import DecisionView, decision_view
 from scalegate.web.api.evidence import safe_filename
 from scalegate.web.auth import requires
 
@@ -106,24 +107,26 @@ def matrix(request: Request, _: Actor = Depends(requires("safeguards.read"))) ->
     return safeguards_matrix(request)
 
 
-@router.get("/safeguards/{kind}/{level}", summary="One safeguard standard")
+@router.get("/safeguards/{kind}/{level}", summary="One safeguard standard", response_model=dict[str, Any])
 def standard(
     request: Request, kind: str, level: str, _: Actor = Depends(requires("safeguards.read"))
-) -> dict[str, Any]:
+) -> JsonObject:
     """Whether the standard is met now, criterion by criterion."""
     _check_level(request, kind, level)
     return {**standard_report(workspace_of(request), kind, level).to_dict()}
 
 
 @router.put(
-    "/safeguards/criteria/{criterion_id}/implementation", summary="Record how a criterion is implemented"
+    "/safeguards/criteria/{criterion_id}/implementation",
+    summary="Record how a criterion is implemented",
+    response_model=dict[str, Any],
 )
 def implement(
     request: Request,
     criterion_id: str,
     body: Implementation,
     actor: Actor = Depends(requires("safeguards.record")),
-) -> dict[str, Any]:
+) -> JsonObject:
     """Create or update the implementation record of a criterion."""
     row = record_implementation(
         workspace_of(request),
@@ -137,7 +140,10 @@ def implement(
 
 
 @router.post(
-    "/safeguards/criteria/{criterion_id}/evidence", summary="Submit safeguard evidence", status_code=201
+    "/safeguards/criteria/{criterion_id}/evidence",
+    summary="Submit safeguard evidence",
+    status_code=201,
+    response_model=dict[str, Any],
 )
 async def add_evidence(
     request: Request,
@@ -151,7 +157,7 @@ async def add_evidence(
     result: str | None = Form(None, max_length=100_000, description="JSON test result (kind `test_result`)."),
     expires_at: Instant | None = Form(None, description="When the evidence stops counting."),
     actor: Actor = Depends(requires("safeguards.record")),
-) -> dict[str, Any]:
+) -> JsonObject:
     """Submit evidence for a criterion; it counts once someone else approves it."""
 
     parsed: dict[str, Any] | None = None
@@ -186,23 +192,32 @@ async def add_evidence(
     return record(row)
 
 
-@router.post("/safeguards/evidence/{evidence_id}/review", summary="Approve or reject safeguard evidence")
+@router.post(
+    "/safeguards/evidence/{evidence_id}/review",
+    summary="Approve or reject safeguard evidence",
+    response_model=dict[str, Any],
+)
 def review(
     request: Request,
     evidence_id: RecordId,
     body: Review,
     actor: Actor = Depends(requires("safeguards.approve")),
-) -> dict[str, Any]:
+) -> JsonObject:
     """Approve or reject submitted evidence (nobody reviews what they submitted)."""
     return record(
         review_evidence(workspace_of(request), actor, evidence_id, approve=body.approve, note=body.note)
     )
 
 
-@router.post("/safeguards/determinations", summary="Open a safeguards determination", status_code=201)
+@router.post(
+    "/safeguards/determinations",
+    summary="Open a safeguards determination",
+    status_code=201,
+    response_model=dict[str, Any],
+)
 def determination(
     request: Request, body: DeterminationRequest, actor: Actor = Depends(requires("decision.open"))
-) -> dict[str, Any]:
+) -> DecisionView:
     """Open the safeguards determination for a standard, bound to the evidence set it rests on."""
     return decision_view(
         propose_safeguards_determination(workspace_of(request), actor, body.kind, body.level)

@@ -15,7 +15,7 @@ from scalegate.governance.users import grant_role, revoke_role
 from scalegate.governance.users import list_tokens as tokens
 from scalegate.governance.users import list_users as users
 from scalegate.governance.users import revoke_token as revoke_it
-from scalegate.jsonable import to_jsonable
+from scalegate.jsonable import JsonObject, to_jsonable
 from scalegate.web.api._common import RecordId, api_router, workspace_of
 from scalegate.web.auth import requires
 
@@ -64,10 +64,8 @@ def list_users(request: Request, actor: Actor = Depends(requires("users.read")))
     return [to_jsonable(u) for u in users(workspace_of(request), actor)]
 
 
-@router.post("/users", summary="Add a user", status_code=201)
-def add_user(
-    request: Request, body: NewUser, actor: Actor = Depends(requires("users.admin"))
-) -> dict[str, Any]:
+@router.post("/users", summary="Add a user", status_code=201, response_model=dict[str, Any])
+def add_user(request: Request, body: NewUser, actor: Actor = Depends(requires("users.admin"))) -> JsonObject:
     """Create a user with roles."""
     user = add(
         workspace_of(request),
@@ -79,25 +77,25 @@ def add_user(
         admin=body.admin,
         password=body.password,
     )
-    document: dict[str, Any] = to_jsonable(user)
+    document: JsonObject = to_jsonable(user)
     return document
 
 
-@router.post("/users/{name}/roles", summary="Grant a role", status_code=201)
+@router.post("/users/{name}/roles", summary="Grant a role", status_code=201, response_model=dict[str, Any])
 def grant(
     request: Request, name: str, body: RoleGrant, actor: Actor = Depends(requires("users.admin"))
-) -> dict[str, Any]:
+) -> JsonObject:
     """Grant a role (no admin grants one to themselves)."""
-    document: dict[str, Any] = to_jsonable(grant_role(workspace_of(request), actor, name, body.role))
+    document: JsonObject = to_jsonable(grant_role(workspace_of(request), actor, name, body.role))
     return document
 
 
-@router.delete("/users/{name}/roles/{role}", summary="Revoke a role")
+@router.delete("/users/{name}/roles/{role}", summary="Revoke a role", response_model=dict[str, Any])
 def revoke(
     request: Request, name: str, role: str, actor: Actor = Depends(requires("users.admin"))
-) -> dict[str, Any]:
+) -> JsonObject:
     """Take a role away."""
-    document: dict[str, Any] = to_jsonable(revoke_role(workspace_of(request), actor, name, role))
+    document: JsonObject = to_jsonable(revoke_role(workspace_of(request), actor, name, role))
     return document
 
 
@@ -113,10 +111,10 @@ def list_tokens(
     return [to_jsonable(t) for t in tokens(workspace_of(request), actor, user or None)]
 
 
-@router.post("/tokens", summary="Issue an API token", status_code=201)
+@router.post("/tokens", summary="Issue an API token", status_code=201, response_model=dict[str, Any])
 def create_token(
     request: Request, body: NewToken, actor: Actor = Depends(requires("tokens.create"))
-) -> dict[str, Any]:
+) -> JsonObject:
     """Issue a scoped, expiring token; its `secret` is shown in this response only."""
     token = issue(
         workspace_of(request),
@@ -126,7 +124,7 @@ def create_token(
         expires_in_days=body.expires_in_days,
         user=body.user,
     )
-    document: dict[str, Any] = to_jsonable(token)
+    document: JsonObject = to_jsonable(token)
     return document
 
 

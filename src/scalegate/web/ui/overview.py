@@ -3,14 +3,15 @@ place, what the gate says for each action, and what is paused."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, NotRequired, TypedDict
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from scalegate.actor import Actor
 from scalegate.errors import NotFoundError
-from scalegate.jsonable import to_jsonable
+from scalegate.jsonable import JsonObject, JsonValue, to_jsonable
 from scalegate.registry.assessments_due import due_assessments
 from scalegate.registry.lookup import resolve_checkpoint
 from scalegate.registry.service import list_models
@@ -20,7 +21,7 @@ from scalegate.web.auth import requires
 from scalegate.web.ui.common import may, workspace
 from scalegate.web.ui.render import render
 
-__all__ = ["achieved_levels", "router"]
+__all__ = ["CheckpointCell", "ModelRow", "achieved_levels", "router"]
 
 router = APIRouter(include_in_schema=False)
 
@@ -36,19 +37,47 @@ def achieved_levels(matrix: list[dict[str, Any]]) -> dict[str, str | None]:
     return out
 
 
-def _model_row(request: Request, model: Any) -> dict[str, Any]:
+class CheckpointCell(TypedDict):
+    """The latest checkpoint of a model, as its row shows it."""
+
+    ref: str
+    effective_compute: float | None
+    recorded_at: datetime
+    stage: str
+
+
+class ModelRow(TypedDict):
+    """One model's row of the overview page (template context)."""
+
+    model: Any
+    """The model's registry record (the page shows its name and family)."""
+    checkpoint: CheckpointCell | None
+    """None: the model has no checkpoint yet."""
+    verdicts: dict[str, JsonObject]
+    """The gate's verdict document per action."""
+    required: JsonValue
+    """The required level per kind, from the first action's verdict."""
+    paused: list[str]
+    """Actions the gate pauses."""
+    restricted: NotRequired[list[str]]
+    """Actions the gate restricts (absent when the model has no checkpoint)."""
+
+
+def _model_row(request: Request, model: Any) -> ModelRow:
     with workspace(request).read() as session:
         try:
             checkpoint = resolve_checkpoint(session, model.name)
         except NotFoundError:
             return {"model": model, "checkpoint": None, "verdicts": {}, "required": {}, "paused": []}
-        info = {
+        info: CheckpointCell = {
             "ref": checkpoint.ref,
             "effective_compute": checkpoint.effective_compute,
             "recorded_at": checkpoint.recorded_at,
             "stage": checkpoint.stage,
         }
-    verdicts = {action: verdict_document(request, model.name, action) for action in ACTIONS}
+    verdicts: dict[str, JsonObject] = {
+        action: verdict_document(request, model.name, action) for action in ACTIONS
+    }
     first = verdicts[ACTIONS[0]]
     return {
         "model": model,

@@ -12,7 +12,7 @@ from scalegate.actor import Actor
 from scalegate.assessment.standing import decisions as list_decisions
 from scalegate.governance.decisions import sign as sign_decision
 from scalegate.governance.notifications import notify_decision
-from scalegate.jsonable import to_jsonable
+from scalegate.jsonable import JsonObject, to_jsonable
 from scalegate.web.api._common import RecordId
 from scalegate.web.auth import requires
 from scalegate.web.throttle import password_attempt
@@ -24,7 +24,7 @@ __all__ = ["router"]
 router = APIRouter(include_in_schema=False)
 
 
-def _annotate(decision: dict[str, Any], actor: Actor, can_sign: bool) -> dict[str, Any]:
+def _annotate(decision: dict[str, Any], actor: Actor, can_sign: bool) -> JsonObject:
     """Which of the missing roles the viewer holds (the service decides whether they may sign)."""
     mine = [r for r in decision["missing_roles"] if r in actor.roles] if can_sign else []
     return {**decision, "my_roles": mine}

@@ -12,7 +12,7 @@ are sent to ``/signing-key`` to choose a signing passphrase (see ``docs/security
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -28,7 +28,7 @@ from scalegate.web.auth import public, start_session
 from scalegate.web.ui.common import flash, safe_next
 from scalegate.web.ui.render import render
 
-__all__ = ["ID_TOKEN_KEY", "login_options", "oidc_client", "provider_logout_url", "router"]
+__all__ = ["ID_TOKEN_KEY", "LoginOptions", "login_options", "oidc_client", "provider_logout_url", "router"]
 
 router = APIRouter(include_in_schema=False)
 
@@ -130,7 +130,16 @@ def _holds_key(workspace: Any, actor: Actor) -> bool:
     return standing is None or standing.can_sign
 
 
-def login_options(request: Request) -> dict[str, Any]:
+class LoginOptions(TypedDict):
+    """What the sign-in page offers (part of its template context)."""
+
+    sso: str | None
+    """The single sign-on provider's name for its button; None: no provider."""
+    passwords: bool
+    """Whether the password form is shown."""
+
+
+def login_options(request: Request) -> LoginOptions:
     """What the sign-in page offers: the provider's button (its name, or None) and the password form."""
     settings = sso_settings(request.app.state.workspace)
     return {

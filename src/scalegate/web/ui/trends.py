@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -17,13 +17,14 @@ from scalegate.assessment.forecast import ForecastPoint
 from scalegate.assessment.service import assess
 from scalegate.context import Context
 from scalegate.errors import NotFoundError
+from scalegate.jsonable import JsonObject
 from scalegate.registry.lookup import WINDOW_MAX, checkpoint_window
 from scalegate.web.auth import requires
 from scalegate.web.ui.page_cache import kept_page
 from scalegate.web.ui.render import render
 from scalegate.web.ui.thresholds import chosen_model
 
-__all__ = ["CHART_POINTS", "chart_config", "downsample", "router"]
+__all__ = ["CHART_POINTS", "ChartConfig", "ChartData", "chart_config", "downsample", "router"]
 
 router = APIRouter(include_in_schema=False)
 
@@ -33,7 +34,21 @@ WINDOW = 50
 RED, AMBER, BLUE, GREY = "rgb(164,22,26)", "rgb(196,132,0)", "rgb(31,78,138)", "rgb(107,114,128)"
 
 
-def _hline(label: str, y: float, xs: tuple[float, float], color: str, **extra: Any) -> dict[str, Any]:
+class ChartData(TypedDict):
+    """``data`` of a Chart.js configuration: its datasets (lines, bands and points, in Chart.js's keys)."""
+
+    datasets: list[JsonObject]
+
+
+class ChartConfig(TypedDict):
+    """A Chart.js configuration of one indicator's trend, handed to the page's script as JSON."""
+
+    type: str
+    data: ChartData
+    options: JsonObject
+
+
+def _hline(label: str, y: float, xs: tuple[float, float], color: str, **extra: Any) -> JsonObject:
     return {
         "type": "line",
         "label": label,
@@ -65,7 +80,7 @@ def _span(xs: list[float]) -> tuple[float, float]:
     return (lo / 2, hi * 2) if lo > 0 else (lo - 1.0, hi + 1.0)
 
 
-def chart_config(forecast: dict[str, Any], indicator: dict[str, Any], metric: str) -> dict[str, Any]:
+def chart_config(forecast: dict[str, Any], indicator: dict[str, Any], metric: str) -> ChartConfig:
     """A Chart.js configuration (plain data) for one indicator's trend; coordinates are rounded for drawing
     (``_drawn``), the numbers in the text come from the forecast itself."""
     points = [
@@ -81,7 +96,7 @@ def chart_config(forecast: dict[str, Any], indicator: dict[str, Any], metric: st
     if current:
         xs_all.append(current)
     xs = _span(xs_all)
-    datasets: list[dict[str, Any]] = []
+    datasets: list[JsonObject] = []
     threshold, alert = indicator.get("threshold"), indicator.get("alert")
     if threshold is not None:
         datasets.append(_hline(f"Threshold ({threshold:g})", threshold, xs, RED))
