@@ -15,8 +15,8 @@ from starlette.concurrency import run_in_threadpool
 from scalegate.actor import Actor
 from scalegate.assessment import determination
 from scalegate.assessment.determination import approve_interim_measures
+from scalegate.assessment.service import AssessmentDocument, checkpoint_subject
 from scalegate.assessment.service import assess as run
-from scalegate.assessment.service import checkpoint_subject
 from scalegate.fields import Instant
 from scalegate.governance.notifications import notify_government
 from scalegate.jsonable import JsonObject
@@ -88,10 +88,10 @@ def decision_view(row: Any) -> DecisionView:
 
 
 @router.get("/assessments/{ref}", summary="Assess a checkpoint", response_model=dict[str, Any])
-def assess(request: Request, ref: str, _: Actor = Depends(requires("assessment.read"))) -> JsonObject:
+def assess(request: Request, ref: str, _: Actor = Depends(requires("assessment.read"))) -> AssessmentDocument:
     """Triggers, findings per threshold and indicator (with estimates, intervals, threshold and alert values),
     forecasts, the required level per kind, safeguard gaps and the determination on record."""
-    return dict(run(workspace_of(request), ref).to_dict())
+    return run(workspace_of(request), ref).to_dict()
 
 
 @router.post(

@@ -10,11 +10,10 @@ from pydantic import BaseModel, Field
 from scalegate.actor import Actor
 from scalegate.audit import entries as log_entries
 from scalegate.audit.keys import list_keys
-from scalegate.audit.proofs import consistency_proof
-from scalegate.audit.tree_heads import list_tree_heads, sign_tree_head
-from scalegate.audit.verify import verify
+from scalegate.audit.proofs import ConsistencyProofDocument, InclusionProofDocument, consistency_proof
+from scalegate.audit.tree_heads import TreeHeadDocument, list_tree_heads, sign_tree_head
+from scalegate.audit.verify import VerifyDocument, verify
 from scalegate.governance import audit_access
-from scalegate.jsonable import JsonObject
 from scalegate.web.api._common import Limit, Offset, api_router, workspace_of
 from scalegate.web.auth import requires
 
@@ -112,10 +111,10 @@ def entry(
 
 
 @router.get("/audit/verification", summary="Verify the audit log", response_model=dict[str, Any])
-def verification(request: Request, _: Actor = Depends(requires("audit.verify"))) -> JsonObject:
+def verification(request: Request, _: Actor = Depends(requires("audit.verify"))) -> VerifyDocument:
     """Replay the whole log, check every signed checkpoint and every row the log covers; `ok` is true only
     when nothing was altered. Read-only: it signs no checkpoint (POST /audit/checkpoints does)."""
-    return dict(verify(workspace_of(request), checkpoint=False).to_dict())
+    return verify(workspace_of(request), checkpoint=False).to_dict()
 
 
 @router.get("/audit/checkpoints", summary="Signed checkpoints of the log")
@@ -130,9 +129,11 @@ def checkpoints(request: Request, _: Actor = Depends(requires("audit.read"))) ->
     status_code=201,
     response_model=dict[str, Any],
 )
-def sign_checkpoint(request: Request, actor: Actor = Depends(requires("audit.checkpoint"))) -> JsonObject:
+def sign_checkpoint(
+    request: Request, actor: Actor = Depends(requires("audit.checkpoint"))
+) -> TreeHeadDocument:
     """Replay the log and sign its current head with the workspace's active key."""
-    return dict(sign_tree_head(workspace_of(request), actor).to_dict())
+    return sign_tree_head(workspace_of(request), actor).to_dict()
 
 
 @router.get("/audit/keys", summary="Public keys that sign checkpoints")
@@ -147,10 +148,10 @@ def inclusion(
     seq: int = Query(..., ge=0, le=2**53, description="Entry index."),
     size: int | None = Query(None, ge=1, le=2**53, description="Tree size (default: the whole log)."),
     actor: Actor = Depends(requires("audit.read")),
-) -> JsonObject:
+) -> InclusionProofDocument:
     """The RFC 6962 audit path proving entry `seq` is in the tree of `size` entries, and the checkpoint at
     that size if one was signed. For a sealed entry `body` is null: the leaf hash alone is proven."""
-    return dict(audit_access.inclusion_proof(workspace_of(request), actor, seq, size).to_dict())
+    return audit_access.inclusion_proof(workspace_of(request), actor, seq, size).to_dict()
 
 
 @router.get(
@@ -161,6 +162,6 @@ def consistency(
     old: int = Query(..., ge=0, le=2**53, description="Older tree size."),
     new: int | None = Query(None, ge=0, le=2**53, description="Newer tree size (default: the whole log)."),
     _: Actor = Depends(requires("audit.read")),
-) -> JsonObject:
+) -> ConsistencyProofDocument:
     """The RFC 6962 proof that the log of `old` entries is a prefix of the log of `new` entries."""
-    return dict(consistency_proof(workspace_of(request), old, new).to_dict())
+    return consistency_proof(workspace_of(request), old, new).to_dict()

@@ -23,11 +23,10 @@ from starlette.concurrency import run_in_threadpool
 
 from scalegate.actor import Actor
 from scalegate.errors import InputError
-from scalegate.evidence.bulk import BulkIngest, Skipped, ingest_paths
+from scalegate.evidence.bulk import BulkIngest, BulkIngestDocument, Skipped, ingest_paths
 from scalegate.evidence.manifest import ingest_manifest, parse_manifest, plan_manifest
 from scalegate.inputs import load_json
-from scalegate.jsonable import JsonObject
-from scalegate.registry.service import batch_document, register_checkpoints
+from scalegate.registry.service import BatchDocument, batch_document, register_checkpoints
 from scalegate.registry.specs import CheckpointSpec
 from scalegate.web.api._common import api_router, workspace_of
 from scalegate.web.api.evidence import safe_filename
@@ -65,13 +64,13 @@ class CheckpointBatch(BaseModel):
 )
 def register_batch(
     request: Request, name: str, body: CheckpointBatch, actor: Actor = Depends(requires("registry.write"))
-) -> JsonObject:
+) -> BatchDocument:
     """Register every checkpoint of the body in one transaction with one audit entry, all or nothing, in
     order of recorded date then step; the triggers are evaluated once for the batch. A bad checkpoint (a name
     taken, an unknown run, a loss off the fitted curve) is a 4xx naming ``checkpoints[i]`` and writes
     nothing."""
     specs = [(f"checkpoints[{n}]", spec) for n, spec in enumerate(body.checkpoints)]
-    return dict(batch_document(name, register_checkpoints(workspace_of(request), actor, name, specs)))
+    return batch_document(name, register_checkpoints(workspace_of(request), actor, name, specs))
 
 
 Uploads = Annotated[
@@ -115,7 +114,7 @@ async def upload_batch(
     allow_status: AllowStatus = "false",
     metadata: Metadata = None,
     actor: Actor = Depends(requires("evidence.ingest")),
-) -> JsonObject:
+) -> BulkIngestDocument:
     """Ingest the uploaded files one transaction per file, as ``scalegate evidence ingest`` ingests a
     directory: files that are not logs are skipped with the reason, a file already ingested is not written
     again (``created`` false), and a bad file is a 400 naming it, the files before it staying ingested."""
@@ -159,7 +158,7 @@ async def upload_manifest(
     allow_status: AllowStatus = "false",
     metadata: Metadata = None,
     actor: Actor = Depends(requires("evidence.ingest")),
-) -> JsonObject:
+) -> BulkIngestDocument:
     """Ingest the uploaded files for the checkpoints the manifest maps them to, one transaction per file
     (``evidence.manifest``). The whole manifest is checked first (its columns, every path an uploaded file,
     every checkpoint registered): a bad row is a 400 naming ``manifest:LINE`` and writes nothing. Uploaded
@@ -223,9 +222,9 @@ async def _save_all(files: list[UploadFile], directory: Path) -> set[str]:
     return names
 
 
-def _named(done: BulkIngest) -> JsonObject:
+def _named(done: BulkIngest) -> BulkIngestDocument:
     """The answer, each file named by its upload name (never the server's temporary path)."""
     document = done.to_dict()
     for entry in (*document["ingested"], *document["skipped"]):
         entry["file"] = Path(entry["file"]).name
-    return {**document}
+    return document

@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from scalegate.actor import Actor
 from scalegate.errors import InputError
 from scalegate.evidence.service import evidence_page, get_evidence, ingest_file
+from scalegate.evidence.types import EvidenceRecordDocument, IngestResultDocument
 from scalegate.inputs import load_json
 from scalegate.jsonable import JsonObject
 from scalegate.web.api._common import Limit, RecordId, api_router, page_headers, workspace_of
@@ -79,7 +80,7 @@ async def upload(
     ),
     allow_status: bool = Form(False, description="Accept logs whose run did not end in success."),
     actor: Actor = Depends(requires("evidence.ingest")),
-) -> JsonObject:
+) -> IngestResultDocument:
     """Ingest the file; re-uploading the same bytes for the same checkpoint is idempotent (`created`
     false)."""
     extra = _metadata(elicitation, metadata)
@@ -99,7 +100,7 @@ async def upload(
         )
     finally:
         shutil.rmtree(directory, ignore_errors=True)
-    return {**result.to_dict()}
+    return result.to_dict()
 
 
 @router.get("/evidence", summary="Evidence records")
@@ -128,6 +129,6 @@ def list_evidence(
 @router.get("/evidence/{evidence_id}", summary="One evidence record", response_model=dict[str, Any])
 def show_evidence(
     request: Request, evidence_id: RecordId, _: Actor = Depends(requires("evidence.read"))
-) -> JsonObject:
+) -> EvidenceRecordDocument:
     """One ingested result with its scorers, counts and elicitation."""
-    return {**get_evidence(workspace_of(request), evidence_id).to_dict()}
+    return get_evidence(workspace_of(request), evidence_id).to_dict()

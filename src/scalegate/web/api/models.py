@@ -12,8 +12,8 @@ from scalegate.fields import Instant
 from scalegate.jsonable import JsonObject, to_jsonable
 from scalegate.registry.assessments_due import due_assessments
 from scalegate.registry.assessments_due import request_assessment as ask
-from scalegate.registry.fits import fit_family, scaling_summary
-from scalegate.registry.service import checkpoint_status, model_summary
+from scalegate.registry.fits import FitReportDocument, ScalingSummary, fit_family, scaling_summary
+from scalegate.registry.service import CheckpointReportDocument, checkpoint_status, model_summary
 from scalegate.registry.service import create_model as create_model_row
 from scalegate.registry.service import create_run as create_run_row
 from scalegate.registry.service import list_models as models
@@ -128,10 +128,10 @@ def create_run(
 )
 def register_checkpoint(
     request: Request, name: str, body: CheckpointSpec, actor: Actor = Depends(requires("registry.write"))
-) -> JsonObject:
+) -> CheckpointReportDocument:
     """Register a checkpoint: its effective compute is estimated, triggers are evaluated and the assessments
     they call for are opened, in one transaction."""
-    return dict(register(workspace_of(request), actor, name, body).to_dict())
+    return register(workspace_of(request), actor, name, body).to_dict()
 
 
 @router.get("/checkpoints/{ref}", summary="A checkpoint and its triggers", response_model=dict[str, Any])
@@ -147,10 +147,10 @@ def checkpoint(request: Request, ref: str, _: Actor = Depends(requires("registry
     summary="A family's scaling fit and effective compute",
     response_model=dict[str, Any],
 )
-def scaling(request: Request, family: str, _: Actor = Depends(requires("registry.read"))) -> JsonObject:
+def scaling(request: Request, family: str, _: Actor = Depends(requires("registry.read"))) -> ScalingSummary:
     """The family's active scaling-law fit, its curve, and every checkpoint placed on it (effective compute
     with its interval)."""
-    return dict(scaling_summary(workspace_of(request), family))
+    return scaling_summary(workspace_of(request), family)
 
 
 @router.post(
@@ -161,12 +161,12 @@ def scaling(request: Request, family: str, _: Actor = Depends(requires("registry
 )
 def fit(
     request: Request, family: str, body: NewFit, actor: Actor = Depends(requires("registry.write"))
-) -> JsonObject:
+) -> FitReportDocument:
     """Fit the baseline recipe's law on reference points and re-derive the family's effective compute."""
     report = fit_family(
         workspace_of(request), actor, family, body.points, weights=body.weights, source=body.source
     )
-    return dict(report.to_dict())
+    return report.to_dict()
 
 
 @router.get("/assessments/due", summary="Assessments due")

@@ -13,11 +13,11 @@ from scalegate import policy_versions as stored
 from scalegate.actor import Actor
 from scalegate.jsonable import JsonObject, to_jsonable
 from scalegate.policy.coverage import coverage_matrix, select_policies, to_csv
-from scalegate.policy.service import builtin_summaries, policy_summary
+from scalegate.policy.service import PolicyDiffDocument, PolicySummary, builtin_summaries, policy_summary
 from scalegate.web.api._common import RecordId, api_router, workspace_of
 from scalegate.web.auth import requires
 
-__all__ = ["ActiveDocument", "PolicyVersion", "router"]
+__all__ = ["ActiveDocument", "ActiveSummary", "PolicyVersion", "router"]
 
 router = api_router("policies")
 READ: Final = "policy.read"
@@ -46,6 +46,12 @@ class ActiveDocument(TypedDict):
     """The normalised policy document (its keys are the policy format's)."""
 
 
+class ActiveSummary(PolicySummary):
+    """The active policy summarised (``GET /policy``): its version id, then the policy's summary."""
+
+    version_id: int
+
+
 def _version(found: stored.PolicyVersion) -> PolicyVersion:
     return PolicyVersion(
         id=found.id,
@@ -61,7 +67,7 @@ def _version(found: stored.PolicyVersion) -> PolicyVersion:
 
 
 @router.get("/policy", summary="The active policy, summarised", response_model=dict[str, Any])
-def active_policy(request: Request, _: Actor = Depends(requires(READ))) -> JsonObject:
+def active_policy(request: Request, _: Actor = Depends(requires(READ))) -> ActiveSummary:
     """Framework, triggers, thresholds and what each requires, with the active version's id and hash."""
     with workspace_of(request).reading() as ctx:
         active = ctx.active
@@ -137,6 +143,6 @@ def version_diff(
         None, ge=1, le=2**53, description="Older version id; default: the version this one supersedes."
     ),
     _: Actor = Depends(requires(READ)),
-) -> JsonObject:
+) -> PolicyDiffDocument:
     """The changes from ``against`` (or the superseded version) to ``version_id``, in policy terms."""
-    return dict(stored.version_diff(workspace_of(request), version_id, against))
+    return stored.version_diff(workspace_of(request), version_id, against)

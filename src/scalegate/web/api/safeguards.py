@@ -19,8 +19,8 @@ from scalegate.errors import InputError, NotFoundError
 from scalegate.fields import Instant
 from scalegate.inputs import load_json
 from scalegate.jsonable import JsonObject
-from scalegate.safeguards.service import add_evidence as add
 from scalegate.safeguards.service import (
+    StandardStatusDocument,
     evidence_page,
     propose_safeguards_determination,
     record_implementation,
@@ -28,6 +28,7 @@ from scalegate.safeguards.service import (
     standard_report,
     standards_matrix,
 )
+from scalegate.safeguards.service import add_evidence as add
 from scalegate.web.api._common import Limit, RecordId, api_router, page_headers, record, workspace_of
 from scalegate.web.api.assessments import DecisionView, decision_view
 from scalegate.web.api.evidence import safe_filename
@@ -110,10 +111,10 @@ def matrix(request: Request, _: Actor = Depends(requires("safeguards.read"))) ->
 @router.get("/safeguards/{kind}/{level}", summary="One safeguard standard", response_model=dict[str, Any])
 def standard(
     request: Request, kind: str, level: str, _: Actor = Depends(requires("safeguards.read"))
-) -> JsonObject:
+) -> StandardStatusDocument:
     """Whether the standard is met now, criterion by criterion."""
     _check_level(request, kind, level)
-    return {**standard_report(workspace_of(request), kind, level).to_dict()}
+    return standard_report(workspace_of(request), kind, level).to_dict()
 
 
 @router.put(
