@@ -9,13 +9,17 @@ compares them (SQLite: the body's first and last bytes against the columns, JSON
 database cannot parse, sends verification to the deep replay, which parses each body and names every entry at
 fault exactly.
 
-On SQLite the replay does the same comparison itself (``ColumnCheck``), on the rows it already streams: the
-columns arrive beside each body, and the expected first and last bytes are built and compared a batch at a
-time in C-level ``map`` calls (string formatting, ``bytes.startswith``/``endswith``), which costs about half
-of what the database spends building and cutting the same strings in SQL, and saves a second pass over the
-table. It also checks that the times never decrease (``scalegate.audit.times``) on the same column values. A
-batch it cannot settle exactly (a time not in the column's own format, or a value needing JSON escapes it
-then quotes one by one) is never passed: the SQL checks above then run as before.
+On SQLite the replay does the same comparison itself (``ColumnCheck``), on the batches it already reads:
+the columns arrive beside the bodies, and the expected first and last bytes are built and compared a batch
+at a time in C-level ``map`` calls (string formatting, ``bytes.startswith``/``endswith``), which costs about
+half of what the database spends building and cutting the same strings in SQL, and saves a second pass over
+the table. It also checks that the times never decrease (``scalegate.audit.times``) on the same column
+values. A batch it cannot settle exactly (a time not in the column's own format, or a value needing JSON
+escapes it then quotes one by one) is never passed: the SQL checks above then run as before.
+
+The replay first reads each batch as one row of aggregates, every column's values joined by newlines
+(``ColumnCheck.settle``); that read only ever settles a clean batch of plain values, and gives any other
+to ``ColumnCheck.batch``, row by row, which settles or fails it as described above.
 
 Everything the stream does per batch beyond formatting and comparing the bytes is a whole-batch C-level
 pass: the times' format is read by slicing the joined times at the fixed places of their separators (a
@@ -52,7 +56,8 @@ _NORMAL = (
 # SQLite compares text instead of parsing JSON (parsing every body costs as much as hashing the log): a
 # canonical body starts {"actor":A,"at":"T", and ends ,"event":E,"seq":N,"subject":S} with each string
 # JSON-quoted; the time is rebuilt from the column as Python's isoformat writes it. Any unusual quoting or
-# time only sends the replay deep, which decides exactly.
+# time only sends the replay deep, which decides exactly; so does a NULL time, which makes the head
+# NULL (substr would then compare as equal).
 _SQLITE_AT = (
     "replace(substr(recorded_at, 1, 19), ' ', 'T') || CASE WHEN substr(recorded_at, 21, 6) = '000000' "
     "THEN '' ELSE '.' || substr(recorded_at, 21, 6) END || '+00:00'"
@@ -64,7 +69,8 @@ SELECT count(*) FROM (
          ',"event":' || json_quote(event) || ',"seq":' || seq || ',"subject":' || json_quote(subject) || '}}'
            AS tail
   FROM audit_entries
-) WHERE substr(body, 1, length(head)) IS NOT head OR substr(body, -length(tail)) IS NOT tail
+) WHERE head IS NULL OR tail IS NULL
+     OR substr(body, 1, length(head)) IS NOT head OR substr(body, -length(tail)) IS NOT tail
 """
 
 _POSTGRES = f"""
@@ -145,6 +151,33 @@ class ColumnCheck:
         if self.agree:
             self.agree = _agree(data, seqs, rows, at, joined)
 
+    def settle(self, data: Sequence[bytes], seqs: Sequence[int], joined: Sequence[bytes]) -> bool:
+        """Whether a batch is clean, from its columns joined by the database (``scalegate.audit.replay``).
+
+        ``joined`` holds recorded_at, actor, event and subject, each column's values joined by newlines, a
+        NULL read as a newline. True means every time is in the column's format, a real date and in order
+        (also after the previous batch), and every value plain and equal to its body's: the state then
+        moves on exactly as ``batch`` would move it. False changes nothing: the caller then gives the same
+        batch to ``batch``, row by row, which decides it exactly (a NULL or a newline adds a line, and a
+        value JSON escapes is left to ``batch``, which quotes it)."""
+        n = len(data)
+        times, *named = joined
+        stamped = times + b"\n"
+        if len(stamped) != _WIDTH * n or not _column_times(stamped):
+            return False
+        stamps = stamped.split(b"\n")[:-1]
+        if stamps != sorted(stamps) or self._last > stamps[0] or not _real_dates(stamps, True):
+            return False
+        values = [column.split(b"\n") for column in named]
+        if any(len(v) != n for v in values):
+            return False
+        if any(len(c.translate(None, _ESCAPED)) != len(c) - (n - 1) for c in named):
+            return False  # only the n - 1 separators may go
+        if not _heads_and_tails(data, seqs, stamped, values, True):
+            return False
+        self._last = stamps[-1]
+        return True
+
 
 def _column_times(joined: bytes) -> bool:
     """Whether ``joined`` is newline-terminated times exactly as SQLAlchemy stores them on SQLite
@@ -192,12 +225,9 @@ def _real_dates(times: list[bytes], ordered: bool) -> bool:
 def _agree(data: Sequence[bytes], seqs: Sequence[int], rows: Rows, at: int, joined: bytes) -> bool:
     """Whether each body starts ``{"actor":A,"at":"T",`` and ends ``,"event":E,"seq":N,"subject":S}``.
 
-    The times become the body's form (Python's isoformat of a UTC time) in two replaces over the joined
-    batch, which holds nothing but times. The other values go between quotes as they are when no value of
-    the batch holds a character that JSON escapes (one deletion over them all), and are quoted one by one
-    otherwise.
+    The values go between quotes as they are when no value of the batch holds a character that JSON escapes
+    (one deletion over them all), and are quoted one by one otherwise.
     """
-    iso = joined.replace(b" ", b"T").replace(b".000000\n", b"\n").split(b"\n")[:-1]
     values = [list(map(itemgetter(at + k), rows)) for k in (1, 2, 3)]
     try:
         every = b"".join(values[0] + values[1] + values[2])
@@ -206,6 +236,17 @@ def _agree(data: Sequence[bytes], seqs: Sequence[int], rows: Rows, at: int, join
             values = [[encode_basestring(v.decode()).encode() for v in column] for column in values]
     except (TypeError, UnicodeDecodeError):
         return False  # not text: the SQL check decides
+    return _heads_and_tails(data, seqs, joined, values, plain)
+
+
+def _heads_and_tails(
+    data: Sequence[bytes], seqs: Sequence[int], joined: bytes, values: list[list[bytes]], plain: bool
+) -> bool:
+    """The comparison of ``_agree``, on the actors, events and subjects already JSON-quoted unless ``plain``.
+
+    The times become the body's form (Python's isoformat of a UTC time) in two replaces over the joined
+    batch, which holds nothing but times."""
+    iso = joined.replace(b" ", b"T").replace(b".000000\n", b"\n").split(b"\n")[:-1]
     head, tail = (_HEAD, _TAIL) if plain else (_HEAD_QUOTED, _TAIL_QUOTED)
     actors, events, subjects = values
     heads = map(head.__mod__, zip(actors, iso, strict=True))

@@ -1,11 +1,18 @@
 """Replaying the stored log: recompute every leaf hash from its body, check the sequence, rebuild the tree.
 
 This is the hot loop of ``audit verify`` and of checkpoint signing, so it works a batch of rows at a time:
-bodies are fetched as bytes in seq order straight from the driver, leaf hashes computed in one list
-comprehension and compared to the stored ones as lists, sequence numbers checked for gaps with one indexed
-query, and the tree built by ``TreeBuilder`` a perfect subtree at a time. Per-entry Python work is kept to
-what cannot be batched: the check that each body names its own ``seq`` (for entries no checkpoint pins yet)
-and collecting row references.
+leaf hashes are computed in one list comprehension and compared to the stored ones, sequence numbers
+checked for gaps with one indexed query, and the tree built by ``TreeBuilder`` a perfect subtree at a time.
+Per-entry Python work is kept to what cannot be batched: the check that each body names its own ``seq``
+(for entries no checkpoint pins yet), the index columns (``scalegate.audit.columns``) and collecting row
+references.
+
+On SQLite each batch is read as one row of aggregates built in C (``_aggregated``): the bodies joined, the
+stored leaf hashes joined and the index columns joined, compared as wholes, which costs a bytes object per
+column per batch where fetching rows costs a tuple and one per column per entry. That read may only
+conclude that a batch is clean; a batch it cannot settle is read again row by row (``_stream``, as on
+PostgreSQL, where a server-side cursor streams the rows) and checked entry by entry, which names every
+entry at fault.
 
 A body is canonical JSON with sorted keys, so its top-level keys come in the order actor, at, data, event,
 seq, subject, and ``"seq":N,"subject":`` is a byte string only the top level can hold (inside a JSON string a
@@ -168,9 +175,13 @@ def replay(
     if columns and not deep and session.get_bind().dialect.name == "sqlite":
         result.columns = ColumnCheck()
     scan = _Scan(result, pending, rows, deep, max(seq_checks_from, start), not with_seq)
-    expected = start
-    for part in _stream(session, start, with_seq, deep, result.columns is not None):
-        expected = scan.batch(part, expected)
+    index = result.columns is not None
+    if with_seq or deep or high is None or session.get_bind().dialect.name != "sqlite":
+        expected = start
+        for part in _stream(session, start, with_seq, deep, index):
+            expected = scan.batch(part, expected)
+    else:
+        expected = _aggregated(session, scan, start, high + 1, index)
     if not with_seq and high is not None and expected != high + 1:
         return replay(
             session, head=head, start=start, builder=builder, marks=marks, rows=rows, deep=deep,
@@ -208,9 +219,10 @@ def _leaf_data(session: Session) -> Any:
 
 
 def _stream(
-    session: Session, start: int, with_seq: bool, deep: bool, index: bool = False
+    session: Session, start: int, with_seq: bool, deep: bool, index: bool = False, stop: int | None = None
 ) -> Iterator[Sequence[Sequence[Any]]]:
-    """Batches of ``([seq,] data, leaf hash[, event, subject, actor, recorded_at])`` in seq order.
+    """Batches of ``([seq,] data, leaf hash[, event, subject, actor, recorded_at])`` in seq order, from
+    ``start`` to the end of the log or to ``stop`` (excluded).
 
     ``data`` is the body as bytes with ``deep``, else the leaf data ``0x00 || body``. With ``index`` (not
     deep), each row ends with ``recorded_at, actor, event, subject`` as bytes, for ``ColumnCheck``.
@@ -232,6 +244,8 @@ def _stream(
         named = (AuditEntryRow.recorded_at, AuditEntryRow.actor, AuditEntryRow.event, AuditEntryRow.subject)
         columns += [cast(c, LargeBinary) for c in named]
     query = select(*columns).where(AuditEntryRow.seq >= start).order_by(AuditEntryRow.seq)
+    if stop is not None:
+        query = query.where(AuditEntryRow.seq < stop)
     connection = session.connection()
     if deep:
         yield from connection.execute(query, execution_options={"yield_per": BATCH}).partitions()
@@ -253,6 +267,53 @@ def _stream(
             yield part
     finally:
         cursor.close()
+
+
+_JOINED = "CAST(group_concat(ifnull({0}, x'0a'), x'0a') AS BLOB)"
+_AGGREGATE = (
+    "SELECT count(*), CAST(group_concat(ifnull(body, x'0a'), x'0a00') AS BLOB), "
+    "CAST(group_concat(leaf_hash, x'') AS BLOB), "
+    "count(*) FILTER (WHERE typeof(leaf_hash) = 'blob' AND length(leaf_hash) = 32){0} "
+    "FROM audit_entries WHERE seq >= ? AND seq < ?"
+)
+_INDEXED = "".join(", " + _JOINED.format(c) for c in ("recorded_at", "actor", "event", "subject"))
+_MMAP = 1 << 40
+"""Map the database file for the aggregated reads (SQLite's ``mmap_size``; capped by its compile-time
+limit): pages are then read in place instead of copied into the page cache one by one."""
+
+
+def _aggregated(session: Session, scan: _Scan, start: int, stop: int, index: bool) -> int:
+    """Replay entries ``start..stop-1`` on SQLite a batch at a time, each batch read as one row of aggregates
+    that SQLite builds in C; returns the next expected seq.
+
+    Fetching rows costs a tuple and a bytes object per column per entry, more than the hashing; the
+    aggregates cost one bytes object per column per batch: the bodies joined by ``\\n\\x00`` (canonical
+    JSON never holds a raw newline, so after a leading ``\\x00`` a split gives the leaf data of each entry),
+    the stored leaf hashes joined, and with ``index`` the four index columns, each joined by newlines.
+    ``_Scan.settle`` may only conclude that a batch is clean; any batch it cannot settle (a NULL, a newline
+    in a value, a gap, a leaf hash or column that differs, a time out of order, a value JSON escapes) is
+    read again row by row and checked by ``_Scan.batch``, which names every entry at fault. The rows are
+    read in rowid order by the range scan; an order other than seq order could not pass anyway, since each
+    body must name the seq of its place (``ColumnCheck.settle``, ``_seq_mismatches``).
+    """
+    statement = _AGGREGATE.format(_INDEXED if index else "")
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    mapped = driver.execute("PRAGMA mmap_size").fetchone()[0]
+    driver.execute(f"PRAGMA mmap_size={_MMAP}")
+    try:
+        expected = start
+        for low in range(start, stop, BATCH):
+            high = min(low + BATCH, stop)
+            row = driver.execute(statement, (low, high)).fetchone()
+            if expected != low or not scan.settle(row, low, high):
+                for part in _stream(session, low, False, False, index, stop=high):
+                    expected = scan.batch(part, expected)
+            else:
+                expected = high
+    finally:
+        driver.execute(f"PRAGMA mmap_size={int(mapped)}")
+    return expected
 
 
 @dataclass
@@ -298,6 +359,34 @@ class _Scan:
         _grow(result, leaves, self.pending)
         return seqs[-1] + 1
 
+    def settle(self, row: Sequence[Any], low: int, high: int) -> bool:
+        """Whether the batch of entries ``low..high-1``, read as one row of aggregates (``_aggregated``), is
+        clean; if so the replay moves on exactly as ``batch`` would. False changes nothing."""
+        count, bodies, stored, sized, *columns = row
+        if count != high - low or sized != count or bodies is None:
+            return False  # a gap, a leaf hash that is not 32 bytes, or no rows
+        joined = b"\x00" + bodies
+        data = joined.split(b"\n")
+        if len(data) != count:
+            return False  # a NULL or a newline in a body
+        leaves = [sha256(d).digest() for d in data]
+        if b"".join(leaves) != stored:
+            return False
+        result, seqs = self.result, range(low, high)
+        if result.columns is not None:
+            if not result.columns.settle(data, seqs, columns):
+                return False  # each body ends with its seq, so the seq check below is implied
+        elif high > self.seq_checks_from and _seq_mismatched(seqs, data, self.seq_checks_from):
+            return False
+        result.bytes_hashed += len(joined) - 2 * count + 1  # the n leading 0x00s and n - 1 newlines
+        if result.first_leaf is None and low == 0:
+            result.first_leaf = leaves[0]
+        if self.rows:
+            for i in _holding(joined, data):
+                _claims(result, seqs[i], data[i])
+        _grow(result, leaves, self.pending)
+        return True
+
 
 def _holding(joined: bytes, bodies: Sequence[bytes]) -> list[int]:
     """Indexes of the bodies holding a row-reference list, found in their newline-joined bytes.
@@ -331,10 +420,15 @@ def _leaf_mismatches(result: Replay, seqs: Sequence[int], leaves: list[bytes], s
 
 
 def _seq_mismatches(result: Replay, seqs: Sequence[int], bodies: Sequence[bytes], since: int) -> None:
+    for seq in _seq_mismatched(seqs, bodies, since):
+        result.problems.append(Problem("seq_mismatch", "the body does not carry this entry's seq", seq))
+
+
+def _seq_mismatched(seqs: Sequence[int], bodies: Sequence[bytes], since: int) -> list[int]:
+    """The seqs from ``since`` on whose body lacks ``"seq":N,"subject":`` (which only the top level holds)."""
     skip = max(0, since - seqs[0]) if isinstance(seqs, range) else 0
     pairs = zip(seqs[skip:], bodies[skip:], strict=True)
-    for seq in [s for s, b in pairs if s >= since and b'"seq":%d,"subject":' % s not in b]:
-        result.problems.append(Problem("seq_mismatch", "the body does not carry this entry's seq", seq))
+    return [s for s, b in pairs if s >= since and b'"seq":%d,"subject":' % s not in b]
 
 
 def _grow(result: Replay, leaves: list[bytes], pending: list[int]) -> None:
