@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, NotRequired, TypedDict
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
@@ -22,9 +22,20 @@ from scalegate.web.auth import public
 from scalegate.web.metrics import exposition
 from scalegate.workspace import stored_revision
 
-__all__ = ["readiness", "router"]
+__all__ = ["ReadinessDocument", "readiness", "router"]
 
 router = APIRouter(include_in_schema=False)
+
+
+class ReadinessDocument(TypedDict):
+    """The body of ``GET /readyz``: whether the store answers, and the schema found against the one expected
+    (absent when the store did not answer), or why the server is not ready."""
+
+    status: Literal["ok", "unavailable"]
+    store: Literal["ok", "unreachable"]
+    schema: NotRequired[str | None]
+    expected_schema: NotRequired[str]
+    reason: NotRequired[str]
 
 
 @router.get("/healthz")
@@ -33,7 +44,7 @@ async def healthz(_: Actor = Depends(public("supervisors probe whether the proce
     return JSONResponse({"status": "ok"})
 
 
-def readiness(workspace: Any) -> tuple[bool, dict[str, Any]]:
+def readiness(workspace: Any) -> tuple[bool, ReadinessDocument]:
     """Whether the store answers with its schema at head, and what was found."""
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -42,10 +53,15 @@ def readiness(workspace: Any) -> tuple[bool, dict[str, Any]]:
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:300]
         return False, {"status": "unavailable", "store": "unreachable", "reason": reason}
-    document = {"schema": revision, "expected_schema": HEAD_REVISION}
     if revision != HEAD_REVISION:
-        return False, {"status": "unavailable", "store": "ok", **document, "reason": "schema is not at head"}
-    return True, {"status": "ok", "store": "ok", **document}
+        return False, {
+            "status": "unavailable",
+            "store": "ok",
+            "schema": revision,
+            "expected_schema": HEAD_REVISION,
+            "reason": "schema is not at head",
+        }
+    return True, {"status": "ok", "store": "ok", "schema": revision, "expected_schema": HEAD_REVISION}
 
 
 @router.get("/readyz")

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from scalegate.actor import Actor
 from scalegate.audit import entries as log_entries
-from scalegate.audit.keys import list_keys
+from scalegate.audit.keys import KeyDocument, list_keys
 from scalegate.audit.proofs import ConsistencyProofDocument, InclusionProofDocument, consistency_proof
 from scalegate.audit.tree_heads import TreeHeadDocument, list_tree_heads, sign_tree_head
 from scalegate.audit.verify import VerifyDocument, verify
@@ -117,10 +117,12 @@ def verification(request: Request, _: Actor = Depends(requires("audit.verify")))
     return verify(workspace_of(request), checkpoint=False).to_dict()
 
 
-@router.get("/audit/checkpoints", summary="Signed checkpoints of the log")
-def checkpoints(request: Request, _: Actor = Depends(requires("audit.read"))) -> list[dict[str, Any]]:
+@router.get(
+    "/audit/checkpoints", summary="Signed checkpoints of the log", response_model=list[dict[str, Any]]
+)
+def checkpoints(request: Request, _: Actor = Depends(requires("audit.read"))) -> list[TreeHeadDocument]:
     """Every signed tree head (size, root, Ed25519 signature, key id)."""
-    return [dict(c.to_dict()) for c in list_tree_heads(workspace_of(request))]
+    return [c.to_dict() for c in list_tree_heads(workspace_of(request))]
 
 
 @router.post(
@@ -136,10 +138,10 @@ def sign_checkpoint(
     return sign_tree_head(workspace_of(request), actor).to_dict()
 
 
-@router.get("/audit/keys", summary="Public keys that sign checkpoints")
-def keys(request: Request, _: Actor = Depends(requires("audit.read"))) -> list[dict[str, Any]]:
+@router.get("/audit/keys", summary="Public keys that sign checkpoints", response_model=list[dict[str, Any]])
+def keys(request: Request, _: Actor = Depends(requires("audit.read"))) -> list[KeyDocument]:
     """Every signing key's public half, with when it was created and retired."""
-    return [dict(k.to_dict()) for k in list_keys(workspace_of(request))]
+    return [k.to_dict() for k in list_keys(workspace_of(request))]
 
 
 @router.get("/audit/proofs/inclusion", summary="Inclusion proof of an entry", response_model=dict[str, Any])

@@ -26,6 +26,7 @@ from scalegate.errors import InputError
 from scalegate.evidence.bulk import BulkIngest, BulkIngestDocument, Skipped, ingest_paths
 from scalegate.evidence.manifest import ingest_manifest, parse_manifest, plan_manifest
 from scalegate.inputs import load_json
+from scalegate.jsonable import JsonObject
 from scalegate.registry.service import BatchDocument, batch_document, register_checkpoints
 from scalegate.registry.specs import CheckpointSpec
 from scalegate.web.api._common import api_router, workspace_of
@@ -193,7 +194,7 @@ def _unlisted(name: str) -> str:
     return "not named in the manifest"
 
 
-def _metadata(metadata: str | None) -> dict[str, Any] | None:
+def _metadata(metadata: str | None) -> JsonObject | None:
     """The ``metadata`` form field: a JSON object, or None."""
     if not metadata:
         return None

@@ -41,8 +41,8 @@ def calendar(request: Request, actor: Actor = Depends(requires("compliance.read"
     return document
 
 
-@router.get("/compliance/findings", summary="Compliance findings")
-def findings(request: Request, actor: Actor = Depends(requires("compliance.read"))) -> list[dict[str, Any]]:
+@router.get("/compliance/findings", summary="Compliance findings", response_model=list[dict[str, Any]])
+def findings(request: Request, actor: Actor = Depends(requires("compliance.read"))) -> list[JsonObject]:
     """Every recorded compliance finding (a deadline missed), newest first."""
     return [to_jsonable(f) for f in list_findings(workspace_of(request), actor)]
 

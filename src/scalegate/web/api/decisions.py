@@ -40,14 +40,14 @@ class Signature(BaseModel):
     )
 
 
-@router.get("/decisions", summary="Decisions and their sign-offs")
+@router.get("/decisions", summary="Decisions and their sign-offs", response_model=list[dict[str, Any]])
 def list_decisions(
     request: Request,
     decision_type: str | None = Query(None, max_length=40, description="Only this type."),
     subject: str | None = Query(None, max_length=300, description="Only this subject, e.g. `checkpoint:3`."),
     status: DecisionStatus | None = Query(None, description="Only decisions in this state."),
     actor: Actor = Depends(requires("decision.read")),
-) -> list[dict[str, Any]]:
+) -> list[JsonObject]:
     """Decisions newest first, with the roles still to sign and the notices still to send."""
     found = decisions(
         workspace_of(request),
@@ -129,10 +129,15 @@ def acknowledge_notice(
     return record(row)
 
 
-@router.post("/decisions/{decision_id}/notifications", summary="Send a decision's notices", status_code=201)
+@router.post(
+    "/decisions/{decision_id}/notifications",
+    summary="Send a decision's notices",
+    status_code=201,
+    response_model=list[dict[str, Any]],
+)
 def notify(
     request: Request, decision_id: RecordId, actor: Actor = Depends(requires("notification.send"))
-) -> list[dict[str, Any]]:
+) -> list[JsonObject]:
     """Send every notice the policy requires for the decision that was not yet delivered (e.g. the Board and
     the LTBT before a model proceeds), through the workspace's notifier, with proof of delivery."""
     notifier = request.app.state.settings.notifier

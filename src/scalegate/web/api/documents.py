@@ -16,7 +16,7 @@ from scalegate.jsonable import JsonObject, to_jsonable
 from scalegate.web.api._common import RecordId, api_router, workspace_of
 from scalegate.web.auth import requires
 
-__all__ = ["CompetitorDetermination", "router"]
+__all__ = ["CompetitorDetermination", "ReviewDocument", "ReviewerDocument", "router"]
 
 router = api_router("documents")
 
@@ -127,6 +127,35 @@ class CompetitorDetermination(TypedDict):
     model: str
 
 
+class ReviewerDocument(TypedDict):
+    """One reviewer of an external review as JSON (``ReviewerView``'s fields, times in ISO-8601)."""
+
+    id: int
+    name: str
+    sections: list[str]
+    sent_at: str | None
+    send_due_at: str | None
+    commentary_at: str | None
+    commentary_due_at: str | None
+    commentary_url: str | None
+
+
+class ReviewDocument(TypedDict):
+    """An external review as JSON (``ReviewView``'s fields, times in ISO-8601)."""
+
+    id: int
+    risk_report_id: int
+    trigger: str
+    triggered_at: str
+    triggered_by: str
+    public: bool
+    sections: list[str]
+    status: str
+    selection_decision_id: int | None
+    reviewers: list[ReviewerDocument]
+    clause: str
+
+
 def _doc(value: Any) -> JsonObject:
     document: JsonObject = to_jsonable(value)
     return document
@@ -135,8 +164,8 @@ def _doc(value: Any) -> JsonObject:
 # -- Risk Reports --------------------------------------------------------------------------------------------
 
 
-@router.get("/risk-reports", summary="Risk Reports")
-def list_reports(request: Request, actor: Actor = Depends(requires("report.read"))) -> list[dict[str, Any]]:
+@router.get("/risk-reports", summary="Risk Reports", response_model=list[dict[str, Any]])
+def list_reports(request: Request, actor: Actor = Depends(requires("report.read"))) -> list[JsonObject]:
     """Every Risk Report, newest first, with its approvals and contents."""
     return [_doc(r) for r in risk_reports.list_reports(workspace_of(request), actor)]
 
@@ -219,21 +248,27 @@ def publish(
 
 
 @router.post(
-    "/risk-reports/{report_id}/redaction-judgments", summary="Deem significantly redacted", status_code=201
+    "/risk-reports/{report_id}/redaction-judgments",
+    summary="Deem significantly redacted",
+    status_code=201,
+    response_model=dict[str, Any] | None,
 )
 def deem_redacted(
     request: Request, report_id: RecordId, actor: Actor = Depends(requires("report.read"))
-) -> dict[str, Any] | None:
+) -> ReviewDocument | None:
     """Deem the public version significantly redacted, in a role the policy lets judge it."""
     found = reviews.deem_significantly_redacted(workspace_of(request), actor, report_id)
-    return _doc(found) if found is not None else None
+    if found is None:
+        return None
+    document: ReviewDocument = to_jsonable(found)
+    return document
 
 
 # -- external reviews ----------------------------------------------------------------------------------------
 
 
-@router.get("/external-reviews", summary="External reviews")
-def list_reviews(request: Request, actor: Actor = Depends(requires("report.read"))) -> list[dict[str, Any]]:
+@router.get("/external-reviews", summary="External reviews", response_model=list[dict[str, Any]])
+def list_reviews(request: Request, actor: Actor = Depends(requires("report.read"))) -> list[JsonObject]:
     """External reviews with their reviewers, sections and clocks."""
     return [_doc(r) for r in reviews.list_reviews(workspace_of(request), actor)]
 
@@ -291,8 +326,8 @@ def commentary(
 # -- roadmap -------------------------------------------------------------------------------------------------
 
 
-@router.get("/roadmap", summary="Roadmap goals")
-def list_goals(request: Request, actor: Actor = Depends(requires("compliance.read"))) -> list[dict[str, Any]]:
+@router.get("/roadmap", summary="Roadmap goals", response_model=list[dict[str, Any]])
+def list_goals(request: Request, actor: Actor = Depends(requires("compliance.read"))) -> list[JsonObject]:
     """Every roadmap goal and its grade."""
     return [_doc(r) for r in roadmap.list_items(workspace_of(request), actor)]
 
@@ -322,8 +357,8 @@ def grade_goal(
 # -- off-cycle analyses and competitor determinations --------------------------------------------------------
 
 
-@router.get("/offcycle-analyses", summary="Off-cycle analyses")
-def list_analyses(request: Request, actor: Actor = Depends(requires("report.read"))) -> list[dict[str, Any]]:
+@router.get("/offcycle-analyses", summary="Off-cycle analyses", response_model=list[dict[str, Any]])
+def list_analyses(request: Request, actor: Actor = Depends(requires("report.read"))) -> list[JsonObject]:
     """Off-cycle analyses and their clocks."""
     return [_doc(r) for r in offcycle.list_analyses(workspace_of(request), actor)]
 

@@ -103,7 +103,7 @@ async def upload(
     return result.to_dict()
 
 
-@router.get("/evidence", summary="Evidence records")
+@router.get("/evidence", summary="Evidence records", response_model=list[dict[str, Any]])
 def list_evidence(
     request: Request,
     response: Response,
@@ -116,14 +116,14 @@ def list_evidence(
         None, ge=1, le=2**53, description="Only records older than this id (the `next` link sets it)."
     ),
     _: Actor = Depends(requires("evidence.read")),
-) -> list[dict[str, Any]]:
+) -> list[EvidenceRecordDocument]:
     """Ingested results, newest first, a page at a time: `X-Total-Count` says how many match, and a `Link`
     header with `rel="next"` reads the next (older) page (none on the last)."""
     found = evidence_page(
         workspace_of(request), checkpoint or None, current_only=current_only, limit=limit, before=before
     )
     page_headers(request, response, found.total, found.next_before)
-    return [{**r.to_dict()} for r in found.records]
+    return [r.to_dict() for r in found.records]
 
 
 @router.get("/evidence/{evidence_id}", summary="One evidence record", response_model=dict[str, Any])

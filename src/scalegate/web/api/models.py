@@ -77,10 +77,10 @@ class AssessmentRequest(BaseModel):
     reason: str = Field(min_length=1, max_length=5000, description="Why it is requested.")
 
 
-@router.get("/models", summary="Models")
+@router.get("/models", summary="Models", response_model=list[dict[str, Any]])
 def list_models(
     request: Request, family: str | None = None, _: Actor = Depends(requires("registry.read"))
-) -> list[dict[str, Any]]:
+) -> list[JsonObject]:
     """Every registered model, by family then name."""
     return [record(m) for m in models(workspace_of(request), family or None)]
 
@@ -169,8 +169,8 @@ def fit(
     return report.to_dict()
 
 
-@router.get("/assessments/due", summary="Assessments due")
-def due(request: Request, _: Actor = Depends(requires("assessment.read"))) -> list[dict[str, Any]]:
+@router.get("/assessments/due", summary="Assessments due", response_model=list[dict[str, Any]])
+def due(request: Request, _: Actor = Depends(requires("assessment.read"))) -> list[JsonObject]:
     """Every open comprehensive assessment with its deadline, days left or days overdue."""
     return [to_jsonable(d) for d in due_assessments(workspace_of(request))]
 

@@ -86,10 +86,12 @@ def report(request: Request, body: NewReport, actor: Actor = Depends(INTAKE)) ->
     return document
 
 
-@router.get("/noncompliance/reports", summary="Reports routed to the caller")
+@router.get(
+    "/noncompliance/reports", summary="Reports routed to the caller", response_model=list[dict[str, Any]]
+)
 def list_reports(
     request: Request, actor: Actor = Depends(requires("noncompliance.read"))
-) -> list[dict[str, Any]]:
+) -> list[JsonObject]:
     """Reports routed to one of the caller's roles, newest first."""
     return [to_jsonable(r) for r in reports(workspace_of(request), actor)]
 

@@ -13,7 +13,13 @@ from scalegate import policy_versions as stored
 from scalegate.actor import Actor
 from scalegate.jsonable import JsonObject, to_jsonable
 from scalegate.policy.coverage import coverage_matrix, select_policies, to_csv
-from scalegate.policy.service import PolicyDiffDocument, PolicySummary, builtin_summaries, policy_summary
+from scalegate.policy.service import (
+    BuiltinSummary,
+    PolicyDiffDocument,
+    PolicySummary,
+    builtin_summaries,
+    policy_summary,
+)
 from scalegate.web.api._common import RecordId, api_router, workspace_of
 from scalegate.web.auth import requires
 
@@ -86,10 +92,10 @@ def active_document(request: Request, _: Actor = Depends(requires(READ))) -> Act
     }
 
 
-@router.get("/policies/builtin", summary="Built-in policies")
-def builtin(_: Actor = Depends(requires(READ))) -> list[dict[str, Any]]:
+@router.get("/policies/builtin", summary="Built-in policies", response_model=list[dict[str, Any]])
+def builtin(_: Actor = Depends(requires(READ))) -> list[BuiltinSummary]:
     """The policies shipped with scalegate (one line of facts each)."""
-    return [dict(summary) for summary in builtin_summaries()]
+    return builtin_summaries()
 
 
 @router.get(

@@ -102,8 +102,8 @@ def _document(change: ChangeView) -> JsonObject:
     return document
 
 
-@router.get("/policy-changes", summary="Policy changes")
-def list_changes(request: Request, actor: Actor = Depends(requires("policy.read"))) -> list[dict[str, Any]]:
+@router.get("/policy-changes", summary="Policy changes", response_model=list[dict[str, Any]])
+def list_changes(request: Request, actor: Actor = Depends(requires("policy.read"))) -> list[JsonObject]:
     """Every proposed change, newest first, with its status and diff."""
     return [to_jsonable(c) for c in changes(workspace_of(request), actor)]
 

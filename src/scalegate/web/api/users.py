@@ -58,8 +58,8 @@ class NewToken(BaseModel):
     user: str | None = Field(None, max_length=100, description="Owner (admins only; default: the caller).")
 
 
-@router.get("/users", summary="Users and their roles")
-def list_users(request: Request, actor: Actor = Depends(requires("users.read"))) -> list[dict[str, Any]]:
+@router.get("/users", summary="Users and their roles", response_model=list[dict[str, Any]])
+def list_users(request: Request, actor: Actor = Depends(requires("users.read"))) -> list[JsonObject]:
     """Every user with their roles."""
     return [to_jsonable(u) for u in users(workspace_of(request), actor)]
 
@@ -99,14 +99,14 @@ def revoke(
     return document
 
 
-@router.get("/tokens", summary="API tokens")
+@router.get("/tokens", summary="API tokens", response_model=list[dict[str, Any]])
 def list_tokens(
     request: Request,
     user: str | None = Query(
         None, max_length=100, description="Whose tokens (admins only; default: the caller)."
     ),
     actor: Actor = Depends(requires("tokens.create")),
-) -> list[dict[str, Any]]:
+) -> list[JsonObject]:
     """Tokens of a user, never their secrets."""
     return [to_jsonable(t) for t in tokens(workspace_of(request), actor, user or None)]
 
