@@ -34,7 +34,7 @@ from scalegate.web.api.assessments import DecisionView, decision_view
 from scalegate.web.api.evidence import safe_filename
 from scalegate.web.auth import requires
 
-__all__ = ["router", "safeguards_matrix"]
+__all__ = ["StandardRow", "router", "safeguards_matrix"]
 
 router = api_router("safeguards")
 
@@ -76,7 +76,14 @@ def _check_level(request: Request, kind: str, level: str) -> None:
         raise NotFoundError(f"no {kind} level {level!r} in policy {policy.id}", where="path") from None
 
 
-def _matrix(request: Request) -> list[dict[str, Any]]:
+class StandardRow(StandardStatusDocument):
+    """A standard as the matrix lists it (API and dashboard): its level's title and rank, then its status."""
+
+    title: str
+    rank: int
+
+
+def _matrix(request: Request) -> list[StandardRow]:
     workspace = workspace_of(request)
     with workspace.reading() as ctx:
         return [
@@ -86,23 +93,25 @@ def _matrix(request: Request) -> list[dict[str, Any]]:
         ]
 
 
-def _earliest_change(matrix: list[dict[str, Any]]) -> datetime | None:
+def _earliest_change(matrix: list[StandardRow]) -> datetime | None:
     """The earliest time any standard's status could change by itself (as the service states it)."""
-    times = [parse_instant(s["valid_until"]) for s in matrix if s.get("valid_until")]
+    times = [parse_instant(until) for s in matrix if (until := s["valid_until"])]
     return min(times) if times else None
 
 
-def safeguards_matrix(request: Request) -> list[dict[str, Any]]:
+def safeguards_matrix(request: Request) -> list[StandardRow]:
     """The status of every standard of the active policy, weakest first within each kind (reused while the
     workspace's state is unchanged and no status has reached the time it said it could change)."""
-    matrix: list[dict[str, Any]] = request.app.state.cache.get(
+    matrix: list[StandardRow] = request.app.state.cache.get(
         ("safeguards-matrix",), lambda: _matrix(request), _earliest_change
     )
     return matrix
 
 
-@router.get("/safeguards", summary="Every safeguard standard and its gaps")
-def matrix(request: Request, _: Actor = Depends(requires("safeguards.read"))) -> list[dict[str, Any]]:
+@router.get(
+    "/safeguards", summary="Every safeguard standard and its gaps", response_model=list[dict[str, Any]]
+)
+def matrix(request: Request, _: Actor = Depends(requires("safeguards.read"))) -> list[StandardRow]:
     """Each standard (kind, level; cumulative with lower levels): met or not, criterion by criterion, the
     reasons, and its safeguards determination."""
     return safeguards_matrix(request)
@@ -225,7 +234,7 @@ def determination(
     )
 
 
-@router.get("/safeguards/evidence", summary="Safeguard evidence")
+@router.get("/safeguards/evidence", summary="Safeguard evidence", response_model=list[dict[str, Any]])
 def evidence(
     request: Request,
     response: Response,
@@ -236,7 +245,7 @@ def evidence(
         None, ge=1, le=2**53, description="Only evidence older than this id (the `next` link sets it)."
     ),
     _: Actor = Depends(requires("safeguards.read")),
-) -> list[dict[str, Any]]:
+) -> list[JsonObject]:
     """Evidence submitted for safeguard criteria, newest first (e.g. `status=pending`: what awaits review), a
     page at a time: `X-Total-Count` says how many match; a `Link` header with `rel="next"` reads the next."""
     found = evidence_page(workspace_of(request), status=status, criterion=criterion, limit=limit, past=before)

@@ -16,7 +16,7 @@ from scalegate.registry.assessments_due import due_assessments
 from scalegate.registry.lookup import resolve_checkpoint
 from scalegate.registry.service import list_models
 from scalegate.web.api.gate import ACTIONS, verdict_document
-from scalegate.web.api.safeguards import safeguards_matrix
+from scalegate.web.api.safeguards import StandardRow, safeguards_matrix
 from scalegate.web.auth import requires
 from scalegate.web.ui.common import may, workspace
 from scalegate.web.ui.render import render
@@ -28,7 +28,7 @@ router = APIRouter(include_in_schema=False)
 KINDS = ("deployment", "security")
 
 
-def achieved_levels(matrix: list[dict[str, Any]]) -> dict[str, str | None]:
+def achieved_levels(matrix: list[StandardRow]) -> dict[str, str | None]:
     """Per kind, the strongest standard whose status is met (standards are cumulative), or None."""
     out: dict[str, str | None] = dict.fromkeys(KINDS)
     for kind in KINDS:
