@@ -5,7 +5,7 @@ done next."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import NotRequired, TypedDict
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
@@ -13,26 +13,42 @@ from starlette.concurrency import run_in_threadpool
 
 from scalegate.actor import Actor
 from scalegate.assessment.determination import propose_determination
-from scalegate.assessment.service import assess, checkpoint_subject
+from scalegate.assessment.service import AssessmentDocument, assess, checkpoint_subject
 from scalegate.context import Context
 from scalegate.gate.service import decide
-from scalegate.gate.verdict import ACTIONS
+from scalegate.gate.verdict import ACTIONS, VerdictDocument
 from scalegate.governance.notifications import government_notice_status
-from scalegate.jsonable import to_jsonable
-from scalegate.registry.lookup import WINDOW_MAX, checkpoint_window
+from scalegate.jsonable import JsonObject, to_jsonable
+from scalegate.registry.lookup import WINDOW_MAX, CheckpointWindow, checkpoint_window
 from scalegate.reports.service import write_capability_report
+from scalegate.vocabulary import Action
 from scalegate.web.api.assessments import send_government_notice
 from scalegate.web.auth import requires
 from scalegate.web.ui.common import act, may, workspace
 from scalegate.web.ui.page_cache import kept_page
 from scalegate.web.ui.render import render
 
-__all__ = ["router"]
+__all__ = ["ModelView", "router"]
 
 router = APIRouter(include_in_schema=False)
 
 WINDOW = 50
 """Checkpoints a window shows by default."""
+
+
+class ModelView(TypedDict):
+    """What the model page shows whoever views it (its template context before the viewer's buttons): the
+    window of checkpoints and, when the model has any, the chosen one's assessment, every action's verdict
+    and the government notice's status."""
+
+    name: str
+    window: CheckpointWindow
+    assessment: AssessmentDocument | None
+    ref: NotRequired[str]
+    selected: NotRequired[str]
+    verdicts: NotRequired[dict[Action, VerdictDocument]]
+    actions: NotRequired[tuple[Action, ...]]
+    notice: NotRequired[JsonObject]
 
 
 @router.get("/models/{name}")
@@ -54,7 +70,7 @@ def model_page(
     the earliest time any of its verdicts could change by itself.
     """
 
-    def respond(shown: dict[str, Any]) -> Response:
+    def respond(shown: ModelView) -> Response:
         if shown["assessment"] is None:
             return render(request, "model.html", "overview", dict(shown))
         context = {
@@ -75,7 +91,7 @@ def model_page(
 
 def _model_view(
     ctx: Context, name: str, checkpoint: str | None, page: int | None, size: int
-) -> tuple[dict[str, Any], datetime | None]:
+) -> tuple[ModelView, datetime | None]:
     """What the model page shows in ``ctx``'s snapshot, whoever views it, and the earliest time it could
     change by itself (the verdicts' ``valid_until``; None when nothing in it depends on the time)."""
     window = checkpoint_window(ctx.session, name, page=page, size=size, around=checkpoint)
@@ -89,7 +105,7 @@ def _model_view(
     bounds = [v.valid_until for v in decided.values() if v.valid_until is not None]
     if assessed.valid_until is not None:
         bounds.append(assessed.valid_until)
-    shown = {
+    shown: ModelView = {
         "name": name,
         "ref": assessed.ref,
         "window": window,

@@ -31,7 +31,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
@@ -100,15 +100,18 @@ class PageCache:
             self._entries.clear()
 
 
-View = tuple[dict[str, Any], datetime | None]
+Shown = TypeVar("Shown")
+"""What a page shows whoever views it: its typed template context (e.g. ``ui.models.ModelView``)."""
+
+View = tuple[Shown, datetime | None]
 """What a page shows whoever views it, and the earliest time it could change by itself."""
 
 
 def kept_page(
     request: Request,
     question: Hashable,
-    compute: Callable[[Context], View],
-    respond: Callable[[dict[str, Any]], Response],
+    compute: Callable[[Context], View[Shown]],
+    respond: Callable[[Shown], Response],
 ) -> Response:
     """The page answering ``question``: rendered as kept for this viewer, else ``respond`` (which adds what
     depends on the viewer and renders) to what the page shows, kept or ``compute``d in one reading snapshot

@@ -13,18 +13,29 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from scalegate.actor import Actor
-from scalegate.assessment.forecast import ForecastPoint
+from scalegate.assessment.findings import FindingState, IndicatorFindingDocument
+from scalegate.assessment.forecast import ForecastDocument, ForecastPoint
 from scalegate.assessment.service import assess
 from scalegate.context import Context
 from scalegate.errors import NotFoundError
 from scalegate.jsonable import JsonObject
-from scalegate.registry.lookup import WINDOW_MAX, checkpoint_window
+from scalegate.registry.lookup import WINDOW_MAX, CheckpointWindow, checkpoint_window
 from scalegate.web.auth import requires
 from scalegate.web.ui.page_cache import kept_page
 from scalegate.web.ui.render import render
 from scalegate.web.ui.thresholds import chosen_model
 
-__all__ = ["CHART_POINTS", "ChartConfig", "ChartData", "chart_config", "downsample", "router"]
+__all__ = [
+    "CHART_POINTS",
+    "ChartConfig",
+    "ChartData",
+    "TrendChart",
+    "TrendForecast",
+    "TrendsView",
+    "chart_config",
+    "downsample",
+    "router",
+]
 
 router = APIRouter(include_in_schema=False)
 
@@ -46,6 +57,34 @@ class ChartConfig(TypedDict):
     type: str
     data: ChartData
     options: JsonObject
+
+
+class TrendForecast(ForecastDocument):
+    """A forecast as its chart shows it: the points drawn (downsampled), and how many were measured."""
+
+    measured: int
+
+
+class TrendChart(TypedDict):
+    """One indicator's chart on the trends page: its finding (None before any result) and its forecast."""
+
+    id: str
+    indicator: str
+    threshold: str | None
+    state: FindingState | None
+    forecast: TrendForecast
+    indicator_finding: IndicatorFindingDocument | None
+    config: ChartConfig
+
+
+class TrendsView(TypedDict):
+    """What the trends page shows whoever views it (template context): the charts of the chosen checkpoint
+    and the window of the model's checkpoints (None without a model)."""
+
+    charts: list[TrendChart]
+    ref: str | None
+    selected: str | None
+    window: CheckpointWindow | None
 
 
 def _hline(label: str, y: float, xs: tuple[float, float], color: str, **extra: Any) -> JsonObject:
@@ -250,7 +289,7 @@ def trends(
     """
     name, names = chosen_model(request, model)
 
-    def respond(shown: dict[str, Any]) -> Response:
+    def respond(shown: TrendsView) -> Response:
         return render(request, "trends.html", "trends", {"model": name, "models": names, **shown})
 
     if name is None:
@@ -265,7 +304,7 @@ def trends(
 
 def _trends_view(
     ctx: Context, name: str, checkpoint: str | None, page: int | None, size: int
-) -> tuple[dict[str, Any], datetime | None]:
+) -> tuple[TrendsView, datetime | None]:
     """The charts, the chosen checkpoint and the window of ``name``'s checkpoints in ``ctx``'s snapshot,
     and the earliest time they could change by themselves (the assessment's ``valid_until``; the charts
     draw results, findings and forecasts, which change only with the recorded state)."""
@@ -275,30 +314,35 @@ def _trends_view(
     except NotFoundError:
         assessed = None
     metrics = {i.id: i.metric for _, i in ctx.policy.indicators()}
-    charts: list[dict[str, Any]] = []
+    charts: list[TrendChart] = []
     ref = None
     if assessed is not None:
         ref = assessed.ref
         indicators = {i.indicator_id: i for f in assessed.findings for i in f.indicators}
         for n, typed in enumerate(assessed.forecasts):
             finding = indicators.get(typed.indicator_id)
-            indicator: dict[str, Any] = dict(finding.to_dict()) if finding is not None else {}
-            values = (indicator.get("alert"), indicator.get("threshold"))
+            indicator = finding.to_dict() if finding is not None else None
+            values = (indicator["alert"], indicator["threshold"]) if indicator is not None else (None, None)
             drawn = downsample(typed.points, CHART_POINTS, values, assessed.ref)
-            forecast: dict[str, Any] = dict(dataclasses.replace(typed, points=drawn).to_dict())
-            forecast["measured"] = len(typed.points)
+            forecast: TrendForecast = {
+                **dataclasses.replace(typed, points=drawn).to_dict(),
+                "measured": len(typed.points),
+            }
+            metric = metrics.get(typed.indicator_id, "score")
             charts.append(
                 {
                     "id": f"chart-{n}",
                     "indicator": typed.indicator_id,
-                    "threshold": indicator.get("threshold_id"),
-                    "state": indicator.get("state"),
+                    "threshold": indicator["threshold_id"] if indicator is not None else None,
+                    "state": indicator["state"] if indicator is not None else None,
                     "forecast": forecast,
                     "indicator_finding": indicator,
-                    "config": chart_config(forecast, indicator, metrics.get(typed.indicator_id, "score")),
+                    "config": chart_config(
+                        dict(forecast), dict(indicator) if indicator is not None else {}, metric
+                    ),
                 }
             )
-    shown = {
+    shown: TrendsView = {
         "charts": charts,
         "ref": ref,
         "selected": ref.split("@", 1)[1] if ref else None,
