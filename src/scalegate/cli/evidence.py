@@ -20,6 +20,7 @@ from scalegate.inputs import BoundsError, load_json
 from scalegate.jsonable import JsonObject, to_jsonable
 
 if TYPE_CHECKING:
+    from scalegate.evidence.export import EveryEvalEverDocument
     from scalegate.evidence.types import EvidenceRecord, IndicatorEvidence
 
 evidence_app = typer.Typer(
@@ -292,7 +293,7 @@ def evidence_manual(
     return ingest_manual(workspace_of(ctx), actor_of(ctx), result, checkpoint, document=document)
 
 
-def _write_export(result: tuple[list[dict[str, Any]], Path | None]) -> None:
+def _write_export(result: tuple[list[EveryEvalEverDocument], Path | None]) -> None:
     documents, out = result
     if out is None:
         emit_json(documents)
@@ -324,7 +325,7 @@ def evidence_export(
         "--relationship",
         help="Evaluator and model: first_party, third_party, collaborative, other.",
     ),
-) -> tuple[list[dict[str, Any]], Path | None]:
+) -> tuple[list[EveryEvalEverDocument], Path | None]:
     """Export current evidence records as Every Eval Ever documents."""
     from scalegate.evidence.export import export_every_eval_ever
 
@@ -335,7 +336,7 @@ def evidence_export(
     documents = export_every_eval_ever(
         workspace_of(ctx), checkpoint_ref=checkpoint, organization=organization, relationship=relationship
     )
-    return [{**d} for d in documents], out
+    return documents, out
 
 
 # -- evals --------------------------------------------------------------------------------------------------

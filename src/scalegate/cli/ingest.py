@@ -24,7 +24,7 @@ from scalegate.cli._context import CliState, actor_of, close_workspace, workspac
 from scalegate.cli._output import emit_json, guarded
 
 if TYPE_CHECKING:
-    from scalegate.evidence.bulk import BulkIngest
+    from scalegate.evidence.bulk import BulkIngest, IngestedDocument
 
 __all__ = [
     "FLAGS",
@@ -204,10 +204,10 @@ def render_ingest(done: BulkIngest) -> None:
     sys.stdout.write("".join(f"{line}\n" for line in lines))
 
 
-def ingest_json(done: BulkIngest) -> list[dict[str, Any]]:
+def ingest_json(done: BulkIngest) -> list[IngestedDocument]:
     """One document per file ingested, each naming its file (skipped files are noted on stderr)."""
     _note_skipped(done)
-    return [{**i.to_dict()} for i in done.ingested]
+    return [i.to_dict() for i in done.ingested]
 
 
 def _note_skipped(done: BulkIngest) -> None:

@@ -11,12 +11,12 @@ from scalegate.cli._output import command, console, table
 
 if TYPE_CHECKING:
     from scalegate.cli._documents import ValidatedPolicy, ValidPolicy
-    from scalegate.policy.service import PolicyDiffDocument, PolicySummary
+    from scalegate.policy.service import BuiltinSummary, PolicyDiffDocument, PolicySummary
 
 policy_app = typer.Typer(help="Inspect, validate and compare policies.", no_args_is_help=True)
 
 
-def _print_list(rows: list[dict[str, Any]]) -> None:
+def _print_list(rows: list[BuiltinSummary]) -> None:
     table(
         "Built-in policies",
         ["id", "publisher", "version", "effective", "supersedes", "superseded by", "thresholds", "hash"],
@@ -40,7 +40,7 @@ def _print_list(rows: list[dict[str, Any]]) -> None:
 @command(render=_print_list)
 def list_policies(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
-) -> list[dict[str, Any]]:
+) -> list[BuiltinSummary]:
     """List the built-in policies."""
     import json
 
@@ -48,11 +48,11 @@ def list_policies(
 
     document = indexed()  # the shipped index, while every policy file still has its recorded hash
     if document is not None:
-        rows: list[dict[str, Any]] = json.loads(document)
+        rows: list[BuiltinSummary] = json.loads(document)  # written from ``builtin_summaries`` at build time
         return rows
     from scalegate.policy.service import builtin_summaries
 
-    return [dict(summary) for summary in builtin_summaries()]
+    return builtin_summaries()
 
 
 @policy_app.command("show")

@@ -18,7 +18,7 @@ from scalegate.jsonable import to_jsonable
 
 if TYPE_CHECKING:
     from scalegate.cli._documents import CheckpointImport, DueAssessments
-    from scalegate.jsonable import JsonObject
+    from scalegate.jsonable import JsonObject, JsonValue
     from scalegate.registry.fits import FitReport
     from scalegate.registry.service import CheckpointReport, CheckpointStatus, ModelSummary
 
@@ -66,8 +66,9 @@ def _pairs(values: list[str] | None, option: str) -> dict[str, float]:
     return out
 
 
-def _fmt(value: float | None) -> str:
-    return "" if value is None else f"{value:.3g}"
+def _fmt(value: JsonValue) -> str:
+    """A number in three significant digits; empty for None (a checkpoint's document is JSON)."""
+    return f"{value:.3g}" if isinstance(value, int | float) else ""
 
 
 def _when(value: datetime | None) -> str:
@@ -264,7 +265,7 @@ def checkpoint_add(
 @command(render=lambda rows: _checkpoint_table(rows))
 def checkpoint_list(
     ctx: typer.Context, model: str = typer.Argument(..., help="Model name."), json_out: bool = JSON_OPT
-) -> list[dict[str, Any]]:
+) -> list[JsonObject]:
     """List a model's checkpoints with their effective compute."""
     from scalegate.registry import service
 
@@ -539,7 +540,7 @@ def assessments_findings(ctx: typer.Context, json_out: bool = JSON_OPT) -> list[
 # -- printing ------------------------------------------------------------------------------------------------
 
 
-def _checkpoint_table(rows: list[dict[str, Any]]) -> None:
+def _checkpoint_table(rows: list[JsonObject]) -> None:
     table(
         "Checkpoints",
         ["checkpoint", "step", "stage", "recorded", "FLOPs", "loss", "effective compute", "method"],

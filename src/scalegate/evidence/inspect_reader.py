@@ -300,7 +300,7 @@ class _SampleTable:
 
     @classmethod
     def collect(
-        cls, samples: Iterable[dict[str, Any]], first_scorer: str | None, *, full: bool = False
+        cls, samples: Iterable[JsonObject], first_scorer: str | None, *, full: bool = False
     ) -> _SampleTable:
         # A large log has tens of thousands of summaries: the messages naming a bad one are built only when
         # one is bad (here and in ``_row``), not for every sample.
@@ -311,6 +311,8 @@ class _SampleTable:
             if sample_id is None or epoch is None:  # raises, naming the first one missing
                 _required(sample, "id", f"sample {i}")
                 epoch = _required(sample, "epoch", f"sample {i}")
+            if not isinstance(epoch, int):  # ``check_summary`` let only integers through
+                raise ValueError(f"sample {i}.epoch is not an integer")
             key = (str(sample_id), check_int(int(epoch), f"sample {i} epoch"))
             rows[key] = _row(sample, key, first_scorer)
         return cls(rows)
@@ -339,7 +341,8 @@ class _SampleTable:
         }
 
 
-def _iterate(samples: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def _iterate(samples: Iterable[JsonObject]) -> Iterator[JsonObject]:
+    """The log's sample summaries, once they are a list (each is checked by ``check_summary``)."""
     if not isinstance(samples, Iterable) or isinstance(samples, dict | str):
         raise ValueError("samples are not a list")
     yield from samples

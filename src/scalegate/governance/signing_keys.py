@@ -61,7 +61,9 @@ if TYPE_CHECKING:
 __all__ = [
     "KDF_PARAMETERS",
     "STATEMENT_FORMAT",
+    "KdfParameters",
     "KeyView",
+    "SealParameters",
     "Signed",
     "SigningStanding",
     "acknowledgement_statement",
@@ -81,7 +83,25 @@ __all__ = [
     "unlock",
 ]
 
-KDF_PARAMETERS: dict[str, Any] = {
+
+class KdfParameters(TypedDict):
+    """The argon2id parameters a key's sealing password is stretched with."""
+
+    algorithm: str
+    time_cost: int
+    memory_cost: int
+    parallelism: int
+    hash_len: int
+
+
+class SealParameters(KdfParameters):
+    """What a sealed key stores beside its ciphertext: the KDF parameters, the salt (hex) and the cipher."""
+
+    salt: str
+    cipher: str
+
+
+KDF_PARAMETERS: KdfParameters = {
     "algorithm": "argon2id",
     "time_cost": 2,
     "memory_cost": 19456,
@@ -159,15 +179,15 @@ def _derive(password: str, kdf: dict[str, Any]) -> bytes:
     )
 
 
-def _seal(raw_private: bytes, password: str, key_id: str) -> tuple[str, dict[str, Any]]:
+def _seal(raw_private: bytes, password: str, key_id: str) -> tuple[str, SealParameters]:
     """Nonce || AES-GCM ciphertext of the raw private key (hex), and the KDF parameters with a fresh salt.
 
     The key id is the associated data: a sealed key copied onto another key's row does not open."""
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-    kdf = {**KDF_PARAMETERS, "salt": os.urandom(_SALT).hex(), "cipher": "aes-256-gcm"}
+    kdf: SealParameters = {**KDF_PARAMETERS, "salt": os.urandom(_SALT).hex(), "cipher": "aes-256-gcm"}
     nonce = os.urandom(_NONCE)
-    sealed = AESGCM(_derive(password, kdf)).encrypt(nonce, raw_private, key_id.encode())
+    sealed = AESGCM(_derive(password, dict(kdf))).encrypt(nonce, raw_private, key_id.encode())
     return (nonce + sealed).hex(), kdf
 
 
@@ -205,7 +225,7 @@ def _new_key(
         key_id=key_id,
         public_key=public.hex(),
         sealed_private_key=sealed,
-        kdf=kdf,
+        kdf=dict(kdf),
         status="pending",
         registered_at=now,
         registered_by=actor.label,
@@ -447,7 +467,8 @@ def reseal(session: Session, user: UserRow, old_password: str, new_password: str
         from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
         raw = _open(key, old_password).private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
-        key.sealed_private_key, key.kdf = _seal(raw, new_password, key.key_id)
+        key.sealed_private_key, kdf = _seal(raw, new_password, key.key_id)
+        key.kdf = dict(kdf)
         changed.append(key)
     return changed
 

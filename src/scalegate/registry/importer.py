@@ -128,8 +128,10 @@ def _csv_rows(path: Path) -> Iterator[tuple[str, dict[str, str]]]:
             raise InputError(f"malformed CSV: {exc}", where=f"{path}:{reader.line_num}") from exc
 
 
-def _csv_checkpoints(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    merged: dict[str, tuple[str, dict[str, Any]]] = {}
+def _csv_checkpoints(path: Path) -> Iterator[tuple[str, JsonObject]]:
+    """One record per checkpoint, its rows merged (shared columns must agree; losses and weights add up),
+    with the ``file:line`` of its first row. Each record keeps its losses and weights at hand to merge."""
+    merged: dict[str, tuple[str, JsonObject, dict[str, str], dict[str, str]]] = {}
     for where, cells in _csv_rows(path):
         unknown = [k for k in cells if k not in _CHECKPOINT_COLUMNS and not re.match(r"^(loss|weight):.+", k)]
         if unknown:
@@ -140,9 +142,10 @@ def _csv_checkpoints(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
         losses, weights = _cell_losses(cells, where)
         name = cells["checkpoint"]
         if name not in merged:
-            merged[name] = (where, {"name": name, **data, "losses": losses, "weights": weights})
+            record: JsonObject = {"name": name, **data, "losses": losses, "weights": weights}
+            merged[name] = (where, record, losses, weights)
             continue
-        first = merged[name][1]
+        _, first, first_losses, first_weights = merged[name]
         for key in (k for k in _SHARED if k in data):
             if key in first and first[key] != data[key]:
                 raise InputError(
@@ -150,18 +153,19 @@ def _csv_checkpoints(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
                 )
             first[key] = data[key]
         for dataset in losses:
-            if dataset in first["losses"]:
+            if dataset in first_losses:
                 raise InputError(
                     f"checkpoint {name!r}: loss for dataset {dataset!r} given twice", where=where
                 )
-        first["losses"].update(losses)
-        first["weights"].update(weights)
-    yield from merged.values()
+        first_losses.update(losses)
+        first_weights.update(weights)
+    yield from ((where, record) for where, record, _, _ in merged.values())
 
 
-def _cell_losses(cells: dict[str, str], where: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    losses: dict[str, Any] = {k.split(":", 1)[1]: v for k, v in cells.items() if k.startswith("loss:")}
-    weights: dict[str, Any] = {k.split(":", 1)[1]: v for k, v in cells.items() if k.startswith("weight:")}
+def _cell_losses(cells: dict[str, str], where: str) -> tuple[dict[str, str], dict[str, str]]:
+    """A row's losses and weights per dataset (``loss:<dataset>`` columns, or ``dataset`` with ``loss``)."""
+    losses = {k.split(":", 1)[1]: v for k, v in cells.items() if k.startswith("loss:")}
+    weights = {k.split(":", 1)[1]: v for k, v in cells.items() if k.startswith("weight:")}
     if "loss" in cells:
         dataset = cells.get("dataset")
         if not dataset:
@@ -206,7 +210,7 @@ def _read_text(path: Path) -> str:
         raise InputError(f"cannot read file: {exc}", where=str(path)) from exc
 
 
-def _json_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+def _json_records(path: Path) -> Iterator[tuple[str, JsonObject]]:
     text = _read_text(path)
     if path.suffix.lower() == ".jsonl":
         for n, line in enumerate(text.splitlines(), start=1):
@@ -216,10 +220,10 @@ def _json_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     yield from _json_array(path, text)
 
 
-def _json_array(path: Path, text: str) -> Iterator[tuple[str, dict[str, Any]]]:
+def _json_array(path: Path, text: str) -> Iterator[tuple[str, JsonObject]]:
     """Elements of the top-level array (or of its ``checkpoints`` member) with the line each starts on."""
     document = _loads(text, path)
-    defaults: dict[str, Any] = {}
+    defaults: JsonObject = {}
     start = 0
     if isinstance(document, dict):
         unknown = [k for k in document if k not in ("checkpoints", "points", "run")]

@@ -609,10 +609,10 @@ class ModelSummary:
     """A model with its runs, checkpoints and post-training enhancements; each record is its JSON document
     (``document``, ``checkpoint_dict``), as ``model show`` and the API print it."""
 
-    model: dict[str, Any]
-    runs: list[dict[str, Any]]
-    checkpoints: list[dict[str, Any]]
-    enhancements: list[dict[str, Any]]
+    model: JsonObject
+    runs: list[JsonObject]
+    checkpoints: list[JsonObject]
+    enhancements: list[JsonObject]
 
 
 @dataclass(frozen=True)

@@ -398,7 +398,16 @@ def _calendar_without_baseline(triggers: AssessmentTriggers, checkpoint: Checkpo
     )
 
 
-def _enhancements_since(session: Session, family: str, since: datetime) -> list[dict[str, Any]]:
+class EnhancementShown(TypedDict):
+    """An enhancement of a family's model in use since a date, as a trigger's detail names it."""
+
+    model: str
+    kind: str
+    description: str
+    started_at: str
+
+
+def _enhancements_since(session: Session, family: str, since: datetime) -> list[EnhancementShown]:
     rows = session.execute(
         select(EnhancementRow, ModelRow.name)
         .join(ModelRow, EnhancementRow.model_id == ModelRow.id)

@@ -30,8 +30,12 @@ import json
 import sys
 import tempfile
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
+
+if TYPE_CHECKING:  # for the checker only: the script runs with the standard library alone
+    from scalegate.jsonable import JsonObject, JsonValue
 
 BUNDLE_FORMAT = "scalegate-reviewer-bundle/v1"
 MANIFEST = "MANIFEST.json"
@@ -69,8 +73,9 @@ def check_files(root: Path, manifest: dict[str, Any], problems: list[str]) -> No
             problems.append(f"{rel}: not listed in the manifest")
 
 
-def check_audit(root: Path, keys: list[Path], problems: list[str], notes: list[str]) -> list[dict[str, Any]]:
-    """Run the bundled offline verifier on ``audit/``; return the entries when the log verifies."""
+def check_audit(root: Path, keys: list[Path], problems: list[str], notes: list[str]) -> list[JsonObject]:
+    """Run the bundled offline verifier on ``audit/``; return the entries (JSON as the log holds them) when
+    the log verifies."""
     audit = root / "audit"
     verifier = audit / "verify_offline.py"
     if not (audit / "entries.jsonl").is_file() or not verifier.is_file():
@@ -114,15 +119,21 @@ def check_audit(root: Path, keys: list[Path], problems: list[str], notes: list[s
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def check_recorded(manifest: dict[str, Any], entries: list[dict[str, Any]], problems: list[str]) -> None:
+def _data(entry: JsonObject) -> Mapping[str, JsonValue]:
+    """An entry's data object (empty when it has none)."""
+    data = entry.get("data")
+    return data if isinstance(data, Mapping) else {}
+
+
+def check_recorded(manifest: dict[str, Any], entries: list[JsonObject], problems: list[str]) -> None:
     """Each report, safety case and evidence file appears in the verified log by its SHA-256."""
     by_event: dict[str, set[str]] = {}
     anywhere: set[str] = set()
     for entry in entries:
         text = json.dumps(entry.get("data", {}), sort_keys=True)
-        sha = entry.get("data", {}).get("sha256")
+        sha = _data(entry).get("sha256")
         if isinstance(sha, str):
-            by_event.setdefault(entry.get("event", ""), set()).add(sha)
+            by_event.setdefault(str(entry.get("event", "")), set()).add(sha)
         anywhere.update(_hex_words(text))
     for item in manifest.get("files", []):
         role = item.get("role")
@@ -142,7 +153,7 @@ CONTENTS_EVENT = "bundle.contents"
 UNBOUND = ("audit/", "public-key.pem")  # the log slice cannot list itself; the key is a convenience copy
 
 
-def check_contents(manifest: dict[str, Any], entries: list[dict[str, Any]], problems: list[str]) -> None:
+def check_contents(manifest: dict[str, Any], entries: list[JsonObject], problems: list[str]) -> None:
     """The manifest lists exactly the files of the last ``bundle.contents`` entry of the verified log."""
     logged = [e for e in entries if e.get("event") == CONTENTS_EVENT]
     if not logged:
@@ -150,8 +161,12 @@ def check_contents(manifest: dict[str, Any], entries: list[dict[str, Any]], prob
             f"the verified audit log holds no {CONTENTS_EVENT} entry: cannot prove that no file was removed"
         )
         return
-    files = logged[-1].get("data", {}).get("files", [])
-    recorded = {str(f.get("path")): f.get("sha256") for f in files if isinstance(f, dict)}
+    files = _data(logged[-1]).get("files")
+    recorded = {
+        str(f.get("path")): f.get("sha256")
+        for f in (files if isinstance(files, list) else [])
+        if isinstance(f, dict)
+    }
     listed = {f["path"]: f["sha256"] for f in manifest.get("files", []) if not f["path"].startswith(UNBOUND)}
     for path in sorted(set(recorded) - set(listed)):
         problems.append(f"{path}: recorded in the audit log as part of this bundle, but missing from it")

@@ -9,16 +9,16 @@ objects' ``to_dict()`` into the report's data block and never recomputes a rule.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
-from scalegate.assessment.service import Assessment, assess, checkpoint_subject
+from scalegate.assessment.service import Assessment, AssessmentDocument, assess, checkpoint_subject
 from scalegate.assessment.standing import CurrentState
 from scalegate.canonical import digest
 from scalegate.context import reading
 from scalegate.evidence.series import checkpoint_evidence, family_series
 from scalegate.evidence.types import IndicatorEvidenceDocument
 from scalegate.gate.service import decide
-from scalegate.gate.verdict import ACTIONS
+from scalegate.gate.verdict import ACTIONS, VerdictDocument
 from scalegate.governance.decisions import status_of
 from scalegate.governance.notifications import government_notice_status
 from scalegate.jsonable import JsonObject, to_jsonable
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from scalegate.context import Context
     from scalegate.workspace import Workspace
 
-__all__ = ["GovernanceRecord", "capability_data", "capability_report"]
+__all__ = ["CapabilityData", "FamilyPoint", "GovernanceRecord", "capability_data", "capability_report"]
 
 
 class GovernanceRecord(TypedDict):
@@ -42,6 +42,30 @@ class GovernanceRecord(TypedDict):
     decisions: list[JsonObject]
     notifications: list[JsonObject]
     government_notice: JsonObject
+
+
+class FamilyPoint(TypedDict):
+    """One measured point of the model family for an indicator, as the plots draw it (only points with an
+    effective compute are drawn)."""
+
+    checkpoint: str
+    effective_compute: float
+    estimate: float
+    ci_low: float
+    ci_high: float
+    evidence_id: int
+
+
+class CapabilityData(TypedDict):
+    """The data block of a Capability Report: the assessment, each indicator's evidence, the family's series,
+    the gate's verdict per action and the governance record, each as its own domain returns it."""
+
+    report: str
+    assessment: AssessmentDocument
+    evidence: dict[str, IndicatorEvidenceDocument | None]
+    series: dict[str, list[FamilyPoint]]
+    verdicts: dict[str, VerdictDocument]
+    governance: GovernanceRecord
 
 
 def capability_report(workspace: Workspace, ref: str, *, figures: bool = True) -> Report:
@@ -60,16 +84,18 @@ def capability_report(workspace: Workspace, ref: str, *, figures: bool = True) -
     return report
 
 
-def capability_data(where: Workspace | Context, ref: str) -> tuple[dict[str, Any], list[Citation]]:
+def capability_data(where: Workspace | Context, ref: str) -> tuple[CapabilityData, list[Citation]]:
     """The data block of the Capability Report and the records it cites: one assessment, decided for every
     action, read in one snapshot (the caller's context, or a new reading one)."""
     with reading(where) as ctx:
         assessment = assess(ctx, ref)
-        verdicts = {action: decide(assessment, action, ctx).to_dict() for action in ACTIONS}
+        verdicts: dict[str, VerdictDocument] = {
+            action: decide(assessment, action, ctx).to_dict() for action in ACTIONS
+        }
         evidence = _basis_evidence(ctx, assessment)
         series = _series(ctx, assessment)
         governance = _governance(ctx, assessment)
-    data = {
+    data: CapabilityData = {
         "report": "capability",
         "assessment": assessment.to_dict(),
         "evidence": evidence,
@@ -100,7 +126,7 @@ def _basis_evidence(ctx: Context, assessment: Assessment) -> dict[str, Indicator
     return {key: e.to_dict() if e is not None else None for key, e in found.items()}
 
 
-def _series(ctx: Context, assessment: Assessment) -> dict[str, list[dict[str, Any]]]:
+def _series(ctx: Context, assessment: Assessment) -> dict[str, list[FamilyPoint]]:
     """Per indicator, the measured points of the model family with their intervals (what the plots draw and
     the forecast fits), read for the whole family at once."""
     if not assessment.forecasts:
@@ -151,7 +177,7 @@ def _governance(ctx: Context, assessment: Assessment) -> GovernanceRecord:
     }
 
 
-def _figures(data: dict[str, Any]) -> list[Figure]:
+def _figures(data: CapabilityData) -> list[Figure]:
     """One plot per indicator that has a result or a trajectory."""
     assessment = data["assessment"]
     findings = {i["indicator_id"]: i for f in assessment["findings"] for i in f["indicators"]}
@@ -170,14 +196,11 @@ def _figures(data: dict[str, Any]) -> list[Figure]:
             )
             for p in data["series"].get(indicator_id, [])
         ]
-        if (
-            finding["estimate"] is not None
-            and current.get("effective_compute")
-            and not any(p.current for p in points)
-        ):
+        compute = current["effective_compute"]
+        if finding["estimate"] is not None and compute and not any(p.current for p in points):
             points.append(
                 SeriesPoint(
-                    current["effective_compute"],
+                    compute,
                     finding["estimate"],
                     finding["ci_low"],
                     finding["ci_high"],
@@ -185,17 +208,17 @@ def _figures(data: dict[str, Any]) -> list[Figure]:
                     current=True,
                 )
             )
-        forecast = forecasts.get(indicator_id) or {}
+        forecast = forecasts.get(indicator_id)
         band = [
             ForecastPoint(b["effective_compute"], b["fit"], b["low"], b["high"])
-            for b in forecast.get("band", [])
+            for b in (forecast["band"] if forecast else [])
         ]
         if not points and not band:
             continue
-        ev = data["evidence"].get(indicator_id) or {}
+        ev = data["evidence"].get(indicator_id)
         series = IndicatorSeries(
             indicator=indicator_id,
-            metric=ev.get("metric") or "score",
+            metric=(ev["metric"] if ev else None) or "score",
             higher_is_more_capable=finding["direction"] == "higher_is_more_capable",
             threshold=finding["threshold"],
             alert=finding["alert"],

@@ -22,7 +22,7 @@ from scalegate.governance.compliance import list_findings, sealed_from, visible_
 from scalegate.governance.decisions import status_of
 from scalegate.governance.noncompliance import disclosure
 from scalegate.governance.policy_change import ChangeView, list_changes
-from scalegate.jsonable import to_jsonable
+from scalegate.jsonable import JsonObject, to_jsonable
 from scalegate.reports.document import Report
 from scalegate.reports.provenance import Citation, build_provenance
 from scalegate.store.models.audit import AuditEntryRow
@@ -34,7 +34,74 @@ if TYPE_CHECKING:
     from scalegate.context import Context
     from scalegate.workspace import Workspace
 
-__all__ = ["compliance_data", "compliance_report", "period_bounds"]
+__all__ = ["ComplianceData", "compliance_data", "compliance_report", "period_bounds"]
+
+
+ReviewPeriod = TypedDict("ReviewPeriod", {"start": str, "end": str, "from": str, "until": str})
+"""The reviewed period: its first and last dates, and the instants it runs from (included) until
+(excluded)."""
+
+
+class Deadlines(TypedDict):
+    """The deadlines due in the period, counted by status, each as the compliance calendar shows it."""
+
+    counts: dict[str, int]
+    items: list[JsonObject]
+
+
+class NoncomplianceSummary(TypedDict):
+    """A quarterly roll-up of noncompliance reports overlapping the period (counts only)."""
+
+    id: int
+    period_start: str
+    period_end: str
+    counts: JsonObject
+    generated_at: str
+
+
+class Noncompliance(TypedDict):
+    """The noncompliance aggregates: the governance domain's disclosure and the overlapping roll-ups."""
+
+    disclosure: JsonObject
+    summaries: list[NoncomplianceSummary]
+
+
+class DecisionSummary(TypedDict):
+    """A decision opened in the period, its sign-off state judged as the gate judges it, and its digest."""
+
+    decision_id: int
+    decision_type: str
+    subject: str
+    status: str
+    approved: bool
+    stale: bool
+    signed_at: str | None
+    created_at: str
+    signatures: int
+    notified: bool
+    digest: str
+
+
+class AuditActivity(TypedDict):
+    """The audit log's entries in a period: how many, the first and last sequence numbers, per event."""
+
+    entries: int
+    first_seq: int | None
+    last_seq: int | None
+    by_event: dict[str, int]
+
+
+class ComplianceData(TypedDict):
+    """The data block of the compliance review."""
+
+    report: str
+    period: ReviewPeriod
+    deadlines: Deadlines
+    findings: list[JsonObject]
+    noncompliance: Noncompliance
+    policy_changes: list[JsonObject]
+    decisions: list[DecisionSummary]
+    audit: AuditActivity
 
 
 def compliance_report(workspace: Workspace, start: date, end: date, actor: Actor) -> Report:
@@ -51,7 +118,7 @@ def compliance_report(workspace: Workspace, start: date, end: date, actor: Actor
 
 def compliance_data(
     workspace: Workspace, start: date, end: date, actor: Actor
-) -> tuple[dict[str, Any], list[Citation]]:
+) -> tuple[ComplianceData, list[Citation]]:
     """The data block of the compliance review and the records it cites."""
     lo, hi = period_bounds(start, end)
     shown = visible_items(compliance_calendar(workspace), sealed_from(workspace, actor))
@@ -63,7 +130,7 @@ def compliance_data(
         decisions = _decisions(ctx, lo, hi)
         activity = _activity(ctx.session, lo, hi)
     counts = Counter(i["status"] for i in items)
-    data = {
+    data: ComplianceData = {
         "report": "compliance",
         "period": {
             "start": start.isoformat(),
@@ -100,7 +167,7 @@ def _change_in(change: ChangeView, lo: datetime, hi: datetime) -> bool:
     return any(_within(t, lo, hi) for t in (*at, change.effective_at))
 
 
-def _summaries(session: Session, lo: datetime, hi: datetime) -> list[dict[str, Any]]:
+def _summaries(session: Session, lo: datetime, hi: datetime) -> list[NoncomplianceSummary]:
     rows = session.execute(
         select(NoncomplianceSummaryRow)
         .where(
@@ -121,7 +188,7 @@ def _summaries(session: Session, lo: datetime, hi: datetime) -> list[dict[str, A
     ]
 
 
-def _decisions(ctx: Context, lo: datetime, hi: datetime) -> list[dict[str, Any]]:
+def _decisions(ctx: Context, lo: datetime, hi: datetime) -> list[DecisionSummary]:
     """Decisions opened in the period, with their sign-off state judged as the gate judges it (stale when
     what it was bound to has changed: ``assessment.standing``)."""
     rows = ctx.session.execute(
@@ -130,7 +197,7 @@ def _decisions(ctx: Context, lo: datetime, hi: datetime) -> list[dict[str, Any]]
         .order_by(DecisionRow.id)
     ).scalars()
     judge = CurrentState()
-    out = []
+    out: list[DecisionSummary] = []
     for row in rows:
         status = to_jsonable(status_of(ctx.workspace, ctx.session, row, judge(ctx, row), active=ctx.active))
         out.append(
@@ -149,15 +216,6 @@ def _decisions(ctx: Context, lo: datetime, hi: datetime) -> list[dict[str, Any]]
             }
         )
     return out
-
-
-class AuditActivity(TypedDict):
-    """The audit log's entries in a period: how many, the first and last sequence numbers, per event."""
-
-    entries: int
-    first_seq: int | None
-    last_seq: int | None
-    by_event: dict[str, int]
 
 
 def _activity(session: Session, lo: datetime, hi: datetime) -> AuditActivity:

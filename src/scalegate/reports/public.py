@@ -9,12 +9,15 @@ provenance block. What remains is read from the same service objects as the Capa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 
 from scalegate.actor import ANONYMOUS
+from scalegate.assessment.findings import IndicatorFindingDocument
+from scalegate.assessment.service import PolicyDocument
 from scalegate.governance.noncompliance import disclosure
 from scalegate.jsonable import JsonObject, JsonValue, to_jsonable
-from scalegate.reports.capability import capability_data
+from scalegate.reports.capability import CapabilityData, capability_data
 from scalegate.reports.document import Report
 from scalegate.reports.provenance import Citation, build_provenance
 
@@ -102,7 +105,7 @@ class PublicSummaryData(TypedDict):
     report: str
     checkpoint: PublicCheckpoint
     assessed_at: str
-    policy: JsonObject
+    policy: PolicyDocument
     thresholds: list[PublicThreshold]
     required: dict[str, RequiredLevel]
     safeguards: dict[str, SafeguardsMet]
@@ -146,7 +149,7 @@ def public_data(workspace: Workspace, ref: str) -> tuple[PublicSummaryData, list
 
 
 def redact_capability(
-    full: dict[str, Any], redaction: Redaction, names: dict[str, tuple[str, str]]
+    full: CapabilityData, redaction: Redaction, names: dict[str, tuple[str, str]]
 ) -> PublicSummaryData:
     """The public view of a Capability Report's data block under ``redaction``."""
     a = full["assessment"]
@@ -173,8 +176,10 @@ def redact_capability(
                 "clause": f["clause"],
             }
         )
-    det = a.get("determination") or {}
-    verdicts = {action: v["outcome"] for action, v in full["verdicts"].items()}
+    det = a["determination"] or {}
+    signed_at, signatures = det.get("signed_at"), det.get("signatures")
+    signers = signatures if isinstance(signatures, Sequence) else []
+    verdicts: dict[str, str] = {action: v["outcome"] for action, v in full["verdicts"].items()}
     return {
         "report": "public",
         "checkpoint": {
@@ -194,8 +199,8 @@ def redact_capability(
         "determination": {
             "recorded": bool(det),
             "approved": bool(det.get("approved")) and not det.get("stale"),
-            "signed_at": det.get("signed_at"),
-            "roles": sorted({s["role"] for s in det.get("signatures", []) if s.get("approve")}),
+            "signed_at": signed_at if isinstance(signed_at, str) else None,
+            "roles": sorted({str(s["role"]) for s in signers if isinstance(s, Mapping) and s.get("approve")}),
         },
         "gate": verdicts,
         "redaction": {
@@ -210,7 +215,7 @@ def redact_capability(
     }
 
 
-def _indicator(finding: dict[str, Any], redaction: Redaction) -> PublicIndicator:
+def _indicator(finding: IndicatorFindingDocument, redaction: Redaction) -> PublicIndicator:
     out: PublicIndicator = {"indicator_id": finding["indicator_id"], "state": finding["state"]}
     if not redaction.hide_indicator_values:
         out["estimate"] = finding.get("estimate")

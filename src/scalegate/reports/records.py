@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from scalegate.jsonable import JsonObject
 from scalegate.store.models.audit import AuditEntryRow
 
 __all__ = ["audit_entry", "find_entry", "row_digest_in_entry"]
@@ -45,8 +46,8 @@ def find_entry(
     return None
 
 
-def audit_entry(session: Session, seq: int) -> dict[str, Any] | None:
-    """The parsed body of entry ``seq``, or None when there is no such entry."""
+def audit_entry(session: Session, seq: int) -> JsonObject | None:
+    """The parsed body of entry ``seq`` (JSON as the log stored it), or None when there is no such entry."""
     row = session.get(AuditEntryRow, seq)
     return None if row is None else dict(json.loads(row.body))
 

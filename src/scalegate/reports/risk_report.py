@@ -15,13 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 
 from scalegate.actor import Actor
 from scalegate.canonical import digest
 from scalegate.governance.decisions import show_decision
 from scalegate.governance.documents import reviews, risk_reports
-from scalegate.jsonable import to_jsonable
+from scalegate.governance.documents.contents import ModelRecord
+from scalegate.governance.documents.risk_reports import RedactionNote, RiskReportView
+from scalegate.jsonable import JsonObject, JsonValue, to_jsonable
 from scalegate.reports.document import Report, ReportKind
 from scalegate.reports.provenance import Citation, build_provenance
 from scalegate.reports.service import write_report
@@ -44,7 +46,116 @@ REVIEW_TOPICS: tuple[str, ...] = (
 """What an external review addresses (RSP v3.x §3.6.3: four on the contents, four on the redactions)."""
 
 
-def _approvals(workspace: Workspace, actor: Actor, view: risk_reports.RiskReportView) -> list[dict[str, Any]]:
+class SignatureShown(TypedDict):
+    """One sign-off on an approval of the report: who signed in which role, which way, when."""
+
+    role: str
+    signer: str
+    approve: bool
+    signed_at: str
+
+
+class ApprovalShown(TypedDict):
+    """An approval the report needs (``approval`` by its approvers, ``board`` when the policy asks), its
+    decision's status and sign-offs."""
+
+    decision: str
+    decision_id: int
+    status: str
+    signatures: list[SignatureShown]
+
+
+class SectionShown(TypedDict):
+    """A section of the report: its contents, or (public version) that it was redacted, why and the note."""
+
+    section: str
+    redacted: bool
+    reason: NotRequired[str]
+    note: NotRequired[str]
+    content: NotRequired[JsonValue]
+
+
+class FindingHead(TypedDict):
+    """The covered model and threshold a finding row is about, with the threshold's state and clause."""
+
+    model: str
+    threshold: str
+    state: str
+    clause: str
+
+
+class IndicatorFindingShown(FindingHead):
+    """A finding row of one indicator, with the numbers the assessment decided on."""
+
+    indicator: str
+    indicator_state: str
+    estimate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    bar: float | None
+    reason: str
+
+
+class BareFindingShown(FindingHead):
+    """The finding row of a threshold with no indicator: ``indicator`` None and the reason."""
+
+    indicator: None
+    reason: str
+
+
+FindingShown = IndicatorFindingShown | BareFindingShown
+"""One row per covered model, threshold and indicator (or the threshold alone when it has none)."""
+
+
+class VerdictShown(TypedDict):
+    """The gate's outcome for one covered model and action, and the clauses of the reasons that block."""
+
+    model: str
+    action: str
+    outcome: str
+    blocking: list[str]
+
+
+class ReportShown(TypedDict):
+    """The report's own record: coverage, covered models, contents hash, flags and dates."""
+
+    id: int
+    title: str
+    status: str
+    coverage_date: str
+    models: list[str]
+    contents_sha256: str
+    marginal_risk_major: bool
+    highly_capable: bool
+    significantly_redacted_by: list[str]
+    shared_at: str | None
+    published_at: str | None
+
+
+class RoadmapShown(TypedDict):
+    """The roadmap's goals as drafted, and the missed ones listed apart."""
+
+    items: list[JsonObject]
+    missed: list[JsonObject]
+
+
+class RiskReportData(TypedDict):
+    """The data block of the Risk Report (and, with ``reviews`` and ``topics``, of the reviewer packet)."""
+
+    report: ReportShown
+    approvals: list[ApprovalShown]
+    redactions: list[RedactionNote]
+    disclosure: JsonObject
+    roadmap: RoadmapShown
+    sections: list[SectionShown]
+    findings: list[FindingShown]
+    verdicts: list[VerdictShown]
+    tracks: list[JsonObject]
+    reviews: NotRequired[list[JsonObject]]
+    topics: NotRequired[list[str]]
+
+
+def _approvals(workspace: Workspace, actor: Actor, view: RiskReportView) -> list[ApprovalShown]:
     out = []
     for label, decision_id in (("approval", view.approval_decision_id), ("board", view.board_decision_id)):
         if decision_id is None:
@@ -61,12 +172,13 @@ def _approvals(workspace: Workspace, actor: Actor, view: risk_reports.RiskReport
                 ],
             }
         )
-    return to_jsonable(out)  # type: ignore[no-any-return]
+    shown: list[ApprovalShown] = to_jsonable(out)
+    return shown
 
 
-def _sections(view: risk_reports.RiskReportView, public: bool) -> list[dict[str, Any]]:
+def _sections(view: RiskReportView, public: bool) -> list[SectionShown]:
     redacted = {r["section"]: r for r in view.redactions} if public else {}
-    out = []
+    out: list[SectionShown] = []
     for name in reviews.REPORT_SECTIONS:
         if name in redacted:
             note = redacted[name]
@@ -76,10 +188,12 @@ def _sections(view: risk_reports.RiskReportView, public: bool) -> list[dict[str,
     return out
 
 
-def _data(workspace: Workspace, actor: Actor, report_id: int, public: bool) -> tuple[dict[str, Any], Any]:
+def _data(
+    workspace: Workspace, actor: Actor, report_id: int, public: bool
+) -> tuple[RiskReportData, RiskReportView]:
     view = risk_reports.show(workspace, actor, report_id)
     roadmap = view.contents.get("roadmap", {})
-    data = {
+    data: RiskReportData = {
         "report": {
             "id": view.id,
             "title": view.title,
@@ -108,7 +222,7 @@ def _data(workspace: Workspace, actor: Actor, report_id: int, public: bool) -> t
     return data, view
 
 
-def _shown_models(view: risk_reports.RiskReportView, public: bool) -> list[dict[str, Any]]:
+def _shown_models(view: RiskReportView, public: bool) -> list[ModelRecord]:
     """The covered models' record, unless the public version redacts the models section (its findings and
     verdicts are part of it)."""
     if public and any(r["section"] == "models" for r in view.redactions):
@@ -116,40 +230,44 @@ def _shown_models(view: risk_reports.RiskReportView, public: bool) -> list[dict[
     return list(view.contents.get("models", []))
 
 
-def _findings(view: risk_reports.RiskReportView, public: bool) -> list[dict[str, Any]]:
+def _findings(view: RiskReportView, public: bool) -> list[FindingShown]:
     """One row per covered model, threshold and indicator, with the numbers the assessment decided on; a
     threshold with no indicator gets one row saying why."""
-    rows: list[dict[str, Any]] = []
+    rows: list[FindingShown] = []
     for model in _shown_models(view, public):
         for t in model.get("thresholds", []):
-            head = {
+            head: FindingHead = {
                 "model": model["name"],
                 "threshold": t["threshold"],
                 "state": t["state"],
                 "clause": t["clause"],
             }
             if not t["indicators"]:
-                rows.append({**head, "indicator": None, "reason": t["reason"]})
+                bare: BareFindingShown = {**head, "indicator": None, "reason": t["reason"]}
+                rows.append(bare)
             rows += [
-                {
-                    **head,
-                    "indicator": i["indicator"],
-                    "indicator_state": i["state"],
-                    "estimate": i["estimate"],
-                    "ci_low": i["ci_low"],
-                    "ci_high": i["ci_high"],
-                    "bar": i["threshold"],
-                    "reason": t["reason"],
-                }
+                IndicatorFindingShown(
+                    {
+                        **head,
+                        "indicator": i["indicator"],
+                        "indicator_state": i["state"],
+                        "estimate": i["estimate"],
+                        "ci_low": i["ci_low"],
+                        "ci_high": i["ci_high"],
+                        "bar": i["threshold"],
+                        "reason": t["reason"],
+                    }
+                )
                 for i in t["indicators"]
             ]
-    return to_jsonable(rows)  # type: ignore[no-any-return]
+    shown: list[FindingShown] = to_jsonable(rows)
+    return shown
 
 
-def _verdicts(view: risk_reports.RiskReportView, public: bool) -> list[dict[str, Any]]:
+def _verdicts(view: RiskReportView, public: bool) -> list[VerdictShown]:
     """One row per covered model and action: the gate's outcome when the report was drafted and the clauses
     of the reasons that block."""
-    rows = [
+    rows: list[VerdictShown] = [
         {
             "model": model["name"],
             "action": v["action"],
@@ -159,10 +277,13 @@ def _verdicts(view: risk_reports.RiskReportView, public: bool) -> list[dict[str,
         for model in _shown_models(view, public)
         for v in model.get("verdicts", [])
     ]
-    return to_jsonable(rows)  # type: ignore[no-any-return]
+    shown: list[VerdictShown] = to_jsonable(rows)
+    return shown
 
 
-def _report(workspace: Workspace, data: dict[str, Any], view: Any, kind: ReportKind, title: str) -> Report:
+def _report(
+    workspace: Workspace, data: RiskReportData, view: RiskReportView, kind: ReportKind, title: str
+) -> Report:
     cited = [Citation("risk_report", str(view.id), view.contents_sha256)]
     cited += [Citation("decision", str(a["decision_id"]), digest(a)) for a in data["approvals"]]
     return Report(

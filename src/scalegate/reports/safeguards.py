@@ -9,7 +9,7 @@ safeguards service's answer (``standard_status``), copied as is.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from sqlalchemy import select
 
@@ -22,7 +22,12 @@ from scalegate.reports.document import Report
 from scalegate.reports.plots import Figure, MatrixCell, MatrixState, safeguards_matrix_figure
 from scalegate.reports.provenance import Citation, build_provenance
 from scalegate.reports.records import find_entry
-from scalegate.safeguards.service import standard_level, standard_status
+from scalegate.safeguards.service import (
+    SafeguardsDetermination,
+    StandardStatusDocument,
+    standard_level,
+    standard_status,
+)
 from scalegate.store.base import row_digest, row_values
 from scalegate.store.models.safeguards import SafeguardEvidenceRow, SafeguardImplementationRow
 
@@ -33,7 +38,7 @@ if TYPE_CHECKING:
     from scalegate.policy import Policy
     from scalegate.workspace import Workspace
 
-__all__ = ["RequiredBy", "SafeguardsNotices", "safeguards_data", "safeguards_report"]
+__all__ = ["RequiredBy", "SafeguardsData", "SafeguardsNotices", "safeguards_data", "safeguards_report"]
 
 
 class SafeguardsNotices(TypedDict):
@@ -51,6 +56,31 @@ class RequiredBy(TypedDict):
     ref: str
     required: RequiredLevelDocument | None
     this_standard_required: bool
+
+
+class StandardShown(TypedDict):
+    """The standard a Safeguards Report is about, as the policy defines it."""
+
+    kind: str
+    level: str
+    title: str
+    summary: str
+    clause: str
+    criteria_published: bool
+    reapproval_interval_months: int | None
+
+
+class SafeguardsData(TypedDict):
+    """The data block of a Safeguards Report: the standard, its status as the safeguards service answers,
+    each criterion's implementation record and evidence (rows as JSON), and what the determination owes."""
+
+    report: str
+    standard: StandardShown
+    status: StandardStatusDocument
+    implementations: dict[str, JsonObject]
+    evidence: dict[str, list[JsonObject]]
+    required_by: RequiredBy | None
+    notices: SafeguardsNotices
 
 
 def safeguards_report(workspace: Workspace, kind: str, level: str, *, ref: str | None = None) -> Report:
@@ -71,7 +101,7 @@ def safeguards_report(workspace: Workspace, kind: str, level: str, *, ref: str |
 
 def safeguards_data(
     workspace: Workspace, kind: str, level: str, *, ref: str | None = None
-) -> tuple[dict[str, Any], list[Citation]]:
+) -> tuple[SafeguardsData, list[Citation]]:
     """The data block of the Safeguards Report and the records it cites."""
     with workspace.reading() as ctx:
         session, policy = ctx.session, ctx.policy
@@ -81,7 +111,7 @@ def safeguards_data(
         implementations = _implementations(session, criteria_ids)
         evidence = _evidence(session, criteria_ids)
         required_by = _required_by(ctx, ref, kind, level) if ref else None
-    data = {
+    data: SafeguardsData = {
         "report": "safeguards",
         "standard": {
             "kind": kind,
@@ -99,7 +129,9 @@ def safeguards_data(
         "notices": _notices(workspace, policy, status.determination),
     }
     cited = [
-        Citation("safeguard_evidence", str(e["id"]), e["sha256"] or e["row_digest"], e["audit_seq"])
+        Citation(
+            "safeguard_evidence", str(e["id"]), str(e["sha256"] or e["row_digest"]), _seq(e["audit_seq"])
+        )
         for items in evidence.values()
         for e in items
     ]
@@ -110,7 +142,9 @@ def safeguards_data(
     return data, cited
 
 
-def _notices(workspace: Workspace, policy: Policy, determination: dict[str, Any] | None) -> SafeguardsNotices:
+def _notices(
+    workspace: Workspace, policy: Policy, determination: SafeguardsDetermination | None
+) -> SafeguardsNotices:
     """The notices the safeguards determination owes before the model proceeds (RSP v2.2 §4.3: shared with
     the Board and the LTBT), and which are still missing: the gate blocks on each missing one, so the report
     says so beside the signatures."""
@@ -129,6 +163,11 @@ def _notices(workspace: Workspace, policy: Policy, determination: dict[str, Any]
     }
 
 
+def _seq(value: JsonValue) -> int | None:
+    """An evidence item's audit sequence number (None when no entry records it)."""
+    return value if isinstance(value, int) else None
+
+
 def _implementations(session: Session, criteria: list[str]) -> dict[str, JsonObject]:
     """Each criterion's implementation record, its columns as JSON values."""
     rows = session.execute(
@@ -137,9 +176,10 @@ def _implementations(session: Session, criteria: list[str]) -> dict[str, JsonObj
     return {r.criterion_id: row_values(r) for r in rows}
 
 
-def _evidence(session: Session, criteria: list[str]) -> dict[str, list[dict[str, Any]]]:
-    """Every piece of evidence per criterion (approved, pending, rejected) and the entry recording it."""
-    out: dict[str, list[dict[str, Any]]] = {c: [] for c in criteria}
+def _evidence(session: Session, criteria: list[str]) -> dict[str, list[JsonObject]]:
+    """Every piece of evidence per criterion (approved, pending, rejected) and the entry recording it: the
+    row's columns as JSON values, its digest and the entry's sequence number."""
+    out: dict[str, list[JsonObject]] = {c: [] for c in criteria}
     rows = session.execute(
         select(SafeguardEvidenceRow)
         .where(SafeguardEvidenceRow.criterion_id.in_(criteria))
@@ -173,7 +213,7 @@ def _required_by(ctx: Context, ref: str, kind: str, level: str) -> RequiredBy:
     }
 
 
-def _matrix(data: dict[str, Any]) -> Figure:
+def _matrix(data: SafeguardsData) -> Figure:
     """Criteria (rows) by what each needs: an implementation, approved evidence, and current evidence."""
     cells: list[MatrixCell] = []
     for c in data["status"]["criteria"]:

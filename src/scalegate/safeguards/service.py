@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -28,7 +28,7 @@ from scalegate.governance.decisions import decision_status, open_decision
 from scalegate.governance.hooks import CalendarSource
 from scalegate.governance.permissions import require
 from scalegate.inputs import MAX_DOCUMENT, BoundsError, read_regular
-from scalegate.jsonable import to_jsonable
+from scalegate.jsonable import JsonObject, to_jsonable
 from scalegate.months import add_months
 from scalegate.policy import Policy
 from scalegate.policy.standards import SafeguardLevel
@@ -44,6 +44,7 @@ __all__ = [
     "CriterionStatusDocument",
     "Evidence",
     "EvidencePage",
+    "SafeguardsDetermination",
     "StandardStatus",
     "StandardStatusDocument",
     "add_evidence",
@@ -63,6 +64,32 @@ __all__ = [
 
 ImplementationStatus = Literal["planned", "in_progress", "implemented"]
 EvidenceKind = Literal["document", "link", "test_result"]
+
+
+class SafeguardsDetermination(TypedDict):
+    """The safeguards determination of a standard as a standard's status carries it: the decision document
+    (``DecisionStatus``'s fields as JSON) and, once signed under a re-approval interval, when it falls due."""
+
+    decision_id: int
+    decision_type: str
+    subject: str
+    status: str
+    payload: JsonObject
+    approved: bool
+    missing_roles: list[str]
+    rejected_by: list[str]
+    stale: bool
+    stale_keys: list[str]
+    notified: bool
+    missing_notifications: list[str]
+    signatures: list[JsonObject]
+    notifications: list[JsonObject]
+    created_at: str
+    signed_at: str | None
+    policy_version_id: int | None
+    bound_state: dict[str, str]
+    opened_by: str
+    reapproval_due: NotRequired[str]
 
 
 class CriterionStatusDocument(TypedDict):
@@ -91,7 +118,7 @@ class StandardStatusDocument(TypedDict):
     gaps: list[str]
     reasons: list[dict[str, str]]
     evidence_digest: str
-    determination: dict[str, Any] | None
+    determination: SafeguardsDetermination | None
     valid_until: str | None
 
 
@@ -135,7 +162,7 @@ class StandardStatus:
     criteria: list[CriterionStatus]
     reasons: list[dict[str, str]]
     evidence_digest: str
-    determination: dict[str, Any] | None
+    determination: SafeguardsDetermination | None
     valid_until: datetime | None
     """Earliest time at which this status could change by itself (an expiry or a re-approval falling due)."""
 
@@ -527,7 +554,7 @@ def _determination(
     evidence_digest: str,
     reasons: list[dict[str, str]],
     boundaries: list[datetime],
-) -> dict[str, Any] | None:
+) -> SafeguardsDetermination | None:
     """Check the safeguards determination for the standard: signed, current, within re-approval."""
     policy = ctx.policy
     rule = policy.decision_rule("safeguards_determination")
@@ -552,7 +579,7 @@ def _determination(
             }
         )
         return None
-    info: dict[str, Any] = to_jsonable(status)
+    info: SafeguardsDetermination = to_jsonable(status)
     if status.stale:
         reasons.append(
             {

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -70,6 +70,7 @@ __all__ = [
     "BOARD_APPROVAL",
     "HOOKS",
     "Redaction",
+    "RedactionNote",
     "RiskReportView",
     "draft",
     "get_report",
@@ -97,6 +98,14 @@ class Redaction:
     justification: str = ""
 
 
+class RedactionNote(TypedDict):
+    """A redaction as recorded and disclosed: the section, the reason the policy lists, the note."""
+
+    section: str
+    reason: str
+    note: str
+
+
 @dataclass(frozen=True, kw_only=True)
 class RiskReportView:
     """A Risk Report as the doors show it."""
@@ -111,7 +120,7 @@ class RiskReportView:
     marginal_risk_major: bool
     highly_capable: bool
     significantly_redacted_by: list[str]
-    redactions: list[dict[str, Any]]
+    redactions: list[RedactionNote]
     disclosure: dict[str, Any]
     approval_decision_id: int | None
     approved: bool
@@ -498,8 +507,8 @@ def share(
         return _view(ctx, row)
 
 
-def _redactions(terms: ReportTerms, redactions: list[Redaction]) -> list[dict[str, Any]]:
-    out = []
+def _redactions(terms: ReportTerms, redactions: list[Redaction]) -> list[RedactionNote]:
+    out: list[RedactionNote] = []
     for n, r in enumerate(redactions):
         if not r.section.strip():
             raise InputError(f"redaction {n + 1} names no section", where=f"redactions[{n}].section")
