@@ -21,8 +21,10 @@ cases take turns within each round of repeats, so a change in the machine's load
 Goals: ingest at least 10x faster than the full read; within 2x of the raw read (judged on the reader
 process: the CLI process also starts SQLAlchemy and writes the store); memory flat as the log grows.
 
-Last runs (``SCALEGATE_BENCH_INGEST_SIZES=5000 SCALEGATE_BENCH_REPEATS=3 python -m bench ingest``, 2 cores
-shared with other work, load 6-12), 5,000 samples: CLI ingest 1.98-3.25 s wall, 0.83-0.95 s CPU, against a
+Last quiet run (``SCALEGATE_BENCH_INGEST_SIZES=5000 SCALEGATE_BENCH_REPEATS=5 python -m bench ingest``, load
+average 0.1 at the start), 5,000 samples: CLI ingest 1.056 s wall, 1.014 s CPU, against a full read of
+12.258 s, 12.128 s CPU: 11.6x (12.0x in CPU time); reader 1.41x the raw zip read (1.43x in CPU time); peak RSS
+65 MiB against 395 MiB. Runs with REPEATS=3 on 2 cores shared with other work (load 6-12): CLI ingest 1.98-3.25 s wall, 0.83-0.95 s CPU, against a
 full read of 27.0-48.1 s, 10.8-13.5 s CPU: 13.7x and 14.8x (13.0x and 14.2x in CPU time); reader 0.99x and
 2.04x the raw zip read (1.17x and 1.19x in CPU time). Before and after in one run (the CLI of each version and
 the full read taking turns, median of 5): CLI CPU time 0.96 s before, 0.78 s after, 10.2x then 12.7x less than
