@@ -22,19 +22,19 @@ Goals: ingest at least 10x faster than the full read; within 2x of the raw read 
 process: the CLI process also starts SQLAlchemy and writes the store); memory flat as the log grows.
 
 Last quiet run (``SCALEGATE_BENCH_INGEST_SIZES=5000 SCALEGATE_BENCH_REPEATS=5 python -m bench ingest``, load
-average 0.1 at the start), 5,000 samples: CLI ingest 1.056 s wall, 1.014 s CPU, against a full read of
-12.258 s, 12.128 s CPU: 11.6x (12.0x in CPU time); reader 1.41x the raw zip read (1.43x in CPU time); peak RSS
-65 MiB against 395 MiB. Runs with REPEATS=3 on 2 cores shared with other work (load 6-12): CLI ingest 1.98-3.25 s wall, 0.83-0.95 s CPU, against a
-full read of 27.0-48.1 s, 10.8-13.5 s CPU: 13.7x and 14.8x (13.0x and 14.2x in CPU time); reader 0.99x and
-2.04x the raw zip read (1.17x and 1.19x in CPU time). Before and after in one run (the CLI of each version and
-the full read taking turns, median of 5): CLI CPU time 0.96 s before, 0.78 s after, 10.2x then 12.7x less than
-the full read's 9.8 s (wall 10.1x then 14.8x). What made the difference is the garbage collector: the CLI
-command imports with it paused and freezes what it loaded (``scalegate.cli.ingest``), the reader decodes a log
-with it paused (``scalegate.inputs.uncollected``), and the process skips the interpreter's last full
-collection at exit (``scalegate.cli.entry``), after closing the workspace. Earlier: 1.03-1.05 s wall, 8.7x in
-a quieter run (8.8x in CPU time); peak RSS of the reader +11.3 MiB from 1,000 to 5,000 samples (raw read
-+16.3, full read +242). Of the CLI's CPU time most is start-up, most of that SQLAlchemy itself; the tables an
-ingestion defines (about half of them) are about a tenth.
+average 0.1 at the start), 5,000 samples: CLI ingest 1.056 s wall, 1.014 s CPU, against a full read of 12.258
+s, 12.128 s CPU: 11.6x (12.0x in CPU time); reader 1.41x the raw zip read (1.43x in CPU time); peak RSS 65 MiB
+against 395 MiB. Runs with REPEATS=3 on 2 cores shared with other work (load 6-12): CLI ingest 1.98-3.25 s
+wall, 0.83-0.95 s CPU, against a full read of 27.0-48.1 s, 10.8-13.5 s CPU: 13.7x and 14.8x (13.0x and 14.2x
+in CPU time); reader 0.99x and 2.04x the raw zip read (1.17x and 1.19x in CPU time). Before and after in one
+run (the CLI of each version and the full read taking turns, median of 5): CLI CPU time 0.96 s before, 0.78 s
+after, 10.2x then 12.7x less than the full read's 9.8 s (wall 10.1x then 14.8x). What made the difference is
+the garbage collector: the CLI command imports with it paused and freezes what it loaded
+(``scalegate.cli.ingest``), the reader decodes a log with it paused (``scalegate.inputs.uncollected``), and
+the process skips the interpreter's last full collection at exit (``scalegate.cli.entry``), after closing the
+workspace. Earlier: 1.03-1.05 s wall, 8.7x in a quieter run (8.8x in CPU time); peak RSS of the reader +11.3
+MiB from 1,000 to 5,000 samples (raw read +16.3, full read +242). Of the CLI's CPU time most is start-up, most
+of that SQLAlchemy itself; the tables an ingestion defines (about half of them) are about a tenth.
 """
 
 from __future__ import annotations
