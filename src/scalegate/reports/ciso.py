@@ -99,8 +99,8 @@ class MappingObjects(TypedDict):
     requirement_mapping_sets: list[RequirementMappingSet]
 
 
-class CisoLibrary(TypedDict):
-    """A CISO Assistant framework library: the policy's safeguard standards."""
+class _LibraryHeader(TypedDict):
+    """What every CISO Assistant library starts with: its identity, version and provenance."""
 
     urn: str
     locale: str
@@ -112,22 +112,17 @@ class CisoLibrary(TypedDict):
     publication_date: str
     provider: str
     packager: str
+
+
+class CisoLibrary(_LibraryHeader):
+    """A CISO Assistant framework library: the policy's safeguard standards."""
+
     objects: FrameworkObjects
 
 
-class CisoMappingLibrary(TypedDict):
+class CisoMappingLibrary(_LibraryHeader):
     """A CISO Assistant mapping library: hints from the policy's criteria to one target framework."""
 
-    urn: str
-    locale: str
-    ref_id: str
-    name: str
-    description: str
-    copyright: str
-    version: int
-    publication_date: str
-    provider: str
-    packager: str
     dependencies: list[str]
     objects: MappingObjects
 
