@@ -5,6 +5,9 @@ so a caller's code reads the same keys whichever is in use. Each class names the
 promises for its route; the parts whose keys the data defines (a checkpoint's columns, a trigger's detail,
 a decision's payload) are ``JsonObject``. ``checked`` is the one place a parsed answer becomes one of them:
 it refuses an answer that lacks a key the document requires, so a caller never meets a ``KeyError`` later.
+
+They repeat the service's document types rather than import them, so that the SDK loads no service module;
+``tests/sdk/test_documents_mirror.py`` fails if one names a key its service counterpart does not write.
 """
 
 # No ``from __future__ import annotations`` here: under it, Python 3.11's TypedDict cannot see
