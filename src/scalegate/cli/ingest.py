@@ -45,6 +45,39 @@ FLAGS: Mapping[str, str] = {
 shown as the flag that sets it only when the command has that flag; a test keeps the two lists equal)."""
 
 
+@contextmanager
+def _long_lived_frozen() -> Iterator[None]:
+    """Load what ingesting needs with the cyclic garbage collector paused, and keep it out of every
+    collection until the command is done.
+
+    SQLAlchemy, the table classes and the readers are a few hundred thousand objects that outlive the
+    command, and each full collection that reading a log or running the transaction triggers would walk them
+    all again (about a sixth of the command's CPU time for a 5,000-sample log). Frozen (``gc.freeze``) they
+    are not scanned; the ingestion's own garbage is collected as before. They are unfrozen at the end, so a
+    process that runs the command and goes on (a test, a notebook) collects as it did; a caller that froze
+    objects itself is left to manage its collector.
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        # deferred: the store, SQLAlchemy and the readers, loaded here to be frozen (``ingest`` imports them)
+        import scalegate.cli._credentials
+        import scalegate.evidence.bulk  # noqa: F401
+
+        gc.freeze()
+    finally:
+        if enabled:
+            gc.enable()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+@_long_lived_frozen()
 def ingest(
     st: CliState,
     paths: Sequence[Path] | None,
@@ -57,31 +90,7 @@ def ingest(
     manifest: Path | None = None,
 ) -> BulkIngest:
     """Ingest ``paths`` for ``checkpoint``, or every row of ``manifest``, as the workspace and the actor of
-    ``st`` (``--db``, ``--as``)."""
-    with _long_lived_frozen():
-        return _ingest(
-            st,
-            paths,
-            checkpoint,
-            allow_status=allow_status,
-            elicitation=elicitation,
-            recursive=recursive,
-            json_out=json_out,
-            manifest=manifest,
-        )
-
-
-def _ingest(
-    st: CliState,
-    paths: Sequence[Path] | None,
-    checkpoint: str | None,
-    *,
-    allow_status: str | None,
-    elicitation: Sequence[str] | None,
-    recursive: bool,
-    json_out: bool,
-    manifest: Path | None,
-) -> BulkIngest:
+    ``st`` (``--db``, ``--as``), what it loads kept out of the collector's way (``_long_lived_frozen``)."""
     # The store, the readers and SQLAlchemy load only when a command ingests (``evidence --help`` and the
     # other evidence commands' start-up do not pay for them); Rich only when a progress bar is drawn.
     from scalegate.cli._progress import progress
@@ -118,38 +127,6 @@ def _ingest(
             on_file=lambda outcome: advance(1 if outcome.path in counted else 0),
             skipped=skipped,
         )
-
-
-@contextmanager
-def _long_lived_frozen() -> Iterator[None]:
-    """Load what ingesting needs with the cyclic garbage collector paused, and keep it out of every
-    collection until the command is done.
-
-    SQLAlchemy, the table classes and the readers are a few hundred thousand objects that outlive the
-    command, and each full collection that reading a log or running the transaction triggers would walk them
-    all again (about a sixth of the command's CPU time for a 5,000-sample log). Frozen (``gc.freeze``) they
-    are not scanned; the ingestion's own garbage is collected as before. They are unfrozen at the end, so a
-    process that runs the command and goes on (a test, a notebook) collects as it did; a caller that froze
-    objects itself is left to manage its collector.
-    """
-    if gc.get_freeze_count():
-        yield
-        return
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        # deferred: the store, SQLAlchemy and the readers, loaded here to be frozen (``_ingest`` imports them)
-        import scalegate.cli._credentials
-        import scalegate.evidence.bulk  # noqa: F401
-
-        gc.freeze()
-    finally:
-        if enabled:
-            gc.enable()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def _ingest_manifest(
