@@ -71,6 +71,8 @@ def make_row(session: Session, table: str, at: datetime, created: list[Base] | N
     cls = mapper_of(table)
     values: dict[str, Any] = {}
     for column in cls.__table__.columns:
+        if column.computed is not None:  # the database derives it
+            continue
         if column.foreign_keys:
             if column.nullable:
                 values[column.key] = None
@@ -147,3 +149,47 @@ def append_events(workspace: Workspace, count: int, prefix: str = "test.event") 
         with workspace.transaction() as session:
             seqs.append(workspace.record(session, SYSTEM, prefix, f"item:{n}", {"n": n}))
     return seqs
+
+
+_PLAIN = (
+    "CREATE TABLE audit_entries_plain (seq INTEGER NOT NULL, body TEXT NOT NULL, leaf_hash BLOB NOT NULL, "
+    "recorded_at DATETIME, event VARCHAR(100), subject VARCHAR(300), actor VARCHAR(200), "
+    "CONSTRAINT pk_audit_entries PRIMARY KEY (seq))"
+)
+
+
+def make_columns_plain(workspace: Workspace) -> None:
+    """Redefine the log's table so that its index columns are plain copies, holding the values they had:
+    what someone with SQL access must do before an index column can be edited at all."""
+    with workspace.engine.begin() as connection:
+        if workspace.backend == "postgresql":
+            for column in ("recorded_at", "event", "subject", "actor"):
+                connection.execute(text(f"ALTER TABLE audit_entries ALTER COLUMN {column} DROP EXPRESSION"))
+            return
+        connection.execute(text(_PLAIN))
+        connection.execute(
+            text(
+                "INSERT INTO audit_entries_plain "
+                "SELECT seq, body, leaf_hash, recorded_at, event, subject, actor FROM audit_entries"
+            )
+        )
+        connection.execute(text("DROP TABLE audit_entries"))
+        connection.execute(text("ALTER TABLE audit_entries_plain RENAME TO audit_entries"))
+        for column in ("recorded_at", "event", "subject"):
+            connection.execute(text(f"CREATE INDEX ix_audit_entries_{column} ON audit_entries ({column})"))
+
+
+def forge_body(workspace: Workspace, seq: int, old: str, new: str) -> None:
+    """Replace ``old`` by ``new`` in the body of entry ``seq`` and store the matching leaf hash: an entry
+    rewritten consistently, which only the tree heads and the body checks can catch."""
+    body = body_of(workspace, seq)
+    assert old in body, (old, body)
+    forged = body.replace(old, new)
+    leaf = hashlib.sha256(b"\x00" + forged.encode()).digest()
+    sql(
+        workspace,
+        "UPDATE audit_entries SET body = :b, leaf_hash = :h WHERE seq = :s",
+        b=forged,
+        h=leaf,
+        s=seq,
+    )

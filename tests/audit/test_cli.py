@@ -124,7 +124,7 @@ def test_checkpoint_needs_the_role_the_policy_names(ws: Workspace) -> None:
     code, out = run(ws, "checkpoint", "--json", user="rita")
     assert code == 0, out
     doc = json.loads(out)
-    assert doc["created_by"] == "user:rita" and doc["text"].startswith("scalegate-audit-checkpoint/v2\n")
+    assert doc["created_by"] == "user:rita" and doc["text"].startswith("scalegate-audit-checkpoint/v3\n")
 
 
 def test_proof_and_consistency(ws: Workspace) -> None:

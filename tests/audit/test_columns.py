@@ -1,33 +1,38 @@
-"""The index columns and the time order checked on the replay's stream (``scalegate.audit.columns``).
+"""The index columns generated from the bodies (``scalegate.audit.columns``) and the time order checked on
+the bodies (``scalegate.audit.times``).
 
-On SQLite the replay compares every entry's ``actor``, ``recorded_at``, ``event`` and ``subject`` columns with
-its body and checks the times for order as it streams the log; whatever it cannot settle falls back to the SQL
-checks. These tests pin both halves: a clean log is settled by the stream, with quotes, backslashes, control
-and non-ASCII characters in the values, and every edit the SQL checks catch is still caught.
+The database derives ``event``, ``subject``, ``actor`` and ``recorded_at`` from each body and refuses writes
+to them, so verification checks the table's definition instead of every entry; a table redefined with plain
+columns is compared entry by entry. Time order is read from the bodies, from the last v3 tree head on: these
+tests pin that a decrease is found wherever no v3 tree head vouches for it, and that no v3 tree head is signed
+over one.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 
 from scalegate.actor import SYSTEM
-from scalegate.audit import verify
-from scalegate.audit.columns import _COLUMN_TIMES, _column_times, _real_dates
+from scalegate.audit import sign_tree_head, verify
+from scalegate.audit.columns import SQLITE_TABLE, derived
+from scalegate.audit.keys import ensure_signing_key
 from scalegate.audit.log import log_size
-from scalegate.audit.replay import Replay, replay
+from scalegate.audit.problems import Problem
+from scalegate.audit.replay import replay
+from scalegate.audit.times import TimeOrder
+from scalegate.audit.tree_heads import UNORDERED_FORMAT, log_origin, tree_head_text
 from scalegate.clock import FixedClock
-from scalegate.workspace import Workspace, init_workspace
-from tests.audit.conftest import append_events, sql
-from tests.conftest import MINIMAL_POLICY
+from scalegate.errors import IntegrityError
+from scalegate.store.models.audit import AuditCheckpointRow, AuditEntryRow
+from scalegate.workspace import Workspace
+from tests.audit.conftest import append_events, forge_body, make_columns_plain, sql
 
 ODD_SUBJECTS = ['say "hi"', "back\\slash", "tab\there", "naïve ✓", "line\nbreak"]
-
-
-def _stream(workspace: Workspace) -> Replay:
-    with workspace.read() as session:
-        return replay(session, head=log_size(session), columns=True)
 
 
 def _record(workspace: Workspace, subject: str) -> None:
@@ -35,116 +40,184 @@ def _record(workspace: Workspace, subject: str) -> None:
         workspace.record(session, SYSTEM, "test.odd", subject, {"s": subject})
 
 
-def test_a_clean_log_is_settled_on_the_stream(workspace: Workspace, clock: FixedClock) -> None:
-    append_events(workspace, 3)
+def _found(workspace: Workspace, deep: bool = False) -> set[tuple[str, int | None]]:
+    return {(p.kind, p.seq) for p in verify(workspace, checkpoint=False, deep=deep).problems}
+
+
+def test_the_columns_are_what_each_body_says(workspace: Workspace, clock: FixedClock) -> None:
+    """Quotes, backslashes, control and non-ASCII characters, times with and without a fraction."""
     for subject in ODD_SUBJECTS:
-        clock.advance(timedelta(microseconds=1))  # times with and without a fraction of a second
+        clock.advance(timedelta(microseconds=1))
         _record(workspace, subject)
-    state = _stream(workspace)
-    if workspace.backend == "postgresql":
-        assert state.columns is None  # PostgreSQL compares in the database
-    else:
-        assert state.columns is not None
-        assert (state.columns.agree, state.columns.ordered) == (True, True)
+    clock.advance(timedelta(seconds=1) - timedelta(microseconds=len(ODD_SUBJECTS)))
+    _record(workspace, "whole second")
+    with workspace.read() as session:
+        rows = session.execute(select(AuditEntryRow)).scalars().all()
+        for row in rows:
+            body = row.body
+            assert (row.event, row.subject, row.actor) == (
+                _field(body, "event"),
+                _field(body, "subject"),
+                _field(body, "actor"),
+            )
+            assert row.recorded_at == datetime.fromisoformat(_field(body, "at"))
+        assert {r.subject for r in rows} >= {*ODD_SUBJECTS, "whole second"}
     assert verify(workspace, checkpoint=False).ok
 
 
+def _field(body: str, key: str) -> str:
+    value = json.loads(body)[key]
+    assert isinstance(value, str)
+    return value
+
+
+@pytest.mark.parametrize("column", ["event", "subject", "actor", "recorded_at"])
+def test_the_store_refuses_a_write_to_a_column(workspace: Workspace, column: str) -> None:
+    append_events(workspace, 2)
+    value = "'2024-01-01 00:00:00+00'" if column == "recorded_at" else "'forged'"
+    with pytest.raises(DBAPIError, match="generated column"):
+        sql(workspace, f"UPDATE audit_entries SET {column} = {value} WHERE seq = 1")
+    assert verify(workspace, checkpoint=False).ok
+
+
+def test_a_new_store_has_the_shipped_definition(workspace: Workspace) -> None:
+    with workspace.read() as session:
+        assert derived(session) is (workspace.backend == "sqlite")
+        if workspace.backend == "sqlite":
+            stored = session.execute(text("SELECT sql FROM sqlite_master WHERE name = 'audit_entries'"))
+            assert stored.scalar_one() == SQLITE_TABLE
+
+
+def test_a_table_redefined_with_plain_columns_is_compared_entry_by_entry(workspace: Workspace) -> None:
+    """Redefining the table is no problem in itself (the values still agree); an edit after it is one."""
+    append_events(workspace, 3)
+    make_columns_plain(workspace)
+    with workspace.read() as session:
+        assert not derived(session)
+    assert verify(workspace, checkpoint=False).ok
+    sql(workspace, "UPDATE audit_entries SET subject = 'item:9' WHERE seq = 2")
+    for deep in (False, True):
+        assert _found(workspace, deep) == {("column_mismatch", 2)}
+
+
+def test_a_decreasing_time_is_found_after_the_last_tree_head(workspace: Workspace) -> None:
+    append_events(workspace, 2)
+    sign_tree_head(workspace)  # v3, over entries 0..1 (and the entries init wrote)
+    seqs = append_events(workspace, 3)
+    at = _at(workspace, seqs[1])
+    forge_body(workspace, seqs[1], f'"at":"{at}"', '"at":"2001-01-01T00:00:00+00:00"')
+    assert ("time_decreased", seqs[1]) in _found(workspace)
+    assert ("time_decreased", seqs[1]) in _found(workspace, deep=True)
+
+
+def test_no_tree_head_is_signed_over_a_decreasing_time(workspace: Workspace) -> None:
+    seqs = append_events(workspace, 3)
+    at = _at(workspace, seqs[1])
+    forge_body(workspace, seqs[1], f'"at":"{at}"', '"at":"2001-01-01T00:00:00+00:00"')
+    with pytest.raises(IntegrityError, match="time_decreased"):
+        sign_tree_head(workspace)
+    report = verify(workspace)
+    assert not report.ok and report.checkpoint is None
+
+
+def test_a_v2_tree_head_vouches_for_no_order(workspace: Workspace) -> None:
+    """A tree head signed before v3 may cover a decrease: verification still reads every time before it."""
+    seqs = append_events(workspace, 3)
+    at = _at(workspace, seqs[1])
+    forge_body(workspace, seqs[1], f'"at":"{at}"', '"at":"2001-01-01T00:00:00+00:00"')
+    _sign_unordered(workspace)
+    assert ("time_decreased", seqs[1]) in _found(workspace)
+
+
+def test_a_time_not_utc_in_iso_form_is_malformed(workspace: Workspace) -> None:
+    seqs = append_events(workspace, 2)
+    at = _at(workspace, seqs[1])
+    bad = at.replace("+00:00", "+01:00")
+    forge_body(workspace, seqs[1], f'"at":"{at}"', f'"at":"{bad}"')
+    assert ("malformed_entry", seqs[1]) in _found(workspace)
+
+
+def test_the_time_check_resumes_where_a_verified_replay_stopped(workspace: Workspace) -> None:
+    """Signing continues verify's replay: the first new entry is compared with the last verified one."""
+    append_events(workspace, 3)
+    report = verify(workspace)
+    assert report.ok and report.checkpoint is not None
+    seqs = append_events(workspace, 2)
+    with workspace.read() as session:
+        state = replay(session, head=log_size(session), times_from=seqs[0])
+    assert state.times is not None and not state.problems
+    assert state.times.last == datetime.fromisoformat(_at(workspace, seqs[1]))
+
+
 @pytest.mark.parametrize(
-    ("column", "value"),
+    ("at", "kind"),
     [
-        ("subject", r"'say \"hi\"'"),  # the body's escaped form is not the value
-        ("subject", "'say \"hi\" '"),
-        ("actor", "'SYSTEM'"),
-        ("event", "'test.odd '"),
-        ("recorded_at", "'2024-01-01 00:00:00.000000'"),
+        ("2025-06-01T12:00:00+00:00", None),
+        ("2025-06-01T12:00:00.000001+00:00", None),
+        ("2025-06-01T11:59:59.999999+00:00", "time_decreased"),
+        ("2025-02-30T12:00:00+00:00", "malformed_entry"),
+        ("2025-06-01T12:00:00.5+00:00", "malformed_entry"),
+        ("2025-06-01T12:00:00Z", "malformed_entry"),
+        ("2025-06-01 12:00:00+00:00", "malformed_entry"),
     ],
 )
-def test_an_edited_column_is_not_settled_and_is_reported(
-    workspace: Workspace, column: str, value: str
-) -> None:
-    _record(workspace, 'say "hi"')
-    seq = log_size_of(workspace) - 1
-    if column == "recorded_at" and workspace.backend == "postgresql":
-        value = "'2024-01-01 00:00:00+00'"
-    sql(workspace, f"UPDATE audit_entries SET {column} = {value} WHERE seq = {seq}")
-    state = _stream(workspace)
-    assert state.columns is None or not state.columns.agree
-    report = verify(workspace, checkpoint=False)
-    assert ("column_mismatch", seq) in {(p.kind, p.seq) for p in report.problems}
+def test_time_order_on_bodies(at: str, kind: str | None) -> None:
+    def body(time: str, actor: str = 'user:a \\"b\\"') -> bytes:
+        return (
+            f'\x00{{"actor":"{actor}","at":"{time}","data":{{}},"event":"e","seq":1,"subject":"s"}}'.encode()
+        )
+
+    order = TimeOrder(since=1)
+    order.feed([0, 1], [body("2025-06-01T12:00:00+00:00"), body(at)])
+    assert [p.kind for p in order.problems] == ([kind] if kind else [])
+    assert all(isinstance(p, Problem) and p.seq == 1 for p in order.problems)
 
 
-def test_a_time_not_in_the_column_format_is_left_to_the_sql_checks(
-    sqlite_url: str, clock: FixedClock
-) -> None:
-    """An impossible date matches the digits' pattern: the stream settles nothing, and verify still fails.
-    (SQLite only: a PostgreSQL timestamp cannot hold an impossible date.)"""
-    workspace = init_workspace(sqlite_url, str(MINIMAL_POLICY), clock=clock)
-    append_events(workspace, 2)
-    sql(workspace, "UPDATE audit_entries SET recorded_at = '2025-02-30 00:00:00.000000' WHERE seq = 1")
-    state = _stream(workspace)
-    assert state.columns is not None
-    assert (state.columns.agree, state.columns.ordered) == (False, False)
-    assert not verify(workspace, checkpoint=False).ok
-    workspace.close()
+def test_entries_before_since_are_not_judged() -> None:
+    early = b'{"actor":"a","at":"2025-06-01T12:00:00+00:00","data":{}}'
+    earlier = b'{"actor":"a","at":"2020-06-01T12:00:00+00:00","data":{}}'
+    order = TimeOrder(since=3)
+    order.feed(range(0, 4), [early, earlier, b"not json", early])
+    assert order.problems == []  # entry 2 (not a time) only seeds; entry 3 is judged with nothing before it
+    order = TimeOrder(since=3)
+    order.feed(range(0, 4), [early, early, early, earlier])
+    assert [(p.kind, p.seq) for p in order.problems] == [("time_decreased", 3)]
 
 
-def test_a_decreasing_time_is_found_on_the_stream(workspace: Workspace, clock: FixedClock) -> None:
-    append_events(workspace, 3)
-    sql(workspace, "UPDATE audit_entries SET recorded_at = '2001-01-01 00:00:00.000000' WHERE seq = 2")
-    state = _stream(workspace)
-    if state.columns is not None:
-        assert not state.columns.ordered
-    report = verify(workspace, checkpoint=False)
-    assert ("time_decreased", 2) in {(p.kind, p.seq) for p in report.problems}
+def _at(workspace: Workspace, seq: int) -> str:
+    with workspace.engine.connect() as connection:
+        body = connection.execute(
+            text("SELECT body FROM audit_entries WHERE seq = :s"), {"s": seq}
+        ).scalar_one()
+    value = json.loads(body)["at"]
+    assert isinstance(value, str)
+    return value
 
 
-def log_size_of(workspace: Workspace) -> int:
-    with workspace.read() as session:
-        return log_size(session)
-
-
-_TIME = b"2025-06-01 12:34:56.123456"
-
-
-def _edits() -> list[bytes]:
-    """Times in and out of the column's format: each separator, digit and range edge changed in turn."""
-    found = [_TIME]
-    for at in range(len(_TIME)):
-        for char in b"0259-: .xT\n":
-            found.append(_TIME[:at] + bytes([char]) + _TIME[at + 1 :])
-        found.append(_TIME[:at] + _TIME[at + 1 :])
-        found.append(_TIME[:at] + b"0" + _TIME[at:])
-    for hour in range(30):
-        found.append(_TIME[:11] + b"%02d" % hour + _TIME[13:])
-    return found
-
-
-def test_the_time_format_test_is_the_pattern_s() -> None:
-    """The sliced test (``_column_times``) accepts exactly what the column pattern accepts, alone and in
-    batches (an hour from 20 on, a bad time among good ones, a time one byte short beside one a byte long)."""
-    edits = _edits()
-    batches = [[t] for t in edits] + [[_TIME, t, _TIME] for t in edits]
-    batches += [[_TIME[:-1], _TIME + b"0"], [_TIME[:11] + b"23" + _TIME[13:], _TIME]]
-    for batch in batches:
-        joined = b"\n".join(batch) + b"\n"
-        assert _column_times(joined) == (_COLUMN_TIMES.fullmatch(joined) is not None), batch
-
-
-@pytest.mark.parametrize("ordered", [True, False])
-def test_an_impossible_date_among_ordered_times_is_found(ordered: bool) -> None:
-    """In an ordered batch the dates are read once per run: a run of one impossible date is still read."""
-    times = [b"2025-02-28 23:00:00.000000", b"2025-02-29 00:00:00.000000", b"2025-03-01 00:00:00.000000"]
-    assert not _real_dates(times, ordered)
-    assert _real_dates([times[0], times[2], times[2]], ordered)
-
-
-def test_hours_from_20_and_escaped_values_are_settled_on_the_stream(sqlite_url: str) -> None:
-    """The slower branches of the stream check (an hour from 20 on, a value JSON escapes) still settle."""
-    clock = FixedClock(datetime(2025, 6, 1, 22, 30, tzinfo=UTC))
-    workspace = init_workspace(sqlite_url, str(MINIMAL_POLICY), clock=clock)
-    append_events(workspace, 2)
-    _record(workspace, 'say "hi"')
-    state = _stream(workspace)
-    assert state.columns is not None
-    assert (state.columns.agree, state.columns.ordered) == (True, True)
-    workspace.close()
+def _sign_unordered(workspace: Workspace) -> None:
+    """Store a tree head at the log's head in format v2, signed with the workspace's key as it was signed
+    before v3 (without the time check)."""
+    with workspace.transaction() as session:
+        row_key, private = ensure_signing_key(workspace, session, SYSTEM)
+        size = log_size(session)
+        state = replay(session, head=size)
+        assert state.first_leaf is not None
+        at = datetime.now(UTC)
+        row = AuditCheckpointRow(
+            origin=log_origin(state.first_leaf),
+            size=size,
+            root_hash=state.builder.root(),
+            created_at=at,
+            key_id=row_key.key_id,
+            signature=bytes(64),
+            created_by=SYSTEM.label,
+            format=UNORDERED_FORMAT,
+        )
+        session.add(row)
+        session.flush()
+        row.signature = private.sign(
+            tree_head_text(
+                row.origin, size, row.root_hash, at, row_key.key_id, number=row.id, signer=SYSTEM.label,
+                version=UNORDERED_FORMAT,
+            )
+        )  # fmt: skip

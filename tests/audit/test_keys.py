@@ -127,7 +127,7 @@ def test_checkpoint_text_is_the_documented_format(workspace: Workspace) -> None:
     cp = sign_tree_head(workspace)
     lines = cp.text.decode().split("\n")
     assert lines == [
-        "scalegate-audit-checkpoint/v2",
+        "scalegate-audit-checkpoint/v3",
         f"origin {cp.origin}",
         f"size {cp.size}",
         f"root {cp.root.hex()}",

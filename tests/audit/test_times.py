@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import insert, select, update
 
 from scalegate.actor import SYSTEM
-from scalegate.audit import export_log, list_keys, offline
+from scalegate.audit import export_log, list_keys, offline, sign_tree_head
 from scalegate.audit.log import NewEntry, append_many, entry_body
 from scalegate.audit.verify import verify
 from scalegate.canonical import leaf_hash
@@ -51,15 +51,7 @@ def _forge_backdated_entry(workspace: Workspace, days: int) -> int:
         at = last.scalar_one() - timedelta(days=days)
         body = entry_body(seq, NewEntry("notification.delivered", "decision:1", "user:rita", {}, at))
         session.execute(
-            insert(AuditEntryRow).values(
-                seq=seq,
-                recorded_at=at,
-                event="notification.delivered",
-                subject="decision:1",
-                actor="user:rita",
-                body=body.decode(),
-                leaf_hash=leaf_hash(body),
-            )
+            insert(AuditEntryRow).values(seq=seq, body=body.decode(), leaf_hash=leaf_hash(body))
         )
         session.execute(update(AuditHeadRow).where(AuditHeadRow.id == 1).values(size=seq + 1))
     return seq
@@ -77,10 +69,13 @@ def test_verify_reports_an_entry_dated_before_its_predecessor(workspace: Workspa
 def test_the_offline_verifier_reports_an_entry_dated_before_its_predecessor(
     workspace: Workspace, tmp_path: Path
 ) -> None:
+    sign_tree_head(workspace)  # the key the reviewer trusts, over the entries before the forged one
     seq = _forge_backdated_entry(workspace, days=1)
     export = tmp_path / "export"
     result = export_log(workspace, export)
+    assert any("time_decreased" in note for note in result.notes)  # no checkpoint is signed over it
     key = tmp_path / "trusted.pem"
     key.write_text(list_keys(workspace)[-1].pem)
     report = offline.verify_export(export, [offline.load_public_key(key)])
-    assert [(p.kind, p.seq) for p in report.problems] == [("time_decreased", seq)], result
+    # the forged entry is also past the last checkpoint, which signing refused to extend over it
+    assert [(p.kind, p.seq) for p in report.problems] == [("time_decreased", seq), ("uncovered", None)], result

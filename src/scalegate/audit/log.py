@@ -24,11 +24,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import LargeBinary, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from scalegate.audit.row_index import index_refs
 from scalegate.canonical import canonical_json, leaf_hash
+from scalegate.store.base import UTCDateTime
 from scalegate.store.models.audit import AuditEntryRow, AuditHeadRow
 
 if TYPE_CHECKING:
@@ -105,6 +106,10 @@ _RESERVE = (
     .returning(AuditHeadRow.size)
 )
 _INSERT = insert(AuditEntryRow)
+_LEGACY_INSERT = text(
+    "INSERT INTO audit_entries (seq, recorded_at, event, subject, actor, body, leaf_hash) "
+    "VALUES (:seq, :recorded_at, :event, :subject, :actor, :body, :leaf_hash)"
+).bindparams(bindparam("recorded_at", type_=UTCDateTime()), bindparam("leaf_hash", type_=LargeBinary()))
 _PREVIOUS_AT = select(AuditEntryRow.recorded_at).where(AuditEntryRow.seq == bindparam("seq"))
 # Built once: constructing these statements per append costs more than the append itself.
 
@@ -143,31 +148,27 @@ def append(
 
     The entry is dated ``at``, or the previous entry's time if that is later (times never decrease). The row
     is inserted with a Core statement rather than through the unit of work (which would double the cost of an
-    append); the returned object is not attached to ``session``.
+    append): its body and leaf hash, the database deriving the index columns from the body
+    (``scalegate.store.models.audit.ENTRY_FIELDS``). The returned object is not attached to ``session``.
     """
     seq = _reserve(session, 1)
     at = _not_before_previous(session, seq, at)
     body = entry_body(seq, NewEntry(event, subject, actor, data, at, demo))
-    values = {
-        "seq": seq,
-        "recorded_at": at,
-        "event": event,
-        "subject": subject,
-        "actor": actor,
-        "body": body.decode("utf-8"),
-        "leaf_hash": leaf_hash(body),
-    }
+    values = {"seq": seq, "body": body.decode("utf-8"), "leaf_hash": leaf_hash(body)}
     session.connection().execute(_INSERT, values)
     if data.get("rows"):
         index_refs(session.connection(), [(seq, data)])
-    return AuditEntryRow(**values)
+    return AuditEntryRow(**values, recorded_at=at, event=event, subject=subject, actor=actor)
 
 
-def append_many(session: Session, entries: Sequence[NewEntry], *, index: bool = True) -> list[int]:
+def append_many(
+    session: Session, entries: Sequence[NewEntry], *, index: bool = True, columns: bool = False
+) -> list[int]:
     """Append ``entries`` in order with one head update; returns their sequence numbers.
 
-    ``index=False`` leaves the row index alone: only for migrations older than the index's own, which builds
-    it from the whole log.
+    ``index=False`` leaves the row index alone, and ``columns=True`` writes the index columns beside the body:
+    both only for migrations older than the row index's own and than generated columns (``0010``), whose
+    tables expect them.
     """
     if not entries:
         return []
@@ -178,18 +179,18 @@ def append_many(session: Session, entries: Sequence[NewEntry], *, index: bool = 
         floor = max(floor, entry.at)
         entry = replace(entry, at=floor)
         body = entry_body(first + offset, entry)
-        values.append(
-            {
-                "seq": first + offset,
-                "recorded_at": entry.at,
-                "event": entry.event,
-                "subject": entry.subject,
-                "actor": entry.actor,
-                "body": body.decode("utf-8"),
-                "leaf_hash": leaf_hash(body),
-            }
-        )
-    session.connection().execute(_INSERT, values)
+        row: dict[str, Any] = {
+            "seq": first + offset,
+            "body": body.decode("utf-8"),
+            "leaf_hash": leaf_hash(body),
+        }
+        if columns:
+            row.update(recorded_at=entry.at, event=entry.event, subject=entry.subject, actor=entry.actor)
+        values.append(row)
+    if columns:
+        session.connection().execute(_LEGACY_INSERT, values)
+    else:
+        session.connection().execute(_INSERT, values)
     if index:
         index_refs(
             session.connection(), [(first + i, e.data) for i, e in enumerate(entries) if e.data.get("rows")]

@@ -54,7 +54,8 @@ __all__ = [
 ]
 
 EXPORT_FORMAT = "scalegate-audit-export/v1"
-CHECKPOINT_FORMAT = "scalegate-audit-checkpoint/v2"
+CHECKPOINT_FORMAT = "scalegate-audit-checkpoint/v3"  # signed once the times were checked in order
+UNORDERED_CHECKPOINT_FORMAT = "scalegate-audit-checkpoint/v2"  # the same lines, times not checked
 LEGACY_CHECKPOINT_FORMAT = "scalegate-audit-checkpoint/v1"  # no id and signer lines
 ENTRY_KEYS = {"actor", "at", "data", "event", "seq", "subject"}
 DEMO_KEYS = ENTRY_KEYS | {"demo"}
@@ -176,7 +177,7 @@ class _Tree:
 def checkpoint_text(cp: dict[str, Any]) -> bytes:
     """The signed bytes of a checkpoint (see ``scalegate.audit.checkpoints``)."""
     version = cp.get("format", LEGACY_CHECKPOINT_FORMAT)
-    if version not in (CHECKPOINT_FORMAT, LEGACY_CHECKPOINT_FORMAT):
+    if version not in (CHECKPOINT_FORMAT, UNORDERED_CHECKPOINT_FORMAT, LEGACY_CHECKPOINT_FORMAT):
         raise ValueError(f"unknown checkpoint format {version!r}")
     lines = [
         version,
@@ -186,7 +187,7 @@ def checkpoint_text(cp: dict[str, Any]) -> bytes:
         f"time {cp['time']}",
         f"key {cp['key_id']}",
     ]
-    if version == CHECKPOINT_FORMAT:
+    if version != LEGACY_CHECKPOINT_FORMAT:
         lines += [f"id {int(cp['id'])}", f"by {cp['created_by']}"]
     return "".join(line + "\n" for line in lines).encode("utf-8")
 

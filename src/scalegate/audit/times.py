@@ -1,4 +1,4 @@
-"""Entry times never decrease: the check ``audit verify`` runs on the whole log.
+"""Entry times never decrease: checked on the bodies, from where the signed tree heads stop vouching for it.
 
 ``append`` dates every entry no earlier than the one before it, so a log written by scalegate always passes.
 An entry dated before its predecessor was therefore written some other way: by an older version that let a
@@ -6,41 +6,72 @@ pinned clock (``SCALEGATE_NOW``) date a record into the past, or by someone who 
 the order of the log and its times disagree, and a verdict that depends on "what happened first" (a notice
 before its decision, an approval before its expiry) cannot be trusted, so verification reports it.
 
-The comparison runs in the database (``LAG`` over the indexed ``seq`` order), one row back per decrease
-rather than one per entry, so it costs little next to re-hashing the bodies. It reads the ``recorded_at``
-column: the replay proves that column agrees with each hashed body (``--deep``, and always once a problem
-is found), and that the bodies are the ones the checkpoints signed.
+The time is read from the hashed body (never from the ``recorded_at`` column): the head of a canonical body is
+``{"actor":A,"at":"T","data":``, and T must be a UTC time as Python's ``isoformat`` writes it.
+
+Order is a property of the bodies, and a tree head pins the bodies before it. Every tree head signed in
+format v3 (``scalegate.audit.tree_heads``) was signed only after this check passed on every entry it covers,
+so ``audit verify`` checks times from the last v3 tree head on, as it checks that each body names its own
+``seq``. Should that tree head not verify, verification replays everything in full, times included.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 
-from scalegate.audit.replay import Problem
-from scalegate.store.base import UTCDateTime
-from scalegate.store.models.audit import AuditEntryRow
+from scalegate.audit.problems import Problem
 
-__all__ = ["check_times"]
+__all__ = ["TimeOrder"]
+
+_HEAD = re.compile(
+    rb'\x00?\{"actor":"(?:[^"\\]|\\.)*","at":"'
+    rb'([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{6})?\+00:00)","data":'
+)
+"""The head of a canonical body up to its data, capturing the time (leaf data may carry the 0x00 prefix)."""
 
 
-def check_times(session: Session) -> list[Problem]:
-    """A ``time_decreased`` problem for every entry dated before the entry that precedes it."""
-    previous = func.lag(AuditEntryRow.recorded_at, type_=UTCDateTime()).over(order_by=AuditEntryRow.seq)
-    ordered = select(
-        AuditEntryRow.seq, AuditEntryRow.recorded_at.label("at"), previous.label("before")
-    ).subquery()
-    found = session.execute(
-        select(ordered.c.seq, ordered.c.at, ordered.c.before)
-        .where(ordered.c.at < ordered.c.before)
-        .order_by(ordered.c.seq)
-    )
-    return [
-        Problem(
-            "time_decreased",
-            f"dated {at.isoformat()}, before the entry preceding it ({before.isoformat()}): "
-            "the log's order and its times disagree",
-            seq=int(seq),
-        )
-        for seq, at, before in found
-    ]
+@dataclass
+class TimeOrder:
+    """The time check over a stream of entries, judging those from ``since`` on.
+
+    ``last`` is the time of the entry before the next one fed (None: not known, or not a time), so a replay
+    that continues a verified one carries it on."""
+
+    since: int
+    last: datetime | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    def feed(self, seqs: Sequence[int], bodies: Sequence[bytes]) -> None:
+        """Check one batch in seq order; entries before ``since - 1`` are skipped unread."""
+        first = max(0, self.since - 1 - seqs[0]) if len(seqs) else 0
+        for i in range(first, len(seqs)):
+            self._one(seqs[i], bodies[i])
+
+    def _one(self, seq: int, body: bytes) -> None:
+        judged = seq >= self.since
+        found = _HEAD.match(body)
+        try:
+            at = datetime.fromisoformat(found.group(1).decode()) if found is not None else None
+        except ValueError:
+            at = None
+        if at is None:
+            if judged:
+                self.problems.append(
+                    Problem("malformed_entry", "the body's time is not a UTC time in ISO form", seq)
+                )
+            self.last = None
+            return
+        before = self.last
+        if judged and before is not None and at < before:
+            self.problems.append(
+                Problem(
+                    "time_decreased",
+                    f"dated {at.isoformat()}, before the entry preceding it ({before.isoformat()}): "
+                    "the log's order and its times disagree",
+                    seq=seq,
+                )
+            )
+        self.last = at

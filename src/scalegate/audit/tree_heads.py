@@ -10,7 +10,7 @@ rewrite history they would have to forge an Ed25519 signature, and a tree head h
 export, a reviewer's copy) pins every entry before it. The signed bytes are the tree head text, UTF-8, every
 line ending in a newline (``docs/audit.md`` gives the byte-level format)::
 
-    scalegate-audit-checkpoint/v2
+    scalegate-audit-checkpoint/v3
     origin scalegate/<first 32 hex digits of the leaf hash of entry 0>
     size <decimal number of entries>
     root <hex RFC 6962 root hash>
@@ -19,8 +19,11 @@ line ending in a newline (``docs/audit.md`` gives the byte-level format)::
     id <the checkpoint's number in the store>
     by <who had it signed>
 
-Format v1 (checkpoints signed before v2) lacks the last two lines, so its number and signer are not signed; a
-stored checkpoint names its format, and one switched from v2 to v1 no longer verifies.
+The format line says what the signer checked. A v3 tree head is signed only once every entry it covers is
+dated no earlier than the entry before it (``scalegate.audit.times``), so verification checks time order
+only after the last v3 tree head. v2 (signed before v3) has the same lines but vouches for no order; v1
+(before v2) also lacks the last two lines, so its number and signer are not signed. A stored checkpoint names
+its format, and one switched to another format no longer verifies.
 
 Checkpoints are kept beside the log, not in it: an entry recording a checkpoint would change the tree the
 checkpoint signs, and each checkpoint authenticates itself by its signature. ``audit verify`` checks every
@@ -51,6 +54,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LEGACY_FORMAT",
     "TREE_HEAD_FORMAT",
+    "UNORDERED_FORMAT",
     "Rotation",
     "TreeHead",
     "format_time",
@@ -62,10 +66,14 @@ __all__ = [
     "sign_tree_head",
     "signature_valid",
     "tree_head_text",
+    "vouches_for_times",
 ]
 
-TREE_HEAD_FORMAT = "scalegate-audit-checkpoint/v2"
-"""First line of every checkpoint text signed now; names the format version."""
+TREE_HEAD_FORMAT = "scalegate-audit-checkpoint/v3"
+"""First line of every checkpoint text signed now; names the format version (v3: times checked in order)."""
+
+UNORDERED_FORMAT = "scalegate-audit-checkpoint/v2"
+"""The format of checkpoints signed before v3: the same lines, signed without checking the times' order."""
 
 LEGACY_FORMAT = "scalegate-audit-checkpoint/v1"
 """The format of checkpoints signed before v2: without the ``id`` and ``by`` lines."""
@@ -93,7 +101,7 @@ def tree_head_text(
     version: str = TREE_HEAD_FORMAT,
 ) -> bytes:
     """The exact bytes a checkpoint signature covers: ``number`` and ``signer`` are the checkpoint's id and
-    ``created_by`` (format v2); ``version=LEGACY_FORMAT`` gives the v1 text without them."""
+    ``created_by`` (formats v2 and v3); ``version=LEGACY_FORMAT`` gives the v1 text without them."""
     lines = [
         version,
         f"origin {origin}",
@@ -299,11 +307,31 @@ def sign_current(
     return TreeHead.of(row)
 
 
+def vouches_for_times(tree_head: TreeHead, head: int) -> bool:
+    """Whether ``tree_head`` says that the times of its entries never decrease (format v3), for a log of
+    ``head`` entries (a tree head beyond the log vouches for nothing)."""
+    return tree_head.format == TREE_HEAD_FORMAT and tree_head.size <= head
+
+
 def _continue(session: Session, head: int, verified: Replay | None) -> Replay:
-    """Replay the log from where ``verified`` stopped (or from the start) up to ``head``."""
-    if verified is None or verified.problems or verified.size > head or verified.first_leaf is None:
-        return replay(session, head=head)
-    more = replay(session, head=head, start=verified.size, builder=verified.builder)
+    """Replay the log from where ``verified`` stopped (or from the start) up to ``head``, checking the time
+    order of every entry the replays have not vouched for (``verified`` checked its own)."""
+    if (
+        verified is None
+        or verified.problems
+        or verified.size > head
+        or verified.first_leaf is None
+        or verified.times is None
+    ):
+        return replay(session, head=head, times_from=0)
+    more = replay(
+        session,
+        head=head,
+        start=verified.size,
+        builder=verified.builder,
+        times_from=verified.size,
+        last_time=verified.times.last,
+    )
     more.first_leaf = verified.first_leaf
     more.bytes_hashed += verified.bytes_hashed
     return more

@@ -30,7 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scalegate.actor import SYSTEM
-from scalegate.audit.columns import columns_disagree
+from scalegate.audit.columns import columns_disagree, derived
 from scalegate.audit.content import ContentCheck, check_blobs
 from scalegate.audit.coverage import Coverage, cache_check, coverage_of
 from scalegate.audit.keys import key_id_of
@@ -39,7 +39,6 @@ from scalegate.audit.replay import Problem, Replay, replay
 from scalegate.audit.row_index import index_problems
 from scalegate.audit.rows import UNREADABLE, check_rows, row_tables, unreadable_rows
 from scalegate.audit.signatures import check_signatures
-from scalegate.audit.times import check_times
 from scalegate.audit.tree_heads import (
     LEGACY_FORMAT,
     TreeHead,
@@ -48,6 +47,7 @@ from scalegate.audit.tree_heads import (
     log_origin,
     sign_tree_head,
     signature_valid,
+    vouches_for_times,
 )
 from scalegate.errors import ScalegateError
 from scalegate.jsonable import JsonObject, to_jsonable
@@ -179,19 +179,20 @@ def _check(
     checkpoints = _all(session)
     keys = {row.key_id: row for row in session.execute(select(AuditKeyRow)).scalars()}
     marks = [c.size for c in checkpoints]
+    # Entries a tree head pins need no check of their seq, nor (under a v3 tree head) of their time order;
+    # should the tree head not verify, the deep replay below checks every entry.
     pinned = 0 if deep else max((m for m in marks if m <= head), default=0)
+    vouched = 0 if deep else max((c.size for c in checkpoints if vouches_for_times(c, head)), default=0)
     state = replay(
-        session, head=head, marks=marks, rows=rows, deep=deep, seq_checks_from=pinned, columns=True
+        session, head=head, marks=marks, rows=rows, deep=deep, seq_checks_from=pinned, times_from=vouched
     )
     problems = _check_keys(keys) + _check_checkpoints(checkpoints, keys, state)
-    # The stream settles the index columns and the time order when they hold (SQLite); else the SQL checks.
-    agree = state.columns is not None and state.columns.agree
-    if (problems or state.problems or not (agree or not columns_disagree(session))) and not deep:
-        # Something is wrong: replay again checking every entry in full, to say exactly which ones.
-        state = replay(session, head=head, marks=marks, rows=rows, deep=True)
+    # The columns are the bodies' when the table is defined as shipped; else they are compared entry by entry.
+    # Any problem: replay again checking every entry in full, to say exactly which ones.
+    if not deep and (problems or state.problems or not (derived(session) or not columns_disagree(session))):
+        state = replay(session, head=head, marks=marks, rows=rows, deep=True, times_from=0)
         problems = _check_keys(keys) + _check_checkpoints(checkpoints, keys, state)
-    ordered = state.columns is not None and state.columns.ordered
-    problems = state.problems + problems + ([] if ordered else check_times(session))
+    problems = state.problems + problems
     problems += _check_head(session)
     counts: dict[str, int] = {}
     if rows:

@@ -106,7 +106,7 @@ def _backfill(connection: sa.Connection) -> None:
             data={"columns": ["sample_metric", "successes", "trials"], "revision": revision, "rows": refs},
             at=datetime.now(UTC),
         )
-        append_many(session, [entry], index=False)  # 0007 indexes the whole log
+        append_many(session, [entry], index=False, columns=True)  # 0007 indexes the log; 0010 derives columns
     session.close()
 
 
