@@ -50,9 +50,7 @@ def _forge_backdated_entry(workspace: Workspace, days: int) -> int:
         last = session.execute(select(AuditEntryRow.recorded_at).where(AuditEntryRow.seq == seq - 1))
         at = last.scalar_one() - timedelta(days=days)
         body = entry_body(seq, NewEntry("notification.delivered", "decision:1", "user:rita", {}, at))
-        session.execute(
-            insert(AuditEntryRow).values(seq=seq, body=body.decode(), leaf_hash=leaf_hash(body))
-        )
+        session.execute(insert(AuditEntryRow).values(seq=seq, body=body.decode(), leaf_hash=leaf_hash(body)))
         session.execute(update(AuditHeadRow).where(AuditHeadRow.id == 1).values(size=seq + 1))
     return seq
 
