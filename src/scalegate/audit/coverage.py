@@ -68,7 +68,9 @@ def _rows(table: str) -> Coverage:
 
 
 _LOG = {
-    "audit_entries": "leaf hashes, gap-free sequence, time order, columns generated from bodies, signed checkpoints",
+    "audit_entries": (
+        "leaf hashes, gap-free sequence, time order, columns generated from bodies, signed checkpoints"
+    ),
     "audit_head": "exactly one row, equal to the number of entries",
     "audit_checkpoints": "Ed25519 signature over size, root, time, key, id and signer",
 }
