@@ -3,5 +3,5 @@
 A test checks it equals the head of the shipped migrations.
 """
 
-HEAD_REVISION = "0009_many_writers"
+HEAD_REVISION = "0010_entry_columns_generated"
 """Head revision of ``store/migrations/versions``."""
