@@ -11,6 +11,7 @@ over one.
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -29,8 +30,9 @@ from scalegate.audit.tree_heads import UNORDERED_FORMAT, log_origin, tree_head_t
 from scalegate.clock import FixedClock
 from scalegate.errors import IntegrityError
 from scalegate.store.models.audit import AuditCheckpointRow, AuditEntryRow
-from scalegate.workspace import Workspace
+from scalegate.workspace import Workspace, init_workspace
 from tests.audit.conftest import append_events, forge_body, make_columns_plain, sql
+from tests.conftest import MINIMAL_POLICY
 
 ODD_SUBJECTS = ['say "hi"', "back\\slash", "tab\there", "naïve ✓", "line\nbreak"]
 
@@ -221,3 +223,27 @@ def _sign_unordered(workspace: Workspace) -> None:
                 version=UNORDERED_FORMAT,
             )
         )  # fmt: skip
+
+
+def test_deep_verify_finds_an_index_that_disagrees_with_the_table(sqlite_url: str, clock: FixedClock) -> None:
+    """An index holds its own copy of a column: someone editing the schema behind SQLite's back can make it
+    disagree with the table, and only SQLite's own check (``--deep``) reads the index against the table."""
+    workspace = init_workspace(sqlite_url, str(MINIMAL_POLICY), clock=clock)
+    append_events(workspace, 3)
+    assert verify(workspace, checkpoint=False, deep=True).ok
+    workspace.engine.dispose()
+    path = workspace.engine.url.database
+    assert path is not None
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA writable_schema = ON")
+    connection.execute(
+        "UPDATE sqlite_master SET sql = replace(sql, '(event)', '(subject)') "
+        "WHERE name = 'ix_audit_entries_event'"
+    )
+    connection.commit()
+    connection.close()
+    report = verify(workspace, checkpoint=False, deep=True)
+    assert not report.ok
+    assert {p.kind for p in report.problems} == {"column_mismatch"}
+    assert all("ix_audit_entries_event" in p.message for p in report.problems if p.seq is not None)
+    workspace.close()

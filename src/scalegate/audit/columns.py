@@ -17,18 +17,22 @@ fault.
 What the definition cannot vouch for is the indexes' copies of the values, which SQLite keeps in its own
 pages: an insider who edits the database file's bytes, or its schema with ``PRAGMA writable_schema``, can
 make an index disagree with the table. That is outside what the log proves (it is also true of an index on
-any column); ``PRAGMA integrity_check`` finds it.
+any column); ``audit verify --deep`` runs SQLite's own check of the table and its indexes
+(``table_problems``), which finds it.
 """
 
 from __future__ import annotations
+
+import re
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from scalegate.audit.problems import Problem
 from scalegate.store.models.audit import ENTRY_FIELDS
 
-__all__ = ["SQLITE_TABLE", "columns_disagree", "derived"]
+__all__ = ["SQLITE_TABLE", "columns_disagree", "derived", "table_problems"]
 
 _SQLITE_TYPES = {
     "recorded_at": "DATETIME",
@@ -102,3 +106,27 @@ def columns_disagree(session: Session) -> bool:
             return bool(session.execute(text(statement)).scalar_one())
     except DBAPIError:
         return True
+
+
+_ROW = re.compile(r"\brow (\d+)\b")
+
+
+def table_problems(session: Session) -> list[Problem]:
+    """SQLite's own check of the log's table and its indexes (``--deep``; none on PostgreSQL): each line it
+    reports, as a ``column_mismatch`` at the entry it names (the table's rowid is the seq)."""
+    if session.get_bind().dialect.name != "sqlite":
+        return []
+    lines = [str(line) for line in session.execute(text("PRAGMA integrity_check(audit_entries)")).scalars()]
+    if lines == ["ok"]:
+        return []
+    problems = []
+    for line in lines:
+        row = _ROW.search(line)
+        problems.append(
+            Problem(
+                "column_mismatch",
+                f"SQLite's check of the log's table and its indexes: {line}",
+                int(row.group(1)) if row else None,
+            )
+        )
+    return problems

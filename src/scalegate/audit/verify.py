@@ -30,7 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scalegate.actor import SYSTEM
-from scalegate.audit.columns import columns_disagree, derived
+from scalegate.audit.columns import columns_disagree, derived, table_problems
 from scalegate.audit.content import ContentCheck, check_blobs
 from scalegate.audit.coverage import Coverage, cache_check, coverage_of
 from scalegate.audit.keys import key_id_of
@@ -194,6 +194,8 @@ def _check(
         problems = _check_keys(keys) + _check_checkpoints(checkpoints, keys, state)
     problems = state.problems + problems
     problems += _check_head(session)
+    if deep:
+        problems += table_problems(session)
     counts: dict[str, int] = {}
     if rows:
         row_problems, counts = check_rows(session, state.claims)
