@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import inspect, select
 
 from scalegate.audit.verify import verify
@@ -24,18 +22,10 @@ from scalegate.store.models.audit import AuditEntryRow
 from scalegate.store.models.evidence import EvidenceScoreRow
 from scalegate.workspace import Workspace
 from tests.evidence.conftest import EVALUATOR, EVIDENCE_FIXTURES
+from tests.support.migrations import downgrade
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "src" / "scalegate" / "store" / "migrations"
 LM_EVAL_RESULTS = EVIDENCE_FIXTURES / "lm_eval" / "results_2025-05-30T10-11-12.123456.json"
 SUMMARY = ("sample_metric", "successes", "trials")
-
-
-def _downgrade(workspace: Workspace, revision: str) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with workspace.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
 
 
 def _scores(workspace: Workspace) -> dict[int, tuple[tuple[object, ...], str]]:
@@ -55,7 +45,7 @@ def test_the_upgrade_fills_stored_rows_as_ingestion_does_and_logs_them(
     assert any(s[0][0] is not None and s[0][1] is None for s in written.values())  # a bootstrap
     assert any(s[0] == (None, None, None) for s in written.values())  # no per-sample scores
 
-    _downgrade(workspace, "0002_checkpoint_order_index")
+    downgrade(workspace, "0002_checkpoint_order_index")
     with workspace.engine.connect() as conn:
         columns = {c["name"] for c in inspect(conn).get_columns("evidence_scores")}
     assert not columns & set(SUMMARY)
@@ -79,7 +69,7 @@ def test_the_upgrade_fills_stored_rows_as_ingestion_does_and_logs_them(
 def test_an_upgrade_of_a_store_without_scores_writes_no_entry(workspace: Workspace) -> None:
     with workspace.read() as session:
         before = session.execute(select(AuditEntryRow.seq)).scalars().all()
-    _downgrade(workspace, "0002_checkpoint_order_index")
+    downgrade(workspace, "0002_checkpoint_order_index")
     upgrade(workspace.engine)
     with workspace.read() as session:
         assert session.execute(select(AuditEntryRow.seq)).scalars().all() == before

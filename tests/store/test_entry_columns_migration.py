@@ -8,11 +8,8 @@ The way back restores plain columns holding the derived values. Both backends, r
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
@@ -21,17 +18,9 @@ from scalegate.audit.columns import derived
 from scalegate.store.migrate import current_revision, upgrade
 from scalegate.workspace import Workspace
 from tests.audit.conftest import append_events, sql
+from tests.support.migrations import downgrade
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "src" / "scalegate" / "store" / "migrations"
 BEFORE = "0009_many_writers"
-
-
-def _downgrade(workspace: Workspace, revision: str) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with workspace.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
 
 
 def _columns(workspace: Workspace) -> dict[int, tuple[str, str, str]]:
@@ -53,7 +42,7 @@ def _from_bodies(workspace: Workspace) -> dict[int, tuple[str, str, str]]:
 def test_the_upgrade_derives_every_column_from_its_body(workspace: Workspace) -> None:
     append_events(workspace, 3)
     before = _columns(workspace)
-    _downgrade(workspace, BEFORE)
+    downgrade(workspace, BEFORE)
     assert current_revision(workspace.engine) == BEFORE
     assert _columns(workspace) == before  # the way back keeps the values, as plain columns
     sql(workspace, "UPDATE audit_entries SET subject = 'forged' WHERE seq = 2")  # possible before 0010
