@@ -242,7 +242,6 @@ def _aggregated(session: Session, scan: _Scan, start: int, stop: int) -> int:
     checked by ``_Scan.batch``, which names every entry at fault. The rows are read in rowid order by the
     range scan, which is seq order (seq is the rowid).
     """
-    statement = _AGGREGATE
     driver = session.connection().connection.driver_connection
     assert driver is not None
     mapped = driver.execute("PRAGMA mmap_size").fetchone()[0]
@@ -251,7 +250,7 @@ def _aggregated(session: Session, scan: _Scan, start: int, stop: int) -> int:
         expected = start
         for low in range(start, stop, BATCH):
             high = min(low + BATCH, stop)
-            row = driver.execute(statement, (low, high)).fetchone()
+            row = driver.execute(_AGGREGATE, (low, high)).fetchone()
             if expected != low or not scan.settle(row, low, high):
                 for part in _stream(session, low, False, False, stop=high):
                     expected = scan.batch(part, expected)
