@@ -31,7 +31,7 @@ from scalegate.clock import FixedClock
 from scalegate.errors import IntegrityError
 from scalegate.store.models.audit import AuditCheckpointRow, AuditEntryRow
 from scalegate.workspace import Workspace, init_workspace
-from tests.audit.conftest import append_events, forge_body, make_columns_plain, sql
+from tests.audit.conftest import append_events, body_of, forge_body, make_columns_plain, sql
 from tests.conftest import MINIMAL_POLICY
 
 ODD_SUBJECTS = ['say "hi"', "back\\slash", "tab\there", "naïve ✓", "line\nbreak"]
@@ -187,13 +187,7 @@ def test_entries_before_since_are_not_judged() -> None:
 
 
 def _at(workspace: Workspace, seq: int) -> str:
-    with workspace.engine.connect() as connection:
-        body = connection.execute(
-            text("SELECT body FROM audit_entries WHERE seq = :s"), {"s": seq}
-        ).scalar_one()
-    value = json.loads(body)["at"]
-    assert isinstance(value, str)
-    return value
+    return _field(body_of(workspace, seq), "at")
 
 
 def _sign_unordered(workspace: Workspace) -> None:

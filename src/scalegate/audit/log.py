@@ -187,10 +187,7 @@ def append_many(
         if columns:
             row.update(recorded_at=entry.at, event=entry.event, subject=entry.subject, actor=entry.actor)
         values.append(row)
-    if columns:
-        session.connection().execute(_LEGACY_INSERT, values)
-    else:
-        session.connection().execute(_INSERT, values)
+    session.connection().execute(_LEGACY_INSERT if columns else _INSERT, values)
     if index:
         index_refs(
             session.connection(), [(first + i, e.data) for i, e in enumerate(entries) if e.data.get("rows")]
